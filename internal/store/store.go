@@ -1,0 +1,120 @@
+// Package store opens hostpact's database — SQLite by default, PostgreSQL for production —
+// and applies the schemas the domain packages own.
+//
+// One SQL text serves both engines: queries use $1 placeholders, RETURNING and
+// ON CONFLICT, which SQLite (3.35+) and PostgreSQL both understand. Where the engines
+// differ in DDL, a migration uses a token (see Dialect.Render) instead of a second file.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers driver "pgx"
+	_ "modernc.org/sqlite"             // registers driver "sqlite"
+)
+
+// Dialect names a database engine.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is a database handle that knows its dialect.
+type DB struct {
+	*sql.DB
+	Dialect Dialect
+}
+
+// Querier is what a store function needs to run SQL: a *sql.DB, *sql.Tx or *sql.Conn.
+// Domain packages take a Querier so that a caller can put several packages' writes —
+// and the audit entry — in one transaction (DESIGN.md, principle 3).
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Open connects to url: a postgres:// or postgresql:// URL, or else a SQLite file path
+// (optionally prefixed with sqlite: or file:).
+func Open(ctx context.Context, rawURL string) (*DB, error) {
+	if rawURL == "" {
+		return nil, errors.New("store: empty database URL")
+	}
+	var db *DB
+	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
+		sqlDB, err := sql.Open("pgx", rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("store: open postgres: %w", err)
+		}
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		db = &DB{DB: sqlDB, Dialect: Postgres}
+	} else {
+		sqlDB, err := sql.Open("sqlite", sqliteDSN(rawURL))
+		if err != nil {
+			return nil, fmt.Errorf("store: open sqlite: %w", err)
+		}
+		// One writer at a time is SQLite's model; _txlock=immediate makes every
+		// transaction take the write lock at BEGIN, so two writers queue on the busy
+		// timeout instead of failing on lock upgrade. Readers run beside them (WAL).
+		sqlDB.SetMaxOpenConns(8)
+		db = &DB{DB: sqlDB, Dialect: SQLite}
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect %s: %w", db.Dialect, err)
+	}
+	return db, nil
+}
+
+func sqliteDSN(raw string) string {
+	path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "file:")
+	path, query, _ := strings.Cut(path, "?")
+	q, _ := url.ParseQuery(query)
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// InTx runs fn in a transaction and commits when fn returns nil.
+func (db *DB) InTx(ctx context.Context, fn func(tx Querier) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation on either engine.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || // SQLite
+		strings.Contains(s, "SQLSTATE 23505") // PostgreSQL
+}
+
+// Now truncates t to the microsecond and puts it in UTC: PostgreSQL keeps microseconds,
+// and SQLite compares timestamps as text, which is only ordered when every value is UTC.
+func Now(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

@@ -1,0 +1,121 @@
+package store_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/store/storetest"
+)
+
+var widgets = store.Schema{Name: "widgets", FS: fstest.MapFS{
+	"0001_widgets.sql": {Data: []byte(`CREATE TABLE widgets (
+	id {{pk}},
+	name TEXT NOT NULL UNIQUE,
+	made_at {{ts}} NOT NULL,
+	done BOOLEAN NOT NULL DEFAULT FALSE,
+	blob {{bytes}}
+);
+CREATE INDEX widgets_made ON widgets (made_at);
+`)},
+	"0002_more.sql": {Data: []byte(`ALTER TABLE widgets ADD COLUMN note TEXT NOT NULL DEFAULT '';`)},
+}}
+
+func TestOneSQLTextOnBothEngines(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		t0 := store.Now(time.Date(2026, 3, 1, 9, 0, 0, 123456789, time.UTC))
+		var id int64
+		if err := db.QueryRowContext(ctx, `INSERT INTO widgets (name, made_at, done, blob) VALUES ($1, $2, $3, $4) RETURNING id`,
+			"a", t0, true, []byte{0, 1}).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		_, err := db.ExecContext(ctx, `INSERT INTO widgets (name, made_at) VALUES ($1, $2)`, "a", t0)
+		if !store.IsUniqueViolation(err) {
+			t.Fatalf("duplicate name: err = %v, want unique violation", err)
+		}
+		// ON CONFLICT DO NOTHING is how jobs stay idempotent; it must report zero rows.
+		res, err := db.ExecContext(ctx, `INSERT INTO widgets (name, made_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, "a", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := res.RowsAffected(); n != 0 {
+			t.Fatalf("ON CONFLICT DO NOTHING affected %d rows", n)
+		}
+		var got time.Time
+		var done bool
+		var note string
+		if err := db.QueryRowContext(ctx, `SELECT made_at, done, note FROM widgets WHERE id = $1`, id).Scan(&got, &done, &note); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equal(t0) || !done || note != "" {
+			t.Fatalf("read back %v %v %q, want %v true \"\"", got, done, note, t0)
+		}
+		var n int
+		later := t0.Add(time.Second)
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM widgets WHERE made_at < $1`, later).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("time comparison: n=%d err=%v", n, err)
+		}
+	}, widgets)
+}
+
+func TestMigrateTwiceAtOnce(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			url := storetest.URL(t, d)
+			ctx := context.Background()
+			var wg sync.WaitGroup
+			errs := make([]error, 3)
+			for i := range errs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					db, err := store.Open(ctx, url)
+					if err != nil {
+						errs[i] = err
+						return
+					}
+					defer db.Close()
+					errs[i] = db.Migrate(ctx, widgets)
+				}()
+			}
+			wg.Wait()
+			for _, err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			db, err := store.Open(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var n int
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE schema_name = 'widgets'`).Scan(&n); err != nil || n != 2 {
+				t.Fatalf("applied migrations = %d (%v), want 2", n, err)
+			}
+		})
+	}
+}
+
+func TestInTxRollsBackOnError(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		err := db.InTx(ctx, func(q store.Querier) error {
+			if _, err := q.ExecContext(ctx, `INSERT INTO widgets (name, made_at) VALUES ('x', $1)`, time.Now().UTC()); err != nil {
+				return err
+			}
+			return context.Canceled
+		})
+		if err != context.Canceled {
+			t.Fatalf("err = %v", err)
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM widgets`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("rows after rollback = %d (%v)", n, err)
+		}
+	}, widgets)
+}
