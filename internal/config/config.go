@@ -1,0 +1,154 @@
+// Package config reads hostpact's settings from an optional file and HOSTPACT_*
+// environment variables. The file uses the same names as the environment, one
+// NAME=value per line, so there is one list of settings to learn; the environment wins.
+package config
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Config is every setting of a hostpact process.
+type Config struct {
+	DatabaseURL   string   // HOSTPACT_DATABASE_URL: a SQLite path (default hostpact.db) or postgres://…
+	Addr          string   // HOSTPACT_ADDR: listen address, default 127.0.0.1:8080
+	BaseURL       string   // HOSTPACT_BASE_URL: public URL for links in mail; default from Addr
+	Roles         []string // HOSTPACT_ROLES: web, jobs (default both)
+	TLSCert       string   // HOSTPACT_TLS_CERT and HOSTPACT_TLS_KEY: serve TLS (1.2 minimum) itself
+	TLSKey        string
+	SecureCookies bool   // HOSTPACT_SECURE_COOKIES: default true when TLS is on or BaseURL is https
+	Policy        string // HOSTPACT_POLICY: the terms pack, default cloudprovider
+	PolicyFile    string // HOSTPACT_POLICY_FILE: a provider's own pack file
+	LogLevel      string // HOSTPACT_LOG_LEVEL: debug, info, warn, error
+	LogFormat     string // HOSTPACT_LOG_FORMAT: text or json
+	SMTP          SMTP
+	Demo          bool // set by `hostpact demo`
+}
+
+// SMTP configures outgoing mail. With no host, mail is logged and marked sent.
+type SMTP struct {
+	Host     string // HOSTPACT_SMTP_HOST
+	Port     int    // HOSTPACT_SMTP_PORT (default 587)
+	Username string // HOSTPACT_SMTP_USERNAME
+	Password string // HOSTPACT_SMTP_PASSWORD (never logged)
+	From     string // HOSTPACT_SMTP_FROM
+	FromName string // HOSTPACT_SMTP_FROM_NAME
+	TLS      string // HOSTPACT_SMTP_TLS: starttls (default), tls, none
+}
+
+// Load reads file (when non-empty) and then the environment.
+func Load(file string, environ []string) (Config, error) {
+	vals := map[string]string{}
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for n := 1; sc.Scan(); n++ {
+			line := strings.TrimSpace(sc.Text())
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			k, v, ok := strings.Cut(line, "=")
+			k = strings.TrimSpace(k)
+			if !ok || !strings.HasPrefix(k, "HOSTPACT_") {
+				return Config{}, fmt.Errorf("config: %s line %d: want HOSTPACT_NAME=value", file, n)
+			}
+			vals[k] = strings.Trim(strings.TrimSpace(v), `"`)
+		}
+		if err := sc.Err(); err != nil {
+			return Config{}, fmt.Errorf("config: %s: %w", file, err)
+		}
+	}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "HOSTPACT_") {
+			vals[k] = v
+		}
+	}
+	get := func(k, def string) string {
+		if v, ok := vals[k]; ok && v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		DatabaseURL: get("HOSTPACT_DATABASE_URL", "hostpact.db"),
+		Addr:        get("HOSTPACT_ADDR", "127.0.0.1:8080"),
+		BaseURL:     get("HOSTPACT_BASE_URL", ""),
+		TLSCert:     get("HOSTPACT_TLS_CERT", ""),
+		TLSKey:      get("HOSTPACT_TLS_KEY", ""),
+		Policy:      get("HOSTPACT_POLICY", "cloudprovider"),
+		PolicyFile:  get("HOSTPACT_POLICY_FILE", ""),
+		LogLevel:    get("HOSTPACT_LOG_LEVEL", "info"),
+		LogFormat:   get("HOSTPACT_LOG_FORMAT", "text"),
+		SMTP: SMTP{
+			Host: get("HOSTPACT_SMTP_HOST", ""), Username: get("HOSTPACT_SMTP_USERNAME", ""),
+			Password: get("HOSTPACT_SMTP_PASSWORD", ""), From: get("HOSTPACT_SMTP_FROM", "noreply@localhost"),
+			FromName: get("HOSTPACT_SMTP_FROM_NAME", "hostpact"), TLS: get("HOSTPACT_SMTP_TLS", "starttls"),
+		},
+	}
+	var err error
+	if c.SMTP.Port, err = strconv.Atoi(get("HOSTPACT_SMTP_PORT", "587")); err != nil || c.SMTP.Port <= 0 || c.SMTP.Port > 65535 {
+		return Config{}, fmt.Errorf("config: HOSTPACT_SMTP_PORT: want a port number, got %q", get("HOSTPACT_SMTP_PORT", ""))
+	}
+	c.Roles, err = ParseRoles(get("HOSTPACT_ROLES", "web,jobs"))
+	if err != nil {
+		return Config{}, err
+	}
+	secureDefault := c.TLSCert != "" || strings.HasPrefix(c.BaseURL, "https://")
+	if c.SecureCookies, err = strconv.ParseBool(get("HOSTPACT_SECURE_COOKIES", strconv.FormatBool(secureDefault))); err != nil {
+		return Config{}, fmt.Errorf("config: HOSTPACT_SECURE_COOKIES: want true or false")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return Config{}, fmt.Errorf("config: HOSTPACT_TLS_CERT and HOSTPACT_TLS_KEY go together")
+	}
+	if !slices.Contains([]string{"starttls", "tls", "none"}, c.SMTP.TLS) {
+		return Config{}, fmt.Errorf("config: HOSTPACT_SMTP_TLS: want starttls, tls or none")
+	}
+	if !slices.Contains([]string{"text", "json"}, c.LogFormat) {
+		return Config{}, fmt.Errorf("config: HOSTPACT_LOG_FORMAT: want text or json")
+	}
+	return c, nil
+}
+
+// ParseRoles reads a comma-separated list of process roles.
+func ParseRoles(s string) ([]string, error) {
+	var roles []string
+	for _, r := range strings.Split(s, ",") {
+		r = strings.TrimSpace(r)
+		if r == "" {
+			continue
+		}
+		if r != "web" && r != "jobs" {
+			return nil, fmt.Errorf("config: HOSTPACT_ROLES: role %q: want web or jobs", r)
+		}
+		if !slices.Contains(roles, r) {
+			roles = append(roles, r)
+		}
+	}
+	if len(roles) == 0 {
+		return nil, fmt.Errorf("config: HOSTPACT_ROLES: no roles: want web, jobs or both")
+	}
+	return roles, nil
+}
+
+// Has reports whether the process runs role r.
+func (c Config) Has(role string) bool { return slices.Contains(c.Roles, role) }
+
+// URL is the public base URL: BaseURL, or derived from Addr.
+func (c Config) URL() string {
+	if c.BaseURL != "" {
+		return strings.TrimRight(c.BaseURL, "/")
+	}
+	scheme := "http"
+	if c.TLSCert != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Addr
+}
