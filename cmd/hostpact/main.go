@@ -1,0 +1,351 @@
+// Command hostpact is the back office and customer portal of a hosting provider.
+// This file parses flags and calls into internal/app; it holds no business rules.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/app"
+	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/config"
+	"github.com/hostpact/hostpact/internal/demo"
+	"github.com/hostpact/hostpact/internal/terms/termscli"
+)
+
+const usage = `hostpact — the back office and customer portal of a hosting provider
+
+usage:
+  hostpact serve   [--config FILE] [--addr HOST:PORT] [--roles web,jobs]
+  hostpact migrate [--config FILE]
+  hostpact demo    [--addr HOST:PORT] [--db FILE]
+  hostpact user create --email E --name N (--roles admin,billing,… | --org ID [--org-admin]) [--password-stdin]
+  hostpact user reset-password --email E [--password-stdin]
+  hostpact user disable --email E
+  hostpact audit verify [--config FILE]
+  hostpact terms list|diff|explain …   (hostpact terms help)
+  hostpact totp SECRET                 (prints the current code; for the demo)
+  hostpact version
+
+Settings come from --config FILE (HOSTPACT_NAME=value lines) and HOSTPACT_* variables;
+see README.md.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "serve":
+		err = cmdServe(ctx, rest, stderr)
+	case "migrate":
+		err = cmdMigrate(ctx, rest, stdout, stderr)
+	case "demo":
+		err = cmdDemo(ctx, rest, stdout, stderr)
+	case "user":
+		err = cmdUser(ctx, rest, stdin, stdout, stderr)
+	case "audit":
+		err = cmdAudit(ctx, rest, stdout, stderr)
+	case "terms":
+		return termscli.Run(rest, stdout, stderr)
+	case "totp":
+		err = cmdTOTP(rest, stdout)
+	case "version":
+		fmt.Fprintln(stdout, "hostpact", app.Version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "hostpact: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "hostpact %s: %v\n", cmd, err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "hostpact %s: %v\n", cmd, err)
+		return 1
+	}
+}
+
+type usageError struct{ error }
+
+func flagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// open loads the configuration and opens (and migrates) the database.
+func open(ctx context.Context, configFile string, stderr io.Writer, adjust func(*config.Config)) (*app.App, error) {
+	cfg, err := config.Load(configFile, os.Environ())
+	if err != nil {
+		return nil, err
+	}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	return app.Open(ctx, cfg, newLogger(cfg, stderr), clock.Real{})
+}
+
+func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flagSet("serve", stderr)
+	configFile := fs.String("config", "", "settings file (HOSTPACT_NAME=value lines)")
+	addr := fs.String("addr", "", "listen address (overrides HOSTPACT_ADDR)")
+	roles := fs.String("roles", "", "web, jobs or web,jobs (overrides HOSTPACT_ROLES)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var roleList []string
+	if *roles != "" {
+		var err error
+		if roleList, err = config.ParseRoles(*roles); err != nil {
+			return usageError{err}
+		}
+	}
+	a, err := open(ctx, *configFile, stderr, func(c *config.Config) {
+		if *addr != "" {
+			c.Addr = *addr
+		}
+		if roleList != nil {
+			c.Roles = roleList
+		}
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	a.Logger.Info("hostpact starting", "version", app.Version, "database", string(a.DB.Dialect), "roles", strings.Join(a.Config.Roles, ","))
+	return a.Serve(ctx, nil)
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("migrate", stderr)
+	configFile := fs.String("config", "", "settings file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	a, err := open(ctx, *configFile, stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(stdout, "database migrated (%s)\n", a.DB.Dialect)
+	return nil
+}
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("demo", stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	db := fs.String("db", "hostpact-demo.db", "SQLite file for the demo")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	a, err := open(ctx, "", stderr, func(c *config.Config) {
+		c.DatabaseURL = *db
+		c.Addr = *addr
+		c.BaseURL = ""
+		c.Demo = true
+		c.Roles = []string{"web", "jobs"}
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	creds, err := demo.Seed(ctx, a)
+	if err != nil {
+		return fmt.Errorf("loading demo data: %w", err)
+	}
+	return a.Serve(ctx, func(listen string) {
+		creds.Print(stdout, "http://"+listen)
+	})
+}
+
+func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{errors.New("want create, reset-password or disable")}
+	}
+	sub, args := args[0], args[1:]
+	fs := flagSet("user "+sub, stderr)
+	configFile := fs.String("config", "", "settings file")
+	email := fs.String("email", "", "the user's e-mail address")
+	var name, roles *string
+	var orgID *int64
+	var orgAdmin, pwStdin *bool
+	switch sub {
+	case "create":
+		name = fs.String("name", "", "full name")
+		roles = fs.String("roles", "", "staff roles, comma separated: "+rolesList())
+		orgID = fs.Int64("org", 0, "customer organisation id (for a customer user)")
+		orgAdmin = fs.Bool("org-admin", false, "make the user its organisation's administrative user")
+		pwStdin = fs.Bool("password-stdin", false, "read the password from the first line of stdin")
+	case "reset-password":
+		pwStdin = fs.Bool("password-stdin", false, "read the password from the first line of stdin")
+	case "disable":
+	default:
+		return usageError{fmt.Errorf("unknown subcommand %q: want create, reset-password or disable", sub)}
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return usageError{errors.New("--email is required")}
+	}
+	var password string
+	generated := false
+	if pwStdin != nil {
+		if *pwStdin {
+			line, err := bufio.NewReader(stdin).ReadString('\n')
+			if err != nil && line == "" {
+				return usageError{errors.New("--password-stdin: no password on stdin")}
+			}
+			password = strings.TrimRight(line, "\r\n")
+		} else {
+			password, generated = generatePassword(), true
+		}
+	}
+	a, err := open(ctx, *configFile, stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ctx = audit.WithActor(ctx, audit.System("cli"))
+	switch sub {
+	case "create":
+		in := accounts.UserInput{Email: *email, Name: *name, Password: password, OrgID: *orgID, OrgAdmin: *orgAdmin, Language: "nl"}
+		if *roles != "" {
+			for _, r := range strings.Split(*roles, ",") {
+				in.Roles = append(in.Roles, accounts.Role(strings.TrimSpace(r)))
+			}
+		}
+		if (*orgID == 0) == (len(in.Roles) == 0) {
+			return usageError{errors.New("give --roles for a staff user or --org for a customer user")}
+		}
+		u, err := a.Accounts.CreateUserCLI(ctx, in)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created user %d <%s>\n", u.ID, u.Email)
+	case "reset-password":
+		if err := a.Accounts.AdminResetPassword(ctx, *email, password); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "password of <%s> reset; their sessions have ended\n", *email)
+	case "disable":
+		if err := a.Accounts.AdminDisable(ctx, *email); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user <%s> disabled; their sessions have ended\n", *email)
+	}
+	if generated {
+		fmt.Fprintf(stdout, "password: %s   (shown once; staff must set up TOTP at first login)\n", password)
+	}
+	return nil
+}
+
+func rolesList() string {
+	var s []string
+	for _, r := range accounts.Roles {
+		s = append(s, string(r))
+	}
+	return strings.Join(s, ",")
+}
+
+// generatePassword returns a password that meets the policy (all four character
+// classes, INTERPRETATION.md Accounts and security) with ~100 bits of randomness.
+func generatePassword() string {
+	const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return "Hp-" + string(b) + "a7" // prefix and suffix guarantee upper, symbol, lower, digit
+}
+
+func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "verify" {
+		return usageError{errors.New("want: audit verify")}
+	}
+	fs := flagSet("audit verify", stderr)
+	configFile := fs.String("config", "", "settings file")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	a, err := open(ctx, *configFile, stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	checked, problems, err := audit.Verify(ctx, a.DB)
+	if err != nil {
+		return err
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stdout, "BROKEN", p)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("audit trail is not intact: %d problem(s) in %d entries", len(problems), checked)
+	}
+	fmt.Fprintf(stdout, "audit trail intact: %d entries verified\n", checked)
+	return nil
+}
+
+func cmdTOTP(args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return usageError{errors.New("want: totp SECRET")}
+	}
+	code, err := totp.GenerateCode(strings.ToUpper(args[0]), time.Now())
+	if err != nil {
+		return usageError{fmt.Errorf("secret: %w", err)}
+	}
+	fmt.Fprintln(stdout, code)
+	return nil
+}

@@ -1,0 +1,160 @@
+// Package app wires hostpact's packages into one process: it opens the database,
+// applies every package's schema in dependency order and builds the services, the HTTP
+// handler and the job runner. cmd/hostpact only parses flags and calls it.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/config"
+	"github.com/hostpact/hostpact/internal/jobs"
+	"github.com/hostpact/hostpact/internal/metrics"
+	"github.com/hostpact/hostpact/internal/notify"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/web"
+	"github.com/hostpact/hostpact/internal/web/api"
+)
+
+// Version is set at build time with -ldflags "-X github.com/hostpact/hostpact/internal/app.Version=…".
+var Version = "dev"
+
+// Schemas lists every package's schema in the order they must be applied.
+func Schemas() []store.Schema {
+	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema}
+}
+
+// App is a running hostpact's services.
+type App struct {
+	Config   config.Config
+	Logger   *slog.Logger
+	Clock    clock.Clock
+	DB       *store.DB
+	Accounts *accounts.Service
+	Metrics  *metrics.Registry
+}
+
+// Open connects to the configured database, migrates it and builds the services.
+func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.Clock) (*App, error) {
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, Schemas()...); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, Logger: logger, Clock: clk, DB: db, Metrics: metrics.NewRegistry()}
+	a.Accounts = accounts.New(db, clk, accounts.Config{
+		BaseURL:      cfg.URL(),
+		TOTPIssuer:   "hostpact",
+		ProviderName: "hostpact",
+	})
+	return a, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// Handler builds the HTTP handler: pages, API, health and metrics.
+func (a *App) Handler() (http.Handler, error) {
+	apiHandler := api.New(api.Deps{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Logger: a.Logger, Demo: a.Config.Demo})
+	h, err := web.New(web.Deps{
+		DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Logger: a.Logger,
+		API: apiHandler, Metrics: a.Metrics.Handler(),
+		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: "hostpact", SecureCookies: a.Config.SecureCookies},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a.Metrics.HTTPMiddleware(h), nil
+}
+
+// Runner builds the job runner with every periodic job registered.
+func (a *App) Runner() *jobs.Runner {
+	host, _ := os.Hostname()
+	r := jobs.New(a.DB, a.Clock, a.Logger, fmt.Sprintf("%s-%d", host, os.Getpid()))
+	var d notify.Deliverer
+	if a.Config.SMTP.Host == "" {
+		d = notify.LogDeliverer{Logger: a.Logger}
+	}
+	r.Register(notify.NewSender(a.DB, a.Clock, notify.SMTPConfig{
+		Host: a.Config.SMTP.Host, Port: a.Config.SMTP.Port, Username: a.Config.SMTP.Username,
+		Password: a.Config.SMTP.Password, From: a.Config.SMTP.From, FromName: a.Config.SMTP.FromName, TLS: a.Config.SMTP.TLS,
+	}, a.Logger, d).Job())
+	return r
+}
+
+// Serve runs the roles the configuration asks for until ctx is cancelled, then shuts
+// down gracefully: the server stops accepting, finishes requests in flight, and the
+// runner finishes the job it is running. ready, when non-nil, receives the listen
+// address once the server accepts connections.
+func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
+	errc := make(chan error, 2)
+	running := 0
+	if a.Config.Has("jobs") {
+		running++
+		r := a.Runner()
+		go func() { errc <- r.Run(ctx) }()
+	}
+	if a.Config.Has("web") {
+		h, err := a.Handler()
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", a.Config.Addr)
+		if err != nil {
+			return fmt.Errorf("listen %s: %w", a.Config.Addr, err)
+		}
+		srv := &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      60 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
+			// cp.security: transport encryption; TLS 1.2 is the floor.
+			TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12},
+		}
+		running++
+		go func() {
+			var err error
+			if a.Config.TLSCert != "" {
+				err = srv.ServeTLS(ln, a.Config.TLSCert, a.Config.TLSKey)
+			} else {
+				err = srv.Serve(ln)
+			}
+			if errors.Is(err, http.ErrServerClosed) {
+				err = nil
+			}
+			errc <- err
+		}()
+		go func() {
+			<-ctx.Done()
+			shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(shutCtx)
+		}()
+		a.Logger.Info("web listening", "url", a.Config.URL(), "addr", ln.Addr().String())
+		if ready != nil {
+			ready(ln.Addr().String())
+		}
+	}
+	var first error
+	for range running {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}

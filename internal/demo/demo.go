@@ -1,0 +1,156 @@
+// Package demo loads the demonstration provider behind `hostpact demo`: staff with one
+// user per role, and customers of every kind the terms distinguish — a consumer, a
+// business with an administrative user and a sub-user, and a reseller with a customer of
+// its own (cp.av.7). Running it again on the same database changes nothing.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/app"
+	"github.com/hostpact/hostpact/internal/audit"
+)
+
+// Password is every demo user's password (it meets the policy: INTERPRETATION.md,
+// Accounts and security).
+const Password = "Demo-2026-hostpact!"
+
+// StaffTOTPSecret is the TOTP secret of every demo staff user; `hostpact totp SECRET`
+// prints the current code.
+const StaffTOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+// Login is one demo account.
+type Login struct {
+	Who   string
+	Email string
+	TOTP  bool
+}
+
+// Credentials lists the demo accounts.
+type Credentials struct {
+	Staff     []Login
+	Customers []Login
+}
+
+var staff = []struct {
+	role  accounts.Role
+	email string
+	name  string
+}{
+	{accounts.RoleAdmin, "admin@cloudprovider.test", "Anna de Boer"},
+	{accounts.RoleSales, "sales@cloudprovider.test", "Sven Mulder"},
+	{accounts.RoleBilling, "billing@cloudprovider.test", "Bart Visser"},
+	{accounts.RoleSupport, "support@cloudprovider.test", "Sanne Smit"},
+	{accounts.RoleAbuse, "abuse@cloudprovider.test", "Abdel Amrani"},
+	{accounts.RoleSecurity, "security@cloudprovider.test", "Sofie Meijer"},
+	{accounts.RolePrivacy, "privacy@cloudprovider.test", "Pim de Graaf"},
+}
+
+func addr(street, pc, city string) accounts.Address {
+	return accounts.Address{Street: street, PostalCode: pc, City: city, Country: "NL"}
+}
+
+// Seed loads the demo data unless it is there already, and returns the logins.
+func Seed(ctx context.Context, a *app.App) (Credentials, error) {
+	ctx = audit.WithActor(ctx, audit.System("demo"))
+	var creds Credentials
+	for _, s := range staff {
+		creds.Staff = append(creds.Staff, Login{Who: fmt.Sprintf("staff, %s (%s)", s.role, s.name), Email: s.email, TOTP: true})
+	}
+	customers := []Login{
+		{Who: "consumer", Email: "jan@devries.test"},
+		{Who: "business, administrative user", Email: "marieke@bakkerijjansen.test"},
+		{Who: "business, sub-user (billing)", Email: "piet@bakkerijjansen.test"},
+		{Who: "reseller, administrative user", Email: "info@webbouwers.test"},
+		{Who: "reseller's customer", Email: "henk@fietsenpietersen.test"},
+	}
+	creds.Customers = customers
+
+	if _, err := a.Accounts.FindUserByEmail(ctx, staff[0].email); err == nil {
+		return creds, nil // seeded before
+	} else if !errors.Is(err, accounts.ErrNotFound) {
+		return creds, err
+	}
+
+	var admin accounts.User
+	for i, s := range staff {
+		u, err := a.Accounts.CreateUserCLI(ctx, accounts.UserInput{Email: s.email, Name: s.name, Language: "nl", Password: Password, Roles: []accounts.Role{s.role}})
+		if err != nil {
+			return creds, fmt.Errorf("staff %s: %w", s.email, err)
+		}
+		if err := a.Accounts.SetTOTPSecretForDemo(ctx, u.ID, StaffTOTPSecret); err != nil {
+			return creds, err
+		}
+		if i == 0 {
+			admin = u
+		}
+	}
+	by := accounts.Principal{User: admin}
+
+	if _, err := a.Accounts.CreateOrganisation(ctx, by, accounts.OrganisationInput{
+		Kind: accounts.Consumer, LegalName: "Jan de Vries", ContactName: "Jan de Vries",
+		Email: "jan@devries.test", Phone: "+31 6 12345678", Language: "nl",
+		PostalAddress: addr("Prinsengracht 263", "1016 GV", "Amsterdam"),
+	}, &accounts.UserInput{Email: "jan@devries.test", Name: "Jan de Vries", Language: "nl", Password: Password}); err != nil {
+		return creds, fmt.Errorf("consumer: %w", err)
+	}
+
+	bakkerij, err := a.Accounts.CreateOrganisation(ctx, by, accounts.OrganisationInput{
+		Kind: accounts.Business, LegalName: "Bakkerij Jansen B.V.", ContactName: "Marieke Jansen",
+		Email: "administratie@bakkerijjansen.test", Phone: "+31 30 2345678", Language: "nl",
+		PostalAddress: addr("Oudegracht 12", "3511 AP", "Utrecht"),
+		KvK:           "30123456", VATID: "NL123456782B01",
+	}, &accounts.UserInput{Email: "marieke@bakkerijjansen.test", Name: "Marieke Jansen", Language: "nl", Password: Password})
+	if err != nil {
+		return creds, fmt.Errorf("business: %w", err)
+	}
+	if _, err := a.Accounts.CreateUser(ctx, by, accounts.UserInput{OrgID: bakkerij.ID, Email: "piet@bakkerijjansen.test", Name: "Piet Jansen",
+		Language: "nl", Password: Password, Permissions: []accounts.Permission{accounts.PermBilling}}); err != nil {
+		return creds, fmt.Errorf("business sub-user: %w", err)
+	}
+
+	reseller, err := a.Accounts.CreateOrganisation(ctx, by, accounts.OrganisationInput{
+		Kind: accounts.Business, LegalName: "WebBouwers B.V.", ContactName: "Lotte Bakker",
+		Email: "info@webbouwers.test", Phone: "+31 20 7654321", Language: "en",
+		PostalAddress: addr("Stationsplein 45", "3013 AK", "Rotterdam"),
+		KvK:           "24123456", IsReseller: true,
+	}, &accounts.UserInput{Email: "info@webbouwers.test", Name: "Lotte Bakker", Language: "en", Password: Password})
+	if err != nil {
+		return creds, fmt.Errorf("reseller: %w", err)
+	}
+	if _, err := a.Accounts.CreateOrganisation(ctx, by, accounts.OrganisationInput{
+		Kind: accounts.Business, LegalName: "Fietsenmaker Pietersen", ContactName: "Henk Pietersen",
+		Email: "henk@fietsenpietersen.test", Phone: "+31 50 3456789", Language: "nl",
+		PostalAddress: addr("Vismarkt 8", "9712 CB", "Groningen"),
+		KvK:           "02123456", ResellerID: reseller.ID,
+	}, &accounts.UserInput{Email: "henk@fietsenpietersen.test", Name: "Henk Pietersen", Language: "nl", Password: Password}); err != nil {
+		return creds, fmt.Errorf("reseller's customer: %w", err)
+	}
+	return creds, nil
+}
+
+// Print tells a newcomer where to go and how to log in.
+func (c Credentials) Print(w io.Writer, url string) {
+	fmt.Fprintf(w, "\nhostpact demo is running at %s\n\n", url)
+	fmt.Fprintf(w, "Staff app:        %s/staff/   (sign in at %s/login)\n", url, url)
+	fmt.Fprintf(w, "Customer portal:  %s/portal/\n", url)
+	fmt.Fprintf(w, "Password for every demo account: %s\n", Password)
+	fmt.Fprintf(w, "Staff also need a TOTP code: add secret %s to an authenticator app,\n", StaffTOTPSecret)
+	fmt.Fprintf(w, "or run: go run ./cmd/hostpact totp %s\n\n", StaffTOTPSecret)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACCOUNT\tE-MAIL\tMFA")
+	for _, l := range append(append([]Login{}, c.Staff...), c.Customers...) {
+		mfa := "-"
+		if l.TOTP {
+			mfa = "TOTP"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Who, l.Email, mfa)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nSent e-mail (demo): %s/staff/mail · API: %s/api/openapi.json · Stop with Ctrl+C.\n", url, url)
+}
