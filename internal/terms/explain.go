@@ -1,0 +1,120 @@
+package terms
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Step is one step of the reasoning behind a result: the clause it rests on, what the
+// clause says or which reading hostpact chose, the inputs it used and the value it
+// produced. Staff, customers and auditors are shown the same steps (DESIGN.md).
+type Step struct {
+	// Clause holds the clause id(s) from clauses.yaml, comma-separated when a step rests
+	// on more than one ("cp.av.13.1, cp.av.13.3").
+	Clause string `json:"clause"`
+	// Says is a plain English sentence: the rule as hostpact reads it.
+	Says string `json:"says"`
+	// Reading names the interpretation chosen where the terms are open or conflict
+	// (conflict ids such as A07, and the alternatives).
+	Reading string `json:"reading,omitempty"`
+	// Inputs are the values the step used, in order.
+	Inputs []Input `json:"inputs,omitempty"`
+	// Value is what the step produced, in the calculator's formats (YYYY-MM-DD, "425.00").
+	Value string `json:"value"`
+}
+
+// Input is a named value used by a Step.
+type Input struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Explanation is the ordered list of steps behind one result. A state change that the
+// terms drive stores it next to the change.
+type Explanation []Step
+
+// inputs builds an Input list from alternating names and values.
+func inputs(kv ...any) []Input {
+	out := make([]Input, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		out = append(out, Input{Name: fmt.Sprint(kv[i]), Value: fmt.Sprint(kv[i+1])})
+	}
+	return out
+}
+
+func (e *Explanation) add(clauses []string, says, reading string, inputs []Input, value any) {
+	*e = append(*e, Step{
+		Clause:  strings.Join(clauses, ", "),
+		Says:    says,
+		Reading: reading,
+		Inputs:  inputs,
+		Value:   fmt.Sprint(value),
+	})
+}
+
+// Clauses returns every clause id the explanation cites, in order of first use.
+func (e Explanation) Clauses() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range e {
+		for _, id := range strings.Split(s.Clause, ",") {
+			id = strings.TrimSpace(id)
+			if id != "" && !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+// Text renders the explanation for people: one numbered paragraph per step.
+func (e Explanation) Text() string {
+	var b strings.Builder
+	for i, s := range e {
+		fmt.Fprintf(&b, "%d. [%s] %s\n", i+1, s.Clause, s.Says)
+		if s.Reading != "" {
+			fmt.Fprintf(&b, "   reading: %s\n", s.Reading)
+		}
+		if len(s.Inputs) > 0 {
+			parts := make([]string, len(s.Inputs))
+			for j, in := range s.Inputs {
+				parts[j] = in.Name + "=" + in.Value
+			}
+			fmt.Fprintf(&b, "   inputs: %s\n", strings.Join(parts, ", "))
+		}
+		fmt.Fprintf(&b, "   → %s\n", s.Value)
+	}
+	return b.String()
+}
+
+// InputError reports an input a rule cannot work with: a missing date, a receipt
+// before the contract started, a negative amount. Field names the input as the rule's
+// input struct calls it in snake_case, so a form or the calculator can point at it.
+type InputError struct {
+	Field string
+	Msg   string
+}
+
+func (e *InputError) Error() string { return e.Field + ": " + e.Msg }
+
+func inputErr(field, format string, args ...any) error {
+	return &InputError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// ErrNotInTerms is returned (wrapped) when a rule is asked about something the
+// provider's terms do not provide for: an SLA credit under 5online's terms, consumer
+// cancellation under terms that serve businesses only.
+var ErrNotInTerms = errors.New("not provided for in these terms")
+
+func notInTerms(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrNotInTerms, fmt.Sprintf(format, args...))
+}
+
+func requireDate(field string, d Date) error {
+	if d.IsZero() {
+		return inputErr(field, "a date is required")
+	}
+	return nil
+}
