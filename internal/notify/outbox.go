@@ -10,6 +10,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -45,8 +46,18 @@ var ErrDuplicate = errors.New("notify: message already queued")
 
 // Enqueue puts m in the outbox inside q, the caller's transaction.
 func Enqueue(ctx context.Context, q store.Querier, now time.Time, m Message) (int64, error) {
-	if _, err := mail.ParseAddress(m.To); err != nil {
+	addr, err := mail.ParseAddress(m.To)
+	if err != nil {
 		return 0, fmt.Errorf("notify: recipient %q: %w", m.To, err)
+	}
+	// Stored bare, so the sender, List and a search by address all see the same
+	// string whether a caller passed "a@b" or "Name <a@b>".
+	m.To = addr.Address
+	if m.ToName == "" {
+		m.ToName = addr.Name
+	}
+	if strings.ContainsAny(m.ToName, "\r\n") {
+		return 0, errors.New("notify: recipient name must be one line")
 	}
 	if strings.TrimSpace(m.Subject) == "" || strings.TrimSpace(m.Text) == "" {
 		return 0, errors.New("notify: subject and text are required")
@@ -63,12 +74,12 @@ func Enqueue(ctx context.Context, q store.Querier, now time.Time, m Message) (in
 	}
 	now = store.Now(now)
 	var id int64
-	err := q.QueryRowContext(ctx, `INSERT INTO mail_outbox (dedupe_key, org_id, to_addr, to_name, lang, subject, body_text, body_html, created_at, next_attempt_at)
+	err = q.QueryRowContext(ctx, `INSERT INTO mail_outbox (dedupe_key, org_id, to_addr, to_name, lang, subject, body_text, body_html, created_at, next_attempt_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
 		ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
 		dedupe, m.OrgID, m.To, m.ToName, m.Lang, m.Subject, m.Text, m.HTML, now).Scan(&id)
 	if err != nil {
-		if strings.Contains(err.Error(), "no rows") {
+		if errors.Is(err, sql.ErrNoRows) {
 			return 0, ErrDuplicate
 		}
 		return 0, fmt.Errorf("notify: enqueue: %w", err)
@@ -94,6 +105,7 @@ func (t Templates) Render(name, lang string, data any) (subject, body string, er
 	}
 	src, err := fs.ReadFile(t.fs, name+"."+lang+".txt")
 	if err != nil {
+		lang = "nl"
 		if src, err = fs.ReadFile(t.fs, name+".nl.txt"); err != nil {
 			return "", "", fmt.Errorf("notify: template %s: %w", name, err)
 		}
@@ -111,7 +123,7 @@ func (t Templates) Render(name, lang string, data any) (subject, body string, er
 	if !ok {
 		return "", "", fmt.Errorf("notify: template %s.%s must start with \"Subject: \"", name, lang)
 	}
-	return strings.TrimSpace(subject), strings.TrimLeft(rest, "\n"), nil
+	return strings.TrimSpace(subject), strings.TrimLeft(rest, "\r\n"), nil
 }
 
 // Mail is an outbox entry as staff see it.
@@ -154,6 +166,11 @@ func List(ctx context.Context, q store.Querier, orgID int64, beforeID int64, lim
 		var m Mail
 		if err := rows.Scan(&m.ID, &m.OrgID, &m.To, &m.Lang, &m.Subject, &m.Text, &m.Status, &m.Attempts, &m.CreatedAt, &m.SentAt, &m.LastError); err != nil {
 			return nil, err
+		}
+		// SQLite hands back the stored offset's zone, PostgreSQL the session's.
+		m.CreatedAt = m.CreatedAt.UTC()
+		if m.SentAt != nil {
+			*m.SentAt = m.SentAt.UTC()
 		}
 		out = append(out, m)
 	}

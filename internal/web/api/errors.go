@@ -1,0 +1,106 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+)
+
+// problem turns a service error into the RFC 9457 response a client can act on. Every
+// handler returns through it, so no error text the client was not meant to see (SQL,
+// file paths) leaves the server: whatever it does not recognise becomes a bare 500 and
+// is logged instead.
+func (s *server) problem(ctx context.Context, err error) error {
+	var fe accounts.FieldErrors
+	var te *accounts.ThrottledError
+	var se huma.StatusError
+	switch {
+	case errors.As(err, &fe):
+		return fieldProblem(fe)
+	case errors.As(err, &te):
+		return throttled(te.RetryAfter)
+	case errors.Is(err, accounts.ErrNotFound):
+		return huma.Error404NotFound("not found")
+	case errors.Is(err, accounts.ErrForbidden):
+		return huma.Error403Forbidden("you are not allowed to do this")
+	case errors.Is(err, accounts.ErrIPNotAllowed):
+		return huma.Error403Forbidden(accounts.ErrIPNotAllowed.Error())
+	case errors.Is(err, accounts.ErrDisabled):
+		return huma.Error403Forbidden("the account or organisation is disabled")
+	case errors.As(err, &se):
+		// Already a problem (raised by the API layer itself).
+		return err
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads the answer.
+		return huma.NewError(499, "request cancelled")
+	}
+	s.log.ErrorContext(ctx, "api: unexpected error", "err", err)
+	return huma.Error500InternalServerError("internal error; it has been logged")
+}
+
+// fieldProblem reports each invalid field at its place in the request body, in the
+// shape huma uses for its own validation errors, so a client handles one format.
+func fieldProblem(fe accounts.FieldErrors) error {
+	keys := make([]string, 0, len(fe))
+	for k := range fe {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	details := make([]error, len(keys))
+	for i, k := range keys {
+		details[i] = &huma.ErrorDetail{Location: "body." + k, Message: fe[k]}
+	}
+	return huma.Error422UnprocessableEntity("validation failed", details...)
+}
+
+// throttled is a 429 that says when to come back.
+func throttled(after time.Duration) error {
+	secs := int(math.Ceil(after.Seconds()))
+	if secs < 1 {
+		secs = 1
+	}
+	h := http.Header{}
+	h.Set("Retry-After", strconv.Itoa(secs))
+	return huma.ErrorWithHeaders(
+		huma.Error429TooManyRequests("too many requests; try again in "+strconv.Itoa(secs)+" seconds"), h)
+}
+
+// redactErrorValues drops the echoed input from validation errors. Huma puts the
+// offending value (for a malformed body, the whole body) into each error; that can be
+// a password, and error responses end up in client logs and proxies.
+func redactErrorValues(_ huma.Context, _ string, v any) (any, error) {
+	if em, ok := v.(*huma.ErrorModel); ok {
+		for _, d := range em.Errors {
+			if d != nil {
+				d.Value = nil
+			}
+		}
+	}
+	return v, nil
+}
+
+// writeProblem writes a problem response outside huma's operations (unknown paths),
+// in the same shape.
+func writeProblem(w http.ResponseWriter, status int, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(&huma.ErrorModel{Title: http.StatusText(status), Status: status, Detail: detail})
+}
+
+// logger returns l, or one that discards, so the API never checks for nil.
+func logger(l *slog.Logger) *slog.Logger {
+	if l != nil {
+		return l
+	}
+	return slog.New(slog.DiscardHandler)
+}
