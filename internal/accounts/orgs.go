@@ -1,0 +1,542 @@
+package accounts
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hostpact/hostpact/internal/store"
+)
+
+const orgSelect = `SELECT id, kind, legal_name, contact_name, email, phone, language,
+	postal_street, postal_code, postal_city, postal_country,
+	billing_street, billing_postal_code, billing_city, billing_country,
+	kvk, vat_id, is_reseller, COALESCE(reseller_id, 0), ip_allowlist, disabled, created_at, updated_at
+	FROM organisations`
+
+func scanOrg(r scanner) (Organisation, error) {
+	var o Organisation
+	var kind, allow string
+	err := r.Scan(&o.ID, &kind, &o.LegalName, &o.ContactName, &o.Email, &o.Phone, &o.Language,
+		&o.PostalAddress.Street, &o.PostalAddress.PostalCode, &o.PostalAddress.City, &o.PostalAddress.Country,
+		&o.BillingAddress.Street, &o.BillingAddress.PostalCode, &o.BillingAddress.City, &o.BillingAddress.Country,
+		&o.KvK, &o.VATID, &o.IsReseller, &o.ResellerID, &allow, &o.Disabled, &o.CreatedAt, &o.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, ErrNotFound
+	}
+	o.Kind = OrgKind(kind)
+	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+	// An empty billing address means "same as postal"; readers always get a usable one.
+	if o.BillingAddress.isZero() {
+		o.BillingAddress = o.PostalAddress
+	}
+	o.IPAllowlist = []string{}
+	for c := range strings.SplitSeq(allow, "\n") {
+		if c != "" {
+			o.IPAllowlist = append(o.IPAllowlist, c)
+		}
+	}
+	return o, err
+}
+
+func getOrg(ctx context.Context, q store.Querier, id int64) (Organisation, error) {
+	return scanOrg(q.QueryRowContext(ctx, orgSelect+` WHERE id = $1`, id))
+}
+
+// validateOrgInput normalises in and reports what a person must fix. Consumers and
+// businesses differ (cp.av.13.2): a business in the Netherlands is registered with the
+// KvK; a consumer has neither KvK nor VAT number.
+func validateOrgInput(in *OrganisationInput) FieldErrors {
+	fe := FieldErrors{}
+	var err error
+	if in.Kind != Consumer && in.Kind != Business {
+		fe["kind"] = "choose consumer or business"
+	}
+	if in.LegalName, err = cleanText(in.LegalName, true, MaxNameLen); err != nil {
+		fe["legal_name"] = err.Error()
+	}
+	if in.ContactName, err = cleanText(in.ContactName, false, MaxNameLen); err != nil {
+		fe["contact_name"] = err.Error()
+	}
+	if in.Email, err = ValidateEmail(in.Email); err != nil {
+		fe["email"] = err.Error()
+	}
+	if in.Phone, err = validatePhone(in.Phone); err != nil {
+		fe["phone"] = err.Error()
+	}
+	if in.Language, err = validateLanguage(in.Language); err != nil {
+		fe["language"] = err.Error()
+	}
+	validateAddress(&in.PostalAddress, "postal_address", fe)
+	if !in.BillingAddress.isZero() {
+		validateAddress(&in.BillingAddress, "billing_address", fe)
+		if in.BillingAddress == in.PostalAddress {
+			in.BillingAddress = Address{}
+		}
+	}
+	in.KvK, in.VATID = strings.TrimSpace(in.KvK), strings.TrimSpace(in.VATID)
+	switch {
+	case in.Kind == Consumer:
+		if in.KvK != "" {
+			fe["kvk"] = "a consumer has no KvK number; choose business if this customer has one"
+		}
+		if in.VATID != "" {
+			fe["vat_id"] = "a consumer has no VAT number; choose business if this customer has one"
+		}
+	case in.Kind == Business:
+		if in.KvK != "" {
+			if in.KvK, err = ValidateKvK(in.KvK); err != nil {
+				fe["kvk"] = err.Error()
+			}
+		} else if in.PostalAddress.Country == "NL" {
+			fe["kvk"] = "a Dutch business needs its KvK number"
+		}
+		if in.VATID != "" {
+			if in.VATID, err = ValidateVATID(in.VATID); err != nil {
+				fe["vat_id"] = err.Error()
+			}
+		}
+	}
+	if in.IsReseller && in.Kind == Consumer {
+		fe["is_reseller"] = "only a business can be a reseller"
+	}
+	if in.IsReseller && in.ResellerID != 0 {
+		fe["is_reseller"] = "a reseller's customer cannot be a reseller itself"
+	}
+	if in.ResellerID < 0 {
+		fe["reseller_id"] = "choose a reseller from the list"
+	}
+	return fe
+}
+
+// checkReseller verifies that the organisation named as reseller is one.
+func checkReseller(ctx context.Context, q store.Querier, id int64) error {
+	if id == 0 {
+		return nil
+	}
+	o, err := getOrg(ctx, q, id)
+	if errors.Is(err, ErrNotFound) || err == nil && (!o.IsReseller || o.Disabled) {
+		return FieldErrors{"reseller_id": "choose a reseller from the list"}
+	}
+	return err
+}
+
+func allowText(list []string) string { return strings.Join(list, "\n") }
+
+// CreateOrganisation creates a customer (staff: admin, sales, support; a reseller's admin
+// for its own customers) and, when admin is non-nil, its administrative user (cp.av.3.6).
+// Problems with the admin user are reported under "admin.email", "admin.password" etc.
+// Without a password the admin user is mailed a link to choose one.
+func (s *Service) CreateOrganisation(ctx context.Context, by Principal, in OrganisationInput, admin *UserInput) (Organisation, error) {
+	if err := by.writable(); err != nil {
+		return Organisation{}, err
+	}
+	switch {
+	case by.staffMay(actCreateCustomers):
+	case by.resellerAdmin():
+		// A reseller's customers are its own (cp.av.7.1); it cannot make resellers.
+		if in.IsReseller || in.ResellerID != 0 && in.ResellerID != by.Org.ID {
+			return Organisation{}, ErrForbidden
+		}
+		in.ResellerID = by.Org.ID
+	default:
+		return Organisation{}, ErrForbidden
+	}
+	fe := validateOrgInput(&in)
+	var adminIn UserInput
+	if admin != nil {
+		adminIn = *admin
+		adminIn.OrgAdmin, adminIn.Permissions = true, nil
+		for k, v := range validateUserInput(&adminIn, false, "admin.") {
+			fe[k] = v
+		}
+	}
+	if len(fe) > 0 {
+		return Organisation{}, fe
+	}
+	var pwHash string
+	if admin != nil && adminIn.Password != "" {
+		var err error
+		if pwHash, err = s.hashPassword(ctx, adminIn.Password); err != nil {
+			return Organisation{}, err
+		}
+	}
+	var org Organisation
+	err := s.tx(ctx, by, func(ctx context.Context, q store.Querier) error {
+		now := s.now()
+		if err := checkReseller(ctx, q, in.ResellerID); err != nil {
+			return err
+		}
+		var resellerID any
+		if in.ResellerID != 0 {
+			resellerID = in.ResellerID
+		}
+		var id int64
+		err := q.QueryRowContext(ctx, `INSERT INTO organisations (kind, legal_name, contact_name, email, phone, language,
+			postal_street, postal_code, postal_city, postal_country,
+			billing_street, billing_postal_code, billing_city, billing_country,
+			kvk, vat_id, is_reseller, reseller_id, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) RETURNING id`,
+			string(in.Kind), in.LegalName, in.ContactName, in.Email, in.Phone, in.Language,
+			in.PostalAddress.Street, in.PostalAddress.PostalCode, in.PostalAddress.City, in.PostalAddress.Country,
+			in.BillingAddress.Street, in.BillingAddress.PostalCode, in.BillingAddress.City, in.BillingAddress.Country,
+			in.KvK, in.VATID, in.IsReseller, resellerID, now).Scan(&id)
+		if err != nil {
+			return err
+		}
+		summary := fmt.Sprintf("%s customer %q created", in.Kind, in.LegalName)
+		if in.IsReseller {
+			summary += " as a reseller"
+		}
+		if in.ResellerID != 0 {
+			summary += fmt.Sprintf(" for reseller %d", in.ResellerID)
+		}
+		if err := record(ctx, q, now, id, "customer.create", "organisation", id, summary); err != nil {
+			return err
+		}
+		if admin != nil {
+			adminIn.OrgID = id
+			if _, err := s.insertUser(ctx, q, now, adminIn, pwHash, "admin."); err != nil {
+				return err
+			}
+		}
+		org, err = getOrg(ctx, q, id)
+		return err
+	})
+	return org, err
+}
+
+// editable reports which fields of o principal p may change, or an error when it may
+// change none.
+func (p Principal) editable(o Organisation) (func(field string) bool, error) {
+	all := func(string) bool { return true }
+	only := func(fields ...string) func(string) bool {
+		return func(f string) bool { return slices.Contains(fields, f) }
+	}
+	contact := only("contact_name", "email", "phone", "language", "postal_address", "billing_address")
+	switch p.relationTo(o) {
+	case relStaff:
+		switch {
+		case p.staffMay(actEditCustomers):
+			return all, nil
+		case p.staffMay(actEditBilling):
+			return only("billing_address"), nil
+		}
+	case relOwn:
+		switch {
+		case p.User.OrgAdmin:
+			return contact, nil
+		case p.User.Has(PermBilling):
+			return only("billing_address"), nil
+		}
+	case relReseller:
+		return func(f string) bool { return f != "is_reseller" && f != "reseller_id" }, nil
+	}
+	if err := p.canSeeOrg(o); err != nil {
+		return nil, err
+	}
+	return nil, ErrForbidden
+}
+
+func orgInput(o Organisation) OrganisationInput {
+	in := OrganisationInput{Kind: o.Kind, LegalName: o.LegalName, ContactName: o.ContactName, Email: o.Email,
+		Phone: o.Phone, Language: o.Language, PostalAddress: o.PostalAddress, BillingAddress: o.BillingAddress,
+		KvK: o.KvK, VATID: o.VATID, IsReseller: o.IsReseller, ResellerID: o.ResellerID}
+	if in.BillingAddress == in.PostalAddress {
+		in.BillingAddress = Address{}
+	}
+	return in
+}
+
+// orgChanges lists the fields in which a differs from b, by JSON name.
+func orgChanges(a, b OrganisationInput) []string {
+	var out []string
+	add := func(name string, differs bool) {
+		if differs {
+			out = append(out, name)
+		}
+	}
+	add("kind", a.Kind != b.Kind)
+	add("legal_name", a.LegalName != b.LegalName)
+	add("contact_name", a.ContactName != b.ContactName)
+	add("email", a.Email != b.Email)
+	add("phone", a.Phone != b.Phone)
+	add("language", a.Language != b.Language)
+	add("postal_address", a.PostalAddress != b.PostalAddress)
+	add("billing_address", a.BillingAddress != b.BillingAddress)
+	add("kvk", a.KvK != b.KvK)
+	add("vat_id", a.VATID != b.VATID)
+	add("is_reseller", a.IsReseller != b.IsReseller)
+	add("reseller_id", a.ResellerID != b.ResellerID)
+	return out
+}
+
+// keepUneditable fills the fields p may not change, when left empty in the form, with
+// their current values: a form that only shows what a person may edit still validates.
+// A field filled with a different value is refused later.
+func keepUneditable(in *OrganisationInput, cur OrganisationInput, may func(string) bool) {
+	keep := func(field string, empty bool, set func()) {
+		if !may(field) && empty {
+			set()
+		}
+	}
+	keep("kind", in.Kind == "", func() { in.Kind = cur.Kind })
+	keep("legal_name", strings.TrimSpace(in.LegalName) == "", func() { in.LegalName = cur.LegalName })
+	keep("contact_name", strings.TrimSpace(in.ContactName) == "", func() { in.ContactName = cur.ContactName })
+	keep("email", strings.TrimSpace(in.Email) == "", func() { in.Email = cur.Email })
+	keep("phone", strings.TrimSpace(in.Phone) == "", func() { in.Phone = cur.Phone })
+	keep("language", strings.TrimSpace(in.Language) == "", func() { in.Language = cur.Language })
+	keep("postal_address", in.PostalAddress.isZero(), func() { in.PostalAddress = cur.PostalAddress })
+	keep("billing_address", in.BillingAddress.isZero(), func() { in.BillingAddress = cur.BillingAddress })
+	keep("kvk", strings.TrimSpace(in.KvK) == "", func() { in.KvK = cur.KvK })
+	keep("vat_id", strings.TrimSpace(in.VATID) == "", func() { in.VATID = cur.VATID })
+	keep("is_reseller", !in.IsReseller, func() { in.IsReseller = cur.IsReseller })
+	keep("reseller_id", in.ResellerID == 0, func() { in.ResellerID = cur.ResellerID })
+}
+
+// UpdateOrganisation edits a customer: staff with an editing role, its reseller, or the
+// organisation's own admin user for its contact details (a sub-user with PermBilling
+// for the billing address). Changing a field one may not change is ErrForbidden.
+func (s *Service) UpdateOrganisation(ctx context.Context, by Principal, id int64, in OrganisationInput) (Organisation, error) {
+	if err := by.writable(); err != nil {
+		return Organisation{}, err
+	}
+	cur, err := getOrg(ctx, s.db, id)
+	if err != nil {
+		return Organisation{}, err
+	}
+	may, err := by.editable(cur)
+	if err != nil {
+		return Organisation{}, err
+	}
+	curIn := orgInput(cur)
+	keepUneditable(&in, curIn, may)
+	if fe := validateOrgInput(&in); len(fe) > 0 {
+		return Organisation{}, fe
+	}
+	changed := orgChanges(in, curIn)
+	for _, f := range changed {
+		if !may(f) {
+			return Organisation{}, ErrForbidden
+		}
+	}
+	if len(changed) == 0 {
+		return cur, nil
+	}
+	var org Organisation
+	err = s.tx(ctx, by, func(ctx context.Context, q store.Querier) error {
+		now := s.now()
+		if in.ResellerID != cur.ResellerID {
+			if err := checkReseller(ctx, q, in.ResellerID); err != nil {
+				return err
+			}
+		}
+		if in.IsReseller != cur.IsReseller && !in.IsReseller {
+			var n int
+			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM organisations WHERE reseller_id = $1`, id).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return FieldErrors{"is_reseller": fmt.Sprintf("this reseller still has %d customers; move them first", n)}
+			}
+		}
+		var resellerID any
+		if in.ResellerID != 0 {
+			resellerID = in.ResellerID
+		}
+		if _, err := q.ExecContext(ctx, `UPDATE organisations SET kind = $1, legal_name = $2, contact_name = $3, email = $4,
+			phone = $5, language = $6, postal_street = $7, postal_code = $8, postal_city = $9, postal_country = $10,
+			billing_street = $11, billing_postal_code = $12, billing_city = $13, billing_country = $14,
+			kvk = $15, vat_id = $16, is_reseller = $17, reseller_id = $18, updated_at = $19 WHERE id = $20`,
+			string(in.Kind), in.LegalName, in.ContactName, in.Email, in.Phone, in.Language,
+			in.PostalAddress.Street, in.PostalAddress.PostalCode, in.PostalAddress.City, in.PostalAddress.Country,
+			in.BillingAddress.Street, in.BillingAddress.PostalCode, in.BillingAddress.City, in.BillingAddress.Country,
+			in.KvK, in.VATID, in.IsReseller, resellerID, now, id); err != nil {
+			return err
+		}
+		if err := record(ctx, q, now, id, "customer.update", "organisation", id, "changed: "+strings.Join(changed, ", ")); err != nil {
+			return err
+		}
+		org, err = getOrg(ctx, q, id)
+		return err
+	})
+	return org, err
+}
+
+// SetOrganisationDisabled disables or re-enables a customer (staff); disabling ends its
+// users' sessions, and Authenticate refuses its users and tokens while it lasts.
+func (s *Service) SetOrganisationDisabled(ctx context.Context, by Principal, id int64, disabled bool) error {
+	if err := by.writable(); err != nil {
+		return err
+	}
+	cur, err := getOrg(ctx, s.db, id)
+	if err != nil {
+		return err
+	}
+	if err := by.canSeeOrg(cur); err != nil {
+		return err
+	}
+	if !by.staffMay(actDisableCustomers) {
+		return ErrForbidden
+	}
+	if cur.Disabled == disabled {
+		return nil
+	}
+	return s.tx(ctx, by, func(ctx context.Context, q store.Querier) error {
+		now := s.now()
+		if _, err := q.ExecContext(ctx, `UPDATE organisations SET disabled = $1, updated_at = $2 WHERE id = $3`, disabled, now, id); err != nil {
+			return err
+		}
+		if !disabled {
+			return record(ctx, q, now, id, "customer.enable", "organisation", id, "customer enabled")
+		}
+		res, err := q.ExecContext(ctx, `DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE org_id = $1)`, id)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		return record(ctx, q, now, id, "customer.disable", "organisation", id, fmt.Sprintf("customer disabled; %d sessions ended", n))
+	})
+}
+
+// GetOrganisation returns one organisation the principal may see.
+func (s *Service) GetOrganisation(ctx context.Context, by Principal, id int64) (Organisation, error) {
+	if err := by.ready(); err != nil {
+		return Organisation{}, err
+	}
+	o, err := getOrg(ctx, s.db, id)
+	if err != nil {
+		return Organisation{}, err
+	}
+	if err := by.canSeeOrg(o); err != nil {
+		return Organisation{}, err
+	}
+	return o, nil
+}
+
+// ListOrganisations lists what the principal may see (staff: all; a reseller: its own
+// customers; another customer: itself) and the total count for pagination.
+func (s *Service) ListOrganisations(ctx context.Context, by Principal, f OrgFilter) ([]Organisation, int, error) {
+	if err := by.ready(); err != nil {
+		return nil, 0, err
+	}
+	var where []string
+	var args []any
+	add := func(cond string, v ...any) {
+		for _, x := range v {
+			args = append(args, x)
+			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
+		}
+		where = append(where, cond)
+	}
+	switch {
+	case by.IsStaff():
+		if !by.staffMay(actReadCustomers) {
+			return nil, 0, ErrForbidden
+		}
+		if f.ResellerID > 0 {
+			add("reseller_id = ?", f.ResellerID)
+		}
+	case by.resellerAdmin():
+		add("reseller_id = ?", by.Org.ID)
+	case by.User.Has(PermReadOnly):
+		add("id = ?", by.User.OrgID)
+	default:
+		return nil, 0, ErrForbidden
+	}
+	if f.Kind != "" {
+		add("kind = ?", string(f.Kind))
+	}
+	if f.Disabled != nil {
+		add("disabled = ?", *f.Disabled)
+	}
+	if qs := strings.TrimSpace(f.Query); qs != "" {
+		like := "%" + likeEscape(strings.ToLower(truncate(qs, 100))) + "%"
+		args = append(args, like)
+		n := "$" + strconv.Itoa(len(args))
+		var parts []string
+		for _, col := range []string{"legal_name", "email", "contact_name", "kvk", "vat_id"} {
+			parts = append(parts, "LOWER("+col+") LIKE "+n+` ESCAPE '\'`)
+		}
+		where = append(where, "("+strings.Join(parts, " OR ")+")")
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM organisations`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	per := f.PerPage
+	if per <= 0 {
+		per = 25
+	}
+	per = min(per, 100)
+	page := max(f.Page, 1)
+	rows, err := s.db.QueryContext(ctx, orgSelect+cond+fmt.Sprintf(` ORDER BY LOWER(legal_name), id LIMIT %d OFFSET %d`, per, (page-1)*per), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Organisation
+	for rows.Next() {
+		o, err := scanOrg(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, o)
+	}
+	return out, total, rows.Err()
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// SetIPAllowlist replaces the organisation's allowlist (CIDRs, cp.security.access.3).
+// When a user of the organisation sets it, a list that leaves out currentIP is refused:
+// it would lock that user out on the next request.
+func (s *Service) SetIPAllowlist(ctx context.Context, by Principal, orgID int64, cidrs []string, currentIP string) error {
+	if err := by.writable(); err != nil {
+		return err
+	}
+	cur, err := getOrg(ctx, s.db, orgID)
+	if err != nil {
+		return err
+	}
+	rel := by.relationTo(cur)
+	switch {
+	case rel == relStaff && by.staffMay(actSetAllowlist), rel == relOwn && by.User.OrgAdmin, rel == relReseller:
+	default:
+		if err := by.canSeeOrg(cur); err != nil {
+			return err
+		}
+		return ErrForbidden
+	}
+	list, err := ValidateCIDRs(cidrs)
+	if err != nil {
+		return FieldErrors{"ip_allowlist": err.Error()}
+	}
+	if rel == relOwn && !ipAllowed(list, currentIP) {
+		return FieldErrors{"ip_allowlist": fmt.Sprintf("your current address %s is not in the list; add it, or you would lock yourself out", truncate(currentIP, 60))}
+	}
+	if allowText(list) == allowText(cur.IPAllowlist) {
+		return nil
+	}
+	return s.tx(ctx, by, func(ctx context.Context, q store.Querier) error {
+		now := s.now()
+		if _, err := q.ExecContext(ctx, `UPDATE organisations SET ip_allowlist = $1, updated_at = $2 WHERE id = $3`, allowText(list), now, orgID); err != nil {
+			return err
+		}
+		summary := "IP allowlist removed: any address may sign in"
+		if len(list) > 0 {
+			summary = "IP allowlist set to " + strings.Join(list, ", ")
+		}
+		return record(ctx, q, now, orgID, "customer.ip_allowlist", "organisation", orgID, summary)
+	})
+}

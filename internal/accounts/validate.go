@@ -1,0 +1,350 @@
+package accounts
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Length limits on free text. They bound what a form can store and keep addresses
+// printable on an invoice window envelope.
+const (
+	MaxNameLen       = 200
+	MaxStreetLen     = 200
+	MaxCityLen       = 100
+	MaxPostalCodeLen = 16
+	MaxPhoneLen      = 40
+	MaxEmailLen      = 254 // RFC 5321 path limit
+	MaxTokenNameLen  = 100
+	MinPasswordLen   = 8 // cp.security.passwords.1
+	MaxPasswordLen   = 256
+	MaxAllowlist     = 50
+)
+
+// Countries lists the countries an address may be in (ISO 3166-1 alpha-2): the EU member
+// states first, then common other countries of customers. Greece is GR here; its VAT ids
+// start with EL.
+var Countries = []string{
+	"NL", "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+	"IE", "IT", "LT", "LU", "LV", "MT", "PL", "PT", "RO", "SE", "SI", "SK",
+	"GB", "CH", "NO", "IS", "LI", "US", "CA",
+}
+
+// Languages lists the languages of the UI and of mail (DESIGN.md, principle 10).
+var Languages = []string{"nl", "en"}
+
+// ValidateEmail checks an e-mail address and returns it trimmed and lower-cased (the form
+// in which it is stored and compared: one account per address, whatever its case).
+func ValidateEmail(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return "", errors.New("enter an e-mail address")
+	}
+	if len(s) > MaxEmailLen {
+		return "", fmt.Errorf("use at most %d characters", MaxEmailLen)
+	}
+	a, err := mail.ParseAddress(s)
+	// ParseAddress also accepts "Name <a@b>"; only a bare address is an address here.
+	if err != nil || a.Address != s || a.Name != "" {
+		return "", errors.New("enter an e-mail address like name@example.nl")
+	}
+	local, domain, _ := strings.Cut(s, "@")
+	if local == "" || !strings.Contains(domain, ".") || strings.HasSuffix(domain, ".") || strings.ContainsAny(s, " \t\r\n") {
+		return "", errors.New("enter an e-mail address like name@example.nl")
+	}
+	return s, nil
+}
+
+// ValidateKvK checks a Dutch Chamber of Commerce (KvK) number: eight digits, written with
+// or without spaces and dots.
+func ValidateKvK(s string) (string, error) {
+	s = stripSeparators(s)
+	if len(s) != 8 || !allDigits(s) {
+		return "", errors.New("a KvK number has 8 digits")
+	}
+	return s, nil
+}
+
+// ValidatePassword applies the password policy: at least 8 characters with a lowercase
+// letter, an uppercase letter, a digit and a symbol, all four (cp.security.passwords.1,
+// INTERPRETATION.md "Accounts and security"); at most 256 characters, so hashing stays
+// bounded.
+func ValidatePassword(pw string) error {
+	if !utf8.ValidString(pw) {
+		return errors.New("the password contains invalid characters")
+	}
+	n := utf8.RuneCountInString(pw)
+	if n < MinPasswordLen {
+		return fmt.Errorf("use at least %d characters", MinPasswordLen)
+	}
+	if n > MaxPasswordLen {
+		return fmt.Errorf("use at most %d characters", MaxPasswordLen)
+	}
+	var lower, upper, digit, symbol bool
+	for _, r := range pw {
+		switch {
+		case unicode.IsControl(r):
+			return errors.New("the password contains a control character")
+		case unicode.IsLower(r):
+			lower = true
+		case unicode.IsUpper(r):
+			upper = true
+		case unicode.IsDigit(r):
+			digit = true
+		case unicode.IsLetter(r):
+			// Letters without case (e.g. CJK) count towards length only.
+		default:
+			symbol = true
+		}
+	}
+	var missing []string
+	if !lower {
+		missing = append(missing, "a lowercase letter")
+	}
+	if !upper {
+		missing = append(missing, "an uppercase letter")
+	}
+	if !digit {
+		missing = append(missing, "a digit")
+	}
+	if !symbol {
+		missing = append(missing, "a symbol")
+	}
+	if len(missing) > 0 {
+		return errors.New("add " + joinAnd(missing))
+	}
+	return nil
+}
+
+var nlPostalCode = regexp.MustCompile(`^([1-9][0-9]{3}) ?([A-Z]{2})$`)
+
+// ValidatePostalCode checks a postal code for country. Dutch codes are "1234 AB" (the
+// letter pairs SA, SD and SS are not issued); elsewhere any short code is accepted.
+func ValidatePostalCode(country, code string) (string, error) {
+	code = strings.ToUpper(strings.Join(strings.Fields(code), " "))
+	if code == "" {
+		return "", errors.New("enter a postal code")
+	}
+	if strings.ToUpper(strings.TrimSpace(country)) == "NL" {
+		m := nlPostalCode.FindStringSubmatch(code)
+		if m == nil || m[2] == "SA" || m[2] == "SD" || m[2] == "SS" {
+			return "", errors.New("a Dutch postal code looks like 1234 AB")
+		}
+		return m[1] + " " + m[2], nil
+	}
+	if len(code) > MaxPostalCodeLen {
+		return "", fmt.Errorf("use at most %d characters", MaxPostalCodeLen)
+	}
+	for _, r := range code {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == ' ' || r == '-') {
+			return "", errors.New("use letters, digits, spaces and hyphens only")
+		}
+	}
+	return code, nil
+}
+
+// ValidateCIDRs checks an IP allowlist and returns it normalised: a single address
+// becomes a /32 (IPv4) or /128 (IPv6) range, host bits are cleared, duplicates and empty
+// lines are dropped. cp.security.access.3 lets a customer restrict its accounts this way.
+func ValidateCIDRs(list []string) ([]string, error) {
+	var out []string
+	for _, raw := range list {
+		s := strings.TrimSpace(raw)
+		if s == "" {
+			continue
+		}
+		p, err := parsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or range (like 192.0.2.0/24 or 2001:db8::/48)", truncate(s, 60))
+		}
+		if c := p.String(); !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	if len(out) > MaxAllowlist {
+		return nil, fmt.Errorf("use at most %d addresses or ranges", MaxAllowlist)
+	}
+	return out, nil
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if a.Zone() != "" {
+		return netip.Prefix{}, errors.New("zoned address")
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// parseIP reads the client address the web layer passes; it tolerates a port.
+func parseIP(s string) (netip.Addr, bool) {
+	s = strings.TrimSpace(s)
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.Unmap().WithZone(""), true
+	}
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap().WithZone(""), true
+	}
+	return netip.Addr{}, false
+}
+
+// ipAllowed reports whether ip is in allowlist; an empty list allows every address.
+func ipAllowed(allowlist []string, ip string) bool {
+	if len(allowlist) == 0 {
+		return true
+	}
+	a, ok := parseIP(ip)
+	if !ok {
+		return false
+	}
+	for _, c := range allowlist {
+		if p, err := netip.ParsePrefix(c); err == nil && p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+var phoneChars = regexp.MustCompile(`^\+?[0-9 ()./-]+$`)
+
+func validatePhone(s string) (string, error) {
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		return "", nil
+	}
+	if len(s) > MaxPhoneLen {
+		return "", fmt.Errorf("use at most %d characters", MaxPhoneLen)
+	}
+	digits := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	if !phoneChars.MatchString(s) || digits < 6 {
+		return "", errors.New("enter a phone number like +31 20 123 4567")
+	}
+	return s, nil
+}
+
+// cleanText trims and collapses a one-line field and checks its length and characters.
+func cleanText(s string, required bool, max int) (string, error) {
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		if required {
+			return "", errors.New("this field is required")
+		}
+		return "", nil
+	}
+	if !utf8.ValidString(s) {
+		return "", errors.New("contains invalid characters")
+	}
+	if utf8.RuneCountInString(s) > max {
+		return "", fmt.Errorf("use at most %d characters", max)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return "", errors.New("contains a control character")
+		}
+	}
+	return s, nil
+}
+
+func validateLanguage(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return "nl", nil // Dutch first (DESIGN.md, principle 10)
+	}
+	if !slices.Contains(Languages, s) {
+		return "", errors.New("choose nl or en")
+	}
+	return s, nil
+}
+
+func validateCountry(s string) (string, error) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if s == "" {
+		return "", errors.New("choose a country")
+	}
+	if !slices.Contains(Countries, s) {
+		return "", errors.New("choose a country from the list")
+	}
+	return s, nil
+}
+
+// validateAddress checks a, normalising it in place, and files errors under prefix.
+func validateAddress(a *Address, prefix string, fe FieldErrors) {
+	var err error
+	if a.Street, err = cleanText(a.Street, true, MaxStreetLen); err != nil {
+		fe[prefix+".street"] = err.Error()
+	}
+	if a.City, err = cleanText(a.City, true, MaxCityLen); err != nil {
+		fe[prefix+".city"] = err.Error()
+	}
+	country, cerr := validateCountry(a.Country)
+	if cerr != nil {
+		fe[prefix+".country"] = cerr.Error()
+	} else {
+		a.Country = country
+	}
+	if pc, err := ValidatePostalCode(a.Country, a.PostalCode); err != nil {
+		fe[prefix+".postal_code"] = err.Error()
+	} else {
+		a.PostalCode = pc
+	}
+}
+
+func (a Address) isZero() bool {
+	return strings.TrimSpace(a.Street+a.PostalCode+a.City+a.Country) == ""
+}
+
+func stripSeparators(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '.' || r == '-' || unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func joinAnd(items []string) string {
+	if len(items) == 1 {
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}
