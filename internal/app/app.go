@@ -22,6 +22,7 @@ import (
 	"github.com/hostpact/hostpact/internal/metrics"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/terms"
 	"github.com/hostpact/hostpact/internal/web"
 	"github.com/hostpact/hostpact/internal/web/api"
 )
@@ -42,10 +43,37 @@ type App struct {
 	DB       *store.DB
 	Accounts *accounts.Service
 	Metrics  *metrics.Registry
+	// Pack is the provider's terms: the embedded pack named by HOSTPACT_POLICY, or the
+	// provider's own file (HOSTPACT_POLICY_FILE).
+	Pack *terms.Pack
+}
+
+// LoadPack reads the configured terms pack.
+func LoadPack(cfg config.Config) (*terms.Pack, error) {
+	if cfg.PolicyFile != "" {
+		b, err := os.ReadFile(cfg.PolicyFile)
+		if err != nil {
+			return nil, fmt.Errorf("HOSTPACT_POLICY_FILE: %w", err)
+		}
+		p, err := terms.ParsePack(b)
+		if err != nil {
+			return nil, fmt.Errorf("HOSTPACT_POLICY_FILE %s: %w", cfg.PolicyFile, err)
+		}
+		return p, nil
+	}
+	p, err := terms.LoadPack(cfg.Policy)
+	if err != nil {
+		return nil, fmt.Errorf("HOSTPACT_POLICY: %w", err)
+	}
+	return p, nil
 }
 
 // Open connects to the configured database, migrates it and builds the services.
 func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.Clock) (*App, error) {
+	pack, err := LoadPack(cfg)
+	if err != nil {
+		return nil, err
+	}
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
@@ -54,11 +82,11 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock
 		db.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, Logger: logger, Clock: clk, DB: db, Metrics: metrics.NewRegistry()}
+	a := &App{Config: cfg, Logger: logger, Clock: clk, DB: db, Metrics: metrics.NewRegistry(), Pack: pack}
 	a.Accounts = accounts.New(db, clk, accounts.Config{
 		BaseURL:      cfg.URL(),
-		TOTPIssuer:   "hostpact",
-		ProviderName: "hostpact",
+		TOTPIssuer:   pack.Provider.LegalName,
+		ProviderName: pack.Provider.LegalName,
 	})
 	return a, nil
 }
@@ -72,7 +100,7 @@ func (a *App) Handler() (http.Handler, error) {
 	h, err := web.New(web.Deps{
 		DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Logger: a.Logger,
 		API: apiHandler, Metrics: a.Metrics.Handler(),
-		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: "hostpact", SecureCookies: a.Config.SecureCookies},
+		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {
 		return nil, err
