@@ -1,0 +1,335 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/notify"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/store/storetest"
+)
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+const (
+	testPW      = "Sterk-Wachtw00rd!"
+	staffSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+)
+
+// lightArgon keeps password hashing cheap in tests.
+var lightArgon = accounts.Argon2Params{Memory: 64, Time: 1, Threads: 1}
+
+type env struct {
+	t   *testing.T
+	db  *store.DB
+	clk *clock.Fake
+	acc *accounts.Service
+	h   http.Handler
+	srv *server
+	ctx context.Context
+	log *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema}
+
+// each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
+// web handler in demo mode on a fake clock.
+func each(t *testing.T, fn func(t *testing.T, e *env)) {
+	eachWith(t, Config{Demo: true, ProviderName: "Cloud Provider", BaseURL: "https://portal.example"}, fn)
+}
+
+func eachWith(t *testing.T, cfg Config, fn func(t *testing.T, e *env)) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fn(t, newEnv(t, db, cfg))
+	}, schemas...)
+}
+
+func newEnv(t *testing.T, db *store.DB, cfg Config) *env {
+	t.Helper()
+	clk := clock.NewFake(t0)
+	acc := accounts.New(db, clk, accounts.Config{BaseURL: "https://portal.example", ProviderName: "Cloud Provider",
+		TOTPIssuer: "Cloud Provider", Argon2: lightArgon})
+	logs := &syncBuffer{}
+	d := Deps{DB: db, Clock: clk, Accounts: acc, Config: cfg,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	srv, h, err := build(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, db: db, clk: clk, acc: acc, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
+	t.Cleanup(func() {
+		if t.Failed() {
+			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+			t.Logf("server log (last lines):\n%s", strings.Join(lines[max(0, len(lines)-15):], "\n"))
+		}
+	})
+	return e
+}
+
+// staff creates a staff user with TOTP set up (secret staffSecret).
+func (e *env) staff(email string, roles ...accounts.Role) accounts.User {
+	e.t.Helper()
+	u := e.staffNoMFA(email, roles...)
+	if err := e.acc.SetTOTPSecretForDemo(e.ctx, u.ID, staffSecret); err != nil {
+		e.t.Fatal(err)
+	}
+	u.MFAEnabled = true
+	return u
+}
+
+func (e *env) staffNoMFA(email string, roles ...accounts.Role) accounts.User {
+	e.t.Helper()
+	if len(roles) == 0 {
+		roles = []accounts.Role{accounts.RoleAdmin}
+	}
+	u, err := e.acc.CreateUserCLI(e.ctx, accounts.UserInput{Email: email, Name: "Staff " + email, Language: "nl",
+		Password: testPW, Roles: roles})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u
+}
+
+// admin returns a principal for an administrator, creating one on first use.
+func (e *env) admin() accounts.Principal {
+	e.t.Helper()
+	u, err := e.acc.FindUserByEmail(e.ctx, "root@provider.test")
+	if err != nil {
+		u = e.staffNoMFA("root@provider.test")
+	}
+	return accounts.Principal{User: u}
+}
+
+// customer creates a business customer with an admin user (password testPW).
+func (e *env) customer(name, adminEmail string) (accounts.Organisation, accounts.User) {
+	e.t.Helper()
+	org, err := e.acc.CreateOrganisation(e.ctx, e.admin(), accounts.OrganisationInput{
+		Kind: accounts.Business, LegalName: name, ContactName: "Contact " + name, Email: adminEmail,
+		Language: "nl", KvK: "12345678",
+		PostalAddress: accounts.Address{Street: "Stationsplein 1", PostalCode: "3511 AB", City: "Utrecht", Country: "NL"},
+	}, &accounts.UserInput{Email: adminEmail, Name: "Admin " + name, Language: "nl", Password: testPW})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	u, err := e.acc.FindUserByEmail(e.ctx, adminEmail)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return org, u
+}
+
+// customerPrincipal acts as a customer user directly, without a session.
+func (e *env) customerPrincipal(u accounts.User) accounts.Principal {
+	e.t.Helper()
+	org, err := e.acc.GetOrganisation(e.ctx, e.admin(), u.OrgID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return accounts.Principal{User: u, Org: &org}
+}
+
+func (e *env) orgCount() int {
+	e.t.Helper()
+	_, n, err := e.acc.ListOrganisations(e.ctx, e.admin(), accounts.OrgFilter{PerPage: 1})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func (e *env) code(secret string) string {
+	e.t.Helper()
+	c, err := totp.GenerateCode(secret, e.clk.Now())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// client is a browser against the handler: it keeps cookies, sends same-origin fetch
+// metadata on POSTs like a browser does, and follows no redirects by itself.
+type client struct {
+	e       *env
+	t       *testing.T
+	cookies map[string]string
+	ip      string
+	header  http.Header
+}
+
+func (e *env) client() *client {
+	return &client{e: e, t: e.t, cookies: map[string]string{}, ip: "192.0.2.10", header: http.Header{}}
+}
+
+type resp struct {
+	Code   int
+	Body   string
+	Header http.Header
+	Cookie map[string]*http.Cookie
+}
+
+func (r resp) Location() string { return r.Header.Get("Location") }
+
+func (c *client) do(req *http.Request) resp {
+	c.t.Helper()
+	req.RemoteAddr = c.ip + ":40000"
+	for k, vs := range c.header {
+		req.Header[k] = vs
+	}
+	for name, v := range c.cookies {
+		req.AddCookie(&http.Cookie{Name: name, Value: v})
+	}
+	rec := httptest.NewRecorder()
+	c.e.h.ServeHTTP(rec, req)
+	res := rec.Result()
+	body, _ := io.ReadAll(res.Body)
+	out := resp{Code: res.StatusCode, Body: string(body), Header: res.Header, Cookie: map[string]*http.Cookie{}}
+	for _, ck := range res.Cookies() {
+		out.Cookie[ck.Name] = ck
+		if ck.MaxAge < 0 || ck.Value == "" {
+			delete(c.cookies, ck.Name)
+		} else {
+			c.cookies[ck.Name] = ck.Value
+		}
+	}
+	if strings.Contains(out.Body, "⟦") {
+		c.t.Errorf("%s %s: page has an untranslated key: %s", req.Method, req.URL, regexp.MustCompile(`⟦[^⟧]*⟧`).FindString(out.Body))
+	}
+	return out
+}
+
+func (c *client) get(path string) resp {
+	c.t.Helper()
+	return c.do(httptest.NewRequest(http.MethodGet, path, nil))
+}
+
+func (c *client) post(path string, form url.Values) resp {
+	c.t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return c.do(req)
+}
+
+// expect checks a response's status and, for redirects, where it leads.
+func (c *client) expect(r resp, code int, location string) {
+	c.t.Helper()
+	if r.Code != code {
+		c.t.Fatalf("status %d, want %d (Location %q)\n%s", r.Code, code, r.Location(), excerpt(r.Body))
+	}
+	if location != "" && r.Location() != location {
+		c.t.Fatalf("redirect to %q, want %q", r.Location(), location)
+	}
+}
+
+func excerpt(body string) string {
+	if i := strings.Index(body, `<main`); i >= 0 {
+		body = body[i:]
+	}
+	if len(body) > 3000 {
+		body = body[:3000]
+	}
+	return body
+}
+
+// login signs in with a password and, when secret is set, the TOTP step, and checks
+// that the user lands on home.
+func (c *client) login(email, secret, home string) {
+	c.t.Helper()
+	r := c.post("/login", url.Values{"email": {email}, "password": {testPW}})
+	c.expect(r, http.StatusSeeOther, "/")
+	if secret != "" {
+		c.expect(c.get("/"), http.StatusSeeOther, "/login/mfa")
+		c.expect(c.post("/login/mfa", url.Values{"code": {c.e.code(secret)}}), http.StatusSeeOther, "/")
+		// A TOTP code works once; the next sign-in in the same test needs the next one.
+		c.e.clk.Advance(30 * time.Second)
+	}
+	c.expect(c.get("/"), http.StatusSeeOther, home)
+}
+
+func (c *client) logout() {
+	c.t.Helper()
+	c.expect(c.post("/logout", nil), http.StatusSeeOther, "/login")
+}
+
+// hidden returns the value of a hidden (or any) input named name on the page.
+func hidden(body, name string) string {
+	m := regexp.MustCompile(`name="` + regexp.QuoteMeta(name) + `" value="([^"]*)"`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(m[1])
+}
+
+func contains(t *testing.T, body string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("page lacks %q\n%s", w, excerpt(body))
+		}
+	}
+}
+
+func lacks(t *testing.T, body string, unwanted ...string) {
+	t.Helper()
+	for _, w := range unwanted {
+		if strings.Contains(body, w) {
+			t.Errorf("page shows %q but must not", w)
+		}
+	}
+}
+
+// fieldError asserts that the page marks field name invalid and shows a message beside it.
+func fieldError(t *testing.T, body, name string) {
+	t.Helper()
+	id := fieldID(name)
+	if !regexp.MustCompile(`id="` + id + `"[^>]*aria-invalid="true"`).MatchString(body) {
+		t.Errorf("field %s is not marked aria-invalid\n%s", name, excerpt(body))
+	}
+	if !strings.Contains(body, `id="`+id+`-error"`) {
+		t.Errorf("field %s has no error message", name)
+	}
+}
+
+func openSQLite(t *testing.T) *store.DB {
+	t.Helper()
+	return storetest.Open(t, store.SQLite, schemas...)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }

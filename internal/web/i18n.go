@@ -1,0 +1,99 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+)
+
+const langCookie = "lang"
+
+// supported reports whether the UI speaks l: Dutch first, English too (DESIGN.md,
+// principle 10).
+func supported(l string) bool { return l == "nl" || l == "en" }
+
+// translate looks key up in the catalogue. A missing key shows as ⟦key⟧, which the
+// tests look for on every rendered page.
+func translate(lang, key string, args ...any) string {
+	m, ok := messages[key]
+	if !ok {
+		return "⟦" + key + "⟧"
+	}
+	s := m[0]
+	if lang == "en" {
+		s = m[1]
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+func hasMessage(key string) bool { _, ok := messages[key]; return ok }
+
+// language picks the page language: the switcher's cookie, else the signed-in user's
+// preference, else the browser's Accept-Language, else Dutch.
+func (s *server) language(r *http.Request, p *accounts.Principal) string {
+	if c, err := r.Cookie(langCookie); err == nil && supported(c.Value) {
+		return c.Value
+	}
+	if p != nil && supported(p.User.Language) {
+		return p.User.Language
+	}
+	if l := fromAcceptLanguage(r.Header.Get("Accept-Language")); l != "" {
+		return l
+	}
+	return "nl"
+}
+
+// fromAcceptLanguage returns the supported language the browser weighs highest, or "".
+func fromAcceptLanguage(h string) string {
+	best, bestQ := "", 0.0
+	for _, part := range strings.Split(h, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		if !supported(base) {
+			continue
+		}
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				continue
+			}
+			q = f
+		}
+		if q > bestQ {
+			best, bestQ = base, q
+		}
+	}
+	return best
+}
+
+// setLanguage is the switcher: it stores the choice for a year and returns to the page
+// the user was on.
+func (s *server) setLanguage(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.badForm(w, r, err)
+		return
+	}
+	l := r.PostForm.Get("lang")
+	if supported(l) {
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+	}
+	s.redirect(w, r, localPath(r.PostForm.Get("next")))
+}
+
+// localPath accepts only a path on this site, so the switcher cannot be used as an open
+// redirect ("//evil.example" and "/\evil.example" are other sites to a browser).
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") ||
+		strings.ContainsAny(p, "\r\n") {
+		return "/"
+	}
+	return p
+}

@@ -1,0 +1,132 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+)
+
+// isolationRoutes lists every portal route that takes an object id, with the kind of
+// object the id names. TestEveryIDRouteIsInTheIsolationTable fails when a route is added
+// without adding it here.
+var isolationRoutes = []struct {
+	pattern string
+	object  string // "user" or "token"
+	form    url.Values
+}{
+	{"GET /portal/users/{id}", "user", nil},
+	{"POST /portal/users/{id}/permissions", "user", url.Values{"permissions": {"users", "billing", "technical"}}},
+	{"GET /portal/users/{id}/reset-mfa", "user", nil},
+	{"POST /portal/users/{id}/reset-mfa", "user", nil},
+	{"GET /portal/users/{id}/disable", "user", nil},
+	{"POST /portal/users/{id}/disable", "user", nil},
+	{"GET /portal/users/{id}/enable", "user", nil},
+	{"POST /portal/users/{id}/enable", "user", nil},
+	{"GET /portal/tokens/{id}/revoke", "token", nil},
+	{"POST /portal/tokens/{id}/revoke", "token", nil},
+}
+
+func TestEveryIDRouteIsInTheIsolationTable(t *testing.T) {
+	e := newEnv(t, openSQLite(t), Config{})
+	listed := map[string]bool{}
+	for _, r := range isolationRoutes {
+		listed[r.pattern] = true
+	}
+	for _, p := range e.srv.patterns {
+		if strings.Contains(p, " /portal/") && strings.Contains(p, "{id}") && !listed[p] {
+			t.Errorf("route %q takes an id but is not in isolationRoutes", p)
+		}
+	}
+}
+
+// tenantB is everything of customer B that customer A must not reach.
+type tenantB struct {
+	org    accounts.Organisation
+	admin  accounts.User
+	sub    accounts.User
+	tokens []accounts.APIToken
+}
+
+func (e *env) snapshotB(b tenantB) any {
+	e.t.Helper()
+	org, err := e.acc.GetOrganisation(e.ctx, e.admin(), b.org.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	users, err := e.acc.ListUsers(e.ctx, e.admin(), b.org.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	tokens, err := e.acc.ListAPITokens(e.ctx, e.customerPrincipal(b.admin))
+
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return []any{org, users, tokens}
+}
+
+func TestTenantIsolation(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.customer("Bakkerij Jansen B.V.", "marieke@jansen.test")
+		var b tenantB
+		b.org, b.admin = e.customer("Slagerij Bos", "gert@slagerijbos.test")
+		bp := e.customerPrincipal(b.admin)
+		var err error
+		if b.sub, err = e.acc.CreateUser(e.ctx, bp, accounts.UserInput{OrgID: b.org.ID, Email: "kees@slagerijbos.test",
+			Name: "Kees Bos", Language: "nl", Password: testPW, Permissions: []accounts.Permission{accounts.PermBilling}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.acc.SetTOTPSecretForDemo(e.ctx, b.sub.ID, staffSecret); err != nil {
+			t.Fatal(err)
+		}
+		// Tokens are made by signed-in people only, so B's admin makes them in the portal.
+		bc := e.client()
+		bc.ip = "203.0.113.5"
+		bc.login("gert@slagerijbos.test", "", "/portal/")
+		for _, name := range []string{"Kassa", "Website"} {
+			bc.expect(bc.post("/portal/tokens", url.Values{"name": {name}, "scopes": {"read"}, "expires_in_days": {"30"}}), http.StatusOK, "")
+		}
+		if b.tokens, err = e.acc.ListAPITokens(e.ctx, bp); err != nil || len(b.tokens) != 2 {
+			t.Fatalf("B's tokens: %v %v", b.tokens, err)
+		}
+		before := e.snapshotB(b)
+
+		ids := map[string][]int64{"user": {b.admin.ID, b.sub.ID}, "token": {b.tokens[0].ID, b.tokens[1].ID}}
+		c := e.client()
+		c.login("marieke@jansen.test", "", "/portal/")
+		// A's admin holds a token too, so A's own pages are not trivially empty.
+		c.expect(c.post("/portal/tokens", url.Values{"name": {"Eigen sleutel"}, "scopes": {"read"}, "expires_in_days": {"30"}}), http.StatusOK, "")
+		for _, rt := range isolationRoutes {
+			method, path, _ := strings.Cut(rt.pattern, " ")
+			for _, id := range ids[rt.object] {
+				target := strings.Replace(path, "{id}", fmt.Sprint(id), 1)
+				var r resp
+				if method == http.MethodPost {
+					r = c.post(target, rt.form)
+				} else {
+					r = c.get(target)
+				}
+				if r.Code != http.StatusForbidden && r.Code != http.StatusNotFound {
+					t.Errorf("%s %s by customer A: status %d, want 403 or 404", method, target, r.Code)
+				}
+				lacks(t, r.Body, "slagerijbos.test", "Kees Bos", "Kassa")
+			}
+		}
+		if after := e.snapshotB(b); !reflect.DeepEqual(before, after) {
+			t.Fatalf("customer B changed:\nbefore %+v\nafter  %+v", before, after)
+		}
+
+		// A's own pages list nothing of B.
+		for _, path := range []string{"/portal/", "/portal/users", "/portal/tokens", "/portal/activity", "/portal/profile", "/portal/allowlist"} {
+			r := c.get(path)
+			c.expect(r, http.StatusOK, "")
+			lacks(t, r.Body, "Slagerij Bos", "slagerijbos.test", "Kees Bos", "Kassa")
+		}
+		contains(t, c.get("/portal/tokens").Body, "Eigen sleutel")
+	})
+}

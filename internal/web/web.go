@@ -1,0 +1,223 @@
+// Package web serves hostpact's HTML: the public pages (sign-in, password reset), the
+// staff back office under /staff/ and the customer portal under /portal/, server-rendered
+// with html/template in Dutch and English. It also mounts the JSON API, health check and
+// metrics handlers it is given.
+//
+// The web layer holds no business rules: every page asks the services, which check on
+// the server what the signed-in principal may do. What this package adds is the HTTP
+// side of security: session cookies, cross-origin protection, security headers, body
+// limits, a per-IP rate limit on the sign-in forms, and the audit actor (who, from which
+// address) in every request's context.
+package web
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/store"
+)
+
+// Config is the deployment's view of the web layer.
+type Config struct {
+	BaseURL       string // public URL, e.g. https://portal.example.nl
+	Demo          bool   // demo mode: the staff app shows the outbox (/staff/mail)
+	ProviderName  string // shown in the header and titles
+	SecureCookies bool   // Secure cookies and HSTS: set when served over HTTPS
+	// TrustedProxies lists the CIDRs of reverse proxies whose X-Forwarded-For header is
+	// believed. Empty (the default): the client address is the TCP peer's, because a
+	// header anyone can send must not decide IP allowlists, rate limits or the audit
+	// trail.
+	TrustedProxies []string
+}
+
+// Deps is what the web layer needs.
+type Deps struct {
+	DB       *store.DB
+	Clock    clock.Clock
+	Accounts *accounts.Service
+	Logger   *slog.Logger
+	API      http.Handler // mounted at /api/ when non-nil
+	Metrics  http.Handler // served at /metrics when non-nil
+	Config   Config
+}
+
+type server struct {
+	db       *store.DB
+	clock    clock.Clock
+	acc      *accounts.Service
+	log      *slog.Logger
+	cfg      Config
+	api      http.Handler
+	metrics  http.Handler
+	pages    map[string]*template.Template
+	proxies  []netip.Prefix
+	limiter  *limiter
+	origin   string // scheme://host of BaseURL, trusted by cross-origin protection
+	assetVer string // cache-busting suffix for static asset URLs
+	// patterns lists the staff and portal routes, so the tenant isolation test can
+	// insist that every route taking an id is in its table.
+	patterns []string
+}
+
+// New builds the web handler.
+func New(d Deps) (http.Handler, error) {
+	_, h, err := build(d)
+	return h, err
+}
+
+func build(d Deps) (*server, http.Handler, error) {
+	if d.DB == nil || d.Clock == nil || d.Accounts == nil {
+		return nil, nil, errors.New("web: DB, Clock and Accounts are required")
+	}
+	s := &server{
+		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
+		api: d.API, metrics: d.Metrics,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.cfg.ProviderName == "" {
+		s.cfg.ProviderName = "hostpact"
+	}
+	for _, c := range s.cfg.TrustedProxies {
+		p, err := netip.ParsePrefix(strings.TrimSpace(c))
+		if err != nil {
+			return nil, nil, fmt.Errorf("web: trusted proxy %q: %w", c, err)
+		}
+		s.proxies = append(s.proxies, p.Masked())
+	}
+	if s.cfg.BaseURL != "" {
+		u, err := url.Parse(s.cfg.BaseURL)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return nil, nil, fmt.Errorf("web: base URL %q is not an absolute URL", s.cfg.BaseURL)
+		}
+		s.origin = u.Scheme + "://" + u.Host
+	}
+	// Ten attempts at once, then one every six seconds per address: enough for a person
+	// who mistypes, too slow for guessing. The accounts service throttles per account
+	// as well; this limit also covers /forgot, which must not become a mail cannon.
+	s.limiter = newLimiter(d.Clock, 10, time.Minute/10)
+	var err error
+	if s.pages, err = parsePages(); err != nil {
+		return nil, nil, err
+	}
+	s.assetVer = assetVersion()
+	mux := http.NewServeMux()
+	s.routes(mux)
+	h, err := s.middleware(mux)
+	return s, h, err
+}
+
+func (s *server) routes(mux *http.ServeMux) {
+	mux.Handle("GET /static/", staticHandler())
+	mux.HandleFunc("GET /healthz", s.healthz)
+	if s.metrics != nil {
+		mux.Handle("GET /metrics", s.metrics)
+	}
+	if s.api != nil {
+		mux.Handle("/api/", s.api)
+	}
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("POST /lang", s.setLanguage)
+
+	mux.HandleFunc("GET /login", s.loginForm)
+	mux.HandleFunc("POST /login", s.login)
+	mux.Handle("GET /login/mfa", s.mfaPending(s.loginMFAForm))
+	mux.Handle("POST /login/mfa", s.mfaPending(s.loginMFA))
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /forgot", s.forgotForm)
+	mux.HandleFunc("POST /forgot", s.forgot)
+	mux.HandleFunc("GET /reset", s.resetForm)
+	mux.HandleFunc("POST /reset", s.reset)
+
+	// Forced enrolment: a staff user without TOTP reaches nothing else.
+	enrol := mfaFlow{base: "/mfa/enrol", done: "/"}
+	mux.Handle("GET /mfa/enrol", s.mfaEnrolOnly(s.enrolIntro))
+	mux.Handle("POST /mfa/enrol/begin", s.mfaEnrolOnly(s.mfaBegin(enrol)))
+	mux.Handle("POST /mfa/enrol/confirm", s.mfaEnrolOnly(s.mfaConfirm(enrol)))
+
+	staff := func(pattern string, h handlerFunc) {
+		s.patterns = append(s.patterns, pattern)
+		mux.Handle(pattern, s.staffOnly(h))
+	}
+	mux.Handle("GET /staff", http.RedirectHandler("/staff/", http.StatusMovedPermanently))
+	staff("GET /staff/{$}", s.staffDashboard)
+	staff("GET /staff/customers", s.staffCustomers)
+	staff("GET /staff/customers/new", s.staffCustomerNew)
+	staff("POST /staff/customers/new", s.staffCustomerCreate)
+	staff("GET /staff/customers/{id}", s.staffCustomer)
+	staff("GET /staff/customers/{id}/edit", s.staffCustomerEdit)
+	staff("POST /staff/customers/{id}/edit", s.staffCustomerUpdate)
+	staff("GET /staff/customers/{id}/disable", s.staffCustomerDisableConfirm(true))
+	staff("POST /staff/customers/{id}/disable", s.staffCustomerSetDisabled(true))
+	staff("GET /staff/customers/{id}/enable", s.staffCustomerDisableConfirm(false))
+	staff("POST /staff/customers/{id}/enable", s.staffCustomerSetDisabled(false))
+	staff("GET /staff/customers/{id}/users/new", s.staffCustomerUserNew)
+	staff("POST /staff/customers/{id}/users/new", s.staffCustomerUserCreate)
+	staff("GET /staff/users", s.staffUsers)
+	staff("GET /staff/users/new", s.staffUserNew)
+	staff("POST /staff/users/new", s.staffUserCreate)
+	staff("GET /staff/users/{id}", s.staffUser)
+	staff("POST /staff/users/{id}/access", s.staffUserAccess)
+	staff("GET /staff/users/{id}/reset-mfa", s.resetMFAConfirm("/staff"))
+	staff("POST /staff/users/{id}/reset-mfa", s.resetMFA("/staff"))
+	staff("GET /staff/users/{id}/disable", s.userDisableConfirm("/staff", true))
+	staff("POST /staff/users/{id}/disable", s.userSetDisabled("/staff", true))
+	staff("GET /staff/users/{id}/enable", s.userDisableConfirm("/staff", false))
+	staff("POST /staff/users/{id}/enable", s.userSetDisabled("/staff", false))
+	staff("GET /staff/audit", s.staffAudit)
+	staff("GET /staff/mail", s.staffMail)
+	s.securityRoutes("/staff", staff)
+
+	portal := func(pattern string, h handlerFunc) {
+		s.patterns = append(s.patterns, pattern)
+		mux.Handle(pattern, s.portalOnly(h))
+	}
+	mux.Handle("GET /portal", http.RedirectHandler("/portal/", http.StatusMovedPermanently))
+	portal("GET /portal/{$}", s.portalOverview)
+	portal("GET /portal/profile", s.portalProfile)
+	portal("POST /portal/profile", s.portalProfileUpdate)
+	portal("GET /portal/users", s.portalUsers)
+	portal("GET /portal/users/new", s.portalUserNew)
+	portal("POST /portal/users/new", s.portalUserCreate)
+	portal("GET /portal/users/{id}", s.portalUser)
+	portal("POST /portal/users/{id}/permissions", s.portalUserPermissions)
+	portal("GET /portal/users/{id}/reset-mfa", s.resetMFAConfirm("/portal"))
+	portal("POST /portal/users/{id}/reset-mfa", s.resetMFA("/portal"))
+	portal("GET /portal/users/{id}/disable", s.userDisableConfirm("/portal", true))
+	portal("POST /portal/users/{id}/disable", s.userSetDisabled("/portal", true))
+	portal("GET /portal/users/{id}/enable", s.userDisableConfirm("/portal", false))
+	portal("POST /portal/users/{id}/enable", s.userSetDisabled("/portal", false))
+	portal("GET /portal/allowlist", s.portalAllowlist)
+	portal("POST /portal/allowlist", s.portalAllowlistUpdate)
+	portal("GET /portal/tokens", s.portalTokens)
+	portal("POST /portal/tokens", s.portalTokenCreate)
+	portal("GET /portal/tokens/{id}/revoke", s.portalTokenRevokeConfirm)
+	portal("POST /portal/tokens/{id}/revoke", s.portalTokenRevoke)
+	portal("GET /portal/activity", s.portalActivity)
+	s.securityRoutes("/portal", portal)
+}
+
+// securityRoutes registers the own-account pages that staff and customers share.
+func (s *server) securityRoutes(base string, reg func(string, handlerFunc)) {
+	flow := mfaFlow{base: base + "/mfa", done: base + "/security"}
+	reg("GET "+base+"/security", s.security(base))
+	reg("GET "+base+"/password", s.passwordForm(base))
+	reg("POST "+base+"/password", s.changePassword(base))
+	reg("GET "+base+"/logout-everywhere", s.logoutEverywhereConfirm(base))
+	reg("POST "+base+"/logout-everywhere", s.logoutEverywhere)
+	reg("POST "+base+"/mfa/begin", s.mfaBegin(flow))
+	reg("POST "+base+"/mfa/confirm", s.mfaConfirm(flow))
+	reg("GET "+base+"/mfa/disable", s.mfaDisableForm(base))
+	reg("POST "+base+"/mfa/disable", s.mfaDisable(base))
+}
