@@ -1,0 +1,528 @@
+package contracts
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/catalog"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/terms"
+)
+
+// Bases of a cancellation: the ordinary notice of the terms, or a right that a price
+// increase, a change of terms or force majeure gives.
+const (
+	BasisRegular       = "regular"        // cp.av.13.1-13.3, fo.av.20.3
+	BasisPriceIncrease = "price-increase" // cp.av.4.3, fo.av.15.4
+	BasisTermsChange   = "terms-change"   // cp.av.18.3, fo.av.22.3
+	BasisForceMajeure  = "force-majeure"  // cp.av.12.4, fo.av.18.3
+)
+
+// CancelInput is a cancellation of one subscription (or one domain, cp.av.13.1).
+type CancelInput struct {
+	Basis   string `json:"basis"`    // default regular
+	BasisID int64  `json:"basis_id"` // the price increase, terms version or force majeure it rests on
+	// Staff recording a cancellation give the channel and the moment of receipt
+	// (cp.av.13.4); a customer's portal cancellation is received now.
+	Channel    string    `json:"channel"`
+	ReceivedAt time.Time `json:"received_at"`
+	Note       string    `json:"note"`
+	// ExpectEndsOn is the end date the customer was shown by the preview; confirming
+	// fails when the date would now be different.
+	ExpectEndsOn terms.Date `json:"expect_ends_on"`
+}
+
+// CancellationPreview is the computed end of a subscription if the cancellation is
+// received on Received.
+type CancellationPreview struct {
+	SubscriptionID int64             `json:"subscription_id"`
+	Basis          string            `json:"basis"`
+	Received       terms.Date        `json:"received"`
+	EndsOn         terms.Date        `json:"ends_on"`  // first day the subscription no longer runs
+	Deadline       terms.Date        `json:"deadline"` // last day a cancellation still ends it on EndsOn
+	Renewed        bool              `json:"renewed"`
+	Explanation    terms.Explanation `json:"explanation"`
+	Text           string            `json:"text"`
+}
+
+// Cancellation is a recorded cancellation.
+type Cancellation struct {
+	ID int64 `json:"id"`
+	CancellationPreview
+	Channel    string    `json:"channel"`
+	ReceivedAt time.Time `json:"received_at"`
+	ByStaff    bool      `json:"by_staff"`
+}
+
+func (s *Service) decideCancellation(ctx context.Context, q store.Querier, c Contract, sub Subscription, basis string, basisID int64, received terms.Date) (CancellationPreview, error) {
+	fe := accounts.FieldErrors{}
+	switch {
+	case sub.Status == SubEnded:
+		fe["subscription"] = "this service has ended"
+	case !sub.EndsOn.IsZero():
+		fe["subscription"] = "this service is already cancelled; it ends on " + sub.EndsOn.String()
+	case sub.Billing != catalog.Subscription:
+		fe["subscription"] = "a one-off project has no notice period; it ends when delivered"
+	}
+	if received.Before(sub.StartOn) {
+		fe["received_at"] = "cannot be before the service started on " + sub.StartOn.String()
+	}
+	if basis == "" {
+		basis = BasisRegular
+	}
+	if len(fe) > 0 {
+		return CancellationPreview{}, fe
+	}
+	pol, err := s.policy(received)
+	if err != nil {
+		return CancellationPreview{}, err
+	}
+	res, ex, err := pol.Cancellation(terms.CancellationInput{Customer: c.CustomerKind, Start: sub.StartOn, Received: received})
+	if err != nil {
+		return CancellationPreview{}, termsErr(err, "received_at")
+	}
+	p := CancellationPreview{SubscriptionID: sub.ID, Basis: basis, Received: received, EndsOn: res.Ends, Deadline: res.Deadline, Renewed: res.Renewed}
+	earlier := func(d terms.Date, clause, says string) {
+		if d.Before(p.EndsOn) {
+			p.EndsOn, p.Deadline = d, received
+		}
+		ex = append(ex, terms.Step{Clause: clause, Says: says, Inputs: []terms.Input{{Name: "received", Value: received.String()},
+			{Name: "ordinary_end", Value: res.Ends.String()}}, Value: p.EndsOn.String()})
+	}
+	switch basis {
+	case BasisRegular:
+	case BasisPriceIncrease:
+		var eff terms.Date
+		var notice string
+		var asOf terms.Date
+		var pex string
+		err := q.QueryRowContext(ctx, `SELECT effective_on, cancel_notice, termination_as_of, explanation FROM price_increase_items
+			WHERE price_increase_id = $1 AND subscription_id = $2 AND allowed`, basisID, sub.ID).Scan(&eff, &notice, &asOf, &pex)
+		if errors.Is(err, sql.ErrNoRows) {
+			return CancellationPreview{}, accounts.FieldErrors{"basis_id": "no price increase of this service was announced with this id"}
+		} else if err != nil {
+			return CancellationPreview{}, err
+		}
+		if received.After(eff) {
+			return CancellationPreview{}, accounts.FieldErrors{"basis": fmt.Sprintf("the right to cancel because of the price increase ran until %s", eff)}
+		}
+		pe := parseEx(pex)
+		clause := joinClauses(pol.Terms.PriceIncrease.Clauses)
+		ex = append(pe, ex...)
+		if notice != "" {
+			np, err := terms.ParsePeriod(notice)
+			if err != nil {
+				return CancellationPreview{}, err
+			}
+			earlier(np.AddTo(received, pol.Calendar()), clause, fmt.Sprintf("After a price increase the customer may cancel with %s notice; the contract ends on the earlier of that date and the ordinary end.", np.Words()))
+		} else if !asOf.IsZero() {
+			earlier(asOf, clause, "After a price increase the customer may end the contract as of the day it applies; the contract ends on the earlier of that date and the ordinary end.")
+		}
+	case BasisTermsChange:
+		tv, err := getTermsVersion(ctx, q, basisID)
+		if errors.Is(err, accounts.ErrNotFound) || (err == nil && tv.Pack != s.pack.Name) {
+			return CancellationPreview{}, accounts.FieldErrors{"basis_id": "no such terms version"}
+		} else if err != nil {
+			return CancellationPreview{}, err
+		}
+		if !received.Before(tv.EffectiveOn) {
+			return CancellationPreview{}, accounts.FieldErrors{"basis": fmt.Sprintf("a contract can be ended because of the new terms only before they take effect on %s", tv.EffectiveOn)}
+		}
+		if !tv.ObjectionBy.IsZero() {
+			var n int
+			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM terms_objections WHERE terms_version_id = $1 AND org_id = $2`, tv.ID, c.OrgID).Scan(&n); err != nil {
+				return CancellationPreview{}, err
+			}
+			if n == 0 {
+				return CancellationPreview{}, accounts.FieldErrors{"basis": fmt.Sprintf("these terms let you end the contract after a written objection, due by %s; none is on file", tv.ObjectionBy)}
+			}
+		}
+		ex = append(tv.Explanation, ex...)
+		earlier(tv.TerminationAsOf, tv.Explanation[len(tv.Explanation)-1].Clause, "A customer who does not accept the new terms may end the contract as of the day they take effect; it ends on the earlier of that date and the ordinary end.")
+	case BasisForceMajeure:
+		var from terms.Date
+		var ended terms.Date
+		var fex string
+		err := q.QueryRowContext(ctx, `SELECT rights_from, ended_on, explanation FROM force_majeure WHERE id = $1 AND pack = $2`, basisID, s.pack.Name).Scan(&from, &ended, &fex)
+		if errors.Is(err, sql.ErrNoRows) {
+			return CancellationPreview{}, accounts.FieldErrors{"basis_id": "no such force majeure"}
+		} else if err != nil {
+			return CancellationPreview{}, err
+		}
+		if received.Before(from) || (!ended.IsZero() && ended.Before(from)) {
+			return CancellationPreview{}, accounts.FieldErrors{"basis": fmt.Sprintf("force majeure gives a right to end the contract only when it lasts after %s", from.AddDays(-1))}
+		}
+		fx := parseEx(fex)
+		ex = append(fx, ex...)
+		earlier(received, fx[0].Clause, "The force majeure lasted beyond its period, so the contract may be ended in writing with immediate effect.")
+	default:
+		return CancellationPreview{}, accounts.FieldErrors{"basis": "choose regular, price-increase, terms-change or force-majeure"}
+	}
+	p.Explanation, p.Text = ex, ex.Text()
+	return p, nil
+}
+
+func (s *Service) subAndContract(ctx context.Context, by accounts.Principal, subID int64, roles []accounts.Role, perms ...accounts.Permission) (Subscription, Contract, error) {
+	sub, err := getSub(ctx, s.db, subID)
+	if err != nil {
+		return Subscription{}, Contract{}, err
+	}
+	if sub.Pack != s.pack.Name {
+		return Subscription{}, Contract{}, accounts.ErrNotFound
+	}
+	if err := canAct(by, sub.OrgID, roles, perms...); err != nil {
+		return Subscription{}, Contract{}, err
+	}
+	c, err := getContract(ctx, s.db, sub.ContractID)
+	return sub, c, err
+}
+
+// PreviewCancellation shows a customer (or staff) when a subscription would end if
+// cancelled now, and why. Nothing is saved.
+func (s *Service) PreviewCancellation(ctx context.Context, by accounts.Principal, subID int64, in CancelInput) (CancellationPreview, error) {
+	sub, c, err := s.subAndContract(ctx, by, subID, rolesSupport, permsCommit...)
+	if err != nil {
+		return CancellationPreview{}, err
+	}
+	received := s.today()
+	if by.IsStaff() && !in.ReceivedAt.IsZero() {
+		received = dateOf(in.ReceivedAt)
+	}
+	return s.decideCancellation(ctx, s.db, c, sub, in.Basis, in.BasisID, received)
+}
+
+// ConfirmCancellation records the customer's cancellation through the portal,
+// received now, and sends a confirmation stating the end date.
+func (s *Service) ConfirmCancellation(ctx context.Context, by accounts.Principal, subID int64, in CancelInput) (Cancellation, error) {
+	if by.IsStaff() {
+		return Cancellation{}, accounts.ErrForbidden // staff use RecordCancellation
+	}
+	sub, c, err := s.subAndContract(ctx, by, subID, nil, permsCommit...)
+	if err != nil {
+		return Cancellation{}, err
+	}
+	in.Channel, in.ReceivedAt = ChannelPortal, s.now()
+	return s.cancel(ctx, by, c, sub, in)
+}
+
+// RecordCancellation records a cancellation staff received by e-mail, letter, phone,
+// the order channel or the portal, with the moment of receipt (cp.av.13.4). Staff
+// with the support role.
+func (s *Service) RecordCancellation(ctx context.Context, by accounts.Principal, subID int64, in CancelInput) (Cancellation, error) {
+	if err := staffWith(by, rolesSupport...); err != nil {
+		return Cancellation{}, err
+	}
+	sub, c, err := s.subAndContract(ctx, by, subID, rolesSupport)
+	if err != nil {
+		return Cancellation{}, err
+	}
+	fe := accounts.FieldErrors{}
+	if !slices.Contains(Channels, in.Channel) {
+		fe["channel"] = "choose " + strings.Join(Channels, ", ")
+	}
+	if in.ReceivedAt.IsZero() {
+		fe["received_at"] = "give the moment the cancellation was received"
+	} else if in.ReceivedAt.After(s.clock.Now()) {
+		fe["received_at"] = "cannot be in the future"
+	}
+	if len(in.Note) > 2000 {
+		fe["note"] = "at most 2000 characters"
+	}
+	if len(fe) > 0 {
+		return Cancellation{}, fe
+	}
+	return s.cancel(ctx, by, c, sub, in)
+}
+
+func (s *Service) cancel(ctx context.Context, by accounts.Principal, c Contract, sub Subscription, in CancelInput) (Cancellation, error) {
+	ctx = actorFor(ctx, by)
+	var out Cancellation
+	err := s.db.InTx(ctx, func(q store.Querier) error {
+		now := s.now()
+		p, err := s.decideCancellation(ctx, q, c, sub, in.Basis, in.BasisID, dateOf(in.ReceivedAt))
+		if err != nil {
+			return err
+		}
+		if !in.ExpectEndsOn.IsZero() && in.ExpectEndsOn != p.EndsOn {
+			return accounts.FieldErrors{"expect_ends_on": fmt.Sprintf("the end date is now %s; preview again", p.EndsOn)}
+		}
+		out = Cancellation{CancellationPreview: p, Channel: in.Channel, ReceivedAt: store.Now(in.ReceivedAt), ByStaff: by.IsStaff()}
+		err = q.QueryRowContext(ctx, `INSERT INTO cancellations (subscription_id, org_id, basis, basis_id, channel, received_at, received_on, ends_on, deadline,
+			recorded_by, by_staff, note, explanation, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			sub.ID, sub.OrgID, p.Basis, in.BasisID, in.Channel, out.ReceivedAt, p.Received, p.EndsOn, p.Deadline, by.User.ID, by.IsStaff(), in.Note,
+			exJSON(p.Explanation), now).Scan(&out.ID)
+		if store.IsUniqueViolation(err) {
+			return accounts.FieldErrors{"subscription": "this service is already cancelled"}
+		}
+		if err != nil {
+			return err
+		}
+		res, err := q.ExecContext(ctx, `UPDATE subscriptions SET ends_on = $1, end_reason = 'cancelled', updated_at = $2 WHERE id = $3 AND ends_on IS NULL AND status <> 'ended'`,
+			p.EndsOn, now, sub.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return accounts.FieldErrors{"subscription": "this service is already cancelled"}
+		}
+		if err := record(ctx, q, now, sub.OrgID, "subscription.cancel", "subscription", sub.ID,
+			fmt.Sprintf("%s cancelled (%s) via %s, received %s; ends on %s", sub.Name, p.Basis, in.Channel, p.Received, p.EndsOn)); err != nil {
+			return err
+		}
+		return s.mail(ctx, q, now, c.OrgID, c.OrgEmail, c.Lang, "cancellation_confirmed", fmt.Sprintf("cancellation:%d", out.ID), map[string]any{
+			"Name": c.OrgName, "Service": serviceName(sub), "Received": p.Received.String(), "Channel": in.Channel, "EndsOn": p.EndsOn.String(),
+			"Explanation": p.Text,
+		})
+	})
+	if err != nil {
+		return Cancellation{}, err
+	}
+	if !out.EndsOn.After(s.today()) {
+		if err := s.endDueSub(ctx, sub.ID); err != nil {
+			s.log.Error("contracts: end after cancellation", "subscription", sub.ID, "err", err)
+		}
+	}
+	return out, nil
+}
+
+func serviceName(sub Subscription) string {
+	if sub.Domain != "" {
+		return sub.Name + " " + sub.Domain
+	}
+	return sub.Name
+}
+
+// ---- withdrawal ----
+
+// WithdrawalInput is a consumer's withdrawal (herroeping). Staff recording one
+// received by e-mail give the channel and moment of receipt.
+type WithdrawalInput struct {
+	Channel    string    `json:"channel"`
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+// WithdrawalItem is the decision for one subscription of the contract.
+type WithdrawalItem struct {
+	SubscriptionID int64             `json:"subscription_id"`
+	Service        string            `json:"service"`
+	Allowed        bool              `json:"allowed"`
+	Reason         string            `json:"reason"`
+	Deduction      terms.Money       `json:"deduction"`
+	Refund         terms.Money       `json:"refund"`
+	RefundBy       terms.Date        `json:"refund_by,omitzero"`
+	Explanation    terms.Explanation `json:"explanation"`
+}
+
+// Withdrawal is a withdrawal decision: previewed, or recorded (ID set).
+type Withdrawal struct {
+	ID         int64            `json:"id,omitempty"`
+	ContractID int64            `json:"contract_id"`
+	Received   terms.Date       `json:"received"`
+	Status     string           `json:"status"` // accepted, partial, refused
+	Allowed    bool             `json:"allowed"`
+	Items      []WithdrawalItem `json:"items"`
+	Refund     terms.Money      `json:"refund"`
+	RefundBy   terms.Date       `json:"refund_by,omitzero"`
+	Text       string           `json:"text"`
+}
+
+func (s *Service) decideWithdrawal(c Contract, received terms.Date) (Withdrawal, error) {
+	pol, err := s.policy(received)
+	if err != nil {
+		return Withdrawal{}, err
+	}
+	w := Withdrawal{ContractID: c.ID, Received: received}
+	var text strings.Builder
+	allowed, total := 0, 0
+	for _, sub := range c.Subscriptions {
+		if sub.Status == SubEnded {
+			continue
+		}
+		total++
+		tp := termPrice(pol, sub.Billing, sub.Period, sub.Price).Mul(int64(sub.Quantity))
+		paid := tp + sub.SetupFee.Mul(int64(sub.Quantity))
+		res, ex, err := pol.Withdrawal(terms.WithdrawalInput{Customer: c.CustomerKind, Concluded: c.ConcludedOn, Received: received,
+			Domain: sub.IsDomain(), Waived: sub.WithdrawalWaived, ServiceStarted: sub.ServiceStartedOn, Price: tp, Paid: paid})
+		if err != nil {
+			return Withdrawal{}, termsErr(err, "received_at")
+		}
+		it := WithdrawalItem{SubscriptionID: sub.ID, Service: serviceName(sub), Allowed: res.Allowed, Reason: res.Reason,
+			Deduction: res.Deduction, Refund: res.Refund, RefundBy: res.RefundBy, Explanation: ex}
+		if res.Allowed {
+			allowed++
+			w.Refund += res.Refund
+			w.RefundBy = terms.MaxDate(w.RefundBy, res.RefundBy)
+		}
+		fmt.Fprintf(&text, "%s:\n%s", it.Service, ex.Text())
+		w.Items = append(w.Items, it)
+	}
+	switch {
+	case total == 0:
+		return Withdrawal{}, accounts.FieldErrors{"contract": "nothing under this contract is running"}
+	case allowed == total:
+		w.Status = "accepted"
+	case allowed > 0:
+		w.Status = "partial"
+	default:
+		w.Status = "refused"
+	}
+	w.Allowed, w.Text = allowed > 0, text.String()
+	return w, nil
+}
+
+func (s *Service) contractFor(ctx context.Context, by accounts.Principal, id int64, roles []accounts.Role, perms ...accounts.Permission) (Contract, error) {
+	c, err := getContract(ctx, s.db, id)
+	if err != nil {
+		return Contract{}, err
+	}
+	if c.Pack != s.pack.Name {
+		return Contract{}, accounts.ErrNotFound
+	}
+	if err := canAct(by, c.OrgID, roles, perms...); err != nil {
+		return Contract{}, err
+	}
+	return c, nil
+}
+
+// PreviewWithdrawal shows whether a withdrawal received now (or, for staff, at
+// in.ReceivedAt) is valid and what is refunded (cp.av.13.9, cp.withdrawal.*).
+func (s *Service) PreviewWithdrawal(ctx context.Context, by accounts.Principal, contractID int64, in WithdrawalInput) (Withdrawal, error) {
+	c, err := s.contractFor(ctx, by, contractID, rolesSupport, permsCommit...)
+	if err != nil {
+		return Withdrawal{}, err
+	}
+	received := s.today()
+	if by.IsStaff() && !in.ReceivedAt.IsZero() {
+		received = dateOf(in.ReceivedAt)
+	}
+	return s.decideWithdrawal(c, received)
+}
+
+// ConfirmWithdrawal records the consumer's withdrawal through the portal button (EU
+// 2023/2673 art. 11a). A valid withdrawal ends the withdrawn services at once, records
+// the refund due for billing and confirms by e-mail (a durable medium); a refused one
+// is recorded with its reasons and confirmed too.
+func (s *Service) ConfirmWithdrawal(ctx context.Context, by accounts.Principal, contractID int64) (Withdrawal, error) {
+	if by.IsStaff() {
+		return Withdrawal{}, accounts.ErrForbidden
+	}
+	c, err := s.contractFor(ctx, by, contractID, nil, permsCommit...)
+	if err != nil {
+		return Withdrawal{}, err
+	}
+	return s.withdraw(ctx, by, c, WithdrawalInput{Channel: ChannelPortal, ReceivedAt: s.now()})
+}
+
+// RecordWithdrawal records a withdrawal staff received (by e-mail,
+// cp.withdrawal.right.2). Staff with the support role.
+func (s *Service) RecordWithdrawal(ctx context.Context, by accounts.Principal, contractID int64, in WithdrawalInput) (Withdrawal, error) {
+	if err := staffWith(by, rolesSupport...); err != nil {
+		return Withdrawal{}, err
+	}
+	c, err := s.contractFor(ctx, by, contractID, rolesSupport)
+	if err != nil {
+		return Withdrawal{}, err
+	}
+	fe := accounts.FieldErrors{}
+	if !slices.Contains(Channels, in.Channel) {
+		fe["channel"] = "choose " + strings.Join(Channels, ", ")
+	}
+	if in.ReceivedAt.IsZero() {
+		fe["received_at"] = "give the moment the withdrawal was received"
+	} else if in.ReceivedAt.After(s.clock.Now()) {
+		fe["received_at"] = "cannot be in the future"
+	}
+	if len(fe) > 0 {
+		return Withdrawal{}, fe
+	}
+	return s.withdraw(ctx, by, c, in)
+}
+
+func (s *Service) withdraw(ctx context.Context, by accounts.Principal, c Contract, in WithdrawalInput) (Withdrawal, error) {
+	received := dateOf(in.ReceivedAt)
+	w, err := s.decideWithdrawal(c, received)
+	if err != nil {
+		return Withdrawal{}, err
+	}
+	ctx = actorFor(ctx, by)
+	err = s.db.InTx(ctx, func(q store.Querier) error {
+		now := s.now()
+		var accepted any
+		if w.Allowed {
+			accepted = c.ID
+		}
+		err := q.QueryRowContext(ctx, `INSERT INTO withdrawals (contract_id, org_id, accepted_contract_id, status, channel, received_at, received_on,
+			refund, refund_by, recorded_by, by_staff, explanation, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+			c.ID, c.OrgID, accepted, w.Status, in.Channel, store.Now(in.ReceivedAt), received, w.Refund, nullDate(w.RefundBy), by.User.ID, by.IsStaff(),
+			jsonItems(w.Items), now).Scan(&w.ID)
+		if store.IsUniqueViolation(err) {
+			return accounts.FieldErrors{"contract": "a withdrawal from this contract has already been accepted"}
+		}
+		if err != nil {
+			return err
+		}
+		for _, it := range w.Items {
+			if _, err := q.ExecContext(ctx, `INSERT INTO withdrawal_items (withdrawal_id, subscription_id, allowed, reason, deduction, refund, explanation)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, w.ID, it.SubscriptionID, it.Allowed, it.Reason, it.Deduction, it.Refund, exJSON(it.Explanation)); err != nil {
+				return err
+			}
+			if it.Allowed {
+				if _, err := q.ExecContext(ctx, `UPDATE subscriptions SET ends_on = $1, end_reason = 'withdrawal', updated_at = $2 WHERE id = $3 AND status <> 'ended'`,
+					received, now, it.SubscriptionID); err != nil {
+					return err
+				}
+			}
+		}
+		if w.Refund > 0 {
+			if _, err := q.ExecContext(ctx, `INSERT INTO refund_due (org_id, contract_id, source, source_id, amount, due_by, explanation, created_at)
+				VALUES ($1, $2, 'withdrawal', $3, $4, $5, $6, $7)`, c.OrgID, c.ID, w.ID, w.Refund, w.RefundBy, jsonItems(w.Items), now); err != nil {
+				return err
+			}
+		}
+		if err := record(ctx, q, now, c.OrgID, "contract.withdrawal", "withdrawal", w.ID,
+			fmt.Sprintf("withdrawal from contract %d received %s via %s: %s; refund %s due by %s", c.ID, received, in.Channel, w.Status, w.Refund, dateText(w.RefundBy))); err != nil {
+			return err
+		}
+		type item struct {
+			Service, Reason, Refund string
+			Allowed                 bool
+		}
+		var items []item
+		for _, it := range w.Items {
+			items = append(items, item{Service: it.Service, Reason: it.Reason, Refund: it.Refund.String(), Allowed: it.Allowed})
+		}
+		refund := ""
+		if w.Refund > 0 {
+			refund = w.Refund.String()
+		}
+		return s.mail(ctx, q, now, c.OrgID, c.OrgEmail, c.Lang, "withdrawal_confirmed", fmt.Sprintf("withdrawal:%d", w.ID), map[string]any{
+			"Name": c.OrgName, "ContractID": c.ID, "Received": received.String(), "Items": items, "Refund": refund,
+			"RefundBy": dateText(w.RefundBy), "Explanation": w.Text,
+		})
+	})
+	if err != nil {
+		return Withdrawal{}, err
+	}
+	for _, it := range w.Items {
+		if it.Allowed {
+			if err := s.endDueSub(ctx, it.SubscriptionID); err != nil {
+				s.log.Error("contracts: end after withdrawal", "subscription", it.SubscriptionID, "err", err)
+			}
+		}
+	}
+	return w, nil
+}
+
+func jsonItems(items []WithdrawalItem) string {
+	var ex terms.Explanation
+	for _, it := range items {
+		ex = append(ex, it.Explanation...)
+	}
+	return exJSON(ex)
+}

@@ -1,0 +1,524 @@
+package contracts
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/catalog"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/terms"
+)
+
+// Quote statuses.
+const (
+	QuoteDraft    = "draft"
+	QuoteSent     = "sent"
+	QuoteAccepted = "accepted"
+	QuoteDeclined = "declined"
+)
+
+// Quote is an offer (offerte) staff draft and send (cp.av.2.1-2.2, fo.av.2.1-2.3).
+type Quote struct {
+	ID                    int64              `json:"id"`
+	Pack                  string             `json:"pack"`
+	OrgID                 int64              `json:"org_id"`
+	Status                string             `json:"status"`
+	Title                 string             `json:"title"`
+	CustomerKind          terms.CustomerKind `json:"customer_kind"`
+	Lines                 []Line             `json:"lines"`
+	Totals                Totals             `json:"totals"`
+	ValidUntil            terms.Date         `json:"valid_until,omitzero"` // the quote's own validity, if it states one
+	TermsVersion          string             `json:"terms_version"`
+	SentOn                terms.Date         `json:"sent_on,omitzero"`
+	ExpiresOn             terms.Date         `json:"expires_on,omitzero"` // last day it can be accepted
+	ExpiryExplanation     terms.Explanation  `json:"expiry_explanation,omitempty"`
+	ContentJSON           string             `json:"content_json,omitempty"`
+	ContentHash           string             `json:"content_hash,omitempty"`
+	LateAcceptanceAllowed bool               `json:"late_acceptance_allowed"`
+	DeclineReason         string             `json:"decline_reason,omitempty"`
+	ContractID            int64              `json:"contract_id,omitempty"`
+	CreatedAt             time.Time          `json:"created_at"`
+}
+
+// QuoteLineInput is a quote line: a catalog plan (PlanID; UnitPrice or SetupFee > 0
+// override the catalog's) or a free line (PlanID 0).
+type QuoteLineInput struct {
+	PlanID            int64           `json:"plan_id"`
+	Description       string          `json:"description"`
+	Domain            string          `json:"domain"`
+	Quantity          int             `json:"quantity"`
+	Billing           catalog.Billing `json:"billing"`
+	Period            string          `json:"period"`
+	UnitPrice         terms.Money     `json:"unit_price"`
+	SetupFee          terms.Money     `json:"setup_fee"`
+	VATCategory       string          `json:"vat_category"`
+	SLA               bool            `json:"sla"`
+	RetentionCategory string          `json:"retention_category"`
+}
+
+// QuoteInput drafts a quote.
+type QuoteInput struct {
+	OrgID int64            `json:"org_id"`
+	Title string           `json:"title"`
+	Lines []QuoteLineInput `json:"lines"`
+	// ValidUntil: the quote states its own validity (cp.av.2.2, fo.av.2.3 "unless the
+	// quote states otherwise"); zero means the terms' period from sending.
+	ValidUntil terms.Date `json:"valid_until"`
+}
+
+func (s *Service) quoteLines(ctx context.Context, pol *terms.Policy, in QuoteInput, fe accounts.FieldErrors) ([]Line, error) {
+	if len(in.Lines) == 0 || len(in.Lines) > 100 {
+		fe["lines"] = "a quote has between 1 and 100 lines"
+	}
+	var out []Line
+	for i, ql := range in.Lines {
+		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
+		if ql.Quantity < 1 || ql.Quantity > 10000 {
+			fe[f("quantity")] = "give a quantity between 1 and 10000"
+		}
+		if ql.UnitPrice < 0 || ql.UnitPrice > terms.Euros(10_000_000) {
+			fe[f("unit_price")] = "give a price of at least 0.00"
+		}
+		if ql.SetupFee < 0 || ql.SetupFee > terms.Euros(10_000_000) {
+			fe[f("setup_fee")] = "give a setup fee of at least 0.00"
+		}
+		l := Line{Position: i + 1, Quantity: ql.Quantity}
+		if ql.PlanID != 0 {
+			plan, err := s.plans.GetPlan(ctx, ql.PlanID)
+			if errors.Is(err, accounts.ErrNotFound) || (err == nil && plan.Pack != s.pack.Name) {
+				fe[f("plan_id")] = "choose a plan from the catalog"
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			l.PlanID, l.Kind, l.Description, l.Billing, l.Period = plan.ID, plan.ProductKind, plan.Label(), plan.Billing, plan.Period
+			l.UnitPrice, l.SetupFee, l.VATCategory, l.SLA, l.RetentionCategory = plan.Price, plan.SetupFee, plan.VATCategory, plan.SLA, plan.RetentionCategory
+			if d := strings.TrimSpace(ql.Description); d != "" {
+				l.Description = d
+			}
+			if ql.UnitPrice > 0 {
+				l.UnitPrice = ql.UnitPrice
+			}
+			if ql.SetupFee > 0 {
+				l.SetupFee = ql.SetupFee
+			}
+			l.Domain = checkDomain(fe, f("domain"), ql.Domain, plan.TLD)
+		} else {
+			l.Kind, l.Description, l.Billing = catalog.KindCustom, strings.TrimSpace(ql.Description), ql.Billing
+			l.UnitPrice, l.SetupFee, l.SLA, l.RetentionCategory = ql.UnitPrice, ql.SetupFee, ql.SLA, ql.RetentionCategory
+			l.VATCategory = ql.VATCategory
+			if l.VATCategory == "" {
+				l.VATCategory = terms.VATStandard
+			}
+			if l.Description == "" || len(l.Description) > 500 {
+				fe[f("description")] = "describe the line in at most 500 characters"
+			}
+			switch l.Billing {
+			case catalog.Subscription:
+				p, err := terms.ParsePeriod(ql.Period)
+				if m, ok := p.InMonths(); err != nil || !ok || m <= 0 || 12%m != 0 {
+					fe[f("period")] = "a subscription's price is per month or per year (P1M, P3M, P1Y)"
+				}
+				l.Period = p
+			case catalog.OneOff:
+				if ql.Period != "" {
+					fe[f("period")] = "a one-off line has no period"
+				}
+			default:
+				fe[f("billing")] = "choose subscription or one-off"
+			}
+			if !slices.Contains([]string{terms.VATStandard, terms.VATReduced, terms.VATZero}, l.VATCategory) {
+				fe[f("vat_category")] = "choose standard, reduced or zero"
+			}
+			if l.SLA && !pol.Terms.SLA.Enabled {
+				fe[f("sla")] = "these terms give no availability guarantee"
+			}
+			if l.RetentionCategory != "" && !slices.Contains(pol.RetentionCategories(), l.RetentionCategory) {
+				fe[f("retention_category")] = "the terms have no retention period for this category (they have: " + strings.Join(pol.RetentionCategories(), ", ") + ")"
+			}
+			l.Domain = checkDomain(fe, f("domain"), ql.Domain, "")
+		}
+		l.TermPrice = termPrice(pol, l.Billing, l.Period, l.UnitPrice)
+		l.Amount = (l.TermPrice + l.SetupFee).Mul(int64(max(l.Quantity, 0)))
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// CreateQuote drafts a quote from catalog plans or free lines. Staff with the sales role.
+func (s *Service) CreateQuote(ctx context.Context, by accounts.Principal, in QuoteInput) (Quote, error) {
+	if err := staffWith(by, rolesSales...); err != nil {
+		return Quote{}, err
+	}
+	cust, err := s.customer(ctx, by, in.OrgID)
+	if errors.Is(err, accounts.ErrNotFound) {
+		return Quote{}, accounts.FieldErrors{"org_id": "no such customer"}
+	} else if err != nil {
+		return Quote{}, err
+	}
+	today := s.today()
+	pol, err := s.policy(today)
+	if err != nil {
+		return Quote{}, err
+	}
+	fe := accounts.FieldErrors{}
+	in.Title = strings.TrimSpace(in.Title)
+	if in.Title == "" || len(in.Title) > 200 {
+		fe["title"] = "give a title of at most 200 characters"
+	}
+	if !in.ValidUntil.IsZero() && in.ValidUntil.Before(today) {
+		fe["valid_until"] = "cannot be in the past"
+	}
+	if (cust.Kind == terms.Consumer && !pol.Terms.Customers.Consumers) || (cust.Kind == terms.Business && !pol.Terms.Customers.Businesses) {
+		fe["org_id"] = fmt.Sprintf("these terms do not serve %s customers (%s)", cust.Kind, joinClauses(pol.Terms.Customers.Clauses))
+	}
+	lines, err := s.quoteLines(ctx, pol, in, fe)
+	if err != nil {
+		return Quote{}, err
+	}
+	if len(fe) > 0 {
+		return Quote{}, fe
+	}
+	totals, _, err := computeTotals(pol, cust, lines, today)
+	if err != nil {
+		return Quote{}, termsErr(err, "org_id")
+	}
+	vj, _ := json.Marshal(totals.VAT)
+	ctx = actorFor(ctx, by)
+	var id int64
+	err = s.db.InTx(ctx, func(q store.Querier) error {
+		now := s.now()
+		if err := q.QueryRowContext(ctx, `INSERT INTO quotes (pack, org_id, status, title, customer_kind, total_excl, vat, total_incl, vat_json,
+			valid_until, created_by, created_at, updated_at) VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
+			s.pack.Name, cust.ID, in.Title, string(cust.Kind), totals.TotalExcl, totals.VATTotal, totals.TotalIncl, string(vj),
+			nullDate(in.ValidUntil), by.User.ID, now).Scan(&id); err != nil {
+			return err
+		}
+		for _, l := range lines {
+			if _, err := q.ExecContext(ctx, `INSERT INTO quote_lines (quote_id, position, plan_id, kind, description, domain, quantity, billing,
+				period, unit_price, term_price, setup_fee, amount, vat_category, sla, retention_category)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+				id, l.Position, l.PlanID, string(l.Kind), l.Description, l.Domain, l.Quantity, string(l.Billing), periodString(l.Period),
+				l.UnitPrice, l.TermPrice, l.SetupFee, l.Amount, l.VATCategory, l.SLA, l.RetentionCategory); err != nil {
+				return err
+			}
+		}
+		return record(ctx, q, now, cust.ID, "quote.create", "quote", id, fmt.Sprintf("quote %q drafted: %d lines, %s excl. VAT", in.Title, len(lines), totals.TotalExcl))
+	})
+	if err != nil {
+		return Quote{}, err
+	}
+	return getQuote(ctx, s.db, id)
+}
+
+// SendQuote sends a draft to the customer by e-mail with a link to accept it; from
+// then on its content is frozen and hashed, and it expires per the terms (C01:
+// cp.av.2.2, fo.av.2.3) unless it states its own validity. (A PDF is not attached
+// yet.)
+func (s *Service) SendQuote(ctx context.Context, by accounts.Principal, id int64) (Quote, error) {
+	if err := staffWith(by, rolesSales...); err != nil {
+		return Quote{}, err
+	}
+	qt, err := getQuote(ctx, s.db, id)
+	if err != nil {
+		return Quote{}, err
+	}
+	if qt.Status != QuoteDraft {
+		return Quote{}, accounts.FieldErrors{"quote": "only a draft can be sent"}
+	}
+	cust, err := s.customer(ctx, by, qt.OrgID)
+	if err != nil {
+		return Quote{}, err
+	}
+	today := s.today()
+	pol, err := s.policy(today)
+	if err != nil {
+		return Quote{}, err
+	}
+	res, ex, err := pol.QuoteExpiry(today)
+	if err != nil {
+		return Quote{}, err
+	}
+	expires := res.Expires
+	if !qt.ValidUntil.IsZero() {
+		expires = qt.ValidUntil
+		ex = append(ex, terms.Step{Clause: joinClauses(pol.Terms.Quote.Clauses), Says: "The quote states its own validity, which applies instead.",
+			Inputs: []terms.Input{{Name: "valid_until", Value: qt.ValidUntil.String()}}, Value: expires.String()})
+	}
+	version, err := s.currentTermsVersion(ctx, s.db, today)
+	if err != nil {
+		return Quote{}, err
+	}
+	body := content{Type: "quote", QuoteID: qt.ID, OrgID: qt.OrgID, CustomerKind: qt.CustomerKind, Lines: qt.Lines, Totals: qt.Totals,
+		TermsVersion: version, Expires: expires}
+	js, hash := body.hash()
+	ctx = actorFor(ctx, by)
+	err = s.db.InTx(ctx, func(q store.Querier) error {
+		now := s.now()
+		res, err := q.ExecContext(ctx, `UPDATE quotes SET status = 'sent', sent_on = $1, expires_on = $2, expiry_explanation = $3, terms_version = $4,
+			content_json = $5, content_hash = $6, updated_at = $7 WHERE id = $8 AND status = 'draft'`,
+			today, expires, exJSON(ex), version, js, hash, now, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return accounts.FieldErrors{"quote": "only a draft can be sent"}
+		}
+		if err := record(ctx, q, now, qt.OrgID, "quote.send", "quote", id, fmt.Sprintf("quote sent to %s, valid until %s; content sha256 %s", cust.Email, expires, hash)); err != nil {
+			return err
+		}
+		var lines []mailLine
+		for _, l := range qt.Lines {
+			lines = append(lines, mailLine{Name: l.Description, Domain: l.Domain, Amount: l.Amount.String()})
+		}
+		return s.mail(ctx, q, now, cust.ID, cust.Email, cust.Lang, "quote_sent", fmt.Sprintf("quote:%d:sent", id), map[string]any{
+			"Name": cust.Name, "QuoteID": id, "Title": qt.Title, "Lines": lines, "TotalExcl": qt.Totals.TotalExcl.String(),
+			"TotalIncl": qt.Totals.TotalIncl.String(), "Expires": expires.String(), "TermsVersion": version,
+			"Link": s.baseURL + fmt.Sprintf("/portal/quotes/%d", id),
+		})
+	})
+	if err != nil {
+		return Quote{}, err
+	}
+	return getQuote(ctx, s.db, id)
+}
+
+// AcceptInput is a customer's acceptance of a quote.
+type AcceptInput struct {
+	IdempotencyKey string `json:"idempotency_key"`
+	// ContentHash is the hash of the content the customer was shown; when given it must
+	// match, so a customer never accepts something else than what was on screen.
+	ContentHash string `json:"content_hash"`
+	IP          string `json:"-"`
+	UserAgent   string `json:"-"`
+}
+
+// AcceptQuote concludes the contract of a sent quote (cp.av.2.8, fo.av.2.4), recording
+// who accepted, when, from which address and user agent, the sha256 of the exact
+// content and the terms version. Staff with the sales role may record an acceptance
+// received by e-mail (fo.av.2.4). After expiry it is refused unless staff allowed a
+// late acceptance (fo.av.2.3). The same idempotency key returns the same contract.
+func (s *Service) AcceptQuote(ctx context.Context, by accounts.Principal, id int64, in AcceptInput) (Contract, error) {
+	qt, err := getQuote(ctx, s.db, id)
+	if err != nil {
+		return Contract{}, err
+	}
+	if err := canAct(by, qt.OrgID, rolesSales, permsCommit...); err != nil {
+		return Contract{}, err
+	}
+	if c, ok, err := s.byKey(ctx, in.IdempotencyKey, qt.OrgID); err != nil || ok {
+		if ok && c.QuoteID != id {
+			return Contract{}, accounts.FieldErrors{"idempotency_key": "this key was already used; send a new one"}
+		}
+		return c, err
+	}
+	fe := accounts.FieldErrors{}
+	validKey(fe, in.IdempotencyKey)
+	today := s.today()
+	switch {
+	case qt.Status == QuoteAccepted:
+		fe["quote"] = "this quote has already been accepted"
+	case qt.Status != QuoteSent:
+		fe["quote"] = "this quote cannot be accepted (" + qt.Status + ")"
+	case today.After(qt.ExpiresOn) && !qt.LateAcceptanceAllowed:
+		clauses := ""
+		if len(qt.ExpiryExplanation) > 0 {
+			clauses = qt.ExpiryExplanation[0].Clause
+		}
+		fe["quote"] = fmt.Sprintf("this quote expired on %s (%s); ask us whether we can still accept it", qt.ExpiresOn, clauses)
+	}
+	if in.ContentHash != "" && in.ContentHash != qt.ContentHash {
+		fe["content_hash"] = "the quote is not the one you were shown; reload it"
+	}
+	if len(fe) > 0 {
+		return Contract{}, fe
+	}
+	cust, err := s.customer(ctx, by, qt.OrgID)
+	if err != nil {
+		return Contract{}, err
+	}
+	if refused, err := s.refused(ctx, s.db, cust.ID); err != nil {
+		return Contract{}, err
+	} else if refused {
+		return Contract{}, ErrCustomerRefused
+	}
+	pol, err := s.policy(today)
+	if err != nil {
+		return Contract{}, err
+	}
+	co := Checkout{OrgID: cust.ID, CustomerKind: cust.Kind, TermsVersion: qt.TermsVersion, Lines: qt.Lines, Totals: qt.Totals}
+	if err := s.describeTerms(pol, cust.Kind, today, &co); err != nil {
+		return Contract{}, err
+	}
+	channel := ChannelPortal
+	if by.IsStaff() {
+		channel = ChannelEmail
+	}
+	nc := newContract{cust: cust, source: "quote", quoteID: id, key: in.IdempotencyKey, channel: channel, co: co,
+		contentJSON: qt.ContentJSON, contentHash: qt.ContentHash, by: by, ip: in.IP, ua: in.UserAgent}
+	return s.conclude(actorFor(ctx, by), pol, nc, func(ctx context.Context, q store.Querier, contractID int64) error {
+		now := s.now()
+		res, err := q.ExecContext(ctx, `UPDATE quotes SET status = 'accepted', contract_id = $1, updated_at = $2 WHERE id = $3 AND status = 'sent'`, contractID, now, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return accounts.FieldErrors{"quote": "this quote has already been accepted or declined"}
+		}
+		late := ""
+		if today.After(qt.ExpiresOn) {
+			late = " after expiry, as staff allowed"
+		}
+		return record(ctx, q, now, qt.OrgID, "quote.accept", "quote", id, fmt.Sprintf("quote accepted%s by %s; contract %d", late, by.User.Email, contractID))
+	})
+}
+
+// AllowLateAcceptance lets the customer accept a quote after it expired: the provider
+// is never obliged to, but may (fo.av.2.3). Staff with the sales role.
+func (s *Service) AllowLateAcceptance(ctx context.Context, by accounts.Principal, id int64) error {
+	if err := staffWith(by, rolesSales...); err != nil {
+		return err
+	}
+	qt, err := getQuote(ctx, s.db, id)
+	if err != nil {
+		return err
+	}
+	if qt.Status != QuoteSent {
+		return accounts.FieldErrors{"quote": "only a sent quote can be accepted late"}
+	}
+	ctx = actorFor(ctx, by)
+	return s.db.InTx(ctx, func(q store.Querier) error {
+		now := s.now()
+		if _, err := q.ExecContext(ctx, `UPDATE quotes SET late_acceptance_allowed = TRUE, late_allowed_by = $1, updated_at = $2 WHERE id = $3`, by.User.ID, now, id); err != nil {
+			return err
+		}
+		clauses := ""
+		if len(qt.ExpiryExplanation) > 0 {
+			clauses = " (" + qt.ExpiryExplanation[0].Clause + ")"
+		}
+		return record(ctx, q, now, qt.OrgID, "quote.allow_late", "quote", id, "staff will accept this quote after its expiry on "+qt.ExpiresOn.String()+clauses)
+	})
+}
+
+// DeclineQuote records that the customer declines a quote.
+func (s *Service) DeclineQuote(ctx context.Context, by accounts.Principal, id int64, reason string) error {
+	qt, err := getQuote(ctx, s.db, id)
+	if err != nil {
+		return err
+	}
+	if err := canAct(by, qt.OrgID, rolesSales, permsCommit...); err != nil {
+		return err
+	}
+	if len(reason) > 2000 {
+		return accounts.FieldErrors{"reason": "at most 2000 characters"}
+	}
+	ctx = actorFor(ctx, by)
+	return s.db.InTx(ctx, func(q store.Querier) error {
+		now := s.now()
+		res, err := q.ExecContext(ctx, `UPDATE quotes SET status = 'declined', declined_at = $1, decline_reason = $2, updated_at = $1 WHERE id = $3 AND status = 'sent'`, now, reason, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return accounts.FieldErrors{"quote": "only a sent quote can be declined"}
+		}
+		return record(ctx, q, now, qt.OrgID, "quote.decline", "quote", id, "quote declined")
+	})
+}
+
+// GetQuote returns a quote. A customer sees only its own organisation's quotes, and
+// not drafts.
+func (s *Service) GetQuote(ctx context.Context, by accounts.Principal, id int64) (Quote, error) {
+	qt, err := getQuote(ctx, s.db, id)
+	if err != nil {
+		return Quote{}, err
+	}
+	if err := canSee(by, qt.OrgID); err != nil {
+		return Quote{}, err
+	}
+	if !by.IsStaff() && qt.Status == QuoteDraft {
+		return Quote{}, accounts.ErrNotFound
+	}
+	return qt, nil
+}
+
+// ListQuotes returns an organisation's quotes, newest first.
+func (s *Service) ListQuotes(ctx context.Context, by accounts.Principal, orgID int64) ([]Quote, error) {
+	if err := canSee(by, orgID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM quotes WHERE org_id = $1 AND (status <> 'draft' OR $2) ORDER BY id DESC`, orgID, by.IsStaff())
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	var out []Quote
+	for _, id := range ids {
+		qt, err := getQuote(ctx, s.db, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, qt)
+	}
+	return out, rows.Err()
+}
+
+func getQuote(ctx context.Context, q store.Querier, id int64) (Quote, error) {
+	var qt Quote
+	var kind, vj, ex string
+	var contractID sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT id, pack, org_id, status, title, customer_kind, total_excl, vat, total_incl, vat_json, valid_until,
+		terms_version, sent_on, expires_on, expiry_explanation, content_json, content_hash, late_acceptance_allowed, decline_reason, contract_id, created_at
+		FROM quotes WHERE id = $1`, id).Scan(&qt.ID, &qt.Pack, &qt.OrgID, &qt.Status, &qt.Title, &kind, &qt.Totals.TotalExcl, &qt.Totals.VATTotal,
+		&qt.Totals.TotalIncl, &vj, &qt.ValidUntil, &qt.TermsVersion, &qt.SentOn, &qt.ExpiresOn, &ex, &qt.ContentJSON, &qt.ContentHash,
+		&qt.LateAcceptanceAllowed, &qt.DeclineReason, &contractID, &qt.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Quote{}, accounts.ErrNotFound
+	}
+	if err != nil {
+		return Quote{}, err
+	}
+	qt.CustomerKind, qt.ContractID, qt.CreatedAt = terms.CustomerKind(kind), contractID.Int64, qt.CreatedAt.UTC()
+	_ = json.Unmarshal([]byte(vj), &qt.Totals.VAT)
+	if ex != "" {
+		qt.ExpiryExplanation = parseEx(ex)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT position, plan_id, kind, description, domain, quantity, billing, period, unit_price, term_price,
+		setup_fee, amount, vat_category, sla, retention_category FROM quote_lines WHERE quote_id = $1 ORDER BY position`, id)
+	if err != nil {
+		return Quote{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l Line
+		var kind, billing, period string
+		if err := rows.Scan(&l.Position, &l.PlanID, &kind, &l.Description, &l.Domain, &l.Quantity, &billing, &period, &l.UnitPrice, &l.TermPrice,
+			&l.SetupFee, &l.Amount, &l.VATCategory, &l.SLA, &l.RetentionCategory); err != nil {
+			return Quote{}, err
+		}
+		l.Kind, l.Billing = catalog.Kind(kind), catalog.Billing(billing)
+		if period != "" {
+			if l.Period, err = terms.ParsePeriod(period); err != nil {
+				return Quote{}, err
+			}
+		}
+		qt.Lines = append(qt.Lines, l)
+	}
+	return qt, rows.Err()
+}

@@ -1,0 +1,386 @@
+// Package contracts owns the life of an agreement: quotes (cp.av.2, fo.av.2), web
+// orders, the contract (agreement) with its subscriptions, renewal, cancellation
+// (cp.av.13, fo.av.20), consumer withdrawal (cp.av.13.9, cp.withdrawal.*), plan changes
+// (cp.av.9.1), price increases (cp.av.4.3, fo.av.15.3-15.4), new versions of the terms
+// (cp.av.18, fo.av.22), force majeure (cp.av.12.4, fo.av.18.3) and the end of a service
+// with its deprovisioning and data deletion schedule.
+//
+// Every date, period and amount comes from the terms engine (package terms), and every
+// decision stores the terms.Explanation that produced it, as JSON, next to the record,
+// with an audit entry in the same transaction. Jobs (RenewDue, ApplyDue, EndDue,
+// ProvisionPending) are idempotent: a renewal is a row keyed by (subscription, term), a
+// mail has a dedupe key, and a state change is a conditional UPDATE.
+//
+// Authorization is decided here: staff by role (sales for quotes, price increases and
+// terms versions; support records cancellations and withdrawals; admin everything),
+// customers only within their own organisation — another organisation's ids answer
+// accounts.ErrNotFound, and a read-only user may look but not cancel.
+package contracts
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/catalog"
+	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/notify"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/terms"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+//go:embed mail/*.txt
+var mailFS embed.FS
+
+// Schema holds the contracts tables. It references no other package's tables.
+var Schema = store.SchemaFrom("contracts", migrations, "migrations")
+
+var templates = notify.NewTemplates(mustSub(mailFS, "mail"))
+
+// Customers reads an organisation as the acting principal may see it; the accounts
+// service implements it.
+type Customers interface {
+	GetOrganisation(ctx context.Context, by accounts.Principal, id int64) (accounts.Organisation, error)
+}
+
+// Plans reads the catalog; the catalog service implements it.
+type Plans interface {
+	GetPlan(ctx context.Context, id int64) (catalog.Plan, error)
+}
+
+// Provisioner sets a service up and takes it down. It is called outside the
+// database transaction, after the change is committed, and must be idempotent: a
+// subscription whose provisioning failed is tried again by ProvisionPending.
+type Provisioner interface {
+	Provision(ctx context.Context, sub Subscription) error
+	Deprovision(ctx context.Context, sub Subscription) error
+}
+
+// NoopProvisioner does nothing; the subscription is then simply marked active (or
+// ended).
+type NoopProvisioner struct{}
+
+// Provision does nothing.
+func (NoopProvisioner) Provision(context.Context, Subscription) error { return nil }
+
+// Deprovision does nothing.
+func (NoopProvisioner) Deprovision(context.Context, Subscription) error { return nil }
+
+// Deps are the collaborators of the service.
+type Deps struct {
+	Pack        *terms.Pack // the provider's terms
+	Plans       Plans
+	Customers   Customers
+	Provisioner Provisioner // nil: NoopProvisioner
+	BaseURL     string      // for links in mail, e.g. "https://portal.example/"
+	Logger      *slog.Logger
+}
+
+// Service is the contracts domain's operations.
+type Service struct {
+	db        *store.DB
+	clock     clock.Clock
+	pack      *terms.Pack
+	plans     Plans
+	customers Customers
+	prov      Provisioner
+	baseURL   string
+	log       *slog.Logger
+}
+
+// New returns the contracts service for one policy pack.
+func New(db *store.DB, clk clock.Clock, d Deps) *Service {
+	if d.Pack == nil {
+		panic("contracts: a policy pack is required")
+	}
+	if d.Provisioner == nil {
+		d.Provisioner = NoopProvisioner{}
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: db, clock: clk, pack: d.Pack, plans: d.Plans, customers: d.Customers, prov: d.Provisioner,
+		baseURL: strings.TrimRight(d.BaseURL, "/"), log: d.Logger}
+}
+
+func (s *Service) now() time.Time { return store.Now(s.clock.Now()) }
+
+// today is the calendar date in Europe/Amsterdam (INTERPRETATION.md, Time).
+func (s *Service) today() terms.Date { return terms.DateIn(s.clock.Now(), clock.Amsterdam) }
+
+func dateOf(t time.Time) terms.Date { return terms.DateIn(t, clock.Amsterdam) }
+
+func (s *Service) policy(on terms.Date) (*terms.Policy, error) { return s.pack.At(on) }
+
+// Errors callers can test for.
+var (
+	// ErrCustomerRefused: the provider refuses this customer (cp.av.2.6).
+	ErrCustomerRefused = fmt.Errorf("%w: the provider does not accept orders from this customer (cp.av.2.6)", accounts.ErrForbidden)
+)
+
+// ---- authorization ----
+
+func ready(by accounts.Principal) error {
+	if by.User.ID == 0 || by.User.Disabled {
+		return accounts.ErrForbidden
+	}
+	if by.Session != nil && (by.Session.MFAPending || by.Session.MFAEnrolRequired) {
+		return accounts.ErrForbidden
+	}
+	if !by.IsStaff() && (by.Org == nil || by.Org.ID != by.User.OrgID || by.Org.Disabled) {
+		return accounts.ErrForbidden
+	}
+	return nil
+}
+
+// staffWith: staff holding one of roles (admin holds all), allowed to write.
+func staffWith(by accounts.Principal, roles ...accounts.Role) error {
+	if err := ready(by); err != nil {
+		return err
+	}
+	if !by.IsStaff() || !by.CanWrite() {
+		return accounts.ErrForbidden
+	}
+	for _, r := range roles {
+		if by.User.HasRole(r) {
+			return nil
+		}
+	}
+	return accounts.ErrForbidden
+}
+
+// canSee: any staff member with a role, or a user of the organisation.
+func canSee(by accounts.Principal, orgID int64) error {
+	if err := ready(by); err != nil {
+		return err
+	}
+	if by.IsStaff() {
+		if len(by.User.Roles) == 0 {
+			return accounts.ErrForbidden
+		}
+		return nil
+	}
+	if by.User.OrgID != orgID {
+		return accounts.ErrNotFound
+	}
+	if !by.User.Has(accounts.PermReadOnly) {
+		return accounts.ErrForbidden
+	}
+	return nil
+}
+
+// canAct: staff with one of staffRoles, or a user of the organisation holding one of
+// perms (the organisation's admin user holds all). Another organisation's object is
+// not found; a read-only user is forbidden.
+func canAct(by accounts.Principal, orgID int64, staffRoles []accounts.Role, perms ...accounts.Permission) error {
+	if by.IsStaff() {
+		return staffWith(by, staffRoles...)
+	}
+	if err := canSee(by, orgID); err != nil {
+		return err
+	}
+	if !by.CanWrite() {
+		return accounts.ErrForbidden
+	}
+	for _, p := range perms {
+		if p != accounts.PermReadOnly && by.User.Has(p) {
+			return nil
+		}
+	}
+	return accounts.ErrForbidden
+}
+
+var (
+	rolesSales   = []accounts.Role{accounts.RoleSales}
+	rolesSupport = []accounts.Role{accounts.RoleSupport}
+	rolesOrder   = []accounts.Role{accounts.RoleSales, accounts.RoleSupport}
+	permsCommit  = []accounts.Permission{accounts.PermBilling}
+	permsService = []accounts.Permission{accounts.PermBilling, accounts.PermTechnical}
+)
+
+// actorFor names the principal as the actor of the audit entries; the web layer's
+// actor in ctx still supplies address and user agent.
+func actorFor(ctx context.Context, by accounts.Principal) context.Context {
+	a := audit.ActorFrom(ctx)
+	if a == audit.System("unknown") {
+		a = audit.Actor{}
+	}
+	a.ID, a.Label, a.Kind = by.User.ID, by.User.Email, audit.ActorCustomer
+	if by.IsStaff() {
+		a.Kind = audit.ActorStaff
+	}
+	return audit.WithActor(ctx, a)
+}
+
+func jobCtx(ctx context.Context, name string) context.Context {
+	if a := audit.ActorFrom(ctx); a.Kind == audit.ActorSystem && a.Label != "unknown" {
+		return ctx
+	}
+	return audit.WithActor(ctx, audit.System(name))
+}
+
+func record(ctx context.Context, q store.Querier, at time.Time, orgID int64, action, kind string, id int64, summary string) error {
+	return audit.Record(ctx, q, at, audit.Change{OrgID: orgID, Action: action, ObjectKind: kind, ObjectID: fmt.Sprint(id), Summary: summary})
+}
+
+// ---- customers ----
+
+// customer is what a contract keeps of the organisation at conclusion.
+type customer struct {
+	ID      int64
+	Kind    terms.CustomerKind
+	Name    string
+	Email   string
+	Lang    string
+	Country string
+	VATID   string
+}
+
+func fromOrg(o accounts.Organisation) customer {
+	c := customer{ID: o.ID, Kind: terms.Business, Name: o.LegalName, Email: o.Email, Lang: o.Language, VATID: o.VATID}
+	if o.Kind == accounts.Consumer {
+		c.Kind = terms.Consumer
+	}
+	if c.Lang != "en" {
+		c.Lang = "nl"
+	}
+	c.Country = strings.ToUpper(o.BillingAddress.Country)
+	if c.Country == "" {
+		c.Country = strings.ToUpper(o.PostalAddress.Country)
+	}
+	if c.Country == "" {
+		c.Country = "NL"
+	}
+	return c
+}
+
+func (s *Service) customer(ctx context.Context, by accounts.Principal, orgID int64) (customer, error) {
+	if s.customers == nil {
+		return customer{}, errors.New("contracts: no customer directory configured")
+	}
+	o, err := s.customers.GetOrganisation(ctx, by, orgID)
+	if err != nil {
+		return customer{}, err
+	}
+	if o.Disabled {
+		return customer{}, accounts.ErrForbidden
+	}
+	return fromOrg(o), nil
+}
+
+func (s *Service) refused(ctx context.Context, q store.Querier, orgID int64) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM refused_customers WHERE org_id = $1`, orgID).Scan(&n)
+	return n > 0, err
+}
+
+// RefuseCustomer records that the provider refuses a customer (cp.av.2.6); from then
+// on the customer cannot order or accept a quote. Staff with the sales role.
+func (s *Service) RefuseCustomer(ctx context.Context, by accounts.Principal, orgID int64, reason string) error {
+	if err := staffWith(by, rolesSales...); err != nil {
+		return err
+	}
+	if _, err := s.customer(ctx, by, orgID); err != nil {
+		return err
+	}
+	if len(reason) > 2000 {
+		return accounts.FieldErrors{"reason": "at most 2000 characters"}
+	}
+	ctx = actorFor(ctx, by)
+	return s.db.InTx(ctx, func(q store.Querier) error {
+		now := s.now()
+		res, err := q.ExecContext(ctx, `INSERT INTO refused_customers (org_id, reason, refused_by, refused_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (org_id) DO NOTHING`, orgID, reason, by.User.ID, now)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return record(ctx, q, now, orgID, "customer.refuse", "organisation", orgID, "the provider refuses this customer (cp.av.2.6)")
+	})
+}
+
+// AcceptCustomer lifts a refusal.
+func (s *Service) AcceptCustomer(ctx context.Context, by accounts.Principal, orgID int64) error {
+	if err := staffWith(by, rolesSales...); err != nil {
+		return err
+	}
+	ctx = actorFor(ctx, by)
+	return s.db.InTx(ctx, func(q store.Querier) error {
+		res, err := q.ExecContext(ctx, `DELETE FROM refused_customers WHERE org_id = $1`, orgID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return record(ctx, q, s.now(), orgID, "customer.unrefuse", "organisation", orgID, "refusal of this customer lifted")
+	})
+}
+
+// ---- helpers ----
+
+func exJSON(ex terms.Explanation) string {
+	if ex == nil {
+		ex = terms.Explanation{}
+	}
+	b, _ := json.Marshal(ex)
+	return string(b)
+}
+
+func parseEx(s string) terms.Explanation {
+	var ex terms.Explanation
+	_ = json.Unmarshal([]byte(s), &ex)
+	return ex
+}
+
+func joinClauses(ids []string) string { return strings.Join(ids, ", ") }
+
+// termsErr turns a rule's input error into field errors a person can act on.
+func termsErr(err error, field string) error {
+	var ie *terms.InputError
+	if errors.As(err, &ie) {
+		return accounts.FieldErrors{field: ie.Msg}
+	}
+	if errors.Is(err, terms.ErrNotInTerms) {
+		return accounts.FieldErrors{field: err.Error()}
+	}
+	return err
+}
+
+func validKey(fe accounts.FieldErrors, key string) {
+	if l := len(strings.TrimSpace(key)); l < 8 || l > 200 {
+		fe["idempotency_key"] = "send a unique key of 8 to 200 characters with each submission"
+	}
+}
+
+func nullDate(d terms.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	return d.String()
+}
+
+// render fills a mail template and enqueues it; a duplicate dedupe key is no error.
+func (s *Service) mail(ctx context.Context, q store.Querier, now time.Time, orgID int64, to, lang, name, dedupe string, data any) error {
+	subject, body, err := templates.Render(name, lang, data)
+	if err != nil {
+		return err
+	}
+	_, err = notify.Enqueue(ctx, q, now, notify.Message{DedupeKey: dedupe, OrgID: orgID, To: to, Lang: lang, Subject: subject, Text: body})
+	if errors.Is(err, notify.ErrDuplicate) {
+		return nil
+	}
+	return err
+}
