@@ -32,10 +32,17 @@ func (w *urlWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.buf.Write(p)
-	if m := runningAt.FindStringSubmatch(w.buf.String()); m != nil {
+	// The announcement ends with how to stop the demo; wait for all of it.
+	if m := runningAt.FindStringSubmatch(w.buf.String()); m != nil && strings.Contains(w.buf.String(), "Ctrl+C") {
 		w.once.Do(func() { w.url <- m[1] })
 	}
 	return len(p), nil
+}
+
+func (w *urlWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
 
 // The README's first command, end to end: `hostpact demo` starts on a fresh database,
@@ -65,8 +72,8 @@ func TestDemoInBrowser(t *testing.T) {
 	case <-bctx.Done():
 		t.Fatal("demo did not start")
 	}
-	if !strings.Contains(out.buf.String(), "admin@cloudprovider.test") || !strings.Contains(out.buf.String(), demo.Password) {
-		t.Fatalf("the demo must print how to log in; printed:\n%s", out.buf.String())
+	if printed := out.String(); !strings.Contains(printed, "admin@cloudprovider.test") || !strings.Contains(printed, demo.Password) {
+		t.Fatalf("the demo must print how to log in; printed:\n%s", printed)
 	}
 
 	submit := chromedp.CSS(`main form button[type="submit"]`)
