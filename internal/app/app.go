@@ -16,8 +16,10 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/config"
+	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/jobs"
 	"github.com/hostpact/hostpact/internal/metrics"
 	"github.com/hostpact/hostpact/internal/notify"
@@ -32,17 +34,19 @@ var Version = "dev"
 
 // Schemas lists every package's schema in the order they must be applied.
 func Schemas() []store.Schema {
-	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema}
+	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema}
 }
 
 // App is a running hostpact's services.
 type App struct {
-	Config   config.Config
-	Logger   *slog.Logger
-	Clock    clock.Clock
-	DB       *store.DB
-	Accounts *accounts.Service
-	Metrics  *metrics.Registry
+	Config    config.Config
+	Logger    *slog.Logger
+	Clock     clock.Clock
+	DB        *store.DB
+	Accounts  *accounts.Service
+	Catalog   *catalog.Service
+	Contracts *contracts.Service
+	Metrics   *metrics.Registry
 	// Pack is the provider's terms: the embedded pack named by HOSTPACT_POLICY, or the
 	// provider's own file (HOSTPACT_POLICY_FILE).
 	Pack *terms.Pack
@@ -88,6 +92,10 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock
 		TOTPIssuer:   pack.Provider.LegalName,
 		ProviderName: pack.Provider.LegalName,
 	})
+	a.Catalog = catalog.New(db, clk)
+	a.Contracts = contracts.New(db, clk, contracts.Deps{
+		Pack: pack, Plans: a.Catalog, Customers: a.Accounts, BaseURL: cfg.URL(), Logger: logger,
+	})
 	return a, nil
 }
 
@@ -120,6 +128,10 @@ func (a *App) Runner() *jobs.Runner {
 		Host: a.Config.SMTP.Host, Port: a.Config.SMTP.Port, Username: a.Config.SMTP.Username,
 		Password: a.Config.SMTP.Password, From: a.Config.SMTP.From, FromName: a.Config.SMTP.FromName, TLS: a.Config.SMTP.TLS,
 	}, a.Logger, d).Job())
+	// Renewals, scheduled plan and price changes, contract ends and provisioning retries.
+	// Each step is idempotent by its own keys, so an hourly sweep is safe and picks up
+	// a day that a stopped instance missed.
+	r.Register(jobs.Job{Name: "contracts.due", Every: time.Hour, Run: a.Contracts.RunDue})
 	return r
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/app"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/catalog"
 )
 
 // Password is every demo user's password (it meets the policy: INTERPRETATION.md,
@@ -71,6 +72,11 @@ func Seed(ctx context.Context, a *app.App) (Credentials, error) {
 	}
 	creds.Customers = customers
 
+	// The catalog seed is idempotent on its own, so a database from before the catalog
+	// existed gets one too.
+	if err := catalog.SeedDemo(ctx, a.Catalog, a.Pack.Name); err != nil {
+		return creds, fmt.Errorf("catalog: %w", err)
+	}
 	if _, err := a.Accounts.FindUserByEmail(ctx, staff[0].email); err == nil {
 		return creds, nil // seeded before
 	} else if !errors.Is(err, accounts.ErrNotFound) {
