@@ -1,5 +1,5 @@
 // Package accounts owns the people who use hostpact: provider staff with roles, customer
-// organisations (consumer or business, optionally served by a reseller, cp.av.7) with an
+// organisations (consumer or business, optionally served by a reseller, cp.av.7.1) with an
 // administrative user and sub-users (cp.av.3.6), and everything that proves who they are:
 // passwords, TOTP, sessions, API tokens, login throttling and IP allowlists
 // (cp.security; INTERPRETATION.md, Accounts and security).
@@ -76,7 +76,7 @@ type Organisation struct {
 	BillingAddress Address   `json:"billing_address"`
 	KvK            string    `json:"kvk,omitempty"`    // businesses
 	VATID          string    `json:"vat_id,omitempty"` // businesses, normalised (no spaces, upper case)
-	IsReseller     bool      `json:"is_reseller"`      // may own customer organisations (cp.av.7)
+	IsReseller     bool      `json:"is_reseller"`      // may own customer organisations (cp.av.7.1)
 	ResellerID     int64     `json:"reseller_id,omitempty"`
 	IPAllowlist    []string  `json:"ip_allowlist"` // CIDRs; empty = any address
 	Disabled       bool      `json:"disabled"`

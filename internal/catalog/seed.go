@@ -67,7 +67,7 @@ var demoCatalogs = map[string][]seedProduct{
 				monthly("l", "VPS L", eur(39, 95), 160, 8000, true),
 			}},
 		{code: "vps-backup", name: "VPS backups", kind: KindVPSBackup, retention: "backups",
-			description: "Daily backups of a VPS: the last 7 daily and 4 weekly (cp.sla.backups).",
+			description: "Daily backups of a VPS: the last 7 daily and 4 weekly (cp.sla.backups.1).",
 			plans: []seedPlan{
 				monthly("s", "Backups for VPS S", eur(2, 50), 40, 0, true),
 				monthly("m", "Backups for VPS M", eur(4, 0), 80, 0, true),

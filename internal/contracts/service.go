@@ -1,8 +1,8 @@
-// Package contracts owns the life of an agreement: quotes (cp.av.2, fo.av.2), web
+// Package contracts owns the life of an agreement: quotes (cp.av.2.1-2.6, fo.av.2.1-2.3), web
 // orders, the contract (agreement) with its subscriptions, renewal, cancellation
-// (cp.av.13, fo.av.20), consumer withdrawal (cp.av.13.9, cp.withdrawal.*), plan changes
+// (cp.av.13.1-13.4, fo.av.20.1-20.3), consumer withdrawal (cp.av.13.9, cp.withdrawal.*), plan changes
 // (cp.av.9.1), price increases (cp.av.4.3, fo.av.15.3-15.4), new versions of the terms
-// (cp.av.18, fo.av.22), force majeure (cp.av.12.4, fo.av.18.3) and the end of a service
+// (cp.av.18.2-18.3, fo.av.22.1-22.3), force majeure (cp.av.12.4, fo.av.18.3) and the end of a service
 // with its deprovisioning and data deletion schedule.
 //
 // Every date, period and amount comes from the terms engine (package terms), and every

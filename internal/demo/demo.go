@@ -1,7 +1,7 @@
 // Package demo loads the demonstration provider behind `hostpact demo`: staff with one
 // user per role, and customers of every kind the terms distinguish — a consumer, a
 // business with an administrative user and a sub-user, and a reseller with a customer of
-// its own (cp.av.7). Running it again on the same database changes nothing.
+// its own (cp.av.7.1). Running it again on the same database changes nothing.
 package demo
 
 import (

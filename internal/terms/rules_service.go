@@ -21,7 +21,7 @@ var SLAReadings = []string{SLAFavourable, SLALiteral, SLAFullHours}
 // SLAInput describes a service's month.
 type SLAInput struct {
 	// DowntimeMinutes is D: unavailable minutes in the calendar month, after removing
-	// the excluded minutes (cp.sla.exclusions 1-3, 5-8).
+	// the excluded minutes (cp.sla.exclusions.1-3 and 5-8).
 	DowntimeMinutes int
 	// MonthlyFee is the month's fee for the service excluding VAT. For a service
 	// billed yearly give YearlyFee instead (and MonthlyFee zero): the credit is then
@@ -317,7 +317,7 @@ type RetentionResult struct {
 func (p *Policy) RetentionCategories() []string { return sortedKeys(p.Terms.Retention) }
 
 // Retention returns until when data of a category are kept, counted from the event
-// that triggers the period (cp.privacy, cp.security.logging; A06, A14).
+// that triggers the period (cp.privacy.serverlogs.2, cp.security.logging.1; A06, A14).
 func (p *Policy) Retention(category string, from Date) (RetentionResult, Explanation, error) {
 	r, ok := p.Terms.Retention[category]
 	if !ok {
