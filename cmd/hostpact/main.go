@@ -254,15 +254,9 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			password, generated = generatePassword(), true
 		}
 	}
-	a, err := open(ctx, *configFile, stderr, nil)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	ctx = audit.WithActor(ctx, audit.System("cli"))
-	switch sub {
-	case "create":
-		in := accounts.UserInput{Email: *email, Name: *name, Password: password, OrgID: *orgID, OrgAdmin: *orgAdmin, Language: "nl"}
+	var in accounts.UserInput
+	if sub == "create" {
+		in = accounts.UserInput{Email: *email, Name: *name, Password: password, OrgID: *orgID, OrgAdmin: *orgAdmin, Language: "nl"}
 		if *roles != "" {
 			for _, r := range strings.Split(*roles, ",") {
 				in.Roles = append(in.Roles, accounts.Role(strings.TrimSpace(r)))
@@ -271,6 +265,15 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if (*orgID == 0) == (len(in.Roles) == 0) {
 			return usageError{errors.New("give --roles for a staff user or --org for a customer user")}
 		}
+	}
+	a, err := open(ctx, *configFile, stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ctx = audit.WithActor(ctx, audit.System("cli"))
+	switch sub {
+	case "create":
 		u, err := a.Accounts.CreateUserCLI(ctx, in)
 		if err != nil {
 			return err

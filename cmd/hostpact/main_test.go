@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,6 +20,9 @@ func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
 }
 
 func TestUsageErrorsExitTwo(t *testing.T) {
+	// A usage error must not touch a database: none is configured, so the default
+	// file would appear in the working directory.
+	t.Chdir(t.TempDir())
 	for _, args := range [][]string{
 		{},
 		{"frobnicate"},
@@ -32,6 +36,9 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		if code, _, _ := runCLI(t, "", args...); code != 2 {
 			t.Errorf("hostpact %v: exit %d, want 2", args, code)
 		}
+	}
+	if entries, _ := os.ReadDir("."); len(entries) != 0 {
+		t.Fatalf("usage errors created %v", entries)
 	}
 }
 
