@@ -104,9 +104,11 @@ func (a *App) Close() error { return a.DB.Close() }
 
 // Handler builds the HTTP handler: pages, API, health and metrics.
 func (a *App) Handler() (http.Handler, error) {
-	apiHandler := api.New(api.Deps{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Logger: a.Logger, Demo: a.Config.Demo})
+	apiHandler := api.New(api.Deps{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
+		Logger: a.Logger, Demo: a.Config.Demo})
 	h, err := web.New(web.Deps{
 		DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Logger: a.Logger,
+		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		API: apiHandler, Metrics: a.Metrics.Handler(),
 		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})

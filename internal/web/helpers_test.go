@@ -21,10 +21,13 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
+	"github.com/hostpact/hostpact/internal/terms"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -42,6 +45,8 @@ type env struct {
 	db  *store.DB
 	clk *clock.Fake
 	acc *accounts.Service
+	cat *catalog.Service
+	con *contracts.Service
 	h   http.Handler
 	srv *server
 	ctx context.Context
@@ -65,7 +70,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema}
+var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema}
 
 // each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
 // web handler in demo mode on a fake clock.
@@ -85,13 +90,19 @@ func newEnv(t *testing.T, db *store.DB, cfg Config) *env {
 	acc := accounts.New(db, clk, accounts.Config{BaseURL: "https://portal.example", ProviderName: "Cloud Provider",
 		TOTPIssuer: "Cloud Provider", Argon2: lightArgon})
 	logs := &syncBuffer{}
-	d := Deps{DB: db, Clock: clk, Accounts: acc, Config: cfg,
+	pack, err := terms.LoadPack("cloudprovider")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := catalog.New(db, clk)
+	con := contracts.New(db, clk, contracts.Deps{Pack: pack, Plans: cat, Customers: acc, BaseURL: "https://portal.example/"})
+	d := Deps{DB: db, Clock: clk, Accounts: acc, Config: cfg, Catalog: cat, Contracts: con, Pack: pack,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	srv, h, err := build(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clk: clk, acc: acc, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
+	e := &env{t: t, db: db, clk: clk, acc: acc, cat: cat, con: con, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
 	t.Cleanup(func() {
 		if t.Failed() {
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/contracts"
 )
 
 // isolationRoutes lists every portal route that takes an object id, with the kind of
@@ -16,7 +17,7 @@ import (
 // without adding it here.
 var isolationRoutes = []struct {
 	pattern string
-	object  string // "user" or "token"
+	object  string // "user", "token", "contract", "subscription" or "quote"
 	form    url.Values
 }{
 	{"GET /portal/users/{id}", "user", nil},
@@ -29,6 +30,16 @@ var isolationRoutes = []struct {
 	{"POST /portal/users/{id}/enable", "user", nil},
 	{"GET /portal/tokens/{id}/revoke", "token", nil},
 	{"POST /portal/tokens/{id}/revoke", "token", nil},
+	{"GET /portal/contracts/{id}", "contract", nil},
+	{"GET /portal/contracts/{id}/withdraw", "contract", nil},
+	{"POST /portal/contracts/{id}/withdraw", "contract", nil},
+	{"GET /portal/subscriptions/{id}/cancel", "subscription", nil},
+	{"POST /portal/subscriptions/{id}/cancel", "subscription", url.Values{"expect_ends_on": {""}}},
+	{"GET /portal/subscriptions/{id}/cancelled", "subscription", nil},
+	{"GET /portal/quotes/{id}", "quote", nil},
+	{"POST /portal/quotes/{id}/accept", "quote", url.Values{"idempotency_key": {"isolation-test-key-1"}}},
+	{"GET /portal/quotes/{id}/decline", "quote", nil},
+	{"POST /portal/quotes/{id}/decline", "quote", url.Values{"reason": {"te duur"}}},
 }
 
 func TestEveryIDRouteIsInTheIsolationTable(t *testing.T) {
@@ -50,6 +61,8 @@ type tenantB struct {
 	admin  accounts.User
 	sub    accounts.User
 	tokens []accounts.APIToken
+	con    contracts.Contract
+	quote  contracts.Quote
 }
 
 func (e *env) snapshotB(b tenantB) any {
@@ -67,7 +80,15 @@ func (e *env) snapshotB(b tenantB) any {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return []any{org, users, tokens}
+	cs, err := e.con.ListContracts(e.ctx, e.admin(), b.org.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	qs, err := e.con.ListQuotes(e.ctx, e.admin(), b.org.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return []any{org, users, tokens, cs, qs}
 }
 
 func TestTenantIsolation(t *testing.T) {
@@ -94,9 +115,15 @@ func TestTenantIsolation(t *testing.T) {
 		if b.tokens, err = e.acc.ListAPITokens(e.ctx, bp); err != nil || len(b.tokens) != 2 {
 			t.Fatalf("B's tokens: %v %v", b.tokens, err)
 		}
+		// B holds a contract (ordered in the portal's way, through the service) and a
+		// quote it was sent.
+		e.seedCatalog()
+		b.con = e.order(bp, "webhosting", "start", "")
+		b.quote = e.sentQuote(b.org.ID, "Maatwerk Bos")
 		before := e.snapshotB(b)
 
-		ids := map[string][]int64{"user": {b.admin.ID, b.sub.ID}, "token": {b.tokens[0].ID, b.tokens[1].ID}}
+		ids := map[string][]int64{"user": {b.admin.ID, b.sub.ID}, "token": {b.tokens[0].ID, b.tokens[1].ID},
+			"contract": {b.con.ID}, "subscription": {b.con.Subscriptions[0].ID}, "quote": {b.quote.ID}}
 		c := e.client()
 		c.login("marieke@jansen.test", "", "/portal/")
 		// A's admin holds a token too, so A's own pages are not trivially empty.
@@ -114,7 +141,7 @@ func TestTenantIsolation(t *testing.T) {
 				if r.Code != http.StatusForbidden && r.Code != http.StatusNotFound {
 					t.Errorf("%s %s by customer A: status %d, want 403 or 404", method, target, r.Code)
 				}
-				lacks(t, r.Body, "slagerijbos.test", "Kees Bos", "Kassa")
+				lacks(t, r.Body, "slagerijbos.test", "Kees Bos", "Kassa", "Slagerij Bos", "Maatwerk Bos")
 			}
 		}
 		if after := e.snapshotB(b); !reflect.DeepEqual(before, after) {
@@ -122,10 +149,11 @@ func TestTenantIsolation(t *testing.T) {
 		}
 
 		// A's own pages list nothing of B.
-		for _, path := range []string{"/portal/", "/portal/users", "/portal/tokens", "/portal/activity", "/portal/profile", "/portal/allowlist"} {
+		for _, path := range []string{"/portal/", "/portal/users", "/portal/tokens", "/portal/activity", "/portal/profile", "/portal/allowlist",
+			"/portal/contracts", "/portal/quotes", "/portal/catalog"} {
 			r := c.get(path)
 			c.expect(r, http.StatusOK, "")
-			lacks(t, r.Body, "Slagerij Bos", "slagerijbos.test", "Kees Bos", "Kassa")
+			lacks(t, r.Body, "Slagerij Bos", "slagerijbos.test", "Kees Bos", "Kassa", "Maatwerk Bos", "Contract "+itoa(b.con.ID))
 		}
 		contains(t, c.get("/portal/tokens").Body, "Eigen sleutel")
 	})

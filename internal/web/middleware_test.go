@@ -14,6 +14,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/contracts"
 )
 
 func TestSecurityHeaders(t *testing.T) {
@@ -142,6 +143,15 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		staff.login("anna@provider.test", staffSecret, "/staff/")
 		cust.login("marieke@jansen.test", "", "/portal/")
 		admin, _ := e.acc.FindUserByEmail(e.ctx, "marieke@jansen.test")
+		e.seedCatalog()
+		con := e.order(e.customerPrincipal(admin), "webhosting", "start", "")
+		ended := e.order(e.customerPrincipal(admin), "email", "basic", "")
+		if _, err := e.con.ConfirmCancellation(e.ctx, e.customerPrincipal(admin), ended.Subscriptions[0].ID, contracts.CancelInput{}); err != nil {
+			t.Fatal(err)
+		}
+		quote := e.sentQuote(org.ID, "Nieuwe website")
+		sub := itoa(con.Subscriptions[0].ID)
+		plan := itoa(e.plan("domains", "nl").ID)
 		pages := []struct {
 			c     *client
 			paths []string
@@ -151,10 +161,18 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 				"/staff/customers/" + itoa(org.ID) + "/edit", "/staff/customers/" + itoa(org.ID) + "/disable",
 				"/staff/customers/" + itoa(org.ID) + "/users/new", "/staff/users", "/staff/users/new",
 				"/staff/users/" + itoa(admin.ID), "/staff/audit", "/staff/mail", "/staff/security", "/staff/password",
-				"/staff/logout-everywhere"}},
+				"/staff/logout-everywhere", "/staff/contracts", "/staff/contracts?status=ended", "/staff/contracts/" + itoa(con.ID),
+				"/staff/subscriptions/" + sub + "/cancel", "/staff/contracts/" + itoa(con.ID) + "/withdraw",
+				"/staff/customers/" + itoa(org.ID) + "/refuse", "/staff/customers/" + itoa(org.ID) + "/unrefuse",
+				"/staff/catalog", "/staff/catalog/plans/new", "/staff/catalog/plans/" + plan, "/staff/quotes", "/staff/quotes?status=draft",
+				"/staff/quotes/new", "/staff/quotes/" + itoa(quote.ID), "/staff/price-increases", "/staff/terms", "/staff/force-majeure"}},
 			{cust, []string{"/portal/", "/portal/profile", "/portal/users", "/portal/users/new", "/portal/users/" + itoa(admin.ID),
 				"/portal/allowlist", "/portal/tokens", "/portal/activity", "/portal/security", "/portal/password",
-				"/portal/logout-everywhere", "/portal/mfa/disable"}},
+				"/portal/logout-everywhere", "/portal/mfa/disable", "/portal/catalog", "/portal/order/" + plan,
+				"/portal/contracts", "/portal/contracts/" + itoa(con.ID), "/portal/contracts/" + itoa(ended.ID),
+				"/portal/subscriptions/" + sub + "/cancel", "/portal/subscriptions/" + itoa(ended.Subscriptions[0].ID) + "/cancelled",
+				"/portal/quotes", "/portal/quotes/" + itoa(quote.ID), "/portal/quotes/" + itoa(quote.ID) + "/decline",
+				"/portal/terms/1/object"}},
 		}
 		for _, lang := range []string{"nl", "en"} {
 			for _, p := range pages {

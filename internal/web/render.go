@@ -36,6 +36,7 @@ type page struct {
 	Path     string // this page's path and query, to come back to after switching language
 	Provider string
 	Demo     bool
+	Shop     bool // the catalog, contracts and quotes pages are mounted
 	AssetVer string
 	Form     *form
 	Data     any
@@ -325,6 +326,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		Path:     r.URL.RequestURI(),
 		Provider: s.cfg.ProviderName,
 		Demo:     s.cfg.Demo,
+		Shop:     s.contractsEnabled(),
 		AssetVer: s.assetVer,
 	}
 	switch {

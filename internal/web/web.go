@@ -23,8 +23,11 @@ import (
 	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/terms"
 )
 
 // Config is the deployment's view of the web layer.
@@ -45,16 +48,24 @@ type Deps struct {
 	DB       *store.DB
 	Clock    clock.Clock
 	Accounts *accounts.Service
-	Logger   *slog.Logger
-	API      http.Handler // mounted at /api/ when non-nil
-	Metrics  http.Handler // served at /metrics when non-nil
-	Config   Config
+	// Catalog, Contracts and Pack (the provider's terms) serve the catalog, ordering,
+	// contracts and quotes pages; without them those pages are not mounted.
+	Catalog   *catalog.Service
+	Contracts *contracts.Service
+	Pack      *terms.Pack
+	Logger    *slog.Logger
+	API       http.Handler // mounted at /api/ when non-nil
+	Metrics   http.Handler // served at /metrics when non-nil
+	Config    Config
 }
 
 type server struct {
 	db       *store.DB
 	clock    clock.Clock
 	acc      *accounts.Service
+	catalog  *catalog.Service
+	con      *contracts.Service
+	pack     *terms.Pack
 	log      *slog.Logger
 	cfg      Config
 	api      http.Handler
@@ -81,6 +92,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	}
 	s := &server{
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
+		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -206,6 +218,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	portal("POST /portal/tokens/{id}/revoke", s.portalTokenRevoke)
 	portal("GET /portal/activity", s.portalActivity)
 	s.securityRoutes("/portal", portal)
+	if s.contractsEnabled() {
+		s.contractRoutes(staff, portal)
+	}
 }
 
 // securityRoutes registers the own-account pages that staff and customers share.

@@ -24,8 +24,11 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/terms"
 )
 
 // Deps is what the API needs from the application.
@@ -33,7 +36,12 @@ type Deps struct {
 	DB       *store.DB
 	Clock    clock.Clock
 	Accounts *accounts.Service
-	Logger   *slog.Logger
+	// Catalog and Contracts serve the catalog, quotes, orders and contracts; Pack is the
+	// provider's terms, whose catalog the API lists.
+	Catalog   *catalog.Service
+	Contracts *contracts.Service
+	Pack      *terms.Pack
+	Logger    *slog.Logger
 	// Demo enables GET /api/v1/mail, the outbox as staff see it, so a demo can follow
 	// password-reset and notice mails without an SMTP server.
 	Demo bool
@@ -62,6 +70,8 @@ type server struct {
 	api    huma.API
 	tokens *limiter // per API token
 	fails  *limiter // failed authentications per client network
+	// orderKeys serialises submissions that share an idempotency key.
+	orderKeys keyLocks
 }
 
 func newServer(d Deps, l limits) *server {

@@ -532,7 +532,11 @@ func (f *fixture) snapshot(tn tenant) string {
 	for i := range toks {
 		toks[i].LastUsedAt = nil // using a token is not a change to it
 	}
-	b, err := json.Marshal(map[string]any{"org": org, "users": users, "tokens": toks})
+	cs, err := f.con.ListContracts(ctx, f.staff, tn.org.ID)
+	must(f.t, err)
+	qs, err := f.con.ListQuotes(ctx, f.staff, tn.org.ID)
+	must(f.t, err)
+	b, err := json.Marshal(map[string]any{"org": org, "users": users, "tokens": toks, "contracts": cs, "quotes": qs})
 	must(f.t, err)
 	return string(b)
 }

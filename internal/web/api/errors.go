@@ -14,6 +14,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/contracts"
 )
 
 // problem turns a service error into the RFC 9457 response a client can act on. Every
@@ -29,6 +30,8 @@ func (s *server) problem(ctx context.Context, err error) error {
 		return fieldProblem(fe)
 	case errors.As(err, &te):
 		return throttled(te.RetryAfter)
+	case errors.Is(err, contracts.ErrCustomerRefused):
+		return huma.Error403Forbidden("the provider does not accept orders from this customer (cp.av.2.6)")
 	case errors.Is(err, accounts.ErrNotFound):
 		return huma.Error404NotFound("not found")
 	case errors.Is(err, accounts.ErrForbidden):

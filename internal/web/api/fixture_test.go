@@ -10,10 +10,13 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
+	"github.com/hostpact/hostpact/internal/terms"
 )
 
 // testPassword satisfies the password policy (cp.security.passwords.1).
@@ -26,11 +29,16 @@ type fixture struct {
 	db    *store.DB
 	clk   *clock.Fake
 	acc   *accounts.Service
+	cat   *catalog.Service
+	con   *contracts.Service
+	pack  *terms.Pack
 	h     http.Handler
 	staff accounts.Principal
 	// staffToken is a write token of the staff admin.
 	staffToken string
 	a, b       tenant
+	// Set by staffObjects: a published terms version and a recorded force majeure.
+	tvID, fmID int64
 }
 
 type tenant struct {
@@ -42,6 +50,9 @@ type tenant struct {
 	token     string // the admin user's write token
 	tokenID   int64
 	readToken string // the admin user's read-only token
+	// Set by fixture.sell: a contract from a web order, and a quote sent to the tenant.
+	contract contracts.Contract
+	quote    contracts.Quote
 }
 
 // eachEngine runs fn against a fresh fixture on SQLite and PostgreSQL.
@@ -53,7 +64,7 @@ func eachEngine(t *testing.T, fn func(t *testing.T, f *fixture)) {
 func eachEngineWith(t *testing.T, l limits, fn func(t *testing.T, f *fixture)) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fn(t, newFixture(t, db, l))
-	}, accounts.Schema, audit.Schema, notify.Schema)
+	}, accounts.Schema, audit.Schema, notify.Schema, catalog.Schema, contracts.Schema)
 }
 
 // seedCtx is the context of the fixture's own setup: a system actor, as the command
@@ -70,8 +81,13 @@ func newFixture(t *testing.T, db *store.DB, l limits) *fixture {
 		// Cheap hashing: the tests are about the API, not about argon2's cost.
 		Argon2: accounts.Argon2Params{Memory: 64, Time: 1, Threads: 1},
 	})
-	f := &fixture{t: t, db: db, clk: clk, acc: acc}
-	f.h = newServer(Deps{DB: db, Clock: clk, Accounts: acc, Demo: true}, l)
+	pack, err := terms.LoadPack("cloudprovider")
+	must(t, err)
+	cat := catalog.New(db, clk)
+	must(t, catalog.SeedDemo(seedCtx(), cat, pack.Name))
+	con := contracts.New(db, clk, contracts.Deps{Pack: pack, Plans: cat, Customers: acc, BaseURL: "http://127.0.0.1:8080"})
+	f := &fixture{t: t, db: db, clk: clk, acc: acc, cat: cat, con: con, pack: pack}
+	f.h = newServer(Deps{DB: db, Clock: clk, Accounts: acc, Catalog: cat, Contracts: con, Pack: pack, Demo: true}, l)
 	ctx := seedCtx()
 
 	su, err := acc.CreateUserCLI(ctx, accounts.UserInput{

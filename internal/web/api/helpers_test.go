@@ -21,6 +21,7 @@ type request struct {
 	ip                  string
 	auth                string // a raw Authorization header, instead of token
 	ua                  string // User-Agent, instead of the default
+	header              map[string]string
 }
 
 func serve(h http.Handler, r request) *httptest.ResponseRecorder {
@@ -57,6 +58,9 @@ func serve(h http.Handler, r request) *httptest.ResponseRecorder {
 		ua = testUA
 	}
 	req.Header.Set("User-Agent", ua)
+	for k, v := range r.header {
+		req.Header.Set(k, v)
+	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec

@@ -21,6 +21,9 @@ type isolationCase struct {
 	// create: a create naming B's id may also succeed if the new object does not end
 	// up in B (the service used the caller's own organisation instead).
 	create bool
+	// public: the object is no customer's (the catalog); reading it may answer 200,
+	// as long as nothing of B's is in the answer.
+	public bool
 }
 
 // isolationCases tries every operation that takes an object id — in the path, the
@@ -29,7 +32,7 @@ type isolationCase struct {
 func isolationCases(f *fixture) []isolationCase {
 	b := f.b
 	org, user, sub, tok := orgPath(b.org.ID), userPath(b.admin.ID), userPath(b.sub.ID), tokenPath(b.tokenID)
-	return []isolationCase{
+	return append([]isolationCase{
 		{route: "GET /api/v1/organisations/{id}", path: org},
 		{route: "PUT /api/v1/organisations/{id}", path: org, body: orgBody("Overgenomen")},
 		{route: "POST /api/v1/organisations/{id}/disable", path: org + "/disable"},
@@ -57,6 +60,52 @@ func isolationCases(f *fixture) []isolationCase {
 			o["reseller_id"] = b.org.ID
 			return o
 		}()},
+	}, contractCases(f)...)
+}
+
+// contractCases are the catalog, quote, order and contract operations, tried on B's
+// contract, subscription, quote and organisation (fixture.sell must have run for B).
+func contractCases(f *fixture) []isolationCase {
+	b := f.b
+	pro, business := f.plan("webhosting", "pro"), f.plan("webhosting", "business")
+	contract, sub, quote := contractPath(b.contract.ID), subPath(b.contract.Subscriptions[0].ID), quotePath(b.quote.ID)
+	org := orgPath(b.org.ID)
+	lines := []map[string]any{{"plan_id": pro.ID}}
+	return []isolationCase{
+		{route: "GET /api/v1/catalog/plans/{id}", path: planPath(pro.ID), public: true},
+		{route: "PUT /api/v1/catalog/plans/{id}", path: planPath(pro.ID), body: planBody("Overgenomen", "0.01")},
+		{route: "GET /api/v1/catalog/plans", path: "/api/v1/catalog/plans?product_id=" + itoa(pro.ProductID), list: true},
+		{route: "POST /api/v1/catalog/plans", path: "/api/v1/catalog/plans", body: func() map[string]any {
+			p := planBody("Insider", "0.00")
+			p["product_id"], p["code"] = pro.ProductID, "insider"
+			return p
+		}()},
+		{route: "POST /api/v1/checkout", path: "/api/v1/checkout", body: map[string]any{"org_id": b.org.ID, "lines": lines}},
+		{route: "POST /api/v1/orders", path: "/api/v1/orders", body: map[string]any{"org_id": b.org.ID, "lines": lines,
+			"terms_version": f.termsVersion(), "accept_terms": true, "idempotency_key": "isolation-order-b"}},
+		{route: "GET /api/v1/contracts", path: "/api/v1/contracts?org_id=" + itoa(b.org.ID)},
+		{route: "GET /api/v1/contracts/{id}", path: contract},
+		{route: "POST /api/v1/contracts/{id}/withdrawal-preview", path: contract + "/withdrawal-preview", body: map[string]any{}},
+		{route: "POST /api/v1/contracts/{id}/withdraw", path: contract + "/withdraw", body: map[string]any{}},
+		{route: "GET /api/v1/subscriptions/{id}", path: sub},
+		{route: "POST /api/v1/subscriptions/{id}/cancellation-preview", path: sub + "/cancellation-preview", body: map[string]any{}},
+		{route: "POST /api/v1/subscriptions/{id}/cancel", path: sub + "/cancel", body: map[string]any{}},
+		{route: "POST /api/v1/subscriptions/{id}/change-plan", path: sub + "/change-plan", body: map[string]any{"plan_id": business.ID}},
+		{route: "GET /api/v1/quotes", path: "/api/v1/quotes?org_id=" + itoa(b.org.ID)},
+		{route: "POST /api/v1/quotes", path: "/api/v1/quotes", body: map[string]any{"org_id": b.org.ID, "title": "Insider",
+			"lines": []map[string]any{{"plan_id": pro.ID}}}},
+		{route: "GET /api/v1/quotes/{id}", path: quote},
+		{route: "POST /api/v1/quotes/{id}/send", path: quote + "/send"},
+		{route: "POST /api/v1/quotes/{id}/accept", path: quote + "/accept", body: map[string]any{"idempotency_key": "isolation-accept-b"}},
+		{route: "POST /api/v1/quotes/{id}/decline", path: quote + "/decline", body: map[string]any{"reason": "no"}},
+		{route: "POST /api/v1/quotes/{id}/allow-late-acceptance", path: quote + "/allow-late-acceptance"},
+		{route: "POST /api/v1/price-increases", path: "/api/v1/price-increases", body: map[string]any{"plan_id": pro.ID,
+			"new_price": "8.25", "effective": "2026-06-01"}},
+		{route: "POST /api/v1/terms-versions/{id}/objection", path: "/api/v1/terms-versions/" + itoa(f.tvID) + "/objection",
+			body: map[string]any{"org_id": b.org.ID, "reason": "Ik ben het er niet mee eens."}},
+		{route: "POST /api/v1/force-majeure/{id}/end", path: "/api/v1/force-majeure/" + itoa(f.fmID) + "/end", body: map[string]any{"ended_on": "2026-03-02"}},
+		{route: "POST /api/v1/organisations/{id}/refuse", path: org + "/refuse", body: map[string]any{"reason": "A says so"}},
+		{route: "POST /api/v1/organisations/{id}/accept-customer", path: org + "/accept-customer"},
 	}
 }
 
@@ -104,6 +153,12 @@ func TestTenantIsolation(t *testing.T) {
 		c, err := f.acc.CreateOrganisation(ctx, f.staff, cIn, nil)
 		must(t, err)
 
+		// Both customers have a contract and a quote; there is a published terms version
+		// and a force majeure, so every id in the cases names a real object.
+		f.sell(&f.a)
+		f.sell(&f.b)
+		f.staffObjects()
+
 		cases := isolationCases(f)
 		doc := fetchDoc(t, f.h)
 
@@ -133,7 +188,9 @@ func TestTenantIsolation(t *testing.T) {
 
 		// Positive controls: A reaches its own and its customer's objects.
 		for _, path := range []string{orgPath(f.a.org.ID), orgPath(c.ID), orgPath(f.a.org.ID) + "/users",
-			userPath(f.a.sub.ID), "/api/v1/audit?org_id=" + itoa(f.a.org.ID)} {
+			userPath(f.a.sub.ID), "/api/v1/audit?org_id=" + itoa(f.a.org.ID),
+			contractPath(f.a.contract.ID), subPath(f.a.contract.Subscriptions[0].ID), quotePath(f.a.quote.ID),
+			"/api/v1/contracts?org_id=" + itoa(f.a.org.ID), "/api/v1/quotes?org_id=" + itoa(f.a.org.ID)} {
 			expect(t, f.get(path, f.a.token), http.StatusOK, nil)
 		}
 
@@ -153,7 +210,7 @@ func TestTenantIsolation(t *testing.T) {
 				switch {
 				case rec.Code == http.StatusNotFound || rec.Code == http.StatusForbidden:
 					expectProblem(t, rec, rec.Code)
-				case tc.list && rec.Code == http.StatusOK:
+				case (tc.list || tc.public) && rec.Code == http.StatusOK:
 					// Checked above: nothing of B's in the answer.
 				case tc.create && rec.Code == http.StatusCreated:
 					var made struct {

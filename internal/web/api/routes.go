@@ -384,6 +384,8 @@ func (s *server) routes() {
 		return reply(out)
 	})
 
+	s.contractRoutes()
+
 	if d.Demo {
 		register(s, huma.Operation{
 			OperationID: "list-mail", Method: http.MethodGet, Path: "/api/v1/mail", Tags: []string{"demo"},
