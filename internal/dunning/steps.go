@@ -1,0 +1,191 @@
+package dunning
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/notify"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/terms"
+)
+
+// Step is a dunning step taken on an invoice, with the explanation that produced it.
+type Step struct {
+	ID              int64             `json:"id"`
+	InvoiceID       int64             `json:"invoice_id"`
+	OrgID           int64             `json:"org_id"`
+	Step            string            `json:"step"`
+	DueOn           terms.Date        `json:"due_on"`
+	PerformedOn     terms.Date        `json:"performed_on"`
+	OpenAmount      terms.Money       `json:"open_amount"`
+	Amount          terms.Money       `json:"amount"`
+	NextOn          terms.Date        `json:"next_on,omitzero"`
+	ChargeInvoiceID int64             `json:"charge_invoice_id,omitempty"`
+	Explanation     terms.Explanation `json:"explanation"`
+	CreatedAt       time.Time         `json:"created_at"`
+}
+
+const stepCols = `id, invoice_id, org_id, step, due_on, performed_on, open_amount, amount, next_on, COALESCE(charge_invoice_id, 0), explanation, created_at`
+
+func scanStep(r interface{ Scan(...any) error }) (Step, error) {
+	var st Step
+	var ex string
+	err := r.Scan(&st.ID, &st.InvoiceID, &st.OrgID, &st.Step, &st.DueOn, &st.PerformedOn, &st.OpenAmount, &st.Amount, &st.NextOn,
+		&st.ChargeInvoiceID, &ex, &st.CreatedAt)
+	st.Explanation, st.CreatedAt = parseEx(ex), st.CreatedAt.UTC()
+	return st, err
+}
+
+// Steps returns the dunning steps of an invoice in the order they were taken. The
+// caller (web layer) has checked that the principal may see the invoice.
+func (s *Service) Steps(ctx context.Context, invoiceID int64) ([]Step, error) {
+	return listSteps(ctx, s.db, `WHERE invoice_id = $1 ORDER BY id`, invoiceID)
+}
+
+// StepsForOrg returns an organisation's dunning steps, newest first.
+func (s *Service) StepsForOrg(ctx context.Context, orgID int64) ([]Step, error) {
+	return listSteps(ctx, s.db, `WHERE org_id = $1 AND pack = $2 ORDER BY id DESC`, orgID, s.pack.Name)
+}
+
+func listSteps(ctx context.Context, q store.Querier, where string, args ...any) ([]Step, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+stepCols+` FROM dunning_steps `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Step
+	for rows.Next() {
+		st, err := scanStep(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+type stepSet map[string]Step
+
+func (ss stepSet) has(step string) bool { _, ok := ss[step]; return ok }
+
+func (s *Service) loadSteps(ctx context.Context, invoiceID int64) (stepSet, error) {
+	list, err := s.Steps(ctx, invoiceID)
+	if err != nil {
+		return nil, err
+	}
+	out := stepSet{}
+	for _, st := range list {
+		out[st.Step] = st
+	}
+	return out, nil
+}
+
+// isCharge reports whether an invoice is a charge dunning issued (interest and costs):
+// it is dunned, but bears no collection costs or interest of its own.
+func (s *Service) isCharge(ctx context.Context, invoiceID int64) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM dunning_steps WHERE charge_invoice_id = $1`, invoiceID).Scan(&n)
+	return n > 0, err
+}
+
+// action is one step to take.
+type action struct {
+	inv     OpenInvoice
+	step    string
+	dueOn   terms.Date
+	amount  terms.Money
+	nextOn  terms.Date
+	ex      terms.Explanation
+	summary string
+	mail    string // template name; "" sends none
+	data    mailData
+	// do runs in the step's transaction after the step is claimed; it returns the id
+	// of a charge invoice it issued, if any.
+	do func(ctx context.Context, q store.Querier) (int64, error)
+}
+
+// mailData is what the templates see.
+type mailData struct {
+	Number          string
+	InvoiceDate     string
+	Open            string
+	Due             string
+	PayBy           string
+	DefaultFrom     string
+	InterestFrom    string
+	CollectionCosts string // "" when none are due
+	SuspendOn       string
+	TerminateOn     string
+	Interest        string
+	Charge          string
+	PaidOn          string
+	Explanation     string
+}
+
+func baseData(inv OpenInvoice) mailData {
+	return mailData{Number: inv.Number, InvoiceDate: inv.InvoiceDate.String(), Open: inv.Open.String()}
+}
+
+func dateStr(d terms.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
+// perform takes a step once: the row, the work it causes, the audit entry and the mail
+// commit together. It reports whether this call took it (false: it was taken before).
+func (s *Service) perform(ctx context.Context, a action) (bool, error) {
+	took := false
+	err := s.db.InTx(ctx, func(q store.Querier) error {
+		now := s.now()
+		today := dateOf(now)
+		var id int64
+		err := q.QueryRowContext(ctx, `INSERT INTO dunning_steps (invoice_id, org_id, pack, step, due_on, performed_on, open_amount, amount, next_on, explanation, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (invoice_id, step) DO NOTHING RETURNING id`,
+			a.inv.ID, a.inv.OrgID, s.pack.Name, a.step, a.dueOn, today, a.inv.Open, a.amount, nullDate(a.nextOn), exJSON(a.ex), now).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if a.do != nil {
+			chargeID, err := a.do(ctx, q)
+			if err != nil {
+				return err
+			}
+			if chargeID != 0 {
+				if _, err := q.ExecContext(ctx, `UPDATE dunning_steps SET charge_invoice_id = $1 WHERE id = $2`, chargeID, id); err != nil {
+					return err
+				}
+			}
+		}
+		if err := audit.Record(ctx, q, now, audit.Change{OrgID: a.inv.OrgID, Action: "dunning." + a.step, ObjectKind: "invoice",
+			ObjectID: fmt.Sprint(a.inv.ID), Summary: a.summary}); err != nil {
+			return err
+		}
+		if a.mail != "" {
+			a.data.Explanation = a.ex.Text()
+			subject, body, err := templates.Render(a.mail, a.inv.Lang, a.data)
+			if err != nil {
+				return err
+			}
+			_, err = notify.Enqueue(ctx, q, now, notify.Message{DedupeKey: dedupeKey(a.inv.ID, a.step), OrgID: a.inv.OrgID,
+				To: a.inv.Email, Lang: a.inv.Lang, Subject: subject, Text: body})
+			if err != nil && !errors.Is(err, notify.ErrDuplicate) {
+				return err
+			}
+		}
+		took = true
+		return nil
+	})
+	if err != nil {
+		return false, fmtErr(a.inv.ID, a.step, err)
+	}
+	return took, nil
+}
