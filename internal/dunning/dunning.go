@@ -140,7 +140,7 @@ type Deps struct {
 	Pack      *terms.Pack
 	Invoices  Invoices
 	Suspender Suspender // nil: no suspension or termination
-	Policy    *Policy   // nil: DefaultPolicy(Pack)
+	Policy    *Policy   // nil: each invoice's terms version decides (PolicyFor)
 	Logger    *slog.Logger
 }
 
@@ -151,7 +151,7 @@ type Service struct {
 	pack   *terms.Pack
 	inv    Invoices
 	susp   Suspender
-	policy Policy
+	policy *Policy // an override for tests; nil in production
 	log    *slog.Logger
 }
 
@@ -160,18 +160,19 @@ func New(db *store.DB, clk clock.Clock, d Deps) *Service {
 	if d.Pack == nil || d.Invoices == nil {
 		panic("dunning: a policy pack and invoices are required")
 	}
-	p := DefaultPolicy(d.Pack)
-	if d.Policy != nil {
-		p = *d.Policy
-	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, clock: clk, pack: d.Pack, inv: d.Invoices, susp: d.Suspender, policy: p, log: d.Logger}
+	return &Service{db: db, clock: clk, pack: d.Pack, inv: d.Invoices, susp: d.Suspender, policy: d.Policy, log: d.Logger}
 }
 
-// Policy returns the dunning policy in use.
-func (s *Service) Policy() Policy { return s.policy }
+// rules returns the dunning policy for an invoice under the terms version pol.
+func (s *Service) rules(pol *terms.Policy) Policy {
+	if s.policy != nil {
+		return *s.policy
+	}
+	return PolicyFor(pol)
+}
 
 // Job returns the dunning job for the jobs runner.
 func (s *Service) Job() jobs.Job {

@@ -72,7 +72,7 @@ func (s *Service) settle(ctx context.Context, id int64, today terms.Date) error 
 	}
 
 	if steps.has(StepSuspend) && !steps.has(StepTerminate) && !steps.has(StepUnsuspend) && s.susp != nil {
-		_, clauses := s.policy.suspends(sc.pol)
+		_, clauses := s.rules(sc.pol).suspends(sc.pol)
 		ex := terms.Explanation{{Clause: joinIDs(clauses), Says: "The invoice is paid, so the services taken out of use for it are put back in use.",
 			Inputs: []terms.Input{{Name: "paid_on", Value: paidOn.String()}}, Value: "unsuspended"}}
 		a := action{inv: inv, step: StepUnsuspend, dueOn: paidOn, ex: ex, mail: "unsuspended", data: baseData(inv),
@@ -188,10 +188,10 @@ func (s *Service) chargeAction(inv OpenInvoice, sc schedule, step string, from t
 		Inputs: []terms.Input{{Name: "interest", Value: interest.String()}, {Name: "collection_costs", Value: costs.String()}},
 		Value:  total.String()})
 	a := action{inv: inv, step: step, dueOn: paidOn, amount: total, nextOn: paidOn, ex: ex}
-	if total <= 0 || total < s.policy.MinimumCharge {
+	if total <= 0 || total < s.rules(sc.pol).MinimumCharge {
 		if total > 0 {
-			a.ex = append(a.ex, terms.Step{Says: "The amount is below the provider's minimum charge and is not charged.", Reading: s.policy.Reading,
-				Inputs: []terms.Input{{Name: "minimum", Value: s.policy.MinimumCharge.String()}}, Value: "0.00"})
+			a.ex = append(a.ex, terms.Step{Says: "The amount is below the provider's minimum charge and is not charged.", Reading: "Provider setting (dunning.minimum_charge in the terms pack).",
+				Inputs: []terms.Input{{Name: "minimum", Value: s.rules(sc.pol).MinimumCharge.String()}}, Value: "0.00"})
 		}
 		a.summary = fmt.Sprintf("invoice %s: nothing charged (interest %s, collection costs %s)", inv.Number, interest, costs)
 		return a, nil

@@ -191,7 +191,7 @@ func (s *Service) overdue(_ context.Context, inv OpenInvoice, sc schedule, steps
 	}
 	a := &action{inv: inv, step: StepOverdue, dueOn: on, ex: sc.ex,
 		summary: fmt.Sprintf("invoice %s overdue: due %s, open %s; in default from %s unless paid", inv.Number, sc.pay.Due, inv.Open, dateStr(sc.pay.DefaultFrom))}
-	if inv.CustomerKind != terms.Consumer && s.policy.OverdueNotice {
+	if inv.CustomerKind != terms.Consumer && s.rules(sc.pol).OverdueNotice {
 		a.mail = "overdue"
 		a.data = baseData(inv)
 		a.data.Due, a.data.DefaultFrom, a.data.InterestFrom = sc.pay.Due.String(), sc.pay.DefaultFrom.String(), sc.pay.InterestFrom.String()
@@ -262,14 +262,14 @@ func (s *Service) defaulted(_ context.Context, inv OpenInvoice, sc schedule, ste
 	if !charge {
 		summary += fmt.Sprintf(", interest from %s, collection costs %s", interestFrom, a.amount)
 	}
-	if ok, clauses := s.policy.suspends(sc.pol); ok && s.susp != nil {
-		a.nextOn = s.policy.SuspendWarning.AddTo(today, sc.pol.Calendar())
-		ex = append(ex, s.policy.suspendStep(clauses, today, a.nextOn))
+	if ok, clauses := s.rules(sc.pol).suspends(sc.pol); ok && s.susp != nil {
+		a.nextOn = s.rules(sc.pol).SuspendWarning.AddTo(today, sc.pol.Calendar())
+		ex = append(ex, s.rules(sc.pol).suspendStep(clauses, today, a.nextOn))
 		a.data.SuspendOn = a.nextOn.String()
 		summary += fmt.Sprintf("; services will be suspended on %s unless paid", a.nextOn)
-	} else if s.policy.Terminate && s.susp != nil {
-		on := s.policy.TerminateAfter.AddTo(today, sc.pol.Calendar())
-		ex = append(ex, s.policy.terminateStep("default notice", today, on))
+	} else if s.rules(sc.pol).Terminate && s.susp != nil {
+		on := s.rules(sc.pol).TerminateAfter.AddTo(today, sc.pol.Calendar())
+		ex = append(ex, s.rules(sc.pol).terminateStep("default notice", today, on))
 		a.data.TerminateOn = on.String()
 		summary += fmt.Sprintf("; agreements will be terminated on %s unless paid", on)
 	}
@@ -282,13 +282,13 @@ func (s *Service) suspend(_ context.Context, inv OpenInvoice, sc schedule, steps
 	if !ok || d.NextOn.IsZero() || steps.has(StepSuspend) || today.Before(d.NextOn) || s.susp == nil {
 		return nil, nil
 	}
-	_, clauses := s.policy.suspends(sc.pol)
-	ex := terms.Explanation{s.policy.suspendStep(clauses, d.PerformedOn, d.NextOn)}
+	_, clauses := s.rules(sc.pol).suspends(sc.pol)
+	ex := terms.Explanation{s.rules(sc.pol).suspendStep(clauses, d.PerformedOn, d.NextOn)}
 	a := &action{inv: inv, step: StepSuspend, dueOn: d.NextOn, mail: "suspended", data: baseData(inv)}
 	summary := fmt.Sprintf("services suspended for unpaid invoice %s (open %s)", inv.Number, inv.Open)
-	if s.policy.Terminate {
-		a.nextOn = s.policy.TerminateAfter.AddTo(today, sc.pol.Calendar())
-		ex = append(ex, s.policy.terminateStep("suspension", today, a.nextOn))
+	if s.rules(sc.pol).Terminate {
+		a.nextOn = s.rules(sc.pol).TerminateAfter.AddTo(today, sc.pol.Calendar())
+		ex = append(ex, s.rules(sc.pol).terminateStep("suspension", today, a.nextOn))
 		a.data.TerminateOn = a.nextOn.String()
 		summary += fmt.Sprintf("; agreements will be terminated on %s unless paid", a.nextOn)
 	}
@@ -301,18 +301,18 @@ func (s *Service) suspend(_ context.Context, inv OpenInvoice, sc schedule, steps
 }
 
 func (s *Service) terminate(_ context.Context, inv OpenInvoice, sc schedule, steps stepSet, today terms.Date, _ bool) (*action, error) {
-	if !s.policy.Terminate || s.susp == nil || steps.has(StepTerminate) {
+	if !s.rules(sc.pol).Terminate || s.susp == nil || steps.has(StepTerminate) {
 		return nil, nil
 	}
 	var on terms.Date
 	var ex terms.Explanation
 	if sp, ok := steps[StepSuspend]; ok {
 		on = sp.NextOn
-		ex = terms.Explanation{s.policy.terminateStep("suspension", sp.PerformedOn, on)}
+		ex = terms.Explanation{s.rules(sc.pol).terminateStep("suspension", sp.PerformedOn, on)}
 	} else if d, ok := steps[StepDefault]; ok && d.NextOn.IsZero() {
 		// Not suspending: the delay runs from the default notice.
-		on = s.policy.TerminateAfter.AddTo(d.PerformedOn, sc.pol.Calendar())
-		ex = terms.Explanation{s.policy.terminateStep("default notice", d.PerformedOn, on)}
+		on = s.rules(sc.pol).TerminateAfter.AddTo(d.PerformedOn, sc.pol.Calendar())
+		ex = terms.Explanation{s.rules(sc.pol).terminateStep("default notice", d.PerformedOn, on)}
 	}
 	if on.IsZero() || today.Before(on) {
 		return nil, nil

@@ -444,6 +444,20 @@ func (v *validator) policy(pl *Policy, p string) {
 	}
 	v.clauses(p+".payment.clauses", pay.Clauses)
 
+	for name, st := range map[string]DunningStep{"suspension": pol.Dunning.Suspension, "termination": pol.Dunning.Termination} {
+		if st.After.IsZero() {
+			continue
+		}
+		v.need(p+".dunning."+name+".after", st.After, Days, Weeks, Months)
+		if len(st.Clauses) == 0 {
+			v.fail(p+".dunning."+name+".clauses", "is required when after is set: the clause that gives the right")
+		}
+		v.clauses(p+".dunning."+name+".clauses", st.Clauses)
+	}
+	if pol.Dunning.MinimumCharge < 0 {
+		v.fail(p+".dunning.minimum_charge", "must not be negative")
+	}
+
 	if pol.Reminder.Enabled {
 		v.need(p+".reminder.send_after_due", pol.Reminder.SendAfterDue)
 		v.need(p+".reminder.pay_within", pol.Reminder.PayWithin, Days, Weeks)

@@ -122,6 +122,7 @@ type Terms struct {
 	Withdrawal      WithdrawalTerms           `yaml:"withdrawal"`
 	Payment         PaymentTerms              `yaml:"payment"`
 	Reminder        ReminderTerms             `yaml:"reminder"`
+	Dunning         DunningTerms              `yaml:"dunning"`
 	Interest        InterestTerms             `yaml:"interest"`
 	CollectionCosts CollectionTerms           `yaml:"collection_costs"`
 	SLA             SLATerms                  `yaml:"sla"`
@@ -207,6 +208,32 @@ type PaymentTerms struct {
 	SuspendWhenInDefault bool     `yaml:"suspend_when_in_default"`
 	Clauses              []string `yaml:"clauses"`
 	Reading              string   `yaml:"reading"`
+}
+
+// DunningTerms: what follows when a customer stays in default. The terms give the right
+// to suspend (cp.av.3.8, fo.av.16.5.2, fo.av.16.6) and to terminate (cp.av.13.10,
+// fo.av.20.4) but name no period; the pack records the provider's choice so that the
+// dunning package, like every other, reads its numbers here.
+type DunningTerms struct {
+	// Suspension: the services are suspended this long after the default notice
+	// that warns of it. A zero period leaves suspension to staff.
+	Suspension DunningStep `yaml:"suspension"`
+	// Termination: the agreements end this long after the suspension (or after the
+	// default notice when nothing is suspended). A zero period leaves it to staff.
+	Termination DunningStep `yaml:"termination"`
+	// OverdueNotice mails a business customer the day after the due date; consumers
+	// get the reminder instead. A courtesy, not a requirement of the terms.
+	OverdueNotice bool `yaml:"overdue_notice"`
+	// MinimumCharge: interest and collection costs that together stay below it are
+	// recorded but not charged.
+	MinimumCharge Money `yaml:"minimum_charge"`
+}
+
+// DunningStep is one escalation: how long after the previous step, and on which clauses.
+type DunningStep struct {
+	After   Period   `yaml:"after"`
+	Clauses []string `yaml:"clauses"`
+	Reading string   `yaml:"reading"`
 }
 
 // ReminderTerms: the consumer's payment reminder (14-day letter, art. 6:96 lid 6 BW).
