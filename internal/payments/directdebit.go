@@ -1,0 +1,330 @@
+package payments
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/terms"
+)
+
+// Status of a direct debit collection.
+const (
+	CollectionSubmitted = "submitted" // in an exported file; booked in the ledger on the collection date
+	CollectionSettled   = "settled"   // its credit appeared on a bank statement
+	CollectionReturned  = "returned"  // came back (RtrInf); reversed in the ledger
+)
+
+// DebitItem is one invoice to collect under a mandate.
+type DebitItem struct {
+	Invoice     OpenItem
+	MandateID   int64
+	Amount      terms.Money // 0: the invoice's open amount
+	Description string      // remittance text; empty: the invoice number
+}
+
+// MaxBatchItems bounds one direct debit file.
+const MaxBatchItems = 10000
+
+// endingReturnCodes are return reasons after which the mandate cannot be used again
+// (ISO 20022 external return reason codes): incorrect or closed or blocked account,
+// transaction forbidden, no mandate, debtor deceased.
+var endingReturnCodes = map[string]string{
+	"AC01": "incorrect account number", "AC04": "account closed", "AC06": "account blocked",
+	"AG01": "direct debit forbidden on this account", "MD01": "no valid mandate", "MD07": "debtor deceased",
+}
+
+// ExportDirectDebitBatch builds the pain.008 file that collects items on collectionDate
+// and books each collection in the ledger as paid on that date (source sepa_dd, the
+// EndToEndId as reference); a later return reverses it. A mandate's first collection
+// is FRST, the ones after it RCUR. Exporting the same items for the same date again
+// returns the same file and batch id and changes nothing. Billing staff only.
+func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Principal, collectionDate terms.Date, items []DebitItem) ([]byte, int64, error) {
+	if err := billingStaff(by, true); err != nil {
+		return nil, 0, err
+	}
+	ctx = actorFor(ctx, by)
+	if err := s.cfg.Creditor.Validate(); err != nil {
+		return nil, 0, err
+	}
+	if len(items) == 0 {
+		return nil, 0, FieldErrors{"items": "choose at least one invoice to collect"}
+	}
+	if len(items) > MaxBatchItems {
+		return nil, 0, FieldErrors{"items": fmt.Sprintf("at most %d collections in one file", MaxBatchItems)}
+	}
+	items = slices.Clone(items)
+	for i := range items {
+		if items[i].Amount == 0 {
+			items[i].Amount = items[i].Invoice.Open
+		}
+		items[i].Description = strings.TrimSpace(items[i].Description)
+		if items[i].Description == "" {
+			items[i].Description = items[i].Invoice.Number
+		}
+	}
+	slices.SortStableFunc(items, func(a, b DebitItem) int { return int(sign64(a.Invoice.InvoiceID - b.Invoice.InvoiceID)) })
+	key := batchKey(collectionDate, items)
+	var doc []byte
+	var batchID int64
+	err := s.db.InTx(ctx, func(q store.Querier) error {
+		err := q.QueryRowContext(ctx, `SELECT id, document FROM dd_batches WHERE batch_key = $1`, key).Scan(&batchID, &doc)
+		if err == nil {
+			return nil // exported before: the same file
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if !collectionDate.After(s.today()) {
+			return FieldErrors{"collection_date": "the collection date must be at least one day ahead (SEPA Core, D-1)"}
+		}
+		if collectionDate.After(s.today().AddDays(365)) {
+			return FieldErrors{"collection_date": "the collection date is more than a year ahead"}
+		}
+		// Validate every item against its mandate and earlier collections.
+		fe := FieldErrors{}
+		mandates := map[int64]Mandate{}
+		seenInvoice := map[int64]bool{}
+		firsts := map[int64]bool{}
+		for i, it := range items {
+			f := fmt.Sprintf("items[%d]", i)
+			if it.Invoice.InvoiceID <= 0 || it.Invoice.OrgID <= 0 {
+				fe[f+".invoice"] = "choose an invoice"
+				continue
+			}
+			if seenInvoice[it.Invoice.InvoiceID] {
+				fe[f+".invoice"] = fmt.Sprintf("invoice %s appears twice", it.Invoice.Number)
+			}
+			seenInvoice[it.Invoice.InvoiceID] = true
+			if it.Amount <= 0 || it.Amount > it.Invoice.Open {
+				fe[f+".amount"] = fmt.Sprintf("invoice %s: the amount must be more than zero and at most the open %s", it.Invoice.Number, it.Invoice.Open)
+			}
+			m, ok := mandates[it.MandateID]
+			if !ok {
+				m, err = getMandate(ctx, q, it.MandateID)
+				if errors.Is(err, ErrNotFound) {
+					fe[f+".mandate"] = "no such mandate"
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				mandates[it.MandateID] = m
+			}
+			switch {
+			case m.OrgID != it.Invoice.OrgID:
+				fe[f+".mandate"] = fmt.Sprintf("mandate %s belongs to another customer than invoice %s", m.Reference, it.Invoice.Number)
+			case m.Status != MandateActive:
+				fe[f+".mandate"] = fmt.Sprintf("mandate %s is %s (%s)", m.Reference, m.Status, m.StatusReason)
+			case !m.LastCollectionOn.IsZero() && m.LastCollectionOn.AddMonths(mandateExpiryMonths).Before(collectionDate):
+				fe[f+".mandate"] = fmt.Sprintf("mandate %s was not used for %d months and has expired; a new mandate is needed", m.Reference, mandateExpiryMonths)
+			case m.NextSequence == SeqFirst && firsts[m.ID]:
+				fe[f+".mandate"] = fmt.Sprintf("mandate %s has its first collection in this file already; collect this invoice in a later file", m.Reference)
+			}
+			if m.NextSequence == SeqFirst {
+				firsts[m.ID] = true
+			}
+			var busy string
+			err := q.QueryRowContext(ctx, `SELECT end_to_end_id FROM dd_collections WHERE invoice_id = $1 AND status <> $2 LIMIT 1`,
+				it.Invoice.InvoiceID, CollectionReturned).Scan(&busy)
+			if err == nil {
+				fe[f+".invoice"] = fmt.Sprintf("invoice %s is already being collected (%s)", it.Invoice.Number, busy)
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		if len(fe) > 0 {
+			return fe
+		}
+		now := s.now()
+		if err := q.QueryRowContext(ctx, `INSERT INTO dd_batches (batch_key, msg_id, collection_date, nb_of_txs, ctrl_sum, created_by, created_at)
+			VALUES ($1, '', $2, 0, 0, $3, $4) RETURNING id`, key, collectionDate.String(), by.User.ID, now).Scan(&batchID); err != nil {
+			return err
+		}
+		f := DirectDebitFile{MsgID: fmt.Sprintf("HP-DD-%06d", batchID), CreatedAt: now, Creditor: s.cfg.Creditor, CollectionDate: collectionDate}
+		for i, it := range items {
+			m := mandates[it.MandateID]
+			c := Collection{EndToEndID: fmt.Sprintf("%s-%04d", f.MsgID, i+1), SeqType: m.NextSequence, Amount: it.Amount,
+				MandateID: m.Reference, SignedOn: m.SignedOn, DebtorName: m.DebtorName, DebtorIBAN: m.IBAN, DebtorBIC: m.BIC,
+				Remittance: it.Description, Amendment: m.PendingAmendment}
+			f.Collections = append(f.Collections, c)
+			applied, excess, err := s.ledger.ApplyPayment(ctx, q, it.Invoice.InvoiceID, it.Amount, collectionDate, SourceDirectDebit, c.EndToEndID)
+			if err != nil {
+				return fmt.Errorf("payments: book collection of invoice %s: %w", it.Invoice.Number, err)
+			}
+			if excess != 0 || applied != it.Amount {
+				return FieldErrors{fmt.Sprintf("items[%d].amount", i): fmt.Sprintf("invoice %s has only %s open now; build the batch again", it.Invoice.Number, applied)}
+			}
+			if _, err := q.ExecContext(ctx, `INSERT INTO dd_collections (batch_id, end_to_end_id, pmt_inf_id, mandate_id, seq_type, invoice_id, invoice_number, org_id, amount, status, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
+				batchID, c.EndToEndID, PmtInfID(f.MsgID, c.SeqType), m.ID, c.SeqType, it.Invoice.InvoiceID, it.Invoice.Number, it.Invoice.OrgID,
+				int64(it.Amount), CollectionSubmitted, now); err != nil {
+				return err
+			}
+			// After this collection the mandate's series has started and the bank
+			// knows its amendments.
+			if _, err := q.ExecContext(ctx, `UPDATE mandates SET next_sequence = $1, last_collection_on = $2, amend_orig_reference = '', amend_orig_iban = '',
+				amend_other_bank = 0, updated_at = $3 WHERE id = $4`, SeqRecurring, collectionDate.String(), now, m.ID); err != nil {
+				return err
+			}
+			if err := record(ctx, q, now, it.Invoice.OrgID, "payment.dd_collect", "dd_collection", c.EndToEndID, fmt.Sprintf(
+				"direct debit %s of %s for invoice %s under mandate %s (%s) on %s", c.EndToEndID, it.Amount, it.Invoice.Number, m.Reference, c.SeqType, collectionDate)); err != nil {
+				return err
+			}
+		}
+		doc, err = MarshalPain008(f)
+		if err != nil {
+			return err
+		}
+		n, sum := f.Totals()
+		if _, err := q.ExecContext(ctx, `UPDATE dd_batches SET msg_id = $1, nb_of_txs = $2, ctrl_sum = $3, document = $4 WHERE id = $5`,
+			f.MsgID, n, int64(sum), doc, batchID); err != nil {
+			return err
+		}
+		return record(ctx, q, now, 0, "payment.dd_export", "dd_batch", batchID, fmt.Sprintf(
+			"direct debit file %s: %d collections, %s in total, on %s", f.MsgID, n, sum, collectionDate))
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return doc, batchID, nil
+}
+
+func sign64(n int64) int64 {
+	switch {
+	case n < 0:
+		return -1
+	case n > 0:
+		return 1
+	}
+	return 0
+}
+
+// batchKey identifies a batch by its content, so that exporting it again finds it.
+func batchKey(on terms.Date, items []DebitItem) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s;", on)
+	for _, it := range items {
+		fmt.Fprintf(h, "%d:%d:%d:%d:%s;", it.Invoice.InvoiceID, it.MandateID, it.Amount, len(it.Description), it.Description)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// DirectDebitBatchFile returns an exported file again. Billing staff only.
+func (s *Service) DirectDebitBatchFile(ctx context.Context, by accounts.Principal, batchID int64) ([]byte, error) {
+	if err := billingStaff(by, false); err != nil {
+		return nil, err
+	}
+	var doc []byte
+	err := s.db.QueryRowContext(ctx, `SELECT document FROM dd_batches WHERE id = $1`, batchID).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return doc, err
+}
+
+// settleCollections marks our collections whose credit tx is as settled: by
+// EndToEndId, or for a batch booking without details by its PmtInfId.
+func (s *Service) settleCollections(ctx context.Context, q store.Querier, tx Tx, e Entry) (bool, error) {
+	var res sql.Result
+	var err error
+	switch {
+	case tx.EndToEndID != "":
+		res, err = q.ExecContext(ctx, `UPDATE dd_collections SET status = $1, updated_at = $2 WHERE end_to_end_id = $3 AND status = $4 AND amount = $5`,
+			CollectionSettled, s.now(), tx.EndToEndID, CollectionSubmitted, int64(tx.Amount))
+	case tx.PmtInfID != "" && len(e.Txs) == 1:
+		var sum int64
+		if err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM dd_collections WHERE pmt_inf_id = $1 AND status = $2`,
+			tx.PmtInfID, CollectionSubmitted).Scan(&sum); err != nil {
+			return false, err
+		}
+		if sum == 0 || terms.Money(sum) != tx.Amount {
+			return false, nil
+		}
+		res, err = q.ExecContext(ctx, `UPDATE dd_collections SET status = $1, updated_at = $2 WHERE pmt_inf_id = $3 AND status = $4`,
+			CollectionSettled, s.now(), tx.PmtInfID, CollectionSubmitted)
+	default:
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// bookReturn handles a returned direct debit: the ledger reverses the collection, the
+// collection is marked returned, and the mandate is blocked (for a reason that ends it)
+// or, when its first collection came back, starts again with FRST. It reports false
+// with a note when the return is not one of our collections.
+func (s *Service) bookReturn(ctx context.Context, q store.Querier, txID int64, e Entry, tx Tx) (bool, string, error) {
+	if tx.EndToEndID == "" {
+		return false, fmt.Sprintf("return (%s) without an EndToEndId; find the original by hand", tx.ReturnReason), nil
+	}
+	var colID, mandateID, orgID, amount, invoiceID int64
+	var seq, status, number string
+	err := q.QueryRowContext(ctx, `SELECT id, mandate_id, org_id, amount, invoice_id, invoice_number, seq_type, status FROM dd_collections WHERE end_to_end_id = $1`,
+		tx.EndToEndID).Scan(&colID, &mandateID, &orgID, &amount, &invoiceID, &number, &seq, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Sprintf("return (%s) of %s, which is not one of our direct debits", tx.ReturnReason, tx.EndToEndID), nil
+	}
+	if err != nil {
+		return false, "", err
+	}
+	if status == CollectionReturned {
+		return false, fmt.Sprintf("direct debit %s was returned before; check for a double booking", tx.EndToEndID), nil
+	}
+	if terms.Money(amount) != tx.Amount {
+		return false, fmt.Sprintf("return of %s is %s but the collection was %s", tx.EndToEndID, tx.Amount, terms.Money(amount)), nil
+	}
+	if err := s.ledger.ReversePayment(ctx, q, SourceDirectDebit, tx.EndToEndID); err != nil {
+		return false, "", fmt.Errorf("payments: reverse direct debit %s: %w", tx.EndToEndID, err)
+	}
+	now := s.now()
+	if _, err := q.ExecContext(ctx, `UPDATE dd_collections SET status = $1, return_reason = $2, updated_at = $3 WHERE id = $4`,
+		CollectionReturned, tx.ReturnReason, now, colID); err != nil {
+		return false, "", err
+	}
+	m, err := getMandate(ctx, q, mandateID)
+	if err != nil {
+		return false, "", err
+	}
+	effect := "mandate unchanged"
+	if why, ending := endingReturnCodes[tx.ReturnReason]; ending {
+		if m.Status == MandateActive {
+			if _, err := q.ExecContext(ctx, `UPDATE mandates SET status = $1, status_reason = $2, updated_at = $3 WHERE id = $4`,
+				MandateBlocked, tx.ReturnReason+": "+why, now, mandateID); err != nil {
+				return false, "", err
+			}
+		}
+		effect = "mandate blocked (" + why + ")"
+	} else if seq == SeqFirst {
+		// The series did not start: unless another collection under the mandate still
+		// stands, the next one is a first collection again.
+		var others int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM dd_collections WHERE mandate_id = $1 AND id <> $2 AND status <> $3`,
+			mandateID, colID, CollectionReturned).Scan(&others); err != nil {
+			return false, "", err
+		}
+		if others == 0 && m.Status == MandateActive {
+			if _, err := q.ExecContext(ctx, `UPDATE mandates SET next_sequence = $1, updated_at = $2 WHERE id = $3`, SeqFirst, now, mandateID); err != nil {
+				return false, "", err
+			}
+			effect = "next collection is FRST again"
+		}
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE bank_transactions SET status = $1, match_rule = $2, invoice_id = $3, invoice_number = $4, org_id = $5 WHERE id = $6`,
+		TxReversed, ruleE2E, invoiceID, number, orgID, txID); err != nil {
+		return false, "", err
+	}
+	return true, "", record(ctx, q, now, orgID, "payment.dd_returned", "dd_collection", tx.EndToEndID, fmt.Sprintf(
+		"direct debit %s of %s for invoice %s returned on %s, reason %s%s; payment reversed; %s",
+		tx.EndToEndID, tx.Amount, number, e.BookingDate, tx.ReturnReason, noteSuffix(tx.ReturnInfo), effect))
+}

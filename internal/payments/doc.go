@@ -1,0 +1,82 @@
+// Package payments receives the money: bank transfers read from CAMT.053 bank
+// statements, SEPA direct debits (mandates and pain.008 files) and online payments
+// through a payment service provider. It decides which invoice a payment is for and
+// records it; what a payment does to an invoice (applied, excess, paid, back to open)
+// is billing's, reached through the Ledger interface (invoices are paid within the
+// payment term of cp.av.14.1; what follows non-payment is cp.av.14.3 and on).
+//
+// The service:
+//
+//	s := payments.New(db, clk, ledger, payments.Config{Creditor: ..., Providers: ...})
+//
+//	// bank statements (billing staff)
+//	s.ImportCAMT053(ctx, by, filename, r)   (ImportResult{Entries, Matched, Unmatched, Reversed, Other, Duplicates}, error)
+//	s.Unmatched(ctx, by, Page{})            the queue of transactions nothing matched
+//	s.AssignUnmatched(ctx, by, txID, "F2026-0005", note)  apply one to an invoice (number or reference)
+//	s.IgnoreUnmatched(ctx, by, txID, reason)
+//
+//	// SEPA direct debit
+//	s.CreateMandate / GetMandate / ListMandates / AmendMandate / RevokeMandate
+//	s.ExportDirectDebitBatch(ctx, by, collectionDate, []DebitItem) (pain008 []byte, batchID int64, error)
+//	s.DirectDebitBatchFile(ctx, by, batchID)
+//
+//	// online payments
+//	s.StartOnlinePayment(ctx, by, invoice OpenItem, redirect) (checkoutURL string, error)
+//	s.HandleWebhook(ctx, providerName, r *http.Request) error
+//	s.OnlinePayments(ctx, by, invoice)
+//
+// The formats (CAMT.053, pain.008, IBAN and creditor-id checks) are in package sepa.
+//
+// # Matching bank transfers
+//
+// A credit is matched, in this order, by its structured reference (the betalingskenmerk
+// in RmtInf/Strd/CdtrRefInf/Ref); by a reference typed into the description (Ustrd,
+// spaces ignored); by invoice numbers named in the description (one open invoice, or
+// the one of several whose open amount equals the amount paid). The Ledger applies it
+// and says what part was excess (an overpayment) — a partial payment simply leaves the
+// rest open. A credit that is not in EUR, names no open invoice or several that do not
+// decide it goes to the queue, with a note why. Staff assign it to an invoice or ignore
+// it with a reason; both are audited.
+//
+// Importing is idempotent: a statement is known by account IBAN and Stmt/Id, a booking
+// by account IBAN and the bank's AcctSvcrRef (per transaction of a batch entry), so a
+// file imported twice, or a booking repeated in an overlapping statement, changes
+// nothing the second time. A file is validated completely first (ParseCAMT053: a
+// ParseError names the file, entry, transaction and field) and booked in one database
+// transaction.
+//
+// # Direct debit
+//
+// A mandate's first collection is FRST, the later ones RCUR. ExportDirectDebitBatch
+// writes one pain.008.001.02 file (one PmtInf per sequence type) and books each
+// collection in the ledger as paid on the collection date (source "sepa_dd", the
+// EndToEndId as reference). The same batch exported again returns the stored file. The
+// credit of the collection on a later statement marks it settled; a return (DBIT with
+// RtrInf) reverses it in the ledger (Ledger.ReversePayment) and:
+//   - with a reason that ends the mandate (AC01, AC04, AC06, AG01, MD01, MD07) blocks
+//     the mandate;
+//   - otherwise (AM04, MD06, MS02, ...) keeps the mandate, and when the returned
+//     collection was the first (FRST) and no other collection stands, the next one is
+//     FRST again: the series never started. (Since the 2016 rulebook banks also accept
+//     RCUR there; FRST is the reading every bank accepts.)
+//
+// A mandate amendment (reference, name, account) is reported once, with the next
+// collection (AmdmntInfDtls); a move to another bank (SMNDA) makes it FRST again. A
+// mandate unused for 36 months has expired and is refused.
+//
+// # Online payments
+//
+// A Provider creates a payment and returns its checkout page; its webhook is only a
+// trigger: HandleWebhook verifies it (Mollie: nothing to trust but the id, optional
+// HMAC signature; the demo provider: an HMAC over a shared secret), fetches the status
+// from the provider, and books a paid payment exactly once: the change to paid is a
+// conditional update in the same transaction as Ledger.ApplyPayment, which is also
+// idempotent by (source, provider id). Customers start payments only for their own
+// organisation's invoices (the organisation comes from the principal and must equal
+// OpenItem.OrgID; another organisation's invoice is not found) and need the billing
+// permission. Mollie talks to Mollie's v2 API; DemoProvider serves `hostpact demo`.
+//
+// Authorization: imports, the queue and direct debit files are for staff with the
+// billing role (admins hold every role). Every change is audited in the same
+// transaction.
+package payments

@@ -1,0 +1,225 @@
+package payments
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/terms"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Schema holds the payments tables. It references no other package's tables.
+var Schema = store.SchemaFrom("payments", migrations, "migrations")
+
+// OpenItem is an invoice that can still be paid, as the ledger (billing) reports it.
+type OpenItem struct {
+	InvoiceID int64
+	OrgID     int64
+	Number    string      // the invoice number, e.g. F2026-0004
+	Open      terms.Money // the amount still to pay
+	Reference string      // the structured payment reference (betalingskenmerk)
+}
+
+// Ledger is what payments needs of the invoices; billing implements it. The Find
+// methods return ErrNotFound (accounts.ErrNotFound) when no open invoice fits.
+type Ledger interface {
+	// FindByPaymentReference returns the open invoice with this structured reference
+	// (spaces removed).
+	FindByPaymentReference(ctx context.Context, ref string) (OpenItem, error)
+	// FindByInvoiceNumber returns the open invoice with this number; it is how a
+	// transfer that names the invoice in its description is matched.
+	FindByInvoiceNumber(ctx context.Context, number string) (OpenItem, error)
+	// ApplyPayment books amount received on date on against the invoice, inside q, and
+	// returns the part applied to it and the excess (an overpayment). It is idempotent
+	// by (source, sourceRef): a second call returns the first call's result.
+	ApplyPayment(ctx context.Context, q store.Querier, invoiceID int64, amount terms.Money, on terms.Date, source, sourceRef string) (applied, excess terms.Money, err error)
+	// ReversePayment undoes the payment booked under (source, sourceRef), inside q.
+	ReversePayment(ctx context.Context, q store.Querier, source, sourceRef string) error
+}
+
+// Sources of payments, as passed to the Ledger.
+const (
+	SourceBank        = "bank"    // a credit transfer on a bank statement; sourceRef is the entry key
+	SourceDirectDebit = "sepa_dd" // a SEPA direct debit collection; sourceRef is its EndToEndId
+	SourcePSPPrefix   = "psp:"    // an online payment; "psp:mollie", sourceRef is the provider's id
+)
+
+// Config is the provider's payment set-up.
+type Config struct {
+	// Creditor is the account and creditor identifier direct debits are collected to.
+	Creditor Creditor
+	// Providers are the online payment providers by name ("mollie", "demo").
+	Providers map[string]Provider
+	// OnlineProvider names the provider StartOnlinePayment uses; empty: the only one.
+	OnlineProvider string
+	// BaseURL is the portal's public address; webhooks go to BaseURL + WebhookPath(name).
+	BaseURL string
+	Logger  *slog.Logger
+}
+
+// WebhookPath is where the web layer receives provider name's webhooks.
+func WebhookPath(name string) string { return "/webhooks/payments/" + name }
+
+// Service is the payments domain's operations.
+type Service struct {
+	db     *store.DB
+	clock  clock.Clock
+	ledger Ledger
+	cfg    Config
+	log    *slog.Logger
+}
+
+// New returns the payments service.
+func New(db *store.DB, clk clock.Clock, ledger Ledger, cfg Config) *Service {
+	if ledger == nil {
+		panic("payments: a ledger is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.Creditor.IBAN = NormalizeIBAN(cfg.Creditor.IBAN)
+	cfg.Creditor.BIC = strings.ToUpper(strings.TrimSpace(cfg.Creditor.BIC))
+	cfg.Creditor.CreditorID = NormalizeCreditorID(cfg.Creditor.CreditorID)
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	return &Service{db: db, clock: clk, ledger: ledger, cfg: cfg, log: cfg.Logger}
+}
+
+func (s *Service) now() time.Time { return store.Now(s.clock.Now()) }
+
+// today is the calendar date in Europe/Amsterdam (INTERPRETATION.md, Time).
+func (s *Service) today() terms.Date { return terms.DateIn(s.clock.Now(), clock.Amsterdam) }
+
+// Errors callers can test for with errors.Is.
+var (
+	ErrNotFound  = accounts.ErrNotFound
+	ErrForbidden = accounts.ErrForbidden
+	// ErrWebhook: a webhook request that is not from the provider or not readable.
+	ErrWebhook = errors.New("payments: webhook rejected")
+	// ErrProvider: the payment provider failed or answered something unexpected.
+	ErrProvider = errors.New("payments: payment provider error")
+)
+
+// FieldErrors is accounts.FieldErrors: a field name and a message a person can act on.
+type FieldErrors = accounts.FieldErrors
+
+// Page selects a page of a list (1-based; PerPage default 25, at most 100).
+type Page struct {
+	Page    int
+	PerPage int
+}
+
+func (p Page) limits() (limit, offset int) {
+	if p.PerPage < 1 {
+		p.PerPage = 25
+	}
+	if p.PerPage > 100 {
+		p.PerPage = 100
+	}
+	if p.Page < 1 {
+		p.Page = 1
+	}
+	return p.PerPage, (p.Page - 1) * p.PerPage
+}
+
+// ---- authorization ----
+
+func ready(by accounts.Principal) error {
+	if by.User.ID == 0 || by.User.Disabled {
+		return accounts.ErrForbidden
+	}
+	if by.Session != nil && (by.Session.MFAPending || by.Session.MFAEnrolRequired) {
+		return accounts.ErrForbidden
+	}
+	if !by.IsStaff() && (by.Org == nil || by.Org.ID != by.User.OrgID || by.Org.Disabled) {
+		return accounts.ErrForbidden
+	}
+	return nil
+}
+
+// billingStaff: staff with the billing role (admin holds all roles). write asks for a
+// token scope that allows changes.
+func billingStaff(by accounts.Principal, write bool) error {
+	if err := ready(by); err != nil {
+		return err
+	}
+	if !by.IsStaff() || !by.User.HasRole(accounts.RoleBilling) || (write && !by.CanWrite()) {
+		return accounts.ErrForbidden
+	}
+	return nil
+}
+
+// canSeeOrg: billing staff, or a user of the organisation (another organisation's
+// objects are not found).
+func canSeeOrg(by accounts.Principal, orgID int64) error {
+	if by.IsStaff() {
+		return billingStaff(by, false)
+	}
+	if err := ready(by); err != nil {
+		return err
+	}
+	if by.User.OrgID != orgID {
+		return accounts.ErrNotFound
+	}
+	if !by.User.Has(accounts.PermReadOnly) {
+		return accounts.ErrForbidden
+	}
+	return nil
+}
+
+// canPayFor: billing staff, or a user of the organisation with the billing permission.
+func canPayFor(by accounts.Principal, orgID int64) error {
+	if by.IsStaff() {
+		return billingStaff(by, true)
+	}
+	if err := canSeeOrg(by, orgID); err != nil {
+		return err
+	}
+	if !by.CanWrite() || !by.User.Has(accounts.PermBilling) {
+		return accounts.ErrForbidden
+	}
+	return nil
+}
+
+// actorFor names the principal as the actor of the audit entries; the web layer's
+// actor in ctx still supplies address and user agent.
+func actorFor(ctx context.Context, by accounts.Principal) context.Context {
+	a := audit.ActorFrom(ctx)
+	if a == audit.System("unknown") {
+		a = audit.Actor{}
+	}
+	a.ID, a.Label, a.Kind = by.User.ID, by.User.Email, audit.ActorCustomer
+	if by.IsStaff() {
+		a.Kind = audit.ActorStaff
+	}
+	return audit.WithActor(ctx, a)
+}
+
+func record(ctx context.Context, q store.Querier, at time.Time, orgID int64, action, kind string, id any, summary string) error {
+	return audit.Record(ctx, q, at, audit.Change{OrgID: orgID, Action: action, ObjectKind: kind, ObjectID: fmt.Sprint(id), Summary: summary})
+}
+
+func dateOrZero(s string) terms.Date {
+	d, err := terms.ParseDate(s)
+	if err != nil {
+		return terms.Date{}
+	}
+	return d
+}
+
+func jobCtx(ctx context.Context, name string) context.Context {
+	if a := audit.ActorFrom(ctx); a.Kind == audit.ActorSystem && a.Label != "unknown" {
+		return ctx
+	}
+	return audit.WithActor(ctx, audit.System(name))
+}
