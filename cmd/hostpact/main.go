@@ -22,6 +22,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/app"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/bench"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/demo"
@@ -39,6 +40,7 @@ usage:
   hostpact user disable --email E
   hostpact audit verify [--config FILE]
   hostpact terms list|diff|explain …   (hostpact terms help)
+  hostpact bench billing --subscriptions N [--db URL]
   hostpact totp SECRET                 (prints the current code; for the demo)
   hostpact version
 
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return termscli.Run(rest, stdout, stderr)
 	case "totp":
 		err = cmdTOTP(rest, stdout)
+	case "bench":
+		err = bench.Run(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "hostpact", app.Version)
 	case "help", "-h", "--help":

@@ -1,0 +1,272 @@
+// Package bench measures hostpact's throughput claims on a fresh database:
+// `hostpact bench billing --subscriptions N [--db URL]` creates N active subscriptions
+// (bulk inserts, outside the timing) and times one billing run over them, printing
+// invoices per second and peak memory.
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/billing"
+	"github.com/hostpact/hostpact/internal/catalog"
+	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/notify"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/terms"
+)
+
+// Run dispatches `hostpact bench <what>`.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "billing" {
+		return errors.New("usage: hostpact bench billing --subscriptions N [--per-customer K] [--db URL]")
+	}
+	return Billing(ctx, args[1:], stdout, stderr)
+}
+
+// Customers is a synthetic customer directory: organisation id n is a Dutch consumer
+// when n is odd, a Dutch business otherwise, with a full address. It answers from
+// memory, so the benchmark times billing, not the accounts package.
+type Customers struct{}
+
+// GetOrganisation returns the synthetic organisation id.
+func (Customers) GetOrganisation(_ context.Context, _ accounts.Principal, id int64) (accounts.Organisation, error) {
+	o := accounts.Organisation{ID: id, Kind: accounts.Consumer, LegalName: fmt.Sprintf("Klant %d", id), Email: fmt.Sprintf("klant%d@example.nl", id),
+		Language: "nl", PostalAddress: accounts.Address{Street: "Dorpsstraat 1", PostalCode: "1234 AB", City: "Amsterdam", Country: "NL"}}
+	if id%2 == 0 {
+		o.Kind, o.KvK, o.VATID = accounts.Business, "12345678", "NL001234567B01"
+	}
+	o.BillingAddress = o.PostalAddress
+	return o, nil
+}
+
+// Config is one benchmark run.
+type Config struct {
+	Subscriptions int
+	PerCustomer   int
+	DatabaseURL   string // "" = a temporary SQLite file
+	Pack          string
+	Batch         int // customers per transaction; 0: billing's default
+}
+
+// Result is what a run measured.
+type Result struct {
+	Subscriptions int
+	Customers     int
+	Invoices      int
+	Lines         int
+	Setup         time.Duration
+	Billing       time.Duration
+	PeakHeap      uint64 // bytes, sampled from runtime.MemStats during the run
+	MaxRSS        int64  // bytes, getrusage(RUSAGE_SELF) at the end
+}
+
+// Billing parses flags and runs the billing benchmark.
+func Billing(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench billing", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	n := fs.Int("subscriptions", 100000, "number of active subscriptions to create and bill")
+	per := fs.Int("per-customer", 2, "subscriptions per customer")
+	dbURL := fs.String("db", "", "database URL (postgres://...); default: a temporary SQLite file")
+	pack := fs.String("pack", "cloudprovider", "policy pack")
+	batch := fs.Int("batch", 0, "customers per transaction in the billing run (0: billing.DefaultRunBatch for the engine)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	fmt.Fprintf(stdout, "bench billing: %d subscriptions, %d per customer, %s\n", *n, *per, engineOf(*dbURL))
+	res, err := BillingRun(ctx, Config{Subscriptions: *n, PerCustomer: *per, DatabaseURL: *dbURL, Pack: *pack, Batch: *batch})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "setup (bulk insert):   %s\n", res.Setup.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "billing run:           %s\n", res.Billing.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "invoices:              %d (%d lines, %d customers)\n", res.Invoices, res.Lines, res.Customers)
+	fmt.Fprintf(stdout, "invoices/second:       %.0f\n", float64(res.Invoices)/res.Billing.Seconds())
+	fmt.Fprintf(stdout, "subscriptions/second:  %.0f\n", float64(res.Subscriptions)/res.Billing.Seconds())
+	fmt.Fprintf(stdout, "peak Go heap:          %.1f MiB\n", float64(res.PeakHeap)/(1<<20))
+	fmt.Fprintf(stdout, "max RSS:               %.1f MiB\n", float64(res.MaxRSS)/(1<<20))
+	return nil
+}
+
+func engineOf(u string) string {
+	if strings.HasPrefix(u, "postgres") {
+		return "postgresql"
+	}
+	return "sqlite"
+}
+
+// BillingRun sets up a fresh database with cfg.Subscriptions subscriptions and times
+// one billing run over them.
+func BillingRun(ctx context.Context, cfg Config) (Result, error) {
+	if cfg.Subscriptions <= 0 || cfg.PerCustomer <= 0 {
+		return Result{}, errors.New("subscriptions and per-customer must be positive")
+	}
+	if cfg.Pack == "" {
+		cfg.Pack = "cloudprovider"
+	}
+	res := Result{Subscriptions: cfg.Subscriptions}
+	dsn, cleanup, err := freshDatabase(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return res, err
+	}
+	defer cleanup()
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return res, err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx, audit.Schema, notify.Schema, contracts.Schema, billing.Schema); err != nil {
+		return res, err
+	}
+	pk, err := terms.LoadPack(cfg.Pack)
+	if err != nil {
+		return res, err
+	}
+	day := terms.D(2027, 1, 1)
+	t0 := time.Now()
+	const chunk = 10000
+	subs := make([]contracts.BulkSubscription, 0, chunk)
+	flush := func() error {
+		err := contracts.BulkLoad(ctx, db, cfg.Pack, subs)
+		subs = subs[:0]
+		return err
+	}
+	for i := range cfg.Subscriptions {
+		org := int64(i/cfg.PerCustomer + 1)
+		kind := terms.Consumer
+		if org%2 == 0 {
+			kind = terms.Business
+		}
+		b := contracts.BulkSubscription{OrgID: org, CustomerKind: kind, OrgName: fmt.Sprintf("Klant %d", org), Country: "NL",
+			Name: "Webhosting Pro", Kind: catalog.KindWebhosting, Billing: catalog.Subscription, Period: terms.MustPeriod("P1M"),
+			Price: 795, VATCategory: terms.VATStandard, StartOn: day, TermEnd: day.AddYears(1)}
+		if i%10 == 9 {
+			b.Name, b.Kind, b.Period, b.Price = ".nl domain", catalog.KindDomain, terms.MustPeriod("P1Y"), 900
+		}
+		subs = append(subs, b)
+		if len(subs) == chunk {
+			if err := flush(); err != nil {
+				return res, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return res, err
+	}
+	res.Setup = time.Since(t0)
+
+	clk := clock.NewFake(time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC))
+	svc := billing.New(db, clk, billing.Deps{Pack: pk, Customers: Customers{}, Config: billing.Config{
+		Provider: terms.Provider{VATID: "NL001234567B01", Address: "Hoofdstraat 1, 8731 AA Wommels, NL"},
+		IBAN:     "NL91ABNA0417164300", BIC: "ABNANL2A", Mail: true, RunBatch: cfg.Batch}})
+
+	runtime.GC()
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	t1 := time.Now()
+	rr, err := svc.RunBilling(ctx, clk.Now())
+	res.Billing = time.Since(t1)
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		return res, err
+	}
+	res.Customers, res.Invoices, res.Lines, res.PeakHeap = rr.Customers, rr.Invoices, rr.Lines, peak.Load()
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		res.MaxRSS = ru.Maxrss * 1024 // Linux reports kilobytes
+	}
+	want := (cfg.Subscriptions + cfg.PerCustomer - 1) / cfg.PerCustomer
+	if res.Invoices != want || res.Lines != cfg.Subscriptions {
+		return res, fmt.Errorf("billed %d invoices with %d lines, want %d with %d", res.Invoices, res.Lines, want, cfg.Subscriptions)
+	}
+	return res, nil
+}
+
+// freshDatabase returns the URL of an empty database: a SQLite file in a temporary
+// directory, or a new schema in the PostgreSQL database u (dropped by cleanup).
+func freshDatabase(ctx context.Context, u string) (string, func(), error) {
+	if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+		if u != "" {
+			return u, func() {}, nil
+		}
+		dir, err := os.MkdirTemp("", "hostpact-bench-")
+		if err != nil {
+			return "", nil, err
+		}
+		return filepath.Join(dir, "bench.db"), func() { os.RemoveAll(dir) }, nil
+	}
+	admin, err := store.Open(ctx, u)
+	if err != nil {
+		return "", nil, err
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "bench_" + hex.EncodeToString(b[:])
+	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	cleanup := func() {
+		_, _ = admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
+		admin.Close()
+	}
+	pu, err := url.Parse(u)
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	q := pu.Query()
+	q.Set("search_path", schema)
+	pu.RawQuery = q.Encode()
+	return pu.String(), cleanup, nil
+}

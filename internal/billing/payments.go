@@ -1,0 +1,281 @@
+package billing
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/terms"
+)
+
+// lockState takes the invoice's state row for the rest of q's transaction (a row lock
+// on PostgreSQL; SQLite transactions hold the write lock from BEGIN IMMEDIATE) and
+// returns it.
+func lockState(ctx context.Context, q store.Querier, invoiceID int64, now time.Time) (orgID int64, docType string, st State, err error) {
+	var settled sql.NullString
+	err = q.QueryRowContext(ctx, `UPDATE invoice_state SET updated_at = $2 WHERE invoice_id = $1
+		RETURNING org_id, doc_type, status, open_amount, paid, credited, settled_on`, invoiceID, now).
+		Scan(&orgID, &docType, &st.Status, &st.Open, &st.Paid, &st.Credited, &settled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", State{}, ErrNotFound
+	}
+	if settled.Valid && settled.String != "" {
+		st.SettledOn, _ = terms.ParseDate(settled.String)
+	}
+	return orgID, docType, st, err
+}
+
+func saveState(ctx context.Context, q store.Querier, invoiceID int64, st State, now time.Time) error {
+	_, err := q.ExecContext(ctx, `UPDATE invoice_state SET status = $2, open_amount = $3, paid = $4, credited = $5, settled_on = $6, updated_at = $7
+		WHERE invoice_id = $1`, invoiceID, st.Status, st.Open, st.Paid, st.Credited, nullDate(st.SettledOn), now)
+	return err
+}
+
+// ApplyPayment books a payment of amount received on date on against an invoice, in
+// the caller's transaction q, and returns the part applied and the excess. It is
+// idempotent by (source, sourceRef): a second call with the same key returns the
+// first call's result and changes nothing; the same key for another invoice is
+// ErrPaymentConflict. An excess becomes account credit while the customer has running
+// services, and a refund when they have all ended (cp.av.13.5: refunded within the
+// pack's "overpayment-refund" deadline).
+func (s *Service) ApplyPayment(ctx context.Context, q store.Querier, invoiceID int64, amount terms.Money, on terms.Date, source, sourceRef string) (applied, excess terms.Money, err error) {
+	source, sourceRef = strings.TrimSpace(source), strings.TrimSpace(sourceRef)
+	switch {
+	case amount <= 0:
+		return 0, 0, invalid("amount", "a payment must be more than 0")
+	case on.IsZero():
+		return 0, 0, invalid("on", "the payment date is required")
+	case source == "" || sourceRef == "" || len(source) > 100 || len(sourceRef) > 200:
+		return 0, 0, invalid("source", "a payment needs its source and the source's reference (at most 100 and 200 characters)")
+	}
+	ctx = jobCtx(ctx, "billing.payment")
+	now := s.now()
+	orgID, docType, st, err := lockState(ctx, q, invoiceID, now)
+	if err != nil {
+		return 0, 0, err
+	}
+	if docType != string(DocInvoice) {
+		return 0, 0, invalid("invoice_id", "payments are booked against invoices, not credit notes")
+	}
+	var prevInvoice int64
+	err = q.QueryRowContext(ctx, `SELECT invoice_id, applied, excess FROM payments WHERE source = $1 AND source_ref = $2`, source, sourceRef).
+		Scan(&prevInvoice, &applied, &excess)
+	switch {
+	case err == nil && prevInvoice != invoiceID:
+		return 0, 0, ErrPaymentConflict
+	case err == nil:
+		return applied, excess, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return 0, 0, err
+	}
+	applied = min(amount, max(st.Open, 0))
+	excess = amount - applied
+	var payID int64
+	if err := q.QueryRowContext(ctx, `INSERT INTO payments (invoice_id, org_id, amount, applied, excess, paid_on, source, source_ref, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, invoiceID, orgID, amount, applied, excess, on.String(), source, sourceRef, now).Scan(&payID); err != nil {
+		if store.IsUniqueViolation(err) {
+			return 0, 0, ErrPaymentConflict
+		}
+		return 0, 0, err
+	}
+	st.Open -= applied
+	st.Paid += applied
+	if st.Open == 0 && st.Status == StatusOpen {
+		st.Status, st.SettledOn = StatusPaid, on
+	}
+	if err := saveState(ctx, q, invoiceID, st, now); err != nil {
+		return 0, 0, err
+	}
+	var number string
+	if err := q.QueryRowContext(ctx, `SELECT number FROM invoices WHERE id = $1`, invoiceID).Scan(&number); err != nil {
+		return 0, 0, err
+	}
+	if excess > 0 {
+		if err := s.placeExcess(ctx, q, now, orgID, excess, on, "payment", fmt.Sprint(payID),
+			fmt.Sprintf("overpayment of invoice %s (%s %s)", number, source, sourceRef)); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := record(ctx, q, now, orgID, "billing.payment.apply", "invoice", invoiceID,
+		fmt.Sprintf("payment of %s on %s (%s %s) applied to %s: %s, excess %s", amount, on, source, sourceRef, number, applied, excess)); err != nil {
+		return 0, 0, err
+	}
+	return applied, excess, nil
+}
+
+// placeExcess puts money the customer paid too much where the terms say: account
+// credit while a service runs, a refund once all have ended (cp.av.13.5).
+func (s *Service) placeExcess(ctx context.Context, q store.Querier, now time.Time, orgID int64, amount terms.Money, on terms.Date, source, ref, what string) error {
+	running, err := contracts.RunningSubscriptions(ctx, q, orgID)
+	if err != nil {
+		return err
+	}
+	if running > 0 {
+		_, err := q.ExecContext(ctx, `INSERT INTO account_credit (org_id, amount, source, source_ref, description, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (source, source_ref) DO NOTHING`, orgID, amount, source, ref, what, now)
+		return err
+	}
+	pol, err := s.pack.At(on)
+	if err != nil {
+		return err
+	}
+	due, ex := on, terms.Explanation(nil)
+	if dl, e, err := pol.Deadline("overpayment-refund", on); err == nil {
+		due, ex = dl.Deadline, e
+	} else if !errors.Is(err, terms.ErrNotInTerms) {
+		return err
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO refunds (org_id, amount, due_by, source, source_ref, status, explanation, created_at)
+		VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) ON CONFLICT (source, source_ref) DO NOTHING`, orgID, amount, due.String(), source, ref, exJSON(ex), now)
+	return err
+}
+
+// ReversePayment undoes the payment booked under (source, sourceRef) in q's
+// transaction: a returned direct debit, a charged-back card payment. The invoice opens
+// again for what the payment settled; credit the excess created is taken back (the
+// balance may go below zero, which the next invoices do not set off) and a refund
+// not yet paid is cancelled. Reversing twice, or a payment never booked, is a no-op
+// for the second call and ErrNotFound for the latter.
+func (s *Service) ReversePayment(ctx context.Context, q store.Querier, source, sourceRef string) error {
+	ctx = jobCtx(ctx, "billing.payment")
+	now := s.now()
+	var payID, invoiceID, orgID int64
+	var applied, excess terms.Money
+	var reversed sql.NullTime
+	err := q.QueryRowContext(ctx, `SELECT id, invoice_id, org_id, applied, excess, reversed_at FROM payments WHERE source = $1 AND source_ref = $2`,
+		source, sourceRef).Scan(&payID, &invoiceID, &orgID, &applied, &excess, &reversed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if reversed.Valid {
+		return nil
+	}
+	_, _, st, err := lockState(ctx, q, invoiceID, now)
+	if err != nil {
+		return err
+	}
+	res, err := q.ExecContext(ctx, `UPDATE payments SET reversed_at = $2 WHERE id = $1 AND reversed_at IS NULL`, payID, now)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	st.Open += applied
+	st.Paid -= applied
+	if st.Open > 0 && st.Status == StatusPaid {
+		st.Status, st.SettledOn = StatusOpen, terms.Date{}
+	}
+	if err := saveState(ctx, q, invoiceID, st, now); err != nil {
+		return err
+	}
+	if excess > 0 {
+		ref := fmt.Sprint(payID)
+		var cancelled int64
+		if r, err := q.ExecContext(ctx, `UPDATE refunds SET status = 'cancelled' WHERE source = 'payment' AND source_ref = $1 AND status = 'open'`, ref); err != nil {
+			return err
+		} else {
+			cancelled, _ = r.RowsAffected()
+		}
+		var credited int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM account_credit WHERE source = 'payment' AND source_ref = $1`, ref).Scan(&credited); err != nil {
+			return err
+		}
+		if credited > 0 || cancelled == 0 {
+			if _, err := q.ExecContext(ctx, `INSERT INTO account_credit (org_id, amount, source, source_ref, description, created_at)
+				VALUES ($1, $2, 'payment-reversal', $3, $4, $5) ON CONFLICT (source, source_ref) DO NOTHING`,
+				orgID, -excess, ref, "reversal of overpayment "+source+" "+sourceRef, now); err != nil {
+				return err
+			}
+		}
+	}
+	return record(ctx, q, now, orgID, "billing.payment.reverse", "invoice", invoiceID,
+		fmt.Sprintf("payment %s %s reversed: %s open again", source, sourceRef, applied))
+}
+
+// GrantCredit adds account credit to an organisation in q's transaction, idempotent by
+// (source, sourceRef) — the SLA package grants its credits with it
+// (cp.sla.compensation). Credit is set off only against invoices issued later, never
+// against invoices already open, and never paid out.
+func (s *Service) GrantCredit(ctx context.Context, q store.Querier, orgID int64, amount terms.Money, source, sourceRef, description string) error {
+	if amount <= 0 {
+		return invalid("amount", "credit must be more than 0")
+	}
+	if strings.TrimSpace(source) == "" || strings.TrimSpace(sourceRef) == "" || source == "invoice" || strings.HasPrefix(source, "payment") {
+		return invalid("source", "name the source of the credit and its reference")
+	}
+	now := s.now()
+	res, err := q.ExecContext(ctx, `INSERT INTO account_credit (org_id, amount, source, source_ref, description, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (source, source_ref) DO NOTHING`, orgID, amount, source, sourceRef, description, now)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	return record(jobCtx(ctx, "billing.credit"), q, now, orgID, "billing.credit.grant", "organisation", orgID,
+		fmt.Sprintf("account credit of %s granted (%s %s): %s", amount, source, sourceRef, description))
+}
+
+// CreditBalance returns an organisation's account credit.
+func (s *Service) CreditBalance(ctx context.Context, by accounts.Principal, orgID int64) (terms.Money, error) {
+	if err := canSee(by, orgID); err != nil {
+		return 0, err
+	}
+	return creditBalance(ctx, s.db, orgID)
+}
+
+// Refund is money owed back to a customer.
+type Refund struct {
+	ID        int64       `json:"id"`
+	OrgID     int64       `json:"org_id"`
+	Amount    terms.Money `json:"amount"`
+	DueBy     terms.Date  `json:"due_by"`
+	Source    string      `json:"source"`
+	SourceRef string      `json:"source_ref"`
+	Status    string      `json:"status"` // open, paid, cancelled
+}
+
+// OpenRefunds lists refunds not yet paid out, oldest due first (for the payments
+// package to pay by SEPA credit transfer).
+func (s *Service) OpenRefunds(ctx context.Context) ([]Refund, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, org_id, amount, due_by, source, source_ref, status FROM refunds WHERE status = 'open' ORDER BY due_by, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Refund
+	for rows.Next() {
+		var r Refund
+		if err := rows.Scan(&r.ID, &r.OrgID, &r.Amount, &r.DueBy, &r.Source, &r.SourceRef, &r.Status); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// MarkRefundPaid records that a refund was paid out, in q's transaction; idempotent.
+func (s *Service) MarkRefundPaid(ctx context.Context, q store.Querier, id int64, on terms.Date, paidRef string) error {
+	now := s.now()
+	var orgID int64
+	var amount terms.Money
+	err := q.QueryRowContext(ctx, `UPDATE refunds SET status = 'paid', paid_on = $2, paid_ref = $3 WHERE id = $1 AND status = 'open'
+		RETURNING org_id, amount`, id, on.String(), paidRef).Scan(&orgID, &amount)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return record(jobCtx(ctx, "billing.refund"), q, now, orgID, "billing.refund.paid", "refund", id, fmt.Sprintf("refund of %s paid on %s (%s)", amount, on, paidRef))
+}

@@ -1,0 +1,195 @@
+package billing
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/johnfercher/maroto/v2"
+	"github.com/johnfercher/maroto/v2/pkg/components/col"
+	"github.com/johnfercher/maroto/v2/pkg/components/line"
+	"github.com/johnfercher/maroto/v2/pkg/components/row"
+	"github.com/johnfercher/maroto/v2/pkg/components/text"
+	"github.com/johnfercher/maroto/v2/pkg/config"
+	"github.com/johnfercher/maroto/v2/pkg/consts/align"
+	"github.com/johnfercher/maroto/v2/pkg/consts/fontstyle"
+	"github.com/johnfercher/maroto/v2/pkg/core"
+	"github.com/johnfercher/maroto/v2/pkg/core/entity"
+	"github.com/johnfercher/maroto/v2/pkg/props"
+	"github.com/johnfercher/maroto/v2/pkg/repository"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goregular"
+
+	"github.com/hostpact/hostpact/internal/terms"
+)
+
+// The PDF embeds the Go fonts (BSD licence, golang.org/x/image/font/gofont): UTF-8,
+// so names like "Müller" or "Čapek" print as written.
+const pdfFont = "go"
+
+var (
+	fontsOnce sync.Once
+	fonts     []*entity.CustomFont
+	fontsErr  error
+)
+
+func loadFonts() ([]*entity.CustomFont, error) {
+	fontsOnce.Do(func() {
+		fonts, fontsErr = repository.New().
+			AddUTF8FontFromBytes(pdfFont, fontstyle.Normal, goregular.TTF).
+			AddUTF8FontFromBytes(pdfFont, fontstyle.Bold, gobold.TTF).
+			AddUTF8FontFromBytes(pdfFont, fontstyle.Italic, goregular.TTF).
+			AddUTF8FontFromBytes(pdfFont, fontstyle.BoldItalic, gobold.TTF).
+			Load()
+	})
+	return fonts, fontsErr
+}
+
+// pdfText holds the words of a document in nl and en.
+var pdfText = map[string]map[string]string{
+	"nl": {"invoice": "Factuur", "credit_note": "Creditnota", "number": "Nummer", "date": "Factuurdatum", "due": "Te betalen uiterlijk",
+		"period": "Periode", "reference": "Betalingskenmerk", "customer_no": "Klantnummer", "credits": "Crediteert factuur",
+		"description": "Omschrijving", "qty": "Aantal", "price": "Prijs", "vat": "Btw", "amount": "Bedrag", "excl": "Totaal excl. btw",
+		"vat_over": "Btw %s%% over %s", "incl": "Totaal incl. btw", "credit": "Verrekend tegoed", "to_pay": "Te betalen",
+		"reverse": "Btw verlegd naar de afnemer (art. 196 Btw-richtlijn).", "oss": "Btw van %s (One-Stop-Shop).",
+		"outside": "Niet onderworpen aan btw", "pay": "Graag betalen op %s t.n.v. %s onder vermelding van %s.",
+		"kvk": "KvK", "vat_id": "Btw-id", "reason": "Reden"},
+	"en": {"invoice": "Invoice", "credit_note": "Credit note", "number": "Number", "date": "Invoice date", "due": "Due date",
+		"period": "Period", "reference": "Payment reference", "customer_no": "Customer number", "credits": "Credits invoice",
+		"description": "Description", "qty": "Qty", "price": "Price", "vat": "VAT", "amount": "Amount", "excl": "Total excl. VAT",
+		"vat_over": "VAT %s%% on %s", "incl": "Total incl. VAT", "credit": "Account credit applied", "to_pay": "Amount due",
+		"reverse": "VAT reverse charged to the customer (art. 196 VAT Directive).", "oss": "VAT of %s (One-Stop-Shop).",
+		"outside": "Not subject to VAT", "pay": "Please pay to %s in the name of %s quoting %s.",
+		"kvk": "Chamber of Commerce", "vat_id": "VAT id", "reason": "Reason"},
+}
+
+func euro(m terms.Money) string { return "€ " + m.String() }
+
+// PDF renders the document in its language (nl or en), with everything a Dutch
+// invoice must state (art. 35a Wet OB): both parties' names and addresses, the
+// provider's VAT id and KvK number, date, number, description, period, quantity, the
+// amount excl. VAT per rate, the rate and the VAT (or the reverse-charge note).
+func (inv Invoice) PDF() ([]byte, error) {
+	fs, err := loadFonts()
+	if err != nil {
+		return nil, err
+	}
+	w := pdfText[inv.Lang]
+	if w == nil {
+		w = pdfText["nl"]
+	}
+	title := w["invoice"]
+	if inv.DocType == DocCreditNote {
+		title = w["credit_note"]
+	}
+	cfg := config.NewBuilder().WithCustomFonts(fs).WithDefaultFont(&props.Font{Family: pdfFont, Size: 9}).
+		WithTitle(title+" "+inv.Number, false).WithSubject(inv.Number, false).WithAuthor(inv.Provider.Name, true).
+		WithCreationDate(inv.CreatedAt).WithLeftMargin(15).WithRightMargin(15).WithTopMargin(15).Build()
+	m := maroto.New(cfg)
+
+	bold := props.Text{Style: fontstyle.Bold}
+	right := props.Text{Align: align.Right}
+	boldRight := props.Text{Style: fontstyle.Bold, Align: align.Right}
+	small := props.Text{Size: 8}
+	p, c := inv.Provider, inv.Customer
+
+	provLines := []string{p.Street, strings.TrimSpace(p.PostalCode + " " + p.City), w["kvk"] + " " + p.KvK, w["vat_id"] + " " + p.VATID}
+	if p.IBAN != "" {
+		provLines = append(provLines, "IBAN "+p.IBAN+" "+p.BIC)
+	}
+	if p.Email != "" {
+		provLines = append(provLines, p.Email)
+	}
+	m.AddRows(text.NewRow(8, p.Name, props.Text{Style: fontstyle.Bold, Size: 14}))
+	for _, l := range provLines {
+		m.AddRows(text.NewRow(4, l, small))
+	}
+	m.AddRows(row.New(6))
+	m.AddRows(text.NewRow(9, title+" "+inv.Number, props.Text{Style: fontstyle.Bold, Size: 13}))
+
+	custLines := []string{c.Name, c.Street, strings.TrimSpace(c.PostalCode + " " + c.City), c.Country}
+	if c.VATID != "" {
+		custLines = append(custLines, w["vat_id"]+" "+c.VATID)
+	}
+	if c.KvK != "" {
+		custLines = append(custLines, w["kvk"]+" "+c.KvK)
+	}
+	meta := [][2]string{{w["number"], inv.Number}, {w["date"], inv.IssueDate.String()}}
+	if inv.DocType == DocInvoice {
+		meta = append(meta, [2]string{w["due"], inv.DueDate.String()}, [2]string{w["reference"], inv.Reference})
+	} else {
+		meta = append(meta, [2]string{w["credits"], inv.CreditsNumber})
+	}
+	if !inv.PeriodStart.IsZero() {
+		meta = append(meta, [2]string{w["period"], inv.PeriodStart.String() + " – " + inv.PeriodEnd.String()})
+	}
+	meta = append(meta, [2]string{w["customer_no"], fmt.Sprintf("K%d", inv.OrgID)})
+	for i := 0; i < max(len(custLines), len(meta)); i++ {
+		var left, k, v string
+		if i < len(custLines) {
+			left = custLines[i]
+		}
+		if i < len(meta) {
+			k, v = meta[i][0], meta[i][1]
+		}
+		m.AddRows(row.New(4.5).Add(text.NewCol(6, left), text.NewCol(3, k, bold), text.NewCol(3, v)))
+	}
+	if inv.Reason != "" {
+		m.AddRows(text.NewRow(5, w["reason"]+": "+inv.Reason))
+	}
+	m.AddRows(row.New(6))
+	header := []core.Col{text.NewCol(5, w["description"], bold), text.NewCol(2, w["period"], bold), text.NewCol(1, w["qty"], boldRight),
+		text.NewCol(1, w["price"], boldRight), text.NewCol(1, w["vat"], boldRight), text.NewCol(2, w["amount"], boldRight)}
+	m.AddRows(row.New(6).Add(header...))
+	m.AddRows(line.NewRow(1))
+	for _, l := range inv.Lines {
+		period := ""
+		if !l.PeriodStart.IsZero() {
+			period = l.PeriodStart.String() + " – " + l.PeriodEnd.String()
+		}
+		rate := l.VATRate.String() + "%"
+		if l.VATCategory == VATNone {
+			rate = "–"
+		}
+		m.AddAutoRow(text.NewCol(5, l.Description), text.NewCol(2, period, small), text.NewCol(1, fmt.Sprint(l.Quantity), right),
+			text.NewCol(1, l.UnitPrice.String(), right), text.NewCol(1, rate, right), text.NewCol(2, euro(l.Amount), right))
+	}
+	m.AddRows(line.NewRow(1))
+	sum := func(label, value string, b bool) {
+		tp, vp := props.Text{Align: align.Right}, props.Text{Align: align.Right}
+		if b {
+			tp.Style, vp.Style = fontstyle.Bold, fontstyle.Bold
+		}
+		m.AddRows(row.New(5).Add(col.New(4), text.NewCol(6, label, tp), text.NewCol(2, value, vp)))
+	}
+	sum(w["excl"], euro(inv.TotalExcl), false)
+	for _, v := range inv.VATBreakdown {
+		label := fmt.Sprintf(w["vat_over"], v.Rate, euro(v.Base))
+		if v.Code == "O" {
+			label = w["outside"] + " " + euro(v.Base)
+		}
+		sum(label, euro(v.VAT), false)
+	}
+	sum(w["incl"], euro(inv.TotalIncl), true)
+	if inv.CreditApplied != 0 {
+		sum(w["credit"], "− "+euro(inv.CreditApplied), false)
+	}
+	if inv.DocType == DocInvoice {
+		sum(w["to_pay"], euro(inv.AmountDue), true)
+	}
+	m.AddRows(row.New(5))
+	switch inv.VATScheme {
+	case SchemeReverseCharge:
+		m.AddRows(text.NewRow(5, w["reverse"], bold))
+	case SchemeOSS:
+		m.AddRows(text.NewRow(5, fmt.Sprintf(w["oss"], inv.VATCountry)))
+	}
+	if inv.DocType == DocInvoice && inv.AmountDue > 0 && p.IBAN != "" {
+		m.AddRows(text.NewRow(5, fmt.Sprintf(w["pay"], p.IBAN, p.Name, inv.Reference)))
+	}
+	doc, err := m.Generate()
+	if err != nil {
+		return nil, fmt.Errorf("billing: pdf %s: %w", inv.Number, err)
+	}
+	return doc.GetBytes(), nil
+}

@@ -1,0 +1,321 @@
+package billing
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/terms"
+)
+
+const invCols = `i.id, i.doc_type, i.series, i.seq, i.number, i.reference, i.org_id, i.pack, i.terms_version, i.customer_kind, i.lang, i.currency,
+	i.issue_date, i.due_date, i.period_start, i.period_end, i.vat_scheme, i.vat_country, i.total_excl, i.vat, i.total_incl, i.credit_applied,
+	i.amount_due, i.credits_invoice_id, i.credits_number, i.credits_issue_date, i.reason, i.customer_json, i.provider_json, i.vat_json,
+	i.explanation, i.content_hash, i.created_at, s.status, s.open_amount, s.paid, s.credited, s.settled_on`
+
+const invFrom = ` FROM invoices i JOIN invoice_state s ON s.invoice_id = i.id`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanInvoice(r scanner) (Invoice, error) {
+	var inv Invoice
+	var docType, kind, custJSON, provJSON, vatJSON, exJSONText string
+	var ps, pe, cid string
+	var settled sql.NullString
+	err := r.Scan(&inv.ID, &docType, &inv.Series, &inv.Seq, &inv.Number, &inv.Reference, &inv.OrgID, &inv.Pack, &inv.TermsVersion, &kind,
+		&inv.Lang, &inv.Currency, &inv.IssueDate, &inv.DueDate, &ps, &pe, &inv.VATScheme, &inv.VATCountry, &inv.TotalExcl, &inv.VAT,
+		&inv.TotalIncl, &inv.CreditApplied, &inv.AmountDue, &inv.CreditsInvoiceID, &inv.CreditsNumber, &cid, &inv.Reason,
+		&custJSON, &provJSON, &vatJSON, &exJSONText, &inv.ContentHash, &inv.CreatedAt,
+		&inv.State.Status, &inv.State.Open, &inv.State.Paid, &inv.State.Credited, &settled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Invoice{}, ErrNotFound
+	}
+	if err != nil {
+		return Invoice{}, err
+	}
+	inv.DocType, inv.CustomerKind, inv.CreatedAt = DocType(docType), terms.CustomerKind(kind), inv.CreatedAt.UTC()
+	for _, p := range []struct {
+		s string
+		d *terms.Date
+	}{{ps, &inv.PeriodStart}, {pe, &inv.PeriodEnd}, {cid, &inv.CreditsIssueDate}, {settled.String, &inv.State.SettledOn}} {
+		if p.s != "" {
+			if *p.d, err = terms.ParseDate(p.s); err != nil {
+				return Invoice{}, err
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(custJSON), &inv.Customer); err != nil {
+		return Invoice{}, err
+	}
+	if err := json.Unmarshal([]byte(provJSON), &inv.Provider); err != nil {
+		return Invoice{}, err
+	}
+	if err := json.Unmarshal([]byte(vatJSON), &inv.VATBreakdown); err != nil {
+		return Invoice{}, err
+	}
+	_ = json.Unmarshal([]byte(exJSONText), &inv.Explanation)
+	return inv, nil
+}
+
+func loadLines(ctx context.Context, q store.Querier, id int64) ([]Line, error) {
+	rows, err := q.QueryContext(ctx, `SELECT position, source, source_id, description, period_start, period_end, quantity, unit,
+		unit_price, amount, vat_category, vat_rate FROM invoice_lines WHERE invoice_id = $1 ORDER BY position`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Line
+	for rows.Next() {
+		var l Line
+		var ps, pe string
+		var rate int64
+		if err := rows.Scan(&l.Position, &l.Source, &l.SourceID, &l.Description, &ps, &pe, &l.Quantity, &l.Unit, &l.UnitPrice, &l.Amount,
+			&l.VATCategory, &rate); err != nil {
+			return nil, err
+		}
+		l.VATRate = terms.Rate(rate)
+		if ps != "" {
+			l.PeriodStart, _ = terms.ParseDate(ps)
+		}
+		if pe != "" {
+			l.PeriodEnd, _ = terms.ParseDate(pe)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// getInvoice reads a document with its lines and checks its seal.
+func getInvoice(ctx context.Context, q store.Querier, id int64) (Invoice, error) {
+	inv, err := scanInvoice(q.QueryRowContext(ctx, `SELECT `+invCols+invFrom+` WHERE i.id = $1`, id))
+	if err != nil {
+		return Invoice{}, err
+	}
+	if inv.Lines, err = loadLines(ctx, q, id); err != nil {
+		return Invoice{}, err
+	}
+	if contentHash(inv) != inv.ContentHash {
+		return inv, fmt.Errorf("%w: %s", ErrTampered, inv.Number)
+	}
+	return inv, nil
+}
+
+// GetInvoice returns a document with its lines. A customer sees only its own
+// organisation's documents (another's answer ErrNotFound). ErrTampered means the
+// stored rows no longer match the seal made at issue.
+func (s *Service) GetInvoice(ctx context.Context, by accounts.Principal, id int64) (Invoice, error) {
+	inv, err := getInvoice(ctx, s.db, id)
+	if err != nil && !errors.Is(err, ErrTampered) {
+		return Invoice{}, err
+	}
+	if cerr := canSee(by, inv.OrgID); cerr != nil {
+		return Invoice{}, cerr
+	}
+	return inv, err
+}
+
+// InvoiceFilter selects documents for ListInvoices.
+type InvoiceFilter struct {
+	OrgID    int64      // staff: 0 = all organisations; customers: ignored (their own)
+	DocType  DocType    // "" = both
+	Status   string     // "" = any
+	From, To terms.Date // issue date range, inclusive; zero = open-ended
+	Query    string     // number or reference prefix
+}
+
+// Page is keyset pagination, newest first: pass the previous page's Next as Before.
+type Page struct {
+	Before int64 // >0: documents with id below it
+	Limit  int   // default 25, max 200
+}
+
+// ListInvoices lists documents (headers, without lines) newest first, and the cursor
+// of the next page (0 at the end).
+func (s *Service) ListInvoices(ctx context.Context, by accounts.Principal, f InvoiceFilter, p Page) ([]Invoice, int64, error) {
+	if err := ready(by); err != nil {
+		return nil, 0, err
+	}
+	if !by.IsStaff() {
+		f.OrgID = by.User.OrgID
+	}
+	if f.OrgID != 0 {
+		if err := canSee(by, f.OrgID); err != nil {
+			return nil, 0, err
+		}
+	} else if err := canSee(by, 0); err != nil {
+		return nil, 0, err
+	}
+	if p.Limit <= 0 {
+		p.Limit = 25
+	}
+	p.Limit = min(p.Limit, 200)
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.OrgID != 0 {
+		add("i.org_id = $%d", f.OrgID)
+	}
+	if f.DocType != "" {
+		add("i.doc_type = $%d", string(f.DocType))
+	}
+	if f.Status != "" {
+		add("s.status = $%d", f.Status)
+	}
+	if !f.From.IsZero() {
+		add("i.issue_date >= $%d", f.From.String())
+	}
+	if !f.To.IsZero() {
+		add("i.issue_date <= $%d", f.To.String())
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		args = append(args, strings.ToUpper(q)+"%")
+		where = append(where, fmt.Sprintf("(i.number LIKE $%d OR i.reference LIKE $%d)", len(args), len(args)))
+	}
+	if p.Before > 0 {
+		add("i.id < $%d", p.Before)
+	}
+	sqlText := `SELECT ` + invCols + invFrom
+	if len(where) > 0 {
+		sqlText += " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, p.Limit+1)
+	sqlText += fmt.Sprintf(" ORDER BY i.id DESC LIMIT $%d", len(args))
+	rows, err := s.db.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Invoice
+	for rows.Next() {
+		inv, err := scanInvoice(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, inv)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	var next int64
+	if len(out) > p.Limit {
+		out = out[:p.Limit]
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
+}
+
+// OpenInvoice is what dunning needs of an invoice with something left to pay.
+type OpenInvoice struct {
+	ID           int64              `json:"id"`
+	Number       string             `json:"number"`
+	OrgID        int64              `json:"org_id"`
+	CustomerKind terms.CustomerKind `json:"customer_kind"`
+	Pack         string             `json:"pack"`
+	IssueDate    terms.Date         `json:"issue_date"`
+	DueDate      terms.Date         `json:"due_date"`
+	Open         terms.Money        `json:"open"`
+	TotalIncl    terms.Money        `json:"total_incl"`
+	Reference    string             `json:"reference"`
+	Lang         string             `json:"lang"`
+	Email        string             `json:"email"`
+	Name         string             `json:"name"` // the customer's name on the invoice
+}
+
+const openCols = `i.id, i.number, i.org_id, i.customer_kind, i.pack, i.issue_date, i.due_date, s.open_amount, i.total_incl, i.reference, i.lang, i.customer_json`
+
+func scanOpen(r scanner) (OpenInvoice, error) {
+	var o OpenInvoice
+	var kind, cust string
+	if err := r.Scan(&o.ID, &o.Number, &o.OrgID, &kind, &o.Pack, &o.IssueDate, &o.DueDate, &o.Open, &o.TotalIncl, &o.Reference, &o.Lang, &cust); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return o, ErrNotFound
+		}
+		return o, err
+	}
+	o.CustomerKind = terms.CustomerKind(kind)
+	var p Party
+	_ = json.Unmarshal([]byte(cust), &p)
+	o.Email, o.Name = p.Email, p.Name
+	return o, nil
+}
+
+// OpenInvoices returns the invoices issued on or before asOf that still have an open
+// amount, oldest first, for dunning. It is a system call (no principal): dunning runs
+// as a job.
+func (s *Service) OpenInvoices(ctx context.Context, asOf terms.Date) ([]OpenInvoice, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+openCols+invFrom+`
+		WHERE s.status = 'open' AND s.open_amount > 0 AND i.issue_date <= $1 ORDER BY i.id`, asOf.String())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OpenInvoice
+	for rows.Next() {
+		o, err := scanOpen(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// FindByPaymentReference returns the invoice a structured payment reference points at
+// (spaces and case ignored; a reference failing its check digits is not found).
+func (s *Service) FindByPaymentReference(ctx context.Context, ref string) (OpenInvoice, error) {
+	r := NormaliseReference(ref)
+	if r == "" {
+		return OpenInvoice{}, ErrNotFound
+	}
+	return scanOpen(s.db.QueryRowContext(ctx, `SELECT `+openCols+invFrom+` WHERE i.reference = $1`, r))
+}
+
+// Verify recomputes the seal of every issued document and checks that each series is
+// gapless (1..last); it returns the problems found.
+func (s *Service) Verify(ctx context.Context) (checked int, problems []string, err error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT i.id FROM invoices i ORDER BY i.id`)
+	if err != nil {
+		return 0, nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if _, err := getInvoice(ctx, s.db, id); err != nil {
+			problems = append(problems, err.Error())
+		}
+		checked++
+	}
+	srows, err := s.db.QueryContext(ctx, `SELECT x.series, x.last, COUNT(i.id), COALESCE(MIN(i.seq), 0), COALESCE(MAX(i.seq), 0)
+		FROM invoice_series x LEFT JOIN invoices i ON i.series = x.series GROUP BY x.series, x.last ORDER BY x.series`)
+	if err != nil {
+		return checked, problems, err
+	}
+	defer srows.Close()
+	for srows.Next() {
+		var series string
+		var last, n, lo, hi int64
+		if err := srows.Scan(&series, &last, &n, &lo, &hi); err != nil {
+			return checked, problems, err
+		}
+		if n != last || (n > 0 && (lo != 1 || hi != last)) {
+			problems = append(problems, fmt.Sprintf("series %s: %d documents for numbers 1..%d (min %d, max %d)", series, n, last, lo, hi))
+		}
+	}
+	return checked, problems, srows.Err()
+}

@@ -1,0 +1,481 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/catalog"
+	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/jobs"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/terms"
+)
+
+// RunResult counts what a billing run did.
+type RunResult struct {
+	Customers int // customers looked at
+	Invoices  int // invoices issued
+	Lines     int
+	Skipped   int // customers another run had just billed
+	Failed    int // customers whose invoice could not be issued (see the error)
+}
+
+// feedPage is how many subscriptions the run reads at a time; memory stays bounded by
+// it, whatever the number of subscriptions.
+const feedPage = 2000
+
+// maxCatchUp bounds the periods one run bills per subscription (a run after a long
+// stop catches up this many periods; the next run continues).
+const maxCatchUp = 24
+
+// Job returns the billing run as a periodic job. Running it more often than daily is
+// harmless: every period is billed once.
+func (s *Service) Job() jobs.Job {
+	return jobs.Job{Name: "billing.run", Every: time.Hour, Run: func(ctx context.Context, now time.Time) error {
+		_, err := s.RunBilling(ctx, now)
+		if err == nil {
+			err = s.ProcessRefundsDue(ctx, now)
+		}
+		if err == nil {
+			err = s.ProcessOverpaymentChecks(ctx, now)
+		}
+		return err
+	}}
+}
+
+// RunBilling invoices, ahead of each period (cp.av.14.2, fo.av.16.2), every period of
+// every subscription that starts on or before now + InvoiceAhead days and is not yet
+// billed, one invoice per customer, each customer all-or-nothing (see runBatch).
+// Billing periods follow the subscription's price period (monthly plans monthly,
+// yearly plans yearly), anchored on its start date with the month rule of A08; a period cut short
+// by the end of the subscription is prorated by days. Setup fees and one-off lines
+// (other than 5online projects, see IssueProjectInvoice) go on the first invoice, and
+// contracts' pending charges (upgrades) on the next invoice of the customer.
+//
+// It is idempotent and resumable: each billed item is a unique key (billed_items) in
+// the customer's transaction, so a run killed half way leaves whole customers done or
+// untouched, and the next run bills exactly what is missing.
+func (s *Service) RunBilling(ctx context.Context, now time.Time) (RunResult, error) {
+	ctx = jobCtx(ctx, "billing.run")
+	var res RunResult
+	if err := s.checkProvider(); err != nil {
+		return res, err
+	}
+	today := terms.DateIn(now, clock.Amsterdam)
+	horizon := today.AddDays(s.cfg.InvoiceAhead)
+	pol, err := s.pack.At(today)
+	if err != nil {
+		return res, err
+	}
+	charges, err := s.openCharges(ctx)
+	if err != nil {
+		return res, err
+	}
+	// Who has account credit: only their invoices look up the balance. Credit
+	// granted while the run is under way is set off on a later invoice.
+	withCredit, err := s.orgsWithCredit(ctx)
+	if err != nil {
+		return res, err
+	}
+	var errs []error
+	batch := &runBatch{s: s, max: s.cfg.RunBatch}
+	batch.report = func(j batchJob, err error) error {
+		switch {
+		case errors.Is(err, ErrAlreadyBilled):
+			res.Skipped++
+		case err != nil:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			res.Failed++
+			if len(errs) < 10 {
+				errs = append(errs, fmt.Errorf("organisation %d: %w", j.orgID, err))
+			}
+			if isFatal(err) {
+				return err
+			}
+		default:
+			res.Invoices++
+			res.Lines += j.lines
+		}
+		return nil
+	}
+	handle := func(orgID int64, subs []contracts.Subscription, billed billedInfo) error {
+		res.Customers++
+		items := s.dueItems(pol, subs, billed, horizon)
+		ch := charges[orgID]
+		delete(charges, orgID)
+		if len(items) == 0 && len(ch) == 0 {
+			return nil
+		}
+		job, err := s.customerJob(ctx, pol, today, orgID, items, ch, withCredit[orgID])
+		if err != nil {
+			return batch.report(batchJob{orgID: orgID}, err)
+		}
+		return batch.add(ctx, job)
+	}
+
+	var key contracts.FeedKey
+	var carryOrg int64
+	var carry []contracts.Subscription
+	for {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		page, err := contracts.BillableSubscriptions(ctx, s.db, s.pack.Name, key, feedPage)
+		if err != nil {
+			return res, err
+		}
+		if len(page) > 0 {
+			key = contracts.FeedKey{OrgID: page[len(page)-1].OrgID, SubID: page[len(page)-1].ID}
+		}
+		subs := append(carry, page...)
+		billed, err := s.billedState(ctx, subs)
+		if err != nil {
+			return res, err
+		}
+		// Group by organisation; the last group may continue on the next page.
+		start := 0
+		for i := 1; i <= len(subs); i++ {
+			if i < len(subs) && subs[i].OrgID == subs[start].OrgID {
+				continue
+			}
+			if i == len(subs) && len(page) == feedPage {
+				break
+			}
+			if err := handle(subs[start].OrgID, subs[start:i], billed); err != nil {
+				return res, err
+			}
+			start = i
+		}
+		carry = append([]contracts.Subscription(nil), subs[start:]...)
+		if len(carry) > 0 {
+			carryOrg = carry[0].OrgID
+		}
+		if len(page) < feedPage {
+			break
+		}
+		if len(carry) > 100*feedPage {
+			return res, fmt.Errorf("billing: organisation %d has more than %d subscriptions", carryOrg, 100*feedPage)
+		}
+	}
+	// Customers with only a pending charge.
+	for orgID := range charges {
+		if err := handle(orgID, nil, billedInfo{}); err != nil {
+			return res, err
+		}
+	}
+	if err := batch.flush(ctx); err != nil {
+		return res, err
+	}
+	if len(errs) > 0 {
+		return res, fmt.Errorf("billing run: %d customers failed: %w", res.Failed, errors.Join(errs...))
+	}
+	return res, nil
+}
+
+// isFatal: errors that will fail every customer alike stop the run.
+func isFatal(err error) bool {
+	return errors.Is(err, ErrProviderIncomplete) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+func (s *Service) orgsWithCredit(ctx context.Context) (map[int64]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT org_id FROM account_credit GROUP BY org_id HAVING SUM(amount) > 0`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		m[id] = true
+	}
+	return m, rows.Err()
+}
+
+func (s *Service) openCharges(ctx context.Context) (map[int64][]contracts.PendingCharge, error) {
+	all, err := contracts.OpenPendingCharges(ctx, s.db, 0)
+	if err != nil {
+		return nil, err
+	}
+	m := map[int64][]contracts.PendingCharge{}
+	for _, c := range all {
+		m[c.OrgID] = append(m[c.OrgID], c)
+	}
+	return m, nil
+}
+
+// billedInfo is what the run needs of billed_items for a page of subscriptions.
+type billedInfo struct {
+	last   map[int64]terms.Date // start of the last billed period
+	setup  map[int64]bool
+	oneoff map[int64]bool
+}
+
+// billedState reads which of the subscriptions' items are billed.
+func (s *Service) billedState(ctx context.Context, subs []contracts.Subscription) (billedInfo, error) {
+	out := billedInfo{last: map[int64]terms.Date{}, setup: map[int64]bool{}, oneoff: map[int64]bool{}}
+	for i := 0; i < len(subs); i += 500 {
+		part := subs[i:min(i+500, len(subs))]
+		var sb strings.Builder
+		args := make([]any, 0, len(part))
+		sb.WriteString(`SELECT source, source_id, MAX(period_start) FROM billed_items WHERE source IN ('period', 'setup', 'oneoff') AND source_id IN (`)
+		for j, sub := range part {
+			if j > 0 {
+				sb.WriteString(", ")
+			}
+			args = append(args, sub.ID)
+			fmt.Fprintf(&sb, "$%d", len(args))
+		}
+		sb.WriteString(`) GROUP BY source, source_id`)
+		rows, err := s.db.QueryContext(ctx, sb.String(), args...)
+		if err != nil {
+			return out, err
+		}
+		for rows.Next() {
+			var source, period string
+			var id int64
+			if err := rows.Scan(&source, &id, &period); err != nil {
+				rows.Close()
+				return out, err
+			}
+			switch source {
+			case SourcePeriod:
+				d, err := terms.ParseDate(period)
+				if err != nil {
+					rows.Close()
+					return out, err
+				}
+				out.last[id] = d
+			case SourceSetup:
+				out.setup[id] = true
+			case SourceOneOff:
+				out.oneoff[id] = true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// dueItem is a line the run will bill, with its key.
+type dueItem struct {
+	line Line
+	key  billedKey
+}
+
+func monthsBetween(a, b terms.Date) int {
+	return (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())
+}
+
+func describe(sub contracts.Subscription) string {
+	if sub.Domain != "" {
+		return sub.Name + " (" + sub.Domain + ")"
+	}
+	return sub.Name
+}
+
+// billingMonths is the length of a subscription's billing period in months: its price
+// period (monthly plans monthly, yearly plans yearly, cp.av.14.2), else the terms'
+// billing period, else its term.
+func billingMonths(pol *terms.Policy, sub contracts.Subscription) int {
+	for _, p := range []terms.Period{sub.Period, pol.Terms.Payment.BillingPeriod, pol.Terms.Contract.InitialTerm} {
+		if m, ok := p.InMonths(); ok && m > 0 {
+			return m
+		}
+	}
+	return 1
+}
+
+// dueItems lists what is due for a customer's subscriptions up to horizon.
+func (s *Service) dueItems(pol *terms.Policy, subs []contracts.Subscription, info billedInfo, horizon terms.Date) []dueItem {
+	var out []dueItem
+	qty := func(sub contracts.Subscription) int64 { return int64(max(sub.Quantity, 1)) }
+	for _, sub := range subs {
+		if sub.StartOn.IsZero() || sub.StartOn.After(horizon) {
+			continue
+		}
+		switch sub.Billing {
+		case catalog.Subscription:
+			m := billingMonths(pol, sub)
+			unit := "C62"
+			switch m {
+			case 1:
+				unit = "MON"
+			case 12:
+				unit = "ANN"
+			}
+			k0 := 0
+			if last, ok := info.last[sub.ID]; ok {
+				k0 = monthsBetween(sub.StartOn, last)/m + 1
+			}
+			first := true
+			for k := k0; k < k0+maxCatchUp; k++ {
+				ps := sub.StartOn.AddMonths(k * m)
+				if ps.After(horizon) || (!sub.EndsOn.IsZero() && !ps.Before(sub.EndsOn)) {
+					break
+				}
+				next := sub.StartOn.AddMonths((k + 1) * m)
+				price := sub.Price
+				end := next
+				if !sub.EndsOn.IsZero() && sub.EndsOn.Before(next) {
+					end = sub.EndsOn
+					price = prorate(sub.Price, ps.DaysUntil(end), ps.DaysUntil(next))
+				}
+				if first && k == 0 && sub.SetupFee > 0 && !info.setup[sub.ID] {
+					out = append(out, dueItem{line: Line{Source: SourceSetup, SourceID: sub.ID, Description: "Setup: " + describe(sub),
+						Quantity: qty(sub), Unit: "C62", UnitPrice: sub.SetupFee, VATCategory: sub.VATCategory},
+						key: billedKey{SourceSetup, sub.ID, ""}})
+				}
+				first = false
+				out = append(out, dueItem{line: Line{Source: SourcePeriod, SourceID: sub.ID, Description: describe(sub),
+					PeriodStart: ps, PeriodEnd: end.AddDays(-1), Quantity: qty(sub), Unit: unit, UnitPrice: price, VATCategory: sub.VATCategory},
+					key: billedKey{SourcePeriod, sub.ID, ps.String()}})
+			}
+		case catalog.OneOff:
+			// 5online's fixed-price projects are invoiced in two parts (fo.av.16.1) by
+			// IssueProjectInvoice, not by the run.
+			if pol.Terms.Payment.DepositPercent > 0 || info.oneoff[sub.ID] {
+				continue
+			}
+			out = append(out, dueItem{line: Line{Source: SourceOneOff, SourceID: sub.ID, Description: describe(sub),
+				PeriodStart: sub.StartOn, PeriodEnd: sub.StartOn, Quantity: qty(sub), Unit: "C62", UnitPrice: sub.Price + sub.SetupFee,
+				VATCategory: sub.VATCategory}, key: billedKey{SourceOneOff, sub.ID, ""}})
+		}
+	}
+	return out
+}
+
+// customerJob prepares the issue of one invoice for a customer's due items and pending
+// charges; the batch runs it in a transaction.
+func (s *Service) customerJob(ctx context.Context, pol *terms.Policy, today terms.Date, orgID int64, items []dueItem, charges []contracts.PendingCharge, credit bool) (batchJob, error) {
+	if s.customers == nil {
+		return batchJob{}, errors.New("billing: no customer directory configured")
+	}
+	org, err := s.customers.GetOrganisation(ctx, s.job, orgID)
+	if err != nil {
+		return batchJob{}, err
+	}
+	party, kind, lang := customerParty(org)
+	dec := decideVAT(pol, party, kind)
+	d := draft{docType: DocInvoice, orgID: orgID, customer: party, kind: kind, lang: lang, pol: pol, vat: dec, issueDate: today, applyCredit: credit}
+	for _, it := range items {
+		l := it.line
+		if l.VATCategory == "" {
+			l.VATCategory = terms.VATStandard
+		}
+		if l.VATRate, err = dec.rate(pol, l.VATCategory, today); err != nil {
+			return batchJob{}, err
+		}
+		d.lines = append(d.lines, l)
+		d.keys = append(d.keys, it.key)
+	}
+	for _, c := range charges {
+		r, err := dec.rate(pol, terms.VATStandard, today)
+		if err != nil {
+			return batchJob{}, err
+		}
+		d.lines = append(d.lines, Line{Source: SourcePendingCharge, SourceID: c.ID, Description: c.Description, Quantity: 1, Unit: "C62",
+			UnitPrice: c.Amount, VATCategory: terms.VATStandard, VATRate: r})
+		d.keys = append(d.keys, billedKey{SourcePendingCharge, c.ID, ""})
+	}
+	d.ex = terms.Explanation{{Clause: strings.Join(pol.Terms.Payment.Clauses, ", "),
+		Says:   "Continuing services are invoiced per period in advance.",
+		Inputs: []terms.Input{{Name: "run_date", Value: today.String()}, {Name: "lines", Value: fmt.Sprint(len(d.lines))}}, Value: today.String()}}
+	fn := func(q store.Querier) error {
+		if err := s.fail("run:before-issue"); err != nil {
+			return err
+		}
+		if _, err := s.issue(ctx, q, s.now(), d); err != nil {
+			return err
+		}
+		for _, c := range charges {
+			if err := contracts.MarkPendingChargeInvoiced(ctx, q, c.ID); err != nil {
+				return err
+			}
+		}
+		return s.fail("run:before-commit")
+	}
+	return batchJob{orgID: orgID, lines: len(d.lines), fn: fn}, nil
+}
+
+// runBatch groups the run's customers into transactions of up to max customers (and
+// at most maxBatchAge). When any customer of a batch fails, the batch is rolled back
+// and its customers are issued again one transaction each, so a failing customer
+// costs only itself. Every invariant of one transaction per customer holds — a
+// customer's invoice, number, billed items and audit entry commit together or not at
+// all, numbers stay gapless, a crash loses only uncommitted work that the next run
+// bills again — at a fraction of the commits (on SQLite each commit appends every
+// page it touched to the WAL). max <= 1 is one transaction per customer.
+type runBatch struct {
+	s      *Service
+	max    int
+	jobs   []batchJob
+	begun  time.Time
+	report func(j batchJob, err error) error
+}
+
+type batchJob struct {
+	orgID int64
+	lines int
+	fn    func(store.Querier) error
+}
+
+const maxBatchAge = 500 * time.Millisecond
+
+func (b *runBatch) add(ctx context.Context, j batchJob) error {
+	if b.max <= 1 {
+		return b.report(j, b.s.inTx(ctx, j.fn))
+	}
+	if len(b.jobs) == 0 {
+		b.begun = time.Now()
+	}
+	b.jobs = append(b.jobs, j)
+	if len(b.jobs) >= b.max || time.Since(b.begun) > maxBatchAge {
+		return b.flush(ctx)
+	}
+	return nil
+}
+
+func (b *runBatch) flush(ctx context.Context) error {
+	jobs := b.jobs
+	b.jobs = nil
+	if len(jobs) == 0 {
+		return nil
+	}
+	err := b.s.inTx(ctx, func(q store.Querier) error {
+		for _, j := range jobs {
+			if err := j.fn(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		for _, j := range jobs {
+			if rerr := b.report(j, nil); rerr != nil {
+				return rerr
+			}
+		}
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	for _, j := range jobs {
+		if rerr := b.report(j, b.s.inTx(ctx, j.fn)); rerr != nil {
+			return rerr
+		}
+	}
+	return nil
+}
