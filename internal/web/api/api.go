@@ -24,9 +24,12 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/dunning"
+	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -41,7 +44,14 @@ type Deps struct {
 	Catalog   *catalog.Service
 	Contracts *contracts.Service
 	Pack      *terms.Pack
-	Logger    *slog.Logger
+	// Billing serves invoices, credit notes, account credit, refunds and the reports;
+	// Payments bank statements, the unmatched queue, mandates, direct debit files and
+	// online payments; Dunning the dunning steps of an invoice and claims. The routes
+	// of each register only when it is set (Payments and Dunning also need Billing).
+	Billing  *billing.Service
+	Payments *payments.Service
+	Dunning  *dunning.Service
+	Logger   *slog.Logger
 	// Demo enables GET /api/v1/mail, the outbox as staff see it, so a demo can follow
 	// password-reset and notice mails without an SMTP server.
 	Demo bool

@@ -536,7 +536,8 @@ func (f *fixture) snapshot(tn tenant) string {
 	must(f.t, err)
 	qs, err := f.con.ListQuotes(ctx, f.staff, tn.org.ID)
 	must(f.t, err)
-	b, err := json.Marshal(map[string]any{"org": org, "users": users, "tokens": toks, "contracts": cs, "quotes": qs})
+	b, err := json.Marshal(map[string]any{"org": org, "users": users, "tokens": toks, "contracts": cs, "quotes": qs,
+		"billing": f.billingSnapshot(tn)})
 	must(f.t, err)
 	return string(b)
 }

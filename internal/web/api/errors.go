@@ -9,12 +9,16 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/dunning"
+	"github.com/hostpact/hostpact/internal/payments"
 )
 
 // problem turns a service error into the RFC 9457 response a client can act on. Every
@@ -25,14 +29,17 @@ func (s *server) problem(ctx context.Context, err error) error {
 	var fe accounts.FieldErrors
 	var te *accounts.ThrottledError
 	var se huma.StatusError
+	var pe *payments.ParseError
 	switch {
 	case errors.As(err, &fe):
 		return fieldProblem(fe)
+	case errors.As(err, &pe):
+		return parseProblem(pe)
 	case errors.As(err, &te):
 		return throttled(te.RetryAfter)
 	case errors.Is(err, contracts.ErrCustomerRefused):
 		return huma.Error403Forbidden("the provider does not accept orders from this customer (cp.av.2.6)")
-	case errors.Is(err, accounts.ErrNotFound):
+	case errors.Is(err, accounts.ErrNotFound) || errors.Is(err, dunning.ErrNotFound):
 		return huma.Error404NotFound("not found")
 	case errors.Is(err, accounts.ErrForbidden):
 		return huma.Error403Forbidden("you are not allowed to do this")
@@ -40,6 +47,13 @@ func (s *server) problem(ctx context.Context, err error) error {
 		return huma.Error403Forbidden(accounts.ErrIPNotAllowed.Error())
 	case errors.Is(err, accounts.ErrDisabled):
 		return huma.Error403Forbidden("the account or organisation is disabled")
+	case errors.Is(err, billing.ErrPaymentConflict), errors.Is(err, billing.ErrAlreadyBilled),
+		errors.Is(err, billing.ErrImmutable), errors.Is(err, billing.ErrProviderIncomplete):
+		return huma.Error409Conflict(strings.TrimPrefix(err.Error(), "billing: "))
+	case errors.Is(err, dunning.ErrNotOpen):
+		return huma.Error409Conflict("the invoice has no open amount")
+	case errors.Is(err, payments.ErrProvider):
+		return huma.Error502BadGateway("the payment provider did not answer as expected; try again later")
 	case errors.As(err, &se):
 		// Already a problem (raised by the API layer itself).
 		return err
@@ -64,6 +78,23 @@ func fieldProblem(fe accounts.FieldErrors) error {
 		details[i] = &huma.ErrorDetail{Location: "body." + k, Message: fe[k]}
 	}
 	return huma.Error422UnprocessableEntity("validation failed", details...)
+}
+
+// parseProblem reports a bank statement that cannot be read: where in the file (the
+// statement's entry, transaction and element) and what is wrong with it.
+func parseProblem(pe *payments.ParseError) error {
+	loc := "body"
+	if pe.Entry > 0 {
+		loc += ".entries[" + strconv.Itoa(pe.Entry) + "]"
+	}
+	if pe.Tx > 0 {
+		loc += ".transactions[" + strconv.Itoa(pe.Tx) + "]"
+	}
+	if pe.Field != "" {
+		loc += "." + strings.ReplaceAll(pe.Field, "/", ".")
+	}
+	return huma.Error422UnprocessableEntity("the bank statement cannot be read; nothing was imported: "+pe.Error(),
+		&huma.ErrorDetail{Location: loc, Message: pe.Msg})
 }
 
 // throttled is a 429 that says when to come back.

@@ -10,10 +10,13 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/notify"
+	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
 	"github.com/hostpact/hostpact/internal/terms"
@@ -31,6 +34,10 @@ type fixture struct {
 	acc   *accounts.Service
 	cat   *catalog.Service
 	con   *contracts.Service
+	bil   *billing.Service
+	pay   *payments.Service
+	dun   *dunning.Service
+	psp   *payments.DemoProvider
 	pack  *terms.Pack
 	h     http.Handler
 	staff accounts.Principal
@@ -53,6 +60,12 @@ type tenant struct {
 	// Set by fixture.sell: a contract from a web order, and a quote sent to the tenant.
 	contract contracts.Contract
 	quote    contracts.Quote
+	// Set by fixture.invoice: the invoice the billing run issued for the contract.
+	invoice billing.Invoice
+	// Set by fixture.payables: a mandate, and a credit of the tenant's that waits in
+	// the unmatched queue.
+	mandate   payments.Mandate
+	unmatched int64
 }
 
 // eachEngine runs fn against a fresh fixture on SQLite and PostgreSQL.
@@ -64,7 +77,7 @@ func eachEngine(t *testing.T, fn func(t *testing.T, f *fixture)) {
 func eachEngineWith(t *testing.T, l limits, fn func(t *testing.T, f *fixture)) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fn(t, newFixture(t, db, l))
-	}, accounts.Schema, audit.Schema, notify.Schema, catalog.Schema, contracts.Schema)
+	}, accounts.Schema, audit.Schema, notify.Schema, catalog.Schema, contracts.Schema, billing.Schema, payments.Schema, dunning.Schema)
 }
 
 // seedCtx is the context of the fixture's own setup: a system actor, as the command
@@ -86,8 +99,16 @@ func newFixture(t *testing.T, db *store.DB, l limits) *fixture {
 	cat := catalog.New(db, clk)
 	must(t, catalog.SeedDemo(seedCtx(), cat, pack.Name))
 	con := contracts.New(db, clk, contracts.Deps{Pack: pack, Plans: cat, Customers: acc, BaseURL: "http://127.0.0.1:8080"})
-	f := &fixture{t: t, db: db, clk: clk, acc: acc, cat: cat, con: con, pack: pack}
-	f.h = newServer(Deps{DB: db, Clock: clk, Accounts: acc, Catalog: cat, Contracts: con, Pack: pack, Demo: true}, l)
+	bil := billing.New(db, clk, billing.Deps{Pack: pack, Customers: acc, Config: billing.Config{
+		Provider: terms.Provider{VATID: "NL001234567B01"}, IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A", Mail: true}})
+	psp := payments.NewDemoProvider("demo-secret", clk)
+	pay := payments.New(db, clk, ledger{bil}, payments.Config{
+		Creditor:  payments.Creditor{Name: "Cloud Provider B.V.", IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A", CreditorID: "NL79ZZZ999999990000"},
+		Providers: map[string]payments.Provider{"demo": psp}, BaseURL: "http://127.0.0.1:8080"})
+	dun := dunning.New(db, clk, dunning.Deps{Pack: pack, Invoices: dunningInvoices{bil}, Suspender: con})
+	f := &fixture{t: t, db: db, clk: clk, acc: acc, cat: cat, con: con, bil: bil, pay: pay, dun: dun, psp: psp, pack: pack}
+	f.h = newServer(Deps{DB: db, Clock: clk, Accounts: acc, Catalog: cat, Contracts: con, Pack: pack, Demo: true,
+		Billing: bil, Payments: pay, Dunning: dun}, l)
 	ctx := seedCtx()
 
 	su, err := acc.CreateUserCLI(ctx, accounts.UserInput{

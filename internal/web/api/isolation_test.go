@@ -60,7 +60,7 @@ func isolationCases(f *fixture) []isolationCase {
 			o["reseller_id"] = b.org.ID
 			return o
 		}()},
-	}, contractCases(f)...)
+	}, append(contractCases(f), billingCases(f)...)...)
 }
 
 // contractCases are the catalog, quote, order and contract operations, tried on B's
@@ -158,6 +158,10 @@ func TestTenantIsolation(t *testing.T) {
 		f.sell(&f.a)
 		f.sell(&f.b)
 		f.staffObjects()
+		// Both have an invoice, a mandate and a credit in the unmatched queue.
+		f.invoices()
+		f.payables(&f.a)
+		f.payables(&f.b)
 
 		cases := isolationCases(f)
 		doc := fetchDoc(t, f.h)
@@ -190,7 +194,10 @@ func TestTenantIsolation(t *testing.T) {
 		for _, path := range []string{orgPath(f.a.org.ID), orgPath(c.ID), orgPath(f.a.org.ID) + "/users",
 			userPath(f.a.sub.ID), "/api/v1/audit?org_id=" + itoa(f.a.org.ID),
 			contractPath(f.a.contract.ID), subPath(f.a.contract.Subscriptions[0].ID), quotePath(f.a.quote.ID),
-			"/api/v1/contracts?org_id=" + itoa(f.a.org.ID), "/api/v1/quotes?org_id=" + itoa(f.a.org.ID)} {
+			"/api/v1/contracts?org_id=" + itoa(f.a.org.ID), "/api/v1/quotes?org_id=" + itoa(f.a.org.ID),
+			invoicePath(f.a.invoice.ID), invoicePath(f.a.invoice.ID) + "/pdf", invoicePath(f.a.invoice.ID) + "/ubl",
+			"/api/v1/invoices?org_id=" + itoa(f.a.org.ID), "/api/v1/account-credit?org_id=" + itoa(f.a.org.ID),
+			mandatePath(f.a.mandate.ID), "/api/v1/mandates?org_id=" + itoa(f.a.org.ID)} {
 			expect(t, f.get(path, f.a.token), http.StatusOK, nil)
 		}
 

@@ -63,6 +63,29 @@ var wantRoutes = []string{
 	"POST /api/v1/force-majeure/{id}/end",
 	"POST /api/v1/organisations/{id}/refuse",
 	"POST /api/v1/organisations/{id}/accept-customer",
+	"GET /api/v1/invoices",
+	"GET /api/v1/invoices/{id}",
+	"GET /api/v1/invoices/{id}/pdf",
+	"GET /api/v1/invoices/{id}/ubl",
+	"POST /api/v1/invoices/{id}/payments/online",
+	"POST /api/v1/invoices/{id}/credit-notes",
+	"POST /api/v1/invoices/{id}/claim",
+	"GET /api/v1/account-credit",
+	"GET /api/v1/refunds",
+	"POST /api/v1/refunds/{id}/paid",
+	"GET /api/v1/reports/receivables",
+	"GET /api/v1/reports/revenue",
+	"GET /api/v1/reports/vat",
+	"POST /api/v1/bank-statements",
+	"GET /api/v1/bank-transactions/unmatched",
+	"POST /api/v1/bank-transactions/{id}/assign",
+	"POST /api/v1/bank-transactions/{id}/ignore",
+	"GET /api/v1/mandates",
+	"POST /api/v1/mandates",
+	"GET /api/v1/mandates/{id}",
+	"POST /api/v1/mandates/{id}/revoke",
+	"POST /api/v1/direct-debit-batches",
+	"GET /api/v1/direct-debit-batches/{id}",
 }
 
 // openAPIDoc is the part of the OpenAPI document the tests read.
@@ -139,7 +162,7 @@ func routesOf(doc openAPIDoc) []string {
 }
 
 func TestOpenAPIDocument(t *testing.T) {
-	doc := fetchDoc(t, New(Deps{Demo: true}))
+	doc := fetchDoc(t, New(docDeps()))
 	if !regexp.MustCompile(`^3\.1\.\d+$`).MatchString(doc.OpenAPI) {
 		t.Errorf("openapi %q, want 3.1.x", doc.OpenAPI)
 	}
@@ -175,13 +198,33 @@ func TestOpenAPIDocument(t *testing.T) {
 	if slices.Contains(prod, "GET /api/v1/mail") {
 		t.Error("GET /api/v1/mail is in the document of a non-demo instance")
 	}
+	// Billing's operations are there only with the billing service.
+	if slices.Contains(prod, "GET /api/v1/invoices") {
+		t.Error("GET /api/v1/invoices is in the document of an instance without billing")
+	}
+
+	// Documents and reports name their content types.
+	for _, c := range []struct{ path, method, ct string }{
+		{"/api/v1/invoices/{id}/pdf", "get", "application/pdf"},
+		{"/api/v1/invoices/{id}/ubl", "get", "application/xml"},
+		{"/api/v1/direct-debit-batches/{id}", "get", "application/xml"},
+		{"/api/v1/reports/vat", "get", "text/csv"},
+		{"/api/v1/reports/vat", "get", "application/json"},
+	} {
+		if _, ok := doc.Paths[c.path][c.method].Responses["200"].Content[c.ct]; !ok {
+			t.Errorf("%s %s: 200 does not document %s", c.method, c.path, c.ct)
+		}
+	}
+	if _, ok := doc.Paths["/api/v1/bank-statements"]["post"].RequestBody.Content["application/xml"]; !ok {
+		t.Error("POST /api/v1/bank-statements does not take application/xml")
+	}
 }
 
 // TestOpenAPINoSecrets checks that no response schema has a field for a password, a
 // hash of a credential or a TOTP secret. The one secret the API hands out, a new
 // token's plaintext, is listed.
 func TestOpenAPINoSecrets(t *testing.T) {
-	doc := fetchDoc(t, New(Deps{Demo: true}))
+	doc := fetchDoc(t, New(docDeps()))
 	allowed := map[string]bool{"NewAPIToken.secret": true}
 	forbidden := regexp.MustCompile(`(?i)password|totp|secret|token_hash|code_hash|recovery`)
 	seen := map[string]bool{}
@@ -223,7 +266,7 @@ func TestOpenAPINoSecrets(t *testing.T) {
 // TestUnauthenticated calls every operation in the document without a token, and with
 // a malformed Authorization header: each answers 401 with a problem and a challenge.
 func TestUnauthenticated(t *testing.T) {
-	h := New(Deps{Demo: true})
+	h := New(docDeps())
 	doc := fetchDoc(t, h)
 	for _, route := range routesOf(doc) {
 		method, pattern, _ := strings.Cut(route, " ")

@@ -15,7 +15,9 @@ import (
 // whose errors pass through problem. Every operation gets the same body limit and
 // documents the errors the middleware can answer with.
 func register[I, O any](s *server, op huma.Operation, h func(context.Context, accounts.Principal, *I) (*O, error)) {
-	op.MaxBodyBytes = maxBodyBytes
+	if op.MaxBodyBytes == 0 {
+		op.MaxBodyBytes = maxBodyBytes
+	}
 	op.Errors = append([]int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests}, op.Errors...)
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
 		p, ok := principalFrom(ctx)
@@ -385,6 +387,7 @@ func (s *server) routes() {
 	})
 
 	s.contractRoutes()
+	s.billingRoutes()
 
 	if d.Demo {
 		register(s, huma.Operation{
