@@ -5,7 +5,9 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,13 +18,16 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/jobs"
 	"github.com/hostpact/hostpact/internal/metrics"
 	"github.com/hostpact/hostpact/internal/notify"
+	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 	"github.com/hostpact/hostpact/internal/web"
@@ -34,7 +39,8 @@ var Version = "dev"
 
 // Schemas lists every package's schema in the order they must be applied.
 func Schemas() []store.Schema {
-	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema}
+	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
+		billing.Schema, payments.Schema, dunning.Schema}
 }
 
 // App is a running hostpact's services.
@@ -46,10 +52,18 @@ type App struct {
 	Accounts  *accounts.Service
 	Catalog   *catalog.Service
 	Contracts *contracts.Service
-	Metrics   *metrics.Registry
+	Billing   *billing.Service
+	Payments  *payments.Service
+	Dunning   *dunning.Service
+	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
+	// the web layer shows its checkout page and calls Complete.
+	DemoPSP *payments.DemoProvider
+	Metrics *metrics.Registry
 	// Pack is the provider's terms: the embedded pack named by HOSTPACT_POLICY, or the
 	// provider's own file (HOSTPACT_POLICY_FILE).
 	Pack *terms.Pack
+
+	paid *paidQueue // invoices a payment was applied to, for dunning (ledger.go)
 }
 
 // LoadPack reads the configured terms pack.
@@ -86,6 +100,25 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock
 		db.Close()
 		return nil, err
 	}
+	a, err := Build(cfg, pack, db, logger, clk)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Build builds the services on a database that is open and migrated (Schemas) — what
+// Open does after connecting; tests call it with a storetest database and a
+// clock.Fake. In demo mode the provider's missing billing details get demo values
+// (config.ApplyDemo) and online payments go to the in-process DemoProvider.
+func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logger, clk clock.Clock) (*App, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Demo {
+		cfg.ApplyDemo()
+	}
 	a := &App{Config: cfg, Logger: logger, Clock: clk, DB: db, Metrics: metrics.NewRegistry(), Pack: pack}
 	a.Accounts = accounts.New(db, clk, accounts.Config{
 		BaseURL:      cfg.URL(),
@@ -96,8 +129,46 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock
 	a.Contracts = contracts.New(db, clk, contracts.Deps{
 		Pack: pack, Plans: a.Catalog, Customers: a.Accounts, BaseURL: cfg.URL(), Logger: logger,
 	})
+	a.Billing = billing.New(db, clk, billing.Deps{Pack: pack, Customers: a.Accounts, Logger: logger, Config: billing.Config{
+		Provider: terms.Provider{VATID: cfg.Provider.VATID}, IBAN: cfg.Provider.IBAN, BIC: cfg.Provider.BIC, Mail: true,
+	}})
+	providers := map[string]payments.Provider{}
+	online := ""
+	if cfg.Mollie.APIKey != "" {
+		providers["mollie"] = &payments.Mollie{APIKey: cfg.Mollie.APIKey, WebhookSecret: cfg.Mollie.WebhookSecret}
+		online = "mollie"
+	}
+	if cfg.Demo {
+		secret := make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			return nil, err
+		}
+		a.DemoPSP = payments.NewDemoProvider(hex.EncodeToString(secret), clk)
+		providers["demo"] = a.DemoPSP
+		online = "demo"
+	}
+	a.paid = newPaidQueue(clk)
+	a.Payments = payments.New(db, clk, ledger{b: a.Billing, paid: a.paid}, payments.Config{
+		Creditor: payments.Creditor{Name: pack.Provider.LegalName, IBAN: cfg.Provider.IBAN, BIC: cfg.Provider.BIC,
+			CreditorID: cfg.Provider.SEPACreditorID},
+		Providers: providers, OnlineProvider: online, BaseURL: cfg.URL(), Logger: logger,
+	})
+	a.Dunning = dunning.New(db, clk, dunning.Deps{Pack: pack, Invoices: dunningInvoices{b: a.Billing}, Suspender: a.Contracts, Logger: logger})
 	return a, nil
 }
+
+// SettlePaid lets dunning settle the invoices payments were applied to in this
+// process since the last call (dunning.OnPaid): a suspension for the invoice is lifted
+// and interest and collection costs are charged. The "dunning.paid" job calls it every
+// minute; dunning's hourly run does the same for any invoice it missed.
+func (a *App) SettlePaid(ctx context.Context, _ time.Time) error {
+	return settlePaid(ctx, a.Dunning, a.paid, a.Logger)
+}
+
+// NotePaid queues an invoice for SettlePaid after a payment was applied to it outside
+// the payments service (a caller of billing.ApplyPayment); call it after the
+// payment's transaction commits.
+func (a *App) NotePaid(invoiceID int64) { a.paid.add(invoiceID) }
 
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
@@ -134,6 +205,15 @@ func (a *App) Runner() *jobs.Runner {
 	// Each step is idempotent by its own keys, so an hourly sweep is safe and picks up
 	// a day that a stopped instance missed.
 	r.Register(jobs.Job{Name: "contracts.due", Every: time.Hour, Run: a.Contracts.RunDue})
+	// The billing run, withdrawal refunds and overpayment checks; every period is
+	// billed once however often it runs.
+	r.Register(a.Billing.Job())
+	// Dunning: reminders, default, suspension, termination, and settling paid invoices.
+	r.Register(a.Dunning.Job())
+	// Payments applied in this process are settled by dunning within a minute instead
+	// of at the next hourly dunning run. Payments itself has no periodic work: imports,
+	// webhooks and direct debit files are driven by staff and the provider.
+	r.Register(jobs.Job{Name: "dunning.paid", Every: time.Minute, Run: a.SettlePaid})
 	return r
 }
 

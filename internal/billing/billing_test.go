@@ -142,6 +142,37 @@ func TestVATCases(t *testing.T) {
 		if _, err := e.svc.IssueCharge(e.ctx, e.staff, nl, []ChargeLine{{Description: "x", Amount: 1, VATCategory: VATNone}, {Description: "y", Amount: 1, VATCategory: "standard"}}, "", ""); err == nil {
 			t.Fatal("mixed O and S lines accepted")
 		}
+		// Inside the caller's transaction (dunning's step): the key finds the invoice
+		// issued before instead of billing again, and a rolled back step issues nothing.
+		costs := []ChargeLine{{Description: "Incassokosten", Amount: eur(40, 0), VATCategory: VATNone}}
+		if err := e.db.InTx(e.ctx, func(q store.Querier) error {
+			again, err := e.svc.IssueChargeIn(e.ctx, q, nl, costs, "collection", "dunning:1")
+			if err == nil && again.ID != cc.ID {
+				t.Errorf("IssueChargeIn with a used key issued %s, want %s", again.Number, cc.Number)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		before := e.count(`SELECT COUNT(*) FROM invoices`)
+		rollback := errors.New("step failed")
+		if err := e.db.InTx(e.ctx, func(q store.Querier) error {
+			if _, err := e.svc.IssueChargeIn(e.ctx, q, nl, costs, "collection", "dunning:2"); err != nil {
+				return err
+			}
+			return rollback
+		}); !errors.Is(err, rollback) {
+			t.Fatal(err)
+		}
+		if n := e.count(`SELECT COUNT(*) FROM invoices`); n != before {
+			t.Fatalf("a rolled back charge left %d invoices, want %d", n, before)
+		}
+		if err := e.db.InTx(e.ctx, func(q store.Querier) error {
+			_, err := e.svc.IssueChargeIn(e.ctx, q, nl, costs, "collection", "")
+			return err
+		}); err == nil {
+			t.Fatal("IssueChargeIn without a key accepted")
+		}
 	})
 }
 

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/big"
@@ -165,54 +166,9 @@ func (s *Service) IssueCharge(ctx context.Context, by accounts.Principal, orgID 
 	if err := staffBilling(by); err != nil {
 		return Invoice{}, err
 	}
-	if len(lines) == 0 || len(lines) > 100 {
-		return Invoice{}, invalid("lines", "a charge needs 1 to 100 lines")
-	}
-	none := 0
-	for i, l := range lines {
-		if strings.TrimSpace(l.Description) == "" || len(l.Description) > 300 {
-			return Invoice{}, invalid(fmt.Sprintf("lines.%d.description", i), "describe the line in at most 300 characters")
-		}
-		if l.Amount <= 0 {
-			return Invoice{}, invalid(fmt.Sprintf("lines.%d.amount", i), "must be more than 0")
-		}
-		switch l.VATCategory {
-		case VATNone:
-			none++
-		case terms.VATStandard, terms.VATReduced, terms.VATZero:
-		default:
-			return Invoice{}, invalid(fmt.Sprintf("lines.%d.vat_category", i), "must be standard, reduced, zero or none")
-		}
-	}
-	if none > 0 && none < len(lines) {
-		return Invoice{}, invalid("lines", "amounts outside the scope of VAT (interest, collection costs) go on an invoice of their own")
-	}
-	if len(key) > 200 {
-		return Invoice{}, invalid("key", "at most 200 characters")
-	}
-	org, err := s.customers.GetOrganisation(ctx, by, orgID)
+	d, err := s.chargeDraft(ctx, by, orgID, lines, reason, key)
 	if err != nil {
 		return Invoice{}, err
-	}
-	today := s.today()
-	pol, err := s.pack.At(today)
-	if err != nil {
-		return Invoice{}, err
-	}
-	party, kind, lang := customerParty(org)
-	dec := decideVAT(pol, party, kind)
-	d := draft{docType: DocInvoice, orgID: orgID, customer: party, kind: kind, lang: lang, pol: pol, vat: dec, issueDate: today,
-		reason: strings.TrimSpace(reason)}
-	for _, l := range lines {
-		r, err := dec.rate(pol, l.VATCategory, today)
-		if err != nil {
-			return Invoice{}, err
-		}
-		d.lines = append(d.lines, Line{Source: SourceCharge, Description: strings.TrimSpace(l.Description), Quantity: 1, Unit: "C62",
-			UnitPrice: l.Amount, VATCategory: l.VATCategory, VATRate: r})
-	}
-	if key != "" {
-		d.keys = []billedKey{{SourceCharge, 0, key}}
 	}
 	ctx = actorFor(ctx, by)
 	var inv Invoice
@@ -222,6 +178,85 @@ func (s *Service) IssueCharge(ctx context.Context, by accounts.Principal, orgID 
 		return err
 	})
 	return inv, err
+}
+
+// IssueChargeIn is IssueCharge inside the caller's transaction q, for another
+// package's service that decides the charge in a transaction of its own (dunning: the
+// step that charges interest and collection costs is taken in the same transaction as
+// its invoice). It is a system call: the caller checks its own caller. key is
+// required and makes it idempotent: when an invoice was issued under key before, that
+// invoice is returned and nothing is issued.
+func (s *Service) IssueChargeIn(ctx context.Context, q store.Querier, orgID int64, lines []ChargeLine, reason, key string) (Invoice, error) {
+	if strings.TrimSpace(key) == "" {
+		return Invoice{}, invalid("key", "a charge issued inside another transaction needs an idempotency key")
+	}
+	var prev int64
+	err := q.QueryRowContext(ctx, `SELECT invoice_id FROM billed_items WHERE source = $1 AND source_id = 0 AND period_start = $2`, SourceCharge, key).Scan(&prev)
+	switch {
+	case err == nil:
+		return getInvoice(ctx, q, prev)
+	case !errors.Is(err, sql.ErrNoRows):
+		return Invoice{}, err
+	}
+	d, err := s.chargeDraft(ctx, s.job, orgID, lines, reason, key)
+	if err != nil {
+		return Invoice{}, err
+	}
+	return s.issue(jobCtx(ctx, "billing.charge"), q, s.now(), d)
+}
+
+// chargeDraft validates a charge and drafts its invoice (reading the customer as by).
+func (s *Service) chargeDraft(ctx context.Context, by accounts.Principal, orgID int64, lines []ChargeLine, reason, key string) (draft, error) {
+	if len(lines) == 0 || len(lines) > 100 {
+		return draft{}, invalid("lines", "a charge needs 1 to 100 lines")
+	}
+	none := 0
+	for i, l := range lines {
+		if strings.TrimSpace(l.Description) == "" || len(l.Description) > 300 {
+			return draft{}, invalid(fmt.Sprintf("lines.%d.description", i), "describe the line in at most 300 characters")
+		}
+		if l.Amount <= 0 {
+			return draft{}, invalid(fmt.Sprintf("lines.%d.amount", i), "must be more than 0")
+		}
+		switch l.VATCategory {
+		case VATNone:
+			none++
+		case terms.VATStandard, terms.VATReduced, terms.VATZero:
+		default:
+			return draft{}, invalid(fmt.Sprintf("lines.%d.vat_category", i), "must be standard, reduced, zero or none")
+		}
+	}
+	if none > 0 && none < len(lines) {
+		return draft{}, invalid("lines", "amounts outside the scope of VAT (interest, collection costs) go on an invoice of their own")
+	}
+	if len(key) > 200 {
+		return draft{}, invalid("key", "at most 200 characters")
+	}
+	org, err := s.customers.GetOrganisation(ctx, by, orgID)
+	if err != nil {
+		return draft{}, err
+	}
+	today := s.today()
+	pol, err := s.pack.At(today)
+	if err != nil {
+		return draft{}, err
+	}
+	party, kind, lang := customerParty(org)
+	dec := decideVAT(pol, party, kind)
+	d := draft{docType: DocInvoice, orgID: orgID, customer: party, kind: kind, lang: lang, pol: pol, vat: dec, issueDate: today,
+		reason: strings.TrimSpace(reason)}
+	for _, l := range lines {
+		r, err := dec.rate(pol, l.VATCategory, today)
+		if err != nil {
+			return draft{}, err
+		}
+		d.lines = append(d.lines, Line{Source: SourceCharge, Description: strings.TrimSpace(l.Description), Quantity: 1, Unit: "C62",
+			UnitPrice: l.Amount, VATCategory: l.VATCategory, VATRate: r})
+	}
+	if key != "" {
+		d.keys = []billedKey{{SourceCharge, 0, key}}
+	}
+	return d, nil
 }
 
 // Project invoice stages (fo.av.16.1).

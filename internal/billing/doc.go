@@ -63,6 +63,8 @@
 //	ApplyPayment(ctx, q, invoiceID, amount, on, source, sourceRef) (applied, excess, err)
 //	ReversePayment(ctx, q, source, sourceRef)
 //	IssueCharge(ctx, by, orgID, []ChargeLine, reason, key)  interest, collection costs (VATNone)
+//	IssueChargeIn(ctx, q, orgID, []ChargeLine, reason, key)  the same inside the caller's transaction (dunning's step)
+//	OpenInvoiceByID(ctx, id), InvoicePayments(ctx, id)      for dunning: one invoice (Open 0 once paid), its payments
 //	CreditInvoice(ctx, by, invoiceID, CreditInput)          credit note, full or per line
 //	GrantCredit(ctx, q, orgID, amount, source, sourceRef, description)  SLA credits
 //	CreditBalance(ctx, by, orgID)

@@ -227,14 +227,15 @@ type OpenInvoice struct {
 	Lang         string             `json:"lang"`
 	Email        string             `json:"email"`
 	Name         string             `json:"name"` // the customer's name on the invoice
+	TermsVersion string             `json:"terms_version"`
 }
 
-const openCols = `i.id, i.number, i.org_id, i.customer_kind, i.pack, i.issue_date, i.due_date, s.open_amount, i.total_incl, i.reference, i.lang, i.customer_json`
+const openCols = `i.id, i.number, i.org_id, i.customer_kind, i.pack, i.issue_date, i.due_date, s.open_amount, i.total_incl, i.reference, i.lang, i.customer_json, i.terms_version`
 
 func scanOpen(r scanner) (OpenInvoice, error) {
 	var o OpenInvoice
 	var kind, cust string
-	if err := r.Scan(&o.ID, &o.Number, &o.OrgID, &kind, &o.Pack, &o.IssueDate, &o.DueDate, &o.Open, &o.TotalIncl, &o.Reference, &o.Lang, &cust); err != nil {
+	if err := r.Scan(&o.ID, &o.Number, &o.OrgID, &kind, &o.Pack, &o.IssueDate, &o.DueDate, &o.Open, &o.TotalIncl, &o.Reference, &o.Lang, &cust, &o.TermsVersion); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return o, ErrNotFound
 		}
@@ -276,6 +277,45 @@ func (s *Service) FindByPaymentReference(ctx context.Context, ref string) (OpenI
 		return OpenInvoice{}, ErrNotFound
 	}
 	return scanOpen(s.db.QueryRowContext(ctx, `SELECT `+openCols+invFrom+` WHERE i.reference = $1`, r))
+}
+
+// OpenInvoiceByID returns an invoice as OpenInvoices reports it, whatever its status:
+// Open is 0 once it is paid or credited (dunning reads an invoice it follows). A credit
+// note is not found. A system call (no principal).
+func (s *Service) OpenInvoiceByID(ctx context.Context, id int64) (OpenInvoice, error) {
+	return scanOpen(s.db.QueryRowContext(ctx, `SELECT `+openCols+invFrom+` WHERE i.id = $1 AND i.doc_type = 'invoice'`, id))
+}
+
+// AppliedPayment is a payment booked against an invoice and not reversed.
+type AppliedPayment struct {
+	On        terms.Date  `json:"on"`
+	Amount    terms.Money `json:"amount"` // the part applied to the invoice
+	Source    string      `json:"source"`
+	SourceRef string      `json:"source_ref"`
+}
+
+// InvoicePayments lists the payments applied to an invoice and not reversed, oldest
+// first (by payment date), for dunning's interest up to each payment. A system call.
+func (s *Service) InvoicePayments(ctx context.Context, invoiceID int64) ([]AppliedPayment, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT paid_on, applied, source, source_ref FROM payments
+		WHERE invoice_id = $1 AND reversed_at IS NULL AND applied > 0 ORDER BY paid_on, id`, invoiceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AppliedPayment
+	for rows.Next() {
+		var p AppliedPayment
+		var on string
+		if err := rows.Scan(&on, &p.Amount, &p.Source, &p.SourceRef); err != nil {
+			return nil, err
+		}
+		if p.On, err = terms.ParseDate(on); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 // Verify recomputes the seal of every issued document and checks that each series is

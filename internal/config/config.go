@@ -10,6 +10,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/payments/sepa"
 )
 
 // Config is every setting of a hostpact process.
@@ -26,7 +29,48 @@ type Config struct {
 	LogLevel      string // HOSTPACT_LOG_LEVEL: debug, info, warn, error
 	LogFormat     string // HOSTPACT_LOG_FORMAT: text or json
 	SMTP          SMTP
+	Provider      Provider
+	Mollie        Mollie
 	Demo          bool // set by `hostpact demo`
+}
+
+// Provider holds the provider's billing and payment details that the terms pack does
+// not carry. All are optional; billing refuses to issue invoices without a VAT id, and
+// direct debits need the IBAN, BIC and creditor identifier.
+type Provider struct {
+	VATID          string // HOSTPACT_PROVIDER_VAT_ID: the provider's VAT id (btw-id), e.g. NL812345678B01
+	IBAN           string // HOSTPACT_PROVIDER_IBAN: the account customers pay to (on invoices, SEPA)
+	BIC            string // HOSTPACT_PROVIDER_BIC
+	SEPACreditorID string // HOSTPACT_SEPA_CREDITOR_ID: the incassant-id for SEPA direct debit
+}
+
+// Mollie configures online payments through Mollie; without an API key there is none
+// (the demo uses its built-in provider).
+type Mollie struct {
+	APIKey        string // HOSTPACT_MOLLIE_API_KEY: live_… or test_… (never logged)
+	WebhookSecret string // HOSTPACT_MOLLIE_WEBHOOK_SECRET: optional; verifies signed webhooks
+}
+
+// Demo values for `hostpact demo`: valid in form and check digits, and no one's.
+const (
+	DemoVATID          = "NL812345678B01"
+	DemoIBAN           = "NL91ABNA0417164300"
+	DemoBIC            = "ABNANL2A"
+	DemoSEPACreditorID = "NL27ZZZ558886740000"
+)
+
+// ApplyDemo fills the provider's billing details the demo needs with the demo values,
+// where nothing is configured.
+func (c *Config) ApplyDemo() {
+	set := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	set(&c.Provider.VATID, DemoVATID)
+	set(&c.Provider.IBAN, DemoIBAN)
+	set(&c.Provider.BIC, DemoBIC)
+	set(&c.Provider.SEPACreditorID, DemoSEPACreditorID)
 }
 
 // SMTP configures outgoing mail. With no host, mail is logged and marked sent.
@@ -92,6 +136,11 @@ func Load(file string, environ []string) (Config, error) {
 			Password: get("HOSTPACT_SMTP_PASSWORD", ""), From: get("HOSTPACT_SMTP_FROM", "noreply@localhost"),
 			FromName: get("HOSTPACT_SMTP_FROM_NAME", "hostpact"), TLS: get("HOSTPACT_SMTP_TLS", "starttls"),
 		},
+		Provider: Provider{
+			VATID: get("HOSTPACT_PROVIDER_VAT_ID", ""), IBAN: get("HOSTPACT_PROVIDER_IBAN", ""),
+			BIC: get("HOSTPACT_PROVIDER_BIC", ""), SEPACreditorID: get("HOSTPACT_SEPA_CREDITOR_ID", ""),
+		},
+		Mollie: Mollie{APIKey: get("HOSTPACT_MOLLIE_API_KEY", ""), WebhookSecret: get("HOSTPACT_MOLLIE_WEBHOOK_SECRET", "")},
 	}
 	var err error
 	if c.SMTP.Port, err = strconv.Atoi(get("HOSTPACT_SMTP_PORT", "587")); err != nil || c.SMTP.Port <= 0 || c.SMTP.Port > 65535 {
@@ -113,6 +162,15 @@ func Load(file string, environ []string) (Config, error) {
 	}
 	if !slices.Contains([]string{"text", "json"}, c.LogFormat) {
 		return Config{}, fmt.Errorf("config: HOSTPACT_LOG_FORMAT: want text or json")
+	}
+	if err := c.Provider.normalise(); err != nil {
+		return Config{}, err
+	}
+	if k := c.Mollie.APIKey; k != "" && !strings.HasPrefix(k, "live_") && !strings.HasPrefix(k, "test_") {
+		return Config{}, fmt.Errorf("config: HOSTPACT_MOLLIE_API_KEY: want a Mollie API key (live_… or test_…)")
+	}
+	if c.Mollie.WebhookSecret != "" && c.Mollie.APIKey == "" {
+		return Config{}, fmt.Errorf("config: HOSTPACT_MOLLIE_WEBHOOK_SECRET needs HOSTPACT_MOLLIE_API_KEY")
 	}
 	return c, nil
 }
@@ -151,4 +209,35 @@ func (c Config) URL() string {
 		scheme = "https"
 	}
 	return scheme + "://" + c.Addr
+}
+
+// normalise checks the provider's payment details (each optional) and writes them in
+// their canonical form.
+func (p *Provider) normalise() error {
+	if p.VATID != "" {
+		v, err := accounts.ValidateVATID(p.VATID)
+		if err != nil {
+			return fmt.Errorf("config: HOSTPACT_PROVIDER_VAT_ID: %v", err)
+		}
+		p.VATID = v
+	}
+	if p.IBAN != "" {
+		p.IBAN = sepa.NormalizeIBAN(p.IBAN)
+		if err := sepa.ValidateIBAN(p.IBAN); err != nil {
+			return fmt.Errorf("config: HOSTPACT_PROVIDER_IBAN: %v", err)
+		}
+	}
+	if p.BIC != "" {
+		p.BIC = strings.ToUpper(strings.TrimSpace(p.BIC))
+		if err := sepa.ValidateBIC(p.BIC); err != nil {
+			return fmt.Errorf("config: HOSTPACT_PROVIDER_BIC: %v", err)
+		}
+	}
+	if p.SEPACreditorID != "" {
+		p.SEPACreditorID = sepa.NormalizeCreditorID(p.SEPACreditorID)
+		if err := sepa.ValidateCreditorID(p.SEPACreditorID); err != nil {
+			return fmt.Errorf("config: HOSTPACT_SEPA_CREDITOR_ID: %v", err)
+		}
+	}
+	return nil
 }

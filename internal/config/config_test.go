@@ -37,3 +37,33 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 		t.Fatalf("defaults must load: %v", err)
 	}
 }
+
+func TestProviderPaymentSettings(t *testing.T) {
+	c, err := Load("", []string{"HOSTPACT_PROVIDER_VAT_ID=nl 8123.456.78.B01", "HOSTPACT_PROVIDER_IBAN=nl91 abna 0417 1643 00",
+		"HOSTPACT_PROVIDER_BIC=abnanl2a", "HOSTPACT_SEPA_CREDITOR_ID=nl27zzz558886740000", "HOSTPACT_MOLLIE_API_KEY=test_abc",
+		"HOSTPACT_MOLLIE_WEBHOOK_SECRET=s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Provider{VATID: "NL812345678B01", IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A", SEPACreditorID: "NL27ZZZ558886740000"}
+	if c.Provider != want || c.Mollie != (Mollie{APIKey: "test_abc", WebhookSecret: "s3cret"}) {
+		t.Fatalf("got %+v %+v", c.Provider, c.Mollie)
+	}
+	for _, env := range []string{"HOSTPACT_PROVIDER_VAT_ID=NL001234567B01", "HOSTPACT_PROVIDER_IBAN=NL00ABNA0417164300",
+		"HOSTPACT_PROVIDER_BIC=AB", "HOSTPACT_SEPA_CREDITOR_ID=NL00ZZZ558886740000", "HOSTPACT_MOLLIE_API_KEY=sk_123",
+		"HOSTPACT_MOLLIE_WEBHOOK_SECRET=x"} {
+		name, _, _ := strings.Cut(env, "=")
+		if _, err := Load("", []string{env}); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: err = %v, want an error naming the setting", env, err)
+		}
+	}
+	d := Config{}
+	d.ApplyDemo()
+	if d.Provider.VATID != DemoVATID || d.Provider.IBAN != DemoIBAN || d.Provider.SEPACreditorID != DemoSEPACreditorID {
+		t.Fatalf("demo values: %+v", d.Provider)
+	}
+	c.ApplyDemo()
+	if c.Provider != want {
+		t.Fatalf("ApplyDemo replaced configured values: %+v", c.Provider)
+	}
+}

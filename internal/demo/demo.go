@@ -15,6 +15,7 @@ import (
 	"github.com/hostpact/hostpact/internal/app"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/catalog"
+	"github.com/hostpact/hostpact/internal/contracts"
 )
 
 // Password is every demo user's password (it meets the policy: INTERPRETATION.md,
@@ -78,7 +79,7 @@ func Seed(ctx context.Context, a *app.App) (Credentials, error) {
 		return creds, fmt.Errorf("catalog: %w", err)
 	}
 	if _, err := a.Accounts.FindUserByEmail(ctx, staff[0].email); err == nil {
-		return creds, nil // seeded before
+		return creds, seedContracts(ctx, a) // accounts seeded before; contracts may be new
 	} else if !errors.Is(err, accounts.ErrNotFound) {
 		return creds, err
 	}
@@ -137,7 +138,82 @@ func Seed(ctx context.Context, a *app.App) (Credentials, error) {
 	}, &accounts.UserInput{Email: "henk@fietsenpietersen.test", Name: "Henk Pietersen", Language: "nl", Password: Password}); err != nil {
 		return creds, fmt.Errorf("reseller's customer: %w", err)
 	}
-	return creds, nil
+	return creds, seedContracts(ctx, a)
+}
+
+// demoOrder is what one demo customer has ordered: catalog plans by product and plan
+// code, each with the domain it is for.
+type demoOrder struct {
+	user  string // the customer's administrative user
+	key   string // the order's idempotency key: a second Seed finds the contract
+	lines [][3]string
+}
+
+// demoOrders are realistic contracts per shipped pack: the consumer a webhosting plan
+// and a .nl domain, the business a VPS with backups and e-mail hosting.
+var demoOrders = map[string][]demoOrder{
+	"cloudprovider": {
+		{"jan@devries.test", "demo-order-consumer", [][3]string{{"webhosting", "pro", "devries.test"}, {"domains", "nl", "janvries.nl"}}},
+		{"marieke@bakkerijjansen.test", "demo-order-business", [][3]string{{"vps", "m", "vps1.bakkerijjansen.nl"},
+			{"vps-backup", "m", "vps1.bakkerijjansen.nl"}, {"email", "plus", "bakkerijjansen.nl"}}},
+		{"info@webbouwers.test", "demo-order-reseller", [][3]string{{"webhosting", "business", "webbouwers.nl"}}},
+		{"henk@fietsenpietersen.test", "demo-order-reseller-customer", [][3]string{{"webhosting", "start", "fietsenpietersen.nl"},
+			{"domains", "nl", "fietsenpietersen.nl"}}},
+	},
+	"5online": {
+		{"jan@devries.test", "demo-order-consumer", [][3]string{{"hosting", "basic", "devries.test"}, {"domains", "nl", "janvries.nl"}}},
+		{"marieke@bakkerijjansen.test", "demo-order-business", [][3]string{{"hosting", "plus", "bakkerijjansen.nl"}, {"domains", "nl", "bakkerijjansen.nl"}}},
+		{"info@webbouwers.test", "demo-order-reseller", [][3]string{{"hosting", "plus", "webbouwers.nl"}}},
+		{"henk@fietsenpietersen.test", "demo-order-reseller-customer", [][3]string{{"hosting", "basic", "fietsenpietersen.nl"}}},
+	},
+}
+
+// seedContracts places the demo customers' orders, as the sales desk would, and runs
+// billing once, so every demo customer has an open invoice to pay in the portal. The
+// orders start today (the real clock cannot start them months back); an order placed
+// before is found by its idempotency key and billing bills each period once, so
+// running it again adds nothing.
+func seedContracts(ctx context.Context, a *app.App) error {
+	orders, ok := demoOrders[a.Pack.Name]
+	if !ok {
+		return nil
+	}
+	admin, err := a.Accounts.FindUserByEmail(ctx, staff[0].email)
+	if err != nil {
+		return fmt.Errorf("demo staff: %w", err)
+	}
+	by := accounts.Principal{User: admin}
+	for _, o := range orders {
+		u, err := a.Accounts.FindUserByEmail(ctx, o.user)
+		if err != nil {
+			return fmt.Errorf("demo customer %s: %w", o.user, err)
+		}
+		org, err := a.Accounts.GetOrganisation(ctx, by, u.OrgID)
+		if err != nil {
+			return fmt.Errorf("demo customer %s: %w", o.user, err)
+		}
+		consumer := org.Kind == accounts.Consumer
+		in := contracts.CheckoutInput{OrgID: u.OrgID}
+		for _, l := range o.lines {
+			plan, err := a.Catalog.PlanByCode(ctx, a.Pack.Name, l[0], l[1])
+			if err != nil {
+				return fmt.Errorf("demo plan %s/%s: %w", l[0], l[1], err)
+			}
+			in.Lines = append(in.Lines, contracts.OrderLine{PlanID: plan.ID, Quantity: 1, Domain: l[2], WaiveWithdrawal: consumer && plan.WithdrawalWaivable})
+		}
+		co, err := a.Contracts.Checkout(ctx, by, in)
+		if err != nil {
+			return fmt.Errorf("demo order %s: %w", o.key, err)
+		}
+		if _, err := a.Contracts.PlaceOrder(ctx, by, contracts.OrderInput{OrgID: u.OrgID, Lines: in.Lines, TermsVersion: co.TermsVersion,
+			AcceptTerms: true, ExpressStart: consumer, IdempotencyKey: o.key}); err != nil {
+			return fmt.Errorf("demo order %s: %w", o.key, err)
+		}
+	}
+	if _, err := a.Billing.RunBilling(ctx, a.Clock.Now()); err != nil {
+		return fmt.Errorf("demo billing run: %w", err)
+	}
+	return nil
 }
 
 // Print tells a newcomer where to go and how to log in.

@@ -155,7 +155,7 @@ func (s *Service) perform(ctx context.Context, a action) (bool, error) {
 			return err
 		}
 		if a.do != nil {
-			chargeID, err := a.do(ctx, q)
+			chargeID, err := a.do(withStepKey(ctx, dedupeKey(a.inv.ID, a.step)), q)
 			if err != nil {
 				return err
 			}
@@ -188,4 +188,18 @@ func (s *Service) perform(ctx context.Context, a action) (bool, error) {
 		return false, fmtErr(a.inv.ID, a.step, err)
 	}
 	return took, nil
+}
+
+type stepKeyCtx struct{}
+
+func withStepKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, stepKeyCtx{}, key)
+}
+
+// StepKey returns the key of the dunning step whose work runs with ctx
+// ("dunning:123:charge"), or "" outside one. Invoices.IssueCharge uses it as the
+// charge's idempotency key, so a step retried after a crash never bills twice.
+func StepKey(ctx context.Context) string {
+	k, _ := ctx.Value(stepKeyCtx{}).(string)
+	return k
 }

@@ -1,0 +1,6 @@
+package app
+
+import "github.com/hostpact/hostpact/internal/payments"
+
+// LedgerOf is the payments.Ledger the app gives the payments service.
+func LedgerOf(a *App) payments.Ledger { return ledger{b: a.Billing, paid: a.paid} }
