@@ -67,6 +67,18 @@ var dutchErrors = []errPattern{
 	ep(`"(.*)" is not an IP address or range \(like (.+) or (.+)\)`, "‘$1’ is geen IP-adres of -reeks (zoals $2 of $3)"),
 	ep(`use at most (\d+) addresses or ranges`, "Gebruik hoogstens $1 adressen of reeksen"),
 	ep(`your current address (.+) is not in the list; add it, or you would lock yourself out`, "Je huidige adres $1 staat niet in de lijst; voeg het toe, anders sluit je jezelf buiten"),
+
+	// billing and payments (credit notes, bank statements, mandates)
+	ep(`give the reason for the credit note \(at most (\d+) characters\)`, "Geef de reden van de creditnota (hoogstens $1 tekens)"),
+	ep(`at most the line's amount, (.+)`, "Hoogstens het bedrag van de regel, $1"),
+	ep(`the file is empty`, "Het bestand is leeg"),
+	ep(`the file is not UTF-8 text; is this a CAMT.053 XML statement\?`, "Het bestand is geen UTF-8-tekst; is dit wel een CAMT.053-rekeningafschrift in XML?"),
+	ep(`no XML element found; is this a CAMT.053 XML statement \(not CSV or MT940\)\?`, "Geen XML gevonden; is dit wel een CAMT.053-rekeningafschrift in XML (geen CSV of MT940)?"),
+	ep(`not well-formed XML at line (\d+): (.+)`, "Geen geldige XML op regel $1: $2"),
+	ep(`this is not an ISO 20022 document \(the root element must be <Document>\)`, "Dit is geen ISO 20022-document (het hoofdelement moet <Document> zijn)"),
+	ep(`the file holds no statement`, "Het bestand bevat geen afschrift"),
+	ep(`missing`, "ontbreekt"),
+	ep(`must be (.+) or (\w+), not (.+)`, "moet $1 of $2 zijn, niet $3"),
 }
 
 // passwordParts translates the parts of "add a lowercase letter, a digit and a symbol".

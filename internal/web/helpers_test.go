@@ -21,10 +21,13 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/notify"
+	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
 	"github.com/hostpact/hostpact/internal/terms"
@@ -47,10 +50,17 @@ type env struct {
 	acc *accounts.Service
 	cat *catalog.Service
 	con *contracts.Service
-	h   http.Handler
-	srv *server
-	ctx context.Context
-	log *syncBuffer
+	// bill, pay and dun are the real billing, payments and dunning services, wired as
+	// internal/app wires them (the adapters are in billing_helpers_test.go); psp is
+	// the demo payment provider.
+	bill *billing.Service
+	pay  *payments.Service
+	dun  *dunning.Service
+	psp  *payments.DemoProvider
+	h    http.Handler
+	srv  *server
+	ctx  context.Context
+	log  *syncBuffer
 }
 
 type syncBuffer struct {
@@ -70,7 +80,8 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema}
+var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
+	billing.Schema, payments.Schema, dunning.Schema}
 
 // each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
 // web handler in demo mode on a fake clock.
@@ -96,13 +107,15 @@ func newEnv(t *testing.T, db *store.DB, cfg Config) *env {
 	}
 	cat := catalog.New(db, clk)
 	con := contracts.New(db, clk, contracts.Deps{Pack: pack, Plans: cat, Customers: acc, BaseURL: "https://portal.example/"})
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	bill, pay, dun, psp := billingServices(db, clk, pack, acc, con, logger)
 	d := Deps{DB: db, Clock: clk, Accounts: acc, Config: cfg, Catalog: cat, Contracts: con, Pack: pack,
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger}
 	srv, h, err := build(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clk: clk, acc: acc, cat: cat, con: con, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
+	e := &env{t: t, db: db, clk: clk, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
 	t.Cleanup(func() {
 		if t.Failed() {
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")

@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/payments"
 )
 
 // isolationRoutes lists every portal route that takes an object id, with the kind of
@@ -17,7 +19,7 @@ import (
 // without adding it here.
 var isolationRoutes = []struct {
 	pattern string
-	object  string // "user", "token", "contract", "subscription" or "quote"
+	object  string // "user", "token", "contract", "subscription", "quote" or "invoice"
 	form    url.Values
 }{
 	{"GET /portal/users/{id}", "user", nil},
@@ -40,6 +42,10 @@ var isolationRoutes = []struct {
 	{"POST /portal/quotes/{id}/accept", "quote", url.Values{"idempotency_key": {"isolation-test-key-1"}}},
 	{"GET /portal/quotes/{id}/decline", "quote", nil},
 	{"POST /portal/quotes/{id}/decline", "quote", url.Values{"reason": {"te duur"}}},
+	{"GET /portal/invoices/{id}", "invoice", nil},
+	{"GET /portal/invoices/{id}/pdf", "invoice", nil},
+	{"GET /portal/invoices/{id}/ubl", "invoice", nil},
+	{"POST /portal/invoices/{id}/pay", "invoice", nil},
 }
 
 func TestEveryIDRouteIsInTheIsolationTable(t *testing.T) {
@@ -63,6 +69,7 @@ type tenantB struct {
 	tokens []accounts.APIToken
 	con    contracts.Contract
 	quote  contracts.Quote
+	inv    billing.Invoice
 }
 
 func (e *env) snapshotB(b tenantB) any {
@@ -88,7 +95,19 @@ func (e *env) snapshotB(b tenantB) any {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return []any{org, users, tokens, cs, qs}
+	invs, _, err := e.bill.ListInvoices(e.ctx, e.admin(), billing.InvoiceFilter{OrgID: b.org.ID}, billing.Page{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	online, err := e.pay.OnlinePayments(e.ctx, e.admin(), openItem(b.inv))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	credit, err := e.bill.CreditBalance(e.ctx, e.admin(), b.org.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return []any{org, users, tokens, cs, qs, invs, online, credit}
 }
 
 func TestTenantIsolation(t *testing.T) {
@@ -119,11 +138,24 @@ func TestTenantIsolation(t *testing.T) {
 		// quote it was sent.
 		e.seedCatalog()
 		b.con = e.order(bp, "webhosting", "start", "")
+		// … and an invoice for it, from the billing run.
+		if _, err := e.bill.RunBilling(e.ctx, e.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		invs, _, err := e.bill.ListInvoices(e.ctx, bp, billing.InvoiceFilter{}, billing.Page{})
+		if err != nil || len(invs) != 1 {
+			t.Fatalf("B's invoices: %v %v", invs, err)
+		}
+		b.inv = invs[0]
+		if _, err := e.pay.CreateMandate(e.ctx, e.admin(), payments.MandateInput{OrgID: b.org.ID, SignedOn: e.srv.today(),
+			DebtorName: "Slagerij Bos", IBAN: "NL02ABNA0123456789"}); err != nil {
+			t.Fatal(err)
+		}
 		b.quote = e.sentQuote(b.org.ID, "Maatwerk Bos")
 		before := e.snapshotB(b)
 
 		ids := map[string][]int64{"user": {b.admin.ID, b.sub.ID}, "token": {b.tokens[0].ID, b.tokens[1].ID},
-			"contract": {b.con.ID}, "subscription": {b.con.Subscriptions[0].ID}, "quote": {b.quote.ID}}
+			"contract": {b.con.ID}, "subscription": {b.con.Subscriptions[0].ID}, "quote": {b.quote.ID}, "invoice": {b.inv.ID}}
 		c := e.client()
 		c.login("marieke@jansen.test", "", "/portal/")
 		// A's admin holds a token too, so A's own pages are not trivially empty.
@@ -141,7 +173,10 @@ func TestTenantIsolation(t *testing.T) {
 				if r.Code != http.StatusForbidden && r.Code != http.StatusNotFound {
 					t.Errorf("%s %s by customer A: status %d, want 403 or 404", method, target, r.Code)
 				}
-				lacks(t, r.Body, "slagerijbos.test", "Kees Bos", "Kassa", "Slagerij Bos", "Maatwerk Bos")
+				lacks(t, r.Body, "slagerijbos.test", "Kees Bos", "Kassa", "Slagerij Bos", "Maatwerk Bos", b.inv.Number)
+				if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") || r.Header.Get("Content-Disposition") != "" {
+					t.Errorf("%s %s by customer A: answered %q %q, want an HTML error page", method, target, ct, r.Header.Get("Content-Disposition"))
+				}
 			}
 		}
 		if after := e.snapshotB(b); !reflect.DeepEqual(before, after) {
@@ -150,10 +185,11 @@ func TestTenantIsolation(t *testing.T) {
 
 		// A's own pages list nothing of B.
 		for _, path := range []string{"/portal/", "/portal/users", "/portal/tokens", "/portal/activity", "/portal/profile", "/portal/allowlist",
-			"/portal/contracts", "/portal/quotes", "/portal/catalog"} {
+			"/portal/contracts", "/portal/quotes", "/portal/catalog", "/portal/invoices", "/portal/invoices?status=open", "/portal/mandates"} {
 			r := c.get(path)
 			c.expect(r, http.StatusOK, "")
-			lacks(t, r.Body, "Slagerij Bos", "slagerijbos.test", "Kees Bos", "Kassa", "Maatwerk Bos", "Contract "+itoa(b.con.ID))
+			lacks(t, r.Body, "Slagerij Bos", "slagerijbos.test", "Kees Bos", "Kassa", "Maatwerk Bos", "Contract "+itoa(b.con.ID), b.inv.Number,
+				"NL02ABNA0123456789")
 		}
 		contains(t, c.get("/portal/tokens").Body, "Eigen sleutel")
 	})

@@ -66,6 +66,12 @@ func (s *server) middleware(mux *http.ServeMux) (http.Handler, error) {
 			return nil, fmt.Errorf("web: %w", err)
 		}
 	}
+	// Payment providers post their webhooks from their own servers: no browser, no
+	// session, no Origin to check. They are authenticated by their signature instead
+	// (payments.HandleWebhook), so they bypass the cross-origin check, and only they.
+	for _, pattern := range webhookPatterns {
+		cop.AddInsecureBypassPattern(pattern)
+	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusForbidden, "error.crossorigin.title", "error.crossorigin.body")
 	}))
@@ -167,7 +173,11 @@ func (s *server) securityHeaders(next http.Handler) http.Handler {
 func (s *server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && !strings.HasPrefix(r.URL.Path, "/api/") {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			limit := int64(maxFormBytes)
+			if r.URL.Path == importPath {
+				limit = maxUploadBytes
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -191,7 +201,7 @@ func (s *server) rateLimit(next http.Handler) http.Handler {
 
 // noSession lists path prefixes that never need the signed-in user: the API
 // authenticates its own bearer tokens, and assets, health and metrics are anonymous.
-var noSession = []string{"/static/", "/healthz", "/metrics", "/api/"}
+var noSession = []string{"/static/", "/healthz", "/metrics", "/api/", "/webhooks/"}
 
 // withSession resolves the session cookie on every request and puts the principal and
 // the audit actor in the context, so every change a service makes is recorded with who

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/payments"
 )
 
 func TestSecurityHeaders(t *testing.T) {
@@ -139,11 +142,42 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		e.staff("anna@provider.test")
 		org, _ := e.customer("Bakkerij Jansen B.V.", "marieke@jansen.test")
+		admin, _ := e.acc.FindUserByEmail(e.ctx, "marieke@jansen.test")
+		e.seedCatalog()
+		// An invoice past its due date, with dunning steps; a bank statement whose
+		// credits wait in the queue; a mandate; an online payment started.
+		inv := e.invoiced(e.customerPrincipal(admin), "webhosting", "start")
+		e.clk.Advance(40 * 24 * time.Hour)
+		if err := e.dun.RunDue(e.ctx, e.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if steps, err := e.dun.Steps(e.ctx, inv.ID); err != nil || len(steps) == 0 {
+			t.Fatalf("dunning steps: %v %v", steps, err)
+		}
+		ing, err := os.ReadFile("../payments/testdata/camt053_ing.xml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.pay.ImportCAMT053(e.ctx, e.admin(), "ing.xml", bytes.NewReader(ing)); err != nil {
+			t.Fatal(err)
+		}
+		queue, err := e.pay.Unmatched(e.ctx, e.admin(), payments.Page{})
+		if err != nil || len(queue.Items) == 0 {
+			t.Fatalf("queue: %v %v", queue, err)
+		}
+		tx := "/staff/payments/unmatched/" + itoa(queue.Items[0].ID)
+		mandate, err := e.pay.CreateMandate(e.ctx, e.admin(), payments.MandateInput{OrgID: org.ID, SignedOn: e.srv.today(),
+			DebtorName: "Bakkerij Jansen B.V.", IBAN: "NL02ABNA0123456789"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkout, err := e.pay.StartOnlinePayment(e.ctx, e.customerPrincipal(admin), openItem(inv), "/portal/invoices/"+itoa(inv.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
 		staff, cust, anon := e.client(), e.client(), e.client()
 		staff.login("anna@provider.test", staffSecret, "/staff/")
 		cust.login("marieke@jansen.test", "", "/portal/")
-		admin, _ := e.acc.FindUserByEmail(e.ctx, "marieke@jansen.test")
-		e.seedCatalog()
 		con := e.order(e.customerPrincipal(admin), "webhosting", "start", "")
 		ended := e.order(e.customerPrincipal(admin), "email", "basic", "")
 		if _, err := e.con.ConfirmCancellation(e.ctx, e.customerPrincipal(admin), ended.Subscriptions[0].ID, contracts.CancelInput{}); err != nil {
@@ -156,7 +190,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 			c     *client
 			paths []string
 		}{
-			{anon, []string{"/login", "/forgot", "/reset?token=x", "/nope"}},
+			{anon, []string{"/login", "/forgot", "/reset?token=x", "/nope", checkout, "/demo-psp/demo_999999"}},
 			{staff, []string{"/staff/", "/staff/customers", "/staff/customers/new", "/staff/customers/" + itoa(org.ID),
 				"/staff/customers/" + itoa(org.ID) + "/edit", "/staff/customers/" + itoa(org.ID) + "/disable",
 				"/staff/customers/" + itoa(org.ID) + "/users/new", "/staff/users", "/staff/users/new",
@@ -165,14 +199,20 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 				"/staff/subscriptions/" + sub + "/cancel", "/staff/contracts/" + itoa(con.ID) + "/withdraw",
 				"/staff/customers/" + itoa(org.ID) + "/refuse", "/staff/customers/" + itoa(org.ID) + "/unrefuse",
 				"/staff/catalog", "/staff/catalog/plans/new", "/staff/catalog/plans/" + plan, "/staff/quotes", "/staff/quotes?status=draft",
-				"/staff/quotes/new", "/staff/quotes/" + itoa(quote.ID), "/staff/price-increases", "/staff/terms", "/staff/force-majeure"}},
+				"/staff/quotes/new", "/staff/quotes/" + itoa(quote.ID), "/staff/price-increases", "/staff/terms", "/staff/force-majeure",
+				"/staff/invoices", "/staff/invoices?status=open&kind=invoice&series=2026", "/staff/invoices?customer=" + itoa(org.ID),
+				"/staff/invoices/" + itoa(inv.ID), "/staff/invoices/" + itoa(inv.ID) + "/credit", "/staff/invoices/" + itoa(inv.ID) + "/claim",
+				"/staff/payments/import", "/staff/payments/unmatched", tx + "/assign", tx + "/ignore", "/staff/mandates",
+				"/staff/mandates/new", "/staff/mandates/" + itoa(mandate.ID) + "/revoke", "/staff/direct-debits", "/staff/refunds",
+				"/staff/reports", "/staff/reports?from=2026-05-01&to=2026-01-01"}},
 			{cust, []string{"/portal/", "/portal/profile", "/portal/users", "/portal/users/new", "/portal/users/" + itoa(admin.ID),
 				"/portal/allowlist", "/portal/tokens", "/portal/activity", "/portal/security", "/portal/password",
 				"/portal/logout-everywhere", "/portal/mfa/disable", "/portal/catalog", "/portal/order/" + plan,
 				"/portal/contracts", "/portal/contracts/" + itoa(con.ID), "/portal/contracts/" + itoa(ended.ID),
 				"/portal/subscriptions/" + sub + "/cancel", "/portal/subscriptions/" + itoa(ended.Subscriptions[0].ID) + "/cancelled",
 				"/portal/quotes", "/portal/quotes/" + itoa(quote.ID), "/portal/quotes/" + itoa(quote.ID) + "/decline",
-				"/portal/terms/1/object"}},
+				"/portal/terms/1/object", "/portal/invoices", "/portal/invoices?status=open", "/portal/invoices/" + itoa(inv.ID),
+				"/portal/mandates"}},
 		}
 		for _, lang := range []string{"nl", "en"} {
 			for _, p := range pages {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/terms"
 )
 
 //go:embed templates/*.html
@@ -37,6 +38,9 @@ type page struct {
 	Provider string
 	Demo     bool
 	Shop     bool // the catalog, contracts and quotes pages are mounted
+	Billing  bool // the invoice and report pages are mounted
+	Payments bool // the payment pages are mounted
+	Today    terms.Date
 	AssetVer string
 	Form     *form
 	Data     any
@@ -327,6 +331,9 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		Provider: s.cfg.ProviderName,
 		Demo:     s.cfg.Demo,
 		Shop:     s.contractsEnabled(),
+		Billing:  s.billingEnabled(),
+		Payments: s.billingEnabled() && s.pay != nil,
+		Today:    s.today(),
 		AssetVer: s.assetVer,
 	}
 	switch {

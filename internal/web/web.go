@@ -23,9 +23,12 @@ import (
 	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/dunning"
+	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -53,26 +56,43 @@ type Deps struct {
 	Catalog   *catalog.Service
 	Contracts *contracts.Service
 	Pack      *terms.Pack
-	Logger    *slog.Logger
-	API       http.Handler // mounted at /api/ when non-nil
-	Metrics   http.Handler // served at /metrics when non-nil
-	Config    Config
+	// Billing serves the invoice pages of the portal and the staff app, and the
+	// reports; Payments the online payments, bank statement import, the unmatched
+	// queue, mandates, direct debits and the PSP webhooks; Dunning the dunning steps
+	// on invoices. Without Billing none of these pages is mounted; without Payments
+	// the payment pages are not. DemoPSP, when set, serves the demo payment provider's
+	// checkout pages (/demo-psp/{id}) in this process.
+	Billing  *billing.Service
+	Payments *payments.Service
+	Dunning  *dunning.Service
+	DemoPSP  *payments.DemoProvider
+	Logger   *slog.Logger
+	API      http.Handler // mounted at /api/ when non-nil
+	Metrics  http.Handler // served at /metrics when non-nil
+	Config   Config
 }
 
 type server struct {
-	db       *store.DB
-	clock    clock.Clock
-	acc      *accounts.Service
-	catalog  *catalog.Service
-	con      *contracts.Service
-	pack     *terms.Pack
-	log      *slog.Logger
-	cfg      Config
-	api      http.Handler
-	metrics  http.Handler
-	pages    map[string]*template.Template
-	proxies  []netip.Prefix
-	limiter  *limiter
+	db      *store.DB
+	clock   clock.Clock
+	acc     *accounts.Service
+	catalog *catalog.Service
+	con     *contracts.Service
+	pack    *terms.Pack
+	bill    *billing.Service
+	pay     *payments.Service
+	dun     *dunning.Service
+	demoPSP *payments.DemoProvider
+	log     *slog.Logger
+	cfg     Config
+	api     http.Handler
+	metrics http.Handler
+	pages   map[string]*template.Template
+	proxies []netip.Prefix
+	limiter *limiter
+	// hooks limits the payment providers' webhooks per address: a provider sends a
+	// few per payment, a flood is somebody else.
+	hooks    *limiter
 	origin   string // scheme://host of BaseURL, trusted by cross-origin protection
 	assetVer string // cache-busting suffix for static asset URLs
 	// patterns lists the staff and portal routes, so the tenant isolation test can
@@ -93,6 +113,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	s := &server{
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
+		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -119,6 +140,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	// who mistypes, too slow for guessing. The accounts service throttles per account
 	// as well; this limit also covers /forgot, which must not become a mail cannon.
 	s.limiter = newLimiter(d.Clock, 10, time.Minute/10)
+	s.hooks = newLimiter(d.Clock, 60, time.Second)
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, nil, err
@@ -220,6 +242,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	s.securityRoutes("/portal", portal)
 	if s.contractsEnabled() {
 		s.contractRoutes(staff, portal)
+	}
+	if s.billingEnabled() {
+		s.billingRoutes(mux, staff, portal)
 	}
 }
 
