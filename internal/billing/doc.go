@@ -1,6 +1,6 @@
 // Package billing owns invoices and credit notes, what is open on them, payments
-// booked against them, account credit and refunds (cp.av.14, cp.av.13.5, cp.av.13.9,
-// fo.av.16). Payments import (CAMT, SEPA, PSP) and dunning live in other packages and
+// booked against them, account credit and refunds (cp.av.14.1-14.4, cp.av.13.5, cp.av.13.9,
+// fo.av.16.1-16.4). Payments import (CAMT, SEPA, PSP) and dunning live in other packages and
 // call the service below; every amount, rate and date comes from package terms.
 //
 // # Documents

@@ -204,7 +204,7 @@ func (s *Service) ReversePayment(ctx context.Context, q store.Querier, source, s
 
 // GrantCredit adds account credit to an organisation in q's transaction, idempotent by
 // (source, sourceRef) — the SLA package grants its credits with it
-// (cp.sla.compensation). Credit is set off only against invoices issued later, never
+// (cp.sla.compensation.5). Credit is set off only against invoices issued later, never
 // against invoices already open, and never paid out.
 func (s *Service) GrantCredit(ctx context.Context, q store.Querier, orgID int64, amount terms.Money, source, sourceRef, description string) error {
 	if amount <= 0 {

@@ -217,7 +217,7 @@ func TestStaffInvoicesAndCreditNote(t *testing.T) {
 		before := len(invoicesOf(e, org.ID))
 		c.expect(c.post(base+"/claim", nil), http.StatusSeeOther, base)
 		r = c.get(base)
-		contains(t, r.Body, "Rente en incassokosten zijn in rekening gebracht", "In verzuim", "cp.av.14")
+		contains(t, r.Body, "Rente en incassokosten zijn in rekening gebracht", "In verzuim", "cp.av.14.4")
 		lacks(t, r.Body, "Rente en kosten vorderen") // once per invoice
 		if after := len(invoicesOf(e, org.ID)); after != before+1 {
 			t.Fatalf("%d documents after claiming, %d before", after, before)

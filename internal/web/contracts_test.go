@@ -40,7 +40,7 @@ func TestPortalOrderCancelWithdraw(t *testing.T) {
 			t.Fatal(err)
 		}
 		contains(t, r.Body, "Totaal excl. btw", "Totaal incl. btw", "Herroepingsrecht", "Opzegtermijn", "Eerste verlenging",
-			"Ik ga akkoord met de algemene voorwaarden, versie "+version, "cp.av.13", `name="express_start"`)
+			"Ik ga akkoord met de algemene voorwaarden, versie "+version, "cp.av.13.1", `name="express_start"`)
 		lacks(t, r.Body, `name="waive_withdrawal"`)
 		key := hidden(r.Body, "idempotency_key")
 		if len(key) < 16 {
@@ -79,7 +79,7 @@ func TestPortalOrderCancelWithdraw(t *testing.T) {
 		// The contract shows the term and the next cancellation deadline with its reasons.
 		r = c.get(loc)
 		c.expect(r, http.StatusOK, "")
-		contains(t, r.Body, "Bedankt voor je bestelling", "Webhosting", "Zeg uiterlijk", "cp.av.13", "Opzeggen", "Contract herroepen")
+		contains(t, r.Body, "Bedankt voor je bestelling", "Webhosting", "Zeg uiterlijk", "cp.av.13.1", "Opzeggen", "Contract herroepen")
 		cs, _ := e.con.ListContracts(e.ctx, e.admin(), org.ID)
 		sub := cs[0].Subscriptions[0]
 		cancel := "/portal/subscriptions/" + itoa(sub.ID) + "/cancel"
@@ -93,7 +93,7 @@ func TestPortalOrderCancelWithdraw(t *testing.T) {
 			t.Fatal(err)
 		}
 		pg := &page{Lang: "nl"}
-		contains(t, r.Body, "Opzegging bevestigen", pg.Date(prev.EndsOn), "cp.av.13", `name="expect_ends_on" value="`+prev.EndsOn.String()+`"`)
+		contains(t, r.Body, "Opzegging bevestigen", pg.Date(prev.EndsOn), "cp.av.13.1", `name="expect_ends_on" value="`+prev.EndsOn.String()+`"`)
 		if s, _ := e.con.GetSubscription(e.ctx, e.admin(), sub.ID); !s.EndsOn.IsZero() {
 			t.Fatal("the preview cancelled")
 		}
@@ -196,7 +196,7 @@ func TestStaffContractsAndCancellation(t *testing.T) {
 		base := "/staff/contracts/" + itoa(con.ID)
 		r = c.get(base)
 		c.expect(r, http.StatusOK, "")
-		contains(t, r.Body, "Webhosting", "cp.av.13", "Opzegging vastleggen", "Pakket wijzigen", con.ContentHash)
+		contains(t, r.Body, "Webhosting", "cp.av.13.1", "Opzegging vastleggen", "Pakket wijzigen", con.ContentHash)
 
 		// A cancellation received by letter: no moment given → the field says so and
 		// nothing is saved.
@@ -217,7 +217,7 @@ func TestStaffContractsAndCancellation(t *testing.T) {
 		// Compute first, then record.
 		r = c.post(cancel, url.Values{"channel": {"letter"}, "received_at": {"2026-03-02T09:30"}, "action": {"preview"}})
 		c.expect(r, http.StatusOK, "")
-		contains(t, r.Body, "Berekende einddatum", "cp.av.13", `value="record"`)
+		contains(t, r.Body, "Berekende einddatum", "cp.av.13.1", `value="record"`)
 		ends := hidden(r.Body, "expect_ends_on")
 		r = c.post(cancel, url.Values{"channel": {"letter"}, "received_at": {"2026-03-02T09:30"}, "action": {"record"}, "expect_ends_on": {ends}})
 		c.expect(r, http.StatusSeeOther, base)

@@ -469,7 +469,7 @@ func (s *server) contractRoutes() {
 	register(s, huma.Operation{
 		OperationID: "preview-cancellation", Method: http.MethodPost, Path: "/api/v1/subscriptions/{id}/cancellation-preview", Tags: []string{"contracts"},
 		Summary: "Preview a cancellation",
-		Description: "When the subscription would end if cancelled now (staff: at received_at), and why (cp.av.13, fo.av.20). " +
+		Description: "When the subscription would end if cancelled now (staff: at received_at), and why (cp.av.13.1-13.3, fo.av.20.3). " +
 			"Nothing is saved. Send the ends_on shown as expect_ends_on when cancelling.",
 		Errors: []int{http.StatusNotFound},
 	}, func(ctx context.Context, p accounts.Principal, in *cancellationPreviewInput) (*body[CancellationPreview], error) {
@@ -768,7 +768,7 @@ func (s *server) contractRoutes() {
 	register(s, huma.Operation{
 		OperationID: "publish-terms-version", Method: http.MethodPost, Path: "/api/v1/terms-versions", Tags: []string{"terms"},
 		Summary: "Publish a terms version",
-		Description: "Announces a new version of the terms today, effective no earlier than the terms allow (cp.av.18, fo.av.22); " +
+		Description: "Announces a new version of the terms today, effective no earlier than the terms allow (cp.av.18.2, fo.av.22.1); " +
 			"every customer with a running contract is notified. Staff with the sales role.",
 		DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, p accounts.Principal, in *termsVersionInput) (*body[TermsVersion], error) {
