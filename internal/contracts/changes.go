@@ -143,11 +143,18 @@ type PriceIncreaseItem struct {
 type PriceIncrease struct {
 	ID          int64               `json:"id"`
 	PlanID      int64               `json:"plan_id"`
+	OldPrice    terms.Money         `json:"old_price"` // the plan's price before, per its period
+	NewPrice    terms.Money         `json:"new_price"`
 	Increase    terms.Rate          `json:"increase"`
 	AnnouncedOn terms.Date          `json:"announced_on"`
 	EffectiveOn terms.Date          `json:"effective_on"`
-	Items       []PriceIncreaseItem `json:"items"`
-	Explanation terms.Explanation   `json:"explanation"`
+	Note        string              `json:"note,omitempty"`
+	Items       []PriceIncreaseItem `json:"items"` // not filled by ListPriceIncreases
+	// Subscriptions and Allowed count the items: the subscriptions considered and those
+	// the increase applies to (their customers were notified).
+	Subscriptions int               `json:"subscriptions"`
+	Allowed       int               `json:"allowed"`
+	Explanation   terms.Explanation `json:"explanation"`
 }
 
 // SchedulePriceIncrease announces today a price increase of a plan. What the terms
@@ -206,7 +213,8 @@ func (s *Service) SchedulePriceIncrease(ctx context.Context, by accounts.Princip
 	if err != nil {
 		return PriceIncrease{}, err
 	}
-	pi := PriceIncrease{PlanID: plan.ID, Increase: inc, AnnouncedOn: today, EffectiveOn: in.Effective, Explanation: gex}
+	pi := PriceIncrease{PlanID: plan.ID, OldPrice: plan.Price, NewPrice: in.NewPrice, Increase: inc, AnnouncedOn: today, EffectiveOn: in.Effective,
+		Note: in.Note, Explanation: gex}
 	type extra struct {
 		res terms.PriceIncreaseResult
 		sub Subscription
@@ -237,7 +245,11 @@ func (s *Service) SchedulePriceIncrease(ctx context.Context, by accounts.Princip
 		pi.Items = append(pi.Items, PriceIncreaseItem{SubscriptionID: sub.ID, OrgID: sub.OrgID, Allowed: res.Allowed, Reasons: res.Reasons,
 			OldPrice: sub.Price, NewPrice: terms.RoundCents(x), Explanation: ex})
 		extras = append(extras, extra{res: res, sub: sub})
+		if res.Allowed {
+			pi.Allowed++
+		}
 	}
+	pi.Subscriptions = len(pi.Items)
 	ctx = actorFor(ctx, by)
 	err = s.db.InTx(ctx, func(q store.Querier) error {
 		now := s.now()

@@ -449,74 +449,83 @@ func (s *Service) GetQuote(ctx context.Context, by accounts.Principal, id int64)
 	return qt, nil
 }
 
-// ListQuotes returns an organisation's quotes, newest first.
-func (s *Service) ListQuotes(ctx context.Context, by accounts.Principal, orgID int64) ([]Quote, error) {
-	if err := canSee(by, orgID); err != nil {
-		return nil, err
+const quoteCols = `id, pack, org_id, status, title, customer_kind, total_excl, vat, total_incl, vat_json, valid_until,
+	terms_version, sent_on, expires_on, expiry_explanation, content_json, content_hash, late_acceptance_allowed, decline_reason, contract_id, created_at`
+
+// quoteRow holds what a row of quoteCols scans into.
+type quoteRow struct {
+	q            Quote
+	kind, vj, ex string
+	contractID   sql.NullInt64
+}
+
+func (r *quoteRow) dests() []any {
+	qt := &r.q
+	return []any{&qt.ID, &qt.Pack, &qt.OrgID, &qt.Status, &qt.Title, &r.kind, &qt.Totals.TotalExcl, &qt.Totals.VATTotal,
+		&qt.Totals.TotalIncl, &r.vj, &qt.ValidUntil, &qt.TermsVersion, &qt.SentOn, &qt.ExpiresOn, &r.ex, &qt.ContentJSON, &qt.ContentHash,
+		&qt.LateAcceptanceAllowed, &qt.DeclineReason, &r.contractID, &qt.CreatedAt}
+}
+
+func (r *quoteRow) quote() Quote {
+	qt := r.q
+	qt.CustomerKind, qt.ContractID, qt.CreatedAt = terms.CustomerKind(r.kind), r.contractID.Int64, qt.CreatedAt.UTC()
+	_ = json.Unmarshal([]byte(r.vj), &qt.Totals.VAT)
+	if r.ex != "" {
+		qt.ExpiryExplanation = parseEx(r.ex)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM quotes WHERE org_id = $1 AND (status <> 'draft' OR $2) ORDER BY id DESC`, orgID, by.IsStaff())
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
+	return qt
+}
+
+const lineCols = `position, plan_id, kind, description, domain, quantity, billing, period, unit_price, term_price,
+	setup_fee, amount, vat_category, sla, retention_category`
+
+// lineRow holds what a row of lineCols scans into.
+type lineRow struct {
+	l                     Line
+	kind, billing, period string
+}
+
+func (r *lineRow) dests() []any {
+	l := &r.l
+	return []any{&l.Position, &l.PlanID, &r.kind, &l.Description, &l.Domain, &l.Quantity, &r.billing, &r.period, &l.UnitPrice, &l.TermPrice,
+		&l.SetupFee, &l.Amount, &l.VATCategory, &l.SLA, &l.RetentionCategory}
+}
+
+func (r *lineRow) line() (Line, error) {
+	l := r.l
+	l.Kind, l.Billing = catalog.Kind(r.kind), catalog.Billing(r.billing)
+	if r.period != "" {
+		var err error
+		if l.Period, err = terms.ParsePeriod(r.period); err != nil {
+			return Line{}, err
 		}
-		ids = append(ids, id)
 	}
-	rows.Close()
-	var out []Quote
-	for _, id := range ids {
-		qt, err := getQuote(ctx, s.db, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, qt)
-	}
-	return out, rows.Err()
+	return l, nil
 }
 
 func getQuote(ctx context.Context, q store.Querier, id int64) (Quote, error) {
-	var qt Quote
-	var kind, vj, ex string
-	var contractID sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT id, pack, org_id, status, title, customer_kind, total_excl, vat, total_incl, vat_json, valid_until,
-		terms_version, sent_on, expires_on, expiry_explanation, content_json, content_hash, late_acceptance_allowed, decline_reason, contract_id, created_at
-		FROM quotes WHERE id = $1`, id).Scan(&qt.ID, &qt.Pack, &qt.OrgID, &qt.Status, &qt.Title, &kind, &qt.Totals.TotalExcl, &qt.Totals.VATTotal,
-		&qt.Totals.TotalIncl, &vj, &qt.ValidUntil, &qt.TermsVersion, &qt.SentOn, &qt.ExpiresOn, &ex, &qt.ContentJSON, &qt.ContentHash,
-		&qt.LateAcceptanceAllowed, &qt.DeclineReason, &contractID, &qt.CreatedAt)
+	var row quoteRow
+	err := q.QueryRowContext(ctx, `SELECT `+quoteCols+` FROM quotes WHERE id = $1`, id).Scan(row.dests()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Quote{}, accounts.ErrNotFound
 	}
 	if err != nil {
 		return Quote{}, err
 	}
-	qt.CustomerKind, qt.ContractID, qt.CreatedAt = terms.CustomerKind(kind), contractID.Int64, qt.CreatedAt.UTC()
-	_ = json.Unmarshal([]byte(vj), &qt.Totals.VAT)
-	if ex != "" {
-		qt.ExpiryExplanation = parseEx(ex)
-	}
-	rows, err := q.QueryContext(ctx, `SELECT position, plan_id, kind, description, domain, quantity, billing, period, unit_price, term_price,
-		setup_fee, amount, vat_category, sla, retention_category FROM quote_lines WHERE quote_id = $1 ORDER BY position`, id)
+	qt := row.quote()
+	rows, err := q.QueryContext(ctx, `SELECT `+lineCols+` FROM quote_lines WHERE quote_id = $1 ORDER BY position`, id)
 	if err != nil {
 		return Quote{}, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var l Line
-		var kind, billing, period string
-		if err := rows.Scan(&l.Position, &l.PlanID, &kind, &l.Description, &l.Domain, &l.Quantity, &billing, &period, &l.UnitPrice, &l.TermPrice,
-			&l.SetupFee, &l.Amount, &l.VATCategory, &l.SLA, &l.RetentionCategory); err != nil {
+		var lr lineRow
+		if err := rows.Scan(lr.dests()...); err != nil {
 			return Quote{}, err
 		}
-		l.Kind, l.Billing = catalog.Kind(kind), catalog.Billing(billing)
-		if period != "" {
-			if l.Period, err = terms.ParsePeriod(period); err != nil {
-				return Quote{}, err
-			}
+		l, err := lr.line()
+		if err != nil {
+			return Quote{}, err
 		}
 		qt.Lines = append(qt.Lines, l)
 	}

@@ -142,43 +142,74 @@ const contractCols = `id, pack, org_id, source, COALESCE(quote_id, 0), status, c
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanContract(r scanner) (Contract, error) {
-	var c Contract
-	var kind string
-	err := r.Scan(&c.ID, &c.Pack, &c.OrgID, &c.Source, &c.QuoteID, &c.Status, &kind, &c.OrgName, &c.OrgEmail, &c.Lang, &c.TermsVersion,
+// contractRow holds what a row of contractCols scans into.
+type contractRow struct {
+	c    Contract
+	kind string
+}
+
+func (r *contractRow) dests() []any {
+	c := &r.c
+	return []any{&c.ID, &c.Pack, &c.OrgID, &c.Source, &c.QuoteID, &c.Status, &r.kind, &c.OrgName, &c.OrgEmail, &c.Lang, &c.TermsVersion,
 		&c.ConcludedOn, &c.Channel, &c.AcceptedAt, &c.AcceptedBy, &c.AcceptedLabel, &c.AcceptedIP, &c.AcceptedUA, &c.ContentJSON, &c.ContentHash,
-		&c.WithdrawalInfo, &c.ExpressStart, &c.TotalExcl, &c.VAT, &c.TotalIncl, &c.EndedOn, &c.CreatedAt)
+		&c.WithdrawalInfo, &c.ExpressStart, &c.TotalExcl, &c.VAT, &c.TotalIncl, &c.EndedOn, &c.CreatedAt}
+}
+
+func (r *contractRow) contract() Contract {
+	c := r.c
+	c.CustomerKind = terms.CustomerKind(r.kind)
+	c.AcceptedAt, c.CreatedAt = c.AcceptedAt.UTC(), c.CreatedAt.UTC()
+	return c
+}
+
+func scanContract(r scanner) (Contract, error) {
+	var row contractRow
+	err := r.Scan(row.dests()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Contract{}, accounts.ErrNotFound
 	}
-	c.CustomerKind = terms.CustomerKind(kind)
-	c.AcceptedAt, c.CreatedAt = c.AcceptedAt.UTC(), c.CreatedAt.UTC()
-	return c, err
+	return row.contract(), err
 }
 
 const subCols = `id, contract_id, org_id, pack, position, plan_id, kind, name, domain, quantity, billing, period, price, setup_fee,
 	vat_category, sla, retention_category, status, start_on, term_no, term_start, term_end, ends_on, end_reason, ended_on,
 	withdrawal_waived, service_started_on, pending_plan_id, pending_plan_on, created_at`
 
-func scanSub(r scanner) (Subscription, error) {
-	var s Subscription
-	var kind, billing, period string
-	err := r.Scan(&s.ID, &s.ContractID, &s.OrgID, &s.Pack, &s.Position, &s.PlanID, &kind, &s.Name, &s.Domain, &s.Quantity, &billing, &period,
+// subRow holds what a row of subCols scans into.
+type subRow struct {
+	s                     Subscription
+	kind, billing, period string
+}
+
+func (r *subRow) dests() []any {
+	s := &r.s
+	return []any{&s.ID, &s.ContractID, &s.OrgID, &s.Pack, &s.Position, &s.PlanID, &r.kind, &s.Name, &s.Domain, &s.Quantity, &r.billing, &r.period,
 		&s.Price, &s.SetupFee, &s.VATCategory, &s.SLA, &s.RetentionCategory, &s.Status, &s.StartOn, &s.TermNo, &s.TermStart, &s.TermEnd,
-		&s.EndsOn, &s.EndReason, &s.EndedOn, &s.WithdrawalWaived, &s.ServiceStartedOn, &s.PendingPlanID, &s.PendingPlanOn, &s.CreatedAt)
+		&s.EndsOn, &s.EndReason, &s.EndedOn, &s.WithdrawalWaived, &s.ServiceStartedOn, &s.PendingPlanID, &s.PendingPlanOn, &s.CreatedAt}
+}
+
+func (r *subRow) subscription() (Subscription, error) {
+	s := r.s
+	s.Kind, s.Billing, s.CreatedAt = catalog.Kind(r.kind), catalog.Billing(r.billing), s.CreatedAt.UTC()
+	if r.period != "" {
+		var err error
+		if s.Period, err = terms.ParsePeriod(r.period); err != nil {
+			return Subscription{}, fmt.Errorf("contracts: subscription %d: %w", s.ID, err)
+		}
+	}
+	return s, nil
+}
+
+func scanSub(r scanner) (Subscription, error) {
+	var row subRow
+	err := r.Scan(row.dests()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Subscription{}, accounts.ErrNotFound
 	}
 	if err != nil {
 		return Subscription{}, err
 	}
-	s.Kind, s.Billing, s.CreatedAt = catalog.Kind(kind), catalog.Billing(billing), s.CreatedAt.UTC()
-	if period != "" {
-		if s.Period, err = terms.ParsePeriod(period); err != nil {
-			return Subscription{}, fmt.Errorf("contracts: subscription %d: %w", s.ID, err)
-		}
-	}
-	return s, nil
+	return row.subscription()
 }
 
 func getContract(ctx context.Context, q store.Querier, id int64) (Contract, error) {
@@ -221,39 +252,6 @@ func (s *Service) GetContract(ctx context.Context, by accounts.Principal, id int
 		return Contract{}, err
 	}
 	return c, nil
-}
-
-// ListContracts returns an organisation's contracts, newest first.
-func (s *Service) ListContracts(ctx context.Context, by accounts.Principal, orgID int64) ([]Contract, error) {
-	if err := canSee(by, orgID); err != nil {
-		return nil, err
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM contracts WHERE org_id = $1 ORDER BY id DESC`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]Contract, 0, len(ids))
-	for _, id := range ids {
-		c, err := getContract(ctx, s.db, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
 }
 
 // GetSubscription returns a subscription.

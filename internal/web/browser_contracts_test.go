@@ -66,7 +66,7 @@ func TestBrowserOrderAndCancel(t *testing.T) {
 	if s := text(".flash"); !strings.Contains(s, "Bedankt voor je bestelling") {
 		t.Fatalf("after ordering: %q", s)
 	}
-	cs, err := e.con.ListContracts(e.ctx, e.admin(), org.ID)
+	cs, _, err := e.con.ListContracts(e.ctx, e.admin(), contracts.ContractFilter{OrgID: org.ID}, contracts.Page{Limit: contracts.MaxLimit})
 	if err != nil || len(cs) != 1 {
 		t.Fatalf("contracts: %v %v", cs, err)
 	}

@@ -269,7 +269,6 @@ type contractsView struct {
 	Filtered  bool
 	Base      string
 	Customer  string // staff: the customer filter
-	Orgs      map[int64]string
 }
 
 var contractStatusOptions = []option{
@@ -278,18 +277,25 @@ var contractStatusOptions = []option{
 	{Value: contracts.ContractWithdrawn, Label: "contract.status.withdrawn"},
 }
 
-// pageOf filters by status and cuts one page out of a list.
-func pageOf(r *http.Request, all []contracts.Contract, status string) ([]contracts.Contract, pager) {
-	var list []contracts.Contract
-	for _, c := range all {
-		if status == "" || c.Status == status {
-			list = append(list, c)
-		}
+// listPage reads the page number of a list, 1-based and bounded.
+func listPage(r *http.Request) (int, contracts.Page) {
+	page := min(intParam(r.URL.Query().Get("page"), 1), 100_000)
+	return page, contracts.Page{Limit: perPage, Offset: (page - 1) * perPage}
+}
+
+// contractsPage lists contracts for staff (every customer's, or one customer's) and
+// customers (their own) with one call of the service.
+func (s *server) contractsPage(w http.ResponseWriter, r *http.Request, p *accounts.Principal, v contractsView, orgID int64) error {
+	page, pp := listPage(r)
+	cs, total, err := s.con.ListContracts(r.Context(), *p, contracts.ContractFilter{OrgID: orgID, Status: v.Status}, pp)
+	if err != nil {
+		return err
 	}
-	page := intParam(r.URL.Query().Get("page"), 1)
-	from := min((page-1)*perPage, len(list))
-	to := min(from+perPage, len(list))
-	return list[from:to], newPager(r, page, perPage, len(list))
+	v.Contracts, v.Pager = cs, newPager(r, page, perPage, total)
+	pg := s.newPage(w, r, "contracts.title")
+	pg.Nav, pg.Data = "contracts", v
+	s.render(w, http.StatusOK, "contracts", pg)
+	return nil
 }
 
 func statusParam(r *http.Request, opts []option) string {
@@ -303,17 +309,9 @@ func statusParam(r *http.Request, opts []option) string {
 }
 
 func (s *server) portalContracts(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	all, err := s.con.ListContracts(r.Context(), *p, p.Org.ID)
-	if err != nil {
-		return err
-	}
 	v := contractsView{Status: statusParam(r, contractStatusOptions), Statuses: contractStatusOptions, Base: "/portal"}
-	v.Contracts, v.Pager = pageOf(r, all, v.Status)
 	v.Filtered = v.Status != ""
-	pg := s.newPage(w, r, "contracts.title")
-	pg.Nav, pg.Data = "contracts", v
-	s.render(w, http.StatusOK, "contracts", pg)
-	return nil
+	return s.contractsPage(w, r, p, v, p.Org.ID)
 }
 
 // subRow is a subscription with its next cancellation: when a cancellation received
@@ -331,6 +329,50 @@ type contractView struct {
 	Base        string
 	CanWithdraw bool
 	Org         *accounts.Organisation
+	NewTerms    []newTerms // portal: published versions not yet in force
+}
+
+// newTerms is a published version of the terms that has not yet taken effect, with
+// what the customer may do about it: object (where the terms provide for objection,
+// fo.av.22.3) or end its services as of the day it takes effect (cp.av.18.3).
+type newTerms struct {
+	Version contracts.TermsVersion
+	Object  bool     // the objection form is open to this user
+	Ends    []subRow // the services this user may end because of it
+}
+
+// pendingTerms lists the versions of the terms announced but not yet in force, for a
+// running contract; the links offered depend on the terms and on what the user may
+// do (a service it may cancel, it may also end or object for).
+func (s *server) pendingTerms(r *http.Request, p *accounts.Principal, v contractView) ([]newTerms, error) {
+	if v.Contract.Status != contracts.ContractActive {
+		return nil, nil
+	}
+	versions, err := s.con.ListTermsVersions(r.Context(), *p)
+	if err != nil {
+		return nil, err
+	}
+	today := s.today()
+	var cancellable []subRow
+	for _, row := range v.Subs {
+		if row.CanCancel {
+			cancellable = append(cancellable, row)
+		}
+	}
+	var out []newTerms
+	for _, tv := range versions {
+		if !today.Before(tv.EffectiveOn) {
+			continue
+		}
+		nt := newTerms{Version: tv}
+		if !tv.ObjectionBy.IsZero() {
+			nt.Object = len(cancellable) > 0 && !today.After(tv.ObjectionBy)
+		} else {
+			nt.Ends = cancellable
+		}
+		out = append(out, nt)
+	}
+	return out, nil
 }
 
 func (s *server) contractView(r *http.Request, p *accounts.Principal, c contracts.Contract, base string) (contractView, error) {
@@ -371,6 +413,9 @@ func (s *server) portalContract(w http.ResponseWriter, r *http.Request, p *accou
 	}
 	v, err := s.contractView(r, p, c, "/portal")
 	if err != nil {
+		return err
+	}
+	if v.NewTerms, err = s.pendingTerms(r, p, v); err != nil {
 		return err
 	}
 	pg := s.newPage(w, r, "")
@@ -570,32 +615,39 @@ var quoteStatusOptions = []option{
 	{Value: contracts.QuoteDeclined, Label: "quote.status.declined"},
 }
 
-func quotePage(r *http.Request, all []contracts.Quote, status string) ([]contracts.Quote, pager) {
-	var list []contracts.Quote
-	for _, q := range all {
-		if status == "" || q.Status == status {
-			list = append(list, q)
-		}
-	}
-	page := intParam(r.URL.Query().Get("page"), 1)
-	from := min((page-1)*perPage, len(list))
-	to := min(from+perPage, len(list))
-	return list[from:to], newPager(r, page, perPage, len(list))
-}
-
-func (s *server) portalQuotes(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	all, err := s.con.ListQuotes(r.Context(), *p, p.Org.ID)
+// quotesPage lists quotes for staff (every customer's, drafts included, or one
+// customer's) and customers (those sent to them) with one call of the service; staff
+// see the customers' names.
+func (s *server) quotesPage(w http.ResponseWriter, r *http.Request, p *accounts.Principal, v quotesView, orgID int64) error {
+	page, pp := listPage(r)
+	qs, total, err := s.con.ListQuotes(r.Context(), *p, contracts.QuoteFilter{OrgID: orgID, Status: v.Status}, pp)
 	if err != nil {
 		return err
 	}
-	opts := quoteStatusOptions[1:] // customers never see drafts
-	v := quotesView{Status: statusParam(r, opts), Statuses: opts, Base: "/portal"}
-	v.Quotes, v.Pager = quotePage(r, all, v.Status)
-	v.Filtered = v.Status != ""
+	v.Quotes, v.Pager = qs, newPager(r, page, perPage, total)
 	pg := s.newPage(w, r, "quotes.title")
+	if p.IsStaff() {
+		v.Orgs = map[int64]string{}
+		for _, q := range qs {
+			if _, ok := v.Orgs[q.OrgID]; ok {
+				continue
+			}
+			v.Orgs[q.OrgID] = pg.T("customer.number") + " " + strconv.FormatInt(q.OrgID, 10)
+			if org, err := s.acc.GetOrganisation(r.Context(), *p, q.OrgID); err == nil {
+				v.Orgs[q.OrgID] = org.LegalName
+			}
+		}
+	}
 	pg.Nav, pg.Data = "quotes", v
 	s.render(w, http.StatusOK, "quotes", pg)
 	return nil
+}
+
+func (s *server) portalQuotes(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	opts := quoteStatusOptions[1:] // customers never see drafts
+	v := quotesView{Status: statusParam(r, opts), Statuses: opts, Base: "/portal"}
+	v.Filtered = v.Status != ""
+	return s.quotesPage(w, r, p, v, p.Org.ID)
 }
 
 type quoteView struct {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -216,38 +217,11 @@ func (s *server) staffPlanUpdate(w http.ResponseWriter, r *http.Request, p *acco
 // ---- quotes ----
 
 func (s *server) staffQuotes(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	q := r.URL.Query()
 	v := quotesView{Status: statusParam(r, quoteStatusOptions), Statuses: quoteStatusOptions, Base: "/staff",
-		Customer: strings.TrimSpace(q.Get("customer")), Orgs: map[int64]string{}}
+		Customer: strings.TrimSpace(r.URL.Query().Get("customer"))}
 	customer, _ := strconv.ParseInt(v.Customer, 10, 64)
-	orgs, err := s.staffOrgs(r, p, max(customer, 0), "")
-	if err != nil {
-		return err
-	}
-	var all []contracts.Quote
-	for _, o := range orgs {
-		qs, err := s.con.ListQuotes(r.Context(), *p, o.ID)
-		if err != nil {
-			return err
-		}
-		v.Orgs[o.ID] = o.LegalName
-		all = append(all, qs...)
-	}
-	sortQuotes(all)
-	v.Quotes, v.Pager = quotePage(r, all, v.Status)
 	v.Filtered = v.Status != "" || v.Customer != ""
-	pg := s.newPage(w, r, "quotes.title")
-	pg.Nav, pg.Data = "quotes", v
-	s.render(w, http.StatusOK, "quotes", pg)
-	return nil
-}
-
-func sortQuotes(qs []contracts.Quote) {
-	for i := 1; i < len(qs); i++ {
-		for j := i; j > 0 && qs[j].ID > qs[j-1].ID; j-- {
-			qs[j], qs[j-1] = qs[j-1], qs[j]
-		}
-	}
+	return s.quotesPage(w, r, p, v, max(customer, 0))
 }
 
 // quoteCatalogLines and quoteFreeLines are how many lines of each kind the new-quote
@@ -415,8 +389,17 @@ type changeView struct {
 	Price   *contracts.PriceIncrease
 	Terms   *contracts.TermsVersion
 	FM      *contracts.ForceMajeure
-	EndSets []fieldset
+	// The lists below the form: the increases announced (with their plans' names), the
+	// versions published and the periods of force majeure, each newest first.
+	Increases []contracts.PriceIncrease
+	Plans     map[int64]string
+	Versions  []contracts.TermsVersion
+	Periods   []contracts.ForceMajeure
+	Today     string // the default end date of force majeure, YYYY-MM-DD
 }
+
+// changeListLimit is how many price increases the staff page lists.
+const changeListLimit = 100
 
 var priceIncreaseFields = fieldset{Fields: []field{
 	{Name: "plan_id", Label: "plan.plan", Type: "select", Required: true},
@@ -426,21 +409,28 @@ var priceIncreaseFields = fieldset{Fields: []field{
 	{Name: "note", Label: "cancel.note", Type: "textarea", Wide: true},
 }}
 
-func (s *server) priceIncreasePage(w http.ResponseWriter, r *http.Request, pg *page, pi *contracts.PriceIncrease, status int) error {
-	plans, err := s.catalog.ListPlans(r.Context(), catalog.PlanFilter{Pack: s.pack.Name, ActiveOnly: true})
+func (s *server) priceIncreasePage(w http.ResponseWriter, r *http.Request, p *accounts.Principal, pg *page, pi *contracts.PriceIncrease, status int) error {
+	ctx := r.Context()
+	plans, err := s.catalog.ListPlans(ctx, catalog.PlanFilter{Pack: s.pack.Name})
+	if err != nil {
+		return err
+	}
+	increases, _, err := s.con.ListPriceIncreases(ctx, *p, contracts.PriceIncreaseFilter{}, contracts.Page{Limit: changeListLimit})
 	if err != nil {
 		return err
 	}
 	fs := priceIncreaseFields
 	fs.Fields = append([]field(nil), fs.Fields...)
+	names := map[int64]string{}
 	for _, pl := range plans {
-		if pl.Billing == catalog.Subscription {
+		names[pl.ID] = pl.Label()
+		if pl.Active && pl.Billing == catalog.Subscription {
 			fs.Fields[0].Options = append(fs.Fields[0].Options, option{Value: strconv.FormatInt(pl.ID, 10), Text: pl.Label() + " — " + pl.Price.String()})
 		}
 	}
 	pg.Nav = "catalog"
 	pg.Data = changeView{Intro: pg.T("increase.intro"), Action: "/staff/price-increases", Submit: "increase.submit",
-		Sets: pg.useFields(fs), Price: pi}
+		Sets: pg.useFields(fs), Price: pi, Increases: increases, Plans: names}
 	s.render(w, status, "staff_change", pg)
 	return nil
 }
@@ -448,7 +438,7 @@ func (s *server) priceIncreasePage(w http.ResponseWriter, r *http.Request, pg *p
 func (s *server) staffPriceIncreaseForm(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 	pg := s.newPage(w, r, "increase.title")
 	pg.Form = newForm(nil)
-	return s.priceIncreasePage(w, r, pg, nil, http.StatusOK)
+	return s.priceIncreasePage(w, r, p, pg, nil, http.StatusOK)
 }
 
 func (s *server) staffPriceIncrease(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
@@ -472,13 +462,13 @@ func (s *server) staffPriceIncrease(w http.ResponseWriter, r *http.Request, p *a
 		pi, err := s.con.SchedulePriceIncrease(r.Context(), *p, in)
 		switch {
 		case err == nil:
-			return s.priceIncreasePage(w, r, pg, &pi, http.StatusOK)
+			return s.priceIncreasePage(w, r, p, pg, &pi, http.StatusOK)
 		case fieldErrors(f, err, nil):
 		default:
 			return err
 		}
 	}
-	return s.priceIncreasePage(w, r, pg, nil, http.StatusUnprocessableEntity)
+	return s.priceIncreasePage(w, r, p, pg, nil, http.StatusUnprocessableEntity)
 }
 
 var termsFields = fieldset{Fields: []field{
@@ -487,14 +477,18 @@ var termsFields = fieldset{Fields: []field{
 	{Name: "summary", Label: "termsv.summary", Type: "textarea", Wide: true},
 }}
 
-func (s *server) termsPage(w http.ResponseWriter, r *http.Request, pg *page, tv *contracts.TermsVersion, status int) error {
+func (s *server) termsPage(w http.ResponseWriter, r *http.Request, p *accounts.Principal, pg *page, tv *contracts.TermsVersion, status int) error {
 	cur, err := s.con.CurrentTermsVersion(r.Context())
+	if err != nil {
+		return err
+	}
+	versions, err := s.con.ListTermsVersions(r.Context(), *p)
 	if err != nil {
 		return err
 	}
 	pg.Nav = "terms"
 	pg.Data = changeView{Intro: pg.T("termsv.intro"), Action: "/staff/terms", Submit: "termsv.submit", Sets: pg.useFields(termsFields),
-		Current: cur, Terms: tv}
+		Current: cur, Terms: tv, Versions: versions}
 	s.render(w, status, "staff_change", pg)
 	return nil
 }
@@ -502,7 +496,7 @@ func (s *server) termsPage(w http.ResponseWriter, r *http.Request, pg *page, tv 
 func (s *server) staffTermsForm(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 	pg := s.newPage(w, r, "termsv.title")
 	pg.Form = newForm(nil)
-	return s.termsPage(w, r, pg, nil, http.StatusOK)
+	return s.termsPage(w, r, p, pg, nil, http.StatusOK)
 }
 
 func (s *server) staffTermsPublish(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
@@ -520,13 +514,13 @@ func (s *server) staffTermsPublish(w http.ResponseWriter, r *http.Request, p *ac
 		case err == nil:
 			pg.Form = newForm(nil)
 			pg.Flash = pg.T("flash.terms_published")
-			return s.termsPage(w, r, pg, &tv, http.StatusOK)
+			return s.termsPage(w, r, p, pg, &tv, http.StatusOK)
 		case fieldErrors(f, err, nil):
 		default:
 			return err
 		}
 	}
-	return s.termsPage(w, r, pg, nil, http.StatusUnprocessableEntity)
+	return s.termsPage(w, r, p, pg, nil, http.StatusUnprocessableEntity)
 }
 
 var fmFields = fieldset{Legend: "fm.record", Fields: []field{
@@ -534,23 +528,22 @@ var fmFields = fieldset{Legend: "fm.record", Fields: []field{
 	{Name: "description", Label: "fm.description", Type: "textarea", Required: true, Wide: true},
 }}
 
-var fmEndFields = fieldset{Legend: "fm.end", Fields: []field{
-	{Name: "fm_id", Label: "fm.id", Type: "number", Mode: "numeric", Required: true},
-	{Name: "ended_on", Label: "fm.ended_on", Type: "date", Required: true},
-}}
-
-func (s *server) fmPage(w http.ResponseWriter, pg *page, fm *contracts.ForceMajeure, status int) {
+func (s *server) fmPage(w http.ResponseWriter, r *http.Request, p *accounts.Principal, pg *page, fm *contracts.ForceMajeure, status int) error {
+	periods, err := s.con.ListForceMajeure(r.Context(), *p)
+	if err != nil {
+		return err
+	}
 	pg.Nav = "terms"
 	pg.Data = changeView{Intro: pg.T("fm.intro"), Action: "/staff/force-majeure", Submit: "fm.submit", Sets: pg.useFields(fmFields),
-		FM: fm, EndSets: pg.useFields(fmEndFields)}
+		FM: fm, Periods: periods, Today: s.today().String()}
 	s.render(w, status, "staff_change", pg)
+	return nil
 }
 
 func (s *server) staffForceMajeureForm(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 	pg := s.newPage(w, r, "fm.title")
 	pg.Form = newForm(nil)
-	s.fmPage(w, pg, nil, http.StatusOK)
-	return nil
+	return s.fmPage(w, r, p, pg, nil, http.StatusOK)
 }
 
 func (s *server) staffForceMajeure(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
@@ -567,18 +560,17 @@ func (s *server) staffForceMajeure(w http.ResponseWriter, r *http.Request, p *ac
 		switch {
 		case err == nil:
 			pg.Form = newForm(nil)
-			pg.Form.set("fm_id", strconv.FormatInt(fm.ID, 10))
-			s.fmPage(w, pg, &fm, http.StatusOK)
-			return nil
+			return s.fmPage(w, r, p, pg, &fm, http.StatusOK)
 		case fieldErrors(f, err, nil):
 		default:
 			return err
 		}
 	}
-	s.fmPage(w, pg, nil, http.StatusUnprocessableEntity)
-	return nil
+	return s.fmPage(w, r, p, pg, nil, http.StatusUnprocessableEntity)
 }
 
+// staffForceMajeureEnd records the end of the period in the row whose "end" button was
+// pressed (fm_id), on the day entered in that row.
 func (s *server) staffForceMajeureEnd(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 	pg := s.newPage(w, r, "fm.title")
 	f, err := s.readForm(r, pg.Lang)
@@ -600,6 +592,17 @@ func (s *server) staffForceMajeureEnd(w http.ResponseWriter, r *http.Request, p 
 			return err
 		}
 	}
-	s.fmPage(w, pg, nil, http.StatusUnprocessableEntity)
-	return nil
+	// The row's fields are not the form's: say what went wrong above the page, naming
+	// the period.
+	keys := make([]string, 0, len(f.Errors))
+	for k := range f.Errors {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		f.General = append(f.General, pg.T("fm.end_error", f.Get("fm_id"), f.Errors[k]))
+	}
+	pg.Form = newForm(nil)
+	pg.Form.General = f.General
+	return s.fmPage(w, r, p, pg, nil, http.StatusUnprocessableEntity)
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -29,8 +28,8 @@ func (s *server) staffContractRoutes(staff func(string, handlerFunc)) {
 	s.staffSalesRoutes(staff)
 }
 
-// orgScan bounds how many customers the contracts and quotes lists read when no
-// customer is chosen.
+// orgScan bounds how many customers a list that reads per customer (mandates) reads
+// when no customer is chosen.
 const orgScan = 500
 
 // staffOrgs resolves the customer filter: one customer by number, or the customers
@@ -58,33 +57,11 @@ func (s *server) staffOrgs(r *http.Request, p *accounts.Principal, customer int6
 }
 
 func (s *server) staffContracts(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	q := r.URL.Query()
 	v := contractsView{Status: statusParam(r, contractStatusOptions), Statuses: contractStatusOptions, Base: "/staff",
-		Customer: strings.TrimSpace(q.Get("customer")), Orgs: map[int64]string{}}
+		Customer: strings.TrimSpace(r.URL.Query().Get("customer"))}
 	customer, _ := strconv.ParseInt(v.Customer, 10, 64)
-	if customer <= 0 {
-		customer = 0
-	}
-	orgs, err := s.staffOrgs(r, p, customer, "")
-	if err != nil {
-		return err
-	}
-	var all []contracts.Contract
-	for _, o := range orgs {
-		cs, err := s.con.ListContracts(r.Context(), *p, o.ID)
-		if err != nil {
-			return err
-		}
-		v.Orgs[o.ID] = o.LegalName
-		all = append(all, cs...)
-	}
-	slices.SortFunc(all, func(a, b contracts.Contract) int { return int(b.ID - a.ID) })
-	v.Contracts, v.Pager = pageOf(r, all, v.Status)
 	v.Filtered = v.Status != "" || v.Customer != ""
-	pg := s.newPage(w, r, "contracts.title")
-	pg.Nav, pg.Data = "contracts", v
-	s.render(w, http.StatusOK, "contracts", pg)
-	return nil
+	return s.contractsPage(w, r, p, v, max(customer, 0))
 }
 
 func (s *server) staffContract(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {

@@ -13,7 +13,7 @@ import (
 
 func contractCount(e *env, orgID int64) int {
 	e.t.Helper()
-	cs, err := e.con.ListContracts(e.ctx, e.admin(), orgID)
+	cs, _, err := e.con.ListContracts(e.ctx, e.admin(), contracts.ContractFilter{OrgID: orgID}, contracts.Page{Limit: contracts.MaxLimit})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestPortalOrderCancelWithdraw(t *testing.T) {
 		r = c.get(loc)
 		c.expect(r, http.StatusOK, "")
 		contains(t, r.Body, "Bedankt voor je bestelling", "Webhosting", "Zeg uiterlijk", "cp.av.13.1", "Opzeggen", "Contract herroepen")
-		cs, _ := e.con.ListContracts(e.ctx, e.admin(), org.ID)
+		cs, _, _ := e.con.ListContracts(e.ctx, e.admin(), contracts.ContractFilter{OrgID: org.ID}, contracts.Page{Limit: contracts.MaxLimit})
 		sub := cs[0].Subscriptions[0]
 		cancel := "/portal/subscriptions/" + itoa(sub.ID) + "/cancel"
 		contains(t, r.Body, `href="`+cancel+`"`)
@@ -155,7 +155,7 @@ func TestPortalQuoteAcceptAndDecline(t *testing.T) {
 		r = c.post("/portal/quotes/"+itoa(q1.ID)+"/accept", url.Values{"idempotency_key": {hidden(r.Body, "idempotency_key")},
 			"content_hash": {hidden(r.Body, "content_hash")}})
 		c.expect(r, http.StatusSeeOther, "")
-		cs, err := e.con.ListContracts(e.ctx, e.admin(), org.ID)
+		cs, _, err := e.con.ListContracts(e.ctx, e.admin(), contracts.ContractFilter{OrgID: org.ID}, contracts.Page{Limit: contracts.MaxLimit})
 		if err != nil || len(cs) != 1 || cs[0].AcceptedIP != "192.0.2.10" || cs[0].QuoteID != q1.ID {
 			t.Fatalf("contract after acceptance: %+v %v", cs, err)
 		}

@@ -170,4 +170,5 @@ type explainView struct {
 
 func init() {
 	funcs["explain"] = func(ex terms.Explanation, open bool) explainView { return explainView{Steps: ex, Open: open} }
+	funcs["serviceName"] = serviceName
 }

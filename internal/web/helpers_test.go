@@ -97,11 +97,17 @@ func eachWith(t *testing.T, cfg Config, fn func(t *testing.T, e *env)) {
 
 func newEnv(t *testing.T, db *store.DB, cfg Config) *env {
 	t.Helper()
+	return newEnvPack(t, db, cfg, "cloudprovider")
+}
+
+// newEnvPack is newEnv for the provider whose terms are the policy pack packName.
+func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
+	t.Helper()
 	clk := clock.NewFake(t0)
 	acc := accounts.New(db, clk, accounts.Config{BaseURL: "https://portal.example", ProviderName: "Cloud Provider",
 		TOTPIssuer: "Cloud Provider", Argon2: lightArgon})
 	logs := &syncBuffer{}
-	pack, err := terms.LoadPack("cloudprovider")
+	pack, err := terms.LoadPack(packName)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,11 +87,11 @@ func (e *env) snapshotB(b tenantB) any {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	cs, err := e.con.ListContracts(e.ctx, e.admin(), b.org.ID)
+	cs, _, err := e.con.ListContracts(e.ctx, e.admin(), contracts.ContractFilter{OrgID: b.org.ID}, contracts.Page{Limit: contracts.MaxLimit})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	qs, err := e.con.ListQuotes(e.ctx, e.admin(), b.org.ID)
+	qs, _, err := e.con.ListQuotes(e.ctx, e.admin(), contracts.QuoteFilter{OrgID: b.org.ID}, contracts.Page{Limit: contracts.MaxLimit})
 	if err != nil {
 		e.t.Fatal(err)
 	}

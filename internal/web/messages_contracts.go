@@ -313,6 +313,30 @@ var contractMessages = map[string][2]string{
 	"fm.ended_on":    {"Geëindigd op", "Ended on"},
 	"fm.end_submit":  {"Einde vastleggen", "Record end"},
 	"fm.result":      {"Overmacht %d vanaf %s; contracten mogen worden beëindigd vanaf %s als zij dan nog duurt", "Force majeure %d from %s; contracts may be ended from %s if it still lasts"},
+	"fm.list":        {"Vastgelegde overmacht", "Recorded force majeure"},
+	"fm.none":        {"Er is geen overmacht vastgelegd.", "No force majeure has been recorded."},
+	"fm.rights_from": {"Beëindigen mogelijk vanaf", "May be ended from"},
+	"fm.ongoing":     {"Duurt voort", "Ongoing"},
+	"fm.end_error":   {"Overmacht %s: %s", "Force majeure %s: %s"},
+
+	"increase.list":      {"Aangekondigde prijsverhogingen", "Announced price increases"},
+	"increase.none_yet":  {"Er zijn nog geen prijsverhogingen aangekondigd.", "No price increases have been announced yet."},
+	"increase.number":    {"Nummer", "Number"},
+	"increase.announced": {"Aangekondigd op", "Announced on"},
+	"increase.count":     {"Abonnementen", "Subscriptions"},
+	"increase.notified":  {"%d van %d aangekondigd", "%d of %d announced"},
+
+	"termsv.list": {"Gepubliceerde versies", "Published versions"},
+	"termsv.none": {"Er zijn nog geen versies gepubliceerd.", "No versions have been published yet."},
+
+	"customer.refused": {"Geweigerd", "Refused"},
+
+	"contract.new_terms":      {"Nieuwe voorwaarden", "New terms"},
+	"contract.new_terms_text": {"Versie %s van de voorwaarden geldt vanaf %s.", "Version %s of the terms applies from %s."},
+	"contract.object_text":    {"Ga je niet akkoord? Maak uiterlijk %s schriftelijk en met redenen bezwaar.", "Do you not agree? Object in writing, with your reasons, by %s."},
+	"contract.object_link":    {"Bezwaar maken", "Object"},
+	"contract.end_text":       {"Ga je niet akkoord? Dan mag je je diensten beëindigen per %s.", "Do you not agree? Then you may end your services as of %s."},
+	"contract.end_as_of":      {"%s beëindigen per %s", "End %s as of %s"},
 
 	"flash.plan_saved":         {"Het pakket is opgeslagen.", "The plan has been saved."},
 	"flash.quote_created":      {"De offerte is als concept opgeslagen.", "The quote has been saved as a draft."},

@@ -107,6 +107,10 @@ type customerView struct {
 	Reseller *accounts.Organisation
 	Users    []accounts.User
 	Activity []audit.Entry
+	// Refusal is known when the contracts pages are mounted and the staff member may
+	// ask: then the page offers to refuse the customer, or to lift the refusal.
+	RefusalKnown bool
+	Refused      bool
 }
 
 func (s *server) staffCustomer(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
@@ -130,6 +134,15 @@ func (s *server) staffCustomer(w http.ResponseWriter, r *http.Request, p *accoun
 	}
 	if v.Activity, err = audit.List(ctx, s.db, audit.Filter{OrgID: org.ID, Limit: 10}); err != nil {
 		return err
+	}
+	if s.contractsEnabled() {
+		v.Refused, err = s.con.IsRefused(ctx, *p, org.ID)
+		switch {
+		case err == nil:
+			v.RefusalKnown = true
+		case !errors.Is(err, accounts.ErrForbidden):
+			return err
+		}
 	}
 	pg := s.newPage(w, r, "")
 	pg.Title, pg.Nav, pg.Data = org.LegalName, "customers", v

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/contracts"
 )
 
 func TestMe(t *testing.T) {
@@ -532,9 +533,9 @@ func (f *fixture) snapshot(tn tenant) string {
 	for i := range toks {
 		toks[i].LastUsedAt = nil // using a token is not a change to it
 	}
-	cs, err := f.con.ListContracts(ctx, f.staff, tn.org.ID)
+	cs, _, err := f.con.ListContracts(ctx, f.staff, contracts.ContractFilter{OrgID: tn.org.ID}, contracts.Page{Limit: contracts.MaxLimit})
 	must(f.t, err)
-	qs, err := f.con.ListQuotes(ctx, f.staff, tn.org.ID)
+	qs, _, err := f.con.ListQuotes(ctx, f.staff, contracts.QuoteFilter{OrgID: tn.org.ID}, contracts.Page{Limit: contracts.MaxLimit})
 	must(f.t, err)
 	b, err := json.Marshal(map[string]any{"org": org, "users": users, "tokens": toks, "contracts": cs, "quotes": qs,
 		"billing": f.billingSnapshot(tn)})

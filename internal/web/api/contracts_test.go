@@ -87,7 +87,7 @@ func (f *fixture) contractCount() int {
 	f.t.Helper()
 	n := 0
 	for _, tn := range []tenant{f.a, f.b} {
-		cs, err := f.con.ListContracts(seedCtx(), f.staff, tn.org.ID)
+		cs, _, err := f.con.ListContracts(seedCtx(), f.staff, contracts.ContractFilter{OrgID: tn.org.ID}, contracts.Page{Limit: contracts.MaxLimit})
 		must(f.t, err)
 		n += len(cs)
 	}

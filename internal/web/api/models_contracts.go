@@ -590,9 +590,12 @@ func quoteOut(q contracts.Quote) Quote {
 		ContractID: q.ContractID, CreatedAt: q.CreatedAt}
 }
 
-// QuoteList is a list of quotes, newest first.
+// QuoteList is one page of quotes, newest first.
 type QuoteList struct {
-	Items []Quote `json:"items" doc:"The quotes."`
+	Items   []Quote `json:"items" doc:"The quotes on this page."`
+	Total   int     `json:"total" example:"4" doc:"How many quotes match in all."`
+	Page    int     `json:"page" example:"1" doc:"This page, 1-based."`
+	PerPage int     `json:"per_page" example:"25" doc:"Page size."`
 }
 
 // AcceptQuoteInput accepts a quote.
@@ -675,9 +678,11 @@ func termsVersionOut(tv contracts.TermsVersion) TermsVersion {
 		Explanation: explanationOut(tv.Explanation)}
 }
 
-// TermsVersions says which version of the terms a new order accepts.
+// TermsVersions says which version of the terms a new order accepts, and lists the
+// versions published.
 type TermsVersions struct {
-	Current string `json:"current" example:"2026-01" doc:"The version a new order accepts today."`
+	Current string         `json:"current" example:"2026-01" doc:"The version a new order accepts today."`
+	Items   []TermsVersion `json:"items" doc:"The versions published, newest first."`
 }
 
 // ObjectionInput is a customer's written, reasoned objection to announced terms.

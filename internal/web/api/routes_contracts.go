@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -91,8 +90,10 @@ type changePlanInput struct {
 }
 
 type listQuotesInput struct {
-	OrgID  int64  `query:"org_id" minimum:"0" example:"42" doc:"Only this organisation's quotes (staff). A customer always sees its own; another id is not found."`
-	Status string `query:"status" enum:"draft,sent,accepted,declined" doc:"Only quotes with this status."`
+	OrgID   int64  `query:"org_id" minimum:"0" example:"42" doc:"Only this organisation's quotes (staff). A customer always sees its own; another id is not found."`
+	Status  string `query:"status" enum:"draft,sent,accepted,declined" doc:"Only quotes with this status."`
+	Page    int    `query:"page" minimum:"1" maximum:"100000" default:"1" doc:"Page, 1-based."`
+	PerPage int    `query:"per_page" minimum:"1" maximum:"100" default:"25" doc:"Page size."`
 }
 
 type createQuoteInput struct {
@@ -226,16 +227,17 @@ func (s *server) packName() string {
 }
 
 // concluded runs a submission that concludes a contract under an idempotency key and
-// reports whether this call created it: the contracts the organisation had before are
-// listed under the key's lock, so a retry (sequential or concurrent, within this
-// instance) is told apart from the first submission.
+// reports whether this call created it: the organisation's newest contract is read
+// under the key's lock, so a retry (sequential or concurrent, within this instance),
+// which returns an older contract, is told apart from the first submission.
 func (s *server) concluded(ctx context.Context, p accounts.Principal, orgID int64, key string, run func() (contracts.Contract, error)) (*created[Contract], error) {
-	existed := map[int64]bool{}
+	var newest int64 = -1
 	if key != "" {
 		defer s.orderKeys.lock(strconv.FormatInt(orgID, 10) + "\x00" + key)()
-		if cs, err := s.deps.Contracts.ListContracts(ctx, p, orgID); err == nil {
-			for _, c := range cs {
-				existed[c.ID] = true
+		if cs, _, err := s.deps.Contracts.ListContracts(ctx, p, contracts.ContractFilter{OrgID: orgID}, contracts.Page{Limit: 1}); err == nil {
+			newest = 0
+			if len(cs) > 0 {
+				newest = cs[0].ID
 			}
 		}
 	}
@@ -244,28 +246,10 @@ func (s *server) concluded(ctx context.Context, p accounts.Principal, orgID int6
 		return nil, err
 	}
 	status := http.StatusCreated
-	if existed[c.ID] {
+	if c.ID <= newest {
 		status = http.StatusOK
 	}
 	return &created[Contract]{Status: status, Body: contractOut(c)}, nil
-}
-
-// eachOrg calls fn with the id of every organisation the staff member p sees.
-func (s *server) eachOrg(ctx context.Context, p accounts.Principal, fn func(orgID int64) error) error {
-	for page := 1; ; page++ {
-		orgs, total, err := s.deps.Accounts.ListOrganisations(ctx, p, accounts.OrgFilter{Page: page, PerPage: 100})
-		if err != nil {
-			return err
-		}
-		for _, o := range orgs {
-			if err := fn(o.ID); err != nil {
-				return err
-			}
-		}
-		if len(orgs) == 0 || page*100 >= total {
-			return nil
-		}
-	}
 }
 
 func (s *server) contractRoutes() {
@@ -410,36 +394,14 @@ func (s *server) contractRoutes() {
 		Summary:     "List contracts",
 		Description: "Newest first. Staff see every customer's (filter by org_id and status); a customer its own.",
 	}, func(ctx context.Context, p accounts.Principal, in *listContractsInput) (*body[ContractList], error) {
-		var all []contracts.Contract
-		collect := func(orgID int64) error {
-			cs, err := d.Contracts.ListContracts(ctx, p, orgID)
-			if err != nil {
-				return err
-			}
-			for _, c := range cs {
-				if in.Status == "" || c.Status == in.Status {
-					all = append(all, c)
-				}
-			}
-			return nil
-		}
-		var err error
-		switch {
-		case in.OrgID != 0:
-			err = collect(in.OrgID)
-		case p.IsStaff():
-			err = s.eachOrg(ctx, p, collect)
-		default:
-			err = collect(p.User.OrgID)
-		}
+		cs, total, err := d.Contracts.ListContracts(ctx, p, contracts.ContractFilter{OrgID: in.OrgID, Status: in.Status},
+			contracts.Page{Limit: in.PerPage, Offset: (in.Page - 1) * in.PerPage})
 		if err != nil {
 			return nil, err
 		}
-		sort.Slice(all, func(i, j int) bool { return all[i].ID > all[j].ID })
-		out := ContractList{Items: []Contract{}, Total: len(all), Page: in.Page, PerPage: in.PerPage}
-		from := min((in.Page-1)*in.PerPage, len(all))
-		for _, c := range all[from:min(from+in.PerPage, len(all))] {
-			out.Items = append(out.Items, contractOut(c))
+		out := ContractList{Items: make([]Contract, len(cs)), Total: total, Page: in.Page, PerPage: in.PerPage}
+		for i, c := range cs {
+			out.Items[i] = contractOut(c)
 		}
 		return reply(out)
 	})
@@ -594,34 +556,13 @@ func (s *server) contractRoutes() {
 		Summary:     "List quotes",
 		Description: "Newest first. Staff see every customer's, drafts included (filter by org_id and status); a customer the quotes sent to it.",
 	}, func(ctx context.Context, p accounts.Principal, in *listQuotesInput) (*body[QuoteList], error) {
-		var all []contracts.Quote
-		collect := func(orgID int64) error {
-			qs, err := d.Contracts.ListQuotes(ctx, p, orgID)
-			if err != nil {
-				return err
-			}
-			for _, q := range qs {
-				if in.Status == "" || q.Status == in.Status {
-					all = append(all, q)
-				}
-			}
-			return nil
-		}
-		var err error
-		switch {
-		case in.OrgID != 0:
-			err = collect(in.OrgID)
-		case p.IsStaff():
-			err = s.eachOrg(ctx, p, collect)
-		default:
-			err = collect(p.User.OrgID)
-		}
+		qs, total, err := d.Contracts.ListQuotes(ctx, p, contracts.QuoteFilter{OrgID: in.OrgID, Status: in.Status},
+			contracts.Page{Limit: in.PerPage, Offset: (in.Page - 1) * in.PerPage})
 		if err != nil {
 			return nil, err
 		}
-		sort.Slice(all, func(i, j int) bool { return all[i].ID > all[j].ID })
-		out := QuoteList{Items: make([]Quote, len(all))}
-		for i, q := range all {
+		out := QuoteList{Items: make([]Quote, len(qs)), Total: total, Page: in.Page, PerPage: in.PerPage}
+		for i, q := range qs {
 			out.Items[i] = quoteOut(q)
 		}
 		return reply(out)
@@ -756,13 +697,24 @@ func (s *server) contractRoutes() {
 
 	register(s, huma.Operation{
 		OperationID: "get-terms-versions", Method: http.MethodGet, Path: "/api/v1/terms-versions", Tags: []string{"terms"},
-		Summary: "Current terms version", Description: "The version of the terms a new order accepts today.",
-	}, func(ctx context.Context, _ accounts.Principal, _ *struct{}) (*body[TermsVersions], error) {
+		Summary: "List terms versions",
+		Description: "The version of the terms a new order accepts today, and the versions published, newest first, with their " +
+			"dates: when each takes effect, the last day for an objection where the terms provide for one (fo.av.22.3) and the day " +
+			"as of which a customer who does not accept may end the contract (cp.av.18.3).",
+	}, func(ctx context.Context, p accounts.Principal, _ *struct{}) (*body[TermsVersions], error) {
 		v, err := d.Contracts.CurrentTermsVersion(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return reply(TermsVersions{Current: v})
+		vs, err := d.Contracts.ListTermsVersions(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		out := TermsVersions{Current: v, Items: make([]TermsVersion, len(vs))}
+		for i, tv := range vs {
+			out.Items[i] = termsVersionOut(tv)
+		}
+		return reply(out)
 	})
 
 	register(s, huma.Operation{

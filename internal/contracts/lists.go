@@ -1,0 +1,324 @@
+package contracts
+
+// The read side for lists: contracts and quotes across organisations (staff) or of one
+// organisation (a customer: always its own), terms versions, price increases, force
+// majeure and refusals. Each list is one SQL statement, the same text on SQLite and
+// PostgreSQL.
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/terms"
+)
+
+// Page is one page of a list: at most Limit items (default DefaultLimit, at most
+// MaxLimit) after skipping Offset items.
+type Page struct {
+	Limit  int
+	Offset int
+}
+
+// Limits of a Page.
+const (
+	DefaultLimit = 25
+	MaxLimit     = 500
+)
+
+func (p Page) norm() Page {
+	if p.Limit <= 0 {
+		p.Limit = DefaultLimit
+	}
+	p.Limit = min(p.Limit, MaxLimit)
+	p.Offset = max(p.Offset, 0)
+	return p
+}
+
+// ContractFilter selects contracts.
+type ContractFilter struct {
+	// OrgID: only this organisation's. Staff may leave it 0 for every organisation; a
+	// customer always lists its own, and another organisation's id is not found.
+	OrgID  int64
+	Status string // "" or ContractActive, ContractEnded, ContractWithdrawn
+}
+
+// QuoteFilter selects quotes.
+type QuoteFilter struct {
+	OrgID  int64  // as ContractFilter.OrgID
+	Status string // "" or a quote status; customers never see drafts
+}
+
+// listOrg applies the tenant rule to a list's organisation filter: staff (with a role)
+// may list every organisation (0) or name one; a customer lists its own, and naming
+// another organisation is not found.
+func listOrg(by accounts.Principal, orgID int64) (int64, error) {
+	if !by.IsStaff() && orgID == 0 {
+		orgID = by.User.OrgID
+	}
+	if err := canSee(by, orgID); err != nil {
+		return 0, err
+	}
+	return orgID, nil
+}
+
+// staffSees: any staff member with a role (lists that span customers).
+func staffSees(by accounts.Principal) error {
+	if err := ready(by); err != nil {
+		return err
+	}
+	if !by.IsStaff() || len(by.User.Roles) == 0 {
+		return accounts.ErrForbidden
+	}
+	return nil
+}
+
+func checkStatus(status string, allowed ...string) error {
+	if status != "" && !slices.Contains(allowed, status) {
+		return accounts.FieldErrors{"status": "choose one of " + strings.Join(allowed, ", ")}
+	}
+	return nil
+}
+
+// qualify prefixes each column of a column list with alias ("c.id, c.pack, …"); a
+// COALESCE(col, …) has its first argument prefixed.
+func qualify(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	out := make([]string, 0, len(parts))
+	for i := 0; i < len(parts); i++ {
+		p := strings.TrimSpace(parts[i])
+		if rest, ok := strings.CutPrefix(p, "COALESCE("); ok {
+			// Its other arguments were split off: keep them with it.
+			for !strings.Contains(rest, ")") && i+1 < len(parts) {
+				i++
+				rest += "," + parts[i]
+			}
+			out = append(out, "COALESCE("+alias+"."+rest)
+			continue
+		}
+		out = append(out, alias+"."+p)
+	}
+	return strings.Join(out, ", ")
+}
+
+var (
+	contractColsC = qualify("c", contractCols)
+	subColsS      = qualify("s", subCols)
+	quoteColsQ    = qualify("q", quoteCols)
+	lineColsL     = qualify("l", lineCols)
+)
+
+// ListContracts returns contracts with their subscriptions, newest first, and how many
+// match the filter in all. Staff see every organisation's (filter by OrgID and
+// Status); a customer only its own.
+func (s *Service) ListContracts(ctx context.Context, by accounts.Principal, f ContractFilter, p Page) ([]Contract, int, error) {
+	orgID, err := listOrg(by, f.OrgID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := checkStatus(f.Status, ContractActive, ContractEnded, ContractWithdrawn); err != nil {
+		return nil, 0, err
+	}
+	p = p.norm()
+	// The page of contracts is chosen (and counted, before LIMIT) in the subquery;
+	// every contract has at least one subscription, concluded in the same transaction.
+	rows, err := s.db.QueryContext(ctx, `SELECT `+contractColsC+`, p.total, `+subColsS+`
+		FROM (SELECT id, COUNT(*) OVER () AS total FROM contracts
+			WHERE (CAST($1 AS BIGINT) = 0 OR org_id = $1) AND (CAST($2 AS TEXT) = '' OR status = $2)
+			ORDER BY id DESC LIMIT $3 OFFSET $4) p
+		JOIN contracts c ON c.id = p.id
+		JOIN subscriptions s ON s.contract_id = c.id
+		ORDER BY c.id DESC, s.position`, orgID, f.Status, p.Limit, p.Offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Contract
+	total := 0
+	for rows.Next() {
+		var cr contractRow
+		var sr subRow
+		if err := rows.Scan(slices.Concat(cr.dests(), []any{&total}, sr.dests())...); err != nil {
+			return nil, 0, err
+		}
+		sub, err := sr.subscription()
+		if err != nil {
+			return nil, 0, err
+		}
+		if n := len(out); n == 0 || out[n-1].ID != cr.c.ID {
+			out = append(out, cr.contract())
+		}
+		out[len(out)-1].Subscriptions = append(out[len(out)-1].Subscriptions, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if len(out) == 0 && p.Offset > 0 {
+		// Past the last page: the rows carry no total.
+		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts
+			WHERE (CAST($1 AS BIGINT) = 0 OR org_id = $1) AND (CAST($2 AS TEXT) = '' OR status = $2)`, orgID, f.Status).Scan(&total)
+	}
+	return out, total, err
+}
+
+// ListQuotes returns quotes with their lines, newest first, and how many match the
+// filter in all. Staff see every organisation's, drafts included; a customer the
+// quotes sent to its own organisation.
+func (s *Service) ListQuotes(ctx context.Context, by accounts.Principal, f QuoteFilter, p Page) ([]Quote, int, error) {
+	orgID, err := listOrg(by, f.OrgID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := checkStatus(f.Status, QuoteDraft, QuoteSent, QuoteAccepted, QuoteDeclined); err != nil {
+		return nil, 0, err
+	}
+	p = p.norm()
+	const where = `WHERE (CAST($1 AS BIGINT) = 0 OR org_id = $1) AND (CAST($2 AS TEXT) = '' OR status = $2) AND (status <> 'draft' OR $3)`
+	// Every quote has at least one line, saved in the same transaction.
+	rows, err := s.db.QueryContext(ctx, `SELECT `+quoteColsQ+`, p.total, `+lineColsL+`
+		FROM (SELECT id, COUNT(*) OVER () AS total FROM quotes `+where+` ORDER BY id DESC LIMIT $4 OFFSET $5) p
+		JOIN quotes q ON q.id = p.id
+		JOIN quote_lines l ON l.quote_id = q.id
+		ORDER BY q.id DESC, l.position`, orgID, f.Status, by.IsStaff(), p.Limit, p.Offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Quote
+	total := 0
+	for rows.Next() {
+		var qr quoteRow
+		var lr lineRow
+		if err := rows.Scan(slices.Concat(qr.dests(), []any{&total}, lr.dests())...); err != nil {
+			return nil, 0, err
+		}
+		l, err := lr.line()
+		if err != nil {
+			return nil, 0, err
+		}
+		if n := len(out); n == 0 || out[n-1].ID != qr.q.ID {
+			out = append(out, qr.quote())
+		}
+		out[len(out)-1].Lines = append(out[len(out)-1].Lines, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if len(out) == 0 && p.Offset > 0 {
+		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM quotes `+where, orgID, f.Status, by.IsStaff()).Scan(&total)
+	}
+	return out, total, err
+}
+
+// ListTermsVersions returns the versions of the terms published under this pack,
+// newest first. They are public: every customer was told of them, so any signed-in
+// user may list them.
+func (s *Service) ListTermsVersions(ctx context.Context, by accounts.Principal) ([]TermsVersion, error) {
+	if err := canSee(by, by.User.OrgID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, pack, version, summary, announced_on, effective_on, objection_by, termination_as_of, explanation
+		FROM terms_versions WHERE pack = $1 ORDER BY id DESC`, s.pack.Name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []TermsVersion
+	for rows.Next() {
+		var tv TermsVersion
+		var ex string
+		if err := rows.Scan(&tv.ID, &tv.Pack, &tv.Version, &tv.Summary, &tv.AnnouncedOn, &tv.EffectiveOn, &tv.ObjectionBy,
+			&tv.TerminationAsOf, &ex); err != nil {
+			return nil, err
+		}
+		tv.Explanation = parseEx(ex)
+		out = append(out, tv)
+	}
+	return out, rows.Err()
+}
+
+// PriceIncreaseFilter selects price increases.
+type PriceIncreaseFilter struct {
+	PlanID   int64 // only this plan's
+	Upcoming bool  // only those that apply today or later
+}
+
+// ListPriceIncreases returns the price increases scheduled under this pack, newest
+// first, without their items (Subscriptions and Allowed count them), and how many
+// match in all. Staff only: an increase spans customers.
+func (s *Service) ListPriceIncreases(ctx context.Context, by accounts.Principal, f PriceIncreaseFilter, p Page) ([]PriceIncrease, int, error) {
+	if err := staffSees(by); err != nil {
+		return nil, 0, err
+	}
+	p = p.norm()
+	from := ""
+	if f.Upcoming {
+		from = s.today().String()
+	}
+	const where = `WHERE pack = $1 AND (CAST($2 AS BIGINT) = 0 OR plan_id = $2) AND (CAST($3 AS TEXT) = '' OR effective_on >= $3)`
+	rows, err := s.db.QueryContext(ctx, `SELECT id, plan_id, old_price, new_price, increase_bp, announced_on, effective_on, note, explanation,
+		(SELECT COUNT(*) FROM price_increase_items i WHERE i.price_increase_id = pr.id),
+		(SELECT COUNT(*) FROM price_increase_items i WHERE i.price_increase_id = pr.id AND i.allowed),
+		COUNT(*) OVER ()
+		FROM price_increases pr `+where+` ORDER BY id DESC LIMIT $4 OFFSET $5`, s.pack.Name, f.PlanID, from, p.Limit, p.Offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []PriceIncrease
+	total := 0
+	for rows.Next() {
+		var pi PriceIncrease
+		var bp int64
+		var ex string
+		if err := rows.Scan(&pi.ID, &pi.PlanID, &pi.OldPrice, &pi.NewPrice, &bp, &pi.AnnouncedOn, &pi.EffectiveOn, &pi.Note, &ex,
+			&pi.Subscriptions, &pi.Allowed, &total); err != nil {
+			return nil, 0, err
+		}
+		pi.Increase, pi.Explanation = terms.Rate(bp), parseEx(ex)
+		out = append(out, pi)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if len(out) == 0 && p.Offset > 0 {
+		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM price_increases `+where, s.pack.Name, f.PlanID, from).Scan(&total)
+	}
+	return out, total, err
+}
+
+// ListForceMajeure returns the periods of force majeure recorded under this pack,
+// newest first; one still open has no EndedOn. Staff only.
+func (s *Service) ListForceMajeure(ctx context.Context, by accounts.Principal) ([]ForceMajeure, error) {
+	if err := staffSees(by); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, description, started_on, ended_on, rights_from, explanation
+		FROM force_majeure WHERE pack = $1 ORDER BY id DESC`, s.pack.Name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ForceMajeure
+	for rows.Next() {
+		var fm ForceMajeure
+		var ex string
+		if err := rows.Scan(&fm.ID, &fm.Description, &fm.StartedOn, &fm.EndedOn, &fm.RightsFrom, &ex); err != nil {
+			return nil, err
+		}
+		fm.Explanation = parseEx(ex)
+		out = append(out, fm)
+	}
+	return out, rows.Err()
+}
+
+// IsRefused reports whether the provider refuses the organisation as a customer
+// (cp.av.2.6). Staff may ask about any organisation, a customer about its own;
+// another organisation's id is not found.
+func (s *Service) IsRefused(ctx context.Context, by accounts.Principal, orgID int64) (bool, error) {
+	if err := canSee(by, orgID); err != nil {
+		return false, err
+	}
+	return s.refused(ctx, s.db, orgID)
+}
