@@ -3,47 +3,20 @@ package billing
 import (
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/johnfercher/maroto/v2"
 	"github.com/johnfercher/maroto/v2/pkg/components/col"
 	"github.com/johnfercher/maroto/v2/pkg/components/line"
 	"github.com/johnfercher/maroto/v2/pkg/components/row"
 	"github.com/johnfercher/maroto/v2/pkg/components/text"
-	"github.com/johnfercher/maroto/v2/pkg/config"
 	"github.com/johnfercher/maroto/v2/pkg/consts/align"
 	"github.com/johnfercher/maroto/v2/pkg/consts/fontstyle"
 	"github.com/johnfercher/maroto/v2/pkg/core"
-	"github.com/johnfercher/maroto/v2/pkg/core/entity"
 	"github.com/johnfercher/maroto/v2/pkg/props"
-	"github.com/johnfercher/maroto/v2/pkg/repository"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
 
+	"github.com/hostpact/hostpact/internal/pdfdoc"
 	"github.com/hostpact/hostpact/internal/terms"
 )
-
-// The PDF embeds the Go fonts (BSD licence, golang.org/x/image/font/gofont): UTF-8,
-// so names like "Müller" or "Čapek" print as written.
-const pdfFont = "go"
-
-var (
-	fontsOnce sync.Once
-	fonts     []*entity.CustomFont
-	fontsErr  error
-)
-
-func loadFonts() ([]*entity.CustomFont, error) {
-	fontsOnce.Do(func() {
-		fonts, fontsErr = repository.New().
-			AddUTF8FontFromBytes(pdfFont, fontstyle.Normal, goregular.TTF).
-			AddUTF8FontFromBytes(pdfFont, fontstyle.Bold, gobold.TTF).
-			AddUTF8FontFromBytes(pdfFont, fontstyle.Italic, goregular.TTF).
-			AddUTF8FontFromBytes(pdfFont, fontstyle.BoldItalic, gobold.TTF).
-			Load()
-	})
-	return fonts, fontsErr
-}
 
 // pdfText holds the words of a document in nl and en.
 var pdfText = map[string]map[string]string{
@@ -63,14 +36,14 @@ var pdfText = map[string]map[string]string{
 		"kvk": "Chamber of Commerce", "vat_id": "VAT id", "reason": "Reason"},
 }
 
-func euro(m terms.Money) string { return "€ " + m.String() }
+func euro(m terms.Money) string { return pdfdoc.Euro(m) }
 
 // PDF renders the document in its language (nl or en), with everything a Dutch
 // invoice must state (art. 35a Wet OB): both parties' names and addresses, the
 // provider's VAT id and KvK number, date, number, description, period, quantity, the
 // amount excl. VAT per rate, the rate and the VAT (or the reverse-charge note).
 func (inv Invoice) PDF() ([]byte, error) {
-	fs, err := loadFonts()
+	cb, err := pdfdoc.Config()
 	if err != nil {
 		return nil, err
 	}
@@ -82,9 +55,8 @@ func (inv Invoice) PDF() ([]byte, error) {
 	if inv.DocType == DocCreditNote {
 		title = w["credit_note"]
 	}
-	cfg := config.NewBuilder().WithCustomFonts(fs).WithDefaultFont(&props.Font{Family: pdfFont, Size: 9}).
-		WithTitle(title+" "+inv.Number, false).WithSubject(inv.Number, false).WithAuthor(inv.Provider.Name, true).
-		WithCreationDate(inv.CreatedAt).WithLeftMargin(15).WithRightMargin(15).WithTopMargin(15).Build()
+	cfg := cb.WithTitle(title+" "+inv.Number, false).WithSubject(inv.Number, false).WithAuthor(inv.Provider.Name, true).
+		WithCreationDate(inv.CreatedAt).Build()
 	m := maroto.New(cfg)
 
 	bold := props.Text{Style: fontstyle.Bold}

@@ -218,10 +218,11 @@ func (s *Service) CreateQuote(ctx context.Context, by accounts.Principal, in Quo
 	return getQuote(ctx, s.db, id)
 }
 
-// SendQuote sends a draft to the customer by e-mail with a link to accept it; from
-// then on its content is frozen and hashed, and it expires per the terms (C01:
-// cp.av.2.2, fo.av.2.3) unless it states its own validity. (A PDF is not attached
-// yet.)
+// SendQuote sends a draft to the customer by e-mail with a link to accept it and a
+// link to its PDF; from then on its content is frozen and hashed, and it expires per
+// the terms (C01: cp.av.2.2, fo.av.2.3) unless it states its own validity. The PDF is
+// not attached: the outbox carries text only, so the portal renders it on request
+// from the frozen content (QuotePDF), and it always matches the hashed content.
 func (s *Service) SendQuote(ctx context.Context, by accounts.Principal, id int64) (Quote, error) {
 	if err := staffWith(by, rolesSales...); err != nil {
 		return Quote{}, err
@@ -281,7 +282,7 @@ func (s *Service) SendQuote(ctx context.Context, by accounts.Principal, id int64
 		return s.mail(ctx, q, now, cust.ID, cust.Email, cust.Lang, "quote_sent", fmt.Sprintf("quote:%d:sent", id), map[string]any{
 			"Name": cust.Name, "QuoteID": id, "Title": qt.Title, "Lines": lines, "TotalExcl": qt.Totals.TotalExcl.String(),
 			"TotalIncl": qt.Totals.TotalIncl.String(), "Expires": expires.String(), "TermsVersion": version,
-			"Link": s.baseURL + fmt.Sprintf("/portal/quotes/%d", id),
+			"Link": s.baseURL + fmt.Sprintf("/portal/quotes/%d", id), "PDF": s.baseURL + fmt.Sprintf("/portal/quotes/%d/pdf", id),
 		})
 	})
 	if err != nil {

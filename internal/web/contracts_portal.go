@@ -29,6 +29,7 @@ func (s *server) contractRoutes(staff, portal func(string, handlerFunc)) {
 	portal("GET /portal/subscriptions/{id}/cancelled", s.portalCancelled)
 	portal("GET /portal/quotes", s.portalQuotes)
 	portal("GET /portal/quotes/{id}", s.portalQuote)
+	portal("GET /portal/quotes/{id}/pdf", s.quotePDF)
 	portal("POST /portal/quotes/{id}/accept", s.portalQuoteAccept)
 	portal("GET /portal/quotes/{id}/decline", s.portalQuoteDeclineConfirm)
 	portal("POST /portal/quotes/{id}/decline", s.portalQuoteDecline)
@@ -688,6 +689,30 @@ func (s *server) portalQuote(w http.ResponseWriter, r *http.Request, p *accounts
 		return err
 	}
 	return s.quotePage(w, r, p, s.newPage(w, r, ""), id, "/portal", http.StatusOK)
+}
+
+// quotePDF downloads a quote as PDF (portal and staff): the contracts service checks
+// the principal, renders a sent quote from its frozen content and a draft for staff
+// only, in the customer's language.
+func (s *server) quotePDF(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	qt, pdf, err := s.con.QuotePDF(r.Context(), *p, id)
+	if err != nil {
+		return err
+	}
+	download(w, "application/pdf", quoteFilename(s.language(r, p), qt), pdf)
+	return nil
+}
+
+// quoteFilename names a quote's download: "offerte-12.pdf".
+func quoteFilename(lang string, qt contracts.Quote) string {
+	if lang == "en" {
+		return "quote-" + strconv.FormatInt(qt.ID, 10) + ".pdf"
+	}
+	return "offerte-" + strconv.FormatInt(qt.ID, 10) + ".pdf"
 }
 
 func (s *server) portalQuoteAccept(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {

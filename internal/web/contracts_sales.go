@@ -25,6 +25,7 @@ func (s *server) staffSalesRoutes(staff func(string, handlerFunc)) {
 	staff("GET /staff/quotes/new", s.staffQuoteNew)
 	staff("POST /staff/quotes/new", s.staffQuoteCreate)
 	staff("GET /staff/quotes/{id}", s.staffQuote)
+	staff("GET /staff/quotes/{id}/pdf", s.quotePDF)
 	staff("POST /staff/quotes/{id}/send", s.staffQuoteSend)
 	staff("POST /staff/quotes/{id}/allow-late", s.staffQuoteAllowLate)
 	staff("GET /staff/price-increases", s.staffPriceIncreaseForm)

@@ -151,7 +151,21 @@ func TestPortalQuoteAcceptAndDecline(t *testing.T) {
 		contains(t, r.Body, "Nieuwe website", "Extra opslag", "Verstuurd")
 		r = c.get("/portal/quotes/" + itoa(q1.ID))
 		c.expect(r, http.StatusOK, "")
-		contains(t, r.Body, "Migratie van de oude website", "Totaal incl. btw", "Offerte aanvaarden")
+		contains(t, r.Body, "Migratie van de oude website", "Totaal incl. btw", "Offerte aanvaarden", "/portal/quotes/"+itoa(q1.ID)+"/pdf")
+		// The quote as PDF, rendered from its frozen content.
+		pdf := c.get("/portal/quotes/" + itoa(q1.ID) + "/pdf")
+		c.expect(pdf, http.StatusOK, "")
+		if ct, cd := pdf.Header.Get("Content-Type"), pdf.Header.Get("Content-Disposition"); ct != "application/pdf" ||
+			cd != `attachment; filename=offerte-`+itoa(q1.ID)+`.pdf` || !strings.HasPrefix(pdf.Body, "%PDF-") ||
+			!strings.Contains(pdf.Body, "Offerte "+itoa(q1.ID)) || !strings.Contains(pdf.Body, "sha256:"+q1.ContentHash) {
+			t.Fatalf("quote PDF: %q %q %q", ct, cd, pdf.Body[:min(len(pdf.Body), 10)])
+		}
+		draft, err := e.con.CreateQuote(e.ctx, e.admin(), contracts.QuoteInput{OrgID: org.ID, Title: "Nog niet verstuurd",
+			Lines: []contracts.QuoteLineInput{{PlanID: e.plan("webhosting", "pro").ID, Quantity: 1}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.expect(c.get("/portal/quotes/"+itoa(draft.ID)+"/pdf"), http.StatusNotFound, "")
 		r = c.post("/portal/quotes/"+itoa(q1.ID)+"/accept", url.Values{"idempotency_key": {hidden(r.Body, "idempotency_key")},
 			"content_hash": {hidden(r.Body, "content_hash")}})
 		c.expect(r, http.StatusSeeOther, "")
@@ -278,7 +292,12 @@ func TestStaffSalesPages(t *testing.T) {
 		c.expect(r, http.StatusSeeOther, "")
 		q := r.Location()
 		r = c.get(q)
-		contains(t, r.Body, "De offerte is als concept opgeslagen", "Ontwerp", "Concept", "Offerte versturen")
+		contains(t, r.Body, "De offerte is als concept opgeslagen", "Ontwerp", "Concept", "Offerte versturen", q+"/pdf")
+		// Staff may download a draft as PDF (marked as a draft, without a hash).
+		if pdf := c.get(q + "/pdf"); pdf.Code != http.StatusOK || pdf.Header.Get("Content-Type") != "application/pdf" ||
+			!strings.HasPrefix(pdf.Body, "%PDF-") || strings.Contains(pdf.Body, "sha256:") {
+			t.Fatalf("draft PDF: %d %q", pdf.Code, pdf.Header.Get("Content-Type"))
+		}
 		c.expect(c.post(q+"/send", nil), http.StatusSeeOther, q)
 		contains(t, c.get(q).Body, "Verstuurd", "Aanvaarding na verloop toestaan")
 		contains(t, c.get("/staff/quotes?status=sent").Body, "Nieuwe website")

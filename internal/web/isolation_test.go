@@ -39,6 +39,7 @@ var isolationRoutes = []struct {
 	{"POST /portal/subscriptions/{id}/cancel", "subscription", url.Values{"expect_ends_on": {""}}},
 	{"GET /portal/subscriptions/{id}/cancelled", "subscription", nil},
 	{"GET /portal/quotes/{id}", "quote", nil},
+	{"GET /portal/quotes/{id}/pdf", "quote", nil},
 	{"POST /portal/quotes/{id}/accept", "quote", url.Values{"idempotency_key": {"isolation-test-key-1"}}},
 	{"GET /portal/quotes/{id}/decline", "quote", nil},
 	{"POST /portal/quotes/{id}/decline", "quote", url.Values{"reason": {"te duur"}}},

@@ -184,6 +184,7 @@ var contractMessages = map[string][2]string{
 	"quote.title":            {"Offerte %d: %s", "Quote %d: %s"},
 	"quote.number":           {"offerte %d", "quote %d"},
 	"quote.details":          {"Gegevens", "Details"},
+	"quote.pdf":              {"Download pdf", "Download PDF"},
 	"quote.sent_on":          {"Verstuurd op", "Sent on"},
 	"quote.expired":          {"Verlopen", "Expired"},
 	"quote.late_allowed":     {"mag nog worden aanvaard", "may still be accepted"},

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"slices"
@@ -300,10 +301,26 @@ func TestQuoteFlow(t *testing.T) {
 		}
 		// A draft is not the customer's to see.
 		expectProblem(t, f.get(quotePath(q.ID), f.a.token), http.StatusNotFound)
+		expectProblem(t, f.get(quotePath(q.ID)+"/pdf", f.a.token), http.StatusNotFound)
+		rec := f.get(quotePath(q.ID)+"/pdf", st)
+		expect(t, rec, http.StatusOK, nil)
+		if !bytes.HasPrefix(rec.Body.Bytes(), []byte("%PDF-")) || bytes.Contains(rec.Body.Bytes(), []byte("sha256:")) {
+			t.Errorf("draft PDF for staff: %q", rec.Body.Bytes()[:min(20, rec.Body.Len())])
+		}
 		expectProblem(t, f.do(request{method: "POST", path: quotePath(q.ID) + "/send", token: f.a.token}), http.StatusForbidden)
 		expect(t, f.do(request{method: "POST", path: quotePath(q.ID) + "/send", token: st}), http.StatusOK, &q)
 		if q.Status != "sent" || q.ExpiresOn == "" || len(q.ContentHash) != 64 || !hasClause(q.Explanation, "cp.av.2.2") {
 			t.Fatalf("sent %+v", q)
+		}
+		// The sent quote as PDF, for the customer: its number and content hash in the metadata.
+		rec = f.get(quotePath(q.ID)+"/pdf", f.a.token)
+		expect(t, rec, http.StatusOK, nil)
+		if b := rec.Body.Bytes(); !bytes.HasPrefix(b, []byte("%PDF-")) || rec.Header().Get("Content-Type") != "application/pdf" ||
+			!bytes.Contains(b, []byte("sha256:"+q.ContentHash)) || !bytes.Contains(b, []byte(" "+itoa(q.ID))) {
+			t.Errorf("quote PDF: %q %q", rec.Header().Get("Content-Type"), b[:min(20, len(b))])
+		}
+		if cd := rec.Header().Get("Content-Disposition"); cd != "attachment; filename=quote-"+itoa(q.ID)+".pdf" {
+			t.Errorf("Content-Disposition %q", cd)
 		}
 		var qs QuoteList
 		expect(t, f.get("/api/v1/quotes", f.a.token), http.StatusOK, &qs)
@@ -346,7 +363,7 @@ func TestQuoteFlow(t *testing.T) {
 		// An expired quote is accepted only when staff allow it.
 		f.sell(&f.b)
 		f.clk.Advance(90 * 24 * time.Hour)
-		rec := f.do(request{method: "POST", path: quotePath(f.b.quote.ID) + "/accept", token: f.b.token, body: map[string]any{"idempotency_key": "late-000001"}})
+		rec = f.do(request{method: "POST", path: quotePath(f.b.quote.ID) + "/accept", token: f.b.token, body: map[string]any{"idempotency_key": "late-000001"}})
 		if p := expectProblem(t, rec, http.StatusUnprocessableEntity); !slices.Contains(p.locations(), "body.quote") {
 			t.Errorf("expired acceptance: %v", p)
 		}

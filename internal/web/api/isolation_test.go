@@ -95,6 +95,7 @@ func contractCases(f *fixture) []isolationCase {
 		{route: "POST /api/v1/quotes", path: "/api/v1/quotes", body: map[string]any{"org_id": b.org.ID, "title": "Insider",
 			"lines": []map[string]any{{"plan_id": pro.ID}}}},
 		{route: "GET /api/v1/quotes/{id}", path: quote},
+		{route: "GET /api/v1/quotes/{id}/pdf", path: quote + "/pdf"},
 		{route: "POST /api/v1/quotes/{id}/send", path: quote + "/send"},
 		{route: "POST /api/v1/quotes/{id}/accept", path: quote + "/accept", body: map[string]any{"idempotency_key": "isolation-accept-b"}},
 		{route: "POST /api/v1/quotes/{id}/decline", path: quote + "/decline", body: map[string]any{"reason": "no"}},
@@ -193,7 +194,7 @@ func TestTenantIsolation(t *testing.T) {
 		// Positive controls: A reaches its own and its customer's objects.
 		for _, path := range []string{orgPath(f.a.org.ID), orgPath(c.ID), orgPath(f.a.org.ID) + "/users",
 			userPath(f.a.sub.ID), "/api/v1/audit?org_id=" + itoa(f.a.org.ID),
-			contractPath(f.a.contract.ID), subPath(f.a.contract.Subscriptions[0].ID), quotePath(f.a.quote.ID),
+			contractPath(f.a.contract.ID), subPath(f.a.contract.Subscriptions[0].ID), quotePath(f.a.quote.ID), quotePath(f.a.quote.ID) + "/pdf",
 			"/api/v1/contracts?org_id=" + itoa(f.a.org.ID), "/api/v1/quotes?org_id=" + itoa(f.a.org.ID),
 			invoicePath(f.a.invoice.ID), invoicePath(f.a.invoice.ID) + "/pdf", invoicePath(f.a.invoice.ID) + "/ubl",
 			"/api/v1/invoices?org_id=" + itoa(f.a.org.ID), "/api/v1/account-credit?org_id=" + itoa(f.a.org.ID),

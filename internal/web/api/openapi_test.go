@@ -51,6 +51,7 @@ var wantRoutes = []string{
 	"GET /api/v1/quotes",
 	"POST /api/v1/quotes",
 	"GET /api/v1/quotes/{id}",
+	"GET /api/v1/quotes/{id}/pdf",
 	"POST /api/v1/quotes/{id}/send",
 	"POST /api/v1/quotes/{id}/accept",
 	"POST /api/v1/quotes/{id}/decline",
@@ -206,6 +207,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	// Documents and reports name their content types.
 	for _, c := range []struct{ path, method, ct string }{
 		{"/api/v1/invoices/{id}/pdf", "get", "application/pdf"},
+		{"/api/v1/quotes/{id}/pdf", "get", "application/pdf"},
 		{"/api/v1/invoices/{id}/ubl", "get", "application/xml"},
 		{"/api/v1/direct-debit-batches/{id}", "get", "application/xml"},
 		{"/api/v1/reports/vat", "get", "text/csv"},

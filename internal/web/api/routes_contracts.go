@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"mime"
 	"net/http"
 	"strconv"
 	"sync"
@@ -594,6 +595,21 @@ func (s *server) contractRoutes() {
 			return nil, err
 		}
 		return reply(quoteOut(q))
+	})
+
+	register(s, huma.Operation{
+		OperationID: "get-quote-pdf", Method: http.MethodGet, Path: "/api/v1/quotes/{id}/pdf", Tags: []string{"quotes"},
+		Summary: "Quote as PDF",
+		Description: "The quote as PDF in the customer's language. A sent quote is rendered from its frozen content (the content " +
+			"whose sha256 an acceptance records); a draft, for staff only, from its current lines.",
+		Errors: []int{http.StatusNotFound}, Responses: fileResponses("application/pdf", "The PDF."),
+	}, func(ctx context.Context, p accounts.Principal, in *quoteIDInput) (*file, error) {
+		q, pdf, err := d.Contracts.QuotePDF(ctx, p, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &file{ContentType: "application/pdf", Body: pdf,
+			ContentDisposition: mime.FormatMediaType("attachment", map[string]string{"filename": "quote-" + strconv.FormatInt(q.ID, 10) + ".pdf"})}, nil
 	})
 
 	register(s, huma.Operation{
