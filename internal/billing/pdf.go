@@ -125,6 +125,8 @@ func (inv Invoice) PDF() ([]byte, error) {
 		}
 		m.AddAutoRow(text.NewCol(5, l.Description), text.NewCol(2, period, small), text.NewCol(1, fmt.Sprint(l.Quantity), right),
 			text.NewCol(1, l.UnitPrice.String(), right), text.NewCol(1, rate, right), text.NewCol(2, euro(l.Amount), right))
+		// maroto sizes an auto row to its first line; wrapped text needs room below.
+		m.AddRows(row.New(2))
 	}
 	m.AddRows(line.NewRow(1))
 	sum := func(label, value string, b bool) {

@@ -305,6 +305,8 @@ func (d quoteDoc) pdf() ([]byte, error) {
 		if len(notes) > 0 {
 			m.AddAutoRow(text.NewCol(5, strings.Join(notes, "; "), props.Text{Size: 7.5, Style: fontstyle.Italic}), col.New(7))
 		}
+		// maroto sizes an auto row to its first line; wrapped text needs room below.
+		m.AddRows(row.New(2))
 	}
 	m.AddRows(line.NewRow(1))
 	sum := func(label, value string, b bool) {
