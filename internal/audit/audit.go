@@ -92,25 +92,66 @@ type Change struct {
 // Record appends an entry for c, by the actor in ctx, at time at, inside q — which must
 // be the transaction making the change.
 func Record(ctx context.Context, q store.Querier, at time.Time, c Change) error {
-	if c.Action == "" {
-		return errors.New("audit: action is required")
+	return RecordMany(ctx, q, at, []Change{c})
+}
+
+// recordChunk is how many entries one INSERT writes (14 parameters each, well under
+// SQLite's 32,766 and PostgreSQL's 65,535 parameters per statement).
+const recordChunk = 500
+
+// RecordMany appends one entry per change, in order, by the actor in ctx, at time at,
+// inside q — which must be the transaction making the changes. The entries are the
+// ones len(cs) calls of Record would write (consecutive sequence numbers, each chained
+// onto the one before), but the head is advanced once, by len(cs), and the entries are
+// written in multi-row INSERTs: three statements for a batch instead of three per entry.
+// Every change is checked before anything is written; an error after that leaves
+// partial writes that the caller's transaction must roll back, as with Record.
+func RecordMany(ctx context.Context, q store.Querier, at time.Time, cs []Change) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	for _, c := range cs {
+		if c.Action == "" {
+			return errors.New("audit: action is required")
+		}
 	}
 	a := ActorFrom(ctx)
-	e := Entry{At: store.Now(at), Actor: a, OrgID: c.OrgID, Action: c.Action,
-		ObjectKind: c.ObjectKind, ObjectID: c.ObjectID, Summary: c.Summary}
+	at = store.Now(at)
 	// Bumping the head first takes its row lock (PostgreSQL) before reading the previous
 	// hash, so two concurrent transactions cannot chain onto the same predecessor.
-	if err := q.QueryRowContext(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&e.Seq, &e.PrevHash); err != nil {
+	var last int64
+	var prev string
+	if err := q.QueryRowContext(ctx, `UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash`, int64(len(cs))).Scan(&last, &prev); err != nil {
 		return fmt.Errorf("audit: advance head: %w", err)
 	}
-	e.Hash = e.computeHash()
-	if _, err := q.ExecContext(ctx, `INSERT INTO audit_entries
+	seq := last - int64(len(cs))
+	for i := 0; i < len(cs); i += recordChunk {
+		part := cs[i:min(i+recordChunk, len(cs))]
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO audit_entries
 		(seq, at, actor_kind, actor_id, actor_label, org_id, action, object_kind, object_id, summary, ip, user_agent, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		e.Seq, e.At, string(a.Kind), a.ID, a.Label, e.OrgID, e.Action, e.ObjectKind, e.ObjectID, e.Summary, a.IP, a.UserAgent, e.PrevHash, e.Hash); err != nil {
-		return fmt.Errorf("audit: insert: %w", err)
+		VALUES `)
+		args := make([]any, 0, len(part)*14)
+		for j, c := range part {
+			seq++
+			e := Entry{Seq: seq, At: at, Actor: a, OrgID: c.OrgID, Action: c.Action, ObjectKind: c.ObjectKind, ObjectID: c.ObjectID,
+				Summary: c.Summary, PrevHash: prev}
+			e.Hash = e.computeHash()
+			prev = e.Hash
+			if j > 0 {
+				sb.WriteString(", ")
+			}
+			n := len(args)
+			fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
+				n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13, n+14)
+			args = append(args, e.Seq, e.At, string(a.Kind), a.ID, a.Label, e.OrgID, e.Action, e.ObjectKind, e.ObjectID, e.Summary,
+				a.IP, a.UserAgent, e.PrevHash, e.Hash)
+		}
+		if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
+			return fmt.Errorf("audit: insert: %w", err)
+		}
 	}
-	if _, err := q.ExecContext(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, e.Hash); err != nil {
+	if _, err := q.ExecContext(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, prev); err != nil {
 		return fmt.Errorf("audit: head hash: %w", err)
 	}
 	return nil

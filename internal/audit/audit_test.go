@@ -135,3 +135,128 @@ func TestRolledBackChangeLeavesNoEntry(t *testing.T) {
 		}
 	}, audit.Schema)
 }
+
+func changes(n int, action string) []audit.Change {
+	cs := make([]audit.Change, n)
+	for i := range cs {
+		cs[i] = audit.Change{OrgID: int64(i % 3), Action: action, ObjectKind: "invoice", ObjectID: fmt.Sprint(i), Summary: fmt.Sprintf("entry %d", i)}
+	}
+	return cs
+}
+
+func head(t *testing.T, db *store.DB) (int64, string) {
+	t.Helper()
+	var seq int64
+	var hash string
+	if err := db.QueryRow(`SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &hash); err != nil {
+		t.Fatal(err)
+	}
+	return seq, hash
+}
+
+// RecordMany writes the entries Record would, in order, chained onto the trail before
+// and after them, across its INSERT chunks.
+func TestRecordManyKeepsTheChain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := audit.WithActor(context.Background(), audit.System("billing.run"))
+		writeN(t, db, 2)
+		const n = 1203 // three INSERT chunks, the last partial
+		if err := db.InTx(ctx, func(q store.Querier) error {
+			if err := audit.RecordMany(ctx, q, t0, nil); err != nil {
+				return err
+			}
+			return audit.RecordMany(ctx, q, t0, changes(n, "billing.invoice.issue"))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		writeN(t, db, 1)
+		checked, problems, err := audit.Verify(ctx, db)
+		if err != nil || len(problems) != 0 || checked != n+3 {
+			t.Fatalf("checked %d, problems %v, err %v", checked, problems, err)
+		}
+		es, err := audit.List(ctx, db, audit.Filter{Action: "billing.invoice.issue", Limit: 500})
+		if err != nil || len(es) != 500 {
+			t.Fatalf("%d entries, %v", len(es), err)
+		}
+		// Newest first: the last change has the highest seq, the entries keep the actor.
+		if e := es[0]; e.Seq != n+2 || e.ObjectID != fmt.Sprint(n-1) || e.Summary != fmt.Sprintf("entry %d", n-1) || e.Actor.Label != "billing.run" || !e.At.Equal(t0) {
+			t.Fatalf("last entry %+v", e)
+		}
+		if e := es[499]; e.Seq != n+2-499 || e.ObjectID != fmt.Sprint(n-500) {
+			t.Fatalf("entry %+v", e)
+		}
+	}, audit.Schema)
+}
+
+// A batch is all or nothing: an invalid change writes nothing at all, and a failure
+// part way (here the second INSERT chunk collides) rolls back with the transaction,
+// leaving the trail and its head as they were.
+func TestRecordManyAllOrNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		writeN(t, db, 3)
+		seq0, hash0 := head(t, db)
+
+		cs := changes(10, "x.batch")
+		cs[7].Action = ""
+		if err := audit.RecordMany(ctx, db, t0, cs); err == nil {
+			t.Fatal("a change without an action was recorded")
+		}
+		if seq, hash := head(t, db); seq != seq0 || hash != hash0 {
+			t.Fatalf("head moved to %d after a rejected batch", seq)
+		}
+
+		err := db.InTx(ctx, func(q store.Querier) error {
+			if _, err := q.ExecContext(ctx, `INSERT INTO audit_entries (seq, at, actor_kind, action, prev_hash, hash)
+				VALUES ($1, $2, 'system', 'x.plant', '', '')`, seq0+700, t0); err != nil {
+				return err
+			}
+			return audit.RecordMany(ctx, q, t0, changes(1000, "x.batch"))
+		})
+		if err == nil {
+			t.Fatal("colliding batch recorded")
+		}
+		if seq, hash := head(t, db); seq != seq0 || hash != hash0 {
+			t.Fatalf("head moved to %d after a rolled back batch", seq)
+		}
+		if checked, problems, err := audit.Verify(ctx, db); err != nil || len(problems) != 0 || checked != 3 {
+			t.Fatalf("checked %d, problems %v, err %v", checked, problems, err)
+		}
+		writeN(t, db, 1)
+		if p := verify(t, db); len(p) != 0 {
+			t.Fatalf("problems after a rolled back batch: %v", p)
+		}
+	}, audit.Schema)
+}
+
+// Batches and single entries from concurrent transactions still form one chain.
+func TestConcurrentRecordManyKeepsOneChain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		errs := make(chan error, 20)
+		for i := range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- db.InTx(ctx, func(q store.Querier) error {
+					if i%2 == 0 {
+						return audit.Record(ctx, q, t0, audit.Change{Action: "test.one", ObjectID: fmt.Sprint(i)})
+					}
+					return audit.RecordMany(ctx, q, t0, changes(7, "test.many"))
+				})
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		checked, problems, err := audit.Verify(ctx, db)
+		if err != nil || len(problems) != 0 || checked != 10+10*7 {
+			t.Fatalf("checked %d, problems %v, err %v", checked, problems, err)
+		}
+	}, audit.Schema)
+}

@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
@@ -48,15 +50,16 @@ func series(t DocType, issue terms.Date) string {
 	return fmt.Sprintf("%d", issue.Year())
 }
 
-// nextNumber takes the next number of a series in the issuing transaction: the
-// counter row is locked until commit (PostgreSQL row lock; SQLite's single writer),
-// so concurrent issuers queue, a rolled back transaction returns its number, and
-// numbers are gapless and never reused.
-func nextNumber(ctx context.Context, q store.Querier, series string) (int64, error) {
-	var n int64
-	err := q.QueryRowContext(ctx, `INSERT INTO invoice_series (series, last) VALUES ($1, 1)
-		ON CONFLICT (series) DO UPDATE SET last = invoice_series.last + 1 RETURNING last`, series).Scan(&n)
-	return n, err
+// reserveNumbers takes the next n numbers of a series in the issuing transaction and
+// returns the first: one statement, whatever n. The counter row is locked until commit
+// (PostgreSQL row lock; SQLite's single writer), so concurrent issuers queue, a rolled
+// back transaction returns its numbers, and numbers are gapless and never reused — as
+// long as the transaction issues all n documents or rolls back (issueAll does).
+func reserveNumbers(ctx context.Context, q store.Querier, series string, n int) (int64, error) {
+	var last int64
+	err := q.QueryRowContext(ctx, `INSERT INTO invoice_series (series, last) VALUES ($1, $2)
+		ON CONFLICT (series) DO UPDATE SET last = invoice_series.last + $2 RETURNING last`, series, int64(n)).Scan(&last)
+	return last - int64(n) + 1, err
 }
 
 // contentHash seals a document: sha256 of the JSON of every immutable field (the
@@ -79,15 +82,125 @@ func creditBalance(ctx context.Context, q store.Querier, orgID int64) (terms.Mon
 // and mail. It returns ErrAlreadyBilled (and the caller must roll back) when one of the
 // draft's items was billed meanwhile.
 func (s *Service) issue(ctx context.Context, q store.Querier, now time.Time, d draft) (Invoice, error) {
-	if err := s.checkProvider(); err != nil {
+	invs, err := s.issueAll(ctx, q, now, []draft{d})
+	if err != nil {
 		return Invoice{}, err
 	}
+	return invs[0], nil
+}
+
+// issueAll issues drafts in q's transaction exactly as issue would one after another,
+// in order — consecutive numbers per series in draft order, each with its lines,
+// billed items, state, audit entry and mail — but with one statement per table for
+// all of them (multi-row INSERTs, one number reservation per series, one audit
+// RecordMany) instead of one per document. On any error the caller must roll back:
+// the numbers were reserved for all drafts, so only the whole batch keeps the series
+// gapless. ErrAlreadyBilled means one of the drafts' items was billed meanwhile (not
+// which one: issue the drafts one by one to find out).
+func (s *Service) issueAll(ctx context.Context, q store.Querier, now time.Time, ds []draft) ([]Invoice, error) {
+	if err := s.checkProvider(); err != nil {
+		return nil, err
+	}
+	invs := make([]Invoice, len(ds))
+	for i := range ds {
+		inv, err := compose(&ds[i], s.provider)
+		if err != nil {
+			return nil, err
+		}
+		invs[i] = inv
+		if err := s.fail("issue:before-number"); err != nil {
+			return nil, err
+		}
+	}
+	if err := assignNumbers(ctx, q, invs); err != nil {
+		return nil, err
+	}
+	// Account credit is read once per organisation; what an earlier draft of the batch
+	// set off is not yet in the table, so it is subtracted here.
+	setOff := map[int64]terms.Money{}
+	for i := range invs {
+		inv := &invs[i]
+		inv.AmountDue = inv.TotalIncl
+		if ds[i].applyCredit && ds[i].docType == DocInvoice && inv.TotalIncl > 0 {
+			bal, err := creditBalance(ctx, q, ds[i].orgID)
+			if err != nil {
+				return nil, err
+			}
+			bal -= setOff[ds[i].orgID]
+			if bal > 0 {
+				inv.CreditApplied = min(bal, inv.TotalIncl)
+				inv.AmountDue = inv.TotalIncl - inv.CreditApplied
+				setOff[ds[i].orgID] += inv.CreditApplied
+				inv.Explanation = append(inv.Explanation, terms.Step{Clause: "cp.sla.compensation.5",
+					Says:   "Account credit is set off against a new invoice, never against one already open, and never paid out.",
+					Inputs: []terms.Input{{Name: "balance", Value: bal.String()}}, Value: inv.CreditApplied.String()})
+			}
+		}
+		inv.ContentHash = contentHash(*inv)
+		inv.CreatedAt = now
+	}
+	if err := insertInvoices(ctx, q, invs); err != nil {
+		return nil, err
+	}
+	if err := insertLines(ctx, q, invs); err != nil {
+		return nil, err
+	}
+	if err := insertKeys(ctx, q, invs, ds); err != nil {
+		return nil, err
+	}
+	changes := make([]audit.Change, len(invs))
+	for i := range invs {
+		inv := &invs[i]
+		if inv.CreditApplied > 0 {
+			if _, err := q.ExecContext(ctx, `INSERT INTO account_credit (org_id, amount, source, source_ref, invoice_id, description, created_at)
+				VALUES ($1, $2, 'invoice', $3, $4, $5, $6)`, inv.OrgID, -inv.CreditApplied, inv.Number, inv.ID,
+				"set off against invoice "+inv.Number, now); err != nil {
+				return nil, err
+			}
+		}
+		st := State{Status: StatusOpen, Open: inv.AmountDue}
+		if inv.DocType == DocCreditNote {
+			st = State{Status: StatusApplied}
+		} else if inv.AmountDue == 0 {
+			st = State{Status: StatusPaid, SettledOn: inv.IssueDate}
+		}
+		inv.State = st
+		what := "invoice"
+		if inv.DocType == DocCreditNote {
+			what = "credit note"
+		}
+		changes[i] = audit.Change{OrgID: inv.OrgID, Action: "billing." + string(inv.DocType) + ".issue", ObjectKind: string(inv.DocType),
+			ObjectID: fmt.Sprint(inv.ID), Summary: fmt.Sprintf("%s %s issued: %s excl. VAT, %s VAT, %s due by %s", what, inv.Number,
+				inv.TotalExcl, inv.VAT, inv.AmountDue, inv.DueDate)}
+	}
+	if err := insertStates(ctx, q, invs, now); err != nil {
+		return nil, err
+	}
+	if err := audit.RecordMany(ctx, q, now, changes); err != nil {
+		return nil, err
+	}
+	for _, inv := range invs {
+		if err := s.fail("issue:before-mail"); err != nil {
+			return nil, err
+		}
+		if s.cfg.Mail && inv.Customer.Email != "" {
+			if err := s.mailIssued(ctx, q, now, inv); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return invs, nil
+}
+
+// compose builds the document of a draft, all but its number, account credit and
+// seal; it fills in the draft's lines' positions and amounts.
+func compose(d *draft, provider Party) (Invoice, error) {
 	if len(d.lines) == 0 {
 		return Invoice{}, errors.New("billing: a document needs at least one line")
 	}
 	inv := Invoice{DocType: d.docType, OrgID: d.orgID, Pack: d.pol.PackName(), TermsVersion: d.pol.Version, CustomerKind: d.kind,
 		Lang: d.lang, Currency: "EUR", IssueDate: d.issueDate, VATScheme: d.vat.scheme, VATCountry: d.vat.country,
-		Reason: d.reason, Customer: d.customer, Provider: s.provider, Explanation: append(terms.Explanation{}, d.vat.ex...)}
+		Reason: d.reason, Customer: d.customer, Provider: provider, Explanation: append(terms.Explanation{}, d.vat.ex...)}
 	inv.Explanation = append(inv.Explanation, d.ex...)
 	for i := range d.lines {
 		l := &d.lines[i]
@@ -123,138 +236,200 @@ func (s *Service) issue(ctx context.Context, q store.Querier, now time.Time, d d
 		inv.DueDate = pr.Due
 		inv.Explanation = append(inv.Explanation, ex[0])
 	}
-	if err := s.fail("issue:before-number"); err != nil {
-		return Invoice{}, err
-	}
 	inv.Series = series(d.docType, d.issueDate)
-	seq, err := nextNumber(ctx, q, inv.Series)
-	if err != nil {
-		return Invoice{}, fmt.Errorf("billing: number: %w", err)
-	}
-	inv.Seq = seq
-	inv.Number = fmt.Sprintf("%s-%06d", inv.Series, seq)
-	inv.Reference = rfReference(inv.Series, seq)
-
-	inv.AmountDue = inv.TotalIncl
-	if d.applyCredit && d.docType == DocInvoice && inv.TotalIncl > 0 {
-		bal, err := creditBalance(ctx, q, d.orgID)
-		if err != nil {
-			return Invoice{}, err
-		}
-		if bal > 0 {
-			inv.CreditApplied = min(bal, inv.TotalIncl)
-			inv.AmountDue = inv.TotalIncl - inv.CreditApplied
-			inv.Explanation = append(inv.Explanation, terms.Step{Clause: "cp.sla.compensation.5",
-				Says:   "Account credit is set off against a new invoice, never against one already open, and never paid out.",
-				Inputs: []terms.Input{{Name: "balance", Value: bal.String()}}, Value: inv.CreditApplied.String()})
-		}
-	}
-	inv.ContentHash = contentHash(inv)
-	inv.CreatedAt = now
-
-	err = q.QueryRowContext(ctx, `INSERT INTO invoices (doc_type, series, seq, number, reference, org_id, pack, terms_version, customer_kind,
-		lang, currency, issue_date, due_date, period_start, period_end, vat_scheme, vat_country, total_excl, vat, total_incl, credit_applied,
-		amount_due, credits_invoice_id, credits_number, credits_issue_date, reason, customer_json, provider_json, vat_json, explanation,
-		content_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26,
-		$27, $28, $29, $30, $31, $32) RETURNING id`,
-		string(inv.DocType), inv.Series, inv.Seq, inv.Number, inv.Reference, inv.OrgID, inv.Pack, inv.TermsVersion, string(inv.CustomerKind),
-		inv.Lang, inv.Currency, inv.IssueDate.String(), inv.DueDate.String(), dateText(inv.PeriodStart), dateText(inv.PeriodEnd),
-		inv.VATScheme, inv.VATCountry, inv.TotalExcl, inv.VAT, inv.TotalIncl, inv.CreditApplied, inv.AmountDue, inv.CreditsInvoiceID,
-		inv.CreditsNumber, dateText(inv.CreditsIssueDate), inv.Reason, mustJSON(inv.Customer), mustJSON(inv.Provider),
-		mustJSON(inv.VATBreakdown), exJSON(inv.Explanation), inv.ContentHash, now).Scan(&inv.ID)
-	if err != nil {
-		return Invoice{}, fmt.Errorf("billing: insert invoice: %w", err)
-	}
-	if err := insertLines(ctx, q, inv.ID, inv.Lines); err != nil {
-		return Invoice{}, err
-	}
-	if err := insertKeys(ctx, q, inv.ID, d.keys); err != nil {
-		return Invoice{}, err
-	}
-	if inv.CreditApplied > 0 {
-		if _, err := q.ExecContext(ctx, `INSERT INTO account_credit (org_id, amount, source, source_ref, invoice_id, description, created_at)
-			VALUES ($1, $2, 'invoice', $3, $4, $5, $6)`, inv.OrgID, -inv.CreditApplied, inv.Number, inv.ID,
-			"set off against invoice "+inv.Number, now); err != nil {
-			return Invoice{}, err
-		}
-	}
-	st := State{Status: StatusOpen, Open: inv.AmountDue}
-	if d.docType == DocCreditNote {
-		st = State{Status: StatusApplied}
-	} else if inv.AmountDue == 0 {
-		st = State{Status: StatusPaid, SettledOn: inv.IssueDate}
-	}
-	if _, err := q.ExecContext(ctx, `INSERT INTO invoice_state (invoice_id, org_id, doc_type, open_amount, status, settled_on, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, inv.ID, inv.OrgID, string(inv.DocType), st.Open, st.Status, nullDate(st.SettledOn), now); err != nil {
-		return Invoice{}, err
-	}
-	inv.State = st
-	what := "invoice"
-	if d.docType == DocCreditNote {
-		what = "credit note"
-	}
-	if err := record(ctx, q, now, inv.OrgID, "billing."+string(d.docType)+".issue", string(d.docType), inv.ID,
-		fmt.Sprintf("%s %s issued: %s excl. VAT, %s VAT, %s due by %s", what, inv.Number, inv.TotalExcl, inv.VAT, inv.AmountDue, inv.DueDate)); err != nil {
-		return Invoice{}, err
-	}
-	if err := s.fail("issue:before-mail"); err != nil {
-		return Invoice{}, err
-	}
-	if s.cfg.Mail && inv.Customer.Email != "" {
-		if err := s.mailIssued(ctx, q, now, inv); err != nil {
-			return Invoice{}, err
-		}
-	}
 	return inv, nil
 }
 
-func insertLines(ctx context.Context, q store.Querier, id int64, lines []Line) error {
-	var sb strings.Builder
-	sb.WriteString(`INSERT INTO invoice_lines (invoice_id, position, source, source_id, description, period_start, period_end, quantity,
-		unit, unit_price, amount, vat_category, vat_rate) VALUES `)
-	args := make([]any, 0, len(lines)*13)
-	for i, l := range lines {
-		if i > 0 {
-			sb.WriteString(", ")
+// assignNumbers numbers the documents in order, with one reservation per series.
+func assignNumbers(ctx context.Context, q store.Querier, invs []Invoice) error {
+	var order []string
+	count := map[string]int{}
+	for _, inv := range invs {
+		if count[inv.Series] == 0 {
+			order = append(order, inv.Series)
 		}
-		n := len(args)
-		fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
-			n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13)
-		args = append(args, id, l.Position, l.Source, l.SourceID, l.Description, dateText(l.PeriodStart), dateText(l.PeriodEnd),
-			l.Quantity, l.Unit, l.UnitPrice, l.Amount, l.VATCategory, l.VATRate.BasisPoints())
+		count[inv.Series]++
 	}
-	_, err := q.ExecContext(ctx, sb.String(), args...)
-	if err != nil {
-		return fmt.Errorf("billing: insert lines: %w", err)
+	next := map[string]int64{}
+	for _, sr := range order {
+		first, err := reserveNumbers(ctx, q, sr, count[sr])
+		if err != nil {
+			return fmt.Errorf("billing: number: %w", err)
+		}
+		next[sr] = first
+	}
+	for i := range invs {
+		inv := &invs[i]
+		inv.Seq = next[inv.Series]
+		next[inv.Series]++
+		inv.Number = fmt.Sprintf("%s-%06d", inv.Series, inv.Seq)
+		inv.Reference = rfReference(inv.Series, inv.Seq)
 	}
 	return nil
 }
 
-// insertKeys claims the draft's items; any already claimed means another run billed
-// them first, and the whole transaction must roll back.
-func insertKeys(ctx context.Context, q store.Querier, id int64, keys []billedKey) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	var sb strings.Builder
-	sb.WriteString(`INSERT INTO billed_items (source, source_id, period_start, invoice_id) VALUES `)
-	args := make([]any, 0, len(keys)*4)
-	for i, k := range keys {
+// Rows per multi-row INSERT: parameters stay well under SQLite's 32,766 and
+// PostgreSQL's 65,535 per statement.
+const (
+	invoiceChunk = 500  // 32 parameters a row
+	lineChunk    = 1000 // 13
+	keyChunk     = 2000 // 4
+	stateChunk   = 2000 // 7
+)
+
+// values writes n rows of width placeholders each, numbered from 1.
+func values(sb *strings.Builder, n, width int) {
+	p := 0
+	for i := range n {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		n := len(args)
-		fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4)
-		args = append(args, k.source, k.sourceID, k.period, id)
+		sb.WriteByte('(')
+		for j := range width {
+			if j > 0 {
+				sb.WriteString(", ")
+			}
+			p++
+			sb.WriteByte('$')
+			sb.WriteString(strconv.Itoa(p))
+		}
+		sb.WriteByte(')')
 	}
-	sb.WriteString(" ON CONFLICT (source, source_id, period_start) DO NOTHING")
-	res, err := q.ExecContext(ctx, sb.String(), args...)
-	if err != nil {
-		return fmt.Errorf("billing: claim items: %w", err)
+}
+
+// insertInvoices stores the documents and sets their ids.
+func insertInvoices(ctx context.Context, q store.Querier, invs []Invoice) error {
+	for i := 0; i < len(invs); i += invoiceChunk {
+		part := invs[i:min(i+invoiceChunk, len(invs))]
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO invoices (doc_type, series, seq, number, reference, org_id, pack, terms_version, customer_kind,
+		lang, currency, issue_date, due_date, period_start, period_end, vat_scheme, vat_country, total_excl, vat, total_incl, credit_applied,
+		amount_due, credits_invoice_id, credits_number, credits_issue_date, reason, customer_json, provider_json, vat_json, explanation,
+		content_hash, created_at) VALUES `)
+		values(&sb, len(part), 32)
+		sb.WriteString(` RETURNING id, number`)
+		args := make([]any, 0, len(part)*32)
+		at := make(map[string]int, len(part))
+		for j, inv := range part {
+			at[inv.Number] = i + j
+			args = append(args, string(inv.DocType), inv.Series, inv.Seq, inv.Number, inv.Reference, inv.OrgID, inv.Pack, inv.TermsVersion,
+				string(inv.CustomerKind), inv.Lang, inv.Currency, inv.IssueDate.String(), inv.DueDate.String(), dateText(inv.PeriodStart),
+				dateText(inv.PeriodEnd), inv.VATScheme, inv.VATCountry, inv.TotalExcl, inv.VAT, inv.TotalIncl, inv.CreditApplied, inv.AmountDue,
+				inv.CreditsInvoiceID, inv.CreditsNumber, dateText(inv.CreditsIssueDate), inv.Reason, mustJSON(inv.Customer),
+				mustJSON(inv.Provider), mustJSON(inv.VATBreakdown), exJSON(inv.Explanation), inv.ContentHash, inv.CreatedAt)
+		}
+		// RETURNING's row order is not promised on either engine: match by number.
+		rows, err := q.QueryContext(ctx, sb.String(), args...)
+		if err != nil {
+			return fmt.Errorf("billing: insert invoice: %w", err)
+		}
+		got := 0
+		for rows.Next() {
+			var id int64
+			var number string
+			if err := rows.Scan(&id, &number); err != nil {
+				rows.Close()
+				return fmt.Errorf("billing: insert invoice: %w", err)
+			}
+			k, ok := at[number]
+			if !ok {
+				rows.Close()
+				return fmt.Errorf("billing: insert invoice: unexpected number %s returned", number)
+			}
+			invs[k].ID = id
+			got++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("billing: insert invoice: %w", err)
+		}
+		if got != len(part) {
+			return fmt.Errorf("billing: insert invoice: %d of %d rows returned", got, len(part))
+		}
 	}
-	if n, err := res.RowsAffected(); err != nil || n != int64(len(keys)) {
-		return ErrAlreadyBilled
+	return nil
+}
+
+// insertLines stores the documents' lines.
+func insertLines(ctx context.Context, q store.Querier, invs []Invoice) error {
+	type row struct {
+		id int64
+		l  *Line
+	}
+	var all []row
+	for i := range invs {
+		for j := range invs[i].Lines {
+			all = append(all, row{invs[i].ID, &invs[i].Lines[j]})
+		}
+	}
+	for i := 0; i < len(all); i += lineChunk {
+		part := all[i:min(i+lineChunk, len(all))]
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO invoice_lines (invoice_id, position, source, source_id, description, period_start, period_end, quantity,
+		unit, unit_price, amount, vat_category, vat_rate) VALUES `)
+		values(&sb, len(part), 13)
+		args := make([]any, 0, len(part)*13)
+		for _, r := range part {
+			l := r.l
+			args = append(args, r.id, l.Position, l.Source, l.SourceID, l.Description, dateText(l.PeriodStart), dateText(l.PeriodEnd),
+				l.Quantity, l.Unit, l.UnitPrice, l.Amount, l.VATCategory, l.VATRate.BasisPoints())
+		}
+		if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
+			return fmt.Errorf("billing: insert lines: %w", err)
+		}
+	}
+	return nil
+}
+
+// insertStates stores the documents' initial states.
+func insertStates(ctx context.Context, q store.Querier, invs []Invoice, now time.Time) error {
+	for i := 0; i < len(invs); i += stateChunk {
+		part := invs[i:min(i+stateChunk, len(invs))]
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO invoice_state (invoice_id, org_id, doc_type, open_amount, status, settled_on, updated_at) VALUES `)
+		values(&sb, len(part), 7)
+		args := make([]any, 0, len(part)*7)
+		for _, inv := range part {
+			st := inv.State
+			args = append(args, inv.ID, inv.OrgID, string(inv.DocType), st.Open, st.Status, nullDate(st.SettledOn), now)
+		}
+		if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
+			return fmt.Errorf("billing: insert state: %w", err)
+		}
+	}
+	return nil
+}
+
+// insertKeys claims the drafts' items for their documents; any already claimed means
+// another run billed them first, and the whole transaction must roll back.
+func insertKeys(ctx context.Context, q store.Querier, invs []Invoice, ds []draft) error {
+	type row struct {
+		id int64
+		k  billedKey
+	}
+	var all []row
+	for i := range ds {
+		for _, k := range ds[i].keys {
+			all = append(all, row{invs[i].ID, k})
+		}
+	}
+	for i := 0; i < len(all); i += keyChunk {
+		part := all[i:min(i+keyChunk, len(all))]
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO billed_items (source, source_id, period_start, invoice_id) VALUES `)
+		values(&sb, len(part), 4)
+		sb.WriteString(" ON CONFLICT (source, source_id, period_start) DO NOTHING")
+		args := make([]any, 0, len(part)*4)
+		for _, r := range part {
+			args = append(args, r.k.source, r.k.sourceID, r.k.period, r.id)
+		}
+		res, err := q.ExecContext(ctx, sb.String(), args...)
+		if err != nil {
+			return fmt.Errorf("billing: claim items: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != int64(len(part)) {
+			return ErrAlreadyBilled
+		}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -220,22 +221,27 @@ type billedInfo struct {
 }
 
 // billedState reads which of the subscriptions' items are billed.
+//
+// The ids are written into the SQL as literals, not bound as parameters: billed_items
+// grows throughout the run, and PostgreSQL's cached generic plan for a 500-parameter
+// list, made while the table was small, filters every row against the list one by one
+// (hundreds of milliseconds a page by the end of a large run). Literals are planned
+// afresh each time, and a constant list is hashed. They are int64 values formatted by
+// strconv, so nothing can be injected.
 func (s *Service) billedState(ctx context.Context, subs []contracts.Subscription) (billedInfo, error) {
 	out := billedInfo{last: map[int64]terms.Date{}, setup: map[int64]bool{}, oneoff: map[int64]bool{}}
 	for i := 0; i < len(subs); i += 500 {
 		part := subs[i:min(i+500, len(subs))]
 		var sb strings.Builder
-		args := make([]any, 0, len(part))
 		sb.WriteString(`SELECT source, source_id, MAX(period_start) FROM billed_items WHERE source IN ('period', 'setup', 'oneoff') AND source_id IN (`)
 		for j, sub := range part {
 			if j > 0 {
 				sb.WriteString(", ")
 			}
-			args = append(args, sub.ID)
-			fmt.Fprintf(&sb, "$%d", len(args))
+			sb.WriteString(strconv.FormatInt(sub.ID, 10))
 		}
 		sb.WriteString(`) GROUP BY source, source_id`)
-		rows, err := s.db.QueryContext(ctx, sb.String(), args...)
+		rows, err := s.db.QueryContext(ctx, sb.String())
 		if err != nil {
 			return out, err
 		}
@@ -392,21 +398,33 @@ func (s *Service) customerJob(ctx context.Context, pol *terms.Policy, today term
 	d.ex = terms.Explanation{{Clause: strings.Join(pol.Terms.Payment.Clauses, ", "),
 		Says:   "Continuing services are invoiced per period in advance.",
 		Inputs: []terms.Input{{Name: "run_date", Value: today.String()}, {Name: "lines", Value: fmt.Sprint(len(d.lines))}}, Value: today.String()}}
-	fn := func(q store.Querier) error {
+	return batchJob{orgID: orgID, lines: len(d.lines), d: d, charges: charges}, nil
+}
+
+// issueJobs issues the jobs' invoices in q's transaction (issueAll: one statement per
+// table for the whole batch) and marks their pending charges invoiced.
+func (s *Service) issueJobs(ctx context.Context, q store.Querier, jobs []batchJob) error {
+	ds := make([]draft, len(jobs))
+	for i, j := range jobs {
 		if err := s.fail("run:before-issue"); err != nil {
 			return err
 		}
-		if _, err := s.issue(ctx, q, s.now(), d); err != nil {
-			return err
-		}
-		for _, c := range charges {
+		ds[i] = j.d
+	}
+	if _, err := s.issueAll(ctx, q, s.now(), ds); err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		for _, c := range j.charges {
 			if err := contracts.MarkPendingChargeInvoiced(ctx, q, c.ID); err != nil {
 				return err
 			}
 		}
-		return s.fail("run:before-commit")
+		if err := s.fail("run:before-commit"); err != nil {
+			return err
+		}
 	}
-	return batchJob{orgID: orgID, lines: len(d.lines), fn: fn}, nil
+	return nil
 }
 
 // runBatch groups the run's customers into transactions of up to max customers (and
@@ -416,7 +434,10 @@ func (s *Service) customerJob(ctx context.Context, pol *terms.Policy, today term
 // customer's invoice, number, billed items and audit entry commit together or not at
 // all, numbers stay gapless, a crash loses only uncommitted work that the next run
 // bills again — at a fraction of the commits (on SQLite each commit appends every
-// page it touched to the WAL). max <= 1 is one transaction per customer.
+// page it touched to the WAL) and of the statements: the batch's invoices are issued
+// together (issueJobs, issueAll), with one number reservation for the batch, which
+// stays gapless because the batch commits or rolls back as a whole and the fallback
+// reserves again per customer. max <= 1 is one transaction per customer.
 type runBatch struct {
 	s      *Service
 	max    int
@@ -426,16 +447,22 @@ type runBatch struct {
 }
 
 type batchJob struct {
-	orgID int64
-	lines int
-	fn    func(store.Querier) error
+	orgID   int64
+	lines   int
+	d       draft
+	charges []contracts.PendingCharge
+}
+
+// run issues the jobs in one transaction.
+func (b *runBatch) run(ctx context.Context, jobs ...batchJob) error {
+	return b.s.inTx(ctx, func(q store.Querier) error { return b.s.issueJobs(ctx, q, jobs) })
 }
 
 const maxBatchAge = 500 * time.Millisecond
 
 func (b *runBatch) add(ctx context.Context, j batchJob) error {
 	if b.max <= 1 {
-		return b.report(j, b.s.inTx(ctx, j.fn))
+		return b.report(j, b.run(ctx, j))
 	}
 	if len(b.jobs) == 0 {
 		b.begun = time.Now()
@@ -453,14 +480,7 @@ func (b *runBatch) flush(ctx context.Context) error {
 	if len(jobs) == 0 {
 		return nil
 	}
-	err := b.s.inTx(ctx, func(q store.Querier) error {
-		for _, j := range jobs {
-			if err := j.fn(q); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := b.run(ctx, jobs...)
 	if err == nil {
 		for _, j := range jobs {
 			if rerr := b.report(j, nil); rerr != nil {
@@ -473,7 +493,7 @@ func (b *runBatch) flush(ctx context.Context) error {
 		return ctx.Err()
 	}
 	for _, j := range jobs {
-		if rerr := b.report(j, b.s.inTx(ctx, j.fn)); rerr != nil {
+		if rerr := b.report(j, b.run(ctx, j)); rerr != nil {
 			return rerr
 		}
 	}

@@ -60,14 +60,13 @@ type Config struct {
 	RunBatch int
 }
 
-// DefaultRunBatch is the billing run's customers per transaction: on SQLite fewer
-// commits save WAL writes; on PostgreSQL every customer updates the same two rows
-// (series counter, audit head), whose version chains within one transaction make a
-// large batch slower, so its batch is small.
+// DefaultRunBatch is the billing run's customers per transaction. On SQLite fewer
+// commits save WAL writes. On PostgreSQL the run is round-trip bound, and a batch is
+// issued with one statement per table (issueAll: one number reservation, one audit
+// RecordMany, multi-row INSERTs) plus one mail each, so larger batches cut the
+// statements per invoice from about eight to about one; beyond 100 little is gained
+// while the series counter and audit head stay locked longer for other issuers.
 func DefaultRunBatch(d store.Dialect) int {
-	if d == store.Postgres {
-		return 10
-	}
 	return 100
 }
 
