@@ -388,11 +388,7 @@ func userAccessForm(u accounts.User) *form {
 }
 
 func (s *server) staffUser(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	u, err := s.acc.GetUser(r.Context(), *p, id)
+	u, err := s.pathUser(r, p)
 	if err != nil {
 		return err
 	}
@@ -444,18 +440,11 @@ func (s *server) staffUserAccess(w http.ResponseWriter, r *http.Request, p *acco
 // organisation's own users); the service decides which users the principal may touch.
 func (s *server) userDisableConfirm(base string, disable bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-		id, err := pathID(r)
+		u, err := s.pathUser(r, p)
 		if err != nil {
 			return err
 		}
-		u, err := s.acc.GetUser(r.Context(), *p, id)
-		if err != nil {
-			return err
-		}
-		if !p.IsStaff() && u.OrgID != p.User.OrgID {
-			return accounts.ErrNotFound // belt and braces: the service already refuses this
-		}
-		back := base + "/users/" + strconv.FormatInt(id, 10)
+		back := base + "/users/" + strconv.FormatInt(u.ID, 10)
 		pg := s.newPage(w, r, "")
 		pg.Nav = "users"
 		v := confirmView{Cancel: back}
@@ -495,18 +484,11 @@ func (s *server) userSetDisabled(base string, disable bool) handlerFunc {
 // their recovery codes; the user sets it up again at the next sign-in.
 func (s *server) resetMFAConfirm(base string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-		id, err := pathID(r)
+		u, err := s.pathUser(r, p)
 		if err != nil {
 			return err
 		}
-		u, err := s.acc.GetUser(r.Context(), *p, id)
-		if err != nil {
-			return err
-		}
-		if !p.IsStaff() && u.OrgID != p.User.OrgID {
-			return accounts.ErrNotFound // belt and braces: the service already refuses this
-		}
-		back := base + "/users/" + strconv.FormatInt(id, 10)
+		back := base + "/users/" + strconv.FormatInt(u.ID, 10)
 		pg := s.newPage(w, r, "user.reset_mfa_title")
 		pg.Nav = "users"
 		pg.Data = confirmView{Question: pg.T("user.reset_mfa_question", u.Name, u.Email), Action: back + "/reset-mfa",
