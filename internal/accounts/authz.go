@@ -2,67 +2,248 @@ package accounts
 
 import "slices"
 
-// Authorization is decided here, on the server, for every operation. Access follows
-// need-to-know (cp.security.access.1): each staff role may do what its work needs.
+// Authorization is decided here, on the server, for every operation, from one table of
+// actions × staff roles × customer permissions (cp.security.access.1: each staff role may
+// do what its work needs; cp.av.3.6: a customer's admin user holds every permission of
+// its organisation and its sub-users act within theirs; cp.av.7.1, cp.av.7.7: a reseller's
+// admin user acts for its own customers where the table says so).
 //
-//	staff action          admin sales support billing security abuse privacy
-//	read customers          x     x      x       x       x       x      x
-//	create customers        x     x      x
-//	edit customers          x     x      x
-//	edit billing address    x     x      x       x
-//	disable customers       x                            x
-//	set IP allowlist        x            x               x
-//	manage customer users   x            x
-//	manage staff users      x
-//	revoke any API token    x                            x
+// Every service function that reads or changes data takes the acting Principal and asks
+// Check (or Can) with the organisation the data belongs to. Web pages and the API ask Can
+// only to decide what to show; they never look at roles or permissions themselves.
 //
-// Customers (cp.av.3.6, cp.security.access.4): the organisation's admin user manages
-// its organisation's contact details, users, tokens, allowlist and MFA; a sub-user acts
-// within its permissions (PermUsers manages the other sub-users, PermBilling the billing
-// address, PermTechnical write API tokens, PermReadOnly sees). A reseller's admin user
-// creates, edits and sees its own customers and nobody else's (cp.av.7.1, cp.av.7.7).
-//
-// A customer asking for another organisation's object gets ErrNotFound, so ids reveal
+// A customer asking about another organisation's object gets ErrNotFound, so ids reveal
 // nothing; ErrForbidden means "you may see it but not do this".
-type staffAction int
 
+// Action is something a principal may be allowed to do.
+type Action string
+
+// The actions, grouped by the package whose service functions check them.
 const (
-	actReadCustomers staffAction = iota
-	actCreateCustomers
-	actEditCustomers
-	actEditBilling
-	actDisableCustomers
-	actSetAllowlist
-	actManageCustomerUsers
-	actManageStaff
-	actRevokeAnyToken
+	// accounts
+	CustomerRead        Action = "customer.read"         // an organisation, its users and its activity
+	CustomerCreate      Action = "customer.create"       // a new customer organisation
+	CustomerEdit        Action = "customer.edit"         // every field of an organisation
+	CustomerEditContact Action = "customer.edit_contact" // contact details and addresses
+	CustomerEditBilling Action = "customer.edit_billing" // the billing address only
+	CustomerDisable     Action = "customer.disable"      // disable or re-enable an organisation
+	AllowlistSet        Action = "allowlist.set"         // an organisation's IP allowlist
+	UserManage          Action = "user.manage"           // create, change and disable customer users
+	UserMakeAdmin       Action = "user.make_admin"       // create an organisation's admin user
+	StaffManage         Action = "staff.manage"          // staff users and their roles
+	TokenCreate         Action = "token.create"          // an API token for one's own user, read scope
+	TokenCreateWrite    Action = "token.create_write"    // an API token with the write scope
+	TokenRevokeAny      Action = "token.revoke_any"      // revoke anybody's API token (cp.av.3.7)
+	Credentials         Action = "credentials"           // one's own password, MFA and sessions
+	MFADisable          Action = "mfa.disable"           // turn one's own TOTP off (staff must keep it, cp.security.access.2)
+	AuditRead           Action = "audit.read"            // the audit trail (an organisation's part of it)
+	MailRead            Action = "mail.read"             // the outgoing mail list
+
+	// contracts
+	ContractRead       Action = "contract.read"       // quotes, contracts, subscriptions
+	QuoteManage        Action = "quote.manage"        // make, send, decline and accept late
+	QuoteAccept        Action = "quote.accept"        // accept a quote (cp.av.2.3)
+	OrderPlace         Action = "order.place"         // order from the catalog
+	PlanChange         Action = "plan.change"         // upgrade or downgrade a subscription
+	SubscriptionCancel Action = "subscription.cancel" // cancel in the portal, or preview it
+	CancellationRecord Action = "cancellation.record" // record a cancellation received by staff
+	ContractWithdraw   Action = "contract.withdraw"   // withdraw in the portal (cp.av.13.9), or preview it
+	WithdrawalRecord   Action = "withdrawal.record"   // record a withdrawal received by staff
+	TermsObject        Action = "terms.object"        // object to a change of terms (fo.av.20)
+	CatalogManage      Action = "catalog.manage"      // plans, price increases, terms versions
+	ForceMajeure       Action = "force_majeure"       // record and end force majeure
+	SuspensionManage   Action = "suspension.manage"   // suspend and lift suspensions
+	CustomerRefuse     Action = "customer.refuse"     // refuse a customer, or lift it (cp.av.2.6)
+
+	// billing
+	InvoiceRead   Action = "invoice.read"   // invoices, credit notes, account credit
+	InvoiceManage Action = "invoice.manage" // credit notes, charges, project invoices, claims
+	InvoicePay    Action = "invoice.pay"    // pay online
+	BillingReport Action = "billing.report" // receivables, VAT and revenue reports
+
+	// payments
+	PaymentRead   Action = "payment.read"   // bank statements, unmatched entries, batches, refunds
+	PaymentManage Action = "payment.manage" // import, match, export, confirm
+	MandateRead   Action = "mandate.read"   // SEPA mandates
+	MandateManage Action = "mandate.manage" // sign, amend and revoke a mandate
 )
 
-var staffTable = map[staffAction][]Role{
-	actReadCustomers:       Roles,
-	actCreateCustomers:     {RoleSales, RoleSupport},
-	actEditCustomers:       {RoleSales, RoleSupport},
-	actEditBilling:         {RoleSales, RoleSupport, RoleBilling},
-	actDisableCustomers:    {RoleSecurity},
-	actSetAllowlist:        {RoleSupport, RoleSecurity},
-	actManageCustomerUsers: {RoleSupport},
-	actManageStaff:         {},
-	actRevokeAnyToken:      {RoleSecurity},
+// rule says who may do an action.
+type rule struct {
+	staff     []Role       // staff holding one of these (admin holds all)
+	customer  []Permission // a user of the organisation holding one of these
+	adminUser bool         // the organisation's admin user (who holds every permission)
+	reseller  bool         // the admin user of the organisation's reseller
+	write     bool         // changes something: an API token needs the write scope
+	session   bool         // only in a signed-in browser session, never with an API token
+	self      bool         // about the principal's own user: no organisation is involved
+	anyStaff    bool       // every staff member, whatever roles it holds
+	anyCustomer bool       // every user of the organisation, whatever permissions it holds
 }
 
-// staffMay reports whether p is staff holding a role that allows a; admin allows all.
-func (p Principal) staffMay(a staffAction) bool {
-	if !p.IsStaff() || p.User.ID == 0 {
+var (
+	allStaff = Roles
+	read     = []Permission{PermReadOnly}
+	billing  = []Permission{PermBilling}
+)
+
+// table is the one place where authorization is written down. TestActionTable walks
+// every action × role × permission.
+var table = map[Action]rule{
+	CustomerRead:        {staff: allStaff, customer: read, reseller: true},
+	CustomerCreate:      {staff: []Role{RoleSales, RoleSupport}, reseller: true, write: true},
+	CustomerEdit:        {staff: []Role{RoleSales, RoleSupport}, reseller: true, write: true},
+	CustomerEditContact: {staff: []Role{RoleSales, RoleSupport}, adminUser: true, reseller: true, write: true},
+	CustomerEditBilling: {staff: []Role{RoleSales, RoleSupport, RoleBilling}, customer: billing, reseller: true, write: true},
+	CustomerDisable:     {staff: []Role{RoleSecurity}, write: true},
+	AllowlistSet:        {staff: []Role{RoleSupport, RoleSecurity}, adminUser: true, reseller: true, write: true},
+	UserManage:          {staff: []Role{RoleSupport}, customer: []Permission{PermUsers}, reseller: true, write: true},
+	UserMakeAdmin:       {staff: []Role{RoleSupport}, write: true},
+	StaffManage:         {write: true},
+	TokenCreate:         {staff: allStaff, customer: read, write: true, session: true, self: true},
+	TokenCreateWrite:    {staff: allStaff, customer: []Permission{PermTechnical}, write: true, session: true, self: true},
+	TokenRevokeAny:      {staff: []Role{RoleSecurity}, write: true},
+	Credentials:         {anyStaff: true, anyCustomer: true, write: true, session: true, self: true},
+	MFADisable:          {anyCustomer: true, write: true, session: true, self: true},
+	AuditRead:           {staff: allStaff, customer: read},
+	MailRead:            {staff: []Role{RoleSupport}},
+
+	ContractRead:       {staff: allStaff, customer: read},
+	QuoteManage:        {staff: []Role{RoleSales}, write: true},
+	QuoteAccept:        {staff: []Role{RoleSales}, customer: billing, write: true},
+	OrderPlace:         {staff: []Role{RoleSales, RoleSupport}, customer: billing, write: true},
+	PlanChange:         {staff: []Role{RoleSales, RoleSupport}, customer: []Permission{PermBilling, PermTechnical}, write: true},
+	SubscriptionCancel: {customer: billing, write: true},
+	CancellationRecord: {staff: []Role{RoleSupport}, write: true},
+	ContractWithdraw:   {customer: billing, write: true},
+	WithdrawalRecord:   {staff: []Role{RoleSupport}, write: true},
+	TermsObject:        {staff: []Role{RoleSupport}, customer: billing, write: true},
+	CatalogManage:      {staff: []Role{RoleSales}, write: true},
+	ForceMajeure:       {staff: []Role{RoleSupport}, write: true},
+	SuspensionManage:   {staff: []Role{RoleBilling}, write: true},
+	CustomerRefuse:     {staff: []Role{RoleSales}, write: true},
+
+	InvoiceRead:   {staff: allStaff, customer: read},
+	InvoiceManage: {staff: []Role{RoleBilling}, write: true},
+	InvoicePay:    {staff: []Role{RoleBilling}, customer: billing, write: true},
+	BillingReport: {staff: []Role{RoleBilling, RoleSales}},
+
+	PaymentRead:   {staff: []Role{RoleBilling}},
+	PaymentManage: {staff: []Role{RoleBilling}, write: true},
+	MandateRead:   {staff: []Role{RoleBilling}, customer: read},
+	MandateManage: {staff: []Role{RoleBilling}, customer: billing, write: true},
+}
+
+// Actions lists every action in the table, sorted.
+func Actions() []Action {
+	out := make([]Action, 0, len(table))
+	for a := range table {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// OrgRef names the organisation an object belongs to, and its reseller when the caller
+// knows it (only then may the reseller act on it). The zero OrgRef is the provider
+// itself: provider-wide lists and settings, which only staff reach.
+type OrgRef struct {
+	ID         int64
+	ResellerID int64
+}
+
+// Provider is the OrgRef of provider-wide objects.
+var Provider = OrgRef{}
+
+// OrgID is the OrgRef of an object that belongs to organisation id.
+func OrgID(id int64) OrgRef { return OrgRef{ID: id} }
+
+// Ref is o's OrgRef, reseller included.
+func (o Organisation) Ref() OrgRef { return OrgRef{ID: o.ID, ResellerID: o.ResellerID} }
+
+// Own is the OrgRef of the principal's own organisation (the provider for staff).
+func (p Principal) Own() OrgRef {
+	if p.Org != nil {
+		return p.Org.Ref()
+	}
+	return OrgRef{ID: p.User.OrgID}
+}
+
+// Can reports whether p may do a for the organisation o.
+func (p Principal) Can(a Action, o OrgRef) bool { return p.Check(a, o) == nil }
+
+// Check returns nil when p may do a for o, ErrNotFound when o is none of p's business
+// and ErrForbidden otherwise (an unknown action is forbidden to everyone).
+func (p Principal) Check(a Action, o OrgRef) error {
+	r, ok := table[a]
+	if !ok {
+		return ErrForbidden
+	}
+	if err := p.ready(); err != nil {
+		return err
+	}
+	if r.write && !p.CanWrite() || r.session && (p.Token != nil || p.Session == nil) {
+		return ErrForbidden
+	}
+	if p.IsStaff() {
+		if r.anyStaff || p.holdsRole(r.staff) {
+			return nil
+		}
+		return ErrForbidden
+	}
+	if r.self {
+		o = p.Own()
+	}
+	switch p.relationTo(o) {
+	case relOwn:
+		if r.anyCustomer || r.adminUser && p.User.OrgAdmin || slices.ContainsFunc(r.customer, p.User.Has) {
+			return nil
+		}
+		return ErrForbidden
+	case relReseller:
+		if r.reseller {
+			return nil
+		}
+		return ErrNotFound
+	}
+	if o == Provider {
+		return ErrForbidden
+	}
+	return ErrNotFound
+}
+
+// CheckAny returns nil when p may do one of acts for o, else the first refusal.
+func (p Principal) CheckAny(o OrgRef, acts ...Action) error {
+	err := ErrForbidden
+	for i, a := range acts {
+		e := p.Check(a, o)
+		if e == nil {
+			return nil
+		}
+		if i == 0 {
+			err = e
+		}
+	}
+	return err
+}
+
+// holdsRole reports whether staff principal p holds one of roles; admin holds all, a staff
+// member without any role holds none.
+func (p Principal) holdsRole(roles []Role) bool {
+	if p.User.ID == 0 {
 		return false
 	}
 	if slices.Contains(p.User.Roles, RoleAdmin) {
 		return true
 	}
-	return slices.ContainsFunc(staffTable[a], p.User.HasRole)
+	return slices.ContainsFunc(roles, p.User.HasRole)
 }
 
-// ready refuses a principal that has not finished signing in: a session waiting for its
-// TOTP code or for a staff member's MFA enrolment may only do that.
+// Ready refuses a principal that has not finished signing in (a session waiting for its
+// TOTP code or for a staff member's MFA enrolment may only do that), a disabled user, and
+// a customer whose organisation is disabled. Check includes it.
+func (p Principal) Ready() error { return p.ready() }
+
 func (p Principal) ready() error {
 	if p.User.ID == 0 || p.User.Disabled {
 		return ErrForbidden
@@ -89,75 +270,33 @@ func (p Principal) writable() error {
 
 // interactive is writable for a signed-in person: credentials (passwords, MFA, tokens)
 // are not managed with an API token, so a leaked token cannot entrench itself.
-func (p Principal) interactive() error {
-	if err := p.writable(); err != nil {
-		return err
-	}
-	if p.Token != nil || p.Session == nil {
-		return ErrForbidden
-	}
-	return nil
-}
+func (p Principal) interactive() error { return p.Check(Credentials, p.Own()) }
 
 // resellerAdmin reports whether p is the admin user of a reseller organisation.
 func (p Principal) resellerAdmin() bool {
 	return !p.IsStaff() && p.Org != nil && p.Org.IsReseller && p.User.OrgAdmin
 }
 
-// relation says how p stands to organisation o.
+// relation says how p stands to an organisation.
 type relation int
 
 const (
 	relNone     relation = iota
 	relStaff             // provider staff
-	relOwn               // a user of o
-	relReseller          // the admin of o's reseller
+	relOwn               // a user of the organisation
+	relReseller          // the admin of the organisation's reseller
 )
 
-func (p Principal) relationTo(o Organisation) relation {
+func (p Principal) relationTo(o OrgRef) relation {
 	switch {
 	case p.IsStaff():
 		return relStaff
-	case p.User.OrgID == o.ID:
+	case o.ID != 0 && p.User.OrgID == o.ID:
 		return relOwn
 	case o.ResellerID != 0 && p.resellerAdmin() && p.Org.ID == o.ResellerID:
 		return relReseller
 	}
 	return relNone
-}
-
-// canSeeOrg returns nil when p may read o, ErrNotFound when o is none of p's business
-// and ErrForbidden when p belongs to it but lacks the right.
-func (p Principal) canSeeOrg(o Organisation) error {
-	switch p.relationTo(o) {
-	case relStaff:
-		if p.staffMay(actReadCustomers) {
-			return nil
-		}
-		return ErrForbidden
-	case relOwn:
-		if p.User.Has(PermReadOnly) {
-			return nil
-		}
-		return ErrForbidden
-	case relReseller:
-		return nil
-	}
-	return ErrNotFound
-}
-
-// canManageUsersOf reports whether p may create, change and disable the users of o
-// (the admin user of o itself only by staff or the reseller).
-func (p Principal) canManageUsersOf(o Organisation) bool {
-	switch p.relationTo(o) {
-	case relStaff:
-		return p.staffMay(actManageCustomerUsers)
-	case relOwn:
-		return p.User.Has(PermUsers)
-	case relReseller:
-		return true
-	}
-	return false
 }
 
 // canManageUser reports whether p may change target (its permissions, disabled state,
@@ -168,12 +307,12 @@ func (p Principal) canManageUser(target User, org *Organisation) bool {
 		return false
 	}
 	if target.IsStaff() {
-		return p.staffMay(actManageStaff)
+		return p.Can(StaffManage, Provider)
 	}
-	if org == nil || !p.canManageUsersOf(*org) {
+	if org == nil || !p.Can(UserManage, org.Ref()) {
 		return false
 	}
-	if target.OrgAdmin && p.relationTo(*org) == relOwn && !p.User.OrgAdmin {
+	if target.OrgAdmin && p.relationTo(org.Ref()) == relOwn && !p.User.OrgAdmin {
 		return false // a PermUsers sub-user does not manage the admin user
 	}
 	return true

@@ -132,12 +132,12 @@ func allowText(list []string) string { return strings.Join(list, "\n") }
 // Problems with the admin user are reported under "admin.email", "admin.password" etc.
 // Without a password the admin user is mailed a link to choose one.
 func (s *Service) CreateOrganisation(ctx context.Context, by Principal, in OrganisationInput, admin *UserInput) (Organisation, error) {
-	if err := by.writable(); err != nil {
-		return Organisation{}, err
-	}
 	switch {
-	case by.staffMay(actCreateCustomers):
-	case by.resellerAdmin():
+	case by.IsStaff():
+		if err := by.Check(CustomerCreate, Provider); err != nil {
+			return Organisation{}, err
+		}
+	case by.Can(CustomerCreate, OrgRef{ResellerID: by.Own().ID}):
 		// A reseller's customers are its own (cp.av.7.1); it cannot make resellers.
 		if in.IsReseller || in.ResellerID != 0 && in.ResellerID != by.Org.ID {
 			return Organisation{}, ErrForbidden
@@ -218,25 +218,18 @@ func (p Principal) editable(o Organisation) (func(field string) bool, error) {
 		return func(f string) bool { return slices.Contains(fields, f) }
 	}
 	contact := only("contact_name", "email", "phone", "language", "postal_address", "billing_address")
-	switch p.relationTo(o) {
-	case relStaff:
-		switch {
-		case p.staffMay(actEditCustomers):
-			return all, nil
-		case p.staffMay(actEditBilling):
-			return only("billing_address"), nil
-		}
-	case relOwn:
-		switch {
-		case p.User.OrgAdmin:
-			return contact, nil
-		case p.User.Has(PermBilling):
-			return only("billing_address"), nil
-		}
-	case relReseller:
+	ref := o.Ref()
+	switch {
+	case p.Can(CustomerEdit, ref) && p.relationTo(ref) == relReseller:
 		return func(f string) bool { return f != "is_reseller" && f != "reseller_id" }, nil
+	case p.Can(CustomerEdit, ref):
+		return all, nil
+	case p.Can(CustomerEditContact, ref):
+		return contact, nil
+	case p.Can(CustomerEditBilling, ref):
+		return only("billing_address"), nil
 	}
-	if err := p.canSeeOrg(o); err != nil {
+	if err := p.Check(CustomerRead, ref); err != nil {
 		return nil, err
 	}
 	return nil, ErrForbidden
@@ -377,11 +370,11 @@ func (s *Service) SetOrganisationDisabled(ctx context.Context, by Principal, id 
 	if err != nil {
 		return err
 	}
-	if err := by.canSeeOrg(cur); err != nil {
+	if err := by.Check(CustomerRead, cur.Ref()); err != nil {
 		return err
 	}
-	if !by.staffMay(actDisableCustomers) {
-		return ErrForbidden
+	if err := by.Check(CustomerDisable, cur.Ref()); err != nil {
+		return err
 	}
 	if cur.Disabled == disabled {
 		return nil
@@ -412,7 +405,7 @@ func (s *Service) GetOrganisation(ctx context.Context, by Principal, id int64) (
 	if err != nil {
 		return Organisation{}, err
 	}
-	if err := by.canSeeOrg(o); err != nil {
+	if err := by.Check(CustomerRead, o.Ref()); err != nil {
 		return Organisation{}, err
 	}
 	return o, nil
@@ -435,15 +428,15 @@ func (s *Service) ListOrganisations(ctx context.Context, by Principal, f OrgFilt
 	}
 	switch {
 	case by.IsStaff():
-		if !by.staffMay(actReadCustomers) {
-			return nil, 0, ErrForbidden
+		if err := by.Check(CustomerRead, Provider); err != nil {
+			return nil, 0, err
 		}
 		if f.ResellerID > 0 {
 			add("reseller_id = ?", f.ResellerID)
 		}
 	case by.resellerAdmin():
 		add("reseller_id = ?", by.Org.ID)
-	case by.User.Has(PermReadOnly):
+	case by.Can(CustomerRead, by.Own()):
 		add("id = ?", by.User.OrgID)
 	default:
 		return nil, 0, ErrForbidden
@@ -509,14 +502,12 @@ func (s *Service) SetIPAllowlist(ctx context.Context, by Principal, orgID int64,
 	if err != nil {
 		return err
 	}
-	rel := by.relationTo(cur)
-	switch {
-	case rel == relStaff && by.staffMay(actSetAllowlist), rel == relOwn && by.User.OrgAdmin, rel == relReseller:
-	default:
-		if err := by.canSeeOrg(cur); err != nil {
-			return err
-		}
-		return ErrForbidden
+	rel := by.relationTo(cur.Ref())
+	if err := by.Check(CustomerRead, cur.Ref()); err != nil {
+		return err
+	}
+	if err := by.Check(AllowlistSet, cur.Ref()); err != nil {
+		return err
 	}
 	list, err := ValidateCIDRs(cidrs)
 	if err != nil {

@@ -108,12 +108,12 @@ func (s *Service) CreateAPIToken(ctx context.Context, by Principal, name string,
 	if len(fe) > 0 {
 		return APIToken{}, "", fe
 	}
-	if by.IsStaff() {
-		if !by.staffMay(actReadCustomers) {
-			return APIToken{}, "", ErrForbidden
-		}
-	} else if !by.User.Has(PermReadOnly) || slices.Contains(scopes, ScopeWrite) && !by.User.Has(PermTechnical) {
-		return APIToken{}, "", ErrForbidden
+	want := TokenCreate
+	if slices.Contains(scopes, ScopeWrite) {
+		want = TokenCreateWrite
+	}
+	if err := by.Check(want, by.Own()); err != nil {
+		return APIToken{}, "", err
 	}
 	secret, _ := newToken()
 	plain := apiTokenPrefix + secret
@@ -193,7 +193,7 @@ func (s *Service) RevokeAPIToken(ctx context.Context, by Principal, id int64) er
 	switch {
 	case t.UserID == by.User.ID:
 	case !by.IsStaff() && by.User.OrgAdmin && t.OrgID == by.User.OrgID && t.OrgID != 0:
-	case by.staffMay(actRevokeAnyToken):
+	case by.Can(TokenRevokeAny, Provider):
 	case by.IsStaff():
 		return ErrForbidden
 	default:

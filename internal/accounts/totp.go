@@ -240,11 +240,8 @@ func (s *Service) ConfirmTOTPAndRotate(ctx context.Context, by Principal, code s
 // DisableTOTP turns TOTP off after checking a current code (or recovery code); refused
 // for staff, who must have it (cp.security.access.2).
 func (s *Service) DisableTOTP(ctx context.Context, by Principal, code string) error {
-	if err := by.interactive(); err != nil {
+	if err := by.Check(MFADisable, by.Own()); err != nil {
 		return err
-	}
-	if by.IsStaff() {
-		return ErrForbidden
 	}
 	now := s.now()
 	b := userBucket("mfa", by.User.ID)

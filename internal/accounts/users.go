@@ -91,12 +91,12 @@ func (p Principal) canSeeUser(u User, org *Organisation) error {
 		return nil
 	}
 	if u.IsStaff() {
-		if p.staffMay(actReadCustomers) {
+		if p.Can(CustomerRead, Provider) {
 			return nil
 		}
 		return ErrNotFound
 	}
-	return p.canSeeOrg(*org)
+	return p.Check(CustomerRead, org.Ref())
 }
 
 // loadVisibleUser fetches user id with its organisation, as p may see it.
@@ -243,19 +243,24 @@ func (s *Service) CreateUser(ctx context.Context, by Principal, in UserInput) (U
 		return User{}, err
 	}
 	if in.OrgID == 0 {
-		if !by.staffMay(actManageStaff) {
-			return User{}, ErrForbidden
+		if err := by.Check(StaffManage, Provider); err != nil {
+			return User{}, err
 		}
 	} else {
 		org, err := getOrg(ctx, s.db, in.OrgID)
 		if err != nil {
 			return User{}, err
 		}
-		if err := by.canSeeOrg(org); err != nil {
+		if err := by.Check(CustomerRead, org.Ref()); err != nil {
 			return User{}, err
 		}
-		if !by.canManageUsersOf(org) || in.OrgAdmin && !by.staffMay(actManageCustomerUsers) {
-			return User{}, ErrForbidden
+		if err := by.Check(UserManage, org.Ref()); err != nil {
+			return User{}, err
+		}
+		if in.OrgAdmin {
+			if err := by.Check(UserMakeAdmin, org.Ref()); err != nil {
+				return User{}, err
+			}
 		}
 	}
 	return s.createUser(ctx, by, in)
@@ -299,7 +304,7 @@ func (s *Service) ListUsers(ctx context.Context, by Principal, orgID int64) ([]U
 		return nil, err
 	}
 	if orgID == 0 {
-		if !by.staffMay(actReadCustomers) {
+		if !by.Can(CustomerRead, Provider) {
 			return nil, ErrForbidden
 		}
 		return queryUsers(ctx, s.db, `u.org_id IS NULL`)
@@ -308,7 +313,7 @@ func (s *Service) ListUsers(ctx context.Context, by Principal, orgID int64) ([]U
 	if err != nil {
 		return nil, err
 	}
-	if err := by.canSeeOrg(org); err != nil {
+	if err := by.Check(CustomerRead, org.Ref()); err != nil {
 		return nil, err
 	}
 	return queryUsers(ctx, s.db, `u.org_id = $1`, orgID)

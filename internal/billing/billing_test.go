@@ -187,7 +187,10 @@ func TestTenantChecks(t *testing.T) {
 		if _, err := e.svc.GetInvoice(e.ctx, e.principal(b), ia.ID); !errors.Is(err, accounts.ErrNotFound) {
 			t.Fatalf("other tenant's invoice: %v", err)
 		}
-		list, _, err := e.svc.ListInvoices(e.ctx, e.principal(b), InvoiceFilter{OrgID: a}, Page{})
+		if list, _, err := e.svc.ListInvoices(e.ctx, e.principal(b), InvoiceFilter{OrgID: a}, Page{}); !errors.Is(err, accounts.ErrNotFound) {
+			t.Fatalf("customer asked for another organisation's list: %v %+v", err, list)
+		}
+		list, _, err := e.svc.ListInvoices(e.ctx, e.principal(b), InvoiceFilter{}, Page{})
 		if err != nil || len(list) != 1 || list[0].OrgID != b {
 			t.Fatalf("customer list leaks: %v %+v", err, list)
 		}

@@ -40,7 +40,7 @@ type excessRule struct {
 // what is open on it; what the customer had already paid becomes account credit, or a
 // refund when all its services have ended (cp.av.13.5). Staff with the billing role.
 func (s *Service) CreditInvoice(ctx context.Context, by accounts.Principal, invoiceID int64, in CreditInput) (Invoice, error) {
-	if err := staffBilling(by); err != nil {
+	if err := by.Check(accounts.InvoiceManage, accounts.Provider); err != nil {
 		return Invoice{}, err
 	}
 	in.Reason = strings.TrimSpace(in.Reason)
@@ -163,7 +163,7 @@ type ChargeLine struct {
 // ErrAlreadyBilled. Lines outside the scope of VAT cannot share an invoice with taxed
 // lines (EN 16931 BR-O-11). Staff with the billing role, or SystemPrincipal.
 func (s *Service) IssueCharge(ctx context.Context, by accounts.Principal, orgID int64, lines []ChargeLine, reason, key string) (Invoice, error) {
-	if err := staffBilling(by); err != nil {
+	if err := by.Check(accounts.InvoiceManage, accounts.Provider); err != nil {
 		return Invoice{}, err
 	}
 	d, err := s.chargeDraft(ctx, by, orgID, lines, reason, key)
@@ -271,7 +271,7 @@ const (
 // is billed once (a second call is ErrAlreadyBilled). Under terms without a deposit
 // the balance is the whole price. Staff with the billing role.
 func (s *Service) IssueProjectInvoice(ctx context.Context, by accounts.Principal, subscriptionID int64, stage string) (Invoice, error) {
-	if err := staffBilling(by); err != nil {
+	if err := by.Check(accounts.InvoiceManage, accounts.Provider); err != nil {
 		return Invoice{}, err
 	}
 	sub, err := contracts.SubscriptionForBilling(ctx, s.db, subscriptionID)

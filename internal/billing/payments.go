@@ -228,7 +228,7 @@ func (s *Service) GrantCredit(ctx context.Context, q store.Querier, orgID int64,
 
 // CreditBalance returns an organisation's account credit.
 func (s *Service) CreditBalance(ctx context.Context, by accounts.Principal, orgID int64) (terms.Money, error) {
-	if err := canSee(by, orgID); err != nil {
+	if err := by.Check(accounts.InvoiceRead, accounts.OrgID(orgID)); err != nil {
 		return 0, err
 	}
 	return creditBalance(ctx, s.db, orgID)

@@ -39,8 +39,8 @@ type ReceivableRow struct {
 // Receivables reports what customers owe on asOf, per customer and ageing bucket,
 // with a total row (OrgID 0). Staff only.
 func (s *Service) Receivables(ctx context.Context, by accounts.Principal, asOf terms.Date) ([]ReceivableRow, error) {
-	if err := canSee(by, 0); err != nil || !by.IsStaff() {
-		return nil, accounts.ErrForbidden
+	if err := by.Check(accounts.BillingReport, accounts.Provider); err != nil {
+		return nil, err
 	}
 	open, err := s.OpenInvoices(ctx, asOf)
 	if err != nil {
@@ -82,8 +82,8 @@ type RevenueRow struct {
 // RevenuePerMonth reports invoiced revenue per month of issue date in [from, to],
 // credit notes subtracted. Staff only.
 func (s *Service) RevenuePerMonth(ctx context.Context, by accounts.Principal, from, to terms.Date) ([]RevenueRow, error) {
-	if err := canSee(by, 0); err != nil || !by.IsStaff() {
-		return nil, accounts.ErrForbidden
+	if err := by.Check(accounts.BillingReport, accounts.Provider); err != nil {
+		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT SUBSTR(issue_date, 1, 7), doc_type, COUNT(*), SUM(total_excl), SUM(vat), SUM(total_incl)
 		FROM invoices WHERE issue_date >= $1 AND issue_date <= $2 GROUP BY SUBSTR(issue_date, 1, 7), doc_type ORDER BY 1, 2`, from.String(), to.String())
@@ -131,8 +131,8 @@ type VATRow struct {
 // VATReport totals the VAT breakdowns of the documents issued in [from, to], credit
 // notes subtracted. Staff only.
 func (s *Service) VATReport(ctx context.Context, by accounts.Principal, from, to terms.Date) ([]VATRow, error) {
-	if err := canSee(by, 0); err != nil || !by.IsStaff() {
-		return nil, accounts.ErrForbidden
+	if err := by.Check(accounts.BillingReport, accounts.Provider); err != nil {
+		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT doc_type, vat_scheme, vat_country, vat_json FROM invoices WHERE issue_date >= $1 AND issue_date <= $2`,
 		from.String(), to.String())

@@ -201,53 +201,6 @@ func customerParty(o accounts.Organisation) (Party, terms.CustomerKind, string) 
 		KvK: o.KvK, VATID: o.VATID, Email: o.Email, Kind: string(kind)}, kind, lang
 }
 
-// ---- authorization (same model as contracts: staff by role, customers in their org) ----
-
-func ready(by accounts.Principal) error {
-	if by.User.ID == 0 || by.User.Disabled {
-		return accounts.ErrForbidden
-	}
-	if by.Session != nil && (by.Session.MFAPending || by.Session.MFAEnrolRequired) {
-		return accounts.ErrForbidden
-	}
-	if !by.IsStaff() && (by.Org == nil || by.Org.ID != by.User.OrgID || by.Org.Disabled) {
-		return accounts.ErrForbidden
-	}
-	return nil
-}
-
-// canSee: any staff member with a role, or a user of the organisation (read
-// permission; another organisation's documents are not found).
-func canSee(by accounts.Principal, orgID int64) error {
-	if err := ready(by); err != nil {
-		return err
-	}
-	if by.IsStaff() {
-		if len(by.User.Roles) == 0 {
-			return accounts.ErrForbidden
-		}
-		return nil
-	}
-	if by.User.OrgID != orgID {
-		return accounts.ErrNotFound
-	}
-	if !by.User.Has(accounts.PermReadOnly) {
-		return accounts.ErrForbidden
-	}
-	return nil
-}
-
-// staffBilling: staff with the billing role (admin holds all), allowed to write.
-func staffBilling(by accounts.Principal) error {
-	if err := ready(by); err != nil {
-		return err
-	}
-	if !by.IsStaff() || !by.CanWrite() || !by.User.HasRole(accounts.RoleBilling) {
-		return accounts.ErrForbidden
-	}
-	return nil
-}
-
 func actorFor(ctx context.Context, by accounts.Principal) context.Context {
 	a := audit.ActorFrom(ctx)
 	a.ID, a.Label, a.Kind = by.User.ID, by.User.Email, audit.ActorCustomer

@@ -168,7 +168,9 @@ func (s *Service) decideCancellation(ctx context.Context, q store.Querier, c Con
 	return p, nil
 }
 
-func (s *Service) subAndContract(ctx context.Context, by accounts.Principal, subID int64, roles []accounts.Role, perms ...accounts.Permission) (Subscription, Contract, error) {
+// subAndContract loads a subscription of this pack and its contract when by may do one
+// of acts for its organisation.
+func (s *Service) subAndContract(ctx context.Context, by accounts.Principal, subID int64, acts ...accounts.Action) (Subscription, Contract, error) {
 	sub, err := getSub(ctx, s.db, subID)
 	if err != nil {
 		return Subscription{}, Contract{}, err
@@ -176,7 +178,7 @@ func (s *Service) subAndContract(ctx context.Context, by accounts.Principal, sub
 	if sub.Pack != s.pack.Name {
 		return Subscription{}, Contract{}, accounts.ErrNotFound
 	}
-	if err := canAct(by, sub.OrgID, roles, perms...); err != nil {
+	if err := by.CheckAny(accounts.OrgID(sub.OrgID), acts...); err != nil {
 		return Subscription{}, Contract{}, err
 	}
 	c, err := getContract(ctx, s.db, sub.ContractID)
@@ -186,12 +188,12 @@ func (s *Service) subAndContract(ctx context.Context, by accounts.Principal, sub
 // PreviewCancellation shows a customer (or staff) when a subscription would end if
 // cancelled now, and why. Nothing is saved.
 func (s *Service) PreviewCancellation(ctx context.Context, by accounts.Principal, subID int64, in CancelInput) (CancellationPreview, error) {
-	sub, c, err := s.subAndContract(ctx, by, subID, rolesSupport, permsCommit...)
+	sub, c, err := s.subAndContract(ctx, by, subID, accounts.SubscriptionCancel, accounts.CancellationRecord)
 	if err != nil {
 		return CancellationPreview{}, err
 	}
 	received := s.today()
-	if by.IsStaff() && !in.ReceivedAt.IsZero() {
+	if by.Can(accounts.CancellationRecord, accounts.OrgID(sub.OrgID)) && !in.ReceivedAt.IsZero() {
 		received = dateOf(in.ReceivedAt)
 	}
 	return s.decideCancellation(ctx, s.db, c, sub, in.Basis, in.BasisID, received)
@@ -200,10 +202,7 @@ func (s *Service) PreviewCancellation(ctx context.Context, by accounts.Principal
 // ConfirmCancellation records the customer's cancellation through the portal,
 // received now, and sends a confirmation stating the end date.
 func (s *Service) ConfirmCancellation(ctx context.Context, by accounts.Principal, subID int64, in CancelInput) (Cancellation, error) {
-	if by.IsStaff() {
-		return Cancellation{}, accounts.ErrForbidden // staff use RecordCancellation
-	}
-	sub, c, err := s.subAndContract(ctx, by, subID, nil, permsCommit...)
+	sub, c, err := s.subAndContract(ctx, by, subID, accounts.SubscriptionCancel) // staff use RecordCancellation
 	if err != nil {
 		return Cancellation{}, err
 	}
@@ -215,10 +214,7 @@ func (s *Service) ConfirmCancellation(ctx context.Context, by accounts.Principal
 // the order channel or the portal, with the moment of receipt (cp.av.13.4). Staff
 // with the support role.
 func (s *Service) RecordCancellation(ctx context.Context, by accounts.Principal, subID int64, in CancelInput) (Cancellation, error) {
-	if err := staffWith(by, rolesSupport...); err != nil {
-		return Cancellation{}, err
-	}
-	sub, c, err := s.subAndContract(ctx, by, subID, rolesSupport)
+	sub, c, err := s.subAndContract(ctx, by, subID, accounts.CancellationRecord)
 	if err != nil {
 		return Cancellation{}, err
 	}
@@ -376,7 +372,9 @@ func (s *Service) decideWithdrawal(c Contract, received terms.Date) (Withdrawal,
 	return w, nil
 }
 
-func (s *Service) contractFor(ctx context.Context, by accounts.Principal, id int64, roles []accounts.Role, perms ...accounts.Permission) (Contract, error) {
+// contractFor loads a contract of this pack when by may do one of acts for its
+// organisation.
+func (s *Service) contractFor(ctx context.Context, by accounts.Principal, id int64, acts ...accounts.Action) (Contract, error) {
 	c, err := getContract(ctx, s.db, id)
 	if err != nil {
 		return Contract{}, err
@@ -384,7 +382,7 @@ func (s *Service) contractFor(ctx context.Context, by accounts.Principal, id int
 	if c.Pack != s.pack.Name {
 		return Contract{}, accounts.ErrNotFound
 	}
-	if err := canAct(by, c.OrgID, roles, perms...); err != nil {
+	if err := by.CheckAny(accounts.OrgID(c.OrgID), acts...); err != nil {
 		return Contract{}, err
 	}
 	return c, nil
@@ -393,12 +391,12 @@ func (s *Service) contractFor(ctx context.Context, by accounts.Principal, id int
 // PreviewWithdrawal shows whether a withdrawal received now (or, for staff, at
 // in.ReceivedAt) is valid and what is refunded (cp.av.13.9, cp.withdrawal.*).
 func (s *Service) PreviewWithdrawal(ctx context.Context, by accounts.Principal, contractID int64, in WithdrawalInput) (Withdrawal, error) {
-	c, err := s.contractFor(ctx, by, contractID, rolesSupport, permsCommit...)
+	c, err := s.contractFor(ctx, by, contractID, accounts.ContractWithdraw, accounts.WithdrawalRecord)
 	if err != nil {
 		return Withdrawal{}, err
 	}
 	received := s.today()
-	if by.IsStaff() && !in.ReceivedAt.IsZero() {
+	if by.Can(accounts.WithdrawalRecord, accounts.OrgID(c.OrgID)) && !in.ReceivedAt.IsZero() {
 		received = dateOf(in.ReceivedAt)
 	}
 	return s.decideWithdrawal(c, received)
@@ -409,10 +407,7 @@ func (s *Service) PreviewWithdrawal(ctx context.Context, by accounts.Principal, 
 // the refund due for billing and confirms by e-mail (a durable medium); a refused one
 // is recorded with its reasons and confirmed too.
 func (s *Service) ConfirmWithdrawal(ctx context.Context, by accounts.Principal, contractID int64) (Withdrawal, error) {
-	if by.IsStaff() {
-		return Withdrawal{}, accounts.ErrForbidden
-	}
-	c, err := s.contractFor(ctx, by, contractID, nil, permsCommit...)
+	c, err := s.contractFor(ctx, by, contractID, accounts.ContractWithdraw)
 	if err != nil {
 		return Withdrawal{}, err
 	}
@@ -422,10 +417,7 @@ func (s *Service) ConfirmWithdrawal(ctx context.Context, by accounts.Principal, 
 // RecordWithdrawal records a withdrawal staff received (by e-mail,
 // cp.withdrawal.right.2). Staff with the support role.
 func (s *Service) RecordWithdrawal(ctx context.Context, by accounts.Principal, contractID int64, in WithdrawalInput) (Withdrawal, error) {
-	if err := staffWith(by, rolesSupport...); err != nil {
-		return Withdrawal{}, err
-	}
-	c, err := s.contractFor(ctx, by, contractID, rolesSupport)
+	c, err := s.contractFor(ctx, by, contractID, accounts.WithdrawalRecord)
 	if err != nil {
 		return Withdrawal{}, err
 	}

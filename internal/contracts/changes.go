@@ -31,7 +31,7 @@ type PlanChange struct {
 // pending_charge for billing); a reduction takes effect at the end of the term
 // (cp.av.9.1, terms.PlanChange).
 func (s *Service) ChangePlan(ctx context.Context, by accounts.Principal, subID, planID int64) (PlanChange, error) {
-	sub, _, err := s.subAndContract(ctx, by, subID, rolesOrder, permsService...)
+	sub, _, err := s.subAndContract(ctx, by, subID, accounts.PlanChange)
 	if err != nil {
 		return PlanChange{}, err
 	}
@@ -164,7 +164,7 @@ type PriceIncrease struct {
 // notified once and offered the cancellation the terms then allow. Staff with the
 // sales role.
 func (s *Service) SchedulePriceIncrease(ctx context.Context, by accounts.Principal, in PriceIncreaseInput) (PriceIncrease, error) {
-	if err := staffWith(by, rolesSales...); err != nil {
+	if err := by.Check(accounts.CatalogManage, accounts.Provider); err != nil {
 		return PriceIncrease{}, err
 	}
 	plan, err := s.plans.GetPlan(ctx, in.PlanID)
@@ -318,7 +318,7 @@ type ForceMajeure struct {
 // period of the terms, a contract may be ended with immediate effect (cancellation
 // basis force-majeure). Staff with the support role.
 func (s *Service) RecordForceMajeure(ctx context.Context, by accounts.Principal, started terms.Date, description string) (ForceMajeure, error) {
-	if err := staffWith(by, rolesSupport...); err != nil {
+	if err := by.Check(accounts.ForceMajeure, accounts.Provider); err != nil {
 		return ForceMajeure{}, err
 	}
 	fe := accounts.FieldErrors{}
@@ -356,7 +356,7 @@ func (s *Service) RecordForceMajeure(ctx context.Context, by accounts.Principal,
 
 // EndForceMajeure records the day force majeure ended.
 func (s *Service) EndForceMajeure(ctx context.Context, by accounts.Principal, id int64, ended terms.Date) error {
-	if err := staffWith(by, rolesSupport...); err != nil {
+	if err := by.Check(accounts.ForceMajeure, accounts.Provider); err != nil {
 		return err
 	}
 	if ended.IsZero() || ended.After(s.today()) {

@@ -54,24 +54,13 @@ type QuoteFilter struct {
 // may list every organisation (0) or name one; a customer lists its own, and naming
 // another organisation is not found.
 func listOrg(by accounts.Principal, orgID int64) (int64, error) {
-	if !by.IsStaff() && orgID == 0 {
-		orgID = by.User.OrgID
+	if orgID == 0 {
+		orgID = by.Own().ID
 	}
-	if err := canSee(by, orgID); err != nil {
+	if err := by.Check(accounts.ContractRead, accounts.OrgID(orgID)); err != nil {
 		return 0, err
 	}
 	return orgID, nil
-}
-
-// staffSees: any staff member with a role (lists that span customers).
-func staffSees(by accounts.Principal) error {
-	if err := ready(by); err != nil {
-		return err
-	}
-	if !by.IsStaff() || len(by.User.Roles) == 0 {
-		return accounts.ErrForbidden
-	}
-	return nil
 }
 
 func checkStatus(status string, allowed ...string) error {
@@ -215,7 +204,7 @@ func (s *Service) ListQuotes(ctx context.Context, by accounts.Principal, f Quote
 // newest first. They are public: every customer was told of them, so any signed-in
 // user may list them.
 func (s *Service) ListTermsVersions(ctx context.Context, by accounts.Principal) ([]TermsVersion, error) {
-	if err := canSee(by, by.User.OrgID); err != nil {
+	if err := by.Check(accounts.ContractRead, by.Own()); err != nil {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, pack, version, summary, announced_on, effective_on, objection_by, termination_as_of, explanation
@@ -248,7 +237,7 @@ type PriceIncreaseFilter struct {
 // first, without their items (Subscriptions and Allowed count them), and how many
 // match in all. Staff only: an increase spans customers.
 func (s *Service) ListPriceIncreases(ctx context.Context, by accounts.Principal, f PriceIncreaseFilter, p Page) ([]PriceIncrease, int, error) {
-	if err := staffSees(by); err != nil {
+	if err := by.Check(accounts.ContractRead, accounts.Provider); err != nil {
 		return nil, 0, err
 	}
 	p = p.norm()
@@ -291,7 +280,7 @@ func (s *Service) ListPriceIncreases(ctx context.Context, by accounts.Principal,
 // ListForceMajeure returns the periods of force majeure recorded under this pack,
 // newest first; one still open has no EndedOn. Staff only.
 func (s *Service) ListForceMajeure(ctx context.Context, by accounts.Principal) ([]ForceMajeure, error) {
-	if err := staffSees(by); err != nil {
+	if err := by.Check(accounts.ContractRead, accounts.Provider); err != nil {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, description, started_on, ended_on, rights_from, explanation
@@ -317,7 +306,7 @@ func (s *Service) ListForceMajeure(ctx context.Context, by accounts.Principal) (
 // (cp.av.2.6). Staff may ask about any organisation, a customer about its own;
 // another organisation's id is not found.
 func (s *Service) IsRefused(ctx context.Context, by accounts.Principal, orgID int64) (bool, error) {
-	if err := canSee(by, orgID); err != nil {
+	if err := by.Check(accounts.ContractRead, accounts.OrgID(orgID)); err != nil {
 		return false, err
 	}
 	return s.refused(ctx, s.db, orgID)

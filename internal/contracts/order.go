@@ -187,7 +187,7 @@ type Checkout struct {
 // Checkout prices an order for the customer: excl. and incl. VAT, the term, renewal
 // and cancellation rules and, for a consumer, the withdrawal information.
 func (s *Service) Checkout(ctx context.Context, by accounts.Principal, in CheckoutInput) (Checkout, error) {
-	if err := canSee(by, in.OrgID); err != nil {
+	if err := by.Check(accounts.ContractRead, accounts.OrgID(in.OrgID)); err != nil {
 		return Checkout{}, err
 	}
 	_, _, co, err := s.buildOrder(ctx, by, in)
@@ -301,7 +301,7 @@ type OrderInput struct {
 // PlaceOrder concludes a contract from a web order. A second submission with the same
 // idempotency key returns the first contract and creates nothing.
 func (s *Service) PlaceOrder(ctx context.Context, by accounts.Principal, in OrderInput) (Contract, error) {
-	if err := canAct(by, in.OrgID, rolesOrder, permsCommit...); err != nil {
+	if err := by.Check(accounts.OrderPlace, accounts.OrgID(in.OrgID)); err != nil {
 		return Contract{}, err
 	}
 	if c, ok, err := s.byKey(ctx, in.IdempotencyKey, in.OrgID); err != nil || ok {

@@ -154,7 +154,7 @@ func (s *Service) quoteLines(ctx context.Context, pol *terms.Policy, in QuoteInp
 
 // CreateQuote drafts a quote from catalog plans or free lines. Staff with the sales role.
 func (s *Service) CreateQuote(ctx context.Context, by accounts.Principal, in QuoteInput) (Quote, error) {
-	if err := staffWith(by, rolesSales...); err != nil {
+	if err := by.Check(accounts.QuoteManage, accounts.OrgID(in.OrgID)); err != nil {
 		return Quote{}, err
 	}
 	cust, err := s.customer(ctx, by, in.OrgID)
@@ -224,7 +224,7 @@ func (s *Service) CreateQuote(ctx context.Context, by accounts.Principal, in Quo
 // not attached: the outbox carries text only, so the portal renders it on request
 // from the frozen content (QuotePDF), and it always matches the hashed content.
 func (s *Service) SendQuote(ctx context.Context, by accounts.Principal, id int64) (Quote, error) {
-	if err := staffWith(by, rolesSales...); err != nil {
+	if err := by.Check(accounts.QuoteManage, accounts.Provider); err != nil {
 		return Quote{}, err
 	}
 	qt, err := getQuote(ctx, s.db, id)
@@ -311,7 +311,7 @@ func (s *Service) AcceptQuote(ctx context.Context, by accounts.Principal, id int
 	if err != nil {
 		return Contract{}, err
 	}
-	if err := canAct(by, qt.OrgID, rolesSales, permsCommit...); err != nil {
+	if err := by.Check(accounts.QuoteAccept, accounts.OrgID(qt.OrgID)); err != nil {
 		return Contract{}, err
 	}
 	if c, ok, err := s.byKey(ctx, in.IdempotencyKey, qt.OrgID); err != nil || ok {
@@ -384,7 +384,7 @@ func (s *Service) AcceptQuote(ctx context.Context, by accounts.Principal, id int
 // AllowLateAcceptance lets the customer accept a quote after it expired: the provider
 // is never obliged to, but may (fo.av.2.3). Staff with the sales role.
 func (s *Service) AllowLateAcceptance(ctx context.Context, by accounts.Principal, id int64) error {
-	if err := staffWith(by, rolesSales...); err != nil {
+	if err := by.Check(accounts.QuoteManage, accounts.Provider); err != nil {
 		return err
 	}
 	qt, err := getQuote(ctx, s.db, id)
@@ -414,7 +414,7 @@ func (s *Service) DeclineQuote(ctx context.Context, by accounts.Principal, id in
 	if err != nil {
 		return err
 	}
-	if err := canAct(by, qt.OrgID, rolesSales, permsCommit...); err != nil {
+	if err := by.Check(accounts.QuoteAccept, accounts.OrgID(qt.OrgID)); err != nil {
 		return err
 	}
 	if len(reason) > 2000 {
@@ -441,7 +441,7 @@ func (s *Service) GetQuote(ctx context.Context, by accounts.Principal, id int64)
 	if err != nil {
 		return Quote{}, err
 	}
-	if err := canSee(by, qt.OrgID); err != nil {
+	if err := by.Check(accounts.ContractRead, accounts.OrgID(qt.OrgID)); err != nil {
 		return Quote{}, err
 	}
 	if !by.IsStaff() && qt.Status == QuoteDraft {

@@ -128,86 +128,6 @@ var (
 	ErrCustomerRefused = fmt.Errorf("%w: the provider does not accept orders from this customer (cp.av.2.6)", accounts.ErrForbidden)
 )
 
-// ---- authorization ----
-
-func ready(by accounts.Principal) error {
-	if by.User.ID == 0 || by.User.Disabled {
-		return accounts.ErrForbidden
-	}
-	if by.Session != nil && (by.Session.MFAPending || by.Session.MFAEnrolRequired) {
-		return accounts.ErrForbidden
-	}
-	if !by.IsStaff() && (by.Org == nil || by.Org.ID != by.User.OrgID || by.Org.Disabled) {
-		return accounts.ErrForbidden
-	}
-	return nil
-}
-
-// staffWith: staff holding one of roles (admin holds all), allowed to write.
-func staffWith(by accounts.Principal, roles ...accounts.Role) error {
-	if err := ready(by); err != nil {
-		return err
-	}
-	if !by.IsStaff() || !by.CanWrite() {
-		return accounts.ErrForbidden
-	}
-	for _, r := range roles {
-		if by.User.HasRole(r) {
-			return nil
-		}
-	}
-	return accounts.ErrForbidden
-}
-
-// canSee: any staff member with a role, or a user of the organisation.
-func canSee(by accounts.Principal, orgID int64) error {
-	if err := ready(by); err != nil {
-		return err
-	}
-	if by.IsStaff() {
-		if len(by.User.Roles) == 0 {
-			return accounts.ErrForbidden
-		}
-		return nil
-	}
-	if by.User.OrgID != orgID {
-		return accounts.ErrNotFound
-	}
-	if !by.User.Has(accounts.PermReadOnly) {
-		return accounts.ErrForbidden
-	}
-	return nil
-}
-
-// canAct: staff with one of staffRoles, or a user of the organisation holding one of
-// perms (the organisation's admin user holds all). Another organisation's object is
-// not found; a read-only user is forbidden.
-func canAct(by accounts.Principal, orgID int64, staffRoles []accounts.Role, perms ...accounts.Permission) error {
-	if by.IsStaff() {
-		return staffWith(by, staffRoles...)
-	}
-	if err := canSee(by, orgID); err != nil {
-		return err
-	}
-	if !by.CanWrite() {
-		return accounts.ErrForbidden
-	}
-	for _, p := range perms {
-		if p != accounts.PermReadOnly && by.User.Has(p) {
-			return nil
-		}
-	}
-	return accounts.ErrForbidden
-}
-
-var (
-	rolesSales   = []accounts.Role{accounts.RoleSales}
-	rolesSupport = []accounts.Role{accounts.RoleSupport}
-	rolesOrder   = []accounts.Role{accounts.RoleSales, accounts.RoleSupport}
-	permsCommit  = []accounts.Permission{accounts.PermBilling}
-	permsService = []accounts.Permission{accounts.PermBilling, accounts.PermTechnical}
-)
-
 // actorFor names the principal as the actor of the audit entries; the web layer's
 // actor in ctx still supplies address and user agent.
 func actorFor(ctx context.Context, by accounts.Principal) context.Context {
@@ -287,7 +207,7 @@ func (s *Service) refused(ctx context.Context, q store.Querier, orgID int64) (bo
 // RefuseCustomer records that the provider refuses a customer (cp.av.2.6); from then
 // on the customer cannot order or accept a quote. Staff with the sales role.
 func (s *Service) RefuseCustomer(ctx context.Context, by accounts.Principal, orgID int64, reason string) error {
-	if err := staffWith(by, rolesSales...); err != nil {
+	if err := by.Check(accounts.CustomerRefuse, accounts.OrgID(orgID)); err != nil {
 		return err
 	}
 	if _, err := s.customer(ctx, by, orgID); err != nil {
@@ -313,7 +233,7 @@ func (s *Service) RefuseCustomer(ctx context.Context, by accounts.Principal, org
 
 // AcceptCustomer lifts a refusal.
 func (s *Service) AcceptCustomer(ctx context.Context, by accounts.Principal, orgID int64) error {
-	if err := staffWith(by, rolesSales...); err != nil {
+	if err := by.Check(accounts.CustomerRefuse, accounts.OrgID(orgID)); err != nil {
 		return err
 	}
 	ctx = actorFor(ctx, by)

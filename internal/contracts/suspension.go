@@ -247,7 +247,7 @@ func (s *Service) IsSuspended(ctx context.Context, subID int64) (bool, error) {
 // SuspensionHolds lists an organisation's suspension holds, newest first, lifted ones
 // included, as the principal may see them.
 func (s *Service) SuspensionHolds(ctx context.Context, by accounts.Principal, orgID int64) ([]SuspensionHold, error) {
-	if err := canSee(by, orgID); err != nil {
+	if err := by.Check(accounts.ContractRead, accounts.OrgID(orgID)); err != nil {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, org_id, ref, reason, explanation, suspended_at, lifted_at FROM suspension_holds
@@ -289,7 +289,7 @@ func (s *Service) staffSuspendClauses() []string {
 // SuspendOrganisation suspends an organisation's services by hand, for the reason
 // staff give (cp.av.3.8, fo.av.3.8: a staff decision). Staff with the billing role.
 func (s *Service) SuspendOrganisation(ctx context.Context, by accounts.Principal, orgID int64, reason string) (int, error) {
-	if err := staffWith(by, accounts.RoleBilling); err != nil {
+	if err := by.Check(accounts.SuspensionManage, accounts.OrgID(orgID)); err != nil {
 		return 0, err
 	}
 	if l := len(strings.TrimSpace(reason)); l == 0 || l > 2000 {
@@ -317,7 +317,7 @@ func (s *Service) SuspendOrganisation(ctx context.Context, by accounts.Principal
 // LiftStaffSuspension lifts the suspension staff placed by hand; holds placed by
 // dunning stay. Staff with the billing role.
 func (s *Service) LiftStaffSuspension(ctx context.Context, by accounts.Principal, orgID int64) (int, error) {
-	if err := staffWith(by, accounts.RoleBilling); err != nil {
+	if err := by.Check(accounts.SuspensionManage, accounts.OrgID(orgID)); err != nil {
 		return 0, err
 	}
 	ctx = actorFor(ctx, by)

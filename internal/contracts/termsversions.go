@@ -64,7 +64,7 @@ var versionRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // in.Effective, which may not be earlier than the terms allow (terms.TermsChange).
 // Every customer with a running contract is notified once. Staff with the sales role.
 func (s *Service) PublishTermsVersion(ctx context.Context, by accounts.Principal, in TermsVersionInput) (TermsVersion, error) {
-	if err := staffWith(by, rolesSales...); err != nil {
+	if err := by.Check(accounts.CatalogManage, accounts.Provider); err != nil {
 		return TermsVersion{}, err
 	}
 	today := s.today()
@@ -180,7 +180,7 @@ func getTermsVersion(ctx context.Context, q store.Querier, id int64) (TermsVersi
 // within its period; where they do not (cp.av.18.3), the customer ends the contract
 // instead (ConfirmCancellation with BasisTermsChange).
 func (s *Service) ObjectToTermsChange(ctx context.Context, by accounts.Principal, versionID, orgID int64, reason string) error {
-	if err := canAct(by, orgID, rolesSupport, permsCommit...); err != nil {
+	if err := by.Check(accounts.TermsObject, accounts.OrgID(orgID)); err != nil {
 		return err
 	}
 	tv, err := getTermsVersion(ctx, s.db, versionID)

@@ -248,7 +248,7 @@ func (s *Service) GetContract(ctx context.Context, by accounts.Principal, id int
 	if err != nil {
 		return Contract{}, err
 	}
-	if err := canSee(by, c.OrgID); err != nil {
+	if err := by.Check(accounts.ContractRead, accounts.OrgID(c.OrgID)); err != nil {
 		return Contract{}, err
 	}
 	return c, nil
@@ -260,7 +260,7 @@ func (s *Service) GetSubscription(ctx context.Context, by accounts.Principal, id
 	if err != nil {
 		return Subscription{}, err
 	}
-	if err := canSee(by, sub.OrgID); err != nil {
+	if err := by.Check(accounts.ContractRead, accounts.OrgID(sub.OrgID)); err != nil {
 		return Subscription{}, err
 	}
 	return sub, nil

@@ -218,8 +218,8 @@ func describe(lang, nl, en string, args ...any) string {
 // costs if the customer is in default. It happens once per invoice; when the invoice is
 // paid, only the interest after today is charged. Staff with the billing role.
 func (s *Service) Claim(ctx context.Context, by accounts.Principal, invoiceID int64) (Step, error) {
-	if !by.IsStaff() || !by.CanWrite() || by.User.Disabled || !by.User.HasRole(accounts.RoleBilling) {
-		return Step{}, accounts.ErrForbidden
+	if err := by.Check(accounts.InvoiceManage, accounts.Provider); err != nil {
+		return Step{}, err
 	}
 	ctx = audit.WithActor(ctx, audit.Actor{Kind: audit.ActorStaff, ID: by.User.ID, Label: by.User.Email,
 		IP: audit.ActorFrom(ctx).IP, UserAgent: audit.ActorFrom(ctx).UserAgent})

@@ -87,7 +87,7 @@ type matchPlan struct {
 // a bad file changes nothing. Billing staff only.
 func (s *Service) ImportCAMT053(ctx context.Context, by accounts.Principal, filename string, r io.Reader) (ImportResult, error) {
 	var res ImportResult
-	if err := billingStaff(by, true); err != nil {
+	if err := by.Check(accounts.PaymentManage, accounts.Provider); err != nil {
 		return res, err
 	}
 	ctx = actorFor(ctx, by)
@@ -421,7 +421,7 @@ type UnmatchedPage struct {
 // Unmatched lists the transactions waiting for staff, oldest first. Billing staff only.
 func (s *Service) Unmatched(ctx context.Context, by accounts.Principal, page Page) (UnmatchedPage, error) {
 	var out UnmatchedPage
-	if err := billingStaff(by, false); err != nil {
+	if err := by.Check(accounts.PaymentRead, accounts.Provider); err != nil {
 		return out, err
 	}
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM bank_transactions WHERE status = $1`, TxUnmatched).Scan(&out.Total); err != nil {
@@ -445,7 +445,7 @@ func (s *Service) Unmatched(ctx context.Context, by accounts.Principal, page Pag
 
 // BankTransaction returns one imported transaction. Billing staff only.
 func (s *Service) BankTransaction(ctx context.Context, by accounts.Principal, id int64) (BankTransaction, error) {
-	if err := billingStaff(by, false); err != nil {
+	if err := by.Check(accounts.PaymentRead, accounts.Provider); err != nil {
 		return BankTransaction{}, err
 	}
 	return getTx(ctx, s.db, id)
@@ -462,7 +462,7 @@ func getTx(ctx context.Context, q store.Querier, id int64) (BankTransaction, err
 // AssignUnmatched applies a credit from the queue to the open invoice that invoice
 // names (its number or its payment reference), as staff decided. Billing staff only.
 func (s *Service) AssignUnmatched(ctx context.Context, by accounts.Principal, txID int64, invoice, note string) (BankTransaction, error) {
-	if err := billingStaff(by, true); err != nil {
+	if err := by.Check(accounts.PaymentManage, accounts.Provider); err != nil {
 		return BankTransaction{}, err
 	}
 	ctx = actorFor(ctx, by)
@@ -523,7 +523,7 @@ func (s *Service) AssignUnmatched(ctx context.Context, by accounts.Principal, tx
 // IgnoreUnmatched takes a transaction out of the queue without booking it, for the
 // reason given (a private transfer, a refund to pay back, ...). Billing staff only.
 func (s *Service) IgnoreUnmatched(ctx context.Context, by accounts.Principal, txID int64, reason string) (BankTransaction, error) {
-	if err := billingStaff(by, true); err != nil {
+	if err := by.Check(accounts.PaymentManage, accounts.Provider); err != nil {
 		return BankTransaction{}, err
 	}
 	ctx = actorFor(ctx, by)

@@ -47,7 +47,7 @@ var endingReturnCodes = map[string]string{
 // is FRST, the ones after it RCUR. Exporting the same items for the same date again
 // returns the same file and batch id and changes nothing. Billing staff only.
 func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Principal, collectionDate terms.Date, items []DebitItem) ([]byte, int64, error) {
-	if err := billingStaff(by, true); err != nil {
+	if err := by.Check(accounts.PaymentManage, accounts.Provider); err != nil {
 		return nil, 0, err
 	}
 	ctx = actorFor(ctx, by)
@@ -219,7 +219,7 @@ func batchKey(on terms.Date, items []DebitItem) string {
 
 // DirectDebitBatchFile returns an exported file again. Billing staff only.
 func (s *Service) DirectDebitBatchFile(ctx context.Context, by accounts.Principal, batchID int64) ([]byte, error) {
-	if err := billingStaff(by, false); err != nil {
+	if err := by.Check(accounts.PaymentRead, accounts.Provider); err != nil {
 		return nil, err
 	}
 	var doc []byte

@@ -97,7 +97,7 @@ func (s *Service) validateDebtor(fe FieldErrors, name, iban, bic *string) {
 // CreateMandate records a signed mandate. Billing staff, or a customer's user with the
 // billing permission for its own organisation.
 func (s *Service) CreateMandate(ctx context.Context, by accounts.Principal, in MandateInput) (Mandate, error) {
-	if err := canPayFor(by, in.OrgID); err != nil {
+	if err := by.Check(accounts.MandateManage, accounts.OrgID(in.OrgID)); err != nil {
 		return Mandate{}, err
 	}
 	ctx = actorFor(ctx, by)
@@ -192,14 +192,14 @@ func getMandate(ctx context.Context, q store.Querier, id int64) (Mandate, error)
 
 // GetMandate returns a mandate the principal may see.
 func (s *Service) GetMandate(ctx context.Context, by accounts.Principal, id int64) (Mandate, error) {
-	if err := ready(by); err != nil {
+	if err := by.Ready(); err != nil {
 		return Mandate{}, err
 	}
 	m, err := getMandate(ctx, s.db, id)
 	if err != nil {
 		return Mandate{}, err
 	}
-	if err := canSeeOrg(by, m.OrgID); err != nil {
+	if err := by.Check(accounts.MandateRead, accounts.OrgID(m.OrgID)); err != nil {
 		return Mandate{}, err
 	}
 	return m, nil
@@ -207,7 +207,7 @@ func (s *Service) GetMandate(ctx context.Context, by accounts.Principal, id int6
 
 // ListMandates returns an organisation's mandates, newest first.
 func (s *Service) ListMandates(ctx context.Context, by accounts.Principal, orgID int64) ([]Mandate, error) {
-	if err := canSeeOrg(by, orgID); err != nil {
+	if err := by.Check(accounts.MandateRead, accounts.OrgID(orgID)); err != nil {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+mandateColumns+` FROM mandates WHERE org_id = $1 ORDER BY id DESC`, orgID)
@@ -232,10 +232,10 @@ func (s *Service) mandateForChange(ctx context.Context, q store.Querier, by acco
 	if err != nil {
 		return m, err
 	}
-	if err := canSeeOrg(by, m.OrgID); err != nil {
+	if err := by.Check(accounts.MandateRead, accounts.OrgID(m.OrgID)); err != nil {
 		return Mandate{}, err
 	}
-	if err := canPayFor(by, m.OrgID); err != nil {
+	if err := by.Check(accounts.MandateManage, accounts.OrgID(m.OrgID)); err != nil {
 		return Mandate{}, err
 	}
 	return m, nil
@@ -255,7 +255,7 @@ func sameBank(oldIBAN, oldBIC, newIBAN, newBIC string) bool {
 // with the next collection (AmdmntInfDtls); a move to another bank (SMNDA) makes the
 // next collection a first one again. Billing staff, or the customer for its own.
 func (s *Service) AmendMandate(ctx context.Context, by accounts.Principal, id int64, ch MandateChange) (Mandate, error) {
-	if err := ready(by); err != nil {
+	if err := by.Ready(); err != nil {
 		return Mandate{}, err
 	}
 	ctx = actorFor(ctx, by)
@@ -346,7 +346,7 @@ func (s *Service) AmendMandate(ctx context.Context, by accounts.Principal, id in
 // RevokeMandate ends a mandate: no collection uses it any more. Billing staff, or the
 // customer for its own.
 func (s *Service) RevokeMandate(ctx context.Context, by accounts.Principal, id int64, reason string) (Mandate, error) {
-	if err := ready(by); err != nil {
+	if err := by.Ready(); err != nil {
 		return Mandate{}, err
 	}
 	ctx = actorFor(ctx, by)

@@ -104,7 +104,7 @@ func (s *Service) onlineProvider() (string, Provider, error) {
 // redirect is where the provider sends the customer back (an absolute http(s) URL, or
 // a path on the portal).
 func (s *Service) StartOnlinePayment(ctx context.Context, by accounts.Principal, invoice OpenItem, redirect string) (string, error) {
-	if err := canPayFor(by, invoice.OrgID); err != nil {
+	if err := by.Check(accounts.InvoicePay, accounts.OrgID(invoice.OrgID)); err != nil {
 		return "", err
 	}
 	ctx = actorFor(ctx, by)
@@ -273,7 +273,7 @@ func (s *Service) applyStatus(ctx context.Context, name string, st PaymentStatus
 
 // OnlinePayments lists an invoice's online payments, newest first.
 func (s *Service) OnlinePayments(ctx context.Context, by accounts.Principal, invoice OpenItem) ([]OnlinePayment, error) {
-	if err := canSeeOrg(by, invoice.OrgID); err != nil {
+	if err := by.Check(accounts.InvoiceRead, accounts.OrgID(invoice.OrgID)); err != nil {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, provider, COALESCE(provider_id, ''), invoice_id, invoice_number, org_id, amount, checkout_url, status, applied, excess, created_at

@@ -134,63 +134,6 @@ func (p Page) limits() (limit, offset int) {
 
 // ---- authorization ----
 
-func ready(by accounts.Principal) error {
-	if by.User.ID == 0 || by.User.Disabled {
-		return accounts.ErrForbidden
-	}
-	if by.Session != nil && (by.Session.MFAPending || by.Session.MFAEnrolRequired) {
-		return accounts.ErrForbidden
-	}
-	if !by.IsStaff() && (by.Org == nil || by.Org.ID != by.User.OrgID || by.Org.Disabled) {
-		return accounts.ErrForbidden
-	}
-	return nil
-}
-
-// billingStaff: staff with the billing role (admin holds all roles). write asks for a
-// token scope that allows changes.
-func billingStaff(by accounts.Principal, write bool) error {
-	if err := ready(by); err != nil {
-		return err
-	}
-	if !by.IsStaff() || !by.User.HasRole(accounts.RoleBilling) || (write && !by.CanWrite()) {
-		return accounts.ErrForbidden
-	}
-	return nil
-}
-
-// canSeeOrg: billing staff, or a user of the organisation (another organisation's
-// objects are not found).
-func canSeeOrg(by accounts.Principal, orgID int64) error {
-	if by.IsStaff() {
-		return billingStaff(by, false)
-	}
-	if err := ready(by); err != nil {
-		return err
-	}
-	if by.User.OrgID != orgID {
-		return accounts.ErrNotFound
-	}
-	if !by.User.Has(accounts.PermReadOnly) {
-		return accounts.ErrForbidden
-	}
-	return nil
-}
-
-// canPayFor: billing staff, or a user of the organisation with the billing permission.
-func canPayFor(by accounts.Principal, orgID int64) error {
-	if by.IsStaff() {
-		return billingStaff(by, true)
-	}
-	if err := canSeeOrg(by, orgID); err != nil {
-		return err
-	}
-	if !by.CanWrite() || !by.User.Has(accounts.PermBilling) {
-		return accounts.ErrForbidden
-	}
-	return nil
-}
-
 // actorFor names the principal as the actor of the audit entries; the web layer's
 // actor in ctx still supplies address and user agent.
 func actorFor(ctx context.Context, by accounts.Principal) context.Context {

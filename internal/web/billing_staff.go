@@ -58,7 +58,7 @@ func (s *server) staffInvoice(w http.ResponseWriter, r *http.Request, p *account
 	if err != nil {
 		return err
 	}
-	billingRole := billingStaff(p) == nil
+	billingRole := p.Can(accounts.InvoiceManage, accounts.OrgID(v.Inv.OrgID))
 	v.CanCredit = billingRole && v.Inv.DocType == billing.DocInvoice && v.Inv.State.Status != billing.StatusCredited
 	v.CanClaim = billingRole && s.dun != nil && v.Inv.DocType == billing.DocInvoice && v.Inv.State.Open > 0 &&
 		!slices.ContainsFunc(v.Steps, func(st dunning.Step) bool { return st.Step == dunning.StepClaim })
@@ -236,7 +236,7 @@ type refundRow struct {
 }
 
 func (s *server) openRefund(r *http.Request, p *accounts.Principal, id int64) (refundRow, error) {
-	if err := billingStaff(p); err != nil {
+	if err := p.Check(accounts.PaymentRead, accounts.Provider); err != nil {
 		return refundRow{}, err
 	}
 	list, err := s.bill.OpenRefunds(r.Context())
@@ -256,7 +256,7 @@ func (s *server) openRefund(r *http.Request, p *accounts.Principal, id int64) (r
 }
 
 func (s *server) staffRefunds(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	if err := billingStaff(p); err != nil {
+	if err := p.Check(accounts.PaymentRead, accounts.Provider); err != nil {
 		return err
 	}
 	list, err := s.bill.OpenRefunds(r.Context())

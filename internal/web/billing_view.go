@@ -103,17 +103,8 @@ func openItem(inv billing.Invoice) payments.OpenItem {
 // mayPay reports whether the portal should offer "Pay now"; the payments service
 // decides for real (the billing permission, the own organisation).
 func mayPay(p *accounts.Principal, inv billing.Invoice) bool {
-	return p != nil && !p.IsStaff() && (p.User.OrgAdmin || p.User.Has(accounts.PermBilling)) &&
+	return p != nil && p.Org != nil && p.Can(accounts.InvoicePay, accounts.OrgID(inv.OrgID)) &&
 		inv.DocType == billing.DocInvoice && inv.State.Open > 0
-}
-
-// billingStaff reports whether a staff member holds the billing role (admins hold
-// every role): the pages of system calls (refunds) check it themselves.
-func billingStaff(p *accounts.Principal) error {
-	if p == nil || !p.User.HasRole(accounts.RoleBilling) {
-		return accounts.ErrForbidden
-	}
-	return nil
 }
 
 // download sends a file as an attachment, never cached.

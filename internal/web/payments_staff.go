@@ -32,7 +32,7 @@ func (s *server) importPage(w http.ResponseWriter, pg *page, res *payments.Impor
 }
 
 func (s *server) staffImportForm(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	if err := billingStaff(p); err != nil {
+	if err := p.Check(accounts.PaymentManage, accounts.Provider); err != nil {
 		return err
 	}
 	s.importPage(w, s.newPage(w, r, ""), nil, "", http.StatusOK)
@@ -413,7 +413,7 @@ func (s *server) debitCandidates(r *http.Request, p *accounts.Principal) ([]debi
 }
 
 func (s *server) directDebitsPage(w http.ResponseWriter, r *http.Request, p *accounts.Principal, pg *page, status int) error {
-	if err := billingStaff(p); err != nil {
+	if err := p.Check(accounts.PaymentRead, accounts.Provider); err != nil {
 		return err
 	}
 	rows, err := s.debitCandidates(r, p)
@@ -441,7 +441,7 @@ func (s *server) staffDirectDebits(w http.ResponseWriter, r *http.Request, p *ac
 // staffDirectDebitExport writes the pain.008 file for the invoices chosen and books
 // the collections; the page then offers the file for download (again).
 func (s *server) staffDirectDebitExport(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	if err := billingStaff(p); err != nil {
+	if err := p.Check(accounts.PaymentManage, accounts.Provider); err != nil {
 		return err
 	}
 	pg := s.newPage(w, r, "")

@@ -72,14 +72,11 @@ func (p *page) TimeP(t *time.Time) string {
 // Staff reports whether the signed-in principal is provider staff.
 func (p *page) Staff() bool { return p.P != nil && p.P.IsStaff() }
 
-// CanManageUsers reports whether the portal should offer user management; the service
-// decides for real.
+// CanManageUsers reports whether the portal should offer to manage its organisation's
+// users; the service decides for real.
 func (p *page) CanManageUsers() bool {
-	return p.P != nil && !p.P.IsStaff() && (p.P.User.OrgAdmin || p.P.User.Has(accounts.PermUsers))
+	return p.P != nil && p.P.Org != nil && p.P.Can(accounts.UserManage, p.P.Org.Ref())
 }
-
-// OrgAdmin reports whether the signed-in customer user is its organisation's admin.
-func (p *page) OrgAdmin() bool { return p.P != nil && p.P.User.OrgAdmin }
 
 // Narrow reports whether the page is a small centred card (the sign-in pages).
 func (p *page) Narrow() bool {

@@ -127,8 +127,7 @@ func (s *server) security(base string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		pg := s.newPage(w, r, "security.title")
 		pg.Nav = "security"
-		// Staff must keep TOTP, so they are not offered to turn it off.
-		pg.Data = securityView{Base: base, MFAEnabled: p.User.MFAEnabled, CanDisable: p.User.MFAEnabled && !p.IsStaff()}
+		pg.Data = securityView{Base: base, MFAEnabled: p.User.MFAEnabled, CanDisable: p.User.MFAEnabled && p.Can(accounts.MFADisable, p.Own())}
 		s.render(w, http.StatusOK, "security", pg)
 		return nil
 	}

@@ -46,8 +46,8 @@ func (s *server) staffDashboard(w http.ResponseWriter, r *http.Request, p *accou
 	} else if !errors.Is(err, accounts.ErrForbidden) {
 		return err
 	}
-	mails, err := notify.List(ctx, s.db, 0, 0, pendingScan)
-	if err != nil {
+	mails, err := s.acc.Outbox(ctx, *p, 0, 0, pendingScan)
+	if err != nil && !errors.Is(err, accounts.ErrForbidden) {
 		return err
 	}
 	for _, m := range mails {
@@ -56,8 +56,8 @@ func (s *server) staffDashboard(w http.ResponseWriter, r *http.Request, p *accou
 		}
 	}
 	v.PendingMore = len(mails) == pendingScan && v.Pending == pendingScan
-	entries, err := audit.List(ctx, s.db, audit.Filter{Limit: auditScan})
-	if err != nil {
+	entries, err := s.acc.AuditTrail(ctx, *p, audit.Filter{Limit: auditScan})
+	if err != nil && !errors.Is(err, accounts.ErrForbidden) {
 		return err
 	}
 	since := s.clock.Now().Add(-24 * time.Hour)
@@ -132,7 +132,7 @@ func (s *server) staffCustomer(w http.ResponseWriter, r *http.Request, p *accoun
 	if v.Users, err = s.acc.ListUsers(ctx, *p, org.ID); err != nil && !errors.Is(err, accounts.ErrForbidden) {
 		return err
 	}
-	if v.Activity, err = audit.List(ctx, s.db, audit.Filter{OrgID: org.ID, Limit: 10}); err != nil {
+	if v.Activity, err = s.acc.AuditTrail(ctx, *p, audit.Filter{OrgID: org.ID, Limit: 10}); err != nil && !errors.Is(err, accounts.ErrForbidden) {
 		return err
 	}
 	if s.contractsEnabled() {
@@ -549,7 +549,7 @@ func (s *server) staffAudit(w http.ResponseWriter, r *http.Request, p *accounts.
 	if before, err := strconv.ParseInt(q.Get("before"), 10, 64); err == nil && before > 0 {
 		filter.BeforeSeq = before
 	}
-	entries, err := audit.List(r.Context(), s.db, filter)
+	entries, err := s.acc.AuditTrail(r.Context(), *p, filter)
 	if err != nil {
 		return err
 	}
@@ -585,7 +585,7 @@ func (s *server) staffMail(w http.ResponseWriter, r *http.Request, p *accounts.P
 		before = b
 	}
 	const n = 20
-	mails, err := notify.List(r.Context(), s.db, 0, before, n+1)
+	mails, err := s.acc.Outbox(r.Context(), *p, 0, before, n+1)
 	if err != nil {
 		return err
 	}

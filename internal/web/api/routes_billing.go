@@ -149,15 +149,6 @@ func reportResponses[T any](s *server) map[string]*huma.Response {
 
 func (s *server) today() terms.Date { return terms.DateIn(s.deps.Clock.Now(), clock.Amsterdam) }
 
-// requireBillingStaff refuses everyone but staff with the billing role (admins hold
-// every role), for the operations whose service takes no principal.
-func requireBillingStaff(p accounts.Principal) error {
-	if !p.IsStaff() || !p.User.HasRole(accounts.RoleBilling) {
-		return accounts.ErrForbidden
-	}
-	return nil
-}
-
 // csvOrJSON answers a report in the format asked for.
 func csvOrJSON(format, name string, v any, write func(w *bytes.Buffer) error) (*report, error) {
 	if format != "csv" {
@@ -248,9 +239,6 @@ func (s *server) billingRoutes() {
 		Description: "Invoices and credit notes, newest first, in pages (pass next_before as before). Staff see every customer's " +
 			"(filter by org_id); a customer its own.",
 	}, func(ctx context.Context, p accounts.Principal, in *listInvoicesInput) (*body[InvoiceList], error) {
-		if !p.IsStaff() && in.OrgID != 0 && in.OrgID != p.User.OrgID {
-			return nil, accounts.ErrNotFound
-		}
 		invs, next, err := d.Billing.ListInvoices(ctx, p, billing.InvoiceFilter{OrgID: in.OrgID, Status: in.Status,
 			DocType: billing.DocType(in.DocType)}, billing.Page{Before: in.Before, Limit: in.Limit})
 		if err != nil {
@@ -346,8 +334,8 @@ func (s *server) billingRoutes() {
 			"Staff with the billing role.",
 		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusNotFound},
 	}, func(ctx context.Context, p accounts.Principal, in *creditNoteInput) (*body[Invoice], error) {
-		if !p.IsStaff() {
-			return nil, accounts.ErrForbidden
+		if err := p.Check(accounts.InvoiceManage, accounts.Provider); err != nil {
+			return nil, err
 		}
 		fe := accounts.FieldErrors{}
 		ci := billing.CreditInput{Reason: in.Body.Reason}
@@ -378,8 +366,8 @@ func (s *server) billingRoutes() {
 				"Staff with the billing role.",
 			Errors: []int{http.StatusNotFound, http.StatusConflict},
 		}, func(ctx context.Context, p accounts.Principal, in *invoiceIDInput) (*body[DunningStep], error) {
-			if !p.IsStaff() {
-				return nil, accounts.ErrForbidden
+			if err := p.Check(accounts.InvoiceManage, accounts.Provider); err != nil {
+				return nil, err
 			}
 			inv, err := d.Billing.GetInvoice(ctx, p, in.ID)
 			if err != nil {
@@ -402,9 +390,6 @@ func (s *server) billingRoutes() {
 		Description: "An organisation's account credit, set off against invoices issued from now on and never paid out " +
 			"(cp.sla.compensation.5). A customer sees its own; staff give org_id.",
 	}, func(ctx context.Context, p accounts.Principal, in *accountCreditInput) (*body[AccountCredit], error) {
-		if !p.IsStaff() && in.OrgID != 0 && in.OrgID != p.User.OrgID {
-			return nil, accounts.ErrNotFound
-		}
 		org, err := ownOrg(p, in.OrgID)
 		if err != nil {
 			return nil, queryErrs(accounts.FieldErrors{"org_id": "staff give the organisation"})
@@ -423,7 +408,7 @@ func (s *server) billingRoutes() {
 		Summary:     "List open refunds",
 		Description: "Money owed back to customers and not yet paid out, oldest due first. Staff with the billing role.",
 	}, func(ctx context.Context, p accounts.Principal, _ *struct{}) (*body[RefundList], error) {
-		if err := requireBillingStaff(p); err != nil {
+		if err := p.Check(accounts.PaymentManage, accounts.Provider); err != nil {
 			return nil, err
 		}
 		rs, err := d.Billing.OpenRefunds(ctx)
@@ -444,7 +429,7 @@ func (s *server) billingRoutes() {
 			"found. Staff with the billing role.",
 		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound},
 	}, func(ctx context.Context, p accounts.Principal, in *refundIDInput) (*noContent, error) {
-		if err := requireBillingStaff(p); err != nil {
+		if err := p.Check(accounts.PaymentManage, accounts.Provider); err != nil {
 			return nil, err
 		}
 		fe := accounts.FieldErrors{}
@@ -561,8 +546,8 @@ func (s *server) paymentRoutes() {
 			"Importing a file again changes nothing (duplicates). Staff with the billing role.",
 		MaxBodyBytes: maxStatementBytes, Errors: []int{http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType},
 	}, func(ctx context.Context, p accounts.Principal, in *importStatementInput) (*body[ImportResult], error) {
-		if !p.IsStaff() {
-			return nil, accounts.ErrForbidden
+		if err := p.Check(accounts.PaymentManage, accounts.Provider); err != nil {
+			return nil, err
 		}
 		if mt, _, err := mime.ParseMediaType(in.ContentType); err != nil || (mt != "application/xml" && mt != "text/xml") {
 			return nil, huma.Error415UnsupportedMediaType("send the CAMT.053 statement as XML with Content-Type application/xml")
@@ -627,9 +612,6 @@ func (s *server) paymentRoutes() {
 		Summary:     "List mandates",
 		Description: "An organisation's SEPA direct debit mandates, newest first. A customer sees its own; staff give org_id.",
 	}, func(ctx context.Context, p accounts.Principal, in *listMandatesInput) (*body[MandateList], error) {
-		if !p.IsStaff() && in.OrgID != 0 && in.OrgID != p.User.OrgID {
-			return nil, accounts.ErrNotFound
-		}
 		org, err := ownOrg(p, in.OrgID)
 		if err != nil {
 			return nil, queryErrs(accounts.FieldErrors{"org_id": "staff give the organisation"})
@@ -707,8 +689,8 @@ func (s *server) paymentRoutes() {
 			"ones RCUR. The same items for the same date again return the same batch. Staff with the billing role.",
 		DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, p accounts.Principal, in *directDebitInput) (*body[DirectDebitBatch], error) {
-		if !p.IsStaff() {
-			return nil, accounts.ErrForbidden
+		if err := p.Check(accounts.PaymentManage, accounts.Provider); err != nil {
+			return nil, err
 		}
 		fe := accounts.FieldErrors{}
 		date := parseDate(fe, "collection_date", in.Body.CollectionDate)

@@ -262,7 +262,7 @@ func (s *server) contractRoutes() {
 		OperationID: "list-products", Method: http.MethodGet, Path: "/api/v1/catalog/products", Tags: []string{"catalog"},
 		Summary: "List products", Description: "What the provider sells under its terms. Staff may include products no longer on sale.",
 	}, func(ctx context.Context, p accounts.Principal, in *listProductsInput) (*body[ProductList], error) {
-		ps, err := d.Catalog.ListProducts(ctx, s.packName(), !(in.IncludeInactive && p.IsStaff()))
+		ps, err := d.Catalog.ListProducts(ctx, s.packName(), !(in.IncludeInactive && p.Can(accounts.CatalogManage, accounts.Provider)))
 		if err != nil {
 			return nil, err
 		}
@@ -278,7 +278,7 @@ func (s *server) contractRoutes() {
 		Summary: "List plans", Description: "The plans on sale, by product and price; filter by product or kind. Staff may include plans no longer on sale.",
 	}, func(ctx context.Context, p accounts.Principal, in *listPlansInput) (*body[PlanList], error) {
 		ps, err := d.Catalog.ListPlans(ctx, catalog.PlanFilter{Pack: s.packName(), ProductID: in.ProductID, Kind: catalog.Kind(in.Kind),
-			ActiveOnly: !(in.IncludeInactive && p.IsStaff())})
+			ActiveOnly: !(in.IncludeInactive && p.Can(accounts.CatalogManage, accounts.Provider))})
 		if err != nil {
 			return nil, err
 		}
@@ -297,7 +297,7 @@ func (s *server) contractRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		if pl.Pack != s.packName() || (!pl.Active && !p.IsStaff()) {
+		if pl.Pack != s.packName() || (!pl.Active && !p.Can(accounts.CatalogManage, accounts.Provider)) {
 			return nil, accounts.ErrNotFound
 		}
 		return reply(planOut(pl))
@@ -467,7 +467,7 @@ func (s *server) contractRoutes() {
 		if b.ReceivedAt != nil {
 			ci.ReceivedAt = *b.ReceivedAt
 		}
-		if !p.IsStaff() && b.Note != "" {
+		if !p.Can(accounts.CancellationRecord, accounts.Provider) && b.Note != "" {
 			fe["note"] = "only staff add a note"
 		}
 		if err := fieldErrs(fe); err != nil {
@@ -475,7 +475,7 @@ func (s *server) contractRoutes() {
 		}
 		var c contracts.Cancellation
 		var err error
-		if p.IsStaff() {
+		if p.Can(accounts.CancellationRecord, accounts.Provider) {
 			c, err = d.Contracts.RecordCancellation(ctx, p, in.ID, ci)
 		} else {
 			c, err = d.Contracts.ConfirmCancellation(ctx, p, in.ID, ci)
@@ -535,7 +535,7 @@ func (s *server) contractRoutes() {
 		}
 		var w contracts.Withdrawal
 		var err error
-		if p.IsStaff() {
+		if p.Can(accounts.WithdrawalRecord, accounts.Provider) {
 			wi := contracts.WithdrawalInput{Channel: in.Body.Channel}
 			if in.Body.ReceivedAt != nil {
 				wi.ReceivedAt = *in.Body.ReceivedAt
@@ -825,10 +825,8 @@ func (s *server) contractRoutes() {
 		Summary: "Lift a refusal", Description: "The customer may order again. Staff with the sales role.",
 		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound},
 	}, func(ctx context.Context, p accounts.Principal, in *orgIDInput) (*noContent, error) {
-		if !p.IsStaff() {
-			// The service answers a customer's attempt with forbidden too; say so before
-			// touching anything.
-			return nil, accounts.ErrForbidden
+		if err := p.Check(accounts.CustomerRefuse, accounts.Provider); err != nil {
+			return nil, err
 		}
 		if _, err := d.Accounts.GetOrganisation(ctx, p, in.ID); err != nil {
 			return nil, err
