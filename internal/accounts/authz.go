@@ -99,7 +99,7 @@ var table = map[Action]rule{
 	AllowlistSet:        {staff: []Role{RoleSupport, RoleSecurity}, adminUser: true, reseller: true, write: true},
 	UserManage:          {staff: []Role{RoleSupport}, customer: []Permission{PermUsers}, reseller: true, write: true},
 	UserMakeAdmin:       {staff: []Role{RoleSupport}, write: true},
-	StaffManage:         {write: true},
+	StaffManage:         {staff: []Role{RoleAdmin}, write: true},
 	TokenCreate:         {staff: allStaff, customer: read, write: true, session: true, self: true},
 	TokenCreateWrite:    {staff: allStaff, customer: []Permission{PermTechnical}, write: true, session: true, self: true},
 	TokenRevokeAny:      {staff: []Role{RoleSecurity}, write: true},
@@ -182,34 +182,34 @@ func (p Principal) Check(a Action, o OrgRef) error {
 	if err := p.ready(); err != nil {
 		return err
 	}
-	if r.write && !p.CanWrite() || r.session && (p.Token != nil || p.Session == nil) {
-		return ErrForbidden
-	}
-	if p.IsStaff() {
-		if r.anyStaff || p.holdsRole(r.staff) {
-			return nil
-		}
-		return ErrForbidden
-	}
 	if r.self {
 		o = p.Own()
 	}
-	switch p.relationTo(o) {
+	// Whether the organisation is any of p's business comes first, so that an id of
+	// someone else's object answers "not found" whatever the token or the action.
+	rel := p.relationTo(o)
+	switch {
+	case rel == relNone && o == Provider:
+		return ErrForbidden
+	case rel == relNone, rel == relReseller && !r.reseller:
+		return ErrNotFound
+	}
+	if r.write && !p.CanWrite() || r.session && (p.Token != nil || p.Session == nil) {
+		return ErrForbidden
+	}
+	switch rel {
+	case relStaff:
+		if r.anyStaff || p.holdsRole(r.staff) {
+			return nil
+		}
 	case relOwn:
 		if r.anyCustomer || r.adminUser && p.User.OrgAdmin || slices.ContainsFunc(r.customer, p.User.Has) {
 			return nil
 		}
-		return ErrForbidden
 	case relReseller:
-		if r.reseller {
-			return nil
-		}
-		return ErrNotFound
+		return nil
 	}
-	if o == Provider {
-		return ErrForbidden
-	}
-	return ErrNotFound
+	return ErrForbidden
 }
 
 // CheckAny returns nil when p may do one of acts for o, else the first refusal.
@@ -227,10 +227,10 @@ func (p Principal) CheckAny(o OrgRef, acts ...Action) error {
 	return err
 }
 
-// holdsRole reports whether staff principal p holds one of roles; admin holds all, a staff
-// member without any role holds none.
+// holdsRole reports whether staff principal p holds one of roles; admin holds every role,
+// so an action no role may do (a customer's own) is not the admin's either.
 func (p Principal) holdsRole(roles []Role) bool {
-	if p.User.ID == 0 {
+	if p.User.ID == 0 || len(roles) == 0 {
 		return false
 	}
 	if slices.Contains(p.User.Roles, RoleAdmin) {

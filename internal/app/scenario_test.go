@@ -156,7 +156,7 @@ func (e *env) firstInvoice(orgID int64) billing.Invoice {
 
 func (e *env) steps(invoiceID int64) map[string]dunning.Step {
 	e.t.Helper()
-	list, err := e.a.Dunning.Steps(e.ctx, invoiceID)
+	list, err := e.a.Dunning.Steps(e.ctx, e.staff, invoiceID)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func (e *env) steps(invoiceID int64) map[string]dunning.Step {
 
 func (e *env) stepNames(invoiceID int64) string {
 	e.t.Helper()
-	list, err := e.a.Dunning.Steps(e.ctx, invoiceID)
+	list, err := e.a.Dunning.Steps(e.ctx, e.staff, invoiceID)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -287,8 +287,17 @@ type AppliedPayment struct {
 	SourceRef string      `json:"source_ref"`
 }
 
+// PaymentsOn lists the payments applied to an invoice the principal may see.
+func (s *Service) PaymentsOn(ctx context.Context, by accounts.Principal, invoiceID int64) ([]AppliedPayment, error) {
+	if _, err := s.GetInvoice(ctx, by, invoiceID); err != nil {
+		return nil, err
+	}
+	return s.InvoicePayments(ctx, invoiceID)
+}
+
 // InvoicePayments lists the payments applied to an invoice and not reversed, oldest
-// first (by payment date), for dunning's interest up to each payment. A system call.
+// first (by payment date), for dunning's interest up to each payment. A system call
+// between packages; people read them through PaymentsOn.
 func (s *Service) InvoicePayments(ctx context.Context, invoiceID int64) ([]AppliedPayment, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT paid_on, applied, source, source_ref FROM payments
 		WHERE invoice_id = $1 AND reversed_at IS NULL AND applied > 0 ORDER BY paid_on, id`, invoiceID)

@@ -297,7 +297,7 @@ func (e *env) runThrough(pack string, to terms.Date) {
 
 func (e *env) steps(id int64) map[string]Step {
 	e.t.Helper()
-	list, err := e.dun["cloudprovider"].Steps(e.ctx, id)
+	list, err := e.dun["cloudprovider"].steps(e.ctx, id)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -310,7 +310,7 @@ func (e *env) steps(id int64) map[string]Step {
 
 func (e *env) stepNames(id int64) string {
 	e.t.Helper()
-	list, err := e.dun["cloudprovider"].Steps(e.ctx, id)
+	list, err := e.dun["cloudprovider"].steps(e.ctx, id)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/store"
@@ -40,15 +41,21 @@ func scanStep(r interface{ Scan(...any) error }) (Step, error) {
 	return st, err
 }
 
-// Steps returns the dunning steps of an invoice in the order they were taken. The
-// caller (web layer) has checked that the principal may see the invoice.
-func (s *Service) Steps(ctx context.Context, invoiceID int64) ([]Step, error) {
-	return listSteps(ctx, s.db, `WHERE invoice_id = $1 ORDER BY id`, invoiceID)
+// Steps returns the dunning steps of an invoice the principal may see, in the order
+// they were taken.
+func (s *Service) Steps(ctx context.Context, by accounts.Principal, invoiceID int64) ([]Step, error) {
+	inv, err := s.inv.Invoice(ctx, invoiceID)
+	if err != nil {
+		return nil, err
+	}
+	if err := by.Check(accounts.InvoiceRead, accounts.OrgID(inv.OrgID)); err != nil {
+		return nil, err
+	}
+	return s.steps(ctx, invoiceID)
 }
 
-// StepsForOrg returns an organisation's dunning steps, newest first.
-func (s *Service) StepsForOrg(ctx context.Context, orgID int64) ([]Step, error) {
-	return listSteps(ctx, s.db, `WHERE org_id = $1 AND pack = $2 ORDER BY id DESC`, orgID, s.pack.Name)
+func (s *Service) steps(ctx context.Context, invoiceID int64) ([]Step, error) {
+	return listSteps(ctx, s.db, `WHERE invoice_id = $1 ORDER BY id`, invoiceID)
 }
 
 func listSteps(ctx context.Context, q store.Querier, where string, args ...any) ([]Step, error) {
@@ -73,7 +80,7 @@ type stepSet map[string]Step
 func (ss stepSet) has(step string) bool { _, ok := ss[step]; return ok }
 
 func (s *Service) loadSteps(ctx context.Context, invoiceID int64) (stepSet, error) {
-	list, err := s.Steps(ctx, invoiceID)
+	list, err := s.steps(ctx, invoiceID)
 	if err != nil {
 		return nil, err
 	}

@@ -100,8 +100,7 @@ type invoiceView struct {
 	Org       *accounts.Organisation
 }
 
-// invoiceView loads what the invoice page shows. GetInvoice decides whether p may see
-// the invoice; only then are its dunning steps read (dunning checks no principal).
+// invoiceView loads what the invoice page shows, each part as p may see it.
 func (s *server) invoiceView(r *http.Request, p *accounts.Principal, id int64, base string) (invoiceView, error) {
 	ctx := r.Context()
 	inv, err := s.bill.GetInvoice(ctx, *p, id)
@@ -110,12 +109,12 @@ func (s *server) invoiceView(r *http.Request, p *accounts.Principal, id int64, b
 	}
 	v := invoiceView{Inv: inv, Base: base, Today: s.today()}
 	if inv.DocType == billing.DocInvoice {
-		if v.Payments, err = s.bill.InvoicePayments(ctx, inv.ID); err != nil {
+		if v.Payments, err = s.bill.PaymentsOn(ctx, *p, inv.ID); err != nil {
 			return invoiceView{}, err
 		}
 	}
 	if s.dun != nil && inv.DocType == billing.DocInvoice {
-		if v.Steps, err = s.dun.Steps(ctx, inv.ID); err != nil {
+		if v.Steps, err = s.dun.Steps(ctx, *p, inv.ID); err != nil {
 			return invoiceView{}, err
 		}
 	}

@@ -151,7 +151,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		if err := e.dun.RunDue(e.ctx, e.clk.Now()); err != nil {
 			t.Fatal(err)
 		}
-		if steps, err := e.dun.Steps(e.ctx, inv.ID); err != nil || len(steps) == 0 {
+		if steps, err := e.dun.Steps(e.ctx, e.customerPrincipal(admin), inv.ID); err != nil || len(steps) == 0 {
 			t.Fatalf("dunning steps: %v %v", steps, err)
 		}
 		ing, err := os.ReadFile("../payments/testdata/camt053_ing.xml")

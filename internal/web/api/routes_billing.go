@@ -220,7 +220,7 @@ func (s *server) billingRoutes() {
 			}
 		}
 		if d.Dunning != nil {
-			steps, err := d.Dunning.Steps(ctx, inv.ID)
+			steps, err := d.Dunning.Steps(ctx, p, inv.ID)
 			if err != nil {
 				return out, err
 			}
