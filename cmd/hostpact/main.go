@@ -121,8 +121,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	level, _ := cfg.SlogLevel() // config.Load refused an invalid level
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))

@@ -6,6 +6,7 @@ package config
 import (
 	"bufio"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"strconv"
@@ -163,6 +164,9 @@ func Load(file string, environ []string) (Config, error) {
 	if !slices.Contains([]string{"text", "json"}, c.LogFormat) {
 		return Config{}, fmt.Errorf("config: HOSTPACT_LOG_FORMAT: want text or json")
 	}
+	if _, err := c.SlogLevel(); err != nil {
+		return Config{}, err
+	}
 	if err := c.Provider.normalise(); err != nil {
 		return Config{}, err
 	}
@@ -173,6 +177,16 @@ func Load(file string, environ []string) (Config, error) {
 		return Config{}, fmt.Errorf("config: HOSTPACT_MOLLIE_WEBHOOK_SECRET needs HOSTPACT_MOLLIE_API_KEY")
 	}
 	return c, nil
+}
+
+// SlogLevel is the configured log level; a misspelt one is refused at start rather than
+// silently logging at info.
+func (c Config) SlogLevel() (slog.Level, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return 0, fmt.Errorf("config: HOSTPACT_LOG_LEVEL: want debug, info, warn or error, got %q", c.LogLevel)
+	}
+	return level, nil
 }
 
 // ParseRoles reads a comma-separated list of process roles.

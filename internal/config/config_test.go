@@ -26,7 +26,7 @@ func TestFileThenEnvironment(t *testing.T) {
 }
 
 func TestBadValuesNameTheSetting(t *testing.T) {
-	for _, env := range []string{"HOSTPACT_SMTP_PORT=abc", "HOSTPACT_ROLES=web,cron", "HOSTPACT_SECURE_COOKIES=maybe", "HOSTPACT_TLS_CERT=/x.pem", "HOSTPACT_LOG_FORMAT=xml"} {
+	for _, env := range []string{"HOSTPACT_SMTP_PORT=abc", "HOSTPACT_ROLES=web,cron", "HOSTPACT_SECURE_COOKIES=maybe", "HOSTPACT_TLS_CERT=/x.pem", "HOSTPACT_LOG_FORMAT=xml", "HOSTPACT_LOG_LEVEL=verbose"} {
 		_, err := Load("", []string{env})
 		name, _, _ := strings.Cut(env, "=")
 		if err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(name, "HOSTPACT_")[:4]) {
