@@ -148,9 +148,10 @@ func TestOrganisationEditRights(t *testing.T) {
 		wantErr(t, err, ErrForbidden)
 		_, err = e.s.UpdateOrganisation(e.ctx, reader, org.ID, b)
 		wantErr(t, err, ErrForbidden)
-		// A sub-user with PermUsers manages sub-users but not the admin user.
+		// A sub-user with PermUsers manages sub-users (within its own permissions, see
+		// TestSubUserGrantsOnlyPermissionsItHolds) but not the admin user.
 		usersMgr := e.subUser(cust, org.ID, "hr@acme.nl", PermUsers)
-		if _, err := e.s.SetUserPermissions(e.ctx, usersMgr, reader.User.ID, []Permission{PermBilling}, nil); err != nil {
+		if _, err := e.s.SetUserPermissions(e.ctx, usersMgr, reader.User.ID, []Permission{PermUsers}, nil); err != nil {
 			t.Fatal(err)
 		}
 		_, err = e.s.SetUserPermissions(e.ctx, usersMgr, usersMgr.User.ID, Permissions, nil)

@@ -157,25 +157,32 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (Session, error) 
 	if len(pw) > 4*MaxPasswordLen {
 		pw = ""
 	}
+	var org *Organisation
+	if u.ID != 0 {
+		if org, err = orgOf(ctx, s.db, u); err != nil {
+			return Session{}, err
+		}
+	}
+	// The allowlist is decided before the password and the password is hashed either
+	// way: from an address outside the list every attempt gets the same answer after
+	// the same work, so the refusal tells nobody whether the password was right, and
+	// it counts towards the throttle like a wrong password (cp.security.access.3;
+	// issue 8, finding 4).
 	ok, rehash, err := s.verifyPassword(ctx, hash, pw)
 	if err != nil {
 		return Session{}, err
+	}
+	if org != nil && !ipAllowed(org.IPAllowlist, req.IP) {
+		s.loginFailed(ctx, req, u, "address "+truncate(req.IP, 64)+" is not in the organisation's IP allowlist")
+		return Session{}, ErrIPNotAllowed
 	}
 	if !ok || u.ID == 0 {
 		s.loginFailed(ctx, req, u, "wrong password")
 		return Session{}, ErrInvalidCredentials
 	}
-	org, err := orgOf(ctx, s.db, u)
-	if err != nil {
-		return Session{}, err
-	}
 	if u.Disabled || org != nil && org.Disabled {
 		s.loginFailed(ctx, req, u, "account disabled")
 		return Session{}, ErrDisabled
-	}
-	if org != nil && !ipAllowed(org.IPAllowlist, req.IP) {
-		s.loginFailed(ctx, req, u, "address "+truncate(req.IP, 64)+" is not in the organisation's IP allowlist")
-		return Session{}, ErrIPNotAllowed
 	}
 	var newHash string
 	if rehash {

@@ -266,8 +266,33 @@ func (s *Service) CreateUser(ctx context.Context, by Principal, in UserInput) (U
 	return s.createUser(ctx, by, in)
 }
 
+// mayGrant refuses a change from permissions before to after that touches a permission
+// the acting sub-user does not hold itself: PermUsers lets a sub-user manage the other
+// sub-users, not hand out (or take away) rights above its own (cp.av.3.6; issue 8,
+// finding 3). The organisation's admin user holds every permission, and staff and the
+// reseller act for the organisation as a whole.
+func (p Principal) mayGrant(orgID int64, before, after []Permission) FieldErrors {
+	if p.IsStaff() || p.User.OrgAdmin || p.User.OrgID != orgID {
+		return nil
+	}
+	var lacking []Permission
+	for _, perm := range Permissions {
+		if slices.Contains(before, perm) != slices.Contains(after, perm) && !p.User.Has(perm) {
+			lacking = append(lacking, perm)
+		}
+	}
+	if len(lacking) == 0 {
+		return nil
+	}
+	return FieldErrors{"permissions": "you can grant or take away only permissions you hold yourself; you do not hold " + describeList(lacking)}
+}
+
 func (s *Service) createUser(ctx context.Context, by Principal, in UserInput) (User, error) {
-	if fe := validateUserInput(&in, in.OrgID == 0, ""); len(fe) > 0 {
+	fe := validateUserInput(&in, in.OrgID == 0, "")
+	if grant := by.mayGrant(in.OrgID, nil, in.Permissions); fe["permissions"] == "" && len(grant) > 0 {
+		fe["permissions"] = grant["permissions"]
+	}
+	if len(fe) > 0 {
 		return User{}, fe
 	}
 	var pwHash string
@@ -348,6 +373,8 @@ func (s *Service) SetUserPermissions(ctx context.Context, by Principal, userID i
 		}
 		if perms, err = normalisePermissions(perms); err != nil {
 			fe["permissions"] = err.Error()
+		} else if grant := by.mayGrant(target.OrgID, target.Permissions, perms); len(grant) > 0 {
+			fe["permissions"] = grant["permissions"]
 		}
 		what, before, after = "permissions", describeList(target.Permissions), describeList(perms)
 	}

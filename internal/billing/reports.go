@@ -2,12 +2,12 @@ package billing
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"io"
 	"strconv"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/csvsafe"
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
@@ -183,7 +183,7 @@ func (s *Service) VATReport(ctx context.Context, by accounts.Principal, from, to
 
 // WriteReceivablesCSV writes the receivables report as CSV.
 func WriteReceivablesCSV(w io.Writer, rows []ReceivableRow) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w) // names are customers' input (issue 8, finding 2)
 	_ = cw.Write(append(append([]string{"org_id", "name"}, AgeingBuckets...), "total"))
 	for _, r := range rows {
 		rec := []string{strconv.FormatInt(r.OrgID, 10), r.Name}
@@ -198,7 +198,7 @@ func WriteReceivablesCSV(w io.Writer, rows []ReceivableRow) error {
 
 // WriteRevenueCSV writes the revenue report as CSV.
 func WriteRevenueCSV(w io.Writer, rows []RevenueRow) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	_ = cw.Write([]string{"month", "invoices", "credit_notes", "total_excl", "vat", "total_incl"})
 	for _, r := range rows {
 		_ = cw.Write([]string{r.Month, strconv.Itoa(r.Invoices), strconv.Itoa(r.Credits), r.TotalExcl.String(), r.VAT.String(), r.TotalIncl.String()})
@@ -209,7 +209,7 @@ func WriteRevenueCSV(w io.Writer, rows []RevenueRow) error {
 
 // WriteVATCSV writes the VAT report as CSV.
 func WriteVATCSV(w io.Writer, rows []VATRow) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	_ = cw.Write([]string{"scheme", "country", "code", "rate", "base", "vat"})
 	for _, r := range rows {
 		_ = cw.Write([]string{r.Scheme, r.Country, r.Code, r.Rate.String(), r.Base.String(), r.VAT.String()})

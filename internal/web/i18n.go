@@ -85,15 +85,5 @@ func (s *server) setLanguage(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
 	}
-	s.redirect(w, r, localPath(r.PostForm.Get("next")))
-}
-
-// localPath accepts only a path on this site, so the switcher cannot be used as an open
-// redirect ("//evil.example" and "/\evil.example" are other sites to a browser).
-func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") ||
-		strings.ContainsAny(p, "\r\n") {
-		return "/"
-	}
-	return p
+	s.redirect(w, r, safeRedirect(r.PostForm.Get("next")))
 }

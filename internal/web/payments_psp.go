@@ -94,7 +94,7 @@ func (s *server) demoPSPComplete(w http.ResponseWriter, r *http.Request) {
 	// leaves the site whatever it says.
 	to := "/"
 	if u, err := url.Parse(back); err == nil {
-		to = localPath(u.RequestURI())
+		to = safeRedirect(u.RequestURI())
 	}
 	s.redirect(w, r, to)
 }
