@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hostpact/hostpact/internal/metrics"
 )
 
 // Finding 2 of issue 8: a customer named =HYPERLINK(…) must reach the receivables
@@ -112,4 +114,32 @@ func TestTooManyFormFieldsIsABadRequest(t *testing.T) {
 			t.Errorf("too many fields logged an error:\n%s", e.log.String())
 		}
 	})
+}
+
+// Finding 7 of issue 8: request metrics are labelled with the route that matched, also
+// behind the web layer's middleware (which works on a copy of the request) and inside
+// the API's own mux; unknown paths share one label.
+func TestMetricsLabelTheMatchedRoute(t *testing.T) {
+	db := openSQLite(t)
+	e := newEnv(t, db, Config{})
+	reg := metrics.NewRegistry()
+	apiMux := http.NewServeMux()
+	apiMux.HandleFunc("GET /api/v1/invoices/{id}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	h, err := New(Deps{DB: db, Clock: e.clk, Accounts: e.acc, API: apiMux, Metrics: reg.Handler()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.h = reg.HTTPMiddleware(h)
+	c := e.client()
+	c.get("/login")
+	c.get("/staff/customers/7")
+	c.get("/api/v1/invoices/12")
+	c.get("/wp-login.php")
+	body := c.get("/metrics").Body
+	contains(t, body,
+		`http_requests_total{method="GET",status="2xx",route="/login"} 1`,
+		`http_requests_total{method="GET",status="3xx",route="/staff/customers/{id}"} 1`,
+		`http_requests_total{method="GET",status="4xx",route="/api/v1/invoices/{id}"} 1`,
+		`http_requests_total{method="GET",status="4xx",route="unmatched"} 1`)
+	lacks(t, body, "/wp-login.php", "/staff/customers/7\"")
 }
