@@ -182,13 +182,58 @@ func (a *App) Handler() (http.Handler, error) {
 		DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Logger: a.Logger,
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
-		API: apiHandler, Metrics: a.Metrics.Handler(),
+		API: apiHandler, Metrics: a.mainMetrics(),
 		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {
 		return nil, err
 	}
 	return a.Metrics.HTTPMiddleware(h), nil
+}
+
+// metricsHandler is /metrics as configured: behind the bearer token when one is set.
+func (a *App) metricsHandler() http.Handler {
+	h := a.Metrics.Handler()
+	if a.Config.MetricsToken != "" {
+		h = metrics.Bearer(a.Config.MetricsToken, h)
+	}
+	return h
+}
+
+// mainMetrics is /metrics on the main listener: only with a token and without a
+// listener of its own; otherwise the public never reaches it (issue 8, finding 7).
+func (a *App) mainMetrics() http.Handler {
+	if a.Config.MetricsToken == "" || a.Config.MetricsAddr != "" {
+		return nil
+	}
+	return a.metricsHandler()
+}
+
+// serveMetrics serves /metrics alone on HOSTPACT_METRICS_ADDR until ctx ends.
+func (a *App) serveMetrics(ctx context.Context, errc chan<- error) error {
+	ln, err := net.Listen("tcp", a.Config.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s (HOSTPACT_METRICS_ADDR): %w", a.Config.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metricsHandler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
+	go func() {
+		err := srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		errc <- err
+	}()
+	go func() {
+		<-ctx.Done()
+		shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutCtx)
+	}()
+	a.Logger.Info("metrics listening", "addr", ln.Addr().String(), "token", a.Config.MetricsToken != "")
+	return nil
 }
 
 // Runner builds the job runner with every periodic job registered.
@@ -224,7 +269,7 @@ func (a *App) Runner() *jobs.Runner {
 // runner finishes the job it is running. ready, when non-nil, receives the listen
 // address once the server accepts connections.
 func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	running := 0
 	if a.Config.Has("jobs") {
 		running++
@@ -239,6 +284,16 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		ln, err := net.Listen("tcp", a.Config.Addr)
 		if err != nil {
 			return fmt.Errorf("listen %s: %w", a.Config.Addr, err)
+		}
+		switch {
+		case a.Config.MetricsAddr != "":
+			if err := a.serveMetrics(ctx, errc); err != nil {
+				ln.Close()
+				return err
+			}
+			running++
+		case a.Config.MetricsToken == "":
+			a.Logger.Info("metrics not served: set HOSTPACT_METRICS_TOKEN to serve /metrics to scrapers that send it, or HOSTPACT_METRICS_ADDR to serve it on an address of its own")
 		}
 		srv := &http.Server{
 			Handler:           h,

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -29,10 +30,16 @@ type Config struct {
 	PolicyFile    string // HOSTPACT_POLICY_FILE: a provider's own pack file
 	LogLevel      string // HOSTPACT_LOG_LEVEL: debug, info, warn, error
 	LogFormat     string // HOSTPACT_LOG_FORMAT: text or json
-	SMTP          SMTP
-	Provider      Provider
-	Mollie        Mollie
-	Demo          bool // set by `hostpact demo`
+	// MetricsToken (HOSTPACT_METRICS_TOKEN) lets a scraper that sends it as a bearer
+	// token read /metrics; MetricsAddr (HOSTPACT_METRICS_ADDR) serves /metrics on a
+	// listener of its own instead of the main one. Without either, /metrics is not
+	// served (issue 8, finding 7).
+	MetricsToken string
+	MetricsAddr  string
+	SMTP         SMTP
+	Provider     Provider
+	Mollie       Mollie
+	Demo         bool // set by `hostpact demo`
 }
 
 // Provider holds the provider's billing and payment details that the terms pack does
@@ -123,15 +130,17 @@ func Load(file string, environ []string) (Config, error) {
 		return def
 	}
 	c := Config{
-		DatabaseURL: get("HOSTPACT_DATABASE_URL", "hostpact.db"),
-		Addr:        get("HOSTPACT_ADDR", "127.0.0.1:8080"),
-		BaseURL:     get("HOSTPACT_BASE_URL", ""),
-		TLSCert:     get("HOSTPACT_TLS_CERT", ""),
-		TLSKey:      get("HOSTPACT_TLS_KEY", ""),
-		Policy:      get("HOSTPACT_POLICY", "cloudprovider"),
-		PolicyFile:  get("HOSTPACT_POLICY_FILE", ""),
-		LogLevel:    get("HOSTPACT_LOG_LEVEL", "info"),
-		LogFormat:   get("HOSTPACT_LOG_FORMAT", "text"),
+		DatabaseURL:  get("HOSTPACT_DATABASE_URL", "hostpact.db"),
+		Addr:         get("HOSTPACT_ADDR", "127.0.0.1:8080"),
+		BaseURL:      get("HOSTPACT_BASE_URL", ""),
+		TLSCert:      get("HOSTPACT_TLS_CERT", ""),
+		TLSKey:       get("HOSTPACT_TLS_KEY", ""),
+		Policy:       get("HOSTPACT_POLICY", "cloudprovider"),
+		PolicyFile:   get("HOSTPACT_POLICY_FILE", ""),
+		LogLevel:     get("HOSTPACT_LOG_LEVEL", "info"),
+		LogFormat:    get("HOSTPACT_LOG_FORMAT", "text"),
+		MetricsToken: get("HOSTPACT_METRICS_TOKEN", ""),
+		MetricsAddr:  get("HOSTPACT_METRICS_ADDR", ""),
 		SMTP: SMTP{
 			Host: get("HOSTPACT_SMTP_HOST", ""), Username: get("HOSTPACT_SMTP_USERNAME", ""),
 			Password: get("HOSTPACT_SMTP_PASSWORD", ""), From: get("HOSTPACT_SMTP_FROM", "noreply@localhost"),
@@ -165,6 +174,9 @@ func Load(file string, environ []string) (Config, error) {
 		return Config{}, fmt.Errorf("config: HOSTPACT_LOG_FORMAT: want text or json")
 	}
 	if _, err := c.SlogLevel(); err != nil {
+		return Config{}, err
+	}
+	if err := c.checkMetrics(); err != nil {
 		return Config{}, err
 	}
 	if err := c.Provider.normalise(); err != nil {
@@ -223,6 +235,25 @@ func (c Config) URL() string {
 		scheme = "https"
 	}
 	return scheme + "://" + c.Addr
+}
+
+// minMetricsToken is the shortest scrape token accepted: long enough that guessing it
+// over the network is hopeless.
+const minMetricsToken = 20
+
+func (c Config) checkMetrics() error {
+	if c.MetricsToken != "" && len(c.MetricsToken) < minMetricsToken {
+		return fmt.Errorf("config: HOSTPACT_METRICS_TOKEN: use at least %d characters (e.g. openssl rand -hex 32)", minMetricsToken)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("config: HOSTPACT_METRICS_ADDR: want host:port, got %q", c.MetricsAddr)
+		}
+		if c.MetricsAddr == c.Addr {
+			return fmt.Errorf("config: HOSTPACT_METRICS_ADDR: must differ from HOSTPACT_ADDR (%s)", c.Addr)
+		}
+	}
+	return nil
 }
 
 // normalise checks the provider's payment details (each optional) and writes them in

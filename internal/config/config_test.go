@@ -67,3 +67,23 @@ func TestProviderPaymentSettings(t *testing.T) {
 		t.Fatalf("ApplyDemo replaced configured values: %+v", c.Provider)
 	}
 }
+
+// Finding 7 of issue 8: /metrics is guarded by a token or served on an address of its own.
+func TestMetricsSettings(t *testing.T) {
+	c, err := Load("", []string{"HOSTPACT_METRICS_TOKEN=0123456789abcdef0123", "HOSTPACT_METRICS_ADDR=127.0.0.1:9100"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsToken != "0123456789abcdef0123" || c.MetricsAddr != "127.0.0.1:9100" {
+		t.Fatalf("metrics settings not read: %q %q", c.MetricsToken, c.MetricsAddr)
+	}
+	for _, env := range [][]string{
+		{"HOSTPACT_METRICS_TOKEN=short"},
+		{"HOSTPACT_METRICS_ADDR=127.0.0.1:8080"}, // the main listener's address
+		{"HOSTPACT_METRICS_ADDR=no-port"},
+	} {
+		if _, err := Load("", env); err == nil || !strings.Contains(err.Error(), "HOSTPACT_METRICS_") {
+			t.Errorf("%v: err = %v, want an error naming the setting", env, err)
+		}
+	}
+}

@@ -279,7 +279,7 @@ func (s *server) staffChangePlan(w http.ResponseWriter, r *http.Request, p *acco
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
+	if err := parseForm(r); err != nil {
 		return err
 	}
 	sub, err := s.con.GetSubscription(r.Context(), *p, id)

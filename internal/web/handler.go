@@ -115,7 +115,10 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var throttled *accounts.ThrottledError
 	var tooLarge *http.MaxBytesError
 	var fe accounts.FieldErrors
+	var bad *formError
 	switch {
+	case errors.As(err, &bad):
+		s.badForm(w, r, err)
 	case errors.As(err, &throttled):
 		s.tooMany(w, r, throttled.RetryAfter)
 	case errors.Is(err, accounts.ErrIPNotAllowed):
@@ -162,13 +165,33 @@ func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.errorPage(w, r, http.StatusNotFound, "error.404.title", "error.404.body")
 }
 
+// badForm answers a form that could not be parsed: too large (413), or too many fields
+// or malformed (400). Neither is the server's fault, so neither is logged as an error
+// (issue 8, finding 6).
 func (s *server) badForm(w http.ResponseWriter, r *http.Request, err error) {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		s.errorPage(w, r, http.StatusRequestEntityTooLarge, "error.413.title", "error.413.body")
 		return
 	}
-	s.errorPage(w, r, http.StatusBadRequest, "error.400.title", "error.400.body")
+	s.errorPage(w, r, http.StatusBadRequest, "error.400.title", "error.form.body")
+}
+
+// formError is a request body that ParseForm refused. Go's parser stops at 10,000
+// fields (GODEBUG urlmaxqueryparams) with an unexported error, so the error is marked
+// here, where it is known to come from the client's form.
+type formError struct{ err error }
+
+func (e *formError) Error() string { return "unreadable form: " + e.err.Error() }
+func (e *formError) Unwrap() error { return e.err }
+
+// parseForm is r.ParseForm with its error marked as the client's; every handler parses
+// its form through it (or readForm), so fail answers such an error with badForm.
+func parseForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &formError{err}
+	}
+	return nil
 }
 
 // maxField bounds any single form value before it reaches a service: a generous limit
@@ -179,7 +202,7 @@ const maxField = 4000
 // readForm parses a POSTed form. Oversized fields come back as field errors (translated)
 // so the page can show them next to the field; the caller then saves nothing.
 func (s *server) readForm(r *http.Request, lang string) (*form, error) {
-	if err := r.ParseForm(); err != nil {
+	if err := parseForm(r); err != nil {
 		return nil, err
 	}
 	f := newForm(map[string][]string(r.PostForm))

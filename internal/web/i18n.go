@@ -76,7 +76,7 @@ func fromAcceptLanguage(h string) string {
 // setLanguage is the switcher: it stores the choice for a year and returns to the page
 // the user was on.
 func (s *server) setLanguage(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
+	if err := parseForm(r); err != nil {
 		s.badForm(w, r, err)
 		return
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/metrics"
 )
 
 const (
@@ -47,13 +48,17 @@ func principalFrom(ctx context.Context) *accounts.Principal { return info(ctx).p
 // turns a panic into a 500 page that still carries the security headers, and
 // cross-origin protection runs before anything reads a form.
 func (s *server) middleware(mux *http.ServeMux) (http.Handler, error) {
+	// The request metrics are counted outside this package, around a copy of the request
+	// made before the one the mux sees; Routed carries the matched pattern (the API's
+	// own, for /api/ routes) out to them (issue 8, finding 7).
+	routed := metrics.Routed(mux)
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A catch-all "GET /" would clash with "/api/", so unknown pages are found here.
 		if _, pattern := mux.Handler(r); pattern == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 			s.notFound(w, r)
 			return
 		}
-		mux.ServeHTTP(w, r)
+		routed.ServeHTTP(w, r)
 		// ServeMux sets Pattern on the request it was handed, so it is readable here.
 		info(r.Context()).pattern = r.Pattern
 	})

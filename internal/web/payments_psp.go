@@ -71,7 +71,7 @@ func (s *server) demoPSPPage(w http.ResponseWriter, r *http.Request) {
 // is booked before the customer is back), and sends the customer back to the page
 // the payment was started from.
 func (s *server) demoPSPComplete(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
+	if err := parseForm(r); err != nil {
 		s.badForm(w, r, err)
 		return
 	}
