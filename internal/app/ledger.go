@@ -13,6 +13,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/store"
@@ -141,6 +142,20 @@ func settlePaid(ctx context.Context, d *dunning.Service, p *paidQueue, log *slog
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// contractsLedger is billing as contracts.Ledger: what was invoiced and paid for a
+// subscription, which a withdrawal refunds.
+type contractsLedger struct{ b *billing.Service }
+
+var _ contracts.Ledger = contractsLedger{}
+
+func (l contractsLedger) SubscriptionAccount(ctx context.Context, q store.Querier, subID int64) (contracts.Account, error) {
+	acc, err := l.b.AccountOf(ctx, q, subID)
+	if err != nil {
+		return contracts.Account{}, err
+	}
+	return contracts.Account{Invoiced: acc.Invoiced, Paid: acc.Paid, VATRate: acc.VATRate}, nil
 }
 
 // dunningInvoices is billing as dunning.Invoices.
