@@ -298,3 +298,39 @@ func TestLateReminderMovesDefault(t *testing.T) {
 		}
 	})
 }
+
+// TestReminderFourteenthDayOnSunday: a consumer's reminder that went out late, on a
+// Sunday, gives 14 days whose last day is a Sunday: the last day to pay moves to
+// Monday (art. 1 Algemene termijnenwet), the default to Tuesday, and the step's
+// explanation shows both days.
+func TestReminderFourteenthDayOnSunday(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		o, _ := e.customer("cloudprovider", accounts.Consumer, "nl")
+		inv := e.invoice(o, d("2026-01-26"), eur("60.50"))
+		pol, _ := e.packs["cloudprovider"].At(inv.InvoiceDate)
+		pay, _, err := pol.Payment(terms.PaymentInput{Customer: terms.Consumer, InvoiceDate: inv.InvoiceDate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eq(t, "planned reminder", pay.Reminder, d("2026-02-27"))
+		// Nothing ran from Friday until Sunday 1 March.
+		e.setDay(d("2026-03-01"))
+		e.runThrough("cloudprovider", d("2026-03-01"))
+		st := e.steps(inv.ID)[StepReminder]
+		eq(t, "reminder sent", st.PerformedOn, d("2026-03-01"))
+		eq(t, "last day to pay", st.NextOn, d("2026-03-16"))
+		text := st.Explanation.Text()
+		if !strings.Contains(text, "2026-03-15 (Sunday)") || !strings.Contains(text, "next werkdag, 2026-03-16") {
+			t.Errorf("explanation lacks both days:\n%s", text)
+		}
+		if m := e.dunningMails(o.ID); len(m) != 1 || !strings.Contains(m[0].Text, "tot en met 2026-03-16") {
+			t.Errorf("reminder mail: %+v", m)
+		}
+		e.runThrough("cloudprovider", d("2026-03-16"))
+		if e.steps(inv.ID)[StepDefault].ID != 0 {
+			t.Fatal("in default on the moved last day")
+		}
+		e.runThrough("cloudprovider", d("2026-03-17"))
+		eq(t, "default", e.steps(inv.ID)[StepDefault].PerformedOn, d("2026-03-17"))
+	})
+}

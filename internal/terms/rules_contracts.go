@@ -252,9 +252,12 @@ type WithdrawalInput struct {
 
 // WithdrawalResult says whether a withdrawal is valid and what follows from it.
 type WithdrawalResult struct {
-	Allowed   bool   `json:"allowed"`
-	Reason    string `json:"reason"`
-	LastDay   Date   `json:"last_day,omitzero"`
+	Allowed bool   `json:"allowed"`
+	Reason  string `json:"reason"`
+	LastDay Date   `json:"last_day,omitzero"`
+	// PeriodEnd is conclusion + the period; LastDay differs from it when that day was
+	// closed and the last day moved to the next werkdag.
+	PeriodEnd Date   `json:"period_end,omitzero"`
 	RefundBy  Date   `json:"refund_by,omitzero"`
 	DaysUsed  int    `json:"days_used,omitempty"`
 	TermDays  int    `json:"term_days,omitempty"`
@@ -293,11 +296,9 @@ func (p *Policy) Withdrawal(in WithdrawalInput) (WithdrawalResult, Explanation, 
 	}
 	w := p.Terms.Withdrawal
 	var ex Explanation
+	var end, last Date
 	refuse := func(reason string) (WithdrawalResult, Explanation, error) {
-		res := WithdrawalResult{Allowed: false, Reason: reason}
-		if w.Enabled && in.Customer != Business {
-			res.LastDay = w.Period.AddTo(in.Concluded, p.Calendar())
-		}
+		res := WithdrawalResult{Allowed: false, Reason: reason, LastDay: last, PeriodEnd: end}
 		ex.add(w.Clauses, "The withdrawal is not valid: "+reason+".", w.Reading, nil, "not allowed")
 		return res, ex, nil
 	}
@@ -307,10 +308,11 @@ func (p *Policy) Withdrawal(in WithdrawalInput) (WithdrawalResult, Explanation, 
 	if in.Customer == Business {
 		return refuse("business customers have no right of withdrawal")
 	}
-	last := w.Period.AddTo(in.Concluded, p.Calendar())
+	end = w.Period.AddTo(in.Concluded, p.Calendar())
 	ex.add(w.Clauses,
 		fmt.Sprintf("A consumer may withdraw without giving reasons until %s after the contract was concluded.", w.Period.Words()),
-		w.Reading, inputs("concluded", in.Concluded), last)
+		w.Reading, inputs("concluded", in.Concluded), end)
+	last = p.statutoryLastDay(end, w.LastDay, w.Clauses, "to withdraw", &ex)
 	if in.Received.After(last) {
 		return refuse(fmt.Sprintf("it was received on %s, after the last day %s", in.Received, last))
 	}
@@ -325,7 +327,7 @@ func (p *Policy) Withdrawal(in WithdrawalInput) (WithdrawalResult, Explanation, 
 			return refuse("the domain registration was delivered at once with the consumer's consent and waiver")
 		}
 	}
-	res := WithdrawalResult{Allowed: true, Reason: "received within the withdrawal period", LastDay: last}
+	res := WithdrawalResult{Allowed: true, Reason: "received within the withdrawal period", LastDay: last, PeriodEnd: end}
 	res.RefundBy = w.RefundWithin.AddTo(in.Received, p.Calendar())
 	if w.ProportionalDeduction && !in.ServiceStarted.IsZero() && in.Price > 0 {
 		termEnd := p.Terms.Contract.InitialTerm.AddTo(in.ServiceStarted, p.Calendar())

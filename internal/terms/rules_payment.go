@@ -16,9 +16,11 @@ type PaymentResult struct {
 	// Due is the last day to pay.
 	Due Date `json:"due"`
 	// Reminder is the day the consumer's reminder goes out (consumers only); PayBy is
-	// the last day the reminder gives.
-	Reminder Date `json:"reminder,omitzero"`
-	PayBy    Date `json:"pay_by,omitzero"`
+	// the last day the reminder gives, moved to the next werkdag from PayWithinEnd
+	// (the reminder date + the period) when that day is closed.
+	Reminder     Date `json:"reminder,omitzero"`
+	PayBy        Date `json:"pay_by,omitzero"`
+	PayWithinEnd Date `json:"pay_within_end,omitzero"`
 	// DefaultFrom is the first day the customer is in default (verzuim).
 	DefaultFrom Date `json:"default_from"`
 	// InterestFrom is the first day on which late-payment interest accrues.
@@ -52,10 +54,9 @@ func (p *Policy) Payment(in PaymentInput) (PaymentResult, Explanation, error) {
 			fmt.Sprintf("A consumer who has not paid by the due date is sent a reminder %s after it (%s).",
 				t.Reminder.SendAfterDue.Words(), describeClosed(cal.ClosedDays(res.Due.AddDays(1), res.Reminder))),
 			t.Reminder.Reading, inputs("due", res.Due), res.Reminder)
-		res.PayBy = t.Reminder.PayWithin.AddTo(res.Reminder, cal)
-		ex.add(t.Reminder.Clauses,
-			fmt.Sprintf("The reminder gives %s from the day after it is received; an e-mail is received the day it is sent.", t.Reminder.PayWithin.Words()),
-			"", inputs("reminder", res.Reminder), res.PayBy)
+		var rex Explanation
+		res.PayBy, res.PayWithinEnd, rex = p.ReminderPayBy(res.Reminder)
+		ex = append(ex, rex...)
 		res.DefaultFrom = res.PayBy.AddDays(1)
 		ex.add(t.Reminder.Clauses, "The consumer is in default from the day after the reminder's period ends.",
 			"", inputs("pay_by", res.PayBy), res.DefaultFrom)
@@ -76,6 +77,20 @@ func (p *Policy) Payment(in PaymentInput) (PaymentResult, Explanation, error) {
 		ex.add(k.Clauses, "Late-payment interest runs from the first day of default.", k.Reading, inputs("default_from", res.DefaultFrom), res.InterestFrom)
 	}
 	return res, ex, nil
+}
+
+// ReminderPayBy returns the last day to pay that a consumer's reminder sent on sent
+// gives (cp.av.14.7, art. 6:96 lid 6 BW): sent + the reminder's period, which ends on
+// end, moved to the next werkdag when end is a Saturday, Sunday or holiday and the
+// pack says this statutory period moves (art. 1 Algemene termijnenwet).
+func (p *Policy) ReminderPayBy(sent Date) (payBy, end Date, ex Explanation) {
+	r := p.Terms.Reminder
+	end = r.PayWithin.AddTo(sent, p.Calendar())
+	ex.add(r.Clauses,
+		fmt.Sprintf("The reminder gives %s from the day after it is received; an e-mail is received the day it is sent.", r.PayWithin.Words()),
+		"", inputs("reminder", sent), end)
+	payBy = p.statutoryLastDay(end, r.LastDay, r.Clauses, "to pay the reminder", &ex)
+	return payBy, end, ex
 }
 
 func (p *Policy) interestKind(c CustomerKind) InterestKind {
