@@ -257,13 +257,13 @@ type WithdrawalResult struct {
 	LastDay Date   `json:"last_day,omitzero"`
 	// PeriodEnd is conclusion + the period; LastDay differs from it when that day was
 	// closed and the last day moved to the next werkdag.
-	PeriodEnd Date   `json:"period_end,omitzero"`
-	RefundBy  Date   `json:"refund_by,omitzero"`
-	DaysUsed  int    `json:"days_used,omitempty"`
-	TermDays  int    `json:"term_days,omitempty"`
-	Deduction Money  `json:"deduction"`
-	Paid      Money  `json:"paid"`
-	Refund    Money  `json:"refund"`
+	PeriodEnd Date  `json:"period_end,omitzero"`
+	RefundBy  Date  `json:"refund_by,omitzero"`
+	DaysUsed  int   `json:"days_used,omitempty"`
+	TermDays  int   `json:"term_days,omitempty"`
+	Deduction Money `json:"deduction"`
+	Paid      Money `json:"paid"`
+	Refund    Money `json:"refund"`
 	// Unpaid is what was invoiced but not paid; a credit note cancels it.
 	Unpaid Money `json:"unpaid"`
 	// Credit is the credit note's total: the unpaid part plus the refund.
