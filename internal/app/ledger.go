@@ -158,6 +158,21 @@ func (l contractsLedger) SubscriptionAccount(ctx context.Context, q store.Querie
 	return contracts.Account{Invoiced: acc.Invoiced, Paid: acc.Paid, VATRate: acc.VATRate}, nil
 }
 
+// dunningClaims is dunning as billing.Claims: the interest and collection costs
+// charged on an invoice, which a payment on it pays first (art. 6:44 BW). It reads
+// the app's dunning service at call time, as billing is built before it.
+type dunningClaims struct{ a *App }
+
+var _ billing.Claims = dunningClaims{}
+
+func (c dunningClaims) ChargedOn(ctx context.Context, q store.Querier, invoiceID int64) (billing.ChargedClaim, bool, error) {
+	if c.a.Dunning == nil {
+		return billing.ChargedClaim{}, false, nil
+	}
+	cl, ok, err := c.a.Dunning.ChargedOn(ctx, q, invoiceID)
+	return billing.ChargedClaim{ChargeInvoiceID: cl.ChargeInvoiceID, Costs: cl.Costs, Interest: cl.Interest}, ok, err
+}
+
 // dunningInvoices is billing as dunning.Invoices.
 type dunningInvoices struct{ b *billing.Service }
 

@@ -103,7 +103,9 @@ func (s *Service) scheduleFor(inv OpenInvoice) (schedule, error) {
 	if err != nil {
 		return schedule{}, err
 	}
-	pay, ex, err := pol.Payment(terms.PaymentInput{Customer: inv.CustomerKind, InvoiceDate: inv.InvoiceDate})
+	// A due date printed on the invoice prevails over the payment term (cp.av.14.1
+	// "unless stated", fo.av.16.3).
+	pay, ex, err := pol.Payment(terms.PaymentInput{Customer: inv.CustomerKind, InvoiceDate: inv.InvoiceDate, StatedDue: inv.DueDate})
 	if err != nil {
 		return schedule{}, err
 	}

@@ -334,3 +334,24 @@ func TestReminderFourteenthDayOnSunday(t *testing.T) {
 		eq(t, "default", e.steps(inv.ID)[StepDefault].PerformedOn, d("2026-03-17"))
 	})
 }
+
+// TestStatedDueDatePrevails: an invoice that states its own due date is overdue, and a
+// business in default, counted from that date, not from the payment term.
+func TestStatedDueDatePrevails(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		o, _ := e.customer("cloudprovider", accounts.Business, "en")
+		inv := e.inv.add(OpenInvoice{OrgID: o.ID, CustomerKind: terms.Business, Email: o.Email, Lang: "en",
+			InvoiceDate: d("2026-01-15"), DueDate: d("2026-01-29"), Open: eur("121.00")})
+		e.setDay(d("2026-01-15"))
+		e.runThrough("cloudprovider", d("2026-01-29"))
+		eq(t, "steps through the stated due date", e.stepNames(inv.ID), "")
+		e.runThrough("cloudprovider", d("2026-01-30"))
+		st := e.steps(inv.ID)[StepOverdue]
+		eq(t, "overdue the day after the stated due date", st.PerformedOn, d("2026-01-30"))
+		if !strings.Contains(st.Explanation.Text(), "states its own due date") {
+			t.Errorf("explanation:\n%s", st.Explanation.Text())
+		}
+		e.runThrough("cloudprovider", d("2026-02-13"))
+		eq(t, "default 15 days after the stated due date", e.steps(inv.ID)[StepDefault].PerformedOn, d("2026-02-13"))
+	})
+}
