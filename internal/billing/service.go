@@ -89,8 +89,8 @@ type Deps struct {
 	Customers Customers
 	// Claims: nil means a payment always pays the invoice it names.
 	Claims Claims
-	Config    Config
-	Logger    *slog.Logger
+	Config Config
+	Logger *slog.Logger
 	// JobPrincipal reads customers for the billing run; by default a system staff
 	// principal with the billing role.
 	JobPrincipal *accounts.Principal
