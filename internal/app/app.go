@@ -126,12 +126,12 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		ProviderName: pack.Provider.LegalName,
 	})
 	a.Catalog = catalog.New(db, clk)
-	a.Contracts = contracts.New(db, clk, contracts.Deps{
-		Pack: pack, Plans: a.Catalog, Customers: a.Accounts, BaseURL: cfg.URL(), Logger: logger,
-	})
-	a.Billing = billing.New(db, clk, billing.Deps{Pack: pack, Customers: a.Accounts, Logger: logger, Config: billing.Config{
+	a.Billing = billing.New(db, clk, billing.Deps{Pack: pack, Customers: a.Accounts, Claims: dunningClaims{a: a}, Logger: logger, Config: billing.Config{
 		Provider: terms.Provider{VATID: cfg.Provider.VATID}, IBAN: cfg.Provider.IBAN, BIC: cfg.Provider.BIC, Mail: true,
 	}})
+	a.Contracts = contracts.New(db, clk, contracts.Deps{
+		Pack: pack, Plans: a.Catalog, Customers: a.Accounts, Ledger: contractsLedger{b: a.Billing}, BaseURL: cfg.URL(), Logger: logger,
+	})
 	providers := map[string]payments.Provider{}
 	online := ""
 	if cfg.Mollie.APIKey != "" {

@@ -13,6 +13,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/store"
@@ -141,6 +142,35 @@ func settlePaid(ctx context.Context, d *dunning.Service, p *paidQueue, log *slog
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// contractsLedger is billing as contracts.Ledger: what was invoiced and paid for a
+// subscription, which a withdrawal refunds.
+type contractsLedger struct{ b *billing.Service }
+
+var _ contracts.Ledger = contractsLedger{}
+
+func (l contractsLedger) SubscriptionAccount(ctx context.Context, q store.Querier, subID int64) (contracts.Account, error) {
+	acc, err := l.b.AccountOf(ctx, q, subID)
+	if err != nil {
+		return contracts.Account{}, err
+	}
+	return contracts.Account{Invoiced: acc.Invoiced, Paid: acc.Paid, VATRate: acc.VATRate}, nil
+}
+
+// dunningClaims is dunning as billing.Claims: the interest and collection costs
+// charged on an invoice, which a payment on it pays first (art. 6:44 BW). It reads
+// the app's dunning service at call time, as billing is built before it.
+type dunningClaims struct{ a *App }
+
+var _ billing.Claims = dunningClaims{}
+
+func (c dunningClaims) ChargedOn(ctx context.Context, q store.Querier, invoiceID int64) (billing.ChargedClaim, bool, error) {
+	if c.a.Dunning == nil {
+		return billing.ChargedClaim{}, false, nil
+	}
+	cl, ok, err := c.a.Dunning.ChargedOn(ctx, q, invoiceID)
+	return billing.ChargedClaim{ChargeInvoiceID: cl.ChargeInvoiceID, Costs: cl.Costs, Interest: cl.Interest}, ok, err
 }
 
 // dunningInvoices is billing as dunning.Invoices.

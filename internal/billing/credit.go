@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/big"
 	"strings"
 	"time"
 
@@ -32,6 +31,11 @@ type CreditInput struct {
 type excessRule struct {
 	refund bool       // always refund (a withdrawal), due by dueBy
 	dueBy  terms.Date //
+	// exact: refund exactly amount (what the consumer paid beyond the deduction);
+	// the rest of the credit note clears what is open, and a cent that VAT rounding
+	// adds goes where any excess goes.
+	exact  bool
+	amount terms.Money
 }
 
 // CreditInvoice issues a credit note for an invoice, in full or for some lines — the
@@ -121,6 +125,9 @@ func (s *Service) creditNote(ctx context.Context, q store.Querier, now time.Time
 		return Invoice{}, invalid("lines", "invoice %s is already credited for %s of %s; this credit note would exceed it", orig.Number, st.Credited, orig.TotalIncl)
 	}
 	apply := min(max(st.Open, 0), cn.TotalIncl)
+	if rule.exact {
+		apply = min(max(st.Open, 0), max(cn.TotalIncl-rule.amount, 0))
+	}
 	st.Open -= apply
 	st.Credited += cn.TotalIncl
 	if st.Open == 0 && st.Status == StatusOpen {
@@ -134,7 +141,16 @@ func (s *Service) creditNote(ctx context.Context, q store.Querier, now time.Time
 	}
 	if rest := cn.TotalIncl - apply; rest > 0 {
 		what := fmt.Sprintf("credit note %s on invoice %s, already paid", cn.Number, orig.Number)
+		if rule.exact && rest > rule.amount {
+			if err := s.placeExcess(ctx, q, now, orig.OrgID, rest-rule.amount, today, "credit_note_rounding", cn.Number, what+" (VAT rounding)"); err != nil {
+				return Invoice{}, err
+			}
+			rest = rule.amount
+		}
 		if rule.refund {
+			if rest == 0 {
+				return cn, nil
+			}
 			if _, err := q.ExecContext(ctx, `INSERT INTO refunds (org_id, amount, due_by, source, source_ref, status, explanation, created_at)
 				VALUES ($1, $2, $3, 'credit_note', $4, 'open', $5, $6) ON CONFLICT (source, source_ref) DO NOTHING`,
 				orig.OrgID, rest, rule.dueBy.String(), cn.Number, exJSON(terms.Explanation{{Says: what}}), now); err != nil {
@@ -353,85 +369,6 @@ func pick(lang, nl, en string) string {
 func (s *Service) FindByInvoiceNumber(ctx context.Context, number string) (OpenInvoice, error) {
 	return scanOpen(s.db.QueryRowContext(ctx, `SELECT `+openCols+invFrom+` WHERE i.number = $1 AND i.doc_type = 'invoice'`,
 		strings.ToUpper(strings.TrimSpace(number))))
-}
-
-// ProcessRefundsDue takes over the refunds contracts decided for withdrawals
-// (cp.av.13.9, cp.withdrawal.right.3): the amount is credited on the latest invoice
-// that billed the contract's services (a credit note), and what the customer had paid
-// of it is refunded by contracts' date. Nothing invoiced means nothing to refund (the
-// run bills only the days used, as the subscription ends on the withdrawal date).
-func (s *Service) ProcessRefundsDue(ctx context.Context, now time.Time) error {
-	ctx = jobCtx(ctx, "billing.refunds")
-	var after int64
-	for {
-		list, err := contracts.OpenRefundsDue(ctx, s.db, after, 200)
-		if err != nil {
-			return err
-		}
-		for _, r := range list {
-			after = r.ID
-			if err := s.inTx(ctx, func(q store.Querier) error { return s.refundDue(ctx, q, now, r) }); err != nil {
-				return fmt.Errorf("billing: refund %d: %w", r.ID, err)
-			}
-		}
-		if len(list) < 200 {
-			return nil
-		}
-	}
-}
-
-func (s *Service) refundDue(ctx context.Context, q store.Querier, now time.Time, r contracts.RefundDue) error {
-	subs, err := contracts.ContractSubscriptionIDs(ctx, q, r.ContractID)
-	if err != nil {
-		return err
-	}
-	var invID int64
-	if len(subs) > 0 && r.Amount > 0 {
-		var sb strings.Builder
-		args := []any{r.OrgID}
-		for i, id := range subs {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			args = append(args, id)
-			fmt.Fprintf(&sb, "$%d", len(args))
-		}
-		err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(l.invoice_id), 0) FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
-			WHERE i.org_id = $1 AND i.doc_type = 'invoice' AND l.source IN ('period', 'setup', 'oneoff') AND l.source_id IN (`+sb.String()+`)`, args...).Scan(&invID)
-		if err != nil {
-			return err
-		}
-	}
-	if invID == 0 {
-		if err := contracts.MarkRefundDueHandled(ctx, q, r.ID); err != nil {
-			return err
-		}
-		return record(ctx, q, now, r.OrgID, "billing.refund.none", "refund_due", r.ID, "withdrawal: nothing was invoiced, so nothing is refunded")
-	}
-	orig, err := getInvoice(ctx, q, invID)
-	if err != nil {
-		return err
-	}
-	// The refund is an amount incl. VAT; the credit note states it excl. VAT at the
-	// rate of the credited services.
-	var base terms.Money
-	var tmpl Line
-	for _, l := range orig.Lines {
-		if l.Source == SourcePeriod || l.Source == SourceSetup || l.Source == SourceOneOff {
-			base += l.Amount
-			tmpl = l
-		}
-	}
-	x := r.Amount.Rat()
-	x.Mul(x, big.NewRat(10000, 10000+tmpl.VATRate.BasisPoints()))
-	excl := min(terms.RoundCents(x), base)
-	lang := orig.Lang
-	line := Line{Source: SourceCredit, SourceID: tmpl.SourceID, Description: pick(lang, "Herroeping: terugbetaling", "Withdrawal: refund"),
-		Quantity: 1, Unit: "C62", UnitPrice: excl, VATCategory: tmpl.VATCategory, VATRate: tmpl.VATRate}
-	if _, err := s.creditNote(ctx, q, now, orig, []Line{line}, "withdrawal (cp.av.13.9)", excessRule{refund: true, dueBy: r.DueBy}); err != nil {
-		return err
-	}
-	return contracts.MarkRefundDueHandled(ctx, q, r.ID)
 }
 
 // ProcessOverpaymentChecks credits what a customer was invoiced for time after a

@@ -85,9 +85,10 @@
 // open, and never paid out (cp.sla.compensation.5) — as "paid amount" (UBL
 // PrepaidAmount) that lowers the amount due, not the VAT base.
 //
-// Withdrawals (cp.av.13.9): ProcessRefundsDue takes contracts' refund_due rows and
-// issues a credit note for the refund on the latest invoice of the contract's
-// services; what had been paid is refunded by contracts' date. Overpayment after
+// Withdrawals (cp.av.13.9, A16): contracts asks AccountOf (through internal/app) what
+// was invoiced and paid for each service; ProcessRefundsDue then issues, per invoice, a
+// credit note that cancels what was not paid and credits what was paid beyond the
+// deduction for the days used, which is refunded by contracts' date. Overpayment after
 // termination (cp.av.13.5): ProcessOverpaymentChecks credits the billed days after the
 // end of a service.
 //

@@ -70,15 +70,27 @@ func (s *Service) ApplyPayment(ctx context.Context, q store.Querier, invoiceID i
 	case err == nil && prevInvoice != invoiceID:
 		return 0, 0, ErrPaymentConflict
 	case err == nil:
-		return applied, excess, nil
+		var first terms.Money
+		if err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(applied), 0) FROM payments WHERE source = $1 AND source_ref = $2`,
+			source, chargesRef(sourceRef)).Scan(&first); err != nil {
+			return 0, 0, err
+		}
+		return applied + first, excess, nil
 	case !errors.Is(err, sql.ErrNoRows):
 		return 0, 0, err
 	}
-	applied = min(amount, max(st.Open, 0))
-	excess = amount - applied
+	// Art. 6:44 BW: interest and collection costs charged on the invoice are paid
+	// before its principal; that part is booked on their charge invoice.
+	charged, err := s.payChargesFirst(ctx, q, now, invoiceID, st.Open, amount, on, source, sourceRef)
+	if err != nil {
+		return 0, 0, err
+	}
+	principal := amount - charged
+	applied = min(principal, max(st.Open, 0))
+	excess = principal - applied
 	var payID int64
 	if err := q.QueryRowContext(ctx, `INSERT INTO payments (invoice_id, org_id, amount, applied, excess, paid_on, source, source_ref, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, invoiceID, orgID, amount, applied, excess, on.String(), source, sourceRef, now).Scan(&payID); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, invoiceID, orgID, principal, applied, excess, on.String(), source, sourceRef, now).Scan(&payID); err != nil {
 		if store.IsUniqueViolation(err) {
 			return 0, 0, ErrPaymentConflict
 		}
@@ -106,7 +118,66 @@ func (s *Service) ApplyPayment(ctx context.Context, q store.Querier, invoiceID i
 		fmt.Sprintf("payment of %s on %s (%s %s) applied to %s: %s, excess %s", amount, on, source, sourceRef, number, applied, excess)); err != nil {
 		return 0, 0, err
 	}
-	return applied, excess, nil
+	return applied + charged, excess, nil
+}
+
+// chargesRef is the payment key of the part of a payment that paid the interest and
+// collection costs charged on the invoice it named (art. 6:44 BW).
+func chargesRef(sourceRef string) string { return sourceRef + "#art6:44" }
+
+// payChargesFirst books the part of a payment on invoiceID that pays the interest and
+// collection costs charged on it and still open — costs first, then interest
+// (terms.Policy.AllocatePayment) — on their charge invoice, and returns that part.
+func (s *Service) payChargesFirst(ctx context.Context, q store.Querier, now time.Time, invoiceID int64, principalOpen, amount terms.Money,
+	on terms.Date, source, sourceRef string) (terms.Money, error) {
+	if s.claims == nil {
+		return 0, nil
+	}
+	claim, ok, err := s.claims.ChargedOn(ctx, q, invoiceID)
+	if err != nil || !ok || claim.ChargeInvoiceID == invoiceID {
+		return 0, err
+	}
+	chOrg, _, cst, err := lockState(ctx, q, claim.ChargeInvoiceID, now)
+	if err != nil {
+		return 0, err
+	}
+	if cst.Open <= 0 {
+		return 0, nil
+	}
+	// What was paid on the charge invoice went to the costs first.
+	paid := claim.Costs + claim.Interest - cst.Open
+	costsOpen := max(claim.Costs-max(paid, 0), 0)
+	pol, err := s.pack.At(on)
+	if err != nil {
+		return 0, err
+	}
+	alloc, ex, err := pol.AllocatePayment(terms.AllocationInput{Amount: amount, Costs: min(costsOpen, cst.Open),
+		Interest: cst.Open - min(costsOpen, cst.Open), Principal: max(principalOpen, 0)})
+	if err != nil {
+		return 0, err
+	}
+	part := alloc.Costs + alloc.Interest
+	if part <= 0 {
+		return 0, nil
+	}
+	ref := chargesRef(sourceRef)
+	if _, err := q.ExecContext(ctx, `INSERT INTO payments (invoice_id, org_id, amount, applied, excess, paid_on, source, source_ref, created_at)
+		VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8)`, claim.ChargeInvoiceID, chOrg, part, part, on.String(), source, ref, now); err != nil {
+		if store.IsUniqueViolation(err) {
+			return 0, ErrPaymentConflict
+		}
+		return 0, err
+	}
+	cst.Open -= part
+	cst.Paid += part
+	if cst.Open == 0 && cst.Status == StatusOpen {
+		cst.Status, cst.SettledOn = StatusPaid, on
+	}
+	if err := saveState(ctx, q, claim.ChargeInvoiceID, cst, now); err != nil {
+		return 0, err
+	}
+	return part, record(ctx, q, now, chOrg, "billing.payment.apply", "invoice", claim.ChargeInvoiceID,
+		fmt.Sprintf("payment %s %s on invoice %d: %s applied to its interest and collection costs first (%s)", source, sourceRef, invoiceID, part, ex[0].Value))
 }
 
 // placeExcess puts money the customer paid too much where the terms say: account
@@ -198,8 +269,15 @@ func (s *Service) ReversePayment(ctx context.Context, q store.Querier, source, s
 			}
 		}
 	}
-	return record(ctx, q, now, orgID, "billing.payment.reverse", "invoice", invoiceID,
-		fmt.Sprintf("payment %s %s reversed: %s open again", source, sourceRef, applied))
+	if err := record(ctx, q, now, orgID, "billing.payment.reverse", "invoice", invoiceID,
+		fmt.Sprintf("payment %s %s reversed: %s open again", source, sourceRef, applied)); err != nil {
+		return err
+	}
+	// The part that paid interest and costs first (art. 6:44 BW) is reversed with it.
+	if err := s.ReversePayment(ctx, q, source, chargesRef(sourceRef)); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
 }
 
 // GrantCredit adds account credit to an organisation in q's transaction, idempotent by

@@ -70,12 +70,27 @@ func DefaultRunBatch(d store.Dialect) int {
 	return 100
 }
 
+// Claims names the interest and collection costs charged on an invoice before it was
+// paid, which a payment on the invoice pays before its principal (art. 6:44 BW); the
+// dunning service implements it through internal/app. q is the payment's transaction.
+type Claims interface {
+	ChargedOn(ctx context.Context, q store.Querier, invoiceID int64) (ChargedClaim, bool, error)
+}
+
+// ChargedClaim is a charge invoice of interest and collection costs on an invoice.
+type ChargedClaim struct {
+	ChargeInvoiceID int64
+	Costs, Interest terms.Money
+}
+
 // Deps are the collaborators of the service.
 type Deps struct {
 	Pack      *terms.Pack
 	Customers Customers
-	Config    Config
-	Logger    *slog.Logger
+	// Claims: nil means a payment always pays the invoice it names.
+	Claims Claims
+	Config Config
+	Logger *slog.Logger
 	// JobPrincipal reads customers for the billing run; by default a system staff
 	// principal with the billing role.
 	JobPrincipal *accounts.Principal
@@ -87,6 +102,7 @@ type Service struct {
 	clock     clock.Clock
 	pack      *terms.Pack
 	customers Customers
+	claims    Claims
 	cfg       Config
 	provider  Party
 	log       *slog.Logger
@@ -110,7 +126,7 @@ func New(db *store.DB, clk clock.Clock, d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{db: db, clock: clk, pack: d.Pack, customers: d.Customers, cfg: d.Config, log: d.Logger, job: SystemPrincipal,
+	s := &Service{db: db, clock: clk, pack: d.Pack, customers: d.Customers, claims: d.Claims, cfg: d.Config, log: d.Logger, job: SystemPrincipal,
 		stmts: &stmtCache{db: db.DB, off: db.Dialect == store.Postgres}}
 	if s.cfg.RunBatch == 0 {
 		s.cfg.RunBatch = DefaultRunBatch(db.Dialect)

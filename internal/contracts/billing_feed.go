@@ -121,6 +121,34 @@ func OpenRefundsDue(ctx context.Context, q store.Querier, afterID int64, limit i
 	return out, rows.Err()
 }
 
+// WithdrawnItem is a subscription a withdrawal ended, with what the consumer keeps
+// paying for the days used (Deduction, incl. VAT) and the refund promised.
+type WithdrawnItem struct {
+	SubscriptionID int64
+	Deduction      terms.Money
+	Refund         terms.Money
+}
+
+// WithdrawnItems returns the subscriptions an accepted withdrawal ended (billing
+// settles each: credit note and refund).
+func WithdrawnItems(ctx context.Context, q store.Querier, withdrawalID int64) ([]WithdrawnItem, error) {
+	rows, err := q.QueryContext(ctx, `SELECT subscription_id, deduction, refund FROM withdrawal_items
+		WHERE withdrawal_id = $1 AND allowed ORDER BY subscription_id`, withdrawalID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []WithdrawnItem
+	for rows.Next() {
+		var it WithdrawnItem
+		if err := rows.Scan(&it.SubscriptionID, &it.Deduction, &it.Refund); err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
 // MarkRefundDueHandled records that billing took a refund over (it now owns the
 // payout); call it in billing's transaction.
 func MarkRefundDueHandled(ctx context.Context, q store.Querier, id int64) error {

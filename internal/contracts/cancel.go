@@ -310,7 +310,9 @@ type WithdrawalItem struct {
 	Allowed        bool              `json:"allowed"`
 	Reason         string            `json:"reason"`
 	Deduction      terms.Money       `json:"deduction"`
-	Refund         terms.Money       `json:"refund"`
+	Paid           terms.Money       `json:"paid"`   // paid for the service, incl. VAT
+	Refund         terms.Money       `json:"refund"` // paid less the deduction
+	Unpaid         terms.Money       `json:"unpaid"` // invoiced, not paid: cancelled by a credit note
 	RefundBy       terms.Date        `json:"refund_by,omitzero"`
 	Explanation    terms.Explanation `json:"explanation"`
 }
@@ -324,11 +326,24 @@ type Withdrawal struct {
 	Allowed    bool             `json:"allowed"`
 	Items      []WithdrawalItem `json:"items"`
 	Refund     terms.Money      `json:"refund"`
+	Unpaid     terms.Money      `json:"unpaid"` // cancelled by a credit note
 	RefundBy   terms.Date       `json:"refund_by,omitzero"`
 	Text       string           `json:"text"`
 }
 
-func (s *Service) decideWithdrawal(c Contract, received terms.Date) (Withdrawal, error) {
+// account asks the ledger what was invoiced and paid for a subscription.
+func (s *Service) account(ctx context.Context, q store.Querier, subID int64) (Account, error) {
+	if s.ledger == nil {
+		return Account{}, nil
+	}
+	return s.ledger.SubscriptionAccount(ctx, q, subID)
+}
+
+// decideWithdrawal decides a withdrawal received on received. The refund of each
+// service is what was actually paid for it less the deduction for the days used, and
+// what was invoiced but not paid is cancelled (INTERPRETATION.md, Withdrawal; A16):
+// the ledger says what was paid, never the price of the term.
+func (s *Service) decideWithdrawal(ctx context.Context, q store.Querier, c Contract, received terms.Date) (Withdrawal, error) {
 	pol, err := s.policy(received)
 	if err != nil {
 		return Withdrawal{}, err
@@ -341,19 +356,29 @@ func (s *Service) decideWithdrawal(c Contract, received terms.Date) (Withdrawal,
 			continue
 		}
 		total++
+		acc, err := s.account(ctx, q, sub.ID)
+		if err != nil {
+			return Withdrawal{}, err
+		}
+		// The deduction is on the price the consumer pays, so including VAT at the
+		// rate of the service's invoices.
 		tp := termPrice(pol, sub.Billing, sub.Period, sub.Price).Mul(int64(sub.Quantity))
-		paid := tp + sub.SetupFee.Mul(int64(sub.Quantity))
+		tp += terms.VATAmount(tp, acc.VATRate)
 		res, ex, err := pol.Withdrawal(terms.WithdrawalInput{Customer: c.CustomerKind, Concluded: c.ConcludedOn, Received: received,
-			Domain: sub.IsDomain(), Waived: sub.WithdrawalWaived, ServiceStarted: sub.ServiceStartedOn, Price: tp, Paid: paid})
+			Domain: sub.IsDomain(), Waived: sub.WithdrawalWaived, ServiceStarted: sub.ServiceStartedOn, Price: tp,
+			Invoiced: max(acc.Invoiced, 0), Paid: min(max(acc.Paid, 0), max(acc.Invoiced, 0))})
 		if err != nil {
 			return Withdrawal{}, termsErr(err, "received_at")
 		}
 		it := WithdrawalItem{SubscriptionID: sub.ID, Service: serviceName(sub), Allowed: res.Allowed, Reason: res.Reason,
-			Deduction: res.Deduction, Refund: res.Refund, RefundBy: res.RefundBy, Explanation: ex}
+			Deduction: res.Deduction, Paid: res.Paid, Refund: res.Refund, Unpaid: res.Unpaid, RefundBy: res.RefundBy, Explanation: ex}
 		if res.Allowed {
 			allowed++
 			w.Refund += res.Refund
+			w.Unpaid += res.Unpaid
 			w.RefundBy = terms.MaxDate(w.RefundBy, res.RefundBy)
+		} else {
+			it.Paid, it.Refund, it.Unpaid = 0, 0, 0
 		}
 		fmt.Fprintf(&text, "%s:\n%s", it.Service, ex.Text())
 		w.Items = append(w.Items, it)
@@ -399,7 +424,7 @@ func (s *Service) PreviewWithdrawal(ctx context.Context, by accounts.Principal, 
 	if by.Can(accounts.WithdrawalRecord, accounts.OrgID(c.OrgID)) && !in.ReceivedAt.IsZero() {
 		received = dateOf(in.ReceivedAt)
 	}
-	return s.decideWithdrawal(c, received)
+	return s.decideWithdrawal(ctx, s.db, c, received)
 }
 
 // ConfirmWithdrawal records the consumer's withdrawal through the portal button (EU
@@ -438,18 +463,19 @@ func (s *Service) RecordWithdrawal(ctx context.Context, by accounts.Principal, c
 
 func (s *Service) withdraw(ctx context.Context, by accounts.Principal, c Contract, in WithdrawalInput) (Withdrawal, error) {
 	received := dateOf(in.ReceivedAt)
-	w, err := s.decideWithdrawal(c, received)
-	if err != nil {
-		return Withdrawal{}, err
-	}
 	ctx = actorFor(ctx, by)
-	err = s.db.InTx(ctx, func(q store.Querier) error {
+	var w Withdrawal
+	err := s.db.InTx(ctx, func(q store.Querier) error {
+		var err error
+		if w, err = s.decideWithdrawal(ctx, q, c, received); err != nil {
+			return err
+		}
 		now := s.now()
 		var accepted any
 		if w.Allowed {
 			accepted = c.ID
 		}
-		err := q.QueryRowContext(ctx, `INSERT INTO withdrawals (contract_id, org_id, accepted_contract_id, status, channel, received_at, received_on,
+		err = q.QueryRowContext(ctx, `INSERT INTO withdrawals (contract_id, org_id, accepted_contract_id, status, channel, received_at, received_on,
 			refund, refund_by, recorded_by, by_staff, explanation, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
 			c.ID, c.OrgID, accepted, w.Status, in.Channel, store.Now(in.ReceivedAt), received, w.Refund, nullDate(w.RefundBy), by.User.ID, by.IsStaff(),
 			jsonItems(w.Items), now).Scan(&w.ID)
@@ -471,31 +497,32 @@ func (s *Service) withdraw(ctx context.Context, by accounts.Principal, c Contrac
 				}
 			}
 		}
-		if w.Refund > 0 {
+		// Billing settles every accepted withdrawal: a credit note cancels what was
+		// invoiced and not paid, and refunds what was paid less the deduction. The row
+		// carries the refund promised here; nothing paid is a row of 0.00.
+		if w.Allowed {
 			if _, err := q.ExecContext(ctx, `INSERT INTO refund_due (org_id, contract_id, source, source_id, amount, due_by, explanation, created_at)
 				VALUES ($1, $2, 'withdrawal', $3, $4, $5, $6, $7)`, c.OrgID, c.ID, w.ID, w.Refund, w.RefundBy, jsonItems(w.Items), now); err != nil {
 				return err
 			}
 		}
 		if err := record(ctx, q, now, c.OrgID, "contract.withdrawal", "withdrawal", w.ID,
-			fmt.Sprintf("withdrawal from contract %d received %s via %s: %s; refund %s due by %s", c.ID, received, in.Channel, w.Status, w.Refund, dateText(w.RefundBy))); err != nil {
+			fmt.Sprintf("withdrawal from contract %d received %s via %s: %s; refund %s due by %s; unpaid %s cancelled", c.ID, received, in.Channel,
+				w.Status, w.Refund, dateText(w.RefundBy), w.Unpaid)); err != nil {
 			return err
 		}
 		type item struct {
-			Service, Reason, Refund string
-			Allowed                 bool
+			Service, Reason, Paid, Deduction, Refund, Unpaid string
+			Allowed, Nothing                                 bool
 		}
 		var items []item
 		for _, it := range w.Items {
-			items = append(items, item{Service: it.Service, Reason: it.Reason, Refund: it.Refund.String(), Allowed: it.Allowed})
-		}
-		refund := ""
-		if w.Refund > 0 {
-			refund = w.Refund.String()
+			items = append(items, item{Service: it.Service, Reason: it.Reason, Paid: it.Paid.String(), Deduction: it.Deduction.String(),
+				Refund: it.Refund.String(), Unpaid: amountText(it.Unpaid), Allowed: it.Allowed, Nothing: it.Refund == 0})
 		}
 		return s.mail(ctx, q, now, c.OrgID, c.OrgEmail, c.Lang, "withdrawal_confirmed", fmt.Sprintf("withdrawal:%d", w.ID), map[string]any{
-			"Name": c.OrgName, "ContractID": c.ID, "Received": received.String(), "Items": items, "Refund": refund,
-			"RefundBy": dateText(w.RefundBy), "Explanation": w.Text,
+			"Name": c.OrgName, "ContractID": c.ID, "Received": received.String(), "Items": items, "Allowed": w.Allowed,
+			"Refund": amountText(w.Refund), "Unpaid": amountText(w.Unpaid), "RefundBy": dateText(w.RefundBy), "Explanation": w.Text,
 		})
 	})
 	if err != nil {
@@ -509,6 +536,14 @@ func (s *Service) withdraw(ctx context.Context, by accounts.Principal, c Contrac
 		}
 	}
 	return w, nil
+}
+
+// amountText is an amount for a mail, or "" for nothing (the template then says so).
+func amountText(m terms.Money) string {
+	if m <= 0 {
+		return ""
+	}
+	return m.String()
 }
 
 func jsonItems(items []WithdrawalItem) string {

@@ -35,6 +35,24 @@ func (f *fakeCustomers) GetOrganisation(_ context.Context, by accounts.Principal
 	return o, nil
 }
 
+// fakeLedger stands in for billing: what was invoiced and paid per subscription.
+type fakeLedger struct {
+	mu       sync.Mutex
+	accounts map[int64]Account
+}
+
+func (f *fakeLedger) SubscriptionAccount(_ context.Context, _ store.Querier, subID int64) (Account, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.accounts[subID], nil
+}
+
+func (f *fakeLedger) set(subID int64, a Account) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.accounts[subID] = a
+}
+
 // recorder counts the provisioning hook's calls.
 type recorder struct {
 	mu            sync.Mutex
@@ -72,6 +90,7 @@ type env struct {
 	fo      *Service // 5online
 	prov    *recorder
 	custs   *fakeCustomers
+	ledger  *fakeLedger
 	sales   accounts.Principal
 	support accounts.Principal
 	nextOrg int64
@@ -86,6 +105,7 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 		e := &env{t: t, ctx: ctx, db: db, clk: clk, cat: catalog.New(db, clk),
 			prov:    &recorder{provisioned: map[int64]int{}, deprovisioned: map[int64]int{}},
 			custs:   &fakeCustomers{orgs: map[int64]accounts.Organisation{}},
+			ledger:  &fakeLedger{accounts: map[int64]Account{}},
 			sales:   accounts.Principal{User: accounts.User{ID: 1, Email: "sales@provider.test", Roles: []accounts.Role{accounts.RoleSales}}},
 			support: accounts.Principal{User: accounts.User{ID: 2, Email: "support@provider.test", Roles: []accounts.Role{accounts.RoleSupport}}},
 			nextOrg: 100}
@@ -97,7 +117,7 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			svc := New(db, clk, Deps{Pack: pk, Plans: e.cat, Customers: e.custs, Provisioner: e.prov, BaseURL: "https://portal.example/"})
+			svc := New(db, clk, Deps{Pack: pk, Plans: e.cat, Customers: e.custs, Ledger: e.ledger, Provisioner: e.prov, BaseURL: "https://portal.example/"})
 			if pack == "cloudprovider" {
 				e.cp = svc
 			} else {

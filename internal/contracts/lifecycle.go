@@ -258,7 +258,12 @@ func (s *Service) endOne(ctx context.Context, sub Subscription) (bool, error) {
 				summary += fmt.Sprintf("; %s deleted after %s", sub.RetentionCategory, res.Until)
 			}
 		}
-		if _, ex, err := pol.Deadline("overpayment-refund", sub.EndsOn); err == nil {
+		// A withdrawn service is settled by its withdrawal (refund_due: the credit note
+		// of the unpaid part and the refund); an overpayment check would credit the
+		// same invoice lines a second time.
+		if sub.EndReason == "withdrawal" {
+			summary += "; settled by the withdrawal"
+		} else if _, ex, err := pol.Deadline("overpayment-refund", sub.EndsOn); err == nil {
 			if _, err := q.ExecContext(ctx, `INSERT INTO overpayment_checks (subscription_id, org_id, ended_on, explanation, created_at)
 				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subscription_id) DO NOTHING`, sub.ID, sub.OrgID, sub.EndsOn, exJSON(ex), now); err != nil {
 				return err

@@ -106,13 +106,17 @@ func TestTwoYears(t *testing.T) {
 				if err != nil || !pv.Allowed {
 					t.Fatalf("preview day 14: %+v %v", pv, err)
 				}
+				// Billing invoiced the first month, 7.95 + 21% VAT = 9.62, and it was paid.
+				e.ledger.set(cWil.Subscriptions[0].ID, Account{Invoiced: 962, Paid: 962, VATRate: terms.Percent(21)})
 				w, err := cp.ConfirmWithdrawal(e.ctx, wil, cWil.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
-				// 12 × 7.95 = 95.40 paid; 15 days of 365 used (start day and day of receipt).
-				ded := terms.RoundCents(new(big.Rat).SetFrac64(9540*15, 365))
-				if !w.Allowed || w.Refund != terms.Money(9540)-ded || w.RefundBy != d("2026-02-02") {
+				// The term's price is 12 × 7.95 = 95.40 + VAT = 115.43; 15 days of 365 used
+				// (start day and day of receipt): the deduction is 4.74, the refund what was
+				// paid less it, never the price of the term.
+				ded := terms.RoundCents(new(big.Rat).SetFrac64(11543*15, 365))
+				if !w.Allowed || ded != 474 || w.Refund != 962-ded || w.Unpaid != 0 || w.RefundBy != d("2026-02-02") {
 					t.Fatalf("withdrawal day 14: %+v (deduction %s)", w, ded)
 				}
 				var amount terms.Money

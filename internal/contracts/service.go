@@ -76,11 +76,32 @@ func (NoopProvisioner) Provision(context.Context, Subscription) error { return n
 // Deprovision does nothing.
 func (NoopProvisioner) Deprovision(context.Context, Subscription) error { return nil }
 
+// Ledger tells contracts what was invoiced and paid for a subscription, which a
+// withdrawal refunds (cp.av.13.9, A16); the billing service implements it through
+// internal/app. q is the caller's transaction.
+type Ledger interface {
+	SubscriptionAccount(ctx context.Context, q store.Querier, subID int64) (Account, error)
+}
+
+// Account is what billing invoiced for one subscription and what of it was paid.
+type Account struct {
+	// Invoiced is the subscription's part of its invoices, including VAT, less credit
+	// notes.
+	Invoiced terms.Money
+	// Paid is what of Invoiced the customer paid: payments and account credit set off
+	// against the invoices, less what went back to the customer.
+	Paid terms.Money
+	// VATRate is the rate of the subscription's invoice lines (0 when none).
+	VATRate terms.Rate
+}
+
 // Deps are the collaborators of the service.
 type Deps struct {
-	Pack        *terms.Pack // the provider's terms
-	Plans       Plans
-	Customers   Customers
+	Pack      *terms.Pack // the provider's terms
+	Plans     Plans
+	Customers Customers
+	// Ledger: nil means nothing was ever invoiced or paid (a withdrawal refunds nothing).
+	Ledger      Ledger
 	Provisioner Provisioner // nil: NoopProvisioner
 	BaseURL     string      // for links in mail, e.g. "https://portal.example/"
 	Logger      *slog.Logger
@@ -93,6 +114,7 @@ type Service struct {
 	pack      *terms.Pack
 	plans     Plans
 	customers Customers
+	ledger    Ledger
 	prov      Provisioner
 	baseURL   string
 	log       *slog.Logger
@@ -109,7 +131,7 @@ func New(db *store.DB, clk clock.Clock, d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, clock: clk, pack: d.Pack, plans: d.Plans, customers: d.Customers, prov: d.Provisioner,
+	return &Service{db: db, clock: clk, pack: d.Pack, plans: d.Plans, customers: d.Customers, ledger: d.Ledger, prov: d.Provisioner,
 		baseURL: strings.TrimRight(d.BaseURL, "/"), log: d.Logger}
 }
 

@@ -68,7 +68,7 @@ type OpenInvoice struct {
 	Email        string
 	Lang         string // nl or en
 	InvoiceDate  terms.Date
-	DueDate      terms.Date // as printed on the invoice; dunning computes its own from the terms
+	DueDate      terms.Date // as printed on the invoice, which prevails; zero when it states none
 	Open         terms.Money
 	Total        terms.Money
 	// PackVersion names the version of the terms the invoice was issued under; empty

@@ -272,8 +272,7 @@ func (e *env) invoice(o accounts.Organisation, date terms.Date, open terms.Money
 	if o.Kind == accounts.Consumer {
 		kind = terms.Consumer
 	}
-	return e.inv.add(OpenInvoice{OrgID: o.ID, CustomerKind: kind, Email: o.Email, Lang: o.Language, InvoiceDate: date,
-		DueDate: date, Open: open})
+	return e.inv.add(OpenInvoice{OrgID: o.ID, CustomerKind: kind, Email: o.Email, Lang: o.Language, InvoiceDate: date, Open: open})
 }
 
 // setDay moves the clock to 10:00 Amsterdam time on d.

@@ -284,3 +284,39 @@ func (s *Service) Claim(ctx context.Context, by accounts.Principal, invoiceID in
 	}
 	return steps[StepClaim], nil
 }
+
+// ChargedClaim is the interest and collection costs charged on an invoice before it
+// was paid (a staff claim), on a charge invoice of their own.
+type ChargedClaim struct {
+	ChargeInvoiceID int64
+	Costs           terms.Money
+	Interest        terms.Money
+}
+
+// ChargedOn reports the claim charged on an invoice, read in q's transaction: a
+// payment on the invoice pays it before the principal (art. 6:44 BW). ok is false
+// when nothing was charged. Billing asks it while booking a payment.
+func (s *Service) ChargedOn(ctx context.Context, q store.Querier, invoiceID int64) (ChargedClaim, bool, error) {
+	steps, err := listSteps(ctx, q, `WHERE invoice_id = $1 AND step IN ($2, $3) ORDER BY id`, invoiceID, StepDefault, StepClaim)
+	if err != nil {
+		return ChargedClaim{}, false, err
+	}
+	var def, claim *Step
+	for i := range steps {
+		switch steps[i].Step {
+		case StepDefault:
+			def = &steps[i]
+		case StepClaim:
+			claim = &steps[i]
+		}
+	}
+	if claim == nil || claim.ChargeInvoiceID == 0 || claim.Amount <= 0 {
+		return ChargedClaim{}, false, nil
+	}
+	// Claim charges the costs of the default notice when one was taken before it.
+	var costs terms.Money
+	if def != nil && def.ID < claim.ID {
+		costs = min(def.Amount, claim.Amount)
+	}
+	return ChargedClaim{ChargeInvoiceID: claim.ChargeInvoiceID, Costs: costs, Interest: claim.Amount - costs}, true, nil
+}

@@ -103,7 +103,9 @@ func (s *Service) scheduleFor(inv OpenInvoice) (schedule, error) {
 	if err != nil {
 		return schedule{}, err
 	}
-	pay, ex, err := pol.Payment(terms.PaymentInput{Customer: inv.CustomerKind, InvoiceDate: inv.InvoiceDate})
+	// A due date printed on the invoice prevails over the payment term (cp.av.14.1
+	// "unless stated", fo.av.16.3).
+	pay, ex, err := pol.Payment(terms.PaymentInput{Customer: inv.CustomerKind, InvoiceDate: inv.InvoiceDate, StatedDue: inv.DueDate})
 	if err != nil {
 		return schedule{}, err
 	}
@@ -207,12 +209,14 @@ func (s *Service) reminder(_ context.Context, inv OpenInvoice, sc schedule, step
 	payBy := sc.pay.PayBy
 	if today.After(sc.pay.Reminder) {
 		rt := sc.pol.Terms.Reminder
-		payBy = rt.PayWithin.AddTo(today, sc.pol.Calendar())
+		var rex terms.Explanation
+		payBy, _, rex = sc.pol.ReminderPayBy(today)
 		ex = append(ex, terms.Step{Clause: joinIDs(rt.Clauses),
 			Says:    fmt.Sprintf("The reminder went out after the planned day, so its %s run from the day it was sent.", rt.PayWithin.Words()),
-			Reading: "art. 6:96 lid 6 BW: 14 days after receipt of the letter",
+			Reading: "art. 6:96 lid 6 BW: " + rt.PayWithin.Words() + " after receipt of the letter",
 			Inputs:  []terms.Input{{Name: "planned", Value: sc.pay.Reminder.String()}, {Name: "sent", Value: today.String()}},
-			Value:   payBy.String()})
+			Value:   today.String()})
+		ex = append(ex, rex...)
 	}
 	a := &action{inv: inv, step: StepReminder, dueOn: sc.pay.Reminder, nextOn: payBy, mail: "reminder", data: baseData(inv)}
 	a.data.Due, a.data.PayBy, a.data.DefaultFrom = sc.pay.Due.String(), payBy.String(), payBy.AddDays(1).String()

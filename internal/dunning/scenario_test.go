@@ -298,3 +298,60 @@ func TestLateReminderMovesDefault(t *testing.T) {
 		}
 	})
 }
+
+// TestReminderFourteenthDayOnSunday: a consumer's reminder that went out late, on a
+// Sunday, gives 14 days whose last day is a Sunday: the last day to pay moves to
+// Monday (art. 1 Algemene termijnenwet), the default to Tuesday, and the step's
+// explanation shows both days.
+func TestReminderFourteenthDayOnSunday(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		o, _ := e.customer("cloudprovider", accounts.Consumer, "nl")
+		inv := e.invoice(o, d("2026-01-26"), eur("60.50"))
+		pol, _ := e.packs["cloudprovider"].At(inv.InvoiceDate)
+		pay, _, err := pol.Payment(terms.PaymentInput{Customer: terms.Consumer, InvoiceDate: inv.InvoiceDate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eq(t, "planned reminder", pay.Reminder, d("2026-02-27"))
+		// Nothing ran from Friday until Sunday 1 March.
+		e.setDay(d("2026-03-01"))
+		e.runThrough("cloudprovider", d("2026-03-01"))
+		st := e.steps(inv.ID)[StepReminder]
+		eq(t, "reminder sent", st.PerformedOn, d("2026-03-01"))
+		eq(t, "last day to pay", st.NextOn, d("2026-03-16"))
+		text := st.Explanation.Text()
+		if !strings.Contains(text, "2026-03-15 (Sunday)") || !strings.Contains(text, "next werkdag, 2026-03-16") {
+			t.Errorf("explanation lacks both days:\n%s", text)
+		}
+		if m := e.dunningMails(o.ID); len(m) != 1 || !strings.Contains(m[0].Text, "tot en met 2026-03-16") {
+			t.Errorf("reminder mail: %+v", m)
+		}
+		e.runThrough("cloudprovider", d("2026-03-16"))
+		if e.steps(inv.ID)[StepDefault].ID != 0 {
+			t.Fatal("in default on the moved last day")
+		}
+		e.runThrough("cloudprovider", d("2026-03-17"))
+		eq(t, "default", e.steps(inv.ID)[StepDefault].PerformedOn, d("2026-03-17"))
+	})
+}
+
+// TestStatedDueDatePrevails: an invoice that states its own due date is overdue, and a
+// business in default, counted from that date, not from the payment term.
+func TestStatedDueDatePrevails(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		o, _ := e.customer("cloudprovider", accounts.Business, "en")
+		inv := e.inv.add(OpenInvoice{OrgID: o.ID, CustomerKind: terms.Business, Email: o.Email, Lang: "en",
+			InvoiceDate: d("2026-01-15"), DueDate: d("2026-01-29"), Open: eur("121.00")})
+		e.setDay(d("2026-01-15"))
+		e.runThrough("cloudprovider", d("2026-01-29"))
+		eq(t, "steps through the stated due date", e.stepNames(inv.ID), "")
+		e.runThrough("cloudprovider", d("2026-01-30"))
+		st := e.steps(inv.ID)[StepOverdue]
+		eq(t, "overdue the day after the stated due date", st.PerformedOn, d("2026-01-30"))
+		if !strings.Contains(st.Explanation.Text(), "states its own due date") {
+			t.Errorf("explanation:\n%s", st.Explanation.Text())
+		}
+		e.runThrough("cloudprovider", d("2026-02-13"))
+		eq(t, "default 15 days after the stated due date", e.steps(inv.ID)[StepDefault].PerformedOn, d("2026-02-13"))
+	})
+}

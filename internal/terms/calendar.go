@@ -2,6 +2,7 @@ package terms
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -190,4 +191,35 @@ func describeClosed(days []ClosedDay) string {
 		s += fmt.Sprintf("%s (%s)", d.Date, d.Name)
 	}
 	return s
+}
+
+// NextWerkdag returns d when it is a werkdag, else the first werkdag after it.
+func (c *Calendar) NextWerkdag(d Date) Date {
+	for !c.IsWerkdag(d) {
+		d = d.AddDays(1)
+	}
+	return d
+}
+
+// statutoryLastDay returns the last day of a period the law gives the customer: last,
+// or when rule says so and last is not a werkdag, the next werkdag. A moved day adds a
+// step that shows both days.
+func (p *Policy) statutoryLastDay(last Date, rule StatutoryEnd, clauses []string, what string, ex *Explanation) Date {
+	if !rule.MovesToWerkdag {
+		return last
+	}
+	cal := p.Calendar()
+	moved := cal.NextWerkdag(last)
+	if moved == last {
+		return last
+	}
+	var closed []string
+	for d := last; d.Before(moved); d = d.AddDays(1) {
+		closed = append(closed, fmt.Sprintf("%s %s", d, cal.ClosedReason(d)))
+	}
+	ex.add(clauses,
+		fmt.Sprintf("The last day %s, %s (%s), is not a werkdag, so it moves to the next werkdag, %s.",
+			what, last, cal.ClosedReason(last), moved),
+		rule.Basis, inputs("last_day", last, "closed", strings.Join(closed, "; ")), moved)
+	return moved
 }

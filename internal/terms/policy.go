@@ -191,11 +191,23 @@ type WithdrawalTerms struct {
 	Period  Period `yaml:"period"`
 	// DomainExclusion: with_waiver (excluded only when the order recorded consent to
 	// immediate delivery and the waiver), always, or never.
-	DomainExclusion       string   `yaml:"domain_exclusion"`
-	ProportionalDeduction bool     `yaml:"proportional_deduction"`
-	RefundWithin          Period   `yaml:"refund_within"`
-	Clauses               []string `yaml:"clauses"`
-	Reading               string   `yaml:"reading"`
+	DomainExclusion       string `yaml:"domain_exclusion"`
+	ProportionalDeduction bool   `yaml:"proportional_deduction"`
+	RefundWithin          Period `yaml:"refund_within"`
+	// LastDay: whether the last day to withdraw moves off a closed day.
+	LastDay StatutoryEnd `yaml:"last_day"`
+	Clauses []string     `yaml:"clauses"`
+	Reading string       `yaml:"reading"`
+}
+
+// StatutoryEnd says whether the last day of a period the law gives the customer moves
+// to the next werkdag when it falls on a Saturday, Sunday or holiday (art. 1 Algemene
+// termijnenwet; for the withdrawal period Reg. 1182/71 art. 3 lid 4; INTERPRETATION.md,
+// Time). Periods the provider owes and contractual periods never move.
+type StatutoryEnd struct {
+	MovesToWerkdag bool `yaml:"moves_to_werkdag"`
+	// Basis names the statute the move rests on, shown in the explanation.
+	Basis string `yaml:"basis"`
 }
 
 // PaymentTerms: payment term, default and billing.
@@ -238,11 +250,13 @@ type DunningStep struct {
 
 // ReminderTerms: the consumer's payment reminder (14-day letter, art. 6:96 lid 6 BW).
 type ReminderTerms struct {
-	Enabled      bool     `yaml:"enabled"`
-	SendAfterDue Period   `yaml:"send_after_due"`
-	PayWithin    Period   `yaml:"pay_within"`
-	Clauses      []string `yaml:"clauses"`
-	Reading      string   `yaml:"reading"`
+	Enabled      bool   `yaml:"enabled"`
+	SendAfterDue Period `yaml:"send_after_due"`
+	PayWithin    Period `yaml:"pay_within"`
+	// LastDay: whether the last day to pay the reminder gives moves off a closed day.
+	LastDay StatutoryEnd `yaml:"last_day"`
+	Clauses []string     `yaml:"clauses"`
+	Reading string       `yaml:"reading"`
 }
 
 // InterestTerms: late-payment interest for each kind of customer.

@@ -238,23 +238,36 @@ type WithdrawalInput struct {
 	// delivery and the waiver of the right of withdrawal.
 	Waived bool
 	// ServiceStarted is the day the service started at the consumer's express request
-	// (zero when it had not started); Price is the price of the term and Paid what the
-	// consumer paid. They decide the proportional deduction.
+	// (zero when it had not started); Price is the price of the term including VAT, as
+	// the consumer pays it. They decide the proportional deduction.
 	ServiceStarted Date
 	Price          Money
-	Paid           Money
+	// Invoiced is what was invoiced for the service, including VAT and less credit
+	// notes; Paid is what of it the consumer actually paid (payments booked against
+	// the invoices, less refunds made). The refund is Paid less the deduction; what
+	// was invoiced but not paid is cancelled (A16).
+	Invoiced Money
+	Paid     Money
 }
 
 // WithdrawalResult says whether a withdrawal is valid and what follows from it.
 type WithdrawalResult struct {
-	Allowed   bool   `json:"allowed"`
-	Reason    string `json:"reason"`
-	LastDay   Date   `json:"last_day,omitzero"`
-	RefundBy  Date   `json:"refund_by,omitzero"`
-	DaysUsed  int    `json:"days_used,omitempty"`
-	TermDays  int    `json:"term_days,omitempty"`
-	Deduction Money  `json:"deduction"`
-	Refund    Money  `json:"refund"`
+	Allowed bool   `json:"allowed"`
+	Reason  string `json:"reason"`
+	LastDay Date   `json:"last_day,omitzero"`
+	// PeriodEnd is conclusion + the period; LastDay differs from it when that day was
+	// closed and the last day moved to the next werkdag.
+	PeriodEnd Date  `json:"period_end,omitzero"`
+	RefundBy  Date  `json:"refund_by,omitzero"`
+	DaysUsed  int   `json:"days_used,omitempty"`
+	TermDays  int   `json:"term_days,omitempty"`
+	Deduction Money `json:"deduction"`
+	Paid      Money `json:"paid"`
+	Refund    Money `json:"refund"`
+	// Unpaid is what was invoiced but not paid; a credit note cancels it.
+	Unpaid Money `json:"unpaid"`
+	// Credit is the credit note's total: the unpaid part plus the refund.
+	Credit Money `json:"credit"`
 }
 
 // Withdrawal decides a consumer's withdrawal (cp.av.13.9, cp.withdrawal.*; A16): the
@@ -272,19 +285,20 @@ func (p *Policy) Withdrawal(in WithdrawalInput) (WithdrawalResult, Explanation, 
 	if in.Received.Before(in.Concluded) {
 		return WithdrawalResult{}, nil, inputErr("received", "the withdrawal (%s) cannot be received before the contract was concluded (%s)", in.Received, in.Concluded)
 	}
-	if in.Price < 0 || in.Paid < 0 {
+	if in.Price < 0 || in.Paid < 0 || in.Invoiced < 0 {
 		return WithdrawalResult{}, nil, inputErr("price", "amounts cannot be negative")
+	}
+	if in.Paid > in.Invoiced {
+		return WithdrawalResult{}, nil, inputErr("paid", "cannot exceed what was invoiced (%s > %s)", in.Paid, in.Invoiced)
 	}
 	if !in.ServiceStarted.IsZero() && in.Received.Before(in.ServiceStarted) {
 		return WithdrawalResult{}, nil, inputErr("service_started", "the service cannot start (%s) after the withdrawal was received (%s)", in.ServiceStarted, in.Received)
 	}
 	w := p.Terms.Withdrawal
 	var ex Explanation
+	var end, last Date
 	refuse := func(reason string) (WithdrawalResult, Explanation, error) {
-		res := WithdrawalResult{Allowed: false, Reason: reason}
-		if w.Enabled && in.Customer != Business {
-			res.LastDay = w.Period.AddTo(in.Concluded, p.Calendar())
-		}
+		res := WithdrawalResult{Allowed: false, Reason: reason, LastDay: last, PeriodEnd: end}
 		ex.add(w.Clauses, "The withdrawal is not valid: "+reason+".", w.Reading, nil, "not allowed")
 		return res, ex, nil
 	}
@@ -294,10 +308,11 @@ func (p *Policy) Withdrawal(in WithdrawalInput) (WithdrawalResult, Explanation, 
 	if in.Customer == Business {
 		return refuse("business customers have no right of withdrawal")
 	}
-	last := w.Period.AddTo(in.Concluded, p.Calendar())
+	end = w.Period.AddTo(in.Concluded, p.Calendar())
 	ex.add(w.Clauses,
 		fmt.Sprintf("A consumer may withdraw without giving reasons until %s after the contract was concluded.", w.Period.Words()),
-		w.Reading, inputs("concluded", in.Concluded), last)
+		w.Reading, inputs("concluded", in.Concluded), end)
+	last = p.statutoryLastDay(end, w.LastDay, w.Clauses, "to withdraw", &ex)
 	if in.Received.After(last) {
 		return refuse(fmt.Sprintf("it was received on %s, after the last day %s", in.Received, last))
 	}
@@ -312,7 +327,7 @@ func (p *Policy) Withdrawal(in WithdrawalInput) (WithdrawalResult, Explanation, 
 			return refuse("the domain registration was delivered at once with the consumer's consent and waiver")
 		}
 	}
-	res := WithdrawalResult{Allowed: true, Reason: "received within the withdrawal period", LastDay: last}
+	res := WithdrawalResult{Allowed: true, Reason: "received within the withdrawal period", LastDay: last, PeriodEnd: end}
 	res.RefundBy = w.RefundWithin.AddTo(in.Received, p.Calendar())
 	if w.ProportionalDeduction && !in.ServiceStarted.IsZero() && in.Price > 0 {
 		termEnd := p.Terms.Contract.InitialTerm.AddTo(in.ServiceStarted, p.Calendar())
@@ -325,10 +340,28 @@ func (p *Policy) Withdrawal(in WithdrawalInput) (WithdrawalResult, Explanation, 
 			"The service started at the consumer's express request, so the refund is reduced by the price × days used ÷ days in the term (the start day and the day of receipt both count as used).",
 			w.Reading, inputs("price", in.Price, "service_started", in.ServiceStarted, "days_used", res.DaysUsed, "term_days", res.TermDays), res.Deduction)
 	}
+	res.Paid = in.Paid
 	res.Refund = max(in.Paid-res.Deduction, 0)
-	ex.add(w.Clauses,
-		fmt.Sprintf("Everything paid, less any deduction, is refunded free of charge within %s after the withdrawal was received.", w.RefundWithin.Words()),
-		"", inputs("received", in.Received, "paid", in.Paid, "deduction", res.Deduction), res.RefundBy)
+	switch {
+	case in.Paid == 0:
+		ex.add(w.Clauses, "Nothing was paid for this service, so nothing is refunded.",
+			"A16: the refund is what the consumer actually paid, less the deduction.", inputs("invoiced", in.Invoiced, "paid", in.Paid), res.Refund)
+	case res.Refund == 0:
+		ex.add(w.Clauses, "What was paid does not exceed the deduction for the days used, so nothing is refunded.",
+			"A16: the refund is what the consumer actually paid, less the deduction.", inputs("paid", in.Paid, "deduction", res.Deduction), res.Refund)
+	default:
+		ex.add(w.Clauses, "What the consumer paid for this service, less the deduction, is refunded.",
+			"A16: the refund is what the consumer actually paid, less the deduction.", inputs("paid", in.Paid, "deduction", res.Deduction), res.Refund)
+		ex.add(w.Clauses,
+			fmt.Sprintf("The refund is made free of charge within %s after the withdrawal was received.", w.RefundWithin.Words()),
+			"", inputs("received", in.Received, "refund_within", w.RefundWithin), res.RefundBy)
+	}
+	res.Unpaid = in.Invoiced - in.Paid
+	if res.Unpaid > 0 {
+		ex.add(w.Clauses, "What was invoiced for this service but not paid is cancelled by a credit note; the consumer need not pay it.",
+			"A16: invoiced but unpaid amounts of a withdrawn contract are cancelled.", inputs("invoiced", in.Invoiced, "paid", in.Paid), res.Unpaid)
+	}
+	res.Credit = res.Unpaid + res.Refund
 	return res, ex, nil
 }
 

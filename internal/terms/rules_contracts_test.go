@@ -3,6 +3,7 @@ package terms
 import (
 	"errors"
 	"math/rand"
+	"strings"
 	"testing"
 )
 
@@ -182,8 +183,8 @@ func TestWithdrawal(t *testing.T) {
 		{"leap February", "cloudprovider", WithdrawalInput{Customer: Consumer, Concluded: D(2024, 2, 20), Received: D(2024, 3, 5)}, true, D(2024, 3, 5), D(2024, 3, 19), 0},
 		{"domain with waiver", "cloudprovider", WithdrawalInput{Customer: Consumer, Concluded: D(2025, 1, 2), Received: D(2025, 1, 3), Domain: true, Waived: true}, false, D(2025, 1, 16), Date{}, 0},
 		{"domain without waiver", "cloudprovider", WithdrawalInput{Customer: Consumer, Concluded: D(2025, 1, 2), Received: D(2025, 1, 3), Domain: true}, true, D(2025, 1, 16), D(2025, 1, 17), 0},
-		{"waiver on a service", "cloudprovider", WithdrawalInput{Customer: Consumer, Concluded: D(2025, 1, 2), Received: D(2025, 1, 3), Waived: true, Paid: 1000}, true, D(2025, 1, 16), D(2025, 1, 17), 1000},
-		{"proportional", "cloudprovider", WithdrawalInput{Customer: Consumer, Concluded: D(2025, 1, 31), Received: D(2025, 2, 9), ServiceStarted: D(2025, 1, 31), Price: 12000, Paid: 12000}, true, D(2025, 2, 14), D(2025, 2, 23), 11671},
+		{"waiver on a service", "cloudprovider", WithdrawalInput{Customer: Consumer, Concluded: D(2025, 1, 2), Received: D(2025, 1, 3), Waived: true, Invoiced: 1000, Paid: 1000}, true, D(2025, 1, 16), D(2025, 1, 17), 1000},
+		{"proportional", "cloudprovider", WithdrawalInput{Customer: Consumer, Concluded: D(2025, 1, 31), Received: D(2025, 2, 9), ServiceStarted: D(2025, 1, 31), Price: 12000, Invoiced: 12000, Paid: 12000}, true, D(2025, 2, 14), D(2025, 2, 23), 11671},
 		{"business", "cloudprovider", WithdrawalInput{Customer: Business, Concluded: D(2025, 1, 2), Received: D(2025, 1, 3)}, false, Date{}, Date{}, 0},
 		{"5online", "5online", WithdrawalInput{Customer: Consumer, Concluded: D(2025, 1, 2), Received: D(2025, 1, 3)}, false, Date{}, Date{}, 0},
 	}
@@ -208,6 +209,45 @@ func TestWithdrawal(t *testing.T) {
 	}
 	if _, _, err := cp.Withdrawal(WithdrawalInput{Customer: Consumer, Concluded: D(2025, 1, 5), Received: D(2025, 1, 4)}); err == nil {
 		t.Error("withdrawal before conclusion accepted")
+	}
+	if _, _, err := cp.Withdrawal(WithdrawalInput{Customer: Consumer, Concluded: D(2025, 1, 5), Received: D(2025, 1, 6), Invoiced: 100, Paid: 200}); err == nil {
+		t.Error("paid more than invoiced accepted")
+	}
+}
+
+// TestWithdrawalRefundIsWhatWasPaid: the refund is what was actually paid less the
+// deduction, never the price of the term; what was invoiced and not paid is credited
+// (A16). 121.00 a year incl. VAT, 10 days used: deduction 3.32.
+func TestWithdrawalRefundIsWhatWasPaid(t *testing.T) {
+	cp := mustPolicy(t, "cloudprovider")
+	base := WithdrawalInput{Customer: Consumer, Concluded: D(2025, 1, 31), Received: D(2025, 2, 9), ServiceStarted: D(2025, 1, 31), Price: 12100}
+	tests := []struct {
+		name                   string
+		invoiced, paid         Money
+		refund, unpaid, credit Money
+		says                   string
+	}{
+		{"nothing invoiced", 0, 0, 0, 0, 0, "Nothing was paid"},
+		{"paid nothing", 1008, 0, 0, 1008, 1008, "Nothing was paid"},
+		{"paid less than the deduction", 1008, 200, 0, 808, 808, "does not exceed the deduction"},
+		{"paid part", 1008, 500, 168, 508, 676, "less the deduction, is refunded"},
+		{"paid everything", 1008, 1008, 676, 0, 676, "less the deduction, is refunded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := base
+			in.Invoiced, in.Paid = tt.invoiced, tt.paid
+			res, ex, err := cp.Withdrawal(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Deduction != 332 || res.Refund != tt.refund || res.Unpaid != tt.unpaid || res.Credit != tt.credit || res.Paid != tt.paid {
+				t.Errorf("got %+v", res)
+			}
+			if !strings.Contains(ex.Text(), tt.says) {
+				t.Errorf("explanation lacks %q:\n%s", tt.says, ex.Text())
+			}
+		})
 	}
 }
 

@@ -199,3 +199,43 @@ func TestVAT(t *testing.T) {
 		t.Errorf("VAT on 19.99 = %s", got)
 	}
 }
+
+// TestStatedDueDatePrevails: a due date printed on the invoice is the due date
+// (cp.av.14.1 "unless stated", fo.av.16.3); the reminder and default follow it.
+func TestStatedDueDatePrevails(t *testing.T) {
+	cp := mustPolicy(t, "cloudprovider")
+	res, ex, err := cp.Payment(PaymentInput{Customer: Business, InvoiceDate: D(2026, 1, 15), StatedDue: D(2026, 1, 29)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Due != D(2026, 1, 29) || res.DefaultFrom != D(2026, 2, 13) || res.InterestFrom != D(2026, 1, 30) {
+		t.Errorf("business %+v\n%s", res, ex.Text())
+	}
+	res, _, _ = cp.Payment(PaymentInput{Customer: Consumer, InvoiceDate: D(2026, 1, 15), StatedDue: D(2026, 1, 29)})
+	if res.Due != D(2026, 1, 29) || res.Reminder != D(2026, 1, 30) {
+		t.Errorf("consumer %+v", res)
+	}
+	if _, _, err := cp.Payment(PaymentInput{Customer: Business, InvoiceDate: D(2026, 1, 15), StatedDue: D(2026, 1, 14)}); err == nil {
+		t.Error("a stated due date before the invoice date was accepted")
+	}
+}
+
+// TestAllocatePayment: costs, then interest, then principal (art. 6:44 BW).
+func TestAllocatePayment(t *testing.T) {
+	cp := mustPolicy(t, "cloudprovider")
+	tests := []struct {
+		in   AllocationInput
+		want AllocationResult
+	}{
+		{AllocationInput{Amount: 3000, Costs: 4000, Interest: 500, Principal: 10000}, AllocationResult{Costs: 3000}},
+		{AllocationInput{Amount: 4200, Costs: 4000, Interest: 500, Principal: 10000}, AllocationResult{Costs: 4000, Interest: 200}},
+		{AllocationInput{Amount: 6000, Costs: 4000, Interest: 500, Principal: 10000}, AllocationResult{Costs: 4000, Interest: 500, Principal: 1500}},
+		{AllocationInput{Amount: 20000, Costs: 4000, Interest: 500, Principal: 10000}, AllocationResult{Costs: 4000, Interest: 500, Principal: 10000, Excess: 5500}},
+	}
+	for _, tt := range tests {
+		got, ex, err := cp.AllocatePayment(tt.in)
+		if err != nil || got != tt.want || len(ex) != 1 {
+			t.Errorf("%+v: got %+v %v", tt.in, got, err)
+		}
+	}
+}

@@ -9,6 +9,9 @@ import (
 type PaymentInput struct {
 	Customer    CustomerKind
 	InvoiceDate Date
+	// StatedDue is the due date printed on the invoice, if it states one; it prevails
+	// over the payment term (cp.av.14.1 "unless stated", fo.av.16.3).
+	StatedDue Date
 }
 
 // PaymentResult gives the dates an invoice runs through when it is not paid.
@@ -16,9 +19,11 @@ type PaymentResult struct {
 	// Due is the last day to pay.
 	Due Date `json:"due"`
 	// Reminder is the day the consumer's reminder goes out (consumers only); PayBy is
-	// the last day the reminder gives.
-	Reminder Date `json:"reminder,omitzero"`
-	PayBy    Date `json:"pay_by,omitzero"`
+	// the last day the reminder gives, moved to the next werkdag from PayWithinEnd
+	// (the reminder date + the period) when that day is closed.
+	Reminder     Date `json:"reminder,omitzero"`
+	PayBy        Date `json:"pay_by,omitzero"`
+	PayWithinEnd Date `json:"pay_within_end,omitzero"`
 	// DefaultFrom is the first day the customer is in default (verzuim).
 	DefaultFrom Date `json:"default_from"`
 	// InterestFrom is the first day on which late-payment interest accrues.
@@ -41,10 +46,19 @@ func (p *Policy) Payment(in PaymentInput) (PaymentResult, Explanation, error) {
 	cal := p.Calendar()
 	var ex Explanation
 	var res PaymentResult
+	if !in.StatedDue.IsZero() && in.StatedDue.Before(in.InvoiceDate) {
+		return PaymentResult{}, nil, inputErr("stated_due", "the stated due date (%s) is before the invoice date (%s)", in.StatedDue, in.InvoiceDate)
+	}
 	res.Due = t.Payment.Term.AddTo(in.InvoiceDate, cal)
 	ex.add(t.Payment.Clauses,
 		fmt.Sprintf("An invoice must be paid within %s of the invoice date; the due date is the last day to pay.", t.Payment.Term.Words()),
 		t.Payment.Reading, inputs("invoice_date", in.InvoiceDate), res.Due)
+	if !in.StatedDue.IsZero() && in.StatedDue != res.Due {
+		res.Due = in.StatedDue
+		ex.add(t.Payment.Clauses, "The invoice states its own due date, which prevails over the payment term.",
+			"INTERPRETATION.md, Payment: where the invoice states another due date, that date is the due date.",
+			inputs("stated_due", in.StatedDue), res.Due)
+	}
 
 	if in.Customer == Consumer && t.Reminder.Enabled {
 		res.Reminder = t.Reminder.SendAfterDue.AddTo(res.Due, cal)
@@ -52,10 +66,9 @@ func (p *Policy) Payment(in PaymentInput) (PaymentResult, Explanation, error) {
 			fmt.Sprintf("A consumer who has not paid by the due date is sent a reminder %s after it (%s).",
 				t.Reminder.SendAfterDue.Words(), describeClosed(cal.ClosedDays(res.Due.AddDays(1), res.Reminder))),
 			t.Reminder.Reading, inputs("due", res.Due), res.Reminder)
-		res.PayBy = t.Reminder.PayWithin.AddTo(res.Reminder, cal)
-		ex.add(t.Reminder.Clauses,
-			fmt.Sprintf("The reminder gives %s from the day after it is received; an e-mail is received the day it is sent.", t.Reminder.PayWithin.Words()),
-			"", inputs("reminder", res.Reminder), res.PayBy)
+		var rex Explanation
+		res.PayBy, res.PayWithinEnd, rex = p.ReminderPayBy(res.Reminder)
+		ex = append(ex, rex...)
 		res.DefaultFrom = res.PayBy.AddDays(1)
 		ex.add(t.Reminder.Clauses, "The consumer is in default from the day after the reminder's period ends.",
 			"", inputs("pay_by", res.PayBy), res.DefaultFrom)
@@ -76,6 +89,20 @@ func (p *Policy) Payment(in PaymentInput) (PaymentResult, Explanation, error) {
 		ex.add(k.Clauses, "Late-payment interest runs from the first day of default.", k.Reading, inputs("default_from", res.DefaultFrom), res.InterestFrom)
 	}
 	return res, ex, nil
+}
+
+// ReminderPayBy returns the last day to pay that a consumer's reminder sent on sent
+// gives (cp.av.14.7, art. 6:96 lid 6 BW): sent + the reminder's period, which ends on
+// end, moved to the next werkdag when end is a Saturday, Sunday or holiday and the
+// pack says this statutory period moves (art. 1 Algemene termijnenwet).
+func (p *Policy) ReminderPayBy(sent Date) (payBy, end Date, ex Explanation) {
+	r := p.Terms.Reminder
+	end = r.PayWithin.AddTo(sent, p.Calendar())
+	ex.add(r.Clauses,
+		fmt.Sprintf("The reminder gives %s from the day after it is received; an e-mail is received the day it is sent.", r.PayWithin.Words()),
+		"", inputs("reminder", sent), end)
+	payBy = p.statutoryLastDay(end, r.LastDay, r.Clauses, "to pay the reminder", &ex)
+	return payBy, end, ex
 }
 
 func (p *Policy) interestKind(c CustomerKind) InterestKind {
@@ -341,4 +368,43 @@ func (p *Policy) Deposit(total Money) (DepositResult, Explanation, error) {
 	ex.add(pay.Clauses, fmt.Sprintf("%s%% of a fixed price is due when the work starts, the rest on acceptance.", pay.DepositPercent),
 		pay.Reading, inputs("total", total), dep)
 	return DepositResult{Deposit: dep, Balance: total - dep}, ex, nil
+}
+
+// AllocationInput is what a debtor owes on a claim when a payment of Amount arrives:
+// the collection costs and interest charged and still open, and the principal.
+type AllocationInput struct {
+	Amount, Costs, Interest, Principal Money
+}
+
+// AllocationResult is how the payment is applied; Excess is what is left over.
+type AllocationResult struct {
+	Costs     Money `json:"costs"`
+	Interest  Money `json:"interest"`
+	Principal Money `json:"principal"`
+	Excess    Money `json:"excess"`
+}
+
+// AllocatePayment applies a payment first to the collection costs, then to the
+// interest, then to the principal (art. 6:44 lid 1 BW; INTERPRETATION.md, Payment).
+func (p *Policy) AllocatePayment(in AllocationInput) (AllocationResult, Explanation, error) {
+	if in.Amount < 0 || in.Costs < 0 || in.Interest < 0 || in.Principal < 0 {
+		return AllocationResult{}, nil, inputErr("amount", "amounts cannot be negative")
+	}
+	var res AllocationResult
+	rest := in.Amount
+	take := func(owed Money) Money {
+		t := min(rest, owed)
+		rest -= t
+		return t
+	}
+	res.Costs = take(in.Costs)
+	res.Interest = take(in.Interest)
+	res.Principal = take(in.Principal)
+	res.Excess = rest
+	var ex Explanation
+	clauses := append(append([]string{}, p.Terms.Payment.Clauses...), p.Terms.CollectionCosts.Clauses...)
+	ex.add(clauses, "A payment is applied first to the collection costs, then to the interest, then to the principal.",
+		"art. 6:44 lid 1 BW", inputs("payment", in.Amount, "costs_open", in.Costs, "interest_open", in.Interest, "principal_open", in.Principal),
+		fmt.Sprintf("costs %s, interest %s, principal %s", res.Costs, res.Interest, res.Principal))
+	return res, ex, nil
 }

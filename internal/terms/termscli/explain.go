@@ -86,9 +86,9 @@ var questions = map[string]question{
 		},
 	},
 	"withdrawal": {
-		help:     "--concluded D --received D [--domain] [--waived] [--service-started D --price X --paid X]: a consumer's withdrawal",
+		help:     "--concluded D --received D [--domain] [--waived] [--service-started D --price X] [--invoiced X --paid X]: a consumer's withdrawal (price and amounts incl. VAT; --invoiced defaults to --paid)",
 		required: []string{"concluded", "received"},
-		optional: []string{"domain", "waived", "service-started", "price", "paid", "customer"},
+		optional: []string{"domain", "waived", "service-started", "price", "invoiced", "paid", "customer"},
 		anchor:   "concluded",
 		run: func(p *terms.Policy, v *values) (any, terms.Explanation, error) {
 			c := terms.Consumer
@@ -98,10 +98,14 @@ var questions = map[string]question{
 					return nil, nil, err
 				}
 			}
+			invoiced := v.money["paid"].v
+			if v.money["invoiced"].set {
+				invoiced = v.money["invoiced"].v
+			}
 			return p.Withdrawal(terms.WithdrawalInput{
 				Customer: c, Concluded: v.dates["concluded"].v, Received: v.dates["received"].v,
 				Domain: *v.bools["domain"], Waived: *v.bools["waived"],
-				ServiceStarted: v.dates["service-started"].v, Price: v.money["price"].v, Paid: v.money["paid"].v,
+				ServiceStarted: v.dates["service-started"].v, Price: v.money["price"].v, Invoiced: invoiced, Paid: v.money["paid"].v,
 			})
 		},
 	},

@@ -145,7 +145,7 @@ func (f *intFlag) Set(s string) error {
 
 var (
 	dateFlags  = []string{"from", "to", "sent", "start", "received", "concluded", "invoice-date", "on", "service-started"}
-	moneyFlags = []string{"principal", "monthly-fee", "annual-fees", "agreement-fees", "paid-last-6-months", "price", "paid", "actual-costs"}
+	moneyFlags = []string{"principal", "monthly-fee", "annual-fees", "agreement-fees", "paid-last-6-months", "price", "invoiced", "paid", "actual-costs"}
 	intFlags   = []string{"add", "months", "downtime-minutes"}
 	strFlags   = []string{"policy", "pack-file", "customer", "reading", "process"}
 	boolFlags  = []string{"domain", "waived", "json", "breach"}

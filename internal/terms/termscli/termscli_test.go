@@ -250,3 +250,32 @@ func FuzzRun(f *testing.F) {
 		}
 	})
 }
+
+// TestExplainMovedStatutoryDays: `terms explain withdrawal|payment` give the last day
+// moved off a closed day, and the text names both days.
+func TestExplainMovedStatutoryDays(t *testing.T) {
+	a := explainJSON(t, "withdrawal", "--policy", "cloudprovider", "--concluded", "2026-03-23", "--received", "2026-04-07")
+	r := a["result"].(map[string]any)
+	if r["allowed"] != true || r["period_end"] != "2026-04-06" || r["last_day"] != "2026-04-07" {
+		t.Errorf("withdrawal: %v", r)
+	}
+	a = explainJSON(t, "payment", "--policy", "cloudprovider", "--customer", "consumer", "--invoice-date", "2026-02-20")
+	r = a["result"].(map[string]any)
+	if r["pay_within_end"] != "2026-04-06" || r["pay_by"] != "2026-04-07" || r["default_from"] != "2026-04-08" {
+		t.Errorf("payment: %v", r)
+	}
+	for _, args := range [][]string{
+		{"explain", "withdrawal", "--policy", "cloudprovider", "--concluded", "2026-01-03", "--received", "2026-01-19"},
+		{"explain", "payment", "--policy", "cloudprovider", "--customer", "consumer", "--invoice-date", "2026-02-20"},
+	} {
+		code, out, errs := run(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d %s", args, code, errs)
+		}
+		want := map[string][2]string{"withdrawal": {"2026-01-17 (Saturday)", "next werkdag, 2026-01-19"},
+			"payment": {"2026-04-06 (Easter Monday)", "next werkdag, 2026-04-07"}}[args[1]]
+		if !strings.Contains(out, want[0]) || !strings.Contains(out, want[1]) {
+			t.Errorf("%s: the text lacks %q and %q:\n%s", args[1], want[0], want[1], out)
+		}
+	}
+}

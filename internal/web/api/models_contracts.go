@@ -468,7 +468,9 @@ type WithdrawalItem struct {
 	Allowed        bool              `json:"allowed" doc:"Whether it can be withdrawn from."`
 	Reason         string            `json:"reason" doc:"Why (not)."`
 	Deduction      string            `json:"deduction" example:"1.32" doc:"What is kept for the days the service was used."`
-	Refund         string            `json:"refund" example:"8.30" doc:"What is refunded."`
+	Paid           string            `json:"paid" example:"9.62" doc:"What was paid for the service, incl. VAT."`
+	Refund         string            `json:"refund" example:"8.30" doc:"What is refunded: what was paid less the deduction."`
+	Unpaid         string            `json:"unpaid" example:"0.00" doc:"Invoiced but not paid; cancelled by a credit note."`
 	RefundBy       string            `json:"refund_by,omitempty" format:"date" doc:"The refund is due by this day."`
 	Explanation    []ExplanationStep `json:"explanation" doc:"Why."`
 }
@@ -481,17 +483,18 @@ type Withdrawal struct {
 	Status     string           `json:"status" enum:"accepted,partial,refused" doc:"The outcome."`
 	Allowed    bool             `json:"allowed" doc:"Whether anything is withdrawn from."`
 	Items      []WithdrawalItem `json:"items" doc:"Per service."`
-	Refund     string           `json:"refund" example:"8.30" doc:"Total refund."`
+	Refund     string           `json:"refund" example:"8.30" doc:"Total refund: what was paid less the deductions."`
+	Unpaid     string           `json:"unpaid" example:"0.00" doc:"Total invoiced but not paid, cancelled by credit notes."`
 	RefundBy   string           `json:"refund_by,omitempty" format:"date" doc:"The refund is due by this day."`
 	Text       string           `json:"text" doc:"The explanation as text."`
 }
 
 func withdrawalOut(w contracts.Withdrawal) Withdrawal {
 	out := Withdrawal{ID: w.ID, ContractID: w.ContractID, Received: dateOut(w.Received), Status: w.Status, Allowed: w.Allowed,
-		Items: make([]WithdrawalItem, len(w.Items)), Refund: w.Refund.String(), RefundBy: dateOut(w.RefundBy), Text: w.Text}
+		Items: make([]WithdrawalItem, len(w.Items)), Refund: w.Refund.String(), Unpaid: w.Unpaid.String(), RefundBy: dateOut(w.RefundBy), Text: w.Text}
 	for i, it := range w.Items {
 		out.Items[i] = WithdrawalItem{SubscriptionID: it.SubscriptionID, Service: it.Service, Allowed: it.Allowed, Reason: it.Reason,
-			Deduction: it.Deduction.String(), Refund: it.Refund.String(), RefundBy: dateOut(it.RefundBy), Explanation: explanationOut(it.Explanation)}
+			Deduction: it.Deduction.String(), Paid: it.Paid.String(), Refund: it.Refund.String(), Unpaid: it.Unpaid.String(), RefundBy: dateOut(it.RefundBy), Explanation: explanationOut(it.Explanation)}
 	}
 	return out
 }
