@@ -151,6 +151,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	a.Payments = payments.New(db, clk, ledger{b: a.Billing, paid: a.paid}, payments.Config{
 		Creditor: payments.Creditor{Name: pack.Provider.LegalName, IBAN: cfg.Provider.IBAN, BIC: cfg.Provider.BIC,
 			CreditorID: cfg.Provider.SEPACreditorID},
+		Accounts:  cfg.Provider.Accounts,
 		Providers: providers, OnlineProvider: online, BaseURL: cfg.URL(), Logger: logger,
 	})
 	a.Dunning = dunning.New(db, clk, dunning.Deps{Pack: pack, Invoices: dunningInvoices{b: a.Billing}, Suspender: a.Contracts, Logger: logger})

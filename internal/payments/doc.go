@@ -38,6 +38,11 @@
 // decide it goes to the queue, with a note why. Staff assign it to an invoice or ignore
 // it with a reason; both are audited.
 //
+// Only statements of the provider's own accounts are booked (Config.Creditor.IBAN and
+// Config.Accounts): a file with a statement of any other account is refused as a
+// whole with a ForeignAccountError naming that account. Balances may be 0.00 (a new or
+// emptied account); entries and transactions must move money.
+//
 // Importing is idempotent: a statement is known by account IBAN and Stmt/Id, a booking
 // by account IBAN and the bank's AcctSvcrRef (per transaction of a batch entry), so a
 // file imported twice, or a booking repeated in an overlapping statement, changes

@@ -59,6 +59,9 @@ const (
 type Config struct {
 	// Creditor is the account and creditor identifier direct debits are collected to.
 	Creditor Creditor
+	// Accounts are the provider's other accounts whose statements may be imported;
+	// the creditor's account is always one.
+	Accounts []string
 	// Providers are the online payment providers by name ("mollie", "demo").
 	Providers map[string]Provider
 	// OnlineProvider names the provider StartOnlinePayment uses; empty: the only one.
