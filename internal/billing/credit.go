@@ -123,7 +123,7 @@ func (s *Service) creditNote(ctx context.Context, q store.Querier, now time.Time
 	apply := min(max(st.Open, 0), cn.TotalIncl)
 	st.Open -= apply
 	st.Credited += cn.TotalIncl
-	if st.Open == 0 && st.Status == StatusOpen {
+	if st.Open == 0 && (st.Status == StatusOpen || st.Status == StatusCollectionPending) {
 		st.Status, st.SettledOn = StatusCredited, today
 		if st.Paid > 0 {
 			st.Status = StatusPaid

@@ -21,9 +21,9 @@
 //	s.DirectDebitBatchFile(ctx, by, batchID)
 //
 //	// online payments
-//	s.StartOnlinePayment(ctx, by, invoice OpenItem, redirect) (checkoutURL string, error)
+//	s.StartOnlinePayment(ctx, by, invoiceID, redirect) (checkoutURL string, error)
 //	s.HandleWebhook(ctx, providerName, r *http.Request) error
-//	s.OnlinePayments(ctx, by, invoice)
+//	s.OnlinePayments(ctx, by, invoiceID)
 //
 // The formats (CAMT.053, pain.008, IBAN and creditor-id checks) are in package sepa.
 //
@@ -77,8 +77,8 @@
 // from the provider, and books a paid payment exactly once: the change to paid is a
 // conditional update in the same transaction as Ledger.ApplyPayment, which is also
 // idempotent by (source, provider id). Customers start payments only for their own
-// organisation's invoices (the organisation comes from the principal and must equal
-// OpenItem.OrgID; another organisation's invoice is not found) and need the billing
+// organisation's invoices (the service reads the invoice from the Ledger by its id;
+// another organisation's invoice is not found) and need the billing
 // permission. Mollie talks to Mollie's v2 API; DemoProvider serves `hostpact demo`.
 //
 // Authorization: imports, the queue and direct debit files are for staff with the

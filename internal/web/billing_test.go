@@ -80,7 +80,7 @@ func TestPaymentWebhook(t *testing.T) {
 		_, u := e.customer("Bakkerij Jansen B.V.", "marieke@jansen.test")
 		by := e.customerPrincipal(u)
 		inv := e.invoiced(by, "webhosting", "start")
-		checkout, err := e.pay.StartOnlinePayment(e.ctx, by, openItem(inv), "/portal/invoices/"+itoa(inv.ID))
+		checkout, err := e.pay.StartOnlinePayment(e.ctx, by, inv.ID, "/portal/invoices/"+itoa(inv.ID))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -104,7 +104,7 @@ func openItem(inv billing.Invoice) payments.OpenItem {
 // decides for real (the billing permission, the own organisation).
 func mayPay(p *accounts.Principal, inv billing.Invoice) bool {
 	return p != nil && !p.IsStaff() && (p.User.OrgAdmin || p.User.Has(accounts.PermBilling)) &&
-		inv.DocType == billing.DocInvoice && inv.State.Open > 0
+		inv.DocType == billing.DocInvoice && inv.State.Status == billing.StatusOpen && inv.State.Open > 0
 }
 
 // billingStaff reports whether a staff member holds the billing role (admins hold
