@@ -19,6 +19,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/billing"
+	"github.com/hostpact/hostpact/internal/billing/ledger"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/config"
@@ -148,9 +149,10 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		online = "demo"
 	}
 	a.paid = newPaidQueue(clk)
-	a.Payments = payments.New(db, clk, ledger{b: a.Billing, paid: a.paid}, payments.Config{
+	a.Payments = payments.New(db, clk, ledger.New(a.Billing, a.paid.add), payments.Config{
 		Creditor: payments.Creditor{Name: pack.Provider.LegalName, IBAN: cfg.Provider.IBAN, BIC: cfg.Provider.BIC,
 			CreditorID: cfg.Provider.SEPACreditorID},
+		Accounts:  cfg.Provider.Accounts,
 		Providers: providers, OnlineProvider: online, BaseURL: cfg.URL(), Logger: logger,
 	})
 	a.Dunning = dunning.New(db, clk, dunning.Deps{Pack: pack, Invoices: dunningInvoices{b: a.Billing}, Suspender: a.Contracts, Logger: logger})

@@ -10,69 +10,17 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/dunning"
-	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
-// The adapters between billing and the packages that use it through a small
-// interface of their own (docs/architecture.md, "Packages talk through service
-// functions and small interfaces"): payments.Ledger and dunning.Invoices.
-
-// OpenItem is the payments view of a billing invoice; ok is false when nothing is
-// left to pay on it (paid, credited, or a credit note).
-func OpenItem(inv billing.OpenInvoice) (payments.OpenItem, bool) {
-	if inv.Open <= 0 {
-		return payments.OpenItem{}, false
-	}
-	return payments.OpenItem{InvoiceID: inv.ID, OrgID: inv.OrgID, Number: inv.Number, Open: inv.Open, Reference: inv.Reference}, true
-}
-
-// ledger is billing as payments.Ledger. After a payment is applied it tells paid,
-// which lets dunning settle the invoice (lift a suspension, charge interest and
-// costs) soon after the payment's transaction commits.
-type ledger struct {
-	b    *billing.Service
-	paid *paidQueue // nil: dunning learns of payments from its hourly RunDue only
-}
-
-var _ payments.Ledger = ledger{}
-
-func openItem(inv billing.OpenInvoice, err error) (payments.OpenItem, error) {
-	if err != nil {
-		return payments.OpenItem{}, err
-	}
-	it, ok := OpenItem(inv)
-	if !ok {
-		return payments.OpenItem{}, accounts.ErrNotFound
-	}
-	return it, nil
-}
-
-func (l ledger) FindByPaymentReference(ctx context.Context, ref string) (payments.OpenItem, error) {
-	return openItem(l.b.FindByPaymentReference(ctx, ref))
-}
-
-func (l ledger) FindByInvoiceNumber(ctx context.Context, number string) (payments.OpenItem, error) {
-	return openItem(l.b.FindByInvoiceNumber(ctx, number))
-}
-
-func (l ledger) ApplyPayment(ctx context.Context, q store.Querier, invoiceID int64, amount terms.Money, on terms.Date, source, sourceRef string) (terms.Money, terms.Money, error) {
-	applied, excess, err := l.b.ApplyPayment(ctx, q, invoiceID, amount, on, source, sourceRef)
-	if err == nil && applied > 0 && l.paid != nil {
-		l.paid.add(invoiceID)
-	}
-	return applied, excess, err
-}
-
-func (l ledger) ReversePayment(ctx context.Context, q store.Querier, source, sourceRef string) error {
-	return l.b.ReversePayment(ctx, q, source, sourceRef)
-}
+// The adapter between billing and dunning's small interface (docs/architecture.md,
+// "Packages talk through service functions and small interfaces"): dunning.Invoices.
+// billing as payments.Ledger is package billing/ledger.
 
 // paidQueue holds the invoices a payment was applied to, for dunning.OnPaid. OnPaid
 // opens a transaction of its own, so it cannot run inside the payment's (on SQLite it

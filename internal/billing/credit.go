@@ -130,7 +130,7 @@ func (s *Service) creditNote(ctx context.Context, q store.Querier, now time.Time
 	}
 	st.Open -= apply
 	st.Credited += cn.TotalIncl
-	if st.Open == 0 && st.Status == StatusOpen {
+	if st.Open == 0 && (st.Status == StatusOpen || st.Status == StatusCollectionPending) {
 		st.Status, st.SettledOn = StatusCredited, today
 		if st.Paid > 0 {
 			st.Status = StatusPaid

@@ -98,7 +98,7 @@ func (s *Service) ApplyPayment(ctx context.Context, q store.Querier, invoiceID i
 	}
 	st.Open -= applied
 	st.Paid += applied
-	if st.Open == 0 && st.Status == StatusOpen {
+	if st.Open == 0 && (st.Status == StatusOpen || st.Status == StatusCollectionPending) {
 		st.Status, st.SettledOn = StatusPaid, on
 	}
 	if err := saveState(ctx, q, invoiceID, st, now); err != nil {
@@ -320,13 +320,13 @@ type Refund struct {
 	DueBy     terms.Date  `json:"due_by"`
 	Source    string      `json:"source"`
 	SourceRef string      `json:"source_ref"`
-	Status    string      `json:"status"` // open, paid, cancelled
+	Status    string      `json:"status"` // open, sent, paid, cancelled
 }
 
-// OpenRefunds lists refunds not yet paid out, oldest due first (for the payments
-// package to pay by SEPA credit transfer).
+// OpenRefunds lists refunds not yet paid: open ones and those sent (in a transfer file
+// or to the payment provider) whose execution is not confirmed yet, oldest due first.
 func (s *Service) OpenRefunds(ctx context.Context) ([]Refund, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, org_id, amount, due_by, source, source_ref, status FROM refunds WHERE status = 'open' ORDER BY due_by, id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, org_id, amount, due_by, source, source_ref, status FROM refunds WHERE status IN ('open', 'sent') ORDER BY due_by, id`)
 	if err != nil {
 		return nil, err
 	}
@@ -342,12 +342,13 @@ func (s *Service) OpenRefunds(ctx context.Context) ([]Refund, error) {
 	return out, rows.Err()
 }
 
-// MarkRefundPaid records that a refund was paid out, in q's transaction; idempotent.
+// MarkRefundPaid records that a refund (open, or sent) was paid out, in q's
+// transaction; idempotent.
 func (s *Service) MarkRefundPaid(ctx context.Context, q store.Querier, id int64, on terms.Date, paidRef string) error {
 	now := s.now()
 	var orgID int64
 	var amount terms.Money
-	err := q.QueryRowContext(ctx, `UPDATE refunds SET status = 'paid', paid_on = $2, paid_ref = $3 WHERE id = $1 AND status = 'open'
+	err := q.QueryRowContext(ctx, `UPDATE refunds SET status = 'paid', paid_on = $2, paid_ref = $3 WHERE id = $1 AND status IN ('open', 'sent')
 		RETURNING org_id, amount`, id, on.String(), paidRef).Scan(&orgID, &amount)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil

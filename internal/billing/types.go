@@ -34,6 +34,10 @@ const (
 	StatusPaid     = "paid"     // paid (or set off) in full
 	StatusCredited = "credited" // a credit note cleared what was open
 	StatusApplied  = "applied"  // a credit note: applied to its invoice
+	// StatusCollectionPending: a direct debit collects what is open; the invoice is
+	// not paid until the collection's settlement date has passed without a return,
+	// and is not dunned meanwhile.
+	StatusCollectionPending = "collection_pending"
 )
 
 // Line sources: what an invoice line bills (the key of billed_items).

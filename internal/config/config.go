@@ -50,6 +50,9 @@ type Provider struct {
 	IBAN           string // HOSTPACT_PROVIDER_IBAN: the account customers pay to (on invoices, SEPA)
 	BIC            string // HOSTPACT_PROVIDER_BIC
 	SEPACreditorID string // HOSTPACT_SEPA_CREDITOR_ID: the incassant-id for SEPA direct debit
+	// Accounts (HOSTPACT_PROVIDER_ACCOUNTS, comma-separated) are the provider's other
+	// accounts whose bank statements may be imported besides IBAN's.
+	Accounts []string
 }
 
 // Mollie configures online payments through Mollie; without an API key there is none
@@ -149,6 +152,7 @@ func Load(file string, environ []string) (Config, error) {
 		Provider: Provider{
 			VATID: get("HOSTPACT_PROVIDER_VAT_ID", ""), IBAN: get("HOSTPACT_PROVIDER_IBAN", ""),
 			BIC: get("HOSTPACT_PROVIDER_BIC", ""), SEPACreditorID: get("HOSTPACT_SEPA_CREDITOR_ID", ""),
+			Accounts: splitList(get("HOSTPACT_PROVIDER_ACCOUNTS", "")),
 		},
 		Mollie: Mollie{APIKey: get("HOSTPACT_MOLLIE_API_KEY", ""), WebhookSecret: get("HOSTPACT_MOLLIE_WEBHOOK_SECRET", "")},
 	}
@@ -272,6 +276,12 @@ func (p *Provider) normalise() error {
 			return fmt.Errorf("config: HOSTPACT_PROVIDER_IBAN: %v", err)
 		}
 	}
+	for i, a := range p.Accounts {
+		p.Accounts[i] = sepa.NormalizeIBAN(a)
+		if err := sepa.ValidateIBAN(p.Accounts[i]); err != nil {
+			return fmt.Errorf("config: HOSTPACT_PROVIDER_ACCOUNTS: %s: %v", a, err)
+		}
+	}
 	if p.BIC != "" {
 		p.BIC = strings.ToUpper(strings.TrimSpace(p.BIC))
 		if err := sepa.ValidateBIC(p.BIC); err != nil {
@@ -285,4 +295,15 @@ func (p *Provider) normalise() error {
 		}
 	}
 	return nil
+}
+
+// splitList reads a comma-separated list, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

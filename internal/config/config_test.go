@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -41,17 +42,18 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 func TestProviderPaymentSettings(t *testing.T) {
 	c, err := Load("", []string{"HOSTPACT_PROVIDER_VAT_ID=nl 8123.456.78.B01", "HOSTPACT_PROVIDER_IBAN=nl91 abna 0417 1643 00",
 		"HOSTPACT_PROVIDER_BIC=abnanl2a", "HOSTPACT_SEPA_CREDITOR_ID=nl27zzz558886740000", "HOSTPACT_MOLLIE_API_KEY=test_abc",
-		"HOSTPACT_MOLLIE_WEBHOOK_SECRET=s3cret"})
+		"HOSTPACT_MOLLIE_WEBHOOK_SECRET=s3cret", "HOSTPACT_PROVIDER_ACCOUNTS=nl20 ingb 0001 2345 67, NL39RABO0300065264"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Provider{VATID: "NL812345678B01", IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A", SEPACreditorID: "NL27ZZZ558886740000"}
-	if c.Provider != want || c.Mollie != (Mollie{APIKey: "test_abc", WebhookSecret: "s3cret"}) {
+	want := Provider{VATID: "NL812345678B01", IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A", SEPACreditorID: "NL27ZZZ558886740000",
+		Accounts: []string{"NL20INGB0001234567", "NL39RABO0300065264"}}
+	if !reflect.DeepEqual(c.Provider, want) || c.Mollie != (Mollie{APIKey: "test_abc", WebhookSecret: "s3cret"}) {
 		t.Fatalf("got %+v %+v", c.Provider, c.Mollie)
 	}
 	for _, env := range []string{"HOSTPACT_PROVIDER_VAT_ID=NL001234567B01", "HOSTPACT_PROVIDER_IBAN=NL00ABNA0417164300",
 		"HOSTPACT_PROVIDER_BIC=AB", "HOSTPACT_SEPA_CREDITOR_ID=NL00ZZZ558886740000", "HOSTPACT_MOLLIE_API_KEY=sk_123",
-		"HOSTPACT_MOLLIE_WEBHOOK_SECRET=x"} {
+		"HOSTPACT_MOLLIE_WEBHOOK_SECRET=x", "HOSTPACT_PROVIDER_ACCOUNTS=NL00ABNA0417164300"} {
 		name, _, _ := strings.Cut(env, "=")
 		if _, err := Load("", []string{env}); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s: err = %v, want an error naming the setting", env, err)
@@ -63,7 +65,7 @@ func TestProviderPaymentSettings(t *testing.T) {
 		t.Fatalf("demo values: %+v", d.Provider)
 	}
 	c.ApplyDemo()
-	if c.Provider != want {
+	if !reflect.DeepEqual(c.Provider, want) {
 		t.Fatalf("ApplyDemo replaced configured values: %+v", c.Provider)
 	}
 }

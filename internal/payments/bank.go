@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -96,6 +97,13 @@ func (s *Service) ImportCAMT053(ctx context.Context, by accounts.Principal, file
 	if err != nil {
 		return res, err
 	}
+	// A statement of someone else's account says nothing about payments to the
+	// provider; booking it would mark invoices paid with money the provider never got.
+	for _, st := range sts {
+		if !s.ownAccount(st.IBAN) {
+			return res, &ForeignAccountError{File: filename, Statement: st.ID, IBAN: st.IBAN, Accounts: s.accounts()}
+		}
+	}
 	// Lookups in billing first, outside the transaction; the Ledger decides again
 	// inside it when applying.
 	plans := map[string]matchPlan{}
@@ -158,6 +166,40 @@ func (s *Service) ImportCAMT053(ctx context.Context, by accounts.Principal, file
 		return ImportResult{}, err
 	}
 	return res, nil
+}
+
+// ForeignAccountError refuses a statement of an account that is not one of the
+// provider's configured accounts (Config.Creditor.IBAN, Config.Accounts).
+type ForeignAccountError struct {
+	File      string
+	Statement string
+	IBAN      string
+	Accounts  []string
+}
+
+func (e *ForeignAccountError) Error() string {
+	own := "none is configured"
+	if len(e.Accounts) > 0 {
+		own = strings.Join(e.Accounts, ", ")
+	}
+	return fmt.Sprintf("%s: statement %s is of account %s, which is not one of the provider's accounts (%s); nothing was imported",
+		e.File, clip(e.Statement), e.IBAN, own)
+}
+
+// accounts lists the provider's own accounts: the creditor account and the others
+// configured.
+func (s *Service) accounts() []string {
+	var out []string
+	for _, a := range append([]string{s.cfg.Creditor.IBAN}, s.cfg.Accounts...) {
+		if a = NormalizeIBAN(a); a != "" && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (s *Service) ownAccount(iban string) bool {
+	return slices.Contains(s.accounts(), NormalizeIBAN(iban))
 }
 
 // entryKey identifies a booking across statements: the account and the bank's own

@@ -2,6 +2,7 @@ package payments
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
@@ -122,7 +123,7 @@ func TestImportCAMT053MatchesAndQueues(t *testing.T) {
 }
 
 func TestImportCAMT053ReferenceInDescription(t *testing.T) {
-	each(t, Config{}, func(t *testing.T, e *env) {
+	each(t, Config{Accounts: []string{"NL39 RABO 0300 0652 64"}}, func(t *testing.T, e *env) {
 		e.ledger.add(7, 107, "F2026-0007", "3000000000000455", 7500)
 		res := e.importFile("camt053_rabo.xml")
 		if res != (ImportResult{Statements: 1, Entries: 2, Matched: 1, Other: 1}) {
@@ -149,6 +150,41 @@ func TestImportCAMT053BadFileChangesNothing(t *testing.T) {
 		wantErr(t, err, accounts.ErrForbidden)
 		_, err = e.s.ImportCAMT053(e.ctx, customer(101), "x.xml", strings.NewReader(""))
 		wantErr(t, err, accounts.ErrForbidden)
+	})
+}
+
+// The first statement of a new account opens at 0.00; it is imported like any other.
+func TestImportCAMT053ZeroBalance(t *testing.T) {
+	each(t, Config{}, func(t *testing.T, e *env) {
+		e.ingInvoices()
+		res := e.importFile("camt053_zero_balance.xml")
+		if res != (ImportResult{Statements: 1, Entries: 1, Matched: 1}) {
+			t.Fatalf("result %+v", res)
+		}
+		if e.ledger.item(1).Open != 0 || e.auditCount("payment.statement_import") != 1 {
+			t.Fatal("the payment on a statement with a 0.00 opening balance was not booked")
+		}
+	})
+}
+
+// A statement of an account that is not the provider's is refused, naming the
+// account, and changes nothing: the money on it was never the provider's.
+func TestImportCAMT053ForeignAccountRefused(t *testing.T) {
+	each(t, Config{Accounts: []string{"NL39RABO0300065264"}}, func(t *testing.T, e *env) {
+		e.ingInvoices()
+		_, err := e.s.ImportCAMT053(e.ctx, e.billing, "klant.xml", bytes.NewReader(readFixture(t, "camt053_foreign.xml")))
+		var fa *ForeignAccountError
+		if !errors.As(err, &fa) || fa.IBAN != "NL91ABNA0417164300" {
+			t.Fatalf("err = %v", err)
+		}
+		for _, want := range []string{"klant.xml", "NL91ABNA0417164300", "NL20INGB0001234567, NL39RABO0300065264", "nothing was imported"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q lacks %q", err, want)
+			}
+		}
+		if e.ledger.item(1).Open != 12100 || e.ledger.totalCalls() != 0 || e.count("payment_statements") != 0 || e.count("bank_transactions") != 0 || e.auditCount("") != 0 {
+			t.Fatal("a foreign statement changed something")
+		}
 	})
 }
 

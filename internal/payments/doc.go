@@ -21,9 +21,9 @@
 //	s.DirectDebitBatchFile(ctx, by, batchID)
 //
 //	// online payments
-//	s.StartOnlinePayment(ctx, by, invoice OpenItem, redirect) (checkoutURL string, error)
+//	s.StartOnlinePayment(ctx, by, invoiceID, redirect) (checkoutURL string, error)
 //	s.HandleWebhook(ctx, providerName, r *http.Request) error
-//	s.OnlinePayments(ctx, by, invoice)
+//	s.OnlinePayments(ctx, by, invoiceID)
 //
 // The formats (CAMT.053, pain.008, IBAN and creditor-id checks) are in package sepa.
 //
@@ -37,6 +37,11 @@
 // rest open. A credit that is not in EUR, names no open invoice or several that do not
 // decide it goes to the queue, with a note why. Staff assign it to an invoice or ignore
 // it with a reason; both are audited.
+//
+// Only statements of the provider's own accounts are booked (Config.Creditor.IBAN and
+// Config.Accounts): a file with a statement of any other account is refused as a
+// whole with a ForeignAccountError naming that account. Balances may be 0.00 (a new or
+// emptied account); entries and transactions must move money.
 //
 // Importing is idempotent: a statement is known by account IBAN and Stmt/Id, a booking
 // by account IBAN and the bank's AcctSvcrRef (per transaction of a batch entry), so a
@@ -72,8 +77,8 @@
 // from the provider, and books a paid payment exactly once: the change to paid is a
 // conditional update in the same transaction as Ledger.ApplyPayment, which is also
 // idempotent by (source, provider id). Customers start payments only for their own
-// organisation's invoices (the organisation comes from the principal and must equal
-// OpenItem.OrgID; another organisation's invoice is not found) and need the billing
+// organisation's invoices (the service reads the invoice from the Ledger by its id;
+// another organisation's invoice is not found) and need the billing
 // permission. Mollie talks to Mollie's v2 API; DemoProvider serves `hostpact demo`.
 //
 // Authorization: imports, the queue and direct debit files are for staff with the

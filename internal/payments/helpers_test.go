@@ -27,10 +27,18 @@ type fakeLedger struct {
 	payments map[string]fakePayment // source|ref
 	calls    map[string]int         // ApplyPayment calls per source|ref
 	reversed map[string]int
+	refunds  map[int64]*fakeRefund
 }
 
 type fakeInvoice struct {
 	OpenItem
+	paidOn terms.Date
+}
+
+type fakeRefund struct {
+	Refund
+	ref    string
+	paidOn terms.Date
 }
 
 type fakePayment struct {
@@ -40,14 +48,16 @@ type fakePayment struct {
 }
 
 func newFakeLedger() *fakeLedger {
-	return &fakeLedger{invoices: map[int64]*fakeInvoice{}, payments: map[string]fakePayment{}, calls: map[string]int{}, reversed: map[string]int{}}
+	return &fakeLedger{invoices: map[int64]*fakeInvoice{}, payments: map[string]fakePayment{}, calls: map[string]int{}, reversed: map[string]int{},
+		refunds: map[int64]*fakeRefund{}}
 }
 
 func (f *fakeLedger) add(id, org int64, number, ref string, open terms.Money) OpenItem {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	it := OpenItem{InvoiceID: id, OrgID: org, Number: number, Open: open, Reference: ref}
-	f.invoices[id] = &fakeInvoice{it}
+	it := OpenItem{InvoiceID: id, OrgID: org, Number: number, Open: open, Reference: ref, IssueDate: terms.DateIn(start, clock.Amsterdam),
+		Name: fmt.Sprintf("Org %d", org), Email: fmt.Sprintf("admin@org%d.test", org), Lang: "nl"}
+	f.invoices[id] = &fakeInvoice{OpenItem: it}
 	return it
 }
 
@@ -55,6 +65,98 @@ func (f *fakeLedger) item(id int64) OpenItem {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.invoices[id].OpenItem
+}
+
+func (f *fakeLedger) get(id int64) *fakeInvoice {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.invoices[id]
+}
+
+func (f *fakeLedger) Invoice(_ context.Context, id int64) (OpenItem, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	inv, ok := f.invoices[id]
+	if !ok {
+		return OpenItem{}, accounts.ErrNotFound
+	}
+	return inv.OpenItem, nil
+}
+
+func (f *fakeLedger) MarkCollectionPending(_ context.Context, _ store.Querier, id int64, _ string, _ terms.Date) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	inv, ok := f.invoices[id]
+	if !ok || inv.Open <= 0 {
+		return FieldErrors{"invoice_id": "nothing open"}
+	}
+	inv.CollectionPending = true
+	return nil
+}
+
+func (f *fakeLedger) EndCollectionPending(_ context.Context, _ store.Querier, id int64, _, _ string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.invoices[id].CollectionPending = false
+	return nil
+}
+
+// addRefund records a refund owed, with the payments it came in with.
+func (f *fakeLedger) addRefund(r Refund) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r.Status == "" {
+		r.Status = "open"
+	}
+	f.refunds[r.ID] = &fakeRefund{Refund: r}
+}
+
+func (f *fakeLedger) refund(id int64) fakeRefund {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return *f.refunds[id]
+}
+
+func (f *fakeLedger) OpenRefunds(context.Context) ([]Refund, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Refund
+	for id := int64(1); id <= int64(len(f.refunds)); id++ {
+		if r, ok := f.refunds[id]; ok && (r.Status == "open" || r.Status == "sent") {
+			c := r.Refund
+			c.Origins = nil
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeLedger) RefundForPayout(_ context.Context, _ store.Querier, id int64) (Refund, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, ok := f.refunds[id]
+	if !ok || (r.Status != "open" && r.Status != "sent") {
+		return Refund{}, ErrNotFound
+	}
+	return r.Refund, nil
+}
+
+func (f *fakeLedger) MarkRefundSent(_ context.Context, _ store.Querier, id int64, ref string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r := f.refunds[id]; r.Status == "open" {
+		r.Status, r.ref = "sent", ref
+	}
+	return nil
+}
+
+func (f *fakeLedger) MarkRefundPaid(_ context.Context, _ store.Querier, id int64, on terms.Date, ref string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r := f.refunds[id]; r.Status == "open" || r.Status == "sent" {
+		r.Status, r.ref, r.paidOn = "paid", ref, on
+	}
+	return nil
 }
 
 func (f *fakeLedger) FindByPaymentReference(_ context.Context, ref string) (OpenItem, error) {
@@ -79,7 +181,7 @@ func (f *fakeLedger) FindByInvoiceNumber(_ context.Context, number string) (Open
 	return OpenItem{}, accounts.ErrNotFound
 }
 
-func (f *fakeLedger) ApplyPayment(_ context.Context, _ store.Querier, invoiceID int64, amount terms.Money, _ terms.Date, source, ref string) (terms.Money, terms.Money, error) {
+func (f *fakeLedger) ApplyPayment(_ context.Context, _ store.Querier, invoiceID int64, amount terms.Money, on terms.Date, source, ref string) (terms.Money, terms.Money, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	k := source + "|" + ref
@@ -93,6 +195,9 @@ func (f *fakeLedger) ApplyPayment(_ context.Context, _ store.Querier, invoiceID 
 	}
 	applied := min(amount, inv.Open)
 	inv.Open -= applied
+	if inv.Open == 0 {
+		inv.CollectionPending, inv.paidOn = false, on
+	}
 	p := fakePayment{invoiceID: invoiceID, applied: applied, excess: amount - applied}
 	f.payments[k] = p
 	return p.applied, p.excess, nil

@@ -97,24 +97,48 @@ func (s *Service) onlineProvider() (string, Provider, error) {
 	return name, p, nil
 }
 
+// invoiceFor reads an invoice from the ledger and checks that by may see it: the
+// organisation comes from the invoice, never from the caller, so another
+// organisation's invoice is not found.
+func (s *Service) invoiceFor(ctx context.Context, by accounts.Principal, invoiceID int64) (OpenItem, error) {
+	if err := by.Ready(); err != nil {
+		return OpenItem{}, err
+	}
+	if invoiceID <= 0 {
+		return OpenItem{}, ErrNotFound
+	}
+	it, err := s.ledger.Invoice(ctx, invoiceID)
+	if err != nil {
+		return OpenItem{}, err
+	}
+	if err := by.Check(accounts.InvoiceRead, accounts.OrgID(it.OrgID)); err != nil {
+		return OpenItem{}, err
+	}
+	return it, nil
+}
+
 // StartOnlinePayment creates a payment of the invoice's open amount with the online
-// provider and returns the checkout URL to send the customer to. A customer's user with
-// the billing permission may pay its own organisation's invoices only (another
-// organisation's invoice is not found); billing staff may start one for any customer.
-// redirect is where the provider sends the customer back (an absolute http(s) URL, or
-// a path on the portal).
-func (s *Service) StartOnlinePayment(ctx context.Context, by accounts.Principal, invoice OpenItem, redirect string) (string, error) {
+// provider and returns the checkout URL to send the customer to. It reads the invoice
+// itself: a customer's user with the billing permission may pay its own
+// organisation's invoices only (another organisation's invoice is not found); billing
+// staff may start one for any customer. redirect is where the provider sends the
+// customer back (an absolute http(s) URL, or a path on the portal).
+func (s *Service) StartOnlinePayment(ctx context.Context, by accounts.Principal, invoiceID int64, redirect string) (string, error) {
+	invoice, err := s.invoiceFor(ctx, by, invoiceID)
+	if err != nil {
+		return "", err
+	}
 	if err := by.Check(accounts.InvoicePay, accounts.OrgID(invoice.OrgID)); err != nil {
 		return "", err
 	}
 	ctx = actorFor(ctx, by)
-	if invoice.InvoiceID <= 0 {
-		return "", FieldErrors{"invoice": "choose an invoice"}
+	if invoice.CollectionPending {
+		return "", FieldErrors{"invoice": fmt.Sprintf("invoice %s is being collected by direct debit", invoice.Number)}
 	}
 	if invoice.Open <= 0 {
 		return "", FieldErrors{"invoice": fmt.Sprintf("invoice %s has nothing left to pay", invoice.Number)}
 	}
-	redirect, err := s.absURL(redirect)
+	redirect, err = s.absURL(redirect)
 	if err != nil {
 		return "", FieldErrors{"redirect": err.Error()}
 	}
@@ -271,9 +295,11 @@ func (s *Service) applyStatus(ctx context.Context, name string, st PaymentStatus
 	})
 }
 
-// OnlinePayments lists an invoice's online payments, newest first.
-func (s *Service) OnlinePayments(ctx context.Context, by accounts.Principal, invoice OpenItem) ([]OnlinePayment, error) {
-	if err := by.Check(accounts.InvoiceRead, accounts.OrgID(invoice.OrgID)); err != nil {
+// OnlinePayments lists an invoice's online payments, newest first, to whoever may see
+// the invoice.
+func (s *Service) OnlinePayments(ctx context.Context, by accounts.Principal, invoiceID int64) ([]OnlinePayment, error) {
+	invoice, err := s.invoiceFor(ctx, by, invoiceID)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, provider, COALESCE(provider_id, ''), invoice_id, invoice_number, org_id, amount, checkout_url, status, applied, excess, created_at

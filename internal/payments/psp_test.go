@@ -143,13 +143,19 @@ func TestOnlinePaymentWebhookTwiceBooksOnce(t *testing.T) {
 		fm.mu.Unlock()
 		inv := e.ledger.add(1, 101, "F2026-0001", "3000000000000421", 12100)
 		// Tenant checks: another organisation's invoice is not found; read-only may not pay.
-		_, err := e.s.StartOnlinePayment(e.ctx, customer(102), inv, "/invoices/1")
+		_, err := e.s.StartOnlinePayment(e.ctx, customer(102), inv.InvoiceID, "/invoices/1")
 		wantErr(t, err, accounts.ErrNotFound)
-		_, err = e.s.StartOnlinePayment(e.ctx, customer(101, accounts.PermReadOnly), inv, "/invoices/1")
+		_, err = e.s.StartOnlinePayment(e.ctx, customer(101, accounts.PermReadOnly), inv.InvoiceID, "/invoices/1")
 		wantErr(t, err, accounts.ErrForbidden)
-		_, err = e.s.StartOnlinePayment(e.ctx, customer(101), inv, "javascript:alert(1)")
+		_, err = e.s.StartOnlinePayment(e.ctx, customer(101), inv.InvoiceID, "javascript:alert(1)")
 		wantFields(t, err, "redirect")
-		u, err := e.s.StartOnlinePayment(e.ctx, customer(101, accounts.PermBilling), inv, "/invoices/1?paid=1")
+		// The service reads the invoice: an id that is no invoice is not found, for
+		// staff too, and a customer sees no other organisation's payments.
+		_, err = e.s.StartOnlinePayment(e.ctx, e.billing, 999, "/invoices/999")
+		wantErr(t, err, accounts.ErrNotFound)
+		_, err = e.s.OnlinePayments(e.ctx, customer(102), inv.InvoiceID)
+		wantErr(t, err, accounts.ErrNotFound)
+		u, err := e.s.StartOnlinePayment(e.ctx, customer(101, accounts.PermBilling), inv.InvoiceID, "/invoices/1?paid=1")
 		if err != nil || u != "https://www.mollie.com/checkout/select-method/WDqYK6vllg" {
 			t.Fatalf("start: %q %v", u, err)
 		}
@@ -157,7 +163,7 @@ func TestOnlinePaymentWebhookTwiceBooksOnce(t *testing.T) {
 			t.Fatalf("request %v", fm.created[0])
 		}
 		// A second click within minutes reuses the open payment.
-		if u2, err := e.s.StartOnlinePayment(e.ctx, customer(101), inv, "/invoices/1"); err != nil || u2 != u || len(fm.created) != 1 {
+		if u2, err := e.s.StartOnlinePayment(e.ctx, customer(101), inv.InvoiceID, "/invoices/1"); err != nil || u2 != u || len(fm.created) != 1 {
 			t.Fatalf("reuse: %q %v %d", u2, err, len(fm.created))
 		}
 		// Open: nothing booked.
@@ -192,7 +198,7 @@ func TestOnlinePaymentWebhookTwiceBooksOnce(t *testing.T) {
 		if e.ledger.item(1).Open != 0 || e.auditCount("payment.online_paid") != 1 {
 			t.Fatal("not booked once")
 		}
-		ps, err := e.s.OnlinePayments(e.ctx, customer(101), inv)
+		ps, err := e.s.OnlinePayments(e.ctx, customer(101), inv.InvoiceID)
 		if err != nil || len(ps) != 1 || ps[0].Status != PSPPaid || ps[0].Applied != 12100 {
 			t.Fatalf("payments %+v %v", ps, err)
 		}
@@ -215,7 +221,7 @@ func TestDemoProvider(t *testing.T) {
 		demo := NewDemoProvider("demo-secret", e.clk)
 		e.s = New(e.db, e.clk, e.ledger, Config{Creditor: testCreditor, BaseURL: "http://localhost:8080", Providers: map[string]Provider{"demo": demo}})
 		inv := e.ledger.add(2, 102, "F2026-0002", "3000000000000439", 10000)
-		u, err := e.s.StartOnlinePayment(e.ctx, customer(102), inv, "/invoices/2")
+		u, err := e.s.StartOnlinePayment(e.ctx, customer(102), inv.InvoiceID, "/invoices/2")
 		if err != nil || u != "/demo-psp/demo_000001" {
 			t.Fatalf("start %q %v", u, err)
 		}
@@ -246,14 +252,14 @@ func TestDemoProvider(t *testing.T) {
 		}
 		// A failed one changes the status only.
 		inv3 := e.ledger.add(3, 102, "F2026-0003", "3000000000000447", 500)
-		if _, err := e.s.StartOnlinePayment(e.ctx, customer(102), inv3, "/invoices/3"); err != nil {
+		if _, err := e.s.StartOnlinePayment(e.ctx, customer(102), inv3.InvoiceID, "/invoices/3"); err != nil {
 			t.Fatal(err)
 		}
 		hook, _, _ = demo.Complete("demo_000002", false)
 		if err := e.s.HandleWebhook(e.ctx, "demo", hook); err != nil {
 			t.Fatal(err)
 		}
-		if ps, _ := e.s.OnlinePayments(e.ctx, e.billing, inv3); len(ps) != 1 || ps[0].Status != PSPFailed || e.ledger.item(3).Open != 500 {
+		if ps, _ := e.s.OnlinePayments(e.ctx, e.billing, inv3.InvoiceID); len(ps) != 1 || ps[0].Status != PSPFailed || e.ledger.item(3).Open != 500 {
 			t.Fatalf("failed payment %+v", ps)
 		}
 	})

@@ -22,18 +22,52 @@ var migrations embed.FS
 // Schema holds the payments tables. It references no other package's tables.
 var Schema = store.SchemaFrom("payments", migrations, "migrations")
 
-// OpenItem is an invoice that can still be paid, as the ledger (billing) reports it.
+// OpenItem is an invoice as the ledger (billing) reports it.
 type OpenItem struct {
 	InvoiceID int64
 	OrgID     int64
 	Number    string      // the invoice number, e.g. F2026-0004
 	Open      terms.Money // the amount still to pay
 	Reference string      // the structured payment reference (betalingskenmerk)
+	IssueDate terms.Date
+	// The customer as the invoice names it: who is told of a collection, in its language.
+	Name, Email, Lang string
+	// CollectionPending: a direct debit collects it; it is not paid until the
+	// collection's settlement date has passed without a return.
+	CollectionPending bool
 }
 
-// Ledger is what payments needs of the invoices; billing implements it. The Find
-// methods return ErrNotFound (accounts.ErrNotFound) when no open invoice fits.
+// Refund is money billing owes a customer back (a withdrawal, an overpayment after
+// termination), with the payments it came in with, newest first.
+type Refund struct {
+	ID           int64
+	OrgID        int64
+	Amount       terms.Money
+	DueBy        terms.Date
+	Status       string // open or sent
+	Source       string // payment, credit_note
+	CustomerName string
+	Lang         string
+	Origins      []RefundOrigin
+}
+
+// RefundOrigin is a payment (Source and SourceRef as ApplyPayment got them) whose
+// money is being refunded.
+type RefundOrigin struct {
+	Source    string
+	SourceRef string
+	Amount    terms.Money
+	On        terms.Date
+}
+
+// Ledger is what payments needs of the invoices and refunds; billing implements it
+// (package billing/ledger adapts it). The Find methods return ErrNotFound
+// (accounts.ErrNotFound) when no open invoice fits. Methods that take q run in the
+// caller's transaction.
 type Ledger interface {
+	// Invoice returns the invoice with this id, whatever is still open on it (Open 0
+	// once paid or credited); a credit note or an unknown id is ErrNotFound.
+	Invoice(ctx context.Context, id int64) (OpenItem, error)
 	// FindByPaymentReference returns the open invoice with this structured reference
 	// (spaces removed).
 	FindByPaymentReference(ctx context.Context, ref string) (OpenItem, error)
@@ -46,6 +80,21 @@ type Ledger interface {
 	ApplyPayment(ctx context.Context, q store.Querier, invoiceID int64, amount terms.Money, on terms.Date, source, sourceRef string) (applied, excess terms.Money, err error)
 	// ReversePayment undoes the payment booked under (source, sourceRef), inside q.
 	ReversePayment(ctx context.Context, q store.Querier, source, sourceRef string) error
+	// MarkCollectionPending: a direct debit (ref) collects the invoice on on; it is
+	// not paid until ApplyPayment books the collection after that day.
+	MarkCollectionPending(ctx context.Context, q store.Querier, invoiceID int64, ref string, on terms.Date) error
+	// EndCollectionPending: the collection came back before it was booked, or was
+	// booked for less than was open; the invoice is open again.
+	EndCollectionPending(ctx context.Context, q store.Querier, invoiceID int64, ref, why string) error
+	// OpenRefunds lists the refunds not yet paid (open or sent), oldest due first;
+	// Origins are not filled in.
+	OpenRefunds(ctx context.Context) ([]Refund, error)
+	// RefundForPayout returns an outstanding refund with its origins, inside q;
+	// ErrNotFound once it is paid or cancelled.
+	RefundForPayout(ctx context.Context, q store.Querier, id int64) (Refund, error)
+	// MarkRefundSent and MarkRefundPaid record a payout, inside q; both idempotent.
+	MarkRefundSent(ctx context.Context, q store.Querier, id int64, ref string) error
+	MarkRefundPaid(ctx context.Context, q store.Querier, id int64, on terms.Date, ref string) error
 }
 
 // Sources of payments, as passed to the Ledger.
@@ -59,6 +108,9 @@ const (
 type Config struct {
 	// Creditor is the account and creditor identifier direct debits are collected to.
 	Creditor Creditor
+	// Accounts are the provider's other accounts whose statements may be imported;
+	// the creditor's account is always one.
+	Accounts []string
 	// Providers are the online payment providers by name ("mollie", "demo").
 	Providers map[string]Provider
 	// OnlineProvider names the provider StartOnlinePayment uses; empty: the only one.

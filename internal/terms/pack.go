@@ -547,6 +547,7 @@ func (v *validator) policy(pl *Policy, p string) {
 	v.need(p+".audit.min_interval", pol.Audit.MinInterval, Months, Years)
 	v.clauses(p+".audit.clauses", pol.Audit.Clauses)
 	v.clauses(p+".vat.clauses", pol.VAT.Clauses)
+	v.moneyOut(pol, p)
 
 	for _, name := range sortedKeys(pol.Deadlines) {
 		d := pol.Deadlines[name]

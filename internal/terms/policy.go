@@ -132,6 +132,8 @@ type Terms struct {
 	TermsChange     TermsChangeTerms          `yaml:"terms_change"`
 	Audit           AuditTerms                `yaml:"audit"`
 	VAT             VATTerms                  `yaml:"vat"`
+	DirectDebit     DirectDebitTerms          `yaml:"direct_debit"`
+	Refunds         RefundTerms               `yaml:"refunds"`
 	Deadlines       map[string]DeadlineTerms  `yaml:"deadlines"`
 	Retention       map[string]RetentionTerms `yaml:"retention"`
 }

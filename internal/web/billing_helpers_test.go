@@ -15,6 +15,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/billing"
+	"github.com/hostpact/hostpact/internal/billing/ledger"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/dunning"
@@ -35,38 +36,10 @@ func billingServices(db *store.DB, clk clock.Clock, pack *terms.Pack, acc *accou
 	bill := billing.New(db, clk, billing.Deps{Pack: pack, Customers: acc, Logger: log, Config: billing.Config{
 		Provider: terms.Provider{VATID: "NL001234567B01"}, IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A"}})
 	psp := payments.NewDemoProvider("demo-webhook-secret", clk)
-	pay := payments.New(db, clk, testLedger{bill}, payments.Config{Creditor: testCreditor,
+	pay := payments.New(db, clk, ledger.New(bill, nil), payments.Config{Creditor: testCreditor,
 		Providers: map[string]payments.Provider{"demo": psp}, OnlineProvider: "demo", BaseURL: "https://portal.example", Logger: log})
 	dun := dunning.New(db, clk, dunning.Deps{Pack: pack, Invoices: testDunningInvoices{bill}, Suspender: con, Logger: log})
 	return bill, pay, dun, psp
-}
-
-type testLedger struct{ b *billing.Service }
-
-func ledgerItem(inv billing.OpenInvoice, err error) (payments.OpenItem, error) {
-	if err != nil {
-		return payments.OpenItem{}, err
-	}
-	if inv.Open <= 0 {
-		return payments.OpenItem{}, accounts.ErrNotFound
-	}
-	return payments.OpenItem{InvoiceID: inv.ID, OrgID: inv.OrgID, Number: inv.Number, Open: inv.Open, Reference: inv.Reference}, nil
-}
-
-func (l testLedger) FindByPaymentReference(ctx context.Context, ref string) (payments.OpenItem, error) {
-	return ledgerItem(l.b.FindByPaymentReference(ctx, ref))
-}
-
-func (l testLedger) FindByInvoiceNumber(ctx context.Context, number string) (payments.OpenItem, error) {
-	return ledgerItem(l.b.FindByInvoiceNumber(ctx, number))
-}
-
-func (l testLedger) ApplyPayment(ctx context.Context, q store.Querier, invoiceID int64, amount terms.Money, on terms.Date, source, sourceRef string) (terms.Money, terms.Money, error) {
-	return l.b.ApplyPayment(ctx, q, invoiceID, amount, on, source, sourceRef)
-}
-
-func (l testLedger) ReversePayment(ctx context.Context, q store.Querier, source, sourceRef string) error {
-	return l.b.ReversePayment(ctx, q, source, sourceRef)
 }
 
 type testDunningInvoices struct{ b *billing.Service }

@@ -119,7 +119,7 @@ func (s *server) invoiceView(r *http.Request, p *accounts.Principal, id int64, b
 		}
 	}
 	if s.pay != nil && inv.DocType == billing.DocInvoice {
-		online, err := s.pay.OnlinePayments(ctx, *p, openItem(inv))
+		online, err := s.pay.OnlinePayments(ctx, *p, inv.ID)
 		if err != nil && !errors.Is(err, accounts.ErrForbidden) {
 			return invoiceView{}, err
 		}
@@ -167,7 +167,7 @@ func (s *server) portalPay(w http.ResponseWriter, r *http.Request, p *accounts.P
 		s.redirect(w, r, back)
 		return nil
 	}
-	checkout, err := s.pay.StartOnlinePayment(r.Context(), *p, openItem(inv), back)
+	checkout, err := s.pay.StartOnlinePayment(r.Context(), *p, inv.ID, back)
 	var fe accounts.FieldErrors
 	switch {
 	case err == nil:

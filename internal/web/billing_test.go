@@ -80,7 +80,7 @@ func TestPaymentWebhook(t *testing.T) {
 		_, u := e.customer("Bakkerij Jansen B.V.", "marieke@jansen.test")
 		by := e.customerPrincipal(u)
 		inv := e.invoiced(by, "webhosting", "start")
-		checkout, err := e.pay.StartOnlinePayment(e.ctx, by, openItem(inv), "/portal/invoices/"+itoa(inv.ID))
+		checkout, err := e.pay.StartOnlinePayment(e.ctx, by, inv.ID, "/portal/invoices/"+itoa(inv.ID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,6 +284,15 @@ func TestStaffBankImportAndQueue(t *testing.T) {
 		r = c.upload("/staff/payments/import", "file", "ing.xml", bad, nil)
 		c.expect(r, http.StatusUnprocessableEntity, "")
 		contains(t, r.Body, "Post 1, veld Sts:")
+		// Someone else's account: refused, naming the account.
+		foreign, err := os.ReadFile("../payments/testdata/camt053_foreign.xml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = c.upload("/staff/payments/import", "file", "klant.xml", foreign, nil)
+		c.expect(r, http.StatusUnprocessableEntity, "")
+		fieldError(t, r.Body, "file")
+		contains(t, r.Body, "van rekening NL91ABNA0417164300, die niet een van onze rekeningen is (NL20INGB0001234567)")
 		if n := statementCount(e); n != 0 {
 			t.Fatalf("%d statements saved from bad files", n)
 		}

@@ -104,7 +104,7 @@ func openItem(inv billing.Invoice) payments.OpenItem {
 // decides for real (the billing permission, the own organisation).
 func mayPay(p *accounts.Principal, inv billing.Invoice) bool {
 	return p != nil && p.Org != nil && p.Can(accounts.InvoicePay, accounts.OrgID(inv.OrgID)) &&
-		inv.DocType == billing.DocInvoice && inv.State.Open > 0
+		inv.DocType == billing.DocInvoice && inv.State.Status == billing.StatusOpen && inv.State.Open > 0
 }
 
 // download sends a file as an attachment, never cached.

@@ -100,7 +100,7 @@ func (e *env) snapshotB(b tenantB) any {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	online, err := e.pay.OnlinePayments(e.ctx, e.admin(), openItem(b.inv))
+	online, err := e.pay.OnlinePayments(e.ctx, e.admin(), b.inv.ID)
 	if err != nil {
 		e.t.Fatal(err)
 	}

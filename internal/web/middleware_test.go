@@ -171,7 +171,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkout, err := e.pay.StartOnlinePayment(e.ctx, e.customerPrincipal(admin), openItem(inv), "/portal/invoices/"+itoa(inv.ID))
+		checkout, err := e.pay.StartOnlinePayment(e.ctx, e.customerPrincipal(admin), inv.ID, "/portal/invoices/"+itoa(inv.ID))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -70,11 +70,18 @@ func (s *server) staffImport(w http.ResponseWriter, r *http.Request, p *accounts
 	}
 	res, err := s.pay.ImportCAMT053(r.Context(), *p, hdr.Filename, file)
 	var pe *payments.ParseError
+	var fa *payments.ForeignAccountError
 	var fe accounts.FieldErrors
 	switch {
 	case err == nil:
 	case errors.As(err, &pe):
 		return fail(parseErrorText(pg.Lang, pe))
+	case errors.As(err, &fa):
+		own := strings.Join(fa.Accounts, ", ")
+		if own == "" {
+			own = "-"
+		}
+		return fail(pg.T("import.foreign_account", fa.IBAN, own))
 	case errors.As(err, &fe):
 		for _, msg := range fe {
 			pg.Form.General = append(pg.Form.General, localiseError(pg.Lang, msg))

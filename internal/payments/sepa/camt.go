@@ -300,7 +300,8 @@ func ParseCAMT053(name string, r io.Reader) ([]Statement, error) {
 			if b.Cd != "OPBD" && b.Cd != "CLBD" {
 				continue
 			}
-			m, ccy, err := parseAmount(b.Amt)
+			// A balance may be nil: a new or emptied account (only entries must move money).
+			m, ccy, err := parseBalance(b.Amt)
 			if err != nil {
 				return nil, fail(0, 0, where+"Bal/"+b.Cd+"/Amt", "%v", err)
 			}
@@ -563,10 +564,21 @@ func parseTx(xt xTxDtls, e Entry) (Tx, error) {
 	return tx, nil
 }
 
-// parseAmount reads an ISO 20022 amount: a positive decimal with at most two
-// significant decimals (trailing zeros beyond them are allowed) and a three-letter
-// currency.
+// parseAmount reads an ISO 20022 amount of an entry or transaction: a positive decimal
+// with at most two significant decimals (trailing zeros beyond them are allowed) and a
+// three-letter currency.
 func parseAmount(a xAmt) (terms.Money, string, error) {
+	m, ccy, err := parseUnsigned(a)
+	if err == nil && m == 0 {
+		return 0, "", fmt.Errorf("amount %q must be more than zero", clip(strings.TrimSpace(a.Value)))
+	}
+	return m, ccy, err
+}
+
+// parseBalance reads a balance amount, which, unlike an entry's, may be 0.00.
+func parseBalance(a xAmt) (terms.Money, string, error) { return parseUnsigned(a) }
+
+func parseUnsigned(a xAmt) (terms.Money, string, error) {
 	ccy := strings.TrimSpace(a.Ccy)
 	if len(ccy) != 3 || !isUpper(ccy) {
 		return 0, "", fmt.Errorf("currency %q is not a three-letter code", clip(a.Ccy))
@@ -589,8 +601,8 @@ func parseAmount(a xAmt) (terms.Money, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	if m <= 0 {
-		return 0, "", fmt.Errorf("amount %q must be more than zero", clip(v))
+	if m < 0 {
+		return 0, "", fmt.Errorf("amount %q must be unsigned; the direction is in CdtDbtInd", clip(v))
 	}
 	return m, ccy, nil
 }

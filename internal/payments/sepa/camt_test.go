@@ -76,6 +76,37 @@ func TestParseCAMT053BatchAndMultiStatement(t *testing.T) {
 	}
 }
 
+// A balance of 0.00 is a real balance (a new or emptied account), not a missing
+// amount; only entries must move money.
+func TestParseCAMT053ZeroBalances(t *testing.T) {
+	zero := string(readFixture(t, "camt053_zero_balance.xml"))
+	sts, err := ParseCAMT053("zero.xml", strings.NewReader(zero))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := sts[0]; st.Opening == nil || st.Opening.Amount != 0 || st.Closing.Amount != 12100 || len(st.Entries) != 1 {
+		t.Fatalf("statement %+v %+v %+v", st, st.Opening, st.Closing)
+	}
+	// Emptied: 121.00 debited from 121.00 leaves a closing balance of 0.00.
+	emptied := strings.NewReplacer(`<Amt Ccy="EUR">0.00</Amt>`, `<Amt Ccy="EUR">121.00</Amt>`,
+		"<CdtDbtInd>CRDT</CdtDbtInd>\n        <Sts>", "<CdtDbtInd>DBIT</CdtDbtInd>\n        <Sts>").Replace(zero)
+	i := strings.Index(emptied, "<Cd>CLBD</Cd>")
+	emptied = emptied[:i] + strings.Replace(emptied[i:], `<Amt Ccy="EUR">121.00</Amt>`, `<Amt Ccy="EUR">0.00</Amt>`, 1)
+	sts, err = ParseCAMT053("emptied.xml", strings.NewReader(emptied))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := sts[0]; st.Opening.Amount != 12100 || st.Closing.Amount != 0 || st.Entries[0].Credit {
+		t.Fatalf("emptied %+v %+v", st.Opening, st.Closing)
+	}
+	// An entry of 0.00 stays an error.
+	_, err = ParseCAMT053("zero.xml", strings.NewReader(strings.Replace(zero, "<Amt Ccy=\"EUR\">121.00</Amt>\n        <CdtDbtInd>CRDT</CdtDbtInd>\n        <Sts>",
+		"<Amt Ccy=\"EUR\">0.00</Amt>\n        <CdtDbtInd>CRDT</CdtDbtInd>\n        <Sts>", 1)))
+	if err == nil || !strings.Contains(err.Error(), "entry 1") || !strings.Contains(err.Error(), "more than zero") {
+		t.Fatalf("zero entry: %v", err)
+	}
+}
+
 func TestParseCAMT053Errors(t *testing.T) {
 	ing := string(readFixture(t, "camt053_ing.xml"))
 	cases := []struct {
@@ -97,6 +128,7 @@ func TestParseCAMT053Errors(t *testing.T) {
 		{"bad date", "<Dt>2026-02-09</Dt>\n        </BookgDt>", "<Dt>2026-02-30</Dt>\n        </BookgDt>", []string{"entry 1", "BookgDt", "2026-02-30"}},
 		{"no booking date", "<BookgDt>\n          <Dt>2026-02-09</Dt>\n        </BookgDt>", "", []string{"entry 1", "BookgDt: missing"}},
 		{"balance", `<Amt Ccy="EUR">894.55</Amt>`, `<Amt Ccy="EUR">894.56</Amt>`, []string{"closing balance", "894.56"}},
+		{"negative balance", `<Amt Ccy="EUR">894.55</Amt>`, `<Amt Ccy="EUR">-894.55</Amt>`, []string{"Bal/CLBD/Amt", "unsigned"}},
 		{"entry count", "<NbOfNtries>7</NbOfNtries>", "<NbOfNtries>8</NbOfNtries>", []string{"says 8 entries", "cut off"}},
 		{"bad iban", "<IBAN>NL20INGB0001234567</IBAN>", "<IBAN>NL21INGB0001234567</IBAN>", []string{"Acct/Id/IBAN", "check digits"}},
 		{"duplicate ref", "<AcctSvcrRef>2026020900002</AcctSvcrRef>", "<AcctSvcrRef>2026020900001</AcctSvcrRef>", []string{"entry 2", "AcctSvcrRef", "also the reference of entry 1"}},
@@ -138,7 +170,7 @@ func TestParseCAMT053SizeLimit(t *testing.T) {
 }
 
 func FuzzParseCAMT053(f *testing.F) {
-	for _, n := range []string{"camt053_ing.xml", "camt053_ing_dd.xml", "camt053_rabo.xml"} {
+	for _, n := range []string{"camt053_ing.xml", "camt053_ing_dd.xml", "camt053_rabo.xml", "camt053_zero_balance.xml", "camt053_foreign.xml"} {
 		f.Add(readFixture(f, n))
 	}
 	f.Add([]byte(`<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>x</MsgId></GrpHdr><Stmt><Id>1</Id><Acct><Id><IBAN>NL91ABNA0417164300</IBAN></Id></Acct><Ntry><Amt Ccy="EUR">1</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-01-01</Dt></BookgDt></Ntry></Stmt></BkToCstmrStmt></Document>`))

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/hostpact/hostpact/internal/billing"
+	"github.com/hostpact/hostpact/internal/billing/ledger"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/payments"
@@ -20,34 +21,6 @@ import (
 
 // ledger is billing as payments sees it: the Find functions answer only invoices with
 // something left to pay.
-type ledger struct{ b *billing.Service }
-
-func openItemOf(inv billing.OpenInvoice, err error) (payments.OpenItem, error) {
-	if err != nil {
-		return payments.OpenItem{}, err
-	}
-	if inv.Open <= 0 {
-		return payments.OpenItem{}, payments.ErrNotFound
-	}
-	return payments.OpenItem{InvoiceID: inv.ID, OrgID: inv.OrgID, Number: inv.Number, Open: inv.Open, Reference: inv.Reference}, nil
-}
-
-func (l ledger) FindByPaymentReference(ctx context.Context, ref string) (payments.OpenItem, error) {
-	return openItemOf(l.b.FindByPaymentReference(ctx, ref))
-}
-
-func (l ledger) FindByInvoiceNumber(ctx context.Context, number string) (payments.OpenItem, error) {
-	return openItemOf(l.b.FindByInvoiceNumber(ctx, number))
-}
-
-func (l ledger) ApplyPayment(ctx context.Context, q store.Querier, invoiceID int64, amount terms.Money, on terms.Date, source, sourceRef string) (terms.Money, terms.Money, error) {
-	return l.b.ApplyPayment(ctx, q, invoiceID, amount, on, source, sourceRef)
-}
-
-func (l ledger) ReversePayment(ctx context.Context, q store.Querier, source, sourceRef string) error {
-	return l.b.ReversePayment(ctx, q, source, sourceRef)
-}
-
 // dunningInvoices is billing as dunning sees it, as far as the API tests need it:
 // billing has no exported list of an invoice's payments, nor a charge issued in the
 // caller's transaction, so a claim that would charge fails here.
@@ -201,7 +174,7 @@ func (f *fixture) billingSnapshot(tn tenant) map[string]any {
 	if tn.invoice.ID != 0 {
 		inv, err := f.bil.GetInvoice(ctx, f.staff, tn.invoice.ID)
 		must(f.t, err)
-		ops, err := f.pay.OnlinePayments(ctx, f.staff, openItem(inv))
+		ops, err := f.pay.OnlinePayments(ctx, f.staff, inv.ID)
 		must(f.t, err)
 		out["invoice"], out["online"] = inv.State, ops
 	}
@@ -569,6 +542,6 @@ func docDeps() Deps {
 	clk := clock.Real{}
 	db := &store.DB{}
 	bil := billing.New(db, clk, billing.Deps{Pack: pack})
-	return Deps{Demo: true, Billing: bil, Payments: payments.New(db, clk, ledger{bil}, payments.Config{}),
+	return Deps{Demo: true, Billing: bil, Payments: payments.New(db, clk, ledger.New(bil, nil), payments.Config{}),
 		Dunning: dunning.New(db, clk, dunning.Deps{Pack: pack, Invoices: dunningInvoices{bil}})}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/billing"
+	"github.com/hostpact/hostpact/internal/billing/ledger"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/contracts"
@@ -102,7 +103,7 @@ func newFixture(t *testing.T, db *store.DB, l limits) *fixture {
 	bil := billing.New(db, clk, billing.Deps{Pack: pack, Customers: acc, Config: billing.Config{
 		Provider: terms.Provider{VATID: "NL001234567B01"}, IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A", Mail: true}})
 	psp := payments.NewDemoProvider("demo-secret", clk)
-	pay := payments.New(db, clk, ledger{bil}, payments.Config{
+	pay := payments.New(db, clk, ledger.New(bil, nil), payments.Config{
 		Creditor:  payments.Creditor{Name: "Cloud Provider B.V.", IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A", CreditorID: "NL79ZZZ999999990000"},
 		Providers: map[string]payments.Provider{"demo": psp}, BaseURL: "http://127.0.0.1:8080"})
 	dun := dunning.New(db, clk, dunning.Deps{Pack: pack, Invoices: dunningInvoices{bil}, Suspender: con})

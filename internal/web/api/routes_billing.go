@@ -211,7 +211,7 @@ func (s *server) billingRoutes() {
 			return out, nil
 		}
 		if d.Payments != nil {
-			ops, err := d.Payments.OnlinePayments(ctx, p, openItem(inv))
+			ops, err := d.Payments.OnlinePayments(ctx, p, inv.ID)
 			if err != nil {
 				return out, err
 			}
@@ -318,7 +318,7 @@ func (s *server) billingRoutes() {
 			if in.Body != nil && in.Body.Redirect != "" {
 				redirect = in.Body.Redirect
 			}
-			url, err := d.Payments.StartOnlinePayment(ctx, p, openItem(inv), redirect)
+			url, err := d.Payments.StartOnlinePayment(ctx, p, inv.ID, redirect)
 			if err != nil {
 				return nil, err
 			}
