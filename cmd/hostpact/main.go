@@ -26,6 +26,7 @@ import (
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/demo"
+	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/terms/termscli"
 )
 
@@ -38,7 +39,8 @@ usage:
   hostpact user create --email E --name N (--roles admin,billing,… | --org ID [--org-admin]) [--password-stdin]
   hostpact user reset-password --email E [--password-stdin]
   hostpact user disable --email E
-  hostpact audit verify [--config FILE]
+  hostpact audit verify [--config FILE] [--db URL] [--key FILE] [--checkpoints DIR]
+  hostpact keygen  --out FILE          (writes a new secret key file, mode 0600)
   hostpact terms list|diff|explain …   (hostpact terms help)
   hostpact bench billing --subscriptions N [--db URL]
   hostpact totp SECRET                 (prints the current code; for the demo)
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdAudit(ctx, rest, stdout, stderr)
 	case "terms":
 		return termscli.Run(rest, stdout, stderr)
+	case "keygen":
+		err = cmdKeygen(rest, stdout, stderr)
 	case "totp":
 		err = cmdTOTP(rest, stdout)
 	case "bench":
@@ -195,7 +199,18 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	// The demo keeps its secret key beside its database file, made on first start and
+	// reused after; a real installation keeps it apart (HOSTPACT_SECRET_KEY_FILE).
+	keys, created, err := secrets.LoadOrCreate(*db + ".key")
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(stdout, "secret key %s written to %s\n", keys.ID(), *db+".key")
+	}
 	a, err := open(ctx, "", stderr, func(c *config.Config) {
+		c.Keys, c.SecretKeyFile = keys, *db+".key"
+		c.Audit.CheckpointDir = *db + ".audit-checkpoints"
 		c.DatabaseURL = *db
 		c.Addr = *addr
 		c.BaseURL = ""
@@ -345,6 +360,28 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("audit trail is not intact: %d problem(s) in %d entries", len(problems), checked)
 	}
 	fmt.Fprintf(stdout, "audit trail intact: %d entries verified\n", checked)
+	return nil
+}
+
+func cmdKeygen(args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("keygen", stderr)
+	out := fs.String("out", "", "the key file to create (must not exist)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{errors.New("--out FILE is required")}
+	}
+	k, err := secrets.Generate()
+	if err != nil {
+		return err
+	}
+	if err := secrets.Write(*out, k); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "secret key %s written to %s (mode 0600).\n", k.ID(), *out)
+	fmt.Fprintf(stdout, "Set HOSTPACT_SECRET_KEY_FILE=%s, and keep a copy apart from the database's backups:\n", *out)
+	fmt.Fprintln(stdout, "without it, encrypted values and the audit trail cannot be read or verified.")
 	return nil
 }
 

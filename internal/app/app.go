@@ -28,6 +28,7 @@ import (
 	"github.com/hostpact/hostpact/internal/metrics"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 	"github.com/hostpact/hostpact/internal/web"
@@ -86,17 +87,28 @@ func LoadPack(cfg config.Config) (*terms.Pack, error) {
 	return p, nil
 }
 
-// Open connects to the configured database, migrates it and builds the services.
+// Open connects to the configured database, migrates it and builds the services. It
+// needs the secret key (cfg.Keys, or the file HOSTPACT_SECRET_KEY_FILE names) and
+// refuses a key other than the one the database was written with.
 func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.Clock) (*App, error) {
 	pack, err := LoadPack(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Keys == nil && cfg.SecretKeyFile != "" {
+		if cfg.Keys, err = secrets.Load(cfg.SecretKeyFile); err != nil {
+			return nil, fmt.Errorf("HOSTPACT_SECRET_KEY_FILE: %w", err)
+		}
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
 	if err := db.Migrate(ctx, Schemas()...); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := checkKey(ctx, db, cfg.Keys); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -115,6 +127,9 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock
 func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logger, clk clock.Clock) (*App, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Keys == nil {
+		return nil, errNoKey
 	}
 	if cfg.Demo {
 		cfg.ApplyDemo()
