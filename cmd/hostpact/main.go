@@ -27,6 +27,7 @@ import (
 	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/demo"
 	"github.com/hostpact/hostpact/internal/secrets"
+	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms/termscli"
 )
 
@@ -40,6 +41,7 @@ usage:
   hostpact user reset-password --email E [--password-stdin]
   hostpact user disable --email E
   hostpact audit verify [--config FILE] [--db URL] [--key FILE] [--checkpoints DIR]
+  hostpact audit checkpoint [--config FILE]   (signs the trail's head now)
   hostpact keygen  --out FILE          (writes a new secret key file, mode 0600)
   hostpact terms list|diff|explain …   (hostpact terms help)
   hostpact bench billing --subscriptions N [--db URL]
@@ -335,13 +337,88 @@ func generatePassword() string {
 	return "Hp-" + string(b) + "a7" // prefix and suffix guarantee upper, symbol, lower, digit
 }
 
+// cmdAudit verifies the trail of any database, with the secret key and the signed
+// checkpoints, without migrating or creating anything: it is pointed at copies and
+// backups as well as the live database.
 func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "checkpoint" {
+		return cmdAuditCheckpoint(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "verify" {
-		return usageError{errors.New("want: audit verify")}
+		return usageError{errors.New("want: audit verify or audit checkpoint")}
 	}
 	fs := flagSet("audit verify", stderr)
 	configFile := fs.String("config", "", "settings file")
+	dbURL := fs.String("db", "", "the database to verify: a SQLite path or postgres://… (default HOSTPACT_DATABASE_URL)")
+	keyFile := fs.String("key", "", "the secret key file (default HOSTPACT_SECRET_KEY_FILE)")
+	cpDir := fs.String("checkpoints", "", "the directory of signed checkpoints (default HOSTPACT_AUDIT_CHECKPOINT_DIR)")
 	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*configFile, os.Environ())
+	if err != nil {
+		return err
+	}
+	url, kf, dir := cfg.DatabaseURL, cfg.SecretKeyFile, cfg.Audit.CheckpointDir
+	if *dbURL != "" {
+		url = *dbURL
+	}
+	if *keyFile != "" {
+		if kf == "" || dir == config.DefaultCheckpointDir(kf) {
+			dir = config.DefaultCheckpointDir(*keyFile)
+		}
+		kf = *keyFile
+	}
+	if *cpDir != "" {
+		dir = *cpDir
+	}
+	if kf == "" {
+		return usageError{errors.New("the trail is keyed: give the secret key with --key FILE or HOSTPACT_SECRET_KEY_FILE")}
+	}
+	keys, err := secrets.Load(kf)
+	if err != nil {
+		return err
+	}
+	db, err := openExisting(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var cps []audit.Checkpoint
+	var bad []audit.Problem
+	if dir != "" {
+		cps, bad, err = audit.ReadCheckpoints(dir, keys)
+		if errors.Is(err, audit.ErrNoCheckpoints) {
+			fmt.Fprintf(stdout, "WARNING no checkpoints at %s: entries removed from the end cannot be detected\n", dir)
+		} else if err != nil {
+			return err
+		}
+	}
+	r, err := audit.VerifyWith(ctx, db, audit.VerifyOptions{Keys: keys, Checkpoints: cps})
+	if err != nil {
+		return fmt.Errorf("reading the audit trail (is this a hostpact database?): %w", err)
+	}
+	problems := append(bad, r.Problems...)
+	for _, p := range problems {
+		fmt.Fprintln(stdout, "BROKEN", p)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("audit trail is not intact: %d problem(s) in %d entries", len(problems), r.Checked)
+	}
+	fmt.Fprintf(stdout, "audit trail intact: %d entries verified with key %s", r.Checked, keys.ID())
+	if n := len(cps); n > 0 {
+		fmt.Fprintf(stdout, "; %d checkpoint(s), the latest signed entry %d at %s", n, cps[n-1].Seq, cps[n-1].At.Format(time.RFC3339))
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
+
+// cmdAuditCheckpoint signs the trail's head now (before a backup, or to close a window
+// before the hourly job would), in the configured checkpoint directory.
+func cmdAuditCheckpoint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("audit checkpoint", stderr)
+	configFile := fs.String("config", "", "settings file")
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	a, err := open(ctx, *configFile, stderr, nil)
@@ -349,18 +426,34 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer a.Close()
-	checked, problems, err := audit.Verify(ctx, a.DB)
-	if err != nil {
+	if a.Config.Audit.CheckpointDir == "" {
+		return errors.New("no checkpoint directory: set HOSTPACT_AUDIT_CHECKPOINT_DIR")
+	}
+	c := &audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir, Every: 1,
+		Mail: a.Config.Audit.CheckpointMail, Logger: a.Logger}
+	if err := c.Run(ctx, a.Clock.Now()); err != nil {
 		return err
 	}
-	for _, p := range problems {
-		fmt.Fprintln(stdout, "BROKEN", p)
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("audit trail is not intact: %d problem(s) in %d entries", len(problems), checked)
-	}
-	fmt.Fprintf(stdout, "audit trail intact: %d entries verified\n", checked)
+	fmt.Fprintf(stdout, "audit trail checkpointed in %s\n", a.Config.Audit.CheckpointDir)
 	return nil
+}
+
+// openExisting opens a database that must already exist: a SQLite file is checked for
+// and opened read-only, so a mistyped path is an error instead of a new empty database
+// that verifies as "intact: 0 entries". PostgreSQL never creates a database on connect.
+func openExisting(ctx context.Context, url string) (*store.DB, error) {
+	if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") {
+		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
+		path, query, _ := strings.Cut(path, "?")
+		if fi, err := os.Stat(path); err != nil || fi.IsDir() {
+			return nil, fmt.Errorf("no database file at %s (nothing was created)", path)
+		}
+		if query != "" {
+			query += "&"
+		}
+		url = path + "?" + query + "mode=ro"
+	}
+	return store.Open(ctx, url)
 }
 
 func cmdKeygen(args []string, stdout, stderr io.Writer) error {

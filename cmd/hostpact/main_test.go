@@ -117,4 +117,19 @@ func TestKeyRequired(t *testing.T) {
 	if code, out, errs := runCLI(t, "", "migrate"); code != 0 || !strings.Contains(out, "migrated") {
 		t.Fatalf("migrate with a key: exit %d, out %q, err %q", code, out, errs)
 	}
+	if code, _, errs := runCLI(t, "Sterk-wachtwoord-2026\n", "user", "create", "--email", "ops@cloudprovider.test", "--name", "Ops", "--roles", "admin", "--password-stdin"); code != 0 {
+		t.Fatalf("user create: %q", errs)
+	}
+	// Once the database holds protected values, the message names their key; another
+	// key file is refused rather than writing a second, unverifiable chain.
+	t.Setenv("HOSTPACT_SECRET_KEY_FILE", "")
+	if code, _, errs := runCLI(t, "", "serve", "--addr", "127.0.0.1:0"); code != 1 || !strings.Contains(errs, "holds values protected with key") {
+		t.Fatalf("serve without the key: exit %d, err %q", code, errs)
+	}
+	other := filepath.Join(dir, "other.key")
+	runCLI(t, "", "keygen", "--out", other)
+	t.Setenv("HOSTPACT_SECRET_KEY_FILE", other)
+	if code, _, errs := runCLI(t, "", "serve", "--addr", "127.0.0.1:0"); code != 1 || !strings.Contains(errs, "use the key file this database was written with") {
+		t.Fatalf("serve with another key: exit %d, err %q", code, errs)
+	}
 }

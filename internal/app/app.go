@@ -112,6 +112,10 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock
 		db.Close()
 		return nil, err
 	}
+	if err := protectAtRest(ctx, db, cfg.Keys, logger); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a, err := Build(cfg, pack, db, logger, clk)
 	if err != nil {
 		db.Close()
@@ -134,6 +138,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	if cfg.Demo {
 		cfg.ApplyDemo()
 	}
+	audit.UseKeys(cfg.Keys)
 	a := &App{Config: cfg, Logger: logger, Clock: clk, DB: db, Metrics: metrics.NewRegistry(), Pack: pack}
 	a.Accounts = accounts.New(db, clk, accounts.Config{
 		BaseURL:      cfg.URL(),
@@ -231,6 +236,11 @@ func (a *App) Runner() *jobs.Runner {
 	// of at the next hourly dunning run. Payments itself has no periodic work: imports,
 	// webhooks and direct debit files are driven by staff and the provider.
 	r.Register(jobs.Job{Name: "dunning.paid", Every: time.Minute, Run: a.SettlePaid})
+	// Signed checkpoints of the audit trail, outside the database.
+	if a.Config.Audit.CheckpointDir != "" {
+		r.Register((&audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir,
+			Every: a.Config.Audit.CheckpointEvery, Mail: a.Config.Audit.CheckpointMail, Logger: a.Logger}).Job())
+	}
 	return r
 }
 

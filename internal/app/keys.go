@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
+	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 )
@@ -36,7 +38,31 @@ func checkKey(ctx context.Context, db *store.DB, keys *secrets.Keyring) error {
 	return nil
 }
 
-// keyIDsInUse lists the ids of the keys that protect values in the database.
+// keyIDsInUse lists the ids of the keys that protect values in the database: the key
+// of the audit trail's head (every change writes an entry, so a database in which anything
+// was protected has a keyed head).
 func keyIDsInUse(ctx context.Context, db *store.DB) ([]string, error) {
-	return nil, nil
+	var ids []string
+	id, err := audit.HeadKeyID(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	if id != "" {
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// protectAtRest brings a database written before the key existed up to date, at every
+// start and doing nothing the second time: the audit entries written before are keyed
+// (after their plain chain checked out).
+func protectAtRest(ctx context.Context, db *store.DB, keys *secrets.Keyring, logger *slog.Logger) error {
+	n, err := audit.Rekey(ctx, db, keys)
+	if err != nil {
+		return err
+	}
+	if n > 0 && logger != nil {
+		logger.Info("audit trail keyed with the secret key", "entries", n, "key", keys.ID())
+	}
+	return nil
 }

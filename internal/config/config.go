@@ -184,7 +184,7 @@ func Load(file string, environ []string) (Config, error) {
 		}
 	}
 	if c.Audit.CheckpointDir == "" && c.SecretKeyFile != "" {
-		c.Audit.CheckpointDir = filepath.Join(filepath.Dir(c.SecretKeyFile), "audit-checkpoints")
+		c.Audit.CheckpointDir = DefaultCheckpointDir(c.SecretKeyFile)
 	}
 	c.Roles, err = ParseRoles(get("HOSTPACT_ROLES", "web,jobs"))
 	if err != nil {
@@ -213,6 +213,12 @@ func Load(file string, environ []string) (Config, error) {
 		return Config{}, fmt.Errorf("config: HOSTPACT_MOLLIE_WEBHOOK_SECRET needs HOSTPACT_MOLLIE_API_KEY")
 	}
 	return c, nil
+}
+
+// DefaultCheckpointDir is where audit checkpoints go when HOSTPACT_AUDIT_CHECKPOINT_DIR
+// is not set: beside the key file, outside the database like the key.
+func DefaultCheckpointDir(keyFile string) string {
+	return filepath.Join(filepath.Dir(keyFile), "audit-checkpoints")
 }
 
 // ParseRoles reads a comma-separated list of process roles.
