@@ -26,6 +26,8 @@ import (
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/demo"
+	"github.com/hostpact/hostpact/internal/secrets"
+	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms/termscli"
 )
 
@@ -38,7 +40,9 @@ usage:
   hostpact user create --email E --name N (--roles admin,billing,… | --org ID [--org-admin]) [--password-stdin]
   hostpact user reset-password --email E [--password-stdin]
   hostpact user disable --email E
-  hostpact audit verify [--config FILE]
+  hostpact audit verify [--config FILE] [--db URL] [--key FILE] [--checkpoints DIR]
+  hostpact audit checkpoint [--config FILE]   (signs the trail's head now)
+  hostpact keygen  --out FILE          (writes a new secret key file, mode 0600)
   hostpact terms list|diff|explain …   (hostpact terms help)
   hostpact bench billing --subscriptions N [--db URL]
   hostpact totp SECRET                 (prints the current code; for the demo)
@@ -77,6 +81,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdAudit(ctx, rest, stdout, stderr)
 	case "terms":
 		return termscli.Run(rest, stdout, stderr)
+	case "keygen":
+		err = cmdKeygen(rest, stdout, stderr)
 	case "totp":
 		err = cmdTOTP(rest, stdout)
 	case "bench":
@@ -194,7 +200,18 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	// The demo keeps its secret key beside its database file, made on first start and
+	// reused after; a real installation keeps it apart (HOSTPACT_SECRET_KEY_FILE).
+	keys, created, err := secrets.LoadOrCreate(*db + ".key")
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(stdout, "secret key %s written to %s\n", keys.ID(), *db+".key")
+	}
 	a, err := open(ctx, "", stderr, func(c *config.Config) {
+		c.Keys, c.SecretKeyFile = keys, *db+".key"
+		c.Audit.CheckpointDir = *db + ".audit-checkpoints"
 		c.DatabaseURL = *db
 		c.Addr = *addr
 		c.BaseURL = ""
@@ -319,13 +336,88 @@ func generatePassword() string {
 	return "Hp-" + string(b) + "a7" // prefix and suffix guarantee upper, symbol, lower, digit
 }
 
+// cmdAudit verifies the trail of any database, with the secret key and the signed
+// checkpoints, without migrating or creating anything: it is pointed at copies and
+// backups as well as the live database.
 func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "checkpoint" {
+		return cmdAuditCheckpoint(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "verify" {
-		return usageError{errors.New("want: audit verify")}
+		return usageError{errors.New("want: audit verify or audit checkpoint")}
 	}
 	fs := flagSet("audit verify", stderr)
 	configFile := fs.String("config", "", "settings file")
+	dbURL := fs.String("db", "", "the database to verify: a SQLite path or postgres://… (default HOSTPACT_DATABASE_URL)")
+	keyFile := fs.String("key", "", "the secret key file (default HOSTPACT_SECRET_KEY_FILE)")
+	cpDir := fs.String("checkpoints", "", "the directory of signed checkpoints (default HOSTPACT_AUDIT_CHECKPOINT_DIR)")
 	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*configFile, os.Environ())
+	if err != nil {
+		return err
+	}
+	url, kf, dir := cfg.DatabaseURL, cfg.SecretKeyFile, cfg.Audit.CheckpointDir
+	if *dbURL != "" {
+		url = *dbURL
+	}
+	if *keyFile != "" {
+		if kf == "" || dir == config.DefaultCheckpointDir(kf) {
+			dir = config.DefaultCheckpointDir(*keyFile)
+		}
+		kf = *keyFile
+	}
+	if *cpDir != "" {
+		dir = *cpDir
+	}
+	if kf == "" {
+		return usageError{errors.New("the trail is keyed: give the secret key with --key FILE or HOSTPACT_SECRET_KEY_FILE")}
+	}
+	keys, err := secrets.Load(kf)
+	if err != nil {
+		return err
+	}
+	db, err := openExisting(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var cps []audit.Checkpoint
+	var bad []audit.Problem
+	if dir != "" {
+		cps, bad, err = audit.ReadCheckpoints(dir, keys)
+		if errors.Is(err, audit.ErrNoCheckpoints) {
+			fmt.Fprintf(stdout, "WARNING no checkpoints at %s: entries removed from the end cannot be detected\n", dir)
+		} else if err != nil {
+			return err
+		}
+	}
+	r, err := audit.VerifyWith(ctx, db, audit.VerifyOptions{Keys: keys, Checkpoints: cps})
+	if err != nil {
+		return fmt.Errorf("reading the audit trail (is this a hostpact database?): %w", err)
+	}
+	problems := append(bad, r.Problems...)
+	for _, p := range problems {
+		fmt.Fprintln(stdout, "BROKEN", p)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("audit trail is not intact: %d problem(s) in %d entries", len(problems), r.Checked)
+	}
+	fmt.Fprintf(stdout, "audit trail intact: %d entries verified with key %s", r.Checked, keys.ID())
+	if n := len(cps); n > 0 {
+		fmt.Fprintf(stdout, "; %d checkpoint(s), the latest signed entry %d at %s", n, cps[n-1].Seq, cps[n-1].At.Format(time.RFC3339))
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
+
+// cmdAuditCheckpoint signs the trail's head now (before a backup, or to close a window
+// before the hourly job would), in the configured checkpoint directory.
+func cmdAuditCheckpoint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("audit checkpoint", stderr)
+	configFile := fs.String("config", "", "settings file")
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	a, err := open(ctx, *configFile, stderr, nil)
@@ -333,17 +425,55 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer a.Close()
-	checked, problems, err := audit.Verify(ctx, a.DB)
+	if a.Config.Audit.CheckpointDir == "" {
+		return errors.New("no checkpoint directory: set HOSTPACT_AUDIT_CHECKPOINT_DIR")
+	}
+	c := &audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir, Every: 1,
+		Mail: a.Config.Audit.CheckpointMail, Logger: a.Logger}
+	if err := c.Run(ctx, a.Clock.Now()); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "audit trail checkpointed in %s\n", a.Config.Audit.CheckpointDir)
+	return nil
+}
+
+// openExisting opens a database that must already exist: a SQLite file is checked for
+// and opened read-only, so a mistyped path is an error instead of a new empty database
+// that verifies as "intact: 0 entries". PostgreSQL never creates a database on connect.
+func openExisting(ctx context.Context, url string) (*store.DB, error) {
+	if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") {
+		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
+		path, query, _ := strings.Cut(path, "?")
+		if fi, err := os.Stat(path); err != nil || fi.IsDir() {
+			return nil, fmt.Errorf("no database file at %s (nothing was created)", path)
+		}
+		if query != "" {
+			query += "&"
+		}
+		url = path + "?" + query + "mode=ro"
+	}
+	return store.Open(ctx, url)
+}
+
+func cmdKeygen(args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("keygen", stderr)
+	out := fs.String("out", "", "the key file to create (must not exist)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{errors.New("--out FILE is required")}
+	}
+	k, err := secrets.Generate()
 	if err != nil {
 		return err
 	}
-	for _, p := range problems {
-		fmt.Fprintln(stdout, "BROKEN", p)
+	if err := secrets.Write(*out, k); err != nil {
+		return err
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("audit trail is not intact: %d problem(s) in %d entries", len(problems), checked)
-	}
-	fmt.Fprintf(stdout, "audit trail intact: %d entries verified\n", checked)
+	fmt.Fprintf(stdout, "secret key %s written to %s (mode 0600).\n", k.ID(), *out)
+	fmt.Fprintf(stdout, "Set HOSTPACT_SECRET_KEY_FILE=%s, and keep a copy apart from the database's backups:\n", *out)
+	fmt.Fprintln(stdout, "without it, encrypted values and the audit trail cannot be read or verified.")
 	return nil
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/hostpact/hostpact/internal/metrics"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 	"github.com/hostpact/hostpact/internal/web"
@@ -87,17 +88,32 @@ func LoadPack(cfg config.Config) (*terms.Pack, error) {
 	return p, nil
 }
 
-// Open connects to the configured database, migrates it and builds the services.
+// Open connects to the configured database, migrates it and builds the services. It
+// needs the secret key (cfg.Keys, or the file HOSTPACT_SECRET_KEY_FILE names) and
+// refuses a key other than the one the database was written with.
 func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.Clock) (*App, error) {
 	pack, err := LoadPack(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Keys == nil && cfg.SecretKeyFile != "" {
+		if cfg.Keys, err = secrets.Load(cfg.SecretKeyFile); err != nil {
+			return nil, fmt.Errorf("HOSTPACT_SECRET_KEY_FILE: %w", err)
+		}
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
 	if err := db.Migrate(ctx, Schemas()...); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := checkKey(ctx, db, cfg.Keys); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := protectAtRest(ctx, db, cfg.Keys, logger); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -117,9 +133,13 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Keys == nil {
+		return nil, errNoKey
+	}
 	if cfg.Demo {
 		cfg.ApplyDemo()
 	}
+	audit.UseKeys(cfg.Keys)
 	a := &App{Config: cfg, Logger: logger, Clock: clk, DB: db, Metrics: metrics.NewRegistry(), Pack: pack}
 	a.Accounts = accounts.New(db, clk, accounts.Config{
 		BaseURL:      cfg.URL(),
@@ -263,6 +283,11 @@ func (a *App) Runner() *jobs.Runner {
 	// of at the next hourly dunning run. Payments itself has no periodic work: imports,
 	// webhooks and direct debit files are driven by staff and the provider.
 	r.Register(jobs.Job{Name: "dunning.paid", Every: time.Minute, Run: a.SettlePaid})
+	// Signed checkpoints of the audit trail, outside the database.
+	if a.Config.Audit.CheckpointDir != "" {
+		r.Register((&audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir,
+			Every: a.Config.Audit.CheckpointEvery, Mail: a.Config.Audit.CheckpointMail, Logger: a.Logger}).Job())
+	}
 	return r
 }
 

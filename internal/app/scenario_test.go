@@ -19,6 +19,7 @@ import (
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/jobs"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
 	"github.com/hostpact/hostpact/internal/terms"
@@ -43,6 +44,10 @@ type env struct {
 	stmts  int
 }
 
+// testKeys is the secret key of every app in this test process: the audit chain key is
+// process-wide (audit.UseKeys), as it is in a running hostpact.
+var testKeys = secrets.Ephemeral()
+
 // start: 15 January 2026, 10:00 in Amsterdam.
 var start = time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
 
@@ -54,6 +59,7 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		cfg.Keys = testKeys
 		cfg.Provider = config.Provider{VATID: config.DemoVATID, IBAN: config.DemoIBAN, BIC: config.DemoBIC, SEPACreditorID: config.DemoSEPACreditorID}
 		pack, err := app.LoadPack(cfg)
 		if err != nil {
@@ -532,6 +538,7 @@ func TestBuildDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Demo = true
+	cfg.Keys = testKeys
 	pack, err := app.LoadPack(cfg)
 	if err != nil {
 		t.Fatal(err)

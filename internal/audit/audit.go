@@ -10,15 +10,19 @@ package audit
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 )
 
@@ -107,6 +111,19 @@ const recordChunk = 500
 // Every change is checked before anything is written; an error after that leaves
 // partial writes that the caller's transaction must roll back, as with Record.
 func RecordMany(ctx context.Context, q store.Querier, at time.Time, cs []Change) error {
+	return recordMany(ctx, q, at, cs, chainKeys.Load())
+}
+
+// chainKeys is the process's secret key, which keys every entry Record writes. It is
+// process-wide because Record is called from every package inside their transactions;
+// one hostpact process serves one provider with one key. Without it (tests of other
+// packages) entries get the legacy unkeyed hash, which Verify with a key refuses.
+var chainKeys atomic.Pointer[secrets.Keyring]
+
+// UseKeys makes Record key the chain with keys from now on (app.Build calls it).
+func UseKeys(keys *secrets.Keyring) { chainKeys.Store(keys) }
+
+func recordMany(ctx context.Context, q store.Querier, at time.Time, cs []Change, keys *secrets.Keyring) error {
 	if len(cs) == 0 {
 		return nil
 	}
@@ -117,6 +134,7 @@ func RecordMany(ctx context.Context, q store.Querier, at time.Time, cs []Change)
 	}
 	a := ActorFrom(ctx)
 	at = store.Now(at)
+	var err error
 	// Bumping the head first takes its row lock (PostgreSQL) before reading the previous
 	// hash, so two concurrent transactions cannot chain onto the same predecessor.
 	var last int64
@@ -136,7 +154,11 @@ func RecordMany(ctx context.Context, q store.Querier, at time.Time, cs []Change)
 			seq++
 			e := Entry{Seq: seq, At: at, Actor: a, OrgID: c.OrgID, Action: c.Action, ObjectKind: c.ObjectKind, ObjectID: c.ObjectID,
 				Summary: c.Summary, PrevHash: prev}
-			e.Hash = e.computeHash()
+			if keys == nil {
+				e.Hash = e.legacyHash()
+			} else if e.Hash, err = e.mac(keys, keys.ID()); err != nil {
+				return fmt.Errorf("audit: %w", err)
+			}
 			prev = e.Hash
 			if j > 0 {
 				sb.WriteString(", ")
@@ -157,19 +179,75 @@ func RecordMany(ctx context.Context, q store.Querier, at time.Time, cs []Change)
 	return nil
 }
 
-// computeHash hashes every field with its length, so no two different entries
+// writeFields writes every field with its length, so no two different entries
 // serialise to the same bytes.
-func (e Entry) computeHash() string {
-	h := sha256.New()
+func (e Entry) writeFields(w io.Writer) {
 	for _, f := range []string{
 		strconv.FormatInt(e.Seq, 10), e.At.UTC().Format(time.RFC3339Nano),
 		string(e.Actor.Kind), strconv.FormatInt(e.Actor.ID, 10), e.Actor.Label,
 		strconv.FormatInt(e.OrgID, 10), e.Action, e.ObjectKind, e.ObjectID, e.Summary,
 		e.Actor.IP, e.Actor.UserAgent, e.PrevHash,
 	} {
-		fmt.Fprintf(h, "%d:%s;", len(f), f)
+		fmt.Fprintf(w, "%d:%s;", len(f), f)
 	}
+}
+
+// legacyHash is the unkeyed SHA-256 of the entries written before the chain was keyed.
+// Anyone with the database can recompute it, which is why Rekey replaces it.
+func (e Entry) legacyHash() string {
+	h := sha256.New()
+	e.writeFields(h)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// macPrefix starts a keyed hash: chain version 1, then the id of the key.
+const macPrefix = "hmac:v1:"
+
+// mac is the entry's keyed hash under the key with id: HMAC-SHA256 with the audit chain
+// subkey, so editing an entry and recomputing the chain needs the secret key, which is
+// not in the database.
+func (e Entry) mac(keys *secrets.Keyring, id string) (string, error) {
+	var b strings.Builder
+	e.writeFields(&b)
+	sum, err := keys.MAC(id, secrets.PurposeAuditChain, []byte(b.String()))
+	if err != nil {
+		return "", err
+	}
+	return macPrefix + id + ":" + hex.EncodeToString(sum), nil
+}
+
+// KeyIDOf returns the id of the key an entry's hash was made with, or "" for a legacy,
+// unkeyed hash.
+func KeyIDOf(hash string) string {
+	rest, ok := strings.CutPrefix(hash, macPrefix)
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, ":")
+	return id
+}
+
+// check says what is wrong with e's hash, or "" when it is right. keys nil checks only
+// legacy hashes; legacyOK accepts a correct legacy hash even with keys (Rekey).
+func (e Entry) check(keys *secrets.Keyring, legacyOK bool) string {
+	id := KeyIDOf(e.Hash)
+	switch {
+	case id == "" && keys != nil && !legacyOK:
+		return "not keyed with the secret key: written without it, or rewritten by someone who lacks it"
+	case id == "":
+		if e.legacyHash() != e.Hash {
+			return "content does not match its hash (edited)"
+		}
+	case keys == nil:
+		return fmt.Sprintf("keyed with key %s: verify with the secret key", id)
+	case !keys.Has(id):
+		return fmt.Sprintf("keyed with key %s, which the configured key file does not hold", id)
+	default:
+		if want, err := e.mac(keys, id); err != nil || !hmac.Equal([]byte(want), []byte(e.Hash)) {
+			return "content does not match its MAC (edited)"
+		}
+	}
+	return ""
 }
 
 // Filter selects entries. Zero values select everything.
@@ -252,45 +330,104 @@ type Problem struct {
 
 func (p Problem) String() string { return fmt.Sprintf("entry %d: %s", p.Seq, p.Reason) }
 
-// Verify walks the whole trail in order and reports every entry whose content no longer
-// matches its hash (edited), every gap in the sequence (removed), every entry that does
-// not chain onto its predecessor (reordered or removed), and a head that does not match
-// the last entry (removed from the end). It streams, so memory stays flat.
+// Verify walks the whole trail with the process's key (UseKeys) and no checkpoints:
+// VerifyWith without them.
 func Verify(ctx context.Context, q store.Querier) (checked int64, problems []Problem, err error) {
+	r, err := VerifyWith(ctx, q, VerifyOptions{Keys: chainKeys.Load()})
+	return r.Checked, r.Problems, err
+}
+
+// VerifyOptions are what VerifyWith checks the trail against, both from outside the
+// database.
+type VerifyOptions struct {
+	Keys        *secrets.Keyring // nil: only legacy, unkeyed entries can be checked
+	Checkpoints []Checkpoint     // signed heads (ReadCheckpoints); their signatures already checked
+}
+
+// Report is what VerifyWith found.
+type Report struct {
+	Checked     int64 // entries read
+	Last        int64 // the last entry's sequence number
+	Checkpoints int   // checkpoints compared with the trail
+	Problems    []Problem
+}
+
+// VerifyWith walks the whole trail in order and reports every entry whose content no
+// longer matches its MAC (edited, even when the chain was recomputed without the key),
+// every gap in the sequence (removed), every entry that does not chain onto its
+// predecessor (reordered or removed), a head that does not match the last entry, every
+// checkpointed entry that is no longer what was signed, and a trail shorter than a
+// checkpoint (removed from the end and the head moved back). It streams, so memory stays
+// flat.
+func VerifyWith(ctx context.Context, q store.Querier, opts VerifyOptions) (Report, error) {
+	var r Report
+	byseq := map[int64][]Checkpoint{}
+	for _, c := range opts.Checkpoints {
+		byseq[c.Seq] = append(byseq[c.Seq], c)
+	}
+	r.Checkpoints = len(opts.Checkpoints)
 	rows, err := q.QueryContext(ctx, `SELECT seq, at, actor_kind, actor_id, actor_label, org_id, action, object_kind, object_id, summary, ip, user_agent, prev_hash, hash FROM audit_entries ORDER BY seq`)
 	if err != nil {
-		return 0, nil, err
+		return r, err
 	}
 	defer rows.Close()
-	var prevSeq int64
 	prevHash := ""
+	add := func(seq int64, format string, args ...any) {
+		r.Problems = append(r.Problems, Problem{seq, fmt.Sprintf(format, args...)})
+	}
 	for rows.Next() {
 		e, err := scan(rows)
 		if err != nil {
-			return checked, problems, err
+			return r, err
 		}
-		checked++
-		if e.Seq != prevSeq+1 {
-			problems = append(problems, Problem{e.Seq, fmt.Sprintf("entries %d to %d are missing", prevSeq+1, e.Seq-1)})
+		r.Checked++
+		if e.Seq != r.Last+1 {
+			add(e.Seq, "entries %d to %d are missing", r.Last+1, e.Seq-1)
+			for s := r.Last + 1; s < e.Seq; s++ {
+				for _, c := range byseq[s] {
+					add(s, "is missing, but checkpoint %s signed it at %s", c.File, c.At.Format(time.RFC3339))
+				}
+			}
 		}
-		if e.computeHash() != e.Hash {
-			problems = append(problems, Problem{e.Seq, "content does not match its hash (edited)"})
+		if reason := e.check(opts.Keys, false); reason != "" {
+			add(e.Seq, "%s", reason)
 		}
 		if e.PrevHash != prevHash {
-			problems = append(problems, Problem{e.Seq, "does not follow the entry before it (reordered or removed)"})
+			add(e.Seq, "does not follow the entry before it (reordered or removed)")
 		}
-		prevSeq, prevHash = e.Seq, e.Hash
+		for _, c := range byseq[e.Seq] {
+			if c.Hash != e.Hash {
+				add(e.Seq, "is not the entry checkpoint %s signed at %s: it or an entry before it was rewritten", c.File, c.At.Format(time.RFC3339))
+			}
+		}
+		r.Last, prevHash = e.Seq, e.Hash
 	}
 	if err := rows.Err(); err != nil {
-		return checked, problems, err
+		return r, err
 	}
 	var headSeq int64
 	var headHash string
 	if err := q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
-		return checked, problems, err
+		return r, err
 	}
-	if headSeq != prevSeq || headHash != prevHash {
-		problems = append(problems, Problem{headSeq, fmt.Sprintf("the trail ends at entry %d but %d entries were written (removed from the end)", prevSeq, headSeq)})
+	if headSeq != r.Last || headHash != prevHash {
+		add(headSeq, "the trail ends at entry %d but %d entries were written (removed from the end)", r.Last, headSeq)
 	}
-	return checked, problems, nil
+	for _, c := range opts.Checkpoints {
+		if c.Seq > r.Last {
+			add(c.Seq, "the trail ends at entry %d, but checkpoint %s signed entry %d at %s: entries were removed from the end",
+				r.Last, c.File, c.Seq, c.At.Format(time.RFC3339))
+		}
+	}
+	return r, nil
+}
+
+// HeadKeyID is the id of the key the last entry was made with, "" for none or a legacy
+// hash: app refuses to start with a key that is not this one.
+func HeadKeyID(ctx context.Context, q store.Querier) (string, error) {
+	var hash string
+	if err := q.QueryRowContext(ctx, `SELECT hash FROM audit_head WHERE id = 1`).Scan(&hash); err != nil {
+		return "", fmt.Errorf("audit: read the head: %w", err)
+	}
+	return KeyIDOf(hash), nil
 }

@@ -8,13 +8,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/payments/sepa"
+	"github.com/hostpact/hostpact/internal/secrets"
 )
 
 // Config is every setting of a hostpact process.
@@ -40,6 +43,27 @@ type Config struct {
 	Provider     Provider
 	Mollie       Mollie
 	Demo         bool // set by `hostpact demo`
+
+	// SecretKeyFile (HOSTPACT_SECRET_KEY_FILE) is the file holding the secret key that
+	// encrypts secrets at rest and keys the audit trail; kept outside the database.
+	// Keys is that key once loaded (app.Open loads it; the demo and tests set it).
+	SecretKeyFile string
+	Keys          *secrets.Keyring
+	Audit         Audit
+}
+
+// Audit configures the signed checkpoints of the audit trail, written outside the
+// database so that a trail cut short or rewritten there is found by `audit verify`.
+type Audit struct {
+	// CheckpointDir (HOSTPACT_AUDIT_CHECKPOINT_DIR): one signed file per checkpoint.
+	// Default: audit-checkpoints beside the key file.
+	CheckpointDir string
+	// CheckpointEvery (HOSTPACT_AUDIT_CHECKPOINT_EVERY): a checkpoint after this many
+	// entries, and at least hourly while entries are written. Default 1000.
+	CheckpointEvery int64
+	// CheckpointMail (HOSTPACT_AUDIT_CHECKPOINT_MAIL): optional address that receives
+	// every checkpoint, a second copy out of reach of the server.
+	CheckpointMail string
 }
 
 // Provider holds the provider's billing and payment details that the terms pack does
@@ -154,11 +178,27 @@ func Load(file string, environ []string) (Config, error) {
 			BIC: get("HOSTPACT_PROVIDER_BIC", ""), SEPACreditorID: get("HOSTPACT_SEPA_CREDITOR_ID", ""),
 			Accounts: splitList(get("HOSTPACT_PROVIDER_ACCOUNTS", "")),
 		},
-		Mollie: Mollie{APIKey: get("HOSTPACT_MOLLIE_API_KEY", ""), WebhookSecret: get("HOSTPACT_MOLLIE_WEBHOOK_SECRET", "")},
+		Mollie:        Mollie{APIKey: get("HOSTPACT_MOLLIE_API_KEY", ""), WebhookSecret: get("HOSTPACT_MOLLIE_WEBHOOK_SECRET", "")},
+		SecretKeyFile: get("HOSTPACT_SECRET_KEY_FILE", ""),
+		Audit: Audit{
+			CheckpointDir:  get("HOSTPACT_AUDIT_CHECKPOINT_DIR", ""),
+			CheckpointMail: get("HOSTPACT_AUDIT_CHECKPOINT_MAIL", ""),
+		},
 	}
 	var err error
 	if c.SMTP.Port, err = strconv.Atoi(get("HOSTPACT_SMTP_PORT", "587")); err != nil || c.SMTP.Port <= 0 || c.SMTP.Port > 65535 {
 		return Config{}, fmt.Errorf("config: HOSTPACT_SMTP_PORT: want a port number, got %q", get("HOSTPACT_SMTP_PORT", ""))
+	}
+	if c.Audit.CheckpointEvery, err = strconv.ParseInt(get("HOSTPACT_AUDIT_CHECKPOINT_EVERY", "1000"), 10, 64); err != nil || c.Audit.CheckpointEvery < 1 {
+		return Config{}, fmt.Errorf("config: HOSTPACT_AUDIT_CHECKPOINT_EVERY: want a number of entries (1 or more), got %q", get("HOSTPACT_AUDIT_CHECKPOINT_EVERY", ""))
+	}
+	if a := c.Audit.CheckpointMail; a != "" {
+		if addr, err := mail.ParseAddress(a); err != nil || addr.Name != "" {
+			return Config{}, fmt.Errorf("config: HOSTPACT_AUDIT_CHECKPOINT_MAIL: want one e-mail address, got %q", a)
+		}
+	}
+	if c.Audit.CheckpointDir == "" && c.SecretKeyFile != "" {
+		c.Audit.CheckpointDir = DefaultCheckpointDir(c.SecretKeyFile)
 	}
 	c.Roles, err = ParseRoles(get("HOSTPACT_ROLES", "web,jobs"))
 	if err != nil {
@@ -203,6 +243,12 @@ func (c Config) SlogLevel() (slog.Level, error) {
 		return 0, fmt.Errorf("config: HOSTPACT_LOG_LEVEL: want debug, info, warn or error, got %q", c.LogLevel)
 	}
 	return level, nil
+}
+
+// DefaultCheckpointDir is where audit checkpoints go when HOSTPACT_AUDIT_CHECKPOINT_DIR
+// is not set: beside the key file, outside the database like the key.
+func DefaultCheckpointDir(keyFile string) string {
+	return filepath.Join(filepath.Dir(keyFile), "audit-checkpoints")
 }
 
 // ParseRoles reads a comma-separated list of process roles.

@@ -89,3 +89,20 @@ func TestMetricsSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestSecretKeyAndCheckpointSettings(t *testing.T) {
+	c, err := Load("", []string{"HOSTPACT_SECRET_KEY_FILE=/etc/hostpact/secret.key", "HOSTPACT_AUDIT_CHECKPOINT_MAIL=audit@provider.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SecretKeyFile != "/etc/hostpact/secret.key" || c.Audit.CheckpointDir != "/etc/hostpact/audit-checkpoints" ||
+		c.Audit.CheckpointEvery != 1000 || c.Audit.CheckpointMail != "audit@provider.test" {
+		t.Fatalf("%+v", c.Audit)
+	}
+	for _, env := range []string{"HOSTPACT_AUDIT_CHECKPOINT_EVERY=0", "HOSTPACT_AUDIT_CHECKPOINT_EVERY=x", "HOSTPACT_AUDIT_CHECKPOINT_MAIL=Ops <a@b.test>, c@d.test"} {
+		name, _, _ := strings.Cut(env, "=")
+		if _, err := Load("", []string{env}); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: err = %v", env, err)
+		}
+	}
+}
