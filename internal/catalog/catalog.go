@@ -158,19 +158,8 @@ func New(db *store.DB, clk clock.Clock) *Service { return &Service{db: db, clock
 
 func (s *Service) now() time.Time { return store.Now(s.clock.Now()) }
 
-// mayEdit: the catalog is changed by staff with the sales role (admins hold every role).
-func mayEdit(by accounts.Principal) error {
-	if !by.IsStaff() || by.User.ID == 0 || by.User.Disabled || !by.CanWrite() {
-		return accounts.ErrForbidden
-	}
-	if by.Session != nil && (by.Session.MFAPending || by.Session.MFAEnrolRequired) {
-		return accounts.ErrForbidden
-	}
-	if !by.User.HasRole(accounts.RoleSales) {
-		return accounts.ErrForbidden
-	}
-	return nil
-}
+// mayEdit: whoever may manage the catalog (accounts.CatalogManage).
+func mayEdit(by accounts.Principal) error { return by.Check(accounts.CatalogManage, accounts.Provider) }
 
 func withActor(ctx context.Context, by accounts.Principal) context.Context {
 	a := audit.ActorFrom(ctx)
