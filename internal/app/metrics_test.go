@@ -30,6 +30,7 @@ func TestMetricsEndpointIsNotPublic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		cfg.Keys = testKeys
 		pack, err := app.LoadPack(cfg)
 		if err != nil {
 			t.Fatal(err)

@@ -371,7 +371,10 @@ type newContract struct {
 	expressStart bool
 }
 
-var errExists = errors.New("contract exists")
+var (
+	errExists     = errors.New("contract exists")
+	errQuoteTaken = errors.New("quote already accepted")
+)
 
 // conclude creates the contract and its subscriptions in one transaction (the first
 // statement claims the idempotency key, so a concurrent double submit waits and then
@@ -402,7 +405,10 @@ func (s *Service) conclude(ctx context.Context, pol *terms.Policy, nc newContrac
 			return errExists
 		}
 		if store.IsUniqueViolation(err) {
-			return accounts.FieldErrors{"quote": "this quote has already been accepted"}
+			// Another contract holds the quote. On PostgreSQL a concurrent submission with
+			// the same key can meet the quote's unique index before the key's, so this
+			// may still be our own double submit: decided after the transaction.
+			return errQuoteTaken
 		}
 		if err != nil {
 			return err
@@ -450,6 +456,12 @@ func (s *Service) conclude(ctx context.Context, pol *terms.Policy, nc newContrac
 		}
 		return s.mailConcluded(ctx, q, now, id, nc, waived)
 	})
+	if errors.Is(err, errQuoteTaken) {
+		if c, ok, kerr := s.byKey(ctx, nc.key, nc.cust.ID); kerr != nil || !ok || c.QuoteID != nc.quoteID {
+			return Contract{}, accounts.FieldErrors{"quote": "this quote has already been accepted"}
+		}
+		err = errExists
+	}
 	if errors.Is(err, errExists) {
 		c, ok, err := s.byKey(ctx, nc.key, nc.cust.ID)
 		if err != nil {
