@@ -133,6 +133,15 @@ func (sc schedule) defaultFrom(steps stepSet) terms.Date {
 	return r.NextOn.AddDays(1)
 }
 
+// defaultFromPlanned is the first day of default as far as it is known: the actual
+// one once the reminder went out, else the one the terms plan.
+func (sc schedule) defaultFromPlanned(steps stepSet) terms.Date {
+	if d := sc.defaultFrom(steps); !d.IsZero() {
+		return d
+	}
+	return sc.pay.DefaultFrom
+}
+
 // interestFrom is the first day of interest: the terms' date, moved with the default
 // when the terms let interest run from the default.
 func (sc schedule) interestFrom(steps stepSet) terms.Date {
