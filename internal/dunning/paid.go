@@ -72,8 +72,7 @@ func (s *Service) settle(ctx context.Context, id int64, today terms.Date) error 
 	}
 
 	if steps.has(StepSuspend) && !steps.has(StepTerminate) && !steps.has(StepUnsuspend) && s.susp != nil {
-		_, clauses := s.rules(sc.pol).suspends(sc.pol)
-		ex := terms.Explanation{{Clause: joinIDs(clauses), Says: "The invoice is paid, so the services taken out of use for it are put back in use.",
+		ex := terms.Explanation{{Clause: joinIDs(s.rules(sc.pol).SuspendClauses), Says: "The invoice is paid, so the services taken out of use for it are put back in use.",
 			Inputs: []terms.Input{{Name: "paid_on", Value: paidOn.String()}}, Value: "unsuspended"}}
 		a := action{inv: inv, step: StepUnsuspend, dueOn: paidOn, ex: ex, mail: "unsuspended", data: baseData(inv),
 			summary: fmt.Sprintf("invoice %s paid on %s: suspension for it lifted", inv.Number, paidOn)}
@@ -145,7 +144,8 @@ func (s *Service) costsDue(sc schedule, d Step) terms.Explanation {
 	ct := sc.pol.Terms.CollectionCosts
 	says := "The customer was in default, so the extrajudicial collection costs computed on the unpaid principal at that day are owed."
 	if sc.reminderRequired() {
-		says = "The reminder's 14 days passed without payment, so the collection costs it stated are owed (art. 6:96 lid 6 BW)."
+		says = fmt.Sprintf("The reminder's %s passed without payment, so the collection costs it stated are owed (art. 6:96 lid 6 BW).",
+			sc.pol.Terms.Reminder.PayWithin.Words())
 	}
 	ex := append(terms.Explanation{}, d.Explanation...)
 	return append(ex, terms.Step{Clause: joinIDs(ct.Clauses), Says: says, Reading: ct.Reading,
