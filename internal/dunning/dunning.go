@@ -143,7 +143,7 @@ type Deps struct {
 	// Escalation overrides the terms' escalation (tests); nil: each invoice's terms
 	// version decides (terms.Policy.Escalation).
 	Escalation *terms.Escalation
-	Logger    *slog.Logger
+	Logger     *slog.Logger
 }
 
 // Service runs dunning for one provider's terms.
