@@ -33,3 +33,15 @@ func TestEscalation(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountCreditClausesFromThePack: 5online's invoices cite 5online's clauses.
+func TestAccountCreditClausesFromThePack(t *testing.T) {
+	if c := mustPolicy(t, "cloudprovider").AccountCreditClauses(); !slices.Contains(c, "cp.sla.compensation.5") {
+		t.Errorf("cloudprovider: %v", c)
+	}
+	for _, c := range mustPolicy(t, "5online").AccountCreditClauses() {
+		if !strings.HasPrefix(c, "fo.") {
+			t.Errorf("5online cites %s", c)
+		}
+	}
+}
