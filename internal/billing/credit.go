@@ -452,7 +452,7 @@ func (s *Service) overpaymentCheck(ctx context.Context, q store.Querier, now tim
 		if len(lines) == 0 {
 			continue
 		}
-		if _, err := s.creditNote(ctx, q, now, orig, lines, "service ended (cp.av.13.5)", excessRule{}); err != nil {
+		if _, err := s.creditNote(ctx, q, now, orig, lines, "service ended ("+s.overpaymentClauses(c.EndedOn)+")", excessRule{}); err != nil {
 			if errors.Is(err, ErrAlreadyBilled) {
 				continue
 			}
@@ -464,4 +464,17 @@ func (s *Service) overpaymentCheck(ctx context.Context, q store.Querier, now tim
 	}
 	return record(ctx, q, now, c.OrgID, "billing.overpayment.check", "subscription", c.SubscriptionID,
 		fmt.Sprintf("overpayment check after the end on %s: %d invoices credited", c.EndedOn, len(order)))
+}
+
+// overpaymentClauses cites the pack's clauses for overpayment after a service ended
+// (cp.av.13.5 for Cloud Provider), for the credit note's reason.
+func (s *Service) overpaymentClauses(on terms.Date) string {
+	pol, err := s.pack.At(on)
+	if err != nil {
+		return ""
+	}
+	if dl, ok := pol.Terms.Deadlines["overpayment-refund"]; ok && len(dl.Clauses) > 0 {
+		return terms.ClauseRef(dl.Clauses)
+	}
+	return terms.ClauseRef(pol.Terms.Payment.Clauses)
 }

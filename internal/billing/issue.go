@@ -131,7 +131,11 @@ func (s *Service) issueAll(ctx context.Context, q store.Querier, now time.Time, 
 				inv.CreditApplied = min(bal, inv.TotalIncl)
 				inv.AmountDue = inv.TotalIncl - inv.CreditApplied
 				setOff[ds[i].orgID] += inv.CreditApplied
-				inv.Explanation = append(inv.Explanation, terms.Step{Clause: "cp.sla.compensation.5",
+				var clauses []string
+				if ds[i].pol != nil {
+					clauses = ds[i].pol.AccountCreditClauses()
+				}
+				inv.Explanation = append(inv.Explanation, terms.Step{Clause: terms.ClauseRef(clauses),
 					Says:   "Account credit is set off against a new invoice, never against one already open, and never paid out.",
 					Inputs: []terms.Input{{Name: "balance", Value: bal.String()}}, Value: inv.CreditApplied.String()})
 			}

@@ -187,7 +187,11 @@ func (s *Service) refundDue(ctx context.Context, q store.Querier, now time.Time,
 	}
 	for _, id := range order {
 		st := byInv[id]
-		if _, err := s.creditNote(ctx, q, now, st.inv, st.lines, "withdrawal (cp.av.13.9)",
+		reason := "withdrawal"
+		if pol, err := s.pack.At(r.DueBy); err == nil && len(pol.Terms.Withdrawal.Clauses) > 0 {
+			reason += " (" + pol.Terms.Withdrawal.Clauses[0] + ")"
+		}
+		if _, err := s.creditNote(ctx, q, now, st.inv, st.lines, reason,
 			excessRule{refund: true, exact: true, amount: st.refund, dueBy: r.DueBy}); err != nil {
 			return err
 		}

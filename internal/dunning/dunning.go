@@ -10,8 +10,8 @@
 //
 // Every date and amount comes from the terms engine (terms.Policy.Payment, Interest and
 // CollectionCosts). What the terms leave open — whether to suspend and terminate
-// automatically, the warning period and the termination delay — is the provider's
-// dunning Policy, whose defaults cite the clause they rest on.
+// automatically, the warning period and the termination delay — is the pack's dunning
+// section, read through terms.Policy.Escalation.
 //
 // Each step is a row keyed by (invoice, step), taken in one transaction with its
 // explanation (terms.Explanation as JSON), its audit entry, its mail (a dedupe key per
@@ -140,8 +140,10 @@ type Deps struct {
 	Pack      *terms.Pack
 	Invoices  Invoices
 	Suspender Suspender // nil: no suspension or termination
-	Policy    *Policy   // nil: each invoice's terms version decides (PolicyFor)
-	Logger    *slog.Logger
+	// Escalation overrides the terms' escalation (tests); nil: each invoice's terms
+	// version decides (terms.Policy.Escalation).
+	Escalation *terms.Escalation
+	Logger     *slog.Logger
 }
 
 // Service runs dunning for one provider's terms.
@@ -151,7 +153,7 @@ type Service struct {
 	pack   *terms.Pack
 	inv    Invoices
 	susp   Suspender
-	policy *Policy // an override for tests; nil in production
+	policy *terms.Escalation // an override for tests; nil in production
 	log    *slog.Logger
 }
 
@@ -163,15 +165,15 @@ func New(db *store.DB, clk clock.Clock, d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, clock: clk, pack: d.Pack, inv: d.Invoices, susp: d.Suspender, policy: d.Policy, log: d.Logger}
+	return &Service{db: db, clock: clk, pack: d.Pack, inv: d.Invoices, susp: d.Suspender, policy: d.Escalation, log: d.Logger}
 }
 
-// rules returns the dunning policy for an invoice under the terms version pol.
-func (s *Service) rules(pol *terms.Policy) Policy {
+// rules returns the escalation for an invoice under the terms version pol.
+func (s *Service) rules(pol *terms.Policy) terms.Escalation {
 	if s.policy != nil {
 		return *s.policy
 	}
-	return PolicyFor(pol)
+	return pol.Escalation()
 }
 
 // Job returns the dunning job for the jobs runner.

@@ -72,8 +72,7 @@ func (s *Service) settle(ctx context.Context, id int64, today terms.Date) error 
 	}
 
 	if steps.has(StepSuspend) && !steps.has(StepTerminate) && !steps.has(StepUnsuspend) && s.susp != nil {
-		_, clauses := s.rules(sc.pol).suspends(sc.pol)
-		ex := terms.Explanation{{Clause: joinIDs(clauses), Says: "The invoice is paid, so the services taken out of use for it are put back in use.",
+		ex := terms.Explanation{{Clause: joinIDs(s.rules(sc.pol).SuspendClauses), Says: "The invoice is paid, so the services taken out of use for it are put back in use.",
 			Inputs: []terms.Input{{Name: "paid_on", Value: paidOn.String()}}, Value: "unsuspended"}}
 		a := action{inv: inv, step: StepUnsuspend, dueOn: paidOn, ex: ex, mail: "unsuspended", data: baseData(inv),
 			summary: fmt.Sprintf("invoice %s paid on %s: suspension for it lifted", inv.Number, paidOn)}
@@ -145,7 +144,8 @@ func (s *Service) costsDue(sc schedule, d Step) terms.Explanation {
 	ct := sc.pol.Terms.CollectionCosts
 	says := "The customer was in default, so the extrajudicial collection costs computed on the unpaid principal at that day are owed."
 	if sc.reminderRequired() {
-		says = "The reminder's 14 days passed without payment, so the collection costs it stated are owed (art. 6:96 lid 6 BW)."
+		says = fmt.Sprintf("The reminder's %s passed without payment, so the collection costs it stated are owed (art. 6:96 lid 6 BW).",
+			sc.pol.Terms.Reminder.PayWithin.Words())
 	}
 	ex := append(terms.Explanation{}, d.Explanation...)
 	return append(ex, terms.Step{Clause: joinIDs(ct.Clauses), Says: says, Reading: ct.Reading,
@@ -250,7 +250,7 @@ func (s *Service) Claim(ctx context.Context, by accounts.Principal, invoiceID in
 	}
 	from := sc.interestFrom(steps)
 	if !from.Before(today) && !steps.has(StepDefault) {
-		return Step{}, accounts.FieldErrors{"invoice": fmt.Sprintf("no interest or collection costs are due yet: interest runs from %s", from)}
+		return Step{}, &NotDueError{InterestFrom: from, DefaultFrom: sc.defaultFromPlanned(steps)}
 	}
 	payments, err := s.inv.Payments(ctx, invoiceID)
 	if err != nil {
@@ -319,4 +319,70 @@ func (s *Service) ChargedOn(ctx context.Context, q store.Querier, invoiceID int6
 		costs = min(def.Amount, claim.Amount)
 	}
 	return ChargedClaim{ChargeInvoiceID: claim.ChargeInvoiceID, Costs: costs, Interest: claim.Amount - costs}, true, nil
+}
+
+// NotDueError says that nothing can be claimed on an invoice yet, and from when
+// something will be: interest accrues from InterestFrom (a claim can be made from the
+// day after it) and collection costs are due from DefaultFrom.
+type NotDueError struct {
+	InterestFrom terms.Date
+	DefaultFrom  terms.Date
+}
+
+// Key is the message key pages and the API show for the error.
+func (e *NotDueError) Key() string { return "claim.not_due" }
+
+// ClaimableFrom is the first day a claim can be made: the day after interest starts,
+// or the first day of default when that comes first.
+func (e *NotDueError) ClaimableFrom() terms.Date {
+	d := e.InterestFrom.AddDays(1)
+	if !e.DefaultFrom.IsZero() && e.DefaultFrom.Before(d) {
+		return e.DefaultFrom
+	}
+	return d
+}
+
+func (e *NotDueError) Error() string {
+	return fmt.Sprintf("no interest or collection costs are due yet: interest runs from %s and collection costs are due from %s; a claim can be made from %s",
+		e.InterestFrom, dateStr(e.DefaultFrom), e.ClaimableFrom())
+}
+
+// ClaimOutlook says whether staff can claim interest and collection costs on an
+// invoice today, and if not, why: already claimed, nothing open, or not yet due
+// (NotDue, from when). The caller has checked that the principal may see the invoice.
+type ClaimOutlook struct {
+	Claimable bool
+	Claimed   bool
+	Charge    bool // a charge invoice bears no interest of its own
+	NotDue    *NotDueError
+}
+
+// Outlook returns the claim outlook of an invoice today.
+func (s *Service) Outlook(ctx context.Context, invoiceID int64) (ClaimOutlook, error) {
+	inv, err := s.inv.Invoice(ctx, invoiceID)
+	if err != nil {
+		return ClaimOutlook{}, err
+	}
+	if inv.Open <= 0 {
+		return ClaimOutlook{}, nil
+	}
+	if c, err := s.isCharge(ctx, invoiceID); err != nil || c {
+		return ClaimOutlook{Charge: c}, err
+	}
+	steps, err := s.loadSteps(ctx, invoiceID)
+	if err != nil {
+		return ClaimOutlook{}, err
+	}
+	if steps.has(StepClaim) {
+		return ClaimOutlook{Claimed: true}, nil
+	}
+	sc, err := s.scheduleFor(inv)
+	if err != nil {
+		return ClaimOutlook{}, err
+	}
+	today := dateOf(s.clock.Now())
+	if from := sc.interestFrom(steps); !from.Before(today) && !steps.has(StepDefault) {
+		return ClaimOutlook{NotDue: &NotDueError{InterestFrom: from, DefaultFrom: sc.defaultFromPlanned(steps)}}, nil
+	}
+	return ClaimOutlook{Claimable: true}, nil
 }

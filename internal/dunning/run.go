@@ -133,6 +133,15 @@ func (sc schedule) defaultFrom(steps stepSet) terms.Date {
 	return r.NextOn.AddDays(1)
 }
 
+// defaultFromPlanned is the first day of default as far as it is known: the actual
+// one once the reminder went out, else the one the terms plan.
+func (sc schedule) defaultFromPlanned(steps stepSet) terms.Date {
+	if d := sc.defaultFrom(steps); !d.IsZero() {
+		return d
+	}
+	return sc.pay.DefaultFrom
+}
+
 // interestFrom is the first day of interest: the terms' date, moved with the default
 // when the terms let interest run from the default.
 func (sc schedule) interestFrom(steps stepSet) terms.Date {
@@ -234,8 +243,8 @@ func (s *Service) reminder(_ context.Context, inv OpenInvoice, sc schedule, step
 		a.data.CollectionCosts = cc.Amount.String()
 	}
 	a.ex = ex
-	a.summary = fmt.Sprintf("reminder (14-day letter) for invoice %s: open %s, pay by %s, collection costs %s due after that",
-		inv.Number, inv.Open, payBy, a.amount)
+	a.summary = fmt.Sprintf("reminder (%s letter, art. 6:96 lid 6 BW) for invoice %s: open %s, pay by %s, collection costs %s due after that",
+		sc.pol.Terms.Reminder.PayWithin.Words(), inv.Number, inv.Open, payBy, a.amount)
 	return a, nil
 }
 
@@ -266,14 +275,16 @@ func (s *Service) defaulted(_ context.Context, inv OpenInvoice, sc schedule, ste
 	if !charge {
 		summary += fmt.Sprintf(", interest from %s, collection costs %s", interestFrom, a.amount)
 	}
-	if ok, clauses := s.rules(sc.pol).suspends(sc.pol); ok && s.susp != nil {
-		a.nextOn = s.rules(sc.pol).SuspendWarning.AddTo(today, sc.pol.Calendar())
-		ex = append(ex, s.rules(sc.pol).suspendStep(clauses, today, a.nextOn))
+	esc := s.rules(sc.pol)
+	if esc.Suspend && s.susp != nil {
+		var step terms.Step
+		a.nextOn, step = esc.Suspension(today)
+		ex = append(ex, step)
 		a.data.SuspendOn = a.nextOn.String()
 		summary += fmt.Sprintf("; services will be suspended on %s unless paid", a.nextOn)
-	} else if s.rules(sc.pol).Terminate && s.susp != nil {
-		on := s.rules(sc.pol).TerminateAfter.AddTo(today, sc.pol.Calendar())
-		ex = append(ex, s.rules(sc.pol).terminateStep("default notice", today, on))
+	} else if esc.Terminate && s.susp != nil {
+		on, step := esc.Termination("default notice", today)
+		ex = append(ex, step)
 		a.data.TerminateOn = on.String()
 		summary += fmt.Sprintf("; agreements will be terminated on %s unless paid", on)
 	}
@@ -286,13 +297,16 @@ func (s *Service) suspend(_ context.Context, inv OpenInvoice, sc schedule, steps
 	if !ok || d.NextOn.IsZero() || steps.has(StepSuspend) || today.Before(d.NextOn) || s.susp == nil {
 		return nil, nil
 	}
-	_, clauses := s.rules(sc.pol).suspends(sc.pol)
-	ex := terms.Explanation{s.rules(sc.pol).suspendStep(clauses, d.PerformedOn, d.NextOn)}
+	esc := s.rules(sc.pol)
+	_, step := esc.Suspension(d.PerformedOn)
+	step.Value = d.NextOn.String() // the day the default notice announced
+	ex := terms.Explanation{step}
 	a := &action{inv: inv, step: StepSuspend, dueOn: d.NextOn, mail: "suspended", data: baseData(inv)}
 	summary := fmt.Sprintf("services suspended for unpaid invoice %s (open %s)", inv.Number, inv.Open)
-	if s.rules(sc.pol).Terminate {
-		a.nextOn = s.rules(sc.pol).TerminateAfter.AddTo(today, sc.pol.Calendar())
-		ex = append(ex, s.rules(sc.pol).terminateStep("suspension", today, a.nextOn))
+	if esc.Terminate {
+		var tstep terms.Step
+		a.nextOn, tstep = esc.Termination("suspension", today)
+		ex = append(ex, tstep)
 		a.data.TerminateOn = a.nextOn.String()
 		summary += fmt.Sprintf("; agreements will be terminated on %s unless paid", a.nextOn)
 	}
@@ -305,18 +319,22 @@ func (s *Service) suspend(_ context.Context, inv OpenInvoice, sc schedule, steps
 }
 
 func (s *Service) terminate(_ context.Context, inv OpenInvoice, sc schedule, steps stepSet, today terms.Date, _ bool) (*action, error) {
-	if !s.rules(sc.pol).Terminate || s.susp == nil || steps.has(StepTerminate) {
+	esc := s.rules(sc.pol)
+	if !esc.Terminate || s.susp == nil || steps.has(StepTerminate) {
 		return nil, nil
 	}
 	var on terms.Date
 	var ex terms.Explanation
 	if sp, ok := steps[StepSuspend]; ok {
 		on = sp.NextOn
-		ex = terms.Explanation{s.rules(sc.pol).terminateStep("suspension", sp.PerformedOn, on)}
+		_, step := esc.Termination("suspension", sp.PerformedOn)
+		step.Value = on.String() // the day the suspension notice announced
+		ex = terms.Explanation{step}
 	} else if d, ok := steps[StepDefault]; ok && d.NextOn.IsZero() {
 		// Not suspending: the delay runs from the default notice.
-		on = s.rules(sc.pol).TerminateAfter.AddTo(d.PerformedOn, sc.pol.Calendar())
-		ex = terms.Explanation{s.rules(sc.pol).terminateStep("default notice", d.PerformedOn, on)}
+		var step terms.Step
+		on, step = esc.Termination("default notice", d.PerformedOn)
+		ex = terms.Explanation{step}
 	}
 	if on.IsZero() || today.Before(on) {
 		return nil, nil

@@ -443,3 +443,17 @@ func (p *Policy) VATRate(country, category string, on Date) (Rate, Explanation, 
 // VATAmount returns the VAT on a base amount at a rate, rounded half away from zero
 // to cents; invoices apply it once per rate per invoice (DESIGN.md, principle 7).
 func VATAmount(base Money, r Rate) Money { return base.MulRate(r) }
+
+// AccountCreditClauses are the clauses under which account credit is set off against
+// new invoices only and never paid out: the SLA's credit clauses where the terms give
+// SLA credit (cp.sla.compensation.5), else the payment clauses.
+func (p *Policy) AccountCreditClauses() []string {
+	if p.Terms.SLA.Enabled && len(p.Terms.SLA.CreditClauses) > 0 {
+		return p.Terms.SLA.CreditClauses
+	}
+	return p.Terms.Payment.Clauses
+}
+
+// ClauseRef renders clause ids for a document or summary: "cp.av.13.9" or
+// "cp.av.13.9, cp.withdrawal.right.1".
+func ClauseRef(ids []string) string { return joinIDs(ids) }

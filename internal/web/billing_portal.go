@@ -97,7 +97,10 @@ type invoiceView struct {
 	CanPay    bool
 	CanCredit bool
 	CanClaim  bool
-	Org       *accounts.Organisation
+	// ClaimNotDue says from when interest and collection costs can be claimed, when
+	// nothing is due yet (staff).
+	ClaimNotDue *dunning.NotDueError
+	Org         *accounts.Organisation
 }
 
 // invoiceView loads what the invoice page shows, each part as p may see it.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -60,8 +59,14 @@ func (s *server) staffInvoice(w http.ResponseWriter, r *http.Request, p *account
 	}
 	billingRole := p.Can(accounts.InvoiceManage, accounts.OrgID(v.Inv.OrgID))
 	v.CanCredit = billingRole && v.Inv.DocType == billing.DocInvoice && v.Inv.State.Status != billing.StatusCredited
-	v.CanClaim = billingRole && s.dun != nil && v.Inv.DocType == billing.DocInvoice && v.Inv.State.Open > 0 &&
-		!slices.ContainsFunc(v.Steps, func(st dunning.Step) bool { return st.Step == dunning.StepClaim })
+	// Claiming is offered only when something is due; otherwise the page says from when.
+	if billingRole && s.dun != nil && v.Inv.DocType == billing.DocInvoice && v.Inv.State.Open > 0 {
+		o, err := s.dun.Outlook(r.Context(), v.Inv.ID)
+		if err != nil {
+			return err
+		}
+		v.CanClaim, v.ClaimNotDue = o.Claimable, o.NotDue
+	}
 	if org, err := s.acc.GetOrganisation(r.Context(), *p, v.Inv.OrgID); err == nil {
 		v.Org = &org
 	}
@@ -219,6 +224,9 @@ func (s *server) staffClaim(w http.ResponseWriter, r *http.Request, p *accounts.
 		s.flash(w, "claimed")
 	case errors.Is(err, dunning.ErrNotOpen):
 		s.flash(w, "claim_not_open")
+	case errors.As(err, new(*dunning.NotDueError)):
+		// The invoice page says from when a claim can be made.
+		s.flash(w, "claim_not_due")
 	case errors.Is(err, dunning.ErrNotFound):
 		return accounts.ErrNotFound
 	default:

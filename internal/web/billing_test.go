@@ -161,7 +161,7 @@ func TestStaffInvoicesAndCreditNote(t *testing.T) {
 		base := "/staff/invoices/" + itoa(inv.ID)
 		r = c.get(base)
 		c.expect(r, http.StatusOK, "")
-		contains(t, r.Body, "Factuur "+inv.Number, "Creditnota maken", "Rente en kosten vorderen", base+"/pdf", base+"/ubl")
+		contains(t, r.Body, "Factuur "+inv.Number, "Creditnota maken", base+"/pdf", base+"/ubl")
 		c.expect(c.get(base+"/pdf"), http.StatusOK, "")
 
 		// A credit note for more than the line: refused at the line's field, nothing issued.
@@ -189,6 +189,18 @@ func TestStaffInvoicesAndCreditNote(t *testing.T) {
 		contains(t, r.Body, "De creditnota is uitgegeven", "Creditnota C", inv.Number, "Korting")
 		if got := e.invoice(inv.ID); got.State.Open >= inv.State.Open || got.State.Credited == 0 {
 			t.Fatalf("after the credit note: %+v", got.State)
+		}
+
+		// Nothing is due yet: the page offers no claim but says from when; a claim posted
+		// anyway changes nothing and points there.
+		r = c.get(base)
+		lacks(t, r.Body, "Rente en kosten vorderen")
+		contains(t, r.Body, "Er zijn nog geen rente of incassokosten verschuldigd", "Vorderen kan vanaf")
+		nBefore := len(invoicesOf(e, org.ID))
+		c.expect(c.post(base+"/claim", nil), http.StatusSeeOther, base)
+		contains(t, c.get(base).Body, "Er is nog niets verschuldigd")
+		if n := len(invoicesOf(e, org.ID)); n != nBefore {
+			t.Fatalf("a claim before anything was due issued a document")
 		}
 
 		// Claiming interest asks first.

@@ -135,6 +135,7 @@ var billingMessages = map[string][2]string{
 	"claim.question": {"Wil je de wettelijke rente tot vandaag en de incassokosten voor factuur %s van %s nu in rekening brengen?", "Do you want to charge the statutory interest up to today and the collection costs for invoice %s of %s now?"},
 	"claim.details":  {"Dit gebeurt één keer per factuur. De klant krijgt een aparte factuur; rente na vandaag volgt bij betaling.", "This happens once per invoice. The customer receives a separate invoice; interest after today follows on payment."},
 	"claim.submit":   {"Rente en kosten in rekening brengen", "Charge interest and costs"},
+	"claim.not_due":  {"Er zijn nog geen rente of incassokosten verschuldigd: de rente loopt vanaf %s en de incassokosten zijn verschuldigd vanaf %s. Vorderen kan vanaf %s.", "No interest or collection costs are due yet: interest runs from %s and collection costs are due from %s. They can be claimed from %s."},
 
 	"import.title":     {"Rekeningafschrift importeren", "Import bank statement"},
 	"import.intro":     {"Lees een CAMT.053-rekeningafschrift van de bank in. Betalingen met een betalingskenmerk of factuurnummer worden automatisch aan facturen gekoppeld; de rest komt in de lijst niet-gematchte betalingen. Een bestand twee keer inlezen verandert niets.", "Read a CAMT.053 bank statement. Payments with a payment reference or invoice number are matched to invoices automatically; the rest goes to the unmatched payments. Importing a file twice changes nothing."},
@@ -285,6 +286,7 @@ var billingMessages = map[string][2]string{
 	"flash.nothing_to_pay":     {"Er staat op deze factuur niets meer open.", "Nothing is outstanding on this invoice."},
 	"flash.credit_note_issued": {"De creditnota is uitgegeven.", "The credit note has been issued."},
 	"flash.claimed":            {"Rente en incassokosten zijn in rekening gebracht.", "Interest and collection costs have been charged."},
+	"flash.claim_not_due":      {"Er is nog niets verschuldigd; hieronder staat vanaf wanneer wel.", "Nothing is due yet; see below from when it will be."},
 	"flash.claim_not_open":     {"Deze factuur staat niet meer open; er is niets gevorderd.", "This invoice is no longer outstanding; nothing was claimed."},
 	"flash.payment_assigned":   {"De betaling is aan de factuur gekoppeld.", "The payment has been assigned to the invoice."},
 	"flash.payment_ignored":    {"De betaling wordt genegeerd; de reden is vastgelegd.", "The payment is ignored; the reason has been recorded."},

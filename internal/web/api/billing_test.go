@@ -282,7 +282,7 @@ func TestInvoices(t *testing.T) {
 		// Claiming before anything is due is refused with the reason; the customer may not.
 		expectProblem(t, f.do(request{method: "POST", path: invoicePath(f.a.invoice.ID) + "/claim", token: f.a.token}), http.StatusForbidden)
 		p = expectProblem(t, f.do(request{method: "POST", path: invoicePath(f.a.invoice.ID) + "/claim", token: f.staffToken}), http.StatusUnprocessableEntity)
-		if !slices.Contains(p.locations(), "body.invoice") {
+		if !slices.Contains(p.locations(), "path.id") || p.Key != "claim.not_due" || !strings.Contains(p.Detail, "a claim can be made from ") {
 			t.Errorf("claim: %+v", p)
 		}
 

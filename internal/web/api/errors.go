@@ -30,6 +30,7 @@ func (s *server) problem(ctx context.Context, err error) error {
 	var te *accounts.ThrottledError
 	var se huma.StatusError
 	var pe *payments.ParseError
+	var nd *dunning.NotDueError
 	switch {
 	case errors.As(err, &fe):
 		return fieldProblem(fe)
@@ -50,6 +51,8 @@ func (s *server) problem(ctx context.Context, err error) error {
 	case errors.Is(err, billing.ErrPaymentConflict), errors.Is(err, billing.ErrAlreadyBilled),
 		errors.Is(err, billing.ErrImmutable), errors.Is(err, billing.ErrProviderIncomplete):
 		return huma.Error409Conflict(strings.TrimPrefix(err.Error(), "billing: "))
+	case errors.As(err, &nd):
+		return keyedProblem(http.StatusUnprocessableEntity, nd.Key(), nd.Error(), "path.id")
 	case errors.Is(err, dunning.ErrNotOpen):
 		return huma.Error409Conflict("the invoice has no open amount")
 	case errors.Is(err, payments.ErrProvider):
@@ -78,6 +81,19 @@ func fieldProblem(fe accounts.FieldErrors) error {
 		details[i] = &huma.ErrorDetail{Location: "body." + k, Message: fe[k]}
 	}
 	return huma.Error422UnprocessableEntity("validation failed", details...)
+}
+
+// KeyedProblem is a problem that names its message key, so a client can show its own
+// text for it (for instance "claim.not_due").
+type KeyedProblem struct {
+	huma.ErrorModel
+	Key string `json:"key" doc:"Message key of the problem."`
+}
+
+// keyedProblem returns a problem with its key and one detail at loc.
+func keyedProblem(status int, key, detail, loc string) error {
+	return &KeyedProblem{ErrorModel: huma.ErrorModel{Title: http.StatusText(status), Status: status, Detail: detail,
+		Errors: []*huma.ErrorDetail{{Location: loc, Message: detail}}}, Key: key}
 }
 
 // parseProblem reports a bank statement that cannot be read: where in the file (the

@@ -84,6 +84,7 @@ type problemBody struct {
 	Title  string `json:"title"`
 	Status int    `json:"status"`
 	Detail string `json:"detail"`
+	Key    string `json:"key"`
 	Errors []struct {
 		Location string `json:"location"`
 		Message  string `json:"message"`

@@ -363,8 +363,9 @@ func (s *server) billingRoutes() {
 			Summary: "Claim interest and costs",
 			Description: "Charges now, on a charge invoice, the statutory interest accrued so far on an unpaid invoice and the " +
 				"collection costs if the customer is in default (cp.av.14.4). Once per invoice: a repeat returns the same step. " +
-				"Staff with the billing role.",
-			Errors: []int{http.StatusNotFound, http.StatusConflict},
+				"When nothing is due yet the answer is 422 with key `claim.not_due`, saying from when interest runs and " +
+				"collection costs are due. Staff with the billing role.",
+			Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 		}, func(ctx context.Context, p accounts.Principal, in *invoiceIDInput) (*body[DunningStep], error) {
 			if err := p.Check(accounts.InvoiceManage, accounts.Provider); err != nil {
 				return nil, err
