@@ -53,6 +53,9 @@ func getUser(ctx context.Context, q store.Querier, id int64) (User, error) {
 }
 
 func getUserByEmail(ctx context.Context, q store.Querier, email string) (User, error) {
+	if e, err := ValidateEmail(email); err == nil {
+		email = e // the stored form, however the address was typed
+	}
 	return scanUser(q.QueryRowContext(ctx, userSelect+` WHERE u.email = $1`, strings.ToLower(strings.TrimSpace(email))))
 }
 

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -142,4 +143,26 @@ func TestMetricsLabelTheMatchedRoute(t *testing.T) {
 		`http_requests_total{method="GET",status="4xx",route="/api/v1/invoices/{id}"} 1`,
 		`http_requests_total{method="GET",status="4xx",route="unmatched"} 1`)
 	lacks(t, body, "/wp-login.php", "/staff/customers/7\"")
+}
+
+// Finding 8 of issue 8: staff see an internationalised domain in punycode as well, and
+// a name with a bidi control gets a field error in Dutch.
+func TestStaffPagesShowPunycodeAndRefuseInvisibleNames(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.staff("anna@provider.test")
+		org, _ := e.customer("Boekhandel Bücher", "Jan@Bücher.nl")
+		c := e.client()
+		c.login("anna@provider.test", staffSecret, "/staff/")
+		page := "/staff/customers/" + itoa(org.ID)
+		contains(t, c.get(page).Body, "jan@bücher.nl (xn--bcher-kva.nl)")
+		contains(t, c.get("/staff/customers").Body, "jan@bücher.nl (xn--bcher-kva.nl)")
+
+		r := c.post(page+"/users/new", url.Values{"name": {"Piet\u202e Jansen"}, "email": {"piet@bücher.nl"}, "language": {"nl"}})
+		c.expect(r, http.StatusUnprocessableEntity, "")
+		fieldError(t, r.Body, "name")
+		contains(t, r.Body, "Bevat een onzichtbaar opmaakteken (U&#43;202E)")
+		r = c.post(page+"/users/new", url.Values{"name": {"Piet Jansen"}, "email": {"piet@bücher.nl"}, "language": {"nl"}})
+		c.expect(r, http.StatusSeeOther, page)
+		contains(t, c.get(page).Body, "piet@bücher.nl (xn--bcher-kva.nl)")
+	})
 }
