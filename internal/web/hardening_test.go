@@ -166,3 +166,29 @@ func TestStaffPagesShowPunycodeAndRefuseInvisibleNames(t *testing.T) {
 		contains(t, c.get(page).Body, "piet@bücher.nl (xn--bcher-kva.nl)")
 	})
 }
+
+// Finding 9 of issue 8: an order form sent again under its one-time key with other
+// choices orders nothing and says why (409), instead of showing the first contract.
+func TestPortalOrderResentWithOtherChoices(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.seedCatalog()
+		org, _ := e.consumer("Sanne de Boer", "sanne@example.test")
+		c := e.client()
+		c.login("sanne@example.test", "", "/portal/")
+		start := e.plan("webhosting", "start")
+		r := c.get("/portal/order/" + itoa(start.ID))
+		version, err := e.con.CurrentTermsVersion(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		form := url.Values{"idempotency_key": {hidden(r.Body, "idempotency_key")}, "terms_version": {version}, "domain": {""}, "accept_terms": {"1"}}
+		c.expect(c.post("/portal/order/"+itoa(start.ID), form), http.StatusSeeOther, "")
+		form.Set("express_start", "1")
+		r = c.post("/portal/order/"+itoa(start.ID), form)
+		c.expect(r, http.StatusConflict, "")
+		contains(t, r.Body, "Dit formulier is al eens verstuurd, met andere keuzes")
+		if n := contractCount(e, org.ID); n != 1 {
+			t.Fatalf("%d contracts, want 1", n)
+		}
+	})
+}

@@ -360,6 +360,8 @@ var messages = map[string][2]string{
 	"error.disabled.body":     {"Dit account is geblokkeerd.", "This account is disabled."},
 	"error.404.title":         {"Pagina niet gevonden", "Page not found"},
 	"error.404.body":          {"Deze pagina bestaat niet, of je hebt er geen toegang toe.", "This page does not exist, or you do not have access to it."},
+	"error.409.title":         {"Al verstuurd", "Already submitted"},
+	"error.idempotency.body":  {"Dit formulier is al eens verstuurd, met andere keuzes. Er is niets nieuws besteld: open het formulier opnieuw en verstuur het nog een keer.", "This form was already submitted, with other choices. Nothing new was ordered: open the form again and submit it once more."},
 	"error.form.body":         {"We kunnen dit formulier niet lezen: het heeft te veel velden of is niet goed opgebouwd.", "We cannot read this form: it has too many fields or is malformed."},
 	"error.413.title":         {"Te veel gegevens", "Too much data"},
 	"error.413.body":          {"Het formulier bevat te veel gegevens om te verwerken.", "The form holds too much data to process."},
