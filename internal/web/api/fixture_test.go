@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"unicode"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
