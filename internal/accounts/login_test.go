@@ -71,7 +71,7 @@ func TestLoginAndSession(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.login("admin@acme.nl", goodPW, homeIP)
-		if err := e.s.LogoutEverywhere(e.ctx, p2); err != nil {
+		if err := e.s.LogoutEverywhere(e.ctx, p2, false); err != nil {
 			t.Fatal(err)
 		}
 		var n int

@@ -358,17 +358,29 @@ func (s *Service) Logout(ctx context.Context, sessionToken string) error {
 	})
 }
 
-// LogoutEverywhere ends every session of the principal's user, this one included.
-func (s *Service) LogoutEverywhere(ctx context.Context, by Principal) error {
+// LogoutEverywhere ends every session of the principal's user, this one included, and
+// with revokeTokens also revokes all of its API tokens: after a lost laptop or a leaked
+// secret one step shuts every door (issue 8, finding 10). Only a signed-in person may,
+// so a stolen token cannot lock its owner out.
+func (s *Service) LogoutEverywhere(ctx context.Context, by Principal, revokeTokens bool) error {
 	if err := by.interactive(); err != nil {
 		return err
 	}
 	return s.tx(ctx, by, func(ctx context.Context, q store.Querier) error {
+		now := s.now()
 		n, err := endSessions(ctx, q, by.User.ID, 0)
 		if err != nil {
 			return err
 		}
-		return record(ctx, q, s.now(), by.User.OrgID, "logout.everywhere", "user", by.User.ID, fmt.Sprintf("signed out everywhere: %d sessions ended", n))
+		summary := fmt.Sprintf("signed out everywhere: %d sessions ended", n)
+		if revokeTokens {
+			t, err := revokeUserTokens(ctx, q, now, by.User.ID)
+			if err != nil {
+				return err
+			}
+			summary += fmt.Sprintf("; %d API tokens revoked", t)
+		}
+		return record(ctx, q, now, by.User.OrgID, "logout.everywhere", "user", by.User.ID, summary)
 	})
 }
 

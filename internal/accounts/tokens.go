@@ -211,6 +211,15 @@ func (s *Service) RevokeAPIToken(ctx context.Context, by Principal, id int64) er
 	})
 }
 
+// revokeUserTokens revokes every live API token of a user and says how many.
+func revokeUserTokens(ctx context.Context, q store.Querier, now time.Time, userID int64) (int64, error) {
+	res, err := q.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, now, userID)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // AuthenticateToken resolves an API bearer token, with the same checks as Authenticate:
 // revoked or expired tokens, disabled users or organisations and the IP allowlist.
 func (s *Service) AuthenticateToken(ctx context.Context, token, ip string) (Principal, error) {

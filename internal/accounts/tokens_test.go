@@ -160,3 +160,80 @@ func TestTokenPermissions(t *testing.T) {
 		}
 	})
 }
+
+// Finding 10 of issue 8: disabling a user stops its API tokens at once and for good: they
+// are refused while the user is disabled and revoked, so enabling the user again does
+// not bring back a token that may have leaked with the person who left.
+func TestDisabledUsersTokensStopWorking(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		staff := e.staff("support@provider.test", RoleSupport)
+		org, admin := e.customer(staff, business("Acme"))
+		dev := e.subUser(admin, org.ID, "dev@acme.nl", PermTechnical)
+		_, plain, err := e.s.CreateAPIToken(e.ctx, dev, "deploy", []Scope{ScopeRead, ScopeWrite}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.AuthenticateToken(e.ctx, plain, homeIP); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.s.SetUserDisabled(e.ctx, admin, dev.User.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.AuthenticateToken(e.ctx, plain, homeIP); err == nil {
+			t.Fatal("a disabled user's token still works")
+		}
+		if a := e.lastAudit(); !strings.Contains(a.Summary, "1 API tokens revoked") {
+			t.Errorf("audit %q does not count the revoked tokens", a.Summary)
+		}
+		if err := e.s.SetUserDisabled(e.ctx, admin, dev.User.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.s.AuthenticateToken(e.ctx, plain, homeIP)
+		wantErr(t, err, ErrTokenInvalid)
+	})
+}
+
+// Finding 10 of issue 8: "log out everywhere" can also revoke every API token of the user.
+func TestLogoutEverywhereCanRevokeTokens(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		staff := e.staff("support@provider.test", RoleSupport)
+		_, admin := e.customer(staff, business("Acme"))
+		_, keep, err := e.s.CreateAPIToken(e.ctx, admin, "keep", []Scope{ScopeRead}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.s.LogoutEverywhere(e.ctx, admin, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.AuthenticateToken(e.ctx, keep, homeIP); err != nil {
+			t.Fatalf("sessions only: the token stopped: %v", err)
+		}
+		_, err = e.s.Authenticate(e.ctx, admin.Session.Token, homeIP)
+		wantErr(t, err, ErrSessionExpired)
+
+		admin = e.signIn(admin.User)
+		if err := e.s.LogoutEverywhere(e.ctx, admin, true); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.s.AuthenticateToken(e.ctx, keep, homeIP)
+		wantErr(t, err, ErrTokenInvalid)
+		if a := e.lastAudit(); !strings.Contains(a.Summary, "1 API tokens revoked") {
+			t.Errorf("audit %q", a.Summary)
+		}
+		// A token cannot end its owner's sessions or tokens.
+		p, err := e.s.AuthenticateToken(e.ctx, mustToken(t, e, e.signIn(admin.User)), homeIP)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, e.s.LogoutEverywhere(e.ctx, p, true), ErrForbidden)
+	})
+}
+
+func mustToken(t *testing.T, e *env, p Principal) string {
+	t.Helper()
+	_, plain, err := e.s.CreateAPIToken(e.ctx, p, "t", []Scope{ScopeRead, ScopeWrite}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plain
+}

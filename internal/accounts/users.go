@@ -53,6 +53,9 @@ func getUser(ctx context.Context, q store.Querier, id int64) (User, error) {
 }
 
 func getUserByEmail(ctx context.Context, q store.Querier, email string) (User, error) {
+	if e, err := ValidateEmail(email); err == nil {
+		email = e // the stored form, however the address was typed
+	}
 	return scanUser(q.QueryRowContext(ctx, userSelect+` WHERE u.email = $1`, strings.ToLower(strings.TrimSpace(email))))
 }
 
@@ -431,8 +434,14 @@ func setDisabled(ctx context.Context, q store.Querier, now time.Time, u User, di
 	if err != nil {
 		return err
 	}
+	// Revoked, not only refused while disabled: enabling the user again must not bring
+	// back a token that left with the person (issue 8, finding 10).
+	tokens, err := revokeUserTokens(ctx, q, now, u.ID)
+	if err != nil {
+		return err
+	}
 	return record(ctx, q, now, u.OrgID, "user.disable", "user", u.ID,
-		fmt.Sprintf("user %s disabled; %d sessions ended", u.Email, n))
+		fmt.Sprintf("user %s disabled; %d sessions ended; %d API tokens revoked", u.Email, n, tokens))
 }
 
 // FindUserByEmail looks a user up without a principal, for the command line and the demo

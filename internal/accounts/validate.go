@@ -3,7 +3,6 @@ package accounts
 import (
 	"errors"
 	"fmt"
-	"net/mail"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -38,28 +37,6 @@ var Countries = []string{
 
 // Languages lists the languages of the UI and of mail (DESIGN.md, principle 10).
 var Languages = []string{"nl", "en"}
-
-// ValidateEmail checks an e-mail address and returns it trimmed and lower-cased (the form
-// in which it is stored and compared: one account per address, whatever its case).
-func ValidateEmail(s string) (string, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if s == "" {
-		return "", errors.New("enter an e-mail address")
-	}
-	if len(s) > MaxEmailLen {
-		return "", fmt.Errorf("use at most %d characters", MaxEmailLen)
-	}
-	a, err := mail.ParseAddress(s)
-	// ParseAddress also accepts "Name <a@b>"; only a bare address is an address here.
-	if err != nil || a.Address != s || a.Name != "" {
-		return "", errors.New("enter an e-mail address like name@example.nl")
-	}
-	local, domain, _ := strings.Cut(s, "@")
-	if local == "" || !strings.Contains(domain, ".") || strings.HasSuffix(domain, ".") || strings.ContainsAny(s, " \t\r\n") {
-		return "", errors.New("enter an e-mail address like name@example.nl")
-	}
-	return s, nil
-}
 
 // ValidateKvK checks a Dutch Chamber of Commerce (KvK) number: eight digits, written with
 // or without spaces and dots.
@@ -265,8 +242,40 @@ func cleanText(s string, required bool, max int) (string, error) {
 		if unicode.IsControl(r) {
 			return "", errors.New("contains a control character")
 		}
+		if invisible(r) {
+			return "", errInvisible(r)
+		}
 	}
 	return s, nil
+}
+
+// invisibleLetters are characters that print as nothing but are not of the format
+// category: the combining grapheme joiner, Hangul and Khmer fillers, Mongolian and
+// general variation selectors.
+var invisibleLetters = &unicode.RangeTable{
+	R16: []unicode.Range16{
+		{Lo: 0x034f, Hi: 0x034f, Stride: 1},
+		{Lo: 0x115f, Hi: 0x1160, Stride: 1},
+		{Lo: 0x17b4, Hi: 0x17b5, Stride: 1},
+		{Lo: 0x180b, Hi: 0x180f, Stride: 1},
+		{Lo: 0x3164, Hi: 0x3164, Stride: 1},
+		{Lo: 0xfe00, Hi: 0xfe0f, Stride: 1},
+		{Lo: 0xffa0, Hi: 0xffa0, Stride: 1},
+	},
+	R32: []unicode.Range32{{Lo: 0xe0100, Hi: 0xe01ef, Stride: 1}},
+}
+
+// invisible reports whether r changes how text around it is shown without being seen
+// itself: the format characters (bidi controls U+202A–U+202E and U+2066–U+2069, the
+// zero-width characters U+200B–U+200F, U+2060, U+FEFF, the soft hyphen U+00AD, …) and
+// the invisible letters above. In a name they let "Jan\u202Eevil" pose as another name
+// on an invoice or in a list (issue 8, finding 8).
+func invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) || unicode.Is(invisibleLetters, r)
+}
+
+func errInvisible(r rune) error {
+	return fmt.Errorf("contains an invisible formatting character (U+%04X); remove it", r)
 }
 
 func validateLanguage(s string) (string, error) {

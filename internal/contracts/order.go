@@ -304,7 +304,9 @@ func (s *Service) PlaceOrder(ctx context.Context, by accounts.Principal, in Orde
 	if err := by.Check(accounts.OrderPlace, accounts.OrgID(in.OrgID)); err != nil {
 		return Contract{}, err
 	}
-	if c, ok, err := s.byKey(ctx, in.IdempotencyKey, in.OrgID); err != nil || ok {
+	reqHash := requestHash(orderRequest{Type: "order", OrgID: in.OrgID, Lines: in.Lines, TermsVersion: in.TermsVersion,
+		AcceptTerms: in.AcceptTerms, ExpressStart: in.ExpressStart})
+	if c, ok, err := s.byKey(ctx, in.IdempotencyKey, in.OrgID, reqHash); err != nil || ok {
 		return c, err
 	}
 	cust, pol, co, err := s.buildOrder(ctx, by, CheckoutInput{OrgID: in.OrgID, Lines: in.Lines})
@@ -333,18 +335,48 @@ func (s *Service) PlaceOrder(ctx context.Context, by accounts.Principal, in Orde
 	if by.IsStaff() {
 		channel = ChannelOrder
 	}
-	nc := newContract{cust: cust, source: "order", key: in.IdempotencyKey, channel: channel, co: co, contentJSON: js, contentHash: hash,
+	nc := newContract{cust: cust, source: "order", key: in.IdempotencyKey, requestHash: reqHash, channel: channel, co: co, contentJSON: js, contentHash: hash,
 		by: by, ip: in.IP, ua: in.UserAgent, expressStart: in.ExpressStart}
 	return s.conclude(actorFor(ctx, by), pol, nc, nil)
 }
 
-// byKey returns the contract a previous submission with this key created.
-func (s *Service) byKey(ctx context.Context, key string, orgID int64) (Contract, bool, error) {
+// ErrIdempotencyConflict: the idempotency key was already used for a different request.
+// A key makes a retry of the same request safe; it never answers another request with
+// the first one's contract (issue 8, finding 9).
+var ErrIdempotencyConflict = errors.New("contracts: this idempotency key was already used for a different request; send a new key with each new request")
+
+// orderRequest is what identifies an order under its idempotency key: everything the
+// customer chose, not where it came from (a retry may come from another address).
+type orderRequest struct {
+	Type         string      `json:"type"`
+	OrgID        int64       `json:"org_id"`
+	QuoteID      int64       `json:"quote_id,omitempty"`
+	ContentHash  string      `json:"content_hash,omitempty"`
+	Lines        []OrderLine `json:"lines,omitempty"`
+	TermsVersion string      `json:"terms_version,omitempty"`
+	AcceptTerms  bool        `json:"accept_terms,omitempty"`
+	ExpressStart bool        `json:"express_start,omitempty"`
+}
+
+func requestHash(r orderRequest) string {
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic(err) // every field marshals
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// byKey returns the contract a previous submission with this key created, when that
+// submission was the same request (reqHash); another request under the key is
+// ErrIdempotencyConflict.
+func (s *Service) byKey(ctx context.Context, key string, orgID int64, reqHash string) (Contract, bool, error) {
 	if key == "" {
 		return Contract{}, false, nil
 	}
 	var id, org int64
-	err := s.db.QueryRowContext(ctx, `SELECT id, org_id FROM contracts WHERE idempotency_key = $1`, key).Scan(&id, &org)
+	var stored string
+	err := s.db.QueryRowContext(ctx, `SELECT id, org_id, request_hash FROM contracts WHERE idempotency_key = $1`, key).Scan(&id, &org, &stored)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Contract{}, false, nil
 	} else if err != nil {
@@ -352,6 +384,9 @@ func (s *Service) byKey(ctx context.Context, key string, orgID int64) (Contract,
 	}
 	if org != orgID {
 		return Contract{}, false, accounts.FieldErrors{"idempotency_key": "this key was already used; send a new one"}
+	}
+	if stored != "" && stored != reqHash {
+		return Contract{}, false, ErrIdempotencyConflict
 	}
 	c, err := getContract(ctx, s.db, id)
 	return c, err == nil, err
@@ -362,6 +397,7 @@ type newContract struct {
 	source       string
 	quoteID      int64
 	key          string
+	requestHash  string
 	channel      string
 	co           Checkout
 	contentJSON  string
@@ -395,12 +431,12 @@ func (s *Service) conclude(ctx context.Context, pol *terms.Policy, nc newContrac
 		}
 		err := q.QueryRowContext(ctx, `INSERT INTO contracts (pack, org_id, source, quote_id, idempotency_key, status, customer_kind, org_name, org_email,
 			org_lang, org_country, terms_version, concluded_on, channel, accepted_at, accepted_by, accepted_by_label, accepted_ip, accepted_user_agent,
-			content_json, content_hash, withdrawal_info, express_start, total_excl, vat, total_incl, created_at)
-			VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $14)
+			content_json, content_hash, withdrawal_info, express_start, total_excl, vat, total_incl, created_at, request_hash)
+			VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $14, $26)
 			ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
 			s.pack.Name, nc.cust.ID, nc.source, quoteID, nc.key, string(nc.cust.Kind), nc.cust.Name, nc.cust.Email,
 			nc.cust.Lang, nc.cust.Country, nc.co.TermsVersion, today, nc.channel, now, nc.by.User.ID, nc.by.User.Email, nc.ip, nc.ua,
-			nc.contentJSON, nc.contentHash, winfo, nc.expressStart, nc.co.Totals.TotalExcl, nc.co.Totals.VATTotal, nc.co.Totals.TotalIncl).Scan(&id)
+			nc.contentJSON, nc.contentHash, winfo, nc.expressStart, nc.co.Totals.TotalExcl, nc.co.Totals.VATTotal, nc.co.Totals.TotalIncl, nc.requestHash).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errExists
 		}
@@ -463,7 +499,7 @@ func (s *Service) conclude(ctx context.Context, pol *terms.Policy, nc newContrac
 		err = errExists
 	}
 	if errors.Is(err, errExists) {
-		c, ok, err := s.byKey(ctx, nc.key, nc.cust.ID)
+		c, ok, err := s.byKey(ctx, nc.key, nc.cust.ID, nc.requestHash)
 		if err != nil {
 			return Contract{}, err
 		}
@@ -471,7 +507,7 @@ func (s *Service) conclude(ctx context.Context, pol *terms.Policy, nc newContrac
 			return Contract{}, accounts.FieldErrors{"idempotency_key": "this key was already used; send a new one"}
 		}
 		if c.ContentHash != nc.contentHash {
-			return Contract{}, accounts.FieldErrors{"idempotency_key": "this key was used for a different order; send a new one"}
+			return Contract{}, ErrIdempotencyConflict
 		}
 		return c, nil
 	}

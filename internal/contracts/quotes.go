@@ -314,9 +314,10 @@ func (s *Service) AcceptQuote(ctx context.Context, by accounts.Principal, id int
 	if err := by.Check(accounts.QuoteAccept, accounts.OrgID(qt.OrgID)); err != nil {
 		return Contract{}, err
 	}
-	if c, ok, err := s.byKey(ctx, in.IdempotencyKey, qt.OrgID); err != nil || ok {
+	reqHash := requestHash(orderRequest{Type: "quote", OrgID: qt.OrgID, QuoteID: id, ContentHash: in.ContentHash})
+	if c, ok, err := s.byKey(ctx, in.IdempotencyKey, qt.OrgID, reqHash); err != nil || ok {
 		if ok && c.QuoteID != id {
-			return Contract{}, accounts.FieldErrors{"idempotency_key": "this key was already used; send a new one"}
+			return Contract{}, ErrIdempotencyConflict
 		}
 		return c, err
 	}
@@ -362,7 +363,7 @@ func (s *Service) AcceptQuote(ctx context.Context, by accounts.Principal, id int
 	if by.IsStaff() {
 		channel = ChannelEmail
 	}
-	nc := newContract{cust: cust, source: "quote", quoteID: id, key: in.IdempotencyKey, channel: channel, co: co,
+	nc := newContract{cust: cust, source: "quote", quoteID: id, key: in.IdempotencyKey, requestHash: reqHash, channel: channel, co: co,
 		contentJSON: qt.ContentJSON, contentHash: qt.ContentHash, by: by, ip: in.IP, ua: in.UserAgent}
 	return s.conclude(actorFor(ctx, by), pol, nc, func(ctx context.Context, q store.Querier, contractID int64) error {
 		now := s.now()

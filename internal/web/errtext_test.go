@@ -17,7 +17,7 @@ func TestServiceMessagesAreTranslated(t *testing.T) {
 		}
 		msgs = append(msgs, err.Error())
 	}
-	for _, s := range []string{"", "geen-adres", "a@b"} {
+	for _, s := range []string{"", "geen-adres", "a@b", "pаypal@example.nl", "jan\u200b@example.nl"} {
 		collect(accounts.ValidateEmail(s))
 	}
 	for _, s := range []string{"123", "NL123", "NL004495445B02", "XX123", "EL", "GR123456789"} {

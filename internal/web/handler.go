@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/contracts"
 )
 
 // handlerFunc is a page handler for a signed-in principal. It returns the services'
@@ -121,6 +122,10 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.badForm(w, r, err)
 	case errors.As(err, &throttled):
 		s.tooMany(w, r, throttled.RetryAfter)
+	case errors.Is(err, contracts.ErrIdempotencyConflict):
+		// A form that concludes a contract was sent again with other choices under its
+		// one-time key (back button, edited, resubmitted): nothing was ordered.
+		s.errorPage(w, r, http.StatusConflict, "error.409.title", "error.idempotency.body")
 	case errors.Is(err, accounts.ErrIPNotAllowed):
 		s.ipNotAllowed(w, r)
 	case errors.Is(err, accounts.ErrForbidden):

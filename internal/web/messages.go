@@ -169,6 +169,10 @@ var messages = map[string][2]string{
 	"logout_all.question":    {"Weet je het zeker? Je wordt overal uitgelogd, ook hier, en moet daarna opnieuw inloggen.", "Are you sure? You will be signed out everywhere, including here, and must sign in again."},
 	"logout_all.submit":      {"Overal uitloggen", "Sign out everywhere"},
 
+	// sign out everywhere: also revoke the API tokens (issue 8, finding 10)
+	"logout_all.revoke_tokens":      {"Trek ook al mijn API-sleutels in", "Also revoke all my API tokens"},
+	"logout_all.revoke_tokens_hint": {"Doe dit als een sleutel uitgelekt kan zijn. Programma's die een sleutel gebruiken, werken daarna niet meer tot je een nieuwe maakt.", "Do this if a token may have leaked. Programs that use a token stop working until you create a new one."},
+
 	// staff: dashboard
 	"dashboard.title":        {"Dashboard", "Dashboard"},
 	"dashboard.customers":    {"klanten", "customers"},
@@ -360,6 +364,8 @@ var messages = map[string][2]string{
 	"error.disabled.body":     {"Dit account is geblokkeerd.", "This account is disabled."},
 	"error.404.title":         {"Pagina niet gevonden", "Page not found"},
 	"error.404.body":          {"Deze pagina bestaat niet, of je hebt er geen toegang toe.", "This page does not exist, or you do not have access to it."},
+	"error.409.title":         {"Al verstuurd", "Already submitted"},
+	"error.idempotency.body":  {"Dit formulier is al eens verstuurd, met andere keuzes. Er is niets nieuws besteld: open het formulier opnieuw en verstuur het nog een keer.", "This form was already submitted, with other choices. Nothing new was ordered: open the form again and submit it once more."},
 	"error.form.body":         {"We kunnen dit formulier niet lezen: het heeft te veel velden of is niet goed opgebouwd.", "We cannot read this form: it has too many fields or is malformed."},
 	"error.413.title":         {"Te veel gegevens", "Too much data"},
 	"error.413.body":          {"Het formulier bevat te veel gegevens om te verwerken.", "The form holds too much data to process."},

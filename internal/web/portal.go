@@ -317,6 +317,7 @@ func (s *server) portalAllowlistUpdate(w http.ResponseWriter, r *http.Request, p
 }
 
 type tokensView struct {
+	Base      string // /portal or /staff
 	Tokens    []accounts.APIToken
 	Created   *accounts.APIToken
 	Plaintext string
@@ -336,6 +337,17 @@ var tokenFields = fieldset{Fields: []field{
 	{Name: "expires_in_days", Label: "field.expires", Type: "select", Options: expiryOptions},
 }}
 
+// tokenRoutes registers the API token pages that customers (/portal) and staff
+// (/staff, for the staff API; issue 8, finding 10) share. Tokens are made and revoked
+// by a signed-in person only (accounts.CreateAPIToken), and a new token's plaintext is
+// shown once.
+func (s *server) tokenRoutes(base string, reg func(string, handlerFunc)) {
+	reg("GET "+base+"/tokens", s.tokens(base))
+	reg("POST "+base+"/tokens", s.tokenCreate(base))
+	reg("GET "+base+"/tokens/{id}/revoke", s.tokenRevokeConfirm(base))
+	reg("POST "+base+"/tokens/{id}/revoke", s.tokenRevoke(base))
+}
+
 func (s *server) tokensPage(w http.ResponseWriter, r *http.Request, p *accounts.Principal, pg *page, v tokensView, status int) error {
 	tokens, err := s.acc.ListAPITokens(r.Context(), *p)
 	if err != nil {
@@ -354,78 +366,86 @@ func defaultTokenForm() *form {
 	return f
 }
 
-func (s *server) portalTokens(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	pg := s.newPage(w, r, "tokens.title")
-	pg.Form = defaultTokenForm()
-	return s.tokensPage(w, r, p, pg, tokensView{}, http.StatusOK)
+func (s *server) tokens(base string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+		pg := s.newPage(w, r, "tokens.title")
+		pg.Form = defaultTokenForm()
+		return s.tokensPage(w, r, p, pg, tokensView{Base: base}, http.StatusOK)
+	}
 }
 
-// portalTokenCreate shows the new token's plaintext in the response to the POST itself:
-// it is never stored, so there is no page to redirect to that could show it.
-func (s *server) portalTokenCreate(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	pg := s.newPage(w, r, "tokens.title")
-	f, err := s.readForm(r, pg.Lang)
-	if err != nil {
-		return err
-	}
-	pg.Form = f
-	var scopes []accounts.Scope
-	for _, sc := range f.Values["scopes"] {
-		scopes = append(scopes, accounts.Scope(sc))
-	}
-	days, err := strconv.Atoi(f.Get("expires_in_days"))
-	if err != nil || days < 0 {
-		f.Errors["expires_in_days"] = pg.T("form.not_a_number")
-	}
-	requireFields(f, pg.Lang, map[string]string{"name": f.Get("name")})
-	if len(f.Errors) == 0 {
-		tok, plain, err := s.acc.CreateAPIToken(r.Context(), *p, strings.TrimSpace(f.Get("name")), scopes, days)
-		switch {
-		case err == nil:
-			pg.Form = defaultTokenForm()
-			return s.tokensPage(w, r, p, pg, tokensView{Created: &tok, Plaintext: plain}, http.StatusOK)
-		case fieldErrors(f, err, map[string]string{"expires_in_days": "expires_in_days", "expires": "expires_in_days"}):
-		default:
+// tokenCreate shows the new token's plaintext in the response to the POST itself: it
+// is never stored, so there is no page to redirect to that could show it.
+func (s *server) tokenCreate(base string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+		pg := s.newPage(w, r, "tokens.title")
+		f, err := s.readForm(r, pg.Lang)
+		if err != nil {
 			return err
 		}
-	}
-	return s.tokensPage(w, r, p, pg, tokensView{}, http.StatusUnprocessableEntity)
-}
-
-func (s *server) portalTokenRevokeConfirm(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	tokens, err := s.acc.ListAPITokens(r.Context(), *p)
-	if err != nil {
-		return err
-	}
-	for _, t := range tokens {
-		if t.ID == id && t.RevokedAt == nil {
-			pg := s.newPage(w, r, "tokens.revoke_title")
-			pg.Nav = "tokens"
-			pg.Data = confirmView{Question: pg.T("tokens.revoke_question", t.Name, t.Prefix),
-				Action: "/portal/tokens/" + strconv.FormatInt(id, 10) + "/revoke", Submit: "tokens.revoke",
-				Cancel: "/portal/tokens", Danger: true}
-			s.render(w, http.StatusOK, "confirm", pg)
-			return nil
+		pg.Form = f
+		var scopes []accounts.Scope
+		for _, sc := range f.Values["scopes"] {
+			scopes = append(scopes, accounts.Scope(sc))
 		}
+		days, err := strconv.Atoi(f.Get("expires_in_days"))
+		if err != nil || days < 0 {
+			f.Errors["expires_in_days"] = pg.T("form.not_a_number")
+		}
+		requireFields(f, pg.Lang, map[string]string{"name": f.Get("name")})
+		if len(f.Errors) == 0 {
+			tok, plain, err := s.acc.CreateAPIToken(r.Context(), *p, strings.TrimSpace(f.Get("name")), scopes, days)
+			switch {
+			case err == nil:
+				pg.Form = defaultTokenForm()
+				return s.tokensPage(w, r, p, pg, tokensView{Base: base, Created: &tok, Plaintext: plain}, http.StatusOK)
+			case fieldErrors(f, err, map[string]string{"expires_in_days": "expires_in_days", "expires": "expires_in_days"}):
+			default:
+				return err
+			}
+		}
+		return s.tokensPage(w, r, p, pg, tokensView{Base: base}, http.StatusUnprocessableEntity)
 	}
-	return accounts.ErrNotFound
 }
 
-func (s *server) portalTokenRevoke(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
+func (s *server) tokenRevokeConfirm(base string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		tokens, err := s.acc.ListAPITokens(r.Context(), *p)
+		if err != nil {
+			return err
+		}
+		for _, t := range tokens {
+			if t.ID == id && t.RevokedAt == nil {
+				pg := s.newPage(w, r, "tokens.revoke_title")
+				pg.Nav = "tokens"
+				pg.Data = confirmView{Question: pg.T("tokens.revoke_question", t.Name, t.Prefix),
+					Action: base + "/tokens/" + strconv.FormatInt(id, 10) + "/revoke", Submit: "tokens.revoke",
+					Cancel: base + "/tokens", Danger: true}
+				s.render(w, http.StatusOK, "confirm", pg)
+				return nil
+			}
+		}
+		return accounts.ErrNotFound
 	}
-	if err := s.acc.RevokeAPIToken(r.Context(), *p, id); err != nil {
-		return err
+}
+
+func (s *server) tokenRevoke(base string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		if err := s.acc.RevokeAPIToken(r.Context(), *p, id); err != nil {
+			return err
+		}
+		s.flash(w, "token_revoked")
+		s.redirect(w, r, base+"/tokens")
+		return nil
 	}
-	s.flash(w, "token_revoked")
-	s.redirect(w, r, "/portal/tokens")
-	return nil
 }
 
 // activityRow is an audit entry as a customer sees it. Provider staff appear as the

@@ -258,6 +258,9 @@ var funcs = template.FuncMap{
 		v.Described = strings.Join(ids, " ")
 		return v
 	},
+	// email shows an address with its internationalised domain also in punycode, so
+	// look-alike domains can be told apart (issue 8, finding 8).
+	"email": accounts.DisplayEmail,
 	// pair hands a partial template the page (for T) and one value.
 	"pair": func(p *page, v any) pairView { return pairView{P: p, V: v} },
 	"asset": func(p *page, name string) string {

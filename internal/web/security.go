@@ -236,14 +236,19 @@ func (s *server) logoutEverywhereConfirm(base string) handlerFunc {
 		pg := s.newPage(w, r, "logout_all.title")
 		pg.Nav = "security"
 		pg.Data = confirmView{Question: pg.T("logout_all.question"), Action: base + "/logout-everywhere",
-			Submit: "logout_all.submit", Cancel: base + "/security", Danger: true}
+			Submit: "logout_all.submit", Cancel: base + "/security", Danger: true,
+			Sets: pg.useFields(fieldset{Fields: []field{{Name: "revoke_tokens", Label: "logout_all.revoke_tokens", Type: "checkbox", Hint: "logout_all.revoke_tokens_hint"}}})}
 		s.render(w, http.StatusOK, "confirm", pg)
 		return nil
 	}
 }
 
 func (s *server) logoutEverywhere(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	if err := s.acc.LogoutEverywhere(r.Context(), *p); err != nil {
+	f, err := s.readForm(r, "")
+	if err != nil {
+		return err
+	}
+	if err := s.acc.LogoutEverywhere(r.Context(), *p, f.Get("revoke_tokens") != ""); err != nil {
 		return err
 	}
 	s.clearSession(w)

@@ -212,6 +212,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	staff("GET /staff/audit", s.staffAudit)
 	staff("GET /staff/mail", s.staffMail)
 	s.securityRoutes("/staff", staff)
+	s.tokenRoutes("/staff", staff)
 
 	portal := func(pattern string, h handlerFunc) {
 		s.patterns = append(s.patterns, pattern)
@@ -234,10 +235,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	portal("POST /portal/users/{id}/enable", s.userSetDisabled("/portal", false))
 	portal("GET /portal/allowlist", s.portalAllowlist)
 	portal("POST /portal/allowlist", s.portalAllowlistUpdate)
-	portal("GET /portal/tokens", s.portalTokens)
-	portal("POST /portal/tokens", s.portalTokenCreate)
-	portal("GET /portal/tokens/{id}/revoke", s.portalTokenRevokeConfirm)
-	portal("POST /portal/tokens/{id}/revoke", s.portalTokenRevoke)
+	s.tokenRoutes("/portal", portal)
 	portal("GET /portal/activity", s.portalActivity)
 	s.securityRoutes("/portal", portal)
 	if s.contractsEnabled() {

@@ -105,7 +105,7 @@ func config() huma.Config {
 	cfg := huma.DefaultConfig("hostpact API", "v1")
 	cfg.Info.Description = "The JSON API of hostpact: the same operations as the staff app and the " +
 		"customer portal, with the same permissions. Authenticate with an API token " +
-		"(`Authorization: Bearer <token>`) created in the portal. " +
+		"(`Authorization: Bearer <token>`) created in the portal (customers) or on the staff tokens page (staff). " +
 		"Tokens with only the read scope may use GET. Errors are RFC 9457 problem details; " +
 		"invalid input is answered with 422 and an `errors` list naming each field " +
 		"(`location`, e.g. `body.vat_id`); unknown body fields and query parameters are rejected the same way. " +

@@ -627,3 +627,31 @@ func TestContractBadInput(t *testing.T) {
 		}
 	})
 }
+
+// Finding 9 of issue 8: the same Idempotency-Key with a different body is a 409 with a
+// message saying so, not the first contract.
+func TestOrderIdempotencyKeyWithAnotherBody(t *testing.T) {
+	eachEngine(t, func(t *testing.T, f *fixture) {
+		pro := f.plan("webhosting", "pro")
+		start := f.plan("webhosting", "start")
+		order := func(planID int64) request {
+			return request{method: "POST", path: "/api/v1/orders", token: f.a.token, header: map[string]string{"Idempotency-Key": "other-body-0001"},
+				body: map[string]any{"lines": []map[string]any{{"plan_id": planID}}, "terms_version": f.termsVersion(), "accept_terms": true}}
+		}
+		var first Contract
+		expect(t, f.do(order(pro.ID)), http.StatusCreated, &first)
+		before := f.contractCount()
+		p := expectProblem(t, f.do(order(start.ID)), http.StatusConflict)
+		if !strings.Contains(p.Detail, "Idempotency-Key") || !strings.Contains(p.Detail, "different") {
+			t.Errorf("409 detail %q does not explain", p.Detail)
+		}
+		if n := f.contractCount(); n != before {
+			t.Fatalf("%d contracts, want %d", n, before)
+		}
+		var again Contract
+		expect(t, f.do(order(pro.ID)), http.StatusOK, &again)
+		if again.ID != first.ID {
+			t.Fatalf("retry got contract %d, want %d", again.ID, first.ID)
+		}
+	})
+}

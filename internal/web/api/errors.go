@@ -38,6 +38,9 @@ func (s *server) problem(ctx context.Context, err error) error {
 		return parseProblem(pe)
 	case errors.As(err, &te):
 		return throttled(te.RetryAfter)
+	case errors.Is(err, contracts.ErrIdempotencyConflict):
+		return huma.Error409Conflict("this Idempotency-Key was already used for a different request; " +
+			"a key may only repeat the same request (a retry). Send a new key with each new request")
 	case errors.Is(err, contracts.ErrCustomerRefused):
 		return huma.Error403Forbidden("the provider does not accept orders from this customer (cp.av.2.6)")
 	case errors.Is(err, accounts.ErrNotFound) || errors.Is(err, dunning.ErrNotFound):

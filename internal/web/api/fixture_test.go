@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
@@ -172,9 +173,17 @@ func orgInput(name string) accounts.OrganisationInput {
 }
 
 // orgBody is a valid request body for creating or replacing an organisation.
+// domainLabel makes a host name label of a legal name ("Bakkerij Jansen & Zn" →
+// "bakkerij-jansen-zn"): a domain has letters, digits and hyphens only.
+func domainLabel(name string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}), "-")
+}
+
 func orgBody(name string) map[string]any {
 	return map[string]any{
-		"kind": "consumer", "legal_name": name, "email": "info@" + strings.ToLower(strings.ReplaceAll(name, " ", "-")) + ".test",
+		"kind": "consumer", "legal_name": name, "email": "info@" + domainLabel(name) + ".test",
 		"language":       "nl",
 		"postal_address": map[string]any{"street": "Keizersgracht 1", "postal_code": "1015 CJ", "city": "Amsterdam", "country": "NL"},
 	}

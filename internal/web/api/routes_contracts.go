@@ -368,9 +368,9 @@ func (s *server) contractRoutes() {
 		Summary: "Place an order",
 		Description: "Concludes a contract (cp.av.2.1) with the current terms version accepted (`terms_version` from checkout, `accept_terms`). " +
 			"An idempotency key is required (`Idempotency-Key` header or `idempotency_key`): a retry with the same key returns the " +
-			"same contract with 200 instead of 201 and creates nothing. The acceptance records who, when, from which address and " +
-			"user agent, and the SHA-256 of the content.",
-		DefaultStatus: http.StatusCreated,
+			"same contract with 200 instead of 201 and creates nothing; the same key with a different body is refused with 409. " +
+			"The acceptance records who, when, from which address and user agent, and the SHA-256 of the content.",
+		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusConflict},
 	}, func(ctx context.Context, p accounts.Principal, in *orderInput) (*created[Contract], error) {
 		key, err := idempotencyKey(in.IdempotencyKey, in.Body.IdempotencyKey)
 		if err != nil {
@@ -632,8 +632,8 @@ func (s *server) contractRoutes() {
 		Description: "Concludes the contract of a sent quote (cp.av.2.8, fo.av.2.4), recording who accepted, when, from which address " +
 			"and user agent, the SHA-256 of the content and the terms version. Staff (sales) record an acceptance received by e-mail. " +
 			"After expiry it is refused unless staff allowed a late acceptance. An idempotency key is required; a retry with the same " +
-			"key returns the same contract with 200.",
-		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusNotFound},
+			"key returns the same contract with 200; the same key with a different body (another quote or content hash) is refused with 409.",
+		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusNotFound, http.StatusConflict},
 	}, func(ctx context.Context, p accounts.Principal, in *acceptQuoteInput) (*created[Contract], error) {
 		var b AcceptQuoteInput
 		if in.Body != nil {
