@@ -493,7 +493,9 @@ func (s *Service) conclude(ctx context.Context, pol *terms.Policy, nc newContrac
 		return s.mailConcluded(ctx, q, now, id, nc, waived)
 	})
 	if errors.Is(err, errQuoteTaken) {
-		if c, ok, kerr := s.byKey(ctx, nc.key, nc.cust.ID); kerr != nil || !ok || c.QuoteID != nc.quoteID {
+		if c, ok, kerr := s.byKey(ctx, nc.key, nc.cust.ID, nc.requestHash); errors.Is(kerr, ErrIdempotencyConflict) {
+			return Contract{}, kerr
+		} else if kerr != nil || !ok || c.QuoteID != nc.quoteID {
 			return Contract{}, accounts.FieldErrors{"quote": "this quote has already been accepted"}
 		}
 		err = errExists
