@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 )
@@ -55,7 +57,8 @@ func keyIDsInUse(ctx context.Context, db *store.DB) ([]string, error) {
 
 // protectAtRest brings a database written before the key existed up to date, at every
 // start and doing nothing the second time: the audit entries written before are keyed
-// (after their plain chain checked out).
+// (after their plain chain checked out), and mail with a one-time link is sealed or
+// redacted.
 func protectAtRest(ctx context.Context, db *store.DB, keys *secrets.Keyring, logger *slog.Logger) error {
 	n, err := audit.Rekey(ctx, db, keys)
 	if err != nil {
@@ -63,6 +66,13 @@ func protectAtRest(ctx context.Context, db *store.DB, keys *secrets.Keyring, log
 	}
 	if n > 0 && logger != nil {
 		logger.Info("audit trail keyed with the secret key", "entries", n, "key", keys.ID())
+	}
+	m, err := notify.SealLegacy(ctx, db, keys, accounts.LinkMarker)
+	if err != nil {
+		return err
+	}
+	if m > 0 && logger != nil {
+		logger.Info("mail with one-time links sealed or redacted", "mails", m)
 	}
 	return nil
 }
