@@ -50,8 +50,8 @@ type env struct {
 	clk  *clock.Fake
 	keys *secrets.Keyring // the secret key: mail with one-time links is sealed with it
 	acc  *accounts.Service
-	cat *catalog.Service
-	con *contracts.Service
+	cat  *catalog.Service
+	con  *contracts.Service
 	// bill, pay and dun are the real billing, payments and dunning services, wired as
 	// internal/app wires them (the adapters are in billing_helpers_test.go); psp is
 	// the demo payment provider.
