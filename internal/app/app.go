@@ -112,7 +112,7 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock
 		db.Close()
 		return nil, err
 	}
-	if err := protectAtRest(ctx, db, cfg.Keys, logger); err != nil {
+	if err := protectAtRest(ctx, db, cfg.Keys, clk.Now(), logger); err != nil {
 		db.Close()
 		return nil, err
 	}
