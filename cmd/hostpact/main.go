@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -199,6 +200,13 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	db := fs.String("db", "hostpact-demo.db", "SQLite file for the demo")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	// The demo's checkpoints describe its database: once that file is deleted (a demo
+	// reset), they would report the new trail as a rewritten one.
+	if _, err := os.Stat(*db); errors.Is(err, iofs.ErrNotExist) {
+		if err := os.RemoveAll(*db + ".audit-checkpoints"); err != nil {
+			return err
+		}
 	}
 	// The demo keeps its secret key beside its database file, made on first start and
 	// reused after; a real installation keeps it apart (HOSTPACT_SECRET_KEY_FILE).

@@ -120,6 +120,27 @@ func TestKeyRequired(t *testing.T) {
 	if code, _, errs := runCLI(t, "Sterk-wachtwoord-2026\n", "user", "create", "--email", "ops@cloudprovider.test", "--name", "Ops", "--roles", "admin", "--password-stdin"); code != 0 {
 		t.Fatalf("user create: %q", errs)
 	}
+	// A TOTP secret stored in plain text (before sealing existed) is sealed at start, once.
+	raw, err := sql.Open("sqlite", filepath.Join(dir, "k.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`INSERT INTO user_totp (user_id, secret) SELECT id, 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' FROM users`); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if code, _, errs := runCLI(t, "", "migrate"); code != 0 {
+			t.Fatalf("migrate: %q", errs)
+		}
+	}
+	var secret string
+	if err := raw.QueryRow(`SELECT secret FROM user_totp`).Scan(&secret); err != nil || !strings.HasPrefix(secret, "sealed:v1:") {
+		t.Fatalf("TOTP secret after start: %q, %v", secret, err)
+	}
+	if code, out, _ := runCLI(t, "", "audit", "verify"); code != 0 || !strings.Contains(out, "intact") {
+		t.Fatalf("verify after sealing: %q", out)
+	}
 	// Once the database holds protected values, the message names their key; another
 	// key file is refused rather than writing a second, unverifiable chain.
 	t.Setenv("HOSTPACT_SECRET_KEY_FILE", "")

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/notify"
+	"github.com/hostpact/hostpact/internal/notify/notifytest"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
 )
@@ -27,11 +29,12 @@ const (
 var lightArgon = Argon2Params{Memory: 64, Time: 1, Threads: 1}
 
 type env struct {
-	t   *testing.T
-	db  *store.DB
-	clk *clock.Fake
-	s   *Service
-	ctx context.Context
+	t     *testing.T
+	db    *store.DB
+	clk   *clock.Fake
+	s     *Service
+	ctx   context.Context
+	inbox []notify.Outgoing // mail delivered so far, as its recipients got it
 }
 
 // each runs fn on SQLite and, when configured, PostgreSQL, and checks the audit chain
@@ -191,10 +194,20 @@ func (e *env) mails(orgID int64) []notify.Mail {
 
 var linkRE = regexp.MustCompile(`/reset\?token=([A-Za-z0-9_-]+)`)
 
+// delivered sends the outbox and returns every mail delivered so far, newest first, as
+// the recipients read them: the outbox itself holds one-time links only sealed.
+func (e *env) delivered() []notify.Outgoing {
+	e.t.Helper()
+	e.inbox = append(e.inbox, notifytest.Deliver(e.t, e.db, e.clk, e.s.keys)...)
+	out := slices.Clone(e.inbox)
+	slices.Reverse(out)
+	return out
+}
+
 // lastLink returns the token in the newest mail to addr that has one.
 func (e *env) lastLink(addr string) string {
 	e.t.Helper()
-	for _, m := range e.mails(0) {
+	for _, m := range e.delivered() {
 		if m.To == addr {
 			if sm := linkRE.FindStringSubmatch(m.Text); sm != nil {
 				return sm[1]

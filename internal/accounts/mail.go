@@ -30,6 +30,18 @@ func must[T any](v T, err error) T {
 // is about. Secrets other than a one-time link never go into a mail
 // (cp.security.passwords.4).
 func (s *Service) sendMail(ctx context.Context, q store.Querier, now time.Time, u User, name string, extra map[string]any) error {
+	return s.queueMail(ctx, q, now, u, name, extra, false)
+}
+
+// sendLinkMail is sendMail for a mail that carries a one-time link (a reset or an
+// invitation): the outbox keeps it sealed with the secret key until it is sent and
+// redacts it after, so a database copy cannot be used to take over the account
+// (security finding 1).
+func (s *Service) sendLinkMail(ctx context.Context, q store.Querier, now time.Time, u User, name string, extra map[string]any) error {
+	return s.queueMail(ctx, q, now, u, name, extra, true)
+}
+
+func (s *Service) queueMail(ctx context.Context, q store.Querier, now time.Time, u User, name string, extra map[string]any, secret bool) error {
 	base := strings.TrimRight(s.cfg.BaseURL, "/")
 	data := map[string]any{
 		"Name":         u.Name,
@@ -43,12 +55,16 @@ func (s *Service) sendMail(ctx context.Context, q store.Querier, now time.Time, 
 		return err
 	}
 	_, err = notify.Enqueue(ctx, q, now, notify.Message{OrgID: u.OrgID, To: u.Email, ToName: u.Name,
-		Lang: u.Language, Subject: subject, Text: body})
+		Lang: u.Language, Subject: subject, Text: body, Secret: secret, Keys: s.keys})
 	return err
 }
 
+// LinkMarker is the part of every one-time link (reset, invitation) that no other mail
+// contains; app uses it to protect such mail queued before it was sealed.
+const LinkMarker = "/reset?token="
+
 func (s *Service) resetLink(token string) string {
-	return strings.TrimRight(s.cfg.BaseURL, "/") + "/reset?token=" + token
+	return strings.TrimRight(s.cfg.BaseURL, "/") + LinkMarker + token
 }
 
 // humanDuration writes a link's lifetime the way a person says it.

@@ -28,7 +28,7 @@ func (s *Service) invite(ctx context.Context, q store.Querier, now time.Time, u 
 	if err != nil {
 		return err
 	}
-	return s.sendMail(ctx, q, now, u, "account_invite", map[string]any{
+	return s.sendLinkMail(ctx, q, now, u, "account_invite", map[string]any{
 		"Link": s.resetLink(token), "ValidFor": humanDuration(inviteTTL, u.Language)})
 }
 
@@ -72,7 +72,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, ip string) er
 		if err != nil {
 			return err
 		}
-		if err := s.sendMail(ctx, q, now, u, "password_reset", map[string]any{
+		if err := s.sendLinkMail(ctx, q, now, u, "password_reset", map[string]any{
 			"Link": s.resetLink(token), "ValidFor": humanDuration(s.resetTTL, u.Language)}); err != nil {
 			return err
 		}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hostpact/hostpact/internal/store/storetest"
 )
 
 func TestPasswordReset(t *testing.T) {
@@ -14,7 +16,10 @@ func TestPasswordReset(t *testing.T) {
 		if err := e.s.RequestPasswordReset(e.ctx, "Admin@Acme.nl", homeIP); err != nil {
 			t.Fatal(err)
 		}
-		m := e.mails(org.ID)[0]
+		if m := e.mails(org.ID)[0]; m.Text != "[versleuteld tot verzending: bevat een eenmalige link]" {
+			t.Fatalf("outbox shows %q", m.Text)
+		}
+		m := e.delivered()[0]
 		if m.To != "admin@acme.nl" || m.Lang != "nl" || !strings.Contains(m.Subject, "Nieuw wachtwoord") ||
 			!strings.Contains(m.Text, "https://portal.example/reset?token=") || !strings.Contains(m.Text, "1 uur geldig") {
 			t.Fatalf("mail %+v", m)
@@ -113,7 +118,7 @@ func TestInvitationAndChangePassword(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := e.mails(org.ID)[0]
+		m := e.delivered()[0]
 		if m.Lang != "en" || !strings.Contains(m.Subject, "Your Cloud Provider account") || !strings.Contains(m.Text, "valid for 7 days") {
 			t.Fatalf("invitation %+v", m)
 		}
@@ -164,5 +169,42 @@ func TestInvitationAndChangePassword(t *testing.T) {
 		}
 		_, err = e.s.Authenticate(e.ctx, s1.Token, homeIP)
 		wantErr(t, err, ErrSessionExpired)
+	})
+}
+
+// Security finding 1: after a password reset and an invitation are requested, the
+// one-time tokens their mails carry are nowhere in the database — not before the mail is
+// sent, not after — while the mail as delivered holds a link that works.
+func TestNoUsableLinkInTheDatabase(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		admin := e.staff("admin@provider.test", RoleAdmin)
+		org, _ := e.customer(admin, business("Acme"))
+		if err := e.s.RequestPasswordReset(e.ctx, "admin@acme.nl", homeIP); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.CreateUser(e.ctx, admin, UserInput{OrgID: org.ID, Email: "nieuw@acme.nl", Name: "Nieuw", Language: "en"}); err != nil {
+			t.Fatal(err)
+		}
+		before := storetest.Dump(t, e.db)
+		reset, invite := e.lastLink("admin@acme.nl"), e.lastLink("nieuw@acme.nl")
+		after := storetest.Dump(t, e.db)
+		for _, token := range []string{reset, invite} {
+			if len(token) < 20 {
+				t.Fatalf("token %q", token)
+			}
+			for name, dump := range map[string]string{"before sending": before, "after sending": after} {
+				if strings.Contains(dump, token) {
+					t.Fatalf("token found in the database %s", name)
+				}
+			}
+		}
+		if !strings.Contains(after, "[redacted after sending: contained a one-time link]") || !strings.Contains(after, "[verwijderd na verzending") {
+			t.Fatal("the sent mails are not redacted in both languages")
+		}
+		for _, token := range []string{reset, invite} {
+			if err := e.s.ResetPassword(e.ctx, token, otherPW); err != nil {
+				t.Fatalf("the delivered link does not work: %v", err)
+			}
+		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 )
 
@@ -33,6 +34,10 @@ type Config struct {
 
 	// Argon2 is the password hashing cost; the zero value means DefaultArgon2.
 	Argon2 Argon2Params
+
+	// Keys is the secret key held outside the database, which seals TOTP secrets and
+	// mail with one-time links. nil (tests) means a key of this process only.
+	Keys *secrets.Keyring
 }
 
 const (
@@ -67,6 +72,7 @@ type Service struct {
 	resetTTL   time.Duration
 	argon      Argon2Params
 	hashSem    chan struct{}
+	keys       *secrets.Keyring
 }
 
 // New returns the accounts service.
@@ -76,6 +82,9 @@ func New(db *store.DB, clk clock.Clock, cfg Config) *Service {
 		resetTTL:   parseTTL(cfg.ResetTokenTTL, defaultResetTTL),
 		argon:      cfg.Argon2,
 		hashSem:    make(chan struct{}, max(2, runtime.NumCPU())),
+	}
+	if s.keys = cfg.Keys; s.keys == nil {
+		s.keys = secrets.Ephemeral()
 	}
 	if s.argon == (Argon2Params{}) {
 		s.argon = DefaultArgon2

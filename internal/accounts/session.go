@@ -285,7 +285,7 @@ func (s *Service) CompleteMFA(ctx context.Context, sessionToken, code, ip, userA
 	ctx = loginCtx(ctx, ip, userAgent, &u)
 	var sess Session
 	err = s.db.InTx(ctx, func(q store.Querier) error {
-		how, err := consumeSecondFactor(ctx, q, u.ID, code, now)
+		how, err := s.consumeSecondFactor(ctx, q, u.ID, code, now)
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/pquerna/otp/hotp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 )
 
@@ -45,17 +46,45 @@ func matchTOTP(secret, code string, now time.Time) (int64, bool) {
 	return 0, false
 }
 
+// TOTP secrets must be readable to check a code, so they cannot be hashed; they are
+// stored sealed with the secret key held outside the database, bound to their user, so a
+// copy of the database (or a backup) cannot produce codes (security finding 11).
+func totpBinding(userID int64) string { return "user:" + itoa(userID) }
+
+func (s *Service) sealTOTP(userID int64, secret string) (string, error) {
+	sealed, err := s.keys.SealString(secrets.PurposeTOTP, totpBinding(userID), secret)
+	return string(sealed), err
+}
+
+// openTOTP returns the plaintext of a stored TOTP secret. One sealed with another key
+// is a *secrets.KeyError naming both keys: the database was copied to an installation
+// with another key file, and no code can be checked until the right key is configured.
+func (s *Service) openTOTP(userID int64, stored string) (string, error) {
+	if !secrets.IsSealed(stored) {
+		return "", errors.New("accounts: a TOTP secret is stored unsealed; start hostpact once with its key to seal it")
+	}
+	plain, err := s.keys.OpenString(secrets.PurposeTOTP, totpBinding(userID), secrets.Sealed(stored))
+	if err != nil {
+		return "", fmt.Errorf("accounts: TOTP secret of user %d: %w", userID, err)
+	}
+	return plain, nil
+}
+
 // consumeSecondFactor accepts a TOTP code or an unused recovery code of the user, inside
 // q, and uses it up: a TOTP code's step becomes the last one accepted, so neither that
 // code nor an older one works again (no replay), and a recovery code is marked used.
 // It says which was used.
-func consumeSecondFactor(ctx context.Context, q store.Querier, userID int64, code string, now time.Time) (string, error) {
-	var secret string
+func (s *Service) consumeSecondFactor(ctx context.Context, q store.Querier, userID int64, code string, now time.Time) (string, error) {
+	var stored string
 	var last int64
-	err := q.QueryRowContext(ctx, `SELECT secret, last_step FROM user_totp WHERE user_id = $1`, userID).Scan(&secret, &last)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && secret == "" {
+	err := q.QueryRowContext(ctx, `SELECT secret, last_step FROM user_totp WHERE user_id = $1`, userID).Scan(&stored, &last)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && stored == "" {
 		return "", ErrInvalidCode
 	}
+	if err != nil {
+		return "", err
+	}
+	secret, err := s.openTOTP(userID, stored)
 	if err != nil {
 		return "", err
 	}
@@ -152,11 +181,15 @@ func (s *Service) BeginTOTP(ctx context.Context, by Principal) (TOTPEnrolment, e
 	if err != nil {
 		return TOTPEnrolment{}, err
 	}
+	sealed, err := s.sealTOTP(by.User.ID, key.Secret())
+	if err != nil {
+		return TOTPEnrolment{}, err
+	}
 	err = s.tx(ctx, by, func(ctx context.Context, q store.Querier) error {
 		now := s.now()
 		if _, err := q.ExecContext(ctx, `INSERT INTO user_totp (user_id, pending_secret, pending_since) VALUES ($1, $2, $3)
 			ON CONFLICT (user_id) DO UPDATE SET pending_secret = excluded.pending_secret, pending_since = excluded.pending_since`,
-			by.User.ID, key.Secret(), now); err != nil {
+			by.User.ID, sealed, now); err != nil {
 			return err
 		}
 		return record(ctx, q, now, by.User.OrgID, "user.mfa_enrol", "user", by.User.ID, "TOTP enrolment started")
@@ -192,11 +225,15 @@ func (s *Service) ConfirmTOTPAndRotate(ctx context.Context, by Principal, code s
 	var codes []string
 	var rotated *Session
 	err = s.tx(ctx, by, func(ctx context.Context, q store.Querier) error {
-		var pending string
-		err := q.QueryRowContext(ctx, `SELECT pending_secret FROM user_totp WHERE user_id = $1`, by.User.ID).Scan(&pending)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && pending == "" {
+		var stored string
+		err := q.QueryRowContext(ctx, `SELECT pending_secret FROM user_totp WHERE user_id = $1`, by.User.ID).Scan(&stored)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && stored == "" {
 			return ErrInvalidCode
 		}
+		if err != nil {
+			return err
+		}
+		pending, err := s.openTOTP(by.User.ID, stored)
 		if err != nil {
 			return err
 		}
@@ -250,7 +287,7 @@ func (s *Service) DisableTOTP(ctx context.Context, by Principal, code string) er
 		return err
 	}
 	return s.tx(ctx, by, func(ctx context.Context, q store.Querier) error {
-		if _, err := consumeSecondFactor(ctx, q, by.User.ID, code, now); err != nil {
+		if _, err := s.consumeSecondFactor(ctx, q, by.User.ID, code, now); err != nil {
 			return err
 		}
 		if err := removeTOTP(ctx, q, by.User.ID); err != nil {
@@ -311,14 +348,95 @@ func (s *Service) SetTOTPSecretForDemo(ctx context.Context, userID int64, secret
 	if err != nil {
 		return err
 	}
+	sealed, err := s.sealTOTP(u.ID, secret)
+	if err != nil {
+		return err
+	}
 	ctx = systemCtx(ctx)
 	return s.db.InTx(ctx, func(q store.Querier) error {
 		now := s.now()
 		if _, err := q.ExecContext(ctx, `INSERT INTO user_totp (user_id, secret, enabled_at, last_step) VALUES ($1, $2, $3, 0)
 			ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, enabled_at = excluded.enabled_at,
-			last_step = 0, pending_secret = '', pending_since = NULL`, u.ID, secret, now); err != nil {
+			last_step = 0, pending_secret = '', pending_since = NULL`, u.ID, sealed, now); err != nil {
 			return err
 		}
 		return record(ctx, q, now, u.OrgID, "user.mfa_enable", "user", u.ID, "TOTP enabled with a fixed demo secret")
 	})
+}
+
+// SealTOTPSecrets seals the TOTP secrets stored in plain text before they were sealed
+// (active and pending), with keys, and writes one audit entry for the lot. app.Open runs
+// it at every start; the second time it finds nothing.
+func SealTOTPSecrets(ctx context.Context, db *store.DB, keys *secrets.Keyring, now time.Time) (int, error) {
+	ctx = systemCtx(ctx)
+	n := 0
+	err := db.InTx(ctx, func(q store.Querier) error {
+		rows, err := q.QueryContext(ctx, `SELECT user_id, secret, pending_secret FROM user_totp
+			WHERE (secret <> '' AND secret NOT LIKE 'sealed:%') OR (pending_secret <> '' AND pending_secret NOT LIKE 'sealed:%')`)
+		if err != nil {
+			return err
+		}
+		type row struct {
+			user            int64
+			secret, pending string
+		}
+		var found []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.user, &r.secret, &r.pending); err != nil {
+				rows.Close()
+				return err
+			}
+			found = append(found, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range found {
+			for _, v := range []*string{&r.secret, &r.pending} {
+				if *v == "" || secrets.IsSealed(*v) {
+					continue
+				}
+				sealed, err := keys.SealString(secrets.PurposeTOTP, totpBinding(r.user), *v)
+				if err != nil {
+					return err
+				}
+				*v = string(sealed)
+			}
+			if _, err := q.ExecContext(ctx, `UPDATE user_totp SET secret = $1, pending_secret = $2 WHERE user_id = $3`, r.secret, r.pending, r.user); err != nil {
+				return err
+			}
+			n++
+		}
+		if n == 0 {
+			return nil
+		}
+		return record(ctx, q, store.Now(now), 0, "user.mfa_seal", "user_totp", 0,
+			fmt.Sprintf("TOTP secrets of %d users encrypted with key %s held outside the database", n, keys.ID()))
+	})
+	if err != nil {
+		return 0, fmt.Errorf("accounts: seal TOTP secrets: %w", err)
+	}
+	return n, nil
+}
+
+// TOTPKeyIDs lists the ids of the keys that sealed the stored TOTP secrets, so that app
+// refuses to start with a key that cannot open them.
+func TOTPKeyIDs(ctx context.Context, q store.Querier) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT SUBSTR(secret, 11, 8) FROM user_totp WHERE secret LIKE 'sealed:v1:%'
+		UNION SELECT DISTINCT SUBSTR(pending_secret, 11, 8) FROM user_totp WHERE pending_secret LIKE 'sealed:v1:%'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

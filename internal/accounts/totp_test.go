@@ -1,12 +1,16 @@
 package accounts
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pquerna/otp/totp"
+
+	"github.com/hostpact/hostpact/internal/secrets"
+	"github.com/hostpact/hostpact/internal/store/storetest"
 )
 
 func code(t *testing.T, secret string, at time.Time) string {
@@ -225,6 +229,93 @@ func TestDemoSecret(t *testing.T) {
 		}
 		if _, err := e.s.CompleteMFA(e.ctx, sess.Token, code(t, secret, e.clk.Now()), homeIP, "test"); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// Security finding 11: a TOTP secret, pending or active, is nowhere in the database in
+// plain text; signing in with a code still works; a copy of the database under another
+// key file cannot check codes and says why.
+func TestTOTPSecretSealedAtRest(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		admin := e.staff("admin@provider.test", RoleAdmin)
+		_, cust := e.customer(admin, business("Acme"))
+		enr, err := e.s.BeginTOTP(e.ctx, cust)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(storetest.Dump(t, e.db), enr.Secret) {
+			t.Fatal("the pending TOTP secret is readable in the database")
+		}
+		if _, err := e.s.ConfirmTOTP(e.ctx, cust, code(t, enr.Secret, e.clk.Now())); err != nil {
+			t.Fatal(err)
+		}
+		if dump := storetest.Dump(t, e.db); strings.Contains(dump, enr.Secret) || !strings.Contains(dump, "sealed:v1:"+e.s.keys.ID()) {
+			t.Fatal("the TOTP secret is readable in the database")
+		}
+		e.clk.Advance(time.Minute)
+		sess, err := e.login("admin@acme.nl", goodPW, homeIP)
+		if err != nil || !sess.MFAPending {
+			t.Fatalf("login: %+v %v", sess, err)
+		}
+		if _, err := e.s.CompleteMFA(e.ctx, sess.Token, code(t, enr.Secret, e.clk.Now()), homeIP, "test"); err != nil {
+			t.Fatalf("TOTP sign-in: %v", err)
+		}
+
+		copyWithOtherKey := New(e.db, e.clk, Config{BaseURL: "https://portal.example/", Argon2: lightArgon, Keys: secrets.Ephemeral()})
+		e.clk.Advance(time.Minute)
+		sess, err = copyWithOtherKey.Login(e.ctx, LoginRequest{Email: "admin@acme.nl", Password: goodPW, IP: homeIP})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = copyWithOtherKey.CompleteMFA(e.ctx, sess.Token, code(t, enr.Secret, e.clk.Now()), homeIP, "test")
+		var ke *secrets.KeyError
+		if !errors.As(err, &ke) || ke.Want != e.s.keys.ID() || !strings.Contains(err.Error(), "HOSTPACT_SECRET_KEY_FILE") {
+			t.Fatalf("code checked under another key: %v", err)
+		}
+		if ids, err := TOTPKeyIDs(e.ctx, e.db); err != nil || !slices.Equal(ids, []string{e.s.keys.ID()}) {
+			t.Fatalf("TOTP key ids %v, %v", ids, err)
+		}
+	})
+}
+
+// TOTP secrets stored in plain text before they were sealed are sealed at start, once;
+// their owners sign in as before.
+func TestSealTOTPSecrets(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		admin := e.staff("admin@provider.test", RoleAdmin)
+		_, cust := e.customer(admin, business("Acme"))
+		const legacy = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+		if _, err := e.db.ExecContext(e.ctx, `INSERT INTO user_totp (user_id, secret, pending_secret, enabled_at) VALUES ($1, $2, $2, $3)`,
+			cust.User.ID, legacy, e.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		sess, err := e.login("admin@acme.nl", goodPW, homeIP)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.CompleteMFA(e.ctx, sess.Token, code(t, legacy, e.clk.Now()), homeIP, "test"); err == nil || !strings.Contains(err.Error(), "unsealed") {
+			t.Fatalf("an unsealed secret was used: %v", err)
+		}
+		for _, want := range []int{1, 0} {
+			n, err := SealTOTPSecrets(e.ctx, e.db, e.s.keys, e.clk.Now())
+			if err != nil || n != want {
+				t.Fatalf("SealTOTPSecrets = %d, %v", n, err)
+			}
+		}
+		if strings.Contains(storetest.Dump(t, e.db), legacy) {
+			t.Fatal("the secret is still readable")
+		}
+		if a := e.lastAudit(); a.Action != "user.mfa_seal" || !strings.Contains(a.Summary, "1 users") {
+			t.Fatalf("audit %+v", a)
+		}
+		e.clk.Advance(time.Minute)
+		sess, err = e.login("admin@acme.nl", goodPW, homeIP)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.CompleteMFA(e.ctx, sess.Token, code(t, legacy, e.clk.Now()), homeIP, "test"); err != nil {
+			t.Fatalf("sign-in after sealing: %v", err)
 		}
 	})
 }

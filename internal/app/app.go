@@ -113,7 +113,7 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock
 		db.Close()
 		return nil, err
 	}
-	if err := protectAtRest(ctx, db, cfg.Keys, logger); err != nil {
+	if err := protectAtRest(ctx, db, cfg.Keys, clk.Now(), logger); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -145,6 +145,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		BaseURL:      cfg.URL(),
 		TOTPIssuer:   pack.Provider.LegalName,
 		ProviderName: pack.Provider.LegalName,
+		Keys:         cfg.Keys,
 	})
 	a.Catalog = catalog.New(db, clk)
 	a.Billing = billing.New(db, clk, billing.Deps{Pack: pack, Customers: a.Accounts, Claims: dunningClaims{a: a}, Logger: logger, Config: billing.Config{
@@ -266,10 +267,12 @@ func (a *App) Runner() *jobs.Runner {
 	if a.Config.SMTP.Host == "" {
 		d = notify.LogDeliverer{Logger: a.Logger}
 	}
-	r.Register(notify.NewSender(a.DB, a.Clock, notify.SMTPConfig{
+	sender := notify.NewSender(a.DB, a.Clock, notify.SMTPConfig{
 		Host: a.Config.SMTP.Host, Port: a.Config.SMTP.Port, Username: a.Config.SMTP.Username,
 		Password: a.Config.SMTP.Password, From: a.Config.SMTP.From, FromName: a.Config.SMTP.FromName, TLS: a.Config.SMTP.TLS,
-	}, a.Logger, d).Job())
+	}, a.Logger, d)
+	sender.Keys = a.Config.Keys
+	r.Register(sender.Job())
 	// Renewals, scheduled plan and price changes, contract ends and provisioning retries.
 	// Each step is idempotent by its own keys, so an hourly sweep is safe and picks up
 	// a day that a stopped instance missed.

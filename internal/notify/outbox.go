@@ -20,6 +20,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 )
 
@@ -39,7 +40,24 @@ type Message struct {
 	Subject   string
 	Text      string
 	HTML      string // optional
+
+	// Secret says the body carries a one-time secret (a password-reset or invitation
+	// link): it is stored sealed with Keys until it is sent and redacted after, so that
+	// a copy of the database or a backup holds no usable link (security finding 1).
+	Secret bool
+	Keys   *secrets.Keyring
 }
+
+// The text that replaces a secret body, by language: while it waits (only the sealed
+// form is stored) and once it was sent or given up (nothing is stored).
+var (
+	sealedNote   = map[string]string{"nl": "[versleuteld tot verzending: bevat een eenmalige link]", "en": "[encrypted until sent: contains a one-time link]"}
+	redactedNote = map[string]string{"nl": "[verwijderd na verzending: bevatte een eenmalige link]", "en": "[redacted after sending: contained a one-time link]"}
+)
+
+// mailBinding ties a sealed body to its recipient: moved to another address, it does
+// not open.
+func mailBinding(to string) string { return "mail:" + strings.ToLower(to) }
 
 // ErrDuplicate is returned by Enqueue when a message with the same DedupeKey exists.
 var ErrDuplicate = errors.New("notify: message already queued")
@@ -72,12 +90,27 @@ func Enqueue(ctx context.Context, q store.Querier, now time.Time, m Message) (in
 	if m.DedupeKey != "" {
 		dedupe = m.DedupeKey
 	}
+	if m.Secret {
+		if m.Keys == nil {
+			return 0, errors.New("notify: a mail with a secret needs the secret key to be stored")
+		}
+		for _, body := range []*string{&m.Text, &m.HTML} {
+			if *body == "" {
+				continue
+			}
+			sealed, err := m.Keys.SealString(secrets.PurposeMail, mailBinding(m.To), *body)
+			if err != nil {
+				return 0, fmt.Errorf("notify: %w", err)
+			}
+			*body = string(sealed)
+		}
+	}
 	now = store.Now(now)
 	var id int64
-	err = q.QueryRowContext(ctx, `INSERT INTO mail_outbox (dedupe_key, org_id, to_addr, to_name, lang, subject, body_text, body_html, created_at, next_attempt_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+	err = q.QueryRowContext(ctx, `INSERT INTO mail_outbox (dedupe_key, org_id, to_addr, to_name, lang, subject, body_text, body_html, created_at, next_attempt_at, secret)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)
 		ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-		dedupe, m.OrgID, m.To, m.ToName, m.Lang, m.Subject, m.Text, m.HTML, now).Scan(&id)
+		dedupe, m.OrgID, m.To, m.ToName, m.Lang, m.Subject, m.Text, m.HTML, now, m.Secret).Scan(&id)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, ErrDuplicate
@@ -133,7 +166,8 @@ type Mail struct {
 	To        string
 	Lang      string
 	Subject   string
-	Text      string
+	Text      string // for a secret mail, a note saying it is sealed or was redacted
+	Secret    bool
 	Status    string // pending, sent, failed
 	Attempts  int
 	CreatedAt time.Time
@@ -149,7 +183,7 @@ func List(ctx context.Context, q store.Querier, orgID int64, beforeID int64, lim
 	if beforeID <= 0 {
 		beforeID = 1 << 62
 	}
-	query := `SELECT id, org_id, to_addr, lang, subject, body_text, status, attempts, created_at, sent_at, last_error
+	query := `SELECT id, org_id, to_addr, lang, subject, body_text, secret, status, attempts, created_at, sent_at, last_error
 		FROM mail_outbox WHERE id < $1`
 	args := []any{beforeID}
 	if orgID > 0 {
@@ -164,8 +198,11 @@ func List(ctx context.Context, q store.Querier, orgID int64, beforeID int64, lim
 	var out []Mail
 	for rows.Next() {
 		var m Mail
-		if err := rows.Scan(&m.ID, &m.OrgID, &m.To, &m.Lang, &m.Subject, &m.Text, &m.Status, &m.Attempts, &m.CreatedAt, &m.SentAt, &m.LastError); err != nil {
+		if err := rows.Scan(&m.ID, &m.OrgID, &m.To, &m.Lang, &m.Subject, &m.Text, &m.Secret, &m.Status, &m.Attempts, &m.CreatedAt, &m.SentAt, &m.LastError); err != nil {
 			return nil, err
+		}
+		if m.Secret && secrets.IsSealed(m.Text) {
+			m.Text = sealedNote[m.Lang]
 		}
 		// SQLite hands back the stored offset's zone, PostgreSQL the session's.
 		m.CreatedAt = m.CreatedAt.UTC()
@@ -175,4 +212,62 @@ func List(ctx context.Context, q store.Querier, orgID int64, beforeID int64, lim
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// SealLegacy protects mail queued before bodies with secrets were sealed: every mail whose
+// text contains marker (the path of a one-time link) becomes a secret mail, sealed with
+// keys while it waits and redacted when it was already sent or given up. app.Open runs it
+// at every start; the second time it finds nothing. It returns how many mails it changed.
+func SealLegacy(ctx context.Context, db *store.DB, keys *secrets.Keyring, marker string) (int, error) {
+	n := 0
+	err := db.InTx(ctx, func(q store.Querier) error {
+		rows, err := q.QueryContext(ctx, `SELECT id, to_addr, lang, status, body_text, body_html FROM mail_outbox
+			WHERE NOT secret AND (body_text LIKE $1 OR body_html LIKE $1) ORDER BY id`, "%"+marker+"%")
+		if err != nil {
+			return err
+		}
+		type legacy struct {
+			id                         int64
+			to, lang, status, txt, htm string
+		}
+		var found []legacy
+		for rows.Next() {
+			var l legacy
+			if err := rows.Scan(&l.id, &l.to, &l.lang, &l.status, &l.txt, &l.htm); err != nil {
+				rows.Close()
+				return err
+			}
+			found = append(found, l)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, l := range found {
+			txt, htm := redactedNote[l.lang], ""
+			if l.status == "pending" {
+				s, err := keys.SealString(secrets.PurposeMail, mailBinding(l.to), l.txt)
+				if err != nil {
+					return err
+				}
+				txt = string(s)
+				if l.htm != "" {
+					s, err := keys.SealString(secrets.PurposeMail, mailBinding(l.to), l.htm)
+					if err != nil {
+						return err
+					}
+					htm = string(s)
+				}
+			}
+			if _, err := q.ExecContext(ctx, `UPDATE mail_outbox SET secret = TRUE, body_text = $1, body_html = $2 WHERE id = $3`, txt, htm, l.id); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("notify: seal legacy mail: %w", err)
+	}
+	return n, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/jobs"
+	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 )
 
@@ -47,6 +48,9 @@ type Sender struct {
 	// Both must be positive; change them before the first SendPending.
 	BatchSize int
 	Lease     time.Duration
+
+	// Keys opens the sealed bodies of secret mails; without them such a mail fails.
+	Keys *secrets.Keyring
 }
 
 // NewSender returns a Sender that delivers over SMTP per cfg, or, when cfg.Host is empty
@@ -135,7 +139,7 @@ func (s *Sender) claim(ctx context.Context, now, lease time.Time) ([]Outgoing, e
 			WHERE status = 'pending' AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until < $2)
 			ORDER BY next_attempt_at, id LIMIT $3)
 		AND status = 'pending' AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until < $2)
-		RETURNING id, COALESCE(dedupe_key, ''), org_id, to_addr, to_name, lang, subject, body_text, body_html, created_at, attempts`,
+		RETURNING id, COALESCE(dedupe_key, ''), org_id, to_addr, to_name, lang, subject, body_text, body_html, created_at, attempts, secret`,
 		lease, now, s.BatchSize)
 	if err != nil {
 		return nil, fmt.Errorf("notify: claim mail: %w", err)
@@ -144,7 +148,7 @@ func (s *Sender) claim(ctx context.Context, now, lease time.Time) ([]Outgoing, e
 	var batch []Outgoing
 	for rows.Next() {
 		var o Outgoing
-		if err := rows.Scan(&o.ID, &o.DedupeKey, &o.OrgID, &o.To, &o.ToName, &o.Lang, &o.Subject, &o.Text, &o.HTML, &o.CreatedAt, &o.Attempts); err != nil {
+		if err := rows.Scan(&o.ID, &o.DedupeKey, &o.OrgID, &o.To, &o.ToName, &o.Lang, &o.Subject, &o.Text, &o.HTML, &o.CreatedAt, &o.Attempts, &o.Secret); err != nil {
 			return nil, fmt.Errorf("notify: claim mail: %w", err)
 		}
 		o.CreatedAt = o.CreatedAt.UTC()
@@ -163,14 +167,48 @@ type batchResult struct {
 	dbErrs       []error
 }
 
+// open replaces the sealed bodies of a secret mail with their text, for delivery only.
+func (s *Sender) open(o *Outgoing) error {
+	if !o.Secret {
+		return nil
+	}
+	if s.Keys == nil {
+		return errors.New("notify: the mail's body is sealed and this sender has no secret key")
+	}
+	for _, body := range []*string{&o.Text, &o.HTML} {
+		if !secrets.IsSealed(*body) {
+			continue
+		}
+		plain, err := s.Keys.OpenString(secrets.PurposeMail, mailBinding(o.To), secrets.Sealed(*body))
+		if err != nil {
+			return fmt.Errorf("notify: %w", err)
+		}
+		*body = plain
+	}
+	return nil
+}
+
 func (s *Sender) sendBatch(ctx context.Context, batch []Outgoing, lease time.Time) batchResult {
 	sendCtx, cancel := context.WithTimeout(ctx, s.Lease*4/5)
 	defer cancel()
-	errs := s.d.Deliver(sendCtx, s.clk.Now(), batch)
-	if n := len(errs); n != len(batch) {
-		errs = make([]error, len(batch))
-		for i := range errs {
-			errs[i] = fmt.Errorf("notify: deliverer returned %d results for %d mails", n, len(batch))
+	errs := make([]error, len(batch))
+	var deliver []Outgoing
+	var at []int
+	for i := range batch {
+		o := batch[i]
+		if errs[i] = s.open(&o); errs[i] == nil {
+			deliver = append(deliver, o)
+			at = append(at, i)
+		}
+	}
+	if len(deliver) > 0 {
+		got := s.d.Deliver(sendCtx, s.clk.Now(), deliver)
+		for j, i := range at {
+			if len(got) != len(deliver) {
+				errs[i] = fmt.Errorf("notify: deliverer returned %d results for %d mails", len(got), len(deliver))
+			} else {
+				errs[i] = got[j]
+			}
 		}
 	}
 	// Whatever happens to ctx now, what was delivered must be recorded, or it would be
@@ -213,8 +251,11 @@ func (s *Sender) sendBatch(ctx context.Context, batch []Outgoing, lease time.Tim
 // markSent records delivery if this sender still holds the mail's lease; ok is false
 // when the lease had expired and another instance may have claimed the mail.
 func (s *Sender) markSent(ctx context.Context, o Outgoing, lease time.Time) (ok bool, err error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE mail_outbox SET status = 'sent', sent_at = $1, locked_until = NULL, last_error = ''
-		WHERE id = $2 AND locked_until = $3 AND status = 'pending'`, store.Now(s.clk.Now()), o.ID, lease)
+	// A secret body is gone the moment it is sent: the note replaces it in the same
+	// statement that records delivery.
+	res, err := s.db.ExecContext(ctx, `UPDATE mail_outbox SET status = 'sent', sent_at = $1, locked_until = NULL, last_error = '',
+		body_text = CASE WHEN secret THEN $4 ELSE body_text END, body_html = CASE WHEN secret THEN '' ELSE body_html END
+		WHERE id = $2 AND locked_until = $3 AND status = 'pending'`, store.Now(s.clk.Now()), o.ID, lease, redactedNote[o.Lang])
 	if err != nil {
 		return false, fmt.Errorf("notify: mark mail %d sent: %w", o.ID, err)
 	}
@@ -233,8 +274,11 @@ func (s *Sender) markFailedAttempt(ctx context.Context, o Outgoing, lease time.T
 	if len(msg) > maxErrorText {
 		msg = strings.ToValidUTF8(msg[:maxErrorText], "")
 	}
-	if _, err := s.db.ExecContext(ctx, `UPDATE mail_outbox SET attempts = $1, status = $2, next_attempt_at = $3, last_error = $4, locked_until = NULL
-		WHERE id = $5 AND locked_until = $6 AND status = 'pending'`, attempts, status, next, msg, o.ID, lease); err != nil {
+	// A secret mail given up is redacted as well: its link will never be delivered.
+	if _, err := s.db.ExecContext(ctx, `UPDATE mail_outbox SET attempts = $1, status = $2, next_attempt_at = $3, last_error = $4, locked_until = NULL,
+		body_text = CASE WHEN secret AND $2 = 'failed' THEN $7 ELSE body_text END,
+		body_html = CASE WHEN secret AND $2 = 'failed' THEN '' ELSE body_html END
+		WHERE id = $5 AND locked_until = $6 AND status = 'pending'`, attempts, status, next, msg, o.ID, lease, redactedNote[o.Lang]); err != nil {
 		return fmt.Errorf("notify: record failed delivery of mail %d: %w", o.ID, err)
 	}
 	if status == "failed" {

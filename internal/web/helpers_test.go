@@ -28,6 +28,7 @@ import (
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
 	"github.com/hostpact/hostpact/internal/terms"
@@ -44,12 +45,13 @@ const (
 var lightArgon = accounts.Argon2Params{Memory: 64, Time: 1, Threads: 1}
 
 type env struct {
-	t   *testing.T
-	db  *store.DB
-	clk *clock.Fake
-	acc *accounts.Service
-	cat *catalog.Service
-	con *contracts.Service
+	t    *testing.T
+	db   *store.DB
+	clk  *clock.Fake
+	keys *secrets.Keyring // the secret key: mail with one-time links is sealed with it
+	acc  *accounts.Service
+	cat  *catalog.Service
+	con  *contracts.Service
 	// bill, pay and dun are the real billing, payments and dunning services, wired as
 	// internal/app wires them (the adapters are in billing_helpers_test.go); psp is
 	// the demo payment provider.
@@ -104,8 +106,9 @@ func newEnv(t *testing.T, db *store.DB, cfg Config) *env {
 func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 	t.Helper()
 	clk := clock.NewFake(t0)
+	keys := secrets.Ephemeral()
 	acc := accounts.New(db, clk, accounts.Config{BaseURL: "https://portal.example", ProviderName: "Cloud Provider",
-		TOTPIssuer: "Cloud Provider", Argon2: lightArgon})
+		TOTPIssuer: "Cloud Provider", Argon2: lightArgon, Keys: keys})
 	logs := &syncBuffer{}
 	pack, err := terms.LoadPack(packName)
 	if err != nil {
@@ -121,7 +124,7 @@ func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clk: clk, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
+	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
 	t.Cleanup(func() {
 		if t.Failed() {
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")

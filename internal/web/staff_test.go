@@ -262,11 +262,12 @@ func TestStaffAuditAndMail(t *testing.T) {
 		c.expect(r, http.StatusOK, "")
 		contains(t, r.Body, "Nieuwste")
 
-		// Demo outbox shows the mail bodies.
+		// Demo outbox shows the mail bodies, but never a one-time link (security finding 1).
 		c.post("/forgot", url.Values{"email": {"henk@pietersen.test"}})
 		r = c.get("/staff/mail")
 		c.expect(r, http.StatusOK, "")
-		contains(t, r.Body, "henk@pietersen.test", "/reset?token=")
+		contains(t, r.Body, "henk@pietersen.test", "[versleuteld tot verzending: bevat een eenmalige link]")
+		lacks(t, r.Body, "/reset?token=")
 		contains(t, c.get("/staff/").Body, "e-mails in de wachtrij")
 	})
 }
