@@ -11,6 +11,7 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"golang.org/x/net/idna"
 
 	"github.com/hostpact/hostpact/internal/clock"
 )
@@ -200,12 +201,28 @@ func (d *SMTPDeliverer) scrub(err error) error {
 	return errors.New(strings.ReplaceAll(err.Error(), d.cfg.Password, "[redacted]"))
 }
 
+// asciiDomain writes an internationalised domain in its punycode form (IDNA 2008,
+// UTS #46 lookup profile), which every mail server accepts; the local part is left as
+// it was stored. Addresses were checked when saved, so a domain that does not convert
+// is passed on for the server to refuse with its own message.
+func asciiDomain(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return addr
+	}
+	ascii, err := idna.Lookup.ToASCII(addr[at+1:])
+	if err != nil {
+		return addr
+	}
+	return addr[:at+1] + ascii
+}
+
 func (d *SMTPDeliverer) message(o Outgoing, now time.Time) (*gomail.Msg, error) {
 	m := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	if err := m.FromFormat(d.cfg.FromName, d.cfg.From); err != nil {
 		return nil, fmt.Errorf("from: %w", err)
 	}
-	if err := m.AddToFormat(o.ToName, o.To); err != nil {
+	if err := m.AddToFormat(o.ToName, asciiDomain(o.To)); err != nil {
 		return nil, fmt.Errorf("to: %w", err)
 	}
 	m.Subject(o.Subject)

@@ -141,6 +141,26 @@ func TestSenderDeliversOverSMTP(t *testing.T) {
 	}, notify.Schema)
 }
 
+// A recipient at an internationalised domain is sent to its punycode form, which every
+// mail server accepts (finding 8 of issue 8 stores addresses in Unicode).
+func TestSenderWritesInternationalDomainsInPunycode(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := startServer(t, serverOptions{tls: "none"})
+		clk := clock.NewFake(t0.Add(time.Minute))
+		s := notify.NewSender(db, clk, smtpConfig(srv), testLogger(t))
+		m := opzegging
+		m.To = "jan@bücher.nl"
+		enqueue(t, db, m)
+		if sent, err := s.SendPending(context.Background(), clk.Now()); err != nil || sent != 1 {
+			t.Fatalf("SendPending = %d, %v", sent, err)
+		}
+		got := srv.received()
+		if len(got) != 1 || len(got[0].To) != 1 || got[0].To[0] != "jan@xn--bcher-kva.nl" {
+			t.Fatalf("envelope recipients %+v, want jan@xn--bcher-kva.nl", got)
+		}
+	}, notify.Schema)
+}
+
 func TestSenderBacksOffThenGivesUp(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
