@@ -17,8 +17,10 @@
 //
 //	// SEPA direct debit
 //	s.CreateMandate / GetMandate / ListMandates / AmendMandate / RevokeMandate
+//	s.ProposeCollectionDate(latestInvoiceDate)   the pack's offset, pre-notification, TARGET2
 //	s.ExportDirectDebitBatch(ctx, by, collectionDate, []DebitItem) (pain008 []byte, batchID int64, error)
 //	s.DirectDebitBatchFile(ctx, by, batchID)
+//	s.SettleDirectDebits(ctx, now)               (job) book collections whose date has passed
 //
 //	// online payments
 //	s.StartOnlinePayment(ctx, by, invoiceID, redirect) (checkoutURL string, error)
@@ -53,11 +55,20 @@
 // # Direct debit
 //
 // A mandate's first collection is FRST, the later ones RCUR. ExportDirectDebitBatch
-// writes one pain.008.001.02 file (one PmtInf per sequence type) and books each
-// collection in the ledger as paid on the collection date (source "sepa_dd", the
-// EndToEndId as reference). The same batch exported again returns the stored file. The
-// credit of the collection on a later statement marks it settled; a return (DBIT with
-// RtrInf) reverses it in the ledger (Ledger.ReversePayment) and:
+// writes one pain.008.001.02 file (one PmtInf per sequence type). The collection date
+// must be a TARGET2 business day (terms.IsTARGET2Day: no weekend, 1 January, Good
+// Friday, Easter Monday, 1 May, 25 and 26 December) at least the pack's
+// pre-notification period ahead (direct_debit.pre_notification, 14 days; a provider
+// setting, as the terms have no direct debit clause). Each debtor is mailed the
+// pre-notification (amount, date, mandate, creditor identifier) in the invoice's
+// language, once per collection (dedupe key: the EndToEndId). The invoice becomes
+// "collection pending" (Ledger.MarkCollectionPending), never paid on a future date:
+// SettleDirectDebits (the payments.due job) books the collection in the ledger, dated
+// on the collection date (source "sepa_dd", the EndToEndId as reference), once that
+// day has passed without a return. The same batch exported again returns the stored
+// file. The credit of the collection on a later statement marks it settled; a return
+// (DBIT with RtrInf) before it was booked leaves the invoice open and unpaid
+// (Ledger.EndCollectionPending), after it reverses it (Ledger.ReversePayment), and:
 //   - with a reason that ends the mandate (AC01, AC04, AC06, AG01, MD01, MD07) blocks
 //     the mandate;
 //   - otherwise (AM04, MD06, MS02, ...) keeps the mandate, and when the returned
@@ -67,7 +78,8 @@
 //
 // A mandate amendment (reference, name, account) is reported once, with the next
 // collection (AmdmntInfDtls); a move to another bank (SMNDA) makes it FRST again. A
-// mandate unused for 36 months has expired and is refused.
+// mandate unused for the pack's direct_debit.mandate_expiry (36 months) has expired and
+// is refused.
 //
 // # Online payments
 //

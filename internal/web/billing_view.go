@@ -95,11 +95,6 @@ func (s *server) billingRoutes(mux *http.ServeMux, staff, portal func(string, ha
 	}
 }
 
-// openItem is what the payments service needs of an invoice to take a payment for it.
-func openItem(inv billing.Invoice) payments.OpenItem {
-	return payments.OpenItem{InvoiceID: inv.ID, OrgID: inv.OrgID, Number: inv.Number, Open: inv.State.Open, Reference: inv.Reference}
-}
-
 // mayPay reports whether the portal should offer "Pay now"; the payments service
 // decides for real (the billing permission, the own organisation).
 func mayPay(p *accounts.Principal, inv billing.Invoice) bool {
@@ -190,9 +185,10 @@ func (p *page) Period(from, to terms.Date) string {
 	return p.Date(from) + " – " + p.Date(to)
 }
 
-// Overdue reports whether an invoice is open past its due date.
+// Overdue reports whether an invoice is open past its due date (one a direct debit is
+// collecting is not).
 func (p *page) Overdue(inv billing.Invoice, today terms.Date) bool {
-	return inv.DocType == billing.DocInvoice && inv.State.Open > 0 && !inv.DueDate.IsZero() && today.After(inv.DueDate)
+	return inv.DocType == billing.DocInvoice && inv.State.Status == billing.StatusOpen && inv.State.Open > 0 && !inv.DueDate.IsZero() && today.After(inv.DueDate)
 }
 
 // parseErrorText words a bank statement's parse error for the page: where in the file

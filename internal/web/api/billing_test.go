@@ -435,18 +435,33 @@ func TestMandatesAndDirectDebit(t *testing.T) {
 		expectProblem(t, f.get("/api/v1/mandates", f.staffToken), http.StatusUnprocessableEntity)
 		expect(t, f.get(mandatePath(m.ID), f.staffToken), http.StatusOK, &m)
 
-		batch := map[string]any{"collection_date": "2026-03-10", "items": []map[string]any{{"invoice_id": f.a.invoice.ID, "mandate_id": m.ID}}}
+		// Saturday 21 March and Easter Monday 6 April are no TARGET2 days; the 10th is
+		// too soon to pre-notify the debtor.
+		for _, day := range []string{"2026-03-10", "2026-03-21", "2026-04-06"} {
+			p := expectProblem(t, f.do(request{method: "POST", path: "/api/v1/direct-debit-batches", token: f.staffToken,
+				body: map[string]any{"collection_date": day, "items": []map[string]any{{"invoice_id": f.a.invoice.ID, "mandate_id": m.ID}}}}),
+				http.StatusUnprocessableEntity)
+			if !slices.Contains(p.locations(), "body.collection_date") {
+				t.Errorf("%s: %v", day, p.locations())
+			}
+		}
+		batch := map[string]any{"collection_date": "2026-03-17", "items": []map[string]any{{"invoice_id": f.a.invoice.ID, "mandate_id": m.ID}}}
 		expectProblem(t, f.do(request{method: "POST", path: "/api/v1/direct-debit-batches", token: f.a.token, body: batch}), http.StatusForbidden)
 		p = expectProblem(t, f.do(request{method: "POST", path: "/api/v1/direct-debit-batches", token: f.staffToken,
-			body: map[string]any{"collection_date": "2026-03-10", "items": []map[string]any{{"invoice_id": 999999, "mandate_id": m.ID}}}}),
+			body: map[string]any{"collection_date": "2026-03-17", "items": []map[string]any{{"invoice_id": 999999, "mandate_id": m.ID}}}}),
 			http.StatusUnprocessableEntity)
 		if !slices.Contains(p.locations(), "body.items[0].invoice_id") {
 			t.Errorf("unknown invoice: %v", p.locations())
 		}
 		var db DirectDebitBatch
 		expect(t, f.do(request{method: "POST", path: "/api/v1/direct-debit-batches", token: f.staffToken, body: batch}), http.StatusCreated, &db)
-		if db.ID == 0 || db.Items != 1 || db.CollectionDate != "2026-03-10" {
+		if db.ID == 0 || db.Items != 1 || db.CollectionDate != "2026-03-17" {
 			t.Fatalf("batch %+v", db)
+		}
+		var inv Invoice
+		expect(t, f.get("/api/v1/invoices/"+itoa(f.a.invoice.ID), f.a.token), http.StatusOK, &inv)
+		if inv.Status != "collection_pending" {
+			t.Errorf("collected invoice is %q", inv.Status)
 		}
 		expectProblem(t, f.get("/api/v1/direct-debit-batches/"+itoa(db.ID), f.a.token), http.StatusForbidden)
 		rec := f.get("/api/v1/direct-debit-batches/"+itoa(db.ID), f.staffToken)
@@ -542,6 +557,6 @@ func docDeps() Deps {
 	clk := clock.Real{}
 	db := &store.DB{}
 	bil := billing.New(db, clk, billing.Deps{Pack: pack})
-	return Deps{Demo: true, Billing: bil, Payments: payments.New(db, clk, ledger.New(bil, nil), payments.Config{}),
+	return Deps{Demo: true, Billing: bil, Payments: payments.New(db, clk, ledger.New(bil, nil), payments.Config{Pack: pack}),
 		Dunning: dunning.New(db, clk, dunning.Deps{Pack: pack, Invoices: dunningInvoices{bil}})}
 }

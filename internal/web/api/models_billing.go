@@ -33,7 +33,7 @@ type InvoiceSummary struct {
 	TotalIncl        string `json:"total_incl" example:"12.10" doc:"Total including VAT."`
 	CreditApplied    string `json:"credit_applied" example:"0.00" doc:"Account credit set off at issue."`
 	AmountDue        string `json:"amount_due" example:"12.10" doc:"Total including VAT less the account credit set off."`
-	Status           string `json:"status" enum:"open,paid,credited,applied" doc:"open: something left to pay; paid; credited: a credit note cleared it; applied: a credit note applied to its invoice."`
+	Status           string `json:"status" enum:"open,collection_pending,paid,credited,applied" doc:"open: something left to pay; collection_pending: a direct debit collects it and it is paid once the collection date has passed without a return; paid; credited: a credit note cleared it; applied: a credit note applied to its invoice."`
 	Open             string `json:"open" example:"12.10" doc:"What is still to pay."`
 	Paid             string `json:"paid" example:"0.00" doc:"What was paid."`
 	Credited         string `json:"credited" example:"0.00" doc:"What credit notes took off."`
@@ -136,11 +136,6 @@ func invoiceOut(inv billing.Invoice) Invoice {
 			Base: v.Base.String(), VAT: v.VAT.String()})
 	}
 	return out
-}
-
-// openItem is what payments needs of an invoice to collect it.
-func openItem(inv billing.Invoice) payments.OpenItem {
-	return payments.OpenItem{InvoiceID: inv.ID, OrgID: inv.OrgID, Number: inv.Number, Open: inv.State.Open, Reference: inv.Reference}
 }
 
 // OnlinePayment is a payment started through the payment provider.
@@ -343,7 +338,7 @@ type Refund struct {
 	DueBy     string `json:"due_by" format:"date" doc:"When it must be paid (cp.av.13.5, cp.av.13.9)."`
 	Source    string `json:"source" doc:"What it came from."`
 	SourceRef string `json:"source_ref" doc:"The source's reference."`
-	Status    string `json:"status" enum:"open,paid,cancelled" doc:"Status."`
+	Status    string `json:"status" enum:"open,sent,paid,cancelled" doc:"open: not paid out yet; sent: in a transfer file or with the payment provider, execution not confirmed yet; paid; cancelled."`
 }
 
 func refundOut(r billing.Refund) Refund {

@@ -33,7 +33,7 @@ type invoiceIDInput struct {
 
 type listInvoicesInput struct {
 	OrgID   int64  `query:"org_id" minimum:"0" example:"42" doc:"Only this organisation's documents (staff). A customer always sees its own; another id is not found."`
-	Status  string `query:"status" enum:"open,paid,credited,applied" doc:"Only documents with this status."`
+	Status  string `query:"status" enum:"open,collection_pending,paid,credited,applied" doc:"Only documents with this status."`
 	DocType string `query:"doc_type" enum:"invoice,credit_note" doc:"Only invoices or only credit notes."`
 	Before  int64  `query:"before" minimum:"0" example:"480" doc:"Only documents with an id below this: pass next_before of the previous page."`
 	Limit   int    `query:"limit" minimum:"1" maximum:"200" default:"25" doc:"Page size."`
@@ -702,9 +702,12 @@ func (s *server) paymentRoutes() {
 	register(s, huma.Operation{
 		OperationID: "create-direct-debit-batch", Method: http.MethodPost, Path: "/api/v1/direct-debit-batches", Tags: []string{"mandates"},
 		Summary: "Export a direct debit batch",
-		Description: "Builds the pain.008.001.02 file that collects the invoices on the collection date and books each " +
-			"collection as paid on that date; a later return reverses it. The first collection of a mandate is FRST, later " +
-			"ones RCUR. The same items for the same date again return the same batch. Staff with the billing role.",
+		Description: "Builds the pain.008.001.02 file that collects the invoices on the collection date, marks each invoice " +
+			"collection_pending and e-mails each debtor the pre-notification (amount, date, mandate, creditor identifier). The " +
+			"collection date must be a TARGET2 business day at least the terms' pre-notification period (14 days) ahead. An " +
+			"invoice is paid only once the collection date has passed without a return; a return before then leaves it open, " +
+			"a later one reverses the payment. The first collection of a mandate is FRST, later ones RCUR. The same items for " +
+			"the same date again return the same batch. Staff with the billing role.",
 		DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, p accounts.Principal, in *directDebitInput) (*body[DirectDebitBatch], error) {
 		if !p.IsStaff() {
@@ -723,7 +726,7 @@ func (s *server) paymentRoutes() {
 				}
 				return nil, err
 			}
-			items = append(items, payments.DebitItem{Invoice: openItem(inv), MandateID: it.MandateID, Amount: amount, Description: it.Description})
+			items = append(items, payments.DebitItem{InvoiceID: inv.ID, MandateID: it.MandateID, Amount: amount, Description: it.Description})
 		}
 		if err := fieldErrs(fe); err != nil {
 			return nil, err
