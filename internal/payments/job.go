@@ -18,6 +18,8 @@ func (s *Service) Job() jobs.Job {
 
 // RunDue runs the periodic work once (see Job).
 func (s *Service) RunDue(ctx context.Context, now time.Time) error {
-	_, err := s.SettleDirectDebits(ctx, now)
-	return errors.Join(err)
+	_, err1 := s.SettleDirectDebits(ctx, now)
+	err2 := s.PollProviderRefunds(ctx, now)
+	_, err3 := s.WarnRefundDeadlines(ctx, now)
+	return errors.Join(err1, err2, err3)
 }

@@ -143,6 +143,13 @@ type Service struct {
 	ledger Ledger
 	cfg    Config
 	log    *slog.Logger
+	hooks  testHooks
+}
+
+// testHooks let a test stop an operation at a point where a crash could hit it.
+type testHooks struct {
+	afterProviderRefund func() error // the provider refunded, nothing recorded yet
+	afterRefundFile     func() error // the pain.001 file is stored, the refunds not marked sent yet
 }
 
 // New returns the payments service.
