@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -49,3 +50,56 @@ func TestScenarioDirectDebitPaidAfterSettlementDate(t *testing.T) {
 		}
 	})
 }
+
+// A refund of an overpaid transfer through the real services: the payments job warns
+// the billing staff once, 3 werkdagen before its deadline; paid out in a pain.001
+// file to the account the money came from, then confirmed.
+func TestScenarioRefundWarnedAndPaidByTransfer(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		org, err := e.a.Accounts.CreateOrganisation(e.ctx, e.staff, accounts.OrganisationInput{Kind: accounts.Business, LegalName: "Smit V.O.F.",
+			ContactName: "Smit", Email: "billing@smit.test", Language: "en", KvK: "30123456", VATID: "NL123456782B01",
+			PostalAddress: accounts.Address{Street: "Oudegracht 12", PostalCode: "3511 AP", City: "Utrecht", Country: "NL"}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := e.a.Billing.IssueCharge(e.ctx, e.staff, org.ID, []billing.ChargeLine{{Description: "Migratie", Amount: 10000, VATCategory: "standard"}}, "", "s1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.pay(inv, inv.AmountDue+1500) // 15.00 too much, and no service runs: a refund within 30 days
+		refunds, _ := e.a.Billing.OpenRefunds(e.ctx)
+		if len(refunds) != 1 || refunds[0].Amount != 1500 {
+			t.Fatalf("refunds %+v", refunds)
+		}
+		due := refunds[0].DueBy
+		warnOn, _, err := e.a.Pack.Latest().RefundWarningDate(due)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := "payments:refund-warning:" + itoa(refunds[0].ID) + ":" + itoa(e.staff.User.ID)
+		e.runThrough(warnOn.AddDays(-1))
+		if n := len(e.mails(key)); n != 0 {
+			t.Fatalf("warned before %s", warnOn)
+		}
+		e.nextDay(warnOn.AddDays(2))
+		if m := e.mails(key); len(m) != 1 || !strings.Contains(m[0], "Smit V.O.F.") {
+			t.Fatalf("warnings %q", m)
+		}
+		run, err := e.a.Payments.PayRefunds(e.ctx, e.staff)
+		if err != nil || run.Batch == 0 || run.Transfers != 1 {
+			t.Fatalf("run %+v %v", run, err)
+		}
+		doc, _ := e.a.Payments.RefundBatchFile(e.ctx, e.staff, run.Batch)
+		if !strings.Contains(string(doc), "<IBAN>NL22SNSB0912345678</IBAN>") || !strings.Contains(string(doc), `<InstdAmt Ccy="EUR">15.00</InstdAmt>`) {
+			t.Fatalf("pain.001 %s", doc)
+		}
+		if err := e.a.Payments.ConfirmRefundBatch(e.ctx, e.staff, run.Batch, e.today()); err != nil {
+			t.Fatal(err)
+		}
+		if refunds, _ = e.a.Billing.OpenRefunds(e.ctx); len(refunds) != 0 {
+			t.Fatalf("after confirmation %+v", refunds)
+		}
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

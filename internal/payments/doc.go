@@ -22,6 +22,12 @@
 //	s.DirectDebitBatchFile(ctx, by, batchID)
 //	s.SettleDirectDebits(ctx, now)               (job) book collections whose date has passed
 //
+//	// refunds (billing owes them; payments pays them out)
+//	s.Refunds(ctx, by)                          outstanding, with deadline, warning day, payout
+//	s.PayRefunds(ctx, by)                       provider refunds + one new pain.001 file
+//	s.RefundBatches / RefundBatchFile(ctx, by, id) / ConfirmRefundBatch(ctx, by, id, executedOn)
+//	s.PollProviderRefunds, s.WarnRefundDeadlines (job)
+//
 //	// online payments
 //	s.StartOnlinePayment(ctx, by, invoiceID, redirect) (checkoutURL string, error)
 //	s.HandleWebhook(ctx, providerName, r *http.Request) error
@@ -92,6 +98,25 @@
 // organisation's invoices (the service reads the invoice from the Ledger by its id;
 // another organisation's invoice is not found) and need the billing
 // permission. Mollie talks to Mollie's v2 API; DemoProvider serves `hostpact demo`.
+//
+// # Refunds
+//
+// Billing records the refunds owed (a withdrawal, cp.withdrawal.right.3, due 14 days
+// after it; an overpayment after termination, cp.av.13.5, due 30 days after it is
+// established); payments pays them out. PayRefunds gives every open refund one payout
+// (refund_payouts.refund_id is unique, so nothing goes out twice): money that came in
+// online goes back through the provider's refund of that payment (Provider.Refund;
+// Mollie's POST /v2/payments/{id}/refunds with an Idempotency-Key, so a retry after a
+// crash refunds once); the rest goes in one new pain.001.001.03 credit transfer file to
+// the account the customer paid from (the bank transfer's counterparty, the direct
+// debit's mandate) or that its active mandate names. The file, its payouts and the
+// ledger's "sent" are one transaction. A refund is "sent" when its file is made and
+// "paid" when staff confirm the file executed (ConfirmRefundBatch) or the provider
+// reports it refunded (PollProviderRefunds). A refund with no known account is left to
+// staff to pay by hand. WarnRefundDeadlines mails every billing staff member once per
+// refund (dedupe key) from the pack's refunds.warn_before (3 werkdagen) before its
+// deadline. The payments.due job runs the settlement of direct debits, the polling and
+// the warnings hourly.
 //
 // Authorization: imports, the queue and direct debit files are for staff with the
 // billing role (admins hold every role). Every change is audited in the same

@@ -70,6 +70,11 @@ func (s *server) billingRoutes(mux *http.ServeMux, staff, portal func(string, ha
 	portal("POST /portal/invoices/{id}/pay", s.portalPay)
 	portal("GET /portal/mandates", s.portalMandates)
 
+	staff("POST /staff/refunds/pay", s.staffPayRefunds)
+	staff("GET /staff/refunds/batches/{id}/file", s.staffRefundBatchFile)
+	staff("GET /staff/refunds/batches/{id}/confirm", s.staffRefundBatchConfirmForm)
+	staff("POST /staff/refunds/batches/{id}/confirm", s.staffRefundBatchConfirm)
+
 	staff("GET "+importPath, s.staffImportForm)
 	staff("POST "+importPath, s.staffImport)
 	staff("GET /staff/payments/unmatched", s.staffUnmatched)

@@ -163,6 +163,8 @@ func billingCases(f *fixture) []isolationCase {
 			"items": []map[string]any{{"invoice_id": b.invoice.ID, "mandate_id": b.mandate.ID}}}},
 		{route: "GET /api/v1/direct-debit-batches/{id}", path: "/api/v1/direct-debit-batches/1"},
 		{route: "POST /api/v1/refunds/{id}/paid", path: "/api/v1/refunds/1/paid", body: map[string]any{"paid_ref": "A"}},
+		{route: "GET /api/v1/refund-batches/{id}", path: "/api/v1/refund-batches/1"},
+		{route: "POST /api/v1/refund-batches/{id}/confirm", path: "/api/v1/refund-batches/1/confirm", body: map[string]any{"executed_on": "2026-03-02"}},
 	}
 }
 
@@ -498,6 +500,10 @@ func TestBillingStaffOnly(t *testing.T) {
 			{method: "GET", path: "/api/v1/direct-debit-batches/1"},
 			{method: "GET", path: "/api/v1/refunds"},
 			{method: "POST", path: "/api/v1/refunds/1/paid", body: map[string]any{"paid_ref": "x"}},
+			{method: "POST", path: "/api/v1/refunds/payouts"},
+			{method: "GET", path: "/api/v1/refund-batches"},
+			{method: "GET", path: "/api/v1/refund-batches/1"},
+			{method: "POST", path: "/api/v1/refund-batches/1/confirm", body: map[string]any{"executed_on": "2026-03-02"}},
 			{method: "GET", path: "/api/v1/reports/receivables"},
 			{method: "GET", path: "/api/v1/reports/revenue"},
 			{method: "GET", path: "/api/v1/reports/vat?format=csv"},
@@ -507,6 +513,17 @@ func TestBillingStaffOnly(t *testing.T) {
 			r.token = f.a.token
 			expectProblem(t, f.do(r), http.StatusForbidden)
 		}
+		// Nothing owed: paying out makes no file; an unknown file is not found.
+		var run RefundRun
+		expect(t, f.do(request{method: "POST", path: "/api/v1/refunds/payouts", token: f.staffToken}), http.StatusOK, &run)
+		if run.BatchID != 0 || run.Provider != 0 || run.Transfers != 0 {
+			t.Errorf("payouts %+v", run)
+		}
+		var batches RefundBatchList
+		expect(t, f.get("/api/v1/refund-batches", f.staffToken), http.StatusOK, &batches)
+		expectProblem(t, f.get("/api/v1/refund-batches/9", f.staffToken), http.StatusNotFound)
+		expectProblem(t, f.do(request{method: "POST", path: "/api/v1/refund-batches/9/confirm", token: f.staffToken,
+			body: map[string]any{"executed_on": "2026-03-02"}}), http.StatusNotFound)
 		var tx BankTransaction
 		expect(t, f.do(request{method: "POST", path: bankTxPath(f.a.unmatched) + "/ignore", token: f.staffToken,
 			body: map[string]any{"reason": "Test"}}), http.StatusOK, &tx)

@@ -435,3 +435,42 @@ func vatReportOut(from, to terms.Date, rows []billing.VATRow) VATReport {
 	}
 	return out
 }
+
+// RefundRun is what paying out the refunds did.
+type RefundRun struct {
+	Provider  int     `json:"provider" doc:"Refunds sent through the payment provider."`
+	BatchID   int64   `json:"batch_id,omitempty" doc:"The transfer file made (none: 0)."`
+	Transfers int     `json:"transfers" doc:"Refunds in it."`
+	Failed    int     `json:"failed" doc:"Provider refunds that failed; tried again next time."`
+	ByHand    []int64 `json:"by_hand" doc:"Refunds with no known account: pay them by hand and record them paid."`
+}
+
+func refundRunOut(r payments.RefundRun) RefundRun {
+	return RefundRun{Provider: r.Provider, BatchID: r.Batch, Transfers: r.Transfers, Failed: r.Failed, ByHand: append([]int64{}, r.NoAccount...)}
+}
+
+// RefundBatch is a pain.001 file of refunds.
+type RefundBatch struct {
+	ID            int64  `json:"id" doc:"File id."`
+	MsgID         string `json:"msg_id" example:"HP-CT-000001" doc:"The file's message id."`
+	ExecutionDate string `json:"execution_date" format:"date" doc:"Requested execution date."`
+	Transfers     int    `json:"transfers" doc:"Number of refunds."`
+	Total         string `json:"total" example:"47.27" doc:"Their sum."`
+	Status        string `json:"status" enum:"created,confirmed" doc:"created: to upload to the bank; confirmed: executed."`
+	ConfirmedOn   string `json:"confirmed_on,omitempty" format:"date" doc:"Executed on."`
+}
+
+func refundBatchOut(b payments.RefundBatch) RefundBatch {
+	return RefundBatch{ID: b.ID, MsgID: b.MsgID, ExecutionDate: dateOut(b.ExecutionDate), Transfers: b.Transfers, Total: b.Total.String(),
+		Status: b.Status, ConfirmedOn: dateOut(b.ConfirmedOn)}
+}
+
+// RefundBatchList is the refund transfer files, newest first.
+type RefundBatchList struct {
+	Items []RefundBatch `json:"items" doc:"The files."`
+}
+
+// RefundBatchConfirm records a file's execution.
+type RefundBatchConfirm struct {
+	ExecutedOn string `json:"executed_on" format:"date" example:"2026-02-11" doc:"The day the bank executed the file."`
+}

@@ -99,6 +99,15 @@ type batchIDInput struct {
 	ID int64 `path:"id" minimum:"1" example:"4" doc:"Direct debit batch id."`
 }
 
+type refundBatchInput struct {
+	ID int64 `path:"id" minimum:"1" example:"2" doc:"Refund transfer file id."`
+}
+
+type refundBatchConfirmInput struct {
+	ID   int64 `path:"id" minimum:"1" example:"2" doc:"Refund transfer file id."`
+	Body RefundBatchConfirm
+}
+
 type refundIDInput struct {
 	ID   int64 `path:"id" minimum:"1" example:"12" doc:"Refund id."`
 	Body RefundPaidInput
@@ -748,5 +757,68 @@ func (s *server) paymentRoutes() {
 			return nil, err
 		}
 		return &file{ContentType: "application/xml", ContentDisposition: disposition("pain008-"+strconv.FormatInt(in.ID, 10), "xml"), Body: b}, nil
+	})
+
+	// --- refunds paid out ---
+
+	register(s, huma.Operation{
+		OperationID: "pay-refunds", Method: http.MethodPost, Path: "/api/v1/refunds/payouts", Tags: []string{"refunds"},
+		Summary: "Pay out the open refunds",
+		Description: "Pays out every open refund once: money paid online goes back through the payment provider's refund of " +
+			"that payment; the rest goes in one new SEPA credit transfer file (pain.001.001.03) to the account the customer paid " +
+			"from or its mandate names. A refund is sent when its file is made and paid when its execution is confirmed (or " +
+			"the provider reports it refunded). Refunds without a known account are listed for payment by hand. Staff with " +
+			"the billing role.",
+	}, func(ctx context.Context, p accounts.Principal, _ *struct{}) (*body[RefundRun], error) {
+		run, err := d.Payments.PayRefunds(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		return reply(refundRunOut(run))
+	})
+
+	register(s, huma.Operation{
+		OperationID: "list-refund-batches", Method: http.MethodGet, Path: "/api/v1/refund-batches", Tags: []string{"refunds"},
+		Summary: "List refund transfer files", Description: "The pain.001 files of refunds, newest first. Staff with the billing role.",
+	}, func(ctx context.Context, p accounts.Principal, _ *struct{}) (*body[RefundBatchList], error) {
+		list, err := d.Payments.RefundBatches(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		out := RefundBatchList{Items: make([]RefundBatch, len(list))}
+		for i, b := range list {
+			out.Items[i] = refundBatchOut(b)
+		}
+		return reply(out)
+	})
+
+	register(s, huma.Operation{
+		OperationID: "get-refund-batch", Method: http.MethodGet, Path: "/api/v1/refund-batches/{id}", Tags: []string{"refunds"},
+		Summary: "Refund transfer file", Description: "A pain.001 file of refunds, to upload to the bank. Staff with the billing role.",
+		Errors: []int{http.StatusNotFound}, Responses: fileResponses("application/xml", "The pain.001 file."),
+	}, func(ctx context.Context, p accounts.Principal, in *refundBatchInput) (*file, error) {
+		b, err := d.Payments.RefundBatchFile(ctx, p, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &file{ContentType: "application/xml", ContentDisposition: disposition("pain001-refunds-"+strconv.FormatInt(in.ID, 10), "xml"), Body: b}, nil
+	})
+
+	register(s, huma.Operation{
+		OperationID: "confirm-refund-batch", Method: http.MethodPost, Path: "/api/v1/refund-batches/{id}/confirm", Tags: []string{"refunds"},
+		Summary: "Confirm a refund transfer file executed",
+		Description: "Records that the bank executed a pain.001 file of refunds on executed_on: each of its refunds is paid. " +
+			"Confirming again changes nothing. Staff with the billing role.",
+		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound},
+	}, func(ctx context.Context, p accounts.Principal, in *refundBatchConfirmInput) (*noContent, error) {
+		fe := accounts.FieldErrors{}
+		on := parseDate(fe, "executed_on", in.Body.ExecutedOn)
+		if err := fieldErrs(fe); err != nil {
+			return nil, err
+		}
+		if err := d.Payments.ConfirmRefundBatch(ctx, p, in.ID, on); err != nil {
+			return nil, err
+		}
+		return done, nil
 	})
 }
