@@ -174,7 +174,8 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		Creditor: payments.Creditor{Name: pack.Provider.LegalName, IBAN: cfg.Provider.IBAN, BIC: cfg.Provider.BIC,
 			CreditorID: cfg.Provider.SEPACreditorID},
 		Accounts:  cfg.Provider.Accounts,
-		Providers: providers, OnlineProvider: online, BaseURL: cfg.URL(), Logger: logger,
+		Providers: providers, OnlineProvider: online, BaseURL: cfg.URL(), Pack: pack, Logger: logger,
+		BillingStaff: func(ctx context.Context) ([]payments.StaffContact, error) { return billingStaff(ctx, a.Accounts) },
 	})
 	a.Dunning = dunning.New(db, clk, dunning.Deps{Pack: pack, Invoices: dunningInvoices{b: a.Billing}, Suspender: a.Contracts, Logger: logger})
 	return a, nil
@@ -283,14 +284,16 @@ func (a *App) Runner() *jobs.Runner {
 	// Dunning: reminders, default, suspension, termination, and settling paid invoices.
 	r.Register(a.Dunning.Job())
 	// Payments applied in this process are settled by dunning within a minute instead
-	// of at the next hourly dunning run. Payments itself has no periodic work: imports,
-	// webhooks and direct debit files are driven by staff and the provider.
+	// of at the next hourly dunning run.
 	r.Register(jobs.Job{Name: "dunning.paid", Every: time.Minute, Run: a.SettlePaid})
 	// Signed checkpoints of the audit trail, outside the database.
 	if a.Config.Audit.CheckpointDir != "" {
 		r.Register((&audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir,
 			Every: a.Config.Audit.CheckpointEvery, Mail: a.Config.Audit.CheckpointMail, Logger: a.Logger}).Job())
 	}
+	// Direct debits booked after their settlement date, refunds the provider paid,
+	// warnings before refund deadlines.
+	r.Register(a.Payments.Job())
 	return r
 }
 

@@ -10,10 +10,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/dunning"
+	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -186,4 +188,20 @@ func (d dunningInvoices) IssueCharge(ctx context.Context, q store.Querier, orgID
 		return 0, err
 	}
 	return inv.ID, nil
+}
+
+// billingStaff lists the staff with the billing role (admins hold every role) who are
+// not disabled, for the payments' warnings before refund deadlines.
+func billingStaff(ctx context.Context, acc *accounts.Service) ([]payments.StaffContact, error) {
+	users, err := acc.ListUsers(ctx, billing.SystemPrincipal, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []payments.StaffContact
+	for _, u := range users {
+		if !u.Disabled && u.HasRole(accounts.RoleBilling) {
+			out = append(out, payments.StaffContact{ID: u.ID, Name: u.Name, Email: u.Email, Lang: u.Language})
+		}
+	}
+	return out, nil
 }

@@ -128,4 +128,3 @@ func TestWithdrawalRefundsWhatWasPaid(t *testing.T) {
 	})
 }
 
-func itoa(n int64) string { return big.NewInt(n).String() }

@@ -70,7 +70,9 @@
 //	CreditInvoice(ctx, by, invoiceID, CreditInput)          credit note, full or per line
 //	GrantCredit(ctx, q, orgID, amount, source, sourceRef, description)  SLA credits
 //	CreditBalance(ctx, by, orgID)
-//	OpenRefunds(ctx), MarkRefundPaid(ctx, q, id, on, paidRef)  payouts by SEPA transfer
+//	OpenRefunds(ctx), RefundForPayout(ctx, q, id), MarkRefundSent(ctx, q, id, ref),
+//	MarkRefundPaid(ctx, q, id, on, paidRef)      refunds owed; payments pays them out
+//	MarkCollectionPending / EndCollectionPending(ctx, q, invoiceID, ...)  direct debits
 //	IssueProjectInvoice(ctx, by, subscriptionID, StageDeposit|StageBalance)
 //	RunBilling(ctx, now), ProcessRefundsDue(ctx, now), ProcessOverpaymentChecks(ctx, now), Job()
 //	Receivables, RevenuePerMonth, VATReport (+ Write*CSV)

@@ -323,8 +323,17 @@ type Refund struct {
 	Status    string      `json:"status"` // open, sent, paid, cancelled
 }
 
+// RefundsOwed is OpenRefunds for staff who may read payments.
+func (s *Service) RefundsOwed(ctx context.Context, by accounts.Principal) ([]Refund, error) {
+	if err := by.Check(accounts.PaymentRead, accounts.Provider); err != nil {
+		return nil, err
+	}
+	return s.OpenRefunds(ctx)
+}
+
 // OpenRefunds lists refunds not yet paid: open ones and those sent (in a transfer file
 // or to the payment provider) whose execution is not confirmed yet, oldest due first.
+// A system call for payments; people read them through RefundsOwed.
 func (s *Service) OpenRefunds(ctx context.Context) ([]Refund, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, org_id, amount, due_by, source, source_ref, status FROM refunds WHERE status IN ('open', 'sent') ORDER BY due_by, id`)
 	if err != nil {

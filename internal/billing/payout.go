@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/hostpact/hostpact/internal/store"
@@ -100,7 +101,11 @@ func (s *Service) RefundForPayout(ctx context.Context, q store.Querier, id int64
 	var arg any
 	switch r.Source {
 	case "payment":
-		where, arg = `p.id = $1`, r.SourceRef
+		id, err := strconv.ParseInt(r.SourceRef, 10, 64)
+		if err != nil {
+			return r, fmt.Errorf("billing: refund %d: payment reference %q: %w", r.ID, r.SourceRef, err)
+		}
+		where, arg = `p.id = $1`, id
 	case "credit_note":
 		where, arg = `p.invoice_id = (SELECT credits_invoice_id FROM invoices WHERE number = $1 AND doc_type = 'credit_note')`, r.SourceRef
 	default:

@@ -25,6 +25,8 @@ type DemoProvider struct {
 	mu     sync.Mutex
 	seq    int
 	pays   map[string]*DemoPayment
+	// refunds by idempotency key: a key refunds once.
+	refunds map[string]*RefundStatus
 }
 
 // DemoPayment is a payment held by the DemoProvider.
@@ -49,7 +51,7 @@ func NewDemoProvider(secret string, clk clock.Clock) *DemoProvider {
 	if secret == "" {
 		panic("payments: the demo provider needs a secret")
 	}
-	return &DemoProvider{secret: secret, clock: clk, pays: map[string]*DemoPayment{}}
+	return &DemoProvider{secret: secret, clock: clk, pays: map[string]*DemoPayment{}, refunds: map[string]*RefundStatus{}}
 }
 
 // CreatePayment records an open payment.
@@ -129,4 +131,49 @@ func (d *DemoProvider) GetStatus(_ context.Context, id string) (PaymentStatus, e
 		return PaymentStatus{}, errors.New("demo: no such payment")
 	}
 	return PaymentStatus{ID: p.ID, Status: p.Status, Amount: p.Amount, Currency: "EUR", PaidAt: p.PaidAt}, nil
+}
+
+// Refund refunds a paid demo payment at once (status refunded); the same key returns
+// the same refund. More than was paid, less what was refunded before, is refused.
+func (d *DemoProvider) Refund(_ context.Context, req RefundRequest) (RefundStatus, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if r, ok := d.refunds[req.Key]; ok && req.Key != "" {
+		return *r, nil
+	}
+	p, ok := d.pays[req.PaymentID]
+	if !ok || p.Status != PSPPaid {
+		return RefundStatus{}, errors.New("demo: no such paid payment")
+	}
+	var before terms.Money
+	for _, r := range d.refunds {
+		if r.PaymentID == req.PaymentID {
+			before += r.Amount
+		}
+	}
+	if req.Amount <= 0 || before+req.Amount > p.Amount {
+		return RefundStatus{}, fmt.Errorf("demo: refund of %s exceeds what is left of payment %s (%s)", req.Amount, p.ID, p.Amount-before)
+	}
+	r := &RefundStatus{ID: fmt.Sprintf("re_demo%06d", len(d.refunds)+1), PaymentID: req.PaymentID, Status: RefundRefunded, Amount: req.Amount}
+	d.refunds[req.Key] = r
+	return *r, nil
+}
+
+// GetRefund reports a demo refund.
+func (d *DemoProvider) GetRefund(_ context.Context, paymentID, refundID string) (RefundStatus, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, r := range d.refunds {
+		if r.ID == refundID && r.PaymentID == paymentID {
+			return *r, nil
+		}
+	}
+	return RefundStatus{}, errors.New("demo: no such refund")
+}
+
+// RefundCount reports how many refunds the demo provider made (for tests).
+func (d *DemoProvider) RefundCount() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.refunds)
 }

@@ -9,22 +9,25 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
 // Status of a direct debit collection.
 const (
-	CollectionSubmitted = "submitted" // in an exported file; booked in the ledger on the collection date
+	CollectionSubmitted = "submitted" // in an exported file; the invoice is collection pending
 	CollectionSettled   = "settled"   // its credit appeared on a bank statement
-	CollectionReturned  = "returned"  // came back (RtrInf); reversed in the ledger
+	CollectionReturned  = "returned"  // came back (RtrInf): never booked, or reversed in the ledger
 )
 
 // DebitItem is one invoice to collect under a mandate.
 type DebitItem struct {
-	Invoice     OpenItem
+	InvoiceID   int64
 	MandateID   int64
 	Amount      terms.Money // 0: the invoice's open amount
 	Description string      // remittance text; empty: the invoice number
@@ -41,11 +44,33 @@ var endingReturnCodes = map[string]string{
 	"AG01": "direct debit forbidden on this account", "MD01": "no valid mandate", "MD07": "debtor deceased",
 }
 
-// ExportDirectDebitBatch builds the pain.008 file that collects items on collectionDate
-// and books each collection in the ledger as paid on that date (source sepa_dd, the
-// EndToEndId as reference); a later return reverses it. A mandate's first collection
-// is FRST, the ones after it RCUR. Exporting the same items for the same date again
-// returns the same file and batch id and changes nothing. Billing staff only.
+// ProposeCollectionDate returns the collection date offered for invoices dated up to
+// latestInvoice: the pack's collection offset after it, at the earliest the
+// pre-notification period after today, on a TARGET2 business day.
+func (s *Service) ProposeCollectionDate(latestInvoice terms.Date) (terms.Date, terms.Explanation, error) {
+	today := s.today()
+	pol, err := s.policy(today)
+	if err != nil {
+		return terms.Date{}, nil, err
+	}
+	res, ex, err := pol.DirectDebitDate(terms.DirectDebitInput{Today: today, InvoiceDate: latestInvoice})
+	return res.Date, ex, err
+}
+
+// debit is one validated item of a batch: the invoice as the ledger has it.
+type debit struct {
+	DebitItem
+	inv OpenItem
+}
+
+// ExportDirectDebitBatch builds the pain.008 file that collects items on collectionDate,
+// marks each invoice "collection pending" and mails each debtor the pre-notification
+// (amount, date, mandate, creditor identifier) in the invoice's language. The
+// collection date must be a TARGET2 business day at least the pack's pre-notification
+// period away; the payment is booked only once that day has passed without a return
+// (SettleDirectDebits). A mandate's first collection is FRST, the ones after it RCUR.
+// Exporting the same items for the same date again returns the same file and batch
+// id and changes nothing. Billing staff only.
 func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Principal, collectionDate terms.Date, items []DebitItem) ([]byte, int64, error) {
 	if err := by.Check(accounts.PaymentManage, accounts.Provider); err != nil {
 		return nil, 0, err
@@ -60,18 +85,29 @@ func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Princi
 	if len(items) > MaxBatchItems {
 		return nil, 0, FieldErrors{"items": fmt.Sprintf("at most %d collections in one file", MaxBatchItems)}
 	}
-	items = slices.Clone(items)
-	for i := range items {
-		if items[i].Amount == 0 {
-			items[i].Amount = items[i].Invoice.Open
+	// The invoices as the ledger has them: the caller names them, the ledger says
+	// whose they are and what is open.
+	debits := make([]debit, len(items))
+	for i, it := range items {
+		debits[i].DebitItem = it
+		inv, err := s.ledger.Invoice(ctx, it.InvoiceID)
+		if errors.Is(err, ErrNotFound) {
+			return nil, 0, FieldErrors{fmt.Sprintf("items[%d].invoice", i): "no such invoice"}
 		}
-		items[i].Description = strings.TrimSpace(items[i].Description)
-		if items[i].Description == "" {
-			items[i].Description = items[i].Invoice.Number
+		if err != nil {
+			return nil, 0, err
+		}
+		debits[i].inv = inv
+		if debits[i].Amount == 0 {
+			debits[i].Amount = inv.Open
+		}
+		debits[i].Description = strings.TrimSpace(debits[i].Description)
+		if debits[i].Description == "" {
+			debits[i].Description = inv.Number
 		}
 	}
-	slices.SortStableFunc(items, func(a, b DebitItem) int { return int(sign64(a.Invoice.InvoiceID - b.Invoice.InvoiceID)) })
-	key := batchKey(collectionDate, items)
+	slices.SortStableFunc(debits, func(a, b debit) int { return int(sign64(a.InvoiceID - b.InvoiceID)) })
+	key := batchKey(collectionDate, debits)
 	var doc []byte
 	var batchID int64
 	err := s.db.InTx(ctx, func(q store.Querier) error {
@@ -82,10 +118,19 @@ func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Princi
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if !collectionDate.After(s.today()) {
-			return FieldErrors{"collection_date": "the collection date must be at least one day ahead (SEPA Core, D-1)"}
+		today := s.today()
+		pol, err := s.policy(today)
+		if err != nil {
+			return err
 		}
-		if collectionDate.After(s.today().AddDays(365)) {
+		if _, _, err := pol.DirectDebitDate(terms.DirectDebitInput{Today: today, Requested: collectionDate}); err != nil {
+			var ie *terms.InputError
+			if errors.As(err, &ie) {
+				return FieldErrors{"collection_date": ie.Msg}
+			}
+			return err
+		}
+		if collectionDate.After(today.AddDays(365)) {
 			return FieldErrors{"collection_date": "the collection date is more than a year ahead"}
 		}
 		// Validate every item against its mandate and earlier collections.
@@ -93,18 +138,19 @@ func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Princi
 		mandates := map[int64]Mandate{}
 		seenInvoice := map[int64]bool{}
 		firsts := map[int64]bool{}
-		for i, it := range items {
+		for i, it := range debits {
 			f := fmt.Sprintf("items[%d]", i)
-			if it.Invoice.InvoiceID <= 0 || it.Invoice.OrgID <= 0 {
-				fe[f+".invoice"] = "choose an invoice"
-				continue
+			if seenInvoice[it.InvoiceID] {
+				fe[f+".invoice"] = fmt.Sprintf("invoice %s appears twice", it.inv.Number)
 			}
-			if seenInvoice[it.Invoice.InvoiceID] {
-				fe[f+".invoice"] = fmt.Sprintf("invoice %s appears twice", it.Invoice.Number)
-			}
-			seenInvoice[it.Invoice.InvoiceID] = true
-			if it.Amount <= 0 || it.Amount > it.Invoice.Open {
-				fe[f+".amount"] = fmt.Sprintf("invoice %s: the amount must be more than zero and at most the open %s", it.Invoice.Number, it.Invoice.Open)
+			seenInvoice[it.InvoiceID] = true
+			switch {
+			case it.inv.CollectionPending:
+				fe[f+".invoice"] = fmt.Sprintf("invoice %s is already being collected", it.inv.Number)
+			case it.Amount <= 0 || it.Amount > it.inv.Open:
+				fe[f+".amount"] = fmt.Sprintf("invoice %s: the amount must be more than zero and at most the open %s", it.inv.Number, it.inv.Open)
+			case strings.TrimSpace(it.inv.Email) == "":
+				fe[f+".invoice"] = fmt.Sprintf("invoice %s names no e-mail address to send the pre-notification to", it.inv.Number)
 			}
 			m, ok := mandates[it.MandateID]
 			if !ok {
@@ -118,13 +164,22 @@ func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Princi
 				}
 				mandates[it.MandateID] = m
 			}
+			expired := false
+			if !m.LastCollectionOn.IsZero() {
+				until, _, err := pol.MandateValidThrough(m.LastCollectionOn)
+				if err != nil {
+					return err
+				}
+				expired = collectionDate.After(until)
+			}
 			switch {
-			case m.OrgID != it.Invoice.OrgID:
-				fe[f+".mandate"] = fmt.Sprintf("mandate %s belongs to another customer than invoice %s", m.Reference, it.Invoice.Number)
+			case m.OrgID != it.inv.OrgID:
+				fe[f+".mandate"] = fmt.Sprintf("mandate %s belongs to another customer than invoice %s", m.Reference, it.inv.Number)
 			case m.Status != MandateActive:
 				fe[f+".mandate"] = fmt.Sprintf("mandate %s is %s (%s)", m.Reference, m.Status, m.StatusReason)
-			case !m.LastCollectionOn.IsZero() && m.LastCollectionOn.AddMonths(mandateExpiryMonths).Before(collectionDate):
-				fe[f+".mandate"] = fmt.Sprintf("mandate %s was not used for %d months and has expired; a new mandate is needed", m.Reference, mandateExpiryMonths)
+			case expired:
+				fe[f+".mandate"] = fmt.Sprintf("mandate %s was last used on %s and expired after %s without a collection; a new mandate is needed",
+					m.Reference, m.LastCollectionOn, pol.Terms.DirectDebit.MandateExpiry.Words())
 			case m.NextSequence == SeqFirst && firsts[m.ID]:
 				fe[f+".mandate"] = fmt.Sprintf("mandate %s has its first collection in this file already; collect this invoice in a later file", m.Reference)
 			}
@@ -132,10 +187,10 @@ func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Princi
 				firsts[m.ID] = true
 			}
 			var busy string
-			err := q.QueryRowContext(ctx, `SELECT end_to_end_id FROM dd_collections WHERE invoice_id = $1 AND status <> $2 LIMIT 1`,
-				it.Invoice.InvoiceID, CollectionReturned).Scan(&busy)
+			err := q.QueryRowContext(ctx, `SELECT end_to_end_id FROM dd_collections WHERE invoice_id = $1 AND status <> $2 AND booked_at IS NULL LIMIT 1`,
+				it.InvoiceID, CollectionReturned).Scan(&busy)
 			if err == nil {
-				fe[f+".invoice"] = fmt.Sprintf("invoice %s is already being collected (%s)", it.Invoice.Number, busy)
+				fe[f+".invoice"] = fmt.Sprintf("invoice %s is already being collected (%s)", it.inv.Number, busy)
 			} else if !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
@@ -149,22 +204,22 @@ func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Princi
 			return err
 		}
 		f := DirectDebitFile{MsgID: fmt.Sprintf("HP-DD-%06d", batchID), CreatedAt: now, Creditor: s.cfg.Creditor, CollectionDate: collectionDate}
-		for i, it := range items {
+		for i, it := range debits {
 			m := mandates[it.MandateID]
 			c := Collection{EndToEndID: fmt.Sprintf("%s-%04d", f.MsgID, i+1), SeqType: m.NextSequence, Amount: it.Amount,
 				MandateID: m.Reference, SignedOn: m.SignedOn, DebtorName: m.DebtorName, DebtorIBAN: m.IBAN, DebtorBIC: m.BIC,
 				Remittance: it.Description, Amendment: m.PendingAmendment}
 			f.Collections = append(f.Collections, c)
-			applied, excess, err := s.ledger.ApplyPayment(ctx, q, it.Invoice.InvoiceID, it.Amount, collectionDate, SourceDirectDebit, c.EndToEndID)
-			if err != nil {
-				return fmt.Errorf("payments: book collection of invoice %s: %w", it.Invoice.Number, err)
-			}
-			if excess != 0 || applied != it.Amount {
-				return FieldErrors{fmt.Sprintf("items[%d].amount", i): fmt.Sprintf("invoice %s has only %s open now; build the batch again", it.Invoice.Number, applied)}
+			if err := s.ledger.MarkCollectionPending(ctx, q, it.InvoiceID, c.EndToEndID, collectionDate); err != nil {
+				var fe FieldErrors
+				if errors.As(err, &fe) {
+					return FieldErrors{fmt.Sprintf("items[%d].invoice", i): fmt.Sprintf("invoice %s has nothing open now; build the batch again", it.inv.Number)}
+				}
+				return fmt.Errorf("payments: mark invoice %s collection pending: %w", it.inv.Number, err)
 			}
 			if _, err := q.ExecContext(ctx, `INSERT INTO dd_collections (batch_id, end_to_end_id, pmt_inf_id, mandate_id, seq_type, invoice_id, invoice_number, org_id, amount, status, created_at, updated_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
-				batchID, c.EndToEndID, PmtInfID(f.MsgID, c.SeqType), m.ID, c.SeqType, it.Invoice.InvoiceID, it.Invoice.Number, it.Invoice.OrgID,
+				batchID, c.EndToEndID, PmtInfID(f.MsgID, c.SeqType), m.ID, c.SeqType, it.InvoiceID, it.inv.Number, it.inv.OrgID,
 				int64(it.Amount), CollectionSubmitted, now); err != nil {
 				return err
 			}
@@ -174,8 +229,11 @@ func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Princi
 				amend_other_bank = 0, updated_at = $3 WHERE id = $4`, SeqRecurring, collectionDate.String(), now, m.ID); err != nil {
 				return err
 			}
-			if err := record(ctx, q, now, it.Invoice.OrgID, "payment.dd_collect", "dd_collection", c.EndToEndID, fmt.Sprintf(
-				"direct debit %s of %s for invoice %s under mandate %s (%s) on %s", c.EndToEndID, it.Amount, it.Invoice.Number, m.Reference, c.SeqType, collectionDate)); err != nil {
+			if err := s.preNotify(ctx, q, now, it.inv, m, c, collectionDate); err != nil {
+				return err
+			}
+			if err := record(ctx, q, now, it.inv.OrgID, "payment.dd_collect", "dd_collection", c.EndToEndID, fmt.Sprintf(
+				"direct debit %s of %s for invoice %s under mandate %s (%s) on %s; debtor pre-notified", c.EndToEndID, it.Amount, it.inv.Number, m.Reference, c.SeqType, collectionDate)); err != nil {
 				return err
 			}
 		}
@@ -197,6 +255,23 @@ func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Princi
 	return doc, batchID, nil
 }
 
+// preNotify queues the debtor's pre-notification of collection c, once (the dedupe
+// key is the collection's EndToEndId), in the invoice's language.
+func (s *Service) preNotify(ctx context.Context, q store.Querier, now time.Time, inv OpenItem, m Mandate, c Collection, on terms.Date) error {
+	data := map[string]any{"Name": inv.Name, "Invoice": inv.Number, "Amount": moneyText(inv.Lang, c.Amount), "Date": dateText(inv.Lang, on),
+		"Mandate": m.Reference, "CreditorID": s.cfg.Creditor.CreditorID, "Creditor": s.cfg.Creditor.Name, "Account": maskIBAN(m.IBAN)}
+	subject, body, err := templates.Render("dd_prenotification", inv.Lang, data)
+	if err != nil {
+		return err
+	}
+	_, err = notify.Enqueue(ctx, q, now, notify.Message{DedupeKey: "payments:dd-prenotification:" + c.EndToEndID, OrgID: inv.OrgID,
+		To: inv.Email, ToName: inv.Name, Lang: inv.Lang, Subject: subject, Text: body})
+	if errors.Is(err, notify.ErrDuplicate) {
+		return nil
+	}
+	return err
+}
+
 func sign64(n int64) int64 {
 	switch {
 	case n < 0:
@@ -208,11 +283,11 @@ func sign64(n int64) int64 {
 }
 
 // batchKey identifies a batch by its content, so that exporting it again finds it.
-func batchKey(on terms.Date, items []DebitItem) string {
+func batchKey(on terms.Date, items []debit) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s;", on)
 	for _, it := range items {
-		fmt.Fprintf(h, "%d:%d:%d:%d:%s;", it.Invoice.InvoiceID, it.MandateID, it.Amount, len(it.Description), it.Description)
+		fmt.Fprintf(h, "%d:%d:%d:%d:%s;", it.InvoiceID, it.MandateID, it.Amount, len(it.Description), it.Description)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -270,8 +345,9 @@ func (s *Service) bookReturn(ctx context.Context, q store.Querier, txID int64, e
 	}
 	var colID, mandateID, orgID, amount, invoiceID int64
 	var seq, status, number string
-	err := q.QueryRowContext(ctx, `SELECT id, mandate_id, org_id, amount, invoice_id, invoice_number, seq_type, status FROM dd_collections WHERE end_to_end_id = $1`,
-		tx.EndToEndID).Scan(&colID, &mandateID, &orgID, &amount, &invoiceID, &number, &seq, &status)
+	var booked sql.NullTime
+	err := q.QueryRowContext(ctx, `SELECT id, mandate_id, org_id, amount, invoice_id, invoice_number, seq_type, status, booked_at FROM dd_collections WHERE end_to_end_id = $1`,
+		tx.EndToEndID).Scan(&colID, &mandateID, &orgID, &amount, &invoiceID, &number, &seq, &status, &booked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Sprintf("return (%s) of %s, which is not one of our direct debits", tx.ReturnReason, tx.EndToEndID), nil
 	}
@@ -284,8 +360,18 @@ func (s *Service) bookReturn(ctx context.Context, q store.Querier, txID int64, e
 	if terms.Money(amount) != tx.Amount {
 		return false, fmt.Sprintf("return of %s is %s but the collection was %s", tx.EndToEndID, tx.Amount, terms.Money(amount)), nil
 	}
-	if err := s.ledger.ReversePayment(ctx, q, SourceDirectDebit, tx.EndToEndID); err != nil {
-		return false, "", fmt.Errorf("payments: reverse direct debit %s: %w", tx.EndToEndID, err)
+	// Returned before it was booked (its settlement date had not passed): the invoice
+	// was never paid and is simply open again. Booked already: the payment is reversed.
+	ledgerEffect := "payment reversed"
+	if booked.Valid {
+		if err := s.ledger.ReversePayment(ctx, q, SourceDirectDebit, tx.EndToEndID); err != nil {
+			return false, "", fmt.Errorf("payments: reverse direct debit %s: %w", tx.EndToEndID, err)
+		}
+	} else {
+		ledgerEffect = "invoice open again, never paid"
+		if err := s.ledger.EndCollectionPending(ctx, q, invoiceID, tx.EndToEndID, "returned, reason "+tx.ReturnReason); err != nil {
+			return false, "", fmt.Errorf("payments: end collection %s: %w", tx.EndToEndID, err)
+		}
 	}
 	now := s.now()
 	if _, err := q.ExecContext(ctx, `UPDATE dd_collections SET status = $1, return_reason = $2, updated_at = $3 WHERE id = $4`,
@@ -325,6 +411,70 @@ func (s *Service) bookReturn(ctx context.Context, q store.Querier, txID int64, e
 		return false, "", err
 	}
 	return true, "", record(ctx, q, now, orgID, "payment.dd_returned", "dd_collection", tx.EndToEndID, fmt.Sprintf(
-		"direct debit %s of %s for invoice %s returned on %s, reason %s%s; payment reversed; %s",
-		tx.EndToEndID, tx.Amount, number, e.BookingDate, tx.ReturnReason, noteSuffix(tx.ReturnInfo), effect))
+		"direct debit %s of %s for invoice %s returned on %s, reason %s%s; %s; %s",
+		tx.EndToEndID, tx.Amount, number, e.BookingDate, tx.ReturnReason, noteSuffix(tx.ReturnInfo), ledgerEffect, effect))
+}
+
+// SettleDirectDebits books the collections whose settlement date (the collection
+// date) has passed without a return: the ledger gets the payment, dated on the
+// collection date, and the invoice is paid (or open again for what a partial
+// collection left). Each collection is booked once: the conditional update of
+// booked_at and the ledger's key (sepa_dd, EndToEndId) are in one transaction, so a
+// run killed half-way books the rest next time and never twice. A system job.
+func (s *Service) SettleDirectDebits(ctx context.Context, now time.Time) (int, error) {
+	ctx = jobCtx(ctx, "payments.dd_settle")
+	today := terms.DateIn(now, clock.Amsterdam)
+	rows, err := s.db.QueryContext(ctx, `SELECT c.id FROM dd_collections c JOIN dd_batches b ON b.id = c.batch_id
+		WHERE c.status IN ($1, $2) AND c.booked_at IS NULL AND b.collection_date < $3 ORDER BY c.id`,
+		CollectionSubmitted, CollectionSettled, today.String())
+	if err != nil {
+		return 0, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		err := s.db.InTx(ctx, func(q store.Querier) error {
+			var e2e, number, on string
+			var invoiceID, orgID, amount, batchID int64
+			err := q.QueryRowContext(ctx, `UPDATE dd_collections SET booked_at = $1, updated_at = $1 WHERE id = $2 AND booked_at IS NULL AND status <> $3
+				RETURNING end_to_end_id, invoice_id, invoice_number, org_id, amount, batch_id`,
+				s.now(), id, CollectionReturned).Scan(&e2e, &invoiceID, &number, &orgID, &amount, &batchID)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil // returned or booked meanwhile
+			}
+			if err != nil {
+				return err
+			}
+			if err := q.QueryRowContext(ctx, `SELECT collection_date FROM dd_batches WHERE id = $1`, batchID).Scan(&on); err != nil {
+				return err
+			}
+			collected := dateOrZero(on)
+			applied, excess, err := s.ledger.ApplyPayment(ctx, q, invoiceID, terms.Money(amount), collected, SourceDirectDebit, e2e)
+			if err != nil {
+				return fmt.Errorf("payments: book direct debit %s: %w", e2e, err)
+			}
+			if err := s.ledger.EndCollectionPending(ctx, q, invoiceID, e2e, "booked"); err != nil {
+				return err
+			}
+			n++
+			return record(ctx, q, s.now(), orgID, "payment.dd_booked", "dd_collection", e2e, fmt.Sprintf(
+				"direct debit %s of %s for invoice %s settled on %s without a return: %s applied, %s excess", e2e, terms.Money(amount), number, collected, applied, excess))
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

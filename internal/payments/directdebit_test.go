@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/terms"
@@ -106,6 +107,8 @@ func (e *env) mandate(org int64, name, iban, bic string) Mandate {
 
 func TestDirectDebitLifecycle(t *testing.T) {
 	each(t, Config{}, func(t *testing.T, e *env) {
+		// Friday 16 January: a collection on Monday 2 February is pre-notified 17 days ahead.
+		e.clk.Set(time.Date(2026, 1, 16, 9, 0, 0, 0, time.UTC))
 		a := e.mandate(201, "Jansen Webdesign B.V.", "NL44 RABO 0123 4567 89", "RABONL2U")
 		b := e.mandate(202, "P. de Vries", "NL75ABNA0555555555", "")
 		c := e.mandate(203, "M.A. Bakker", "NL70TRIO0123456789", "TRIONL2U")
@@ -116,9 +119,9 @@ func TestDirectDebitLifecycle(t *testing.T) {
 		i11 := e.ledger.add(11, 202, "F2026-0011", "3000000000000528", 4840)
 		i12 := e.ledger.add(12, 203, "F2026-0012", "3000000000000536", 1210)
 		items := []DebitItem{
-			{Invoice: i12, MandateID: c.ID, Description: "F2026-0012 Domeinnaam bakker.nl"},
-			{Invoice: i10, MandateID: a.ID, Description: "F2026-0010 Webhosting Pro februari 2026"},
-			{Invoice: i11, MandateID: b.ID, Description: "F2026-0011 VPS M februari 2026"},
+			{InvoiceID: i12.InvoiceID, MandateID: c.ID, Description: "F2026-0012 Domeinnaam bakker.nl"},
+			{InvoiceID: i10.InvoiceID, MandateID: a.ID, Description: "F2026-0010 Webhosting Pro februari 2026"},
+			{InvoiceID: i11.InvoiceID, MandateID: b.ID, Description: "F2026-0011 VPS M februari 2026"},
 		}
 		on := terms.D(2026, 2, 2)
 		_, _, err := e.s.ExportDirectDebitBatch(e.ctx, e.support, on, items)
@@ -140,8 +143,12 @@ func TestDirectDebitLifecycle(t *testing.T) {
 			tx0.IBAN != "NL44RABO0123456789" || tx0.Dbtr != "Jansen Webdesign B.V." || tx0.Amt != "24.20" {
 			t.Fatalf("first transaction %+v", tx0)
 		}
-		if e.ledger.item(10).Open != 0 || e.ledger.callCount(SourceDirectDebit+"|HP-DD-000001-0002") != 1 {
-			t.Fatal("collections not booked in the ledger")
+		// Collection pending, not paid, and each debtor pre-notified.
+		if inv := e.ledger.get(10); inv.Open != 2420 || !inv.CollectionPending || e.ledger.totalCalls() != 0 {
+			t.Fatalf("collection booked before its settlement date: %+v", inv)
+		}
+		if n := e.count("mail_outbox"); n != 3 {
+			t.Fatalf("%d pre-notifications", n)
 		}
 
 		// Exported once: the same items (in any order) give the same file and id.
@@ -161,13 +168,24 @@ func TestDirectDebitLifecycle(t *testing.T) {
 			t.Fatalf("after first collection %+v", m)
 		}
 
-		// The settlement and two returns.
+		// The settlement and two returns, read before the collections were booked: the
+		// returned invoices are open again and were never paid.
 		res := e.importFile("camt053_ing_dd.xml")
 		if res != (ImportResult{Statements: 2, Entries: 5, Matched: 3, Reversed: 2}) {
 			t.Fatalf("import %+v", res)
 		}
-		if e.ledger.item(11).Open != 4840 || e.ledger.item(12).Open != 1210 || e.ledger.item(10).Open != 0 {
-			t.Fatal("returns not reversed in the ledger")
+		for _, id := range []int64{11, 12} {
+			if inv := e.ledger.get(id); inv.CollectionPending || inv.Open == 0 || len(e.ledger.reversed) != 0 {
+				t.Fatalf("invoice %d after its return: %+v", id, inv)
+			}
+		}
+		// Booked once the collection date has passed, dated on it.
+		e.clk.Set(time.Date(2026, 2, 3, 6, 0, 0, 0, time.UTC))
+		if n, err := e.s.SettleDirectDebits(e.ctx, e.clk.Now()); err != nil || n != 1 {
+			t.Fatalf("settle: %d %v", n, err)
+		}
+		if inv := e.ledger.get(10); inv.Open != 0 || inv.paidOn != on || e.ledger.totalCalls() != 1 {
+			t.Fatalf("settled collection: %+v", inv)
 		}
 		if m, _ := e.s.GetMandate(e.ctx, e.billing, b.ID); m.Status != MandateActive || m.NextSequence != SeqFirst {
 			t.Fatalf("AM04 on FRST: %+v", m)
@@ -192,7 +210,7 @@ func TestDirectDebitLifecycle(t *testing.T) {
 		}
 
 		// A blocked mandate cannot be used; amending A to another bank is told to the bank once.
-		_, _, err = e.s.ExportDirectDebitBatch(e.ctx, e.billing, terms.D(2026, 3, 2), []DebitItem{{Invoice: e.ledger.item(12), MandateID: c.ID}})
+		_, _, err = e.s.ExportDirectDebitBatch(e.ctx, e.billing, terms.D(2026, 3, 2), []DebitItem{{InvoiceID: 12, MandateID: c.ID}})
 		wantFields(t, err, "items[0].mandate")
 		am, err := e.s.AmendMandate(e.ctx, customer(201), a.ID, MandateChange{IBAN: "NL20KNAB0987654321", BIC: "KNABNL2H"})
 		if err != nil {
@@ -205,7 +223,7 @@ func TestDirectDebitLifecycle(t *testing.T) {
 		wantErr(t, err, accounts.ErrNotFound)
 		i13 := e.ledger.add(13, 201, "F2026-0013", "3000000000000544", 2420)
 		i14 := e.ledger.add(14, 202, "F2026-0014", "3000000000000552", 4840)
-		doc2, _, err := e.s.ExportDirectDebitBatch(e.ctx, e.billing, terms.D(2026, 3, 2), []DebitItem{{Invoice: i13, MandateID: a.ID}, {Invoice: i14, MandateID: b.ID}})
+		doc2, _, err := e.s.ExportDirectDebitBatch(e.ctx, e.billing, terms.D(2026, 3, 2), []DebitItem{{InvoiceID: i13.InvoiceID, MandateID: a.ID}, {InvoiceID: i14.InvoiceID, MandateID: b.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +237,7 @@ func TestDirectDebitLifecycle(t *testing.T) {
 		}
 		// Then RCUR.
 		i15 := e.ledger.add(15, 201, "F2026-0015", "3000000000000560", 2420)
-		doc3, _, err := e.s.ExportDirectDebitBatch(e.ctx, e.billing, terms.D(2026, 4, 1), []DebitItem{{Invoice: i15, MandateID: a.ID}})
+		doc3, _, err := e.s.ExportDirectDebitBatch(e.ctx, e.billing, terms.D(2026, 4, 1), []DebitItem{{InvoiceID: i15.InvoiceID, MandateID: a.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,7 +248,7 @@ func TestDirectDebitLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		i16 := e.ledger.add(16, 201, "F2026-0016", "3000000000000578", 2420)
-		_, _, err = e.s.ExportDirectDebitBatch(e.ctx, e.billing, terms.D(2026, 5, 1), []DebitItem{{Invoice: i16, MandateID: a.ID}})
+		_, _, err = e.s.ExportDirectDebitBatch(e.ctx, e.billing, terms.D(2026, 5, 4), []DebitItem{{InvoiceID: i16.InvoiceID, MandateID: a.ID}})
 		wantFields(t, err, "items[0].mandate")
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
 	"github.com/hostpact/hostpact/internal/terms"
@@ -264,12 +265,24 @@ func each(t *testing.T, cfg Config, fn func(t *testing.T, e *env)) {
 		if cfg.BaseURL == "" {
 			cfg.BaseURL = "https://portal.example"
 		}
+		if cfg.Pack == nil {
+			cfg.Pack = testPack(t)
+		}
 		e.s = New(db, clk, e.ledger, cfg)
 		fn(t, e)
 		if _, problems, err := audit.Verify(ctx, db); err != nil || len(problems) > 0 {
 			t.Fatalf("audit trail: %v %v", err, problems)
 		}
-	}, audit.Schema, Schema)
+	}, audit.Schema, notify.Schema, Schema)
+}
+
+func testPack(t *testing.T) *terms.Pack {
+	t.Helper()
+	pk, err := terms.LoadPack("cloudprovider")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pk
 }
 
 // customer returns the admin user of organisation org (perms empty) or a sub-user with perms.

@@ -59,9 +59,6 @@ type MandateChange struct {
 	BIC        string `json:"bic"`
 }
 
-// mandateExpiry: a mandate not used for 36 months expires (EPC SDD Core rulebook).
-const mandateExpiryMonths = 36
-
 func validMandateRef(s string) string {
 	if s == "" || len(s) > 35 {
 		return "a mandate reference has 1 to 35 characters"

@@ -31,7 +31,10 @@ type Mollie struct {
 	WebhookSecret string
 }
 
-var mollieID = regexp.MustCompile(`^tr_[A-Za-z0-9]{4,64}$`)
+var (
+	mollieID       = regexp.MustCompile(`^tr_[A-Za-z0-9]{4,64}$`)
+	mollieRefundID = regexp.MustCompile(`^re_[A-Za-z0-9]{4,64}$`)
+)
 
 type mollieAmount struct {
 	Currency string `json:"currency"`
@@ -49,6 +52,14 @@ type molliePayment struct {
 			Href string `json:"href"`
 		} `json:"checkout"`
 	} `json:"_links"`
+}
+
+type mollieRefund struct {
+	Resource  string       `json:"resource"`
+	ID        string       `json:"id"`
+	Status    string       `json:"status"`
+	Amount    mollieAmount `json:"amount"`
+	PaymentID string       `json:"paymentId"`
 }
 
 type mollieError struct {
@@ -72,33 +83,38 @@ func (m *Mollie) client() *http.Client {
 	return m.HTTP
 }
 
-func (m *Mollie) do(ctx context.Context, method, path string, body any, want int) (molliePayment, error) {
-	var p molliePayment
+// call sends a request to Mollie's API and decodes the answer with the status want
+// into out. key, when set, is sent as the Idempotency-Key: Mollie answers a repeated
+// request with the same key with the first one's result instead of acting twice.
+func (m *Mollie) call(ctx context.Context, method, path string, body any, want int, key string, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return p, err
+			return err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, m.base()+path, rd)
 	if err != nil {
-		return p, err
+		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+m.APIKey)
 	req.Header.Set("Accept", "application/hal+json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
 	resp, err := m.client().Do(req)
 	if err != nil {
-		return p, fmt.Errorf("mollie: %w", err)
+		return fmt.Errorf("mollie: %w", err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return p, fmt.Errorf("mollie: read response: %w", err)
+		return fmt.Errorf("mollie: read response: %w", err)
 	}
 	if resp.StatusCode != want {
 		var me mollieError
@@ -107,12 +123,20 @@ func (m *Mollie) do(ctx context.Context, method, path string, body any, want int
 			if me.Field != "" {
 				msg += " (field " + me.Field + ")"
 			}
-			return p, errors.New(msg)
+			return errors.New(msg)
 		}
-		return p, fmt.Errorf("mollie: unexpected status %d", resp.StatusCode)
+		return fmt.Errorf("mollie: unexpected status %d", resp.StatusCode)
 	}
-	if err := json.Unmarshal(data, &p); err != nil {
-		return p, fmt.Errorf("mollie: unreadable response: %w", err)
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("mollie: unreadable response: %w", err)
+	}
+	return nil
+}
+
+func (m *Mollie) do(ctx context.Context, method, path string, body any, want int) (molliePayment, error) {
+	var p molliePayment
+	if err := m.call(ctx, method, path, body, want, "", &p); err != nil {
+		return p, err
 	}
 	if p.Resource != "payment" || !mollieID.MatchString(p.ID) {
 		return p, fmt.Errorf("mollie: response is not a payment")
@@ -208,4 +232,45 @@ func SignWebhook(secret string, body []byte) string {
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(body)
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Refund pays (part of) a payment back (POST /v2/payments/{id}/refunds) with the
+// request's key as Idempotency-Key, so a retry after a crash never refunds twice.
+func (m *Mollie) Refund(ctx context.Context, req RefundRequest) (RefundStatus, error) {
+	if !mollieID.MatchString(req.PaymentID) {
+		return RefundStatus{}, fmt.Errorf("mollie: %q is not a payment id", clip(req.PaymentID))
+	}
+	body := map[string]any{
+		"amount":      mollieAmount{Currency: "EUR", Value: req.Amount.String()},
+		"description": clipLen(req.Description, 140),
+		"metadata":    map[string]string{"reference": req.Reference},
+	}
+	var r mollieRefund
+	if err := m.call(ctx, http.MethodPost, "/v2/payments/"+req.PaymentID+"/refunds", body, http.StatusCreated, req.Key, &r); err != nil {
+		return RefundStatus{}, err
+	}
+	return r.status(req.PaymentID)
+}
+
+// GetRefund fetches a refund (GET /v2/payments/{paymentId}/refunds/{refundId}).
+func (m *Mollie) GetRefund(ctx context.Context, paymentID, refundID string) (RefundStatus, error) {
+	if !mollieID.MatchString(paymentID) || !mollieRefundID.MatchString(refundID) {
+		return RefundStatus{}, fmt.Errorf("mollie: %q/%q is not a refund", clip(paymentID), clip(refundID))
+	}
+	var r mollieRefund
+	if err := m.call(ctx, http.MethodGet, "/v2/payments/"+paymentID+"/refunds/"+refundID, nil, http.StatusOK, "", &r); err != nil {
+		return RefundStatus{}, err
+	}
+	return r.status(paymentID)
+}
+
+func (r mollieRefund) status(paymentID string) (RefundStatus, error) {
+	if r.Resource != "refund" || !mollieRefundID.MatchString(r.ID) || (r.PaymentID != "" && r.PaymentID != paymentID) {
+		return RefundStatus{}, fmt.Errorf("mollie: response is not a refund of payment %s", paymentID)
+	}
+	amt, err := terms.ParseMoney(r.Amount.Value)
+	if err != nil || r.Amount.Currency != "EUR" {
+		return RefundStatus{}, fmt.Errorf("mollie: refund %s: amount %q %q", r.ID, clip(r.Amount.Value), clip(r.Amount.Currency))
+	}
+	return RefundStatus{ID: r.ID, PaymentID: paymentID, Status: r.Status, Amount: amt}, nil
 }

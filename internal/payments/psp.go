@@ -61,7 +61,39 @@ type Provider interface {
 	// nothing to trust but an id whose status is then fetched) and returns the payment id.
 	VerifyWebhook(ctx context.Context, r *http.Request) (string, error)
 	GetStatus(ctx context.Context, id string) (PaymentStatus, error)
+	// Refund pays (part of) a payment back to where it came from. A second call with
+	// the same Key returns the first refund instead of refunding again.
+	Refund(ctx context.Context, req RefundRequest) (RefundStatus, error)
+	// GetRefund reports a refund's status.
+	GetRefund(ctx context.Context, paymentID, refundID string) (RefundStatus, error)
 }
+
+// RefundRequest asks a provider to refund (part of) one of its payments.
+type RefundRequest struct {
+	PaymentID   string // the provider's payment id
+	Amount      terms.Money
+	Description string
+	Reference   string // ours, kept in the provider's metadata
+	Key         string // idempotency key
+}
+
+// RefundStatus is what a provider reports about a refund.
+type RefundStatus struct {
+	ID        string
+	PaymentID string
+	Status    string // queued, pending, processing, refunded, failed, canceled
+	Amount    terms.Money
+}
+
+// Status of a refund at the provider, as Mollie's v2 API names them.
+const (
+	RefundQueued     = "queued"
+	RefundPending    = "pending"
+	RefundProcessing = "processing"
+	RefundRefunded   = "refunded"
+	RefundFailed     = "failed"
+	RefundCanceled   = "canceled"
+)
 
 // OnlinePayment is a payment started through a provider.
 type OnlinePayment struct {

@@ -23,6 +23,12 @@ type fakeMollie struct {
 	status  string // the fixture GET returns: payment_<status>.json
 	created []map[string]any
 	gets    int
+	// refunds: the fixture GET of the refund returns refund_<refundStatus>.json; the
+	// refunds made, by Idempotency-Key (Mollie answers a repeated key with the first
+	// refund).
+	refundStatus string
+	refundKeys   map[string]int
+	refundBodies []map[string]any
 }
 
 func (f *fakeMollie) handler(t *testing.T) http.Handler {
@@ -55,6 +61,24 @@ func (f *fakeMollie) handler(t *testing.T) http.Handler {
 		case r.Method == http.MethodGet && r.URL.Path == "/v2/payments/tr_WDqYK6vllg":
 			f.gets++
 			serve(w, 200, "payment_"+f.status+".json")
+		case r.Method == http.MethodPost && r.URL.Path == "/v2/payments/tr_WDqYK6vllg/refunds":
+			var body map[string]any
+			json.NewDecoder(r.Body).Decode(&body)
+			if amt, _ := body["amount"].(map[string]any); amt["value"] == "500.00" {
+				serve(w, 422, "refund_error_422.json")
+				return
+			}
+			if f.refundKeys == nil {
+				f.refundKeys = map[string]int{}
+			}
+			key := r.Header.Get("Idempotency-Key")
+			if f.refundKeys[key] == 0 || key == "" {
+				f.refundBodies = append(f.refundBodies, body)
+			}
+			f.refundKeys[key]++
+			serve(w, 201, "refund_pending.json")
+		case r.Method == http.MethodGet && r.URL.Path == "/v2/payments/tr_WDqYK6vllg/refunds/re_4qqhO89gsT":
+			serve(w, 200, "refund_"+f.refundStatus+".json")
 		case r.Method == http.MethodGet:
 			serve(w, 404, "error_404.json")
 		default:

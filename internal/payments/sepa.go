@@ -11,15 +11,24 @@ import (
 // parser is fuzzed there without the weight of the storage engines. These names keep
 // the payments API in one place.
 type (
-	Creditor        = sepa.Creditor
-	Amendment       = sepa.Amendment
-	Statement       = sepa.Statement
-	Entry           = sepa.Entry
-	Tx              = sepa.Tx
-	ParseError      = sepa.ParseError
-	Collection      = sepa.Collection
-	DirectDebitFile = sepa.DirectDebitFile
+	Creditor           = sepa.Creditor
+	Amendment          = sepa.Amendment
+	Statement          = sepa.Statement
+	Entry              = sepa.Entry
+	Tx                 = sepa.Tx
+	ParseError         = sepa.ParseError
+	Collection         = sepa.Collection
+	DirectDebitFile    = sepa.DirectDebitFile
+	Debtor             = sepa.Debtor
+	Transfer           = sepa.Transfer
+	CreditTransferFile = sepa.CreditTransferFile
 )
+
+// Pain001Namespace is the version of the credit transfer files written.
+const Pain001Namespace = sepa.Pain001Namespace
+
+// MarshalPain001 writes a pain.001.001.03 document.
+func MarshalPain001(f CreditTransferFile) ([]byte, error) { return sepa.MarshalPain001(f) }
 
 // Sequence types of a SEPA direct debit.
 const (

@@ -117,7 +117,20 @@ type Config struct {
 	OnlineProvider string
 	// BaseURL is the portal's public address; webhooks go to BaseURL + WebhookPath(name).
 	BaseURL string
-	Logger  *slog.Logger
+	// Pack holds the rules payments asks: the direct debit pre-notification period,
+	// collection offset and mandate expiry, and the warning before refund deadlines.
+	Pack *terms.Pack
+	// BillingStaff lists the staff to warn of refund deadlines (name, address).
+	BillingStaff func(ctx context.Context) ([]StaffContact, error)
+	Logger       *slog.Logger
+}
+
+// StaffContact is a staff member mail is sent to.
+type StaffContact struct {
+	ID    int64
+	Name  string
+	Email string
+	Lang  string
 }
 
 // WebhookPath is where the web layer receives provider name's webhooks.
@@ -130,6 +143,13 @@ type Service struct {
 	ledger Ledger
 	cfg    Config
 	log    *slog.Logger
+	hooks  testHooks
+}
+
+// testHooks let a test stop an operation at a point where a crash could hit it.
+type testHooks struct {
+	afterProviderRefund func() error // the provider refunded, nothing recorded yet
+	afterRefundFile     func() error // the pain.001 file is stored, the refunds not marked sent yet
 }
 
 // New returns the payments service.
@@ -151,6 +171,14 @@ func (s *Service) now() time.Time { return store.Now(s.clock.Now()) }
 
 // today is the calendar date in Europe/Amsterdam (INTERPRETATION.md, Time).
 func (s *Service) today() terms.Date { return terms.DateIn(s.clock.Now(), clock.Amsterdam) }
+
+// policy returns the terms in force on d.
+func (s *Service) policy(d terms.Date) (*terms.Policy, error) {
+	if s.cfg.Pack == nil {
+		return nil, errors.New("payments: no terms pack is configured")
+	}
+	return s.cfg.Pack.At(d)
+}
 
 // Errors callers can test for with errors.Is.
 var (

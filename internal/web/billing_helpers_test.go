@@ -26,8 +26,8 @@ import (
 
 // The web tests run the real billing, payments and dunning services on the test
 // database, wired as internal/app wires them (which the web package cannot import:
-// app imports web). The two adapters below are internal/app's ledger and
-// dunningInvoices, less its queue that lets dunning settle paid invoices at once.
+// app imports web): billing as payments.Ledger is package billing/ledger, and the
+// adapter below is internal/app's dunningInvoices.
 
 var testCreditor = payments.Creditor{Name: "Cloud Provider B.V.", IBAN: "NL20INGB0001234567", BIC: "INGBNL2A", CreditorID: "NL79ZZZ999999990000"}
 
@@ -37,7 +37,7 @@ func billingServices(db *store.DB, clk clock.Clock, pack *terms.Pack, acc *accou
 		Provider: terms.Provider{VATID: "NL001234567B01"}, IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A"}})
 	psp := payments.NewDemoProvider("demo-webhook-secret", clk)
 	pay := payments.New(db, clk, ledger.New(bill, nil), payments.Config{Creditor: testCreditor,
-		Providers: map[string]payments.Provider{"demo": psp}, OnlineProvider: "demo", BaseURL: "https://portal.example", Logger: log})
+		Providers: map[string]payments.Provider{"demo": psp}, OnlineProvider: "demo", BaseURL: "https://portal.example", Pack: pack, Logger: log})
 	dun := dunning.New(db, clk, dunning.Deps{Pack: pack, Invoices: testDunningInvoices{bill}, Suspender: con, Logger: log})
 	return bill, pay, dun, psp
 }

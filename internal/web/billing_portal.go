@@ -33,6 +33,7 @@ type invoicesView struct {
 
 var invoiceStatusOptions = []option{
 	{Value: billing.StatusOpen, Label: "invoice.status.open"},
+	{Value: billing.StatusCollectionPending, Label: "invoice.status.collection_pending"},
 	{Value: billing.StatusPaid, Label: "invoice.status.paid"},
 	{Value: billing.StatusCredited, Label: "invoice.status.credited"},
 	{Value: billing.StatusApplied, Label: "invoice.status.applied"},

@@ -4,13 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/dunning"
-	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/terms"
 )
 
 // ---- invoices ----
@@ -241,13 +243,31 @@ func (s *server) staffClaim(w http.ResponseWriter, r *http.Request, p *accounts.
 type refundRow struct {
 	Refund billing.Refund
 	Org    string
+	// From the payments service, when it runs: the day staff are warned of the
+	// deadline and how the refund is being paid.
+	WarnOn terms.Date
+	Payout *payments.RefundPayout
+}
+
+// Overdue: the deadline has passed. Soon: the warning day has come.
+func (r refundRow) Overdue(today terms.Date) bool { return today.After(r.Refund.DueBy) }
+func (r refundRow) Soon(today terms.Date) bool {
+	return !r.WarnOn.IsZero() && !today.Before(r.WarnOn) && !today.After(r.Refund.DueBy)
+}
+
+type refundsView struct {
+	Rows    []refundRow
+	Batches []payments.RefundBatch
+	Batch   int64 // just made
+	Pay     bool  // payouts can be made here (the payments service runs)
+	Today   terms.Date
 }
 
 func (s *server) openRefund(r *http.Request, p *accounts.Principal, id int64) (refundRow, error) {
 	if err := p.Check(accounts.PaymentRead, accounts.Provider); err != nil {
 		return refundRow{}, err
 	}
-	list, err := s.bill.OpenRefunds(r.Context())
+	list, err := s.bill.RefundsOwed(r.Context(), *p)
 	if err != nil {
 		return refundRow{}, err
 	}
@@ -263,28 +283,150 @@ func (s *server) openRefund(r *http.Request, p *accounts.Principal, id int64) (r
 	return refundRow{}, accounts.ErrNotFound
 }
 
+// staffRefunds lists the refunds owed with their deadlines (overdue in red, due soon
+// marked from the terms' warning day), how each is being paid, and the transfer
+// files to download and confirm.
 func (s *server) staffRefunds(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 	if err := p.Check(accounts.PaymentRead, accounts.Provider); err != nil {
 		return err
 	}
-	list, err := s.bill.OpenRefunds(r.Context())
+	list, err := s.bill.RefundsOwed(r.Context(), *p)
 	if err != nil {
 		return err
 	}
+	v := refundsView{Pay: s.pay != nil, Today: s.today()}
+	lines := map[int64]payments.RefundLine{}
+	if s.pay != nil {
+		ls, err := s.pay.Refunds(r.Context(), *p)
+		if err != nil {
+			return err
+		}
+		for _, l := range ls {
+			lines[l.Refund.ID] = l
+		}
+		if v.Batches, err = s.pay.RefundBatches(r.Context(), *p); err != nil {
+			return err
+		}
+		v.Batch, _ = strconv.ParseInt(r.URL.Query().Get("batch"), 10, 64)
+	}
 	names := map[int64]string{}
-	rows := make([]refundRow, 0, len(list))
 	for _, rf := range list {
 		if _, ok := names[rf.OrgID]; !ok {
 			if org, err := s.acc.GetOrganisation(r.Context(), *p, rf.OrgID); err == nil {
 				names[rf.OrgID] = org.LegalName
 			}
 		}
-		rows = append(rows, refundRow{Refund: rf, Org: names[rf.OrgID]})
+		row := refundRow{Refund: rf, Org: names[rf.OrgID]}
+		if l, ok := lines[rf.ID]; ok {
+			row.WarnOn, row.Payout = l.WarnOn, l.Payout
+		}
+		v.Rows = append(v.Rows, row)
 	}
 	pg := s.newPage(w, r, "refunds.title")
-	pg.Nav, pg.Data = "payments", rows
+	pg.Nav, pg.Data = "payments", v
 	s.render(w, http.StatusOK, "refunds", pg)
 	return nil
+}
+
+// staffPayRefunds pays out the open refunds: through the payment provider, or in a
+// new transfer file the page then offers for download.
+func (s *server) staffPayRefunds(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	if _, err := s.readForm(r, s.language(r, p)); err != nil {
+		return err
+	}
+	run, err := s.pay.PayRefunds(r.Context(), *p)
+	if err != nil {
+		return err
+	}
+	switch {
+	case run.Batch > 0:
+		s.flash(w, "refunds_file")
+		s.redirect(w, r, "/staff/refunds?batch="+strconv.FormatInt(run.Batch, 10))
+		return nil
+	case run.Provider > 0:
+		s.flash(w, "refunds_provider")
+	case len(run.NoAccount) > 0 || run.Failed > 0:
+		s.flash(w, "refunds_by_hand")
+	default:
+		s.flash(w, "refunds_none")
+	}
+	s.redirect(w, r, "/staff/refunds")
+	return nil
+}
+
+func (s *server) staffRefundBatchFile(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	b, err := s.pay.RefundBatchFile(r.Context(), *p, id)
+	if err != nil {
+		return err
+	}
+	download(w, "application/xml; charset=utf-8", "pain001-refunds-"+strconv.FormatInt(id, 10)+".xml", b)
+	return nil
+}
+
+var refundBatchFields = fieldset{Fields: []field{{Name: "executed_on", Label: "refunds.executed_on", Type: "date", Required: true}}}
+
+func (s *server) refundBatchPage(w http.ResponseWriter, r *http.Request, p *accounts.Principal, pg *page, id int64, status int) error {
+	batches, err := s.pay.RefundBatches(r.Context(), *p)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(batches, func(b payments.RefundBatch) bool { return b.ID == id })
+	if i < 0 {
+		return accounts.ErrNotFound
+	}
+	b := batches[i]
+	if pg.Form == nil {
+		pg.Form = newForm(nil)
+		pg.Form.set("executed_on", s.today().String())
+	}
+	pg.Title, pg.Nav = pg.T("refunds.confirm_title"), "payments"
+	pg.Data = confirmView{Question: pg.T("refunds.confirm_question", b.MsgID, b.Transfers, pg.Money(b.Total)),
+		Action: "/staff/refunds/batches/" + strconv.FormatInt(id, 10) + "/confirm", Submit: "refunds.confirm_submit", Cancel: "/staff/refunds",
+		Sets: pg.useFields(refundBatchFields)}
+	s.render(w, status, "confirm", pg)
+	return nil
+}
+
+func (s *server) staffRefundBatchConfirmForm(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	return s.refundBatchPage(w, r, p, s.newPage(w, r, ""), id, http.StatusOK)
+}
+
+// staffRefundBatchConfirm records that the bank executed a transfer file: its refunds
+// are paid.
+func (s *server) staffRefundBatchConfirm(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	pg := s.newPage(w, r, "")
+	f, err := s.readForm(r, pg.Lang)
+	if err != nil {
+		return err
+	}
+	pg.Form = f
+	on := parseDate(f, "executed_on")
+	requireFields(f, pg.Lang, map[string]string{"executed_on": f.Get("executed_on")})
+	if len(f.Errors) == 0 {
+		err := s.pay.ConfirmRefundBatch(r.Context(), *p, id, on)
+		switch {
+		case err == nil:
+			s.flash(w, "refunds_confirmed")
+			s.redirect(w, r, "/staff/refunds")
+			return nil
+		case fieldErrors(f, err, nil):
+		default:
+			return err
+		}
+	}
+	return s.refundBatchPage(w, r, p, pg, id, http.StatusUnprocessableEntity)
 }
 
 var refundPaidFields = fieldset{Fields: []field{
@@ -340,9 +482,7 @@ func (s *server) staffRefundPaid(w http.ResponseWriter, r *http.Request, p *acco
 	if len(f.Errors) > 0 {
 		return s.refundPage(w, r, p, pg, id, http.StatusUnprocessableEntity)
 	}
-	if err := s.db.InTx(r.Context(), func(q store.Querier) error {
-		return s.bill.MarkRefundPaid(r.Context(), q, id, on, ref)
-	}); err != nil {
+	if err := s.pay.RecordRefundPaid(r.Context(), *p, id, on, ref); err != nil {
 		return err
 	}
 	s.flash(w, "refund_paid")

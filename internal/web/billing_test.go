@@ -14,6 +14,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/terms"
 )
 
 func TestPortalInvoicePayOnline(t *testing.T) {
@@ -409,8 +410,23 @@ func TestStaffMandatesDirectDebitsRefundsReports(t *testing.T) {
 		contains(t, r.Body, inv.Number, ms[0].Reference)
 		r = c.post("/staff/direct-debits", url.Values{"collection_date": {"gisteren"}, "invoice": {itoa(inv.ID)}})
 		c.expect(r, http.StatusUnprocessableEntity, "")
+		// Too soon to pre-notify, or not a TARGET2 day: refused with the day to use.
 		r = c.post("/staff/direct-debits", url.Values{"collection_date": {e.srv.today().AddDays(7).String()}, "invoice": {itoa(inv.ID)}})
+		c.expect(r, http.StatusUnprocessableEntity, "")
+		fieldError(t, r.Body, "collection_date")
+		collect := terms.NextTARGET2Day(e.srv.today().AddDays(14))
+		saturday := collect
+		for saturday.Weekday() != time.Saturday {
+			saturday = saturday.AddDays(1)
+		}
+		r = c.post("/staff/direct-debits", url.Values{"collection_date": {saturday.String()}, "invoice": {itoa(inv.ID)}})
+		c.expect(r, http.StatusUnprocessableEntity, "")
+		contains(t, r.Body, "TARGET2")
+		r = c.post("/staff/direct-debits", url.Values{"collection_date": {collect.String()}, "invoice": {itoa(inv.ID)}})
 		c.expect(r, http.StatusSeeOther, "")
+		if got := e.invoice(inv.ID); got.State.Status != billing.StatusCollectionPending || got.State.Paid != 0 {
+			t.Fatalf("collected invoice: %+v", got.State)
+		}
 		batch := strings.TrimPrefix(r.Location(), "/staff/direct-debits?batch=")
 		contains(t, c.get(r.Location()).Body, "Het incassobestand is gemaakt", "/staff/direct-debits/file?batch="+batch)
 		r = c.get("/staff/direct-debits/file?batch=" + batch)
@@ -418,6 +434,7 @@ func TestStaffMandatesDirectDebitsRefundsReports(t *testing.T) {
 		if !strings.Contains(r.Body, payments.Pain008Namespace) || !strings.HasPrefix(r.Header.Get("Content-Disposition"), "attachment") {
 			t.Fatalf("pain.008 download: %q", r.Header.Get("Content-Disposition"))
 		}
+		contains(t, c.get("/staff/invoices/"+itoa(inv.ID)).Body, "Incasso loopt")
 
 		// Revoking asks first.
 		revoke := "/staff/mandates/" + itoa(ms[0].ID) + "/revoke"

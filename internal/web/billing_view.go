@@ -70,6 +70,11 @@ func (s *server) billingRoutes(mux *http.ServeMux, staff, portal func(string, ha
 	portal("POST /portal/invoices/{id}/pay", s.portalPay)
 	portal("GET /portal/mandates", s.portalMandates)
 
+	staff("POST /staff/refunds/pay", s.staffPayRefunds)
+	staff("GET /staff/refunds/batches/{id}/file", s.staffRefundBatchFile)
+	staff("GET /staff/refunds/batches/{id}/confirm", s.staffRefundBatchConfirmForm)
+	staff("POST /staff/refunds/batches/{id}/confirm", s.staffRefundBatchConfirm)
+
 	staff("GET "+importPath, s.staffImportForm)
 	staff("POST "+importPath, s.staffImport)
 	staff("GET /staff/payments/unmatched", s.staffUnmatched)
@@ -93,11 +98,6 @@ func (s *server) billingRoutes(mux *http.ServeMux, staff, portal func(string, ha
 		mux.HandleFunc("GET /demo-psp/{id}", s.demoPSPPage)
 		mux.HandleFunc("POST /demo-psp/{id}", s.demoPSPComplete)
 	}
-}
-
-// openItem is what the payments service needs of an invoice to take a payment for it.
-func openItem(inv billing.Invoice) payments.OpenItem {
-	return payments.OpenItem{InvoiceID: inv.ID, OrgID: inv.OrgID, Number: inv.Number, Open: inv.State.Open, Reference: inv.Reference}
 }
 
 // mayPay reports whether the portal should offer "Pay now"; the payments service
@@ -181,9 +181,10 @@ func (p *page) Period(from, to terms.Date) string {
 	return p.Date(from) + " – " + p.Date(to)
 }
 
-// Overdue reports whether an invoice is open past its due date.
+// Overdue reports whether an invoice is open past its due date (one a direct debit is
+// collecting is not).
 func (p *page) Overdue(inv billing.Invoice, today terms.Date) bool {
-	return inv.DocType == billing.DocInvoice && inv.State.Open > 0 && !inv.DueDate.IsZero() && today.After(inv.DueDate)
+	return inv.DocType == billing.DocInvoice && inv.State.Status == billing.StatusOpen && inv.State.Open > 0 && !inv.DueDate.IsZero() && today.After(inv.DueDate)
 }
 
 // parseErrorText words a bank statement's parse error for the page: where in the file

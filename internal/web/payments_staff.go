@@ -429,7 +429,15 @@ func (s *server) directDebitsPage(w http.ResponseWriter, r *http.Request, p *acc
 	}
 	if pg.Form == nil {
 		pg.Form = newForm(nil)
-		pg.Form.set("collection_date", s.today().AddDays(5).String())
+		// The terms' collection offset after the newest invoice, at the earliest the
+		// pre-notification period ahead, on a TARGET2 business day.
+		var latest terms.Date
+		for _, row := range rows {
+			latest = terms.MaxDate(latest, row.Inv.IssueDate)
+		}
+		if d, _, err := s.pay.ProposeCollectionDate(latest); err == nil {
+			pg.Form.set("collection_date", d.String())
+		}
 		for _, row := range rows {
 			pg.Form.Values["invoice"] = append(pg.Form.Values["invoice"], strconv.FormatInt(row.Inv.ID, 10))
 		}
@@ -471,7 +479,7 @@ func (s *server) staffDirectDebitExport(w http.ResponseWriter, r *http.Request, 
 			f.Errors["invoice"] = pg.T("dd.not_collectable")
 			continue
 		}
-		items = append(items, payments.DebitItem{Invoice: openItem(rows[i].Inv), MandateID: rows[i].Mandate.ID})
+		items = append(items, payments.DebitItem{InvoiceID: rows[i].Inv.ID, MandateID: rows[i].Mandate.ID})
 	}
 	if len(items) == 0 && f.Errors["invoice"] == "" {
 		f.Errors["invoice"] = pg.T("dd.none_chosen")

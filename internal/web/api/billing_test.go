@@ -163,6 +163,8 @@ func billingCases(f *fixture) []isolationCase {
 			"items": []map[string]any{{"invoice_id": b.invoice.ID, "mandate_id": b.mandate.ID}}}},
 		{route: "GET /api/v1/direct-debit-batches/{id}", path: "/api/v1/direct-debit-batches/1"},
 		{route: "POST /api/v1/refunds/{id}/paid", path: "/api/v1/refunds/1/paid", body: map[string]any{"paid_ref": "A"}},
+		{route: "GET /api/v1/refund-batches/{id}", path: "/api/v1/refund-batches/1"},
+		{route: "POST /api/v1/refund-batches/{id}/confirm", path: "/api/v1/refund-batches/1/confirm", body: map[string]any{"executed_on": "2026-03-02"}},
 	}
 }
 
@@ -435,18 +437,33 @@ func TestMandatesAndDirectDebit(t *testing.T) {
 		expectProblem(t, f.get("/api/v1/mandates", f.staffToken), http.StatusUnprocessableEntity)
 		expect(t, f.get(mandatePath(m.ID), f.staffToken), http.StatusOK, &m)
 
-		batch := map[string]any{"collection_date": "2026-03-10", "items": []map[string]any{{"invoice_id": f.a.invoice.ID, "mandate_id": m.ID}}}
+		// Saturday 21 March and Easter Monday 6 April are no TARGET2 days; the 10th is
+		// too soon to pre-notify the debtor.
+		for _, day := range []string{"2026-03-10", "2026-03-21", "2026-04-06"} {
+			p := expectProblem(t, f.do(request{method: "POST", path: "/api/v1/direct-debit-batches", token: f.staffToken,
+				body: map[string]any{"collection_date": day, "items": []map[string]any{{"invoice_id": f.a.invoice.ID, "mandate_id": m.ID}}}}),
+				http.StatusUnprocessableEntity)
+			if !slices.Contains(p.locations(), "body.collection_date") {
+				t.Errorf("%s: %v", day, p.locations())
+			}
+		}
+		batch := map[string]any{"collection_date": "2026-03-17", "items": []map[string]any{{"invoice_id": f.a.invoice.ID, "mandate_id": m.ID}}}
 		expectProblem(t, f.do(request{method: "POST", path: "/api/v1/direct-debit-batches", token: f.a.token, body: batch}), http.StatusForbidden)
 		p = expectProblem(t, f.do(request{method: "POST", path: "/api/v1/direct-debit-batches", token: f.staffToken,
-			body: map[string]any{"collection_date": "2026-03-10", "items": []map[string]any{{"invoice_id": 999999, "mandate_id": m.ID}}}}),
+			body: map[string]any{"collection_date": "2026-03-17", "items": []map[string]any{{"invoice_id": 999999, "mandate_id": m.ID}}}}),
 			http.StatusUnprocessableEntity)
 		if !slices.Contains(p.locations(), "body.items[0].invoice_id") {
 			t.Errorf("unknown invoice: %v", p.locations())
 		}
 		var db DirectDebitBatch
 		expect(t, f.do(request{method: "POST", path: "/api/v1/direct-debit-batches", token: f.staffToken, body: batch}), http.StatusCreated, &db)
-		if db.ID == 0 || db.Items != 1 || db.CollectionDate != "2026-03-10" {
+		if db.ID == 0 || db.Items != 1 || db.CollectionDate != "2026-03-17" {
 			t.Fatalf("batch %+v", db)
+		}
+		var inv Invoice
+		expect(t, f.get("/api/v1/invoices/"+itoa(f.a.invoice.ID), f.a.token), http.StatusOK, &inv)
+		if inv.Status != "collection_pending" {
+			t.Errorf("collected invoice is %q", inv.Status)
 		}
 		expectProblem(t, f.get("/api/v1/direct-debit-batches/"+itoa(db.ID), f.a.token), http.StatusForbidden)
 		rec := f.get("/api/v1/direct-debit-batches/"+itoa(db.ID), f.staffToken)
@@ -483,6 +500,10 @@ func TestBillingStaffOnly(t *testing.T) {
 			{method: "GET", path: "/api/v1/direct-debit-batches/1"},
 			{method: "GET", path: "/api/v1/refunds"},
 			{method: "POST", path: "/api/v1/refunds/1/paid", body: map[string]any{"paid_ref": "x"}},
+			{method: "POST", path: "/api/v1/refunds/payouts"},
+			{method: "GET", path: "/api/v1/refund-batches"},
+			{method: "GET", path: "/api/v1/refund-batches/1"},
+			{method: "POST", path: "/api/v1/refund-batches/1/confirm", body: map[string]any{"executed_on": "2026-03-02"}},
 			{method: "GET", path: "/api/v1/reports/receivables"},
 			{method: "GET", path: "/api/v1/reports/revenue"},
 			{method: "GET", path: "/api/v1/reports/vat?format=csv"},
@@ -492,6 +513,17 @@ func TestBillingStaffOnly(t *testing.T) {
 			r.token = f.a.token
 			expectProblem(t, f.do(r), http.StatusForbidden)
 		}
+		// Nothing owed: paying out makes no file; an unknown file is not found.
+		var run RefundRun
+		expect(t, f.do(request{method: "POST", path: "/api/v1/refunds/payouts", token: f.staffToken}), http.StatusOK, &run)
+		if run.BatchID != 0 || run.Provider != 0 || run.Transfers != 0 {
+			t.Errorf("payouts %+v", run)
+		}
+		var batches RefundBatchList
+		expect(t, f.get("/api/v1/refund-batches", f.staffToken), http.StatusOK, &batches)
+		expectProblem(t, f.get("/api/v1/refund-batches/9", f.staffToken), http.StatusNotFound)
+		expectProblem(t, f.do(request{method: "POST", path: "/api/v1/refund-batches/9/confirm", token: f.staffToken,
+			body: map[string]any{"executed_on": "2026-03-02"}}), http.StatusNotFound)
 		var tx BankTransaction
 		expect(t, f.do(request{method: "POST", path: bankTxPath(f.a.unmatched) + "/ignore", token: f.staffToken,
 			body: map[string]any{"reason": "Test"}}), http.StatusOK, &tx)
@@ -542,6 +574,6 @@ func docDeps() Deps {
 	clk := clock.Real{}
 	db := &store.DB{}
 	bil := billing.New(db, clk, billing.Deps{Pack: pack})
-	return Deps{Demo: true, Billing: bil, Payments: payments.New(db, clk, ledger.New(bil, nil), payments.Config{}),
+	return Deps{Demo: true, Billing: bil, Payments: payments.New(db, clk, ledger.New(bil, nil), payments.Config{Pack: pack}),
 		Dunning: dunning.New(db, clk, dunning.Deps{Pack: pack, Invoices: dunningInvoices{bil}})}
 }

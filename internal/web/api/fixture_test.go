@@ -106,7 +106,7 @@ func newFixture(t *testing.T, db *store.DB, l limits) *fixture {
 	psp := payments.NewDemoProvider("demo-secret", clk)
 	pay := payments.New(db, clk, ledger.New(bil, nil), payments.Config{
 		Creditor:  payments.Creditor{Name: "Cloud Provider B.V.", IBAN: "NL91ABNA0417164300", BIC: "ABNANL2A", CreditorID: "NL79ZZZ999999990000"},
-		Providers: map[string]payments.Provider{"demo": psp}, BaseURL: "http://127.0.0.1:8080"})
+		Providers: map[string]payments.Provider{"demo": psp}, BaseURL: "http://127.0.0.1:8080", Pack: pack})
 	dun := dunning.New(db, clk, dunning.Deps{Pack: pack, Invoices: dunningInvoices{bil}, Suspender: con})
 	f := &fixture{t: t, db: db, clk: clk, acc: acc, cat: cat, con: con, bil: bil, pay: pay, dun: dun, psp: psp, pack: pack}
 	f.h = newServer(Deps{DB: db, Clock: clk, Accounts: acc, Catalog: cat, Contracts: con, Pack: pack, Demo: true,

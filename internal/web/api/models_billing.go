@@ -33,7 +33,7 @@ type InvoiceSummary struct {
 	TotalIncl        string `json:"total_incl" example:"12.10" doc:"Total including VAT."`
 	CreditApplied    string `json:"credit_applied" example:"0.00" doc:"Account credit set off at issue."`
 	AmountDue        string `json:"amount_due" example:"12.10" doc:"Total including VAT less the account credit set off."`
-	Status           string `json:"status" enum:"open,paid,credited,applied" doc:"open: something left to pay; paid; credited: a credit note cleared it; applied: a credit note applied to its invoice."`
+	Status           string `json:"status" enum:"open,collection_pending,paid,credited,applied" doc:"open: something left to pay; collection_pending: a direct debit collects it and it is paid once the collection date has passed without a return; paid; credited: a credit note cleared it; applied: a credit note applied to its invoice."`
 	Open             string `json:"open" example:"12.10" doc:"What is still to pay."`
 	Paid             string `json:"paid" example:"0.00" doc:"What was paid."`
 	Credited         string `json:"credited" example:"0.00" doc:"What credit notes took off."`
@@ -136,11 +136,6 @@ func invoiceOut(inv billing.Invoice) Invoice {
 			Base: v.Base.String(), VAT: v.VAT.String()})
 	}
 	return out
-}
-
-// openItem is what payments needs of an invoice to collect it.
-func openItem(inv billing.Invoice) payments.OpenItem {
-	return payments.OpenItem{InvoiceID: inv.ID, OrgID: inv.OrgID, Number: inv.Number, Open: inv.State.Open, Reference: inv.Reference}
 }
 
 // OnlinePayment is a payment started through the payment provider.
@@ -343,7 +338,7 @@ type Refund struct {
 	DueBy     string `json:"due_by" format:"date" doc:"When it must be paid (cp.av.13.5, cp.av.13.9)."`
 	Source    string `json:"source" doc:"What it came from."`
 	SourceRef string `json:"source_ref" doc:"The source's reference."`
-	Status    string `json:"status" enum:"open,paid,cancelled" doc:"Status."`
+	Status    string `json:"status" enum:"open,sent,paid,cancelled" doc:"open: not paid out yet; sent: in a transfer file or with the payment provider, execution not confirmed yet; paid; cancelled."`
 }
 
 func refundOut(r billing.Refund) Refund {
@@ -439,4 +434,43 @@ func vatReportOut(from, to terms.Date, rows []billing.VATRow) VATReport {
 			Base: r.Base.String(), VAT: r.VAT.String()})
 	}
 	return out
+}
+
+// RefundRun is what paying out the refunds did.
+type RefundRun struct {
+	Provider  int     `json:"provider" doc:"Refunds sent through the payment provider."`
+	BatchID   int64   `json:"batch_id,omitempty" doc:"The transfer file made (none: 0)."`
+	Transfers int     `json:"transfers" doc:"Refunds in it."`
+	Failed    int     `json:"failed" doc:"Provider refunds that failed; tried again next time."`
+	ByHand    []int64 `json:"by_hand" doc:"Refunds with no known account: pay them by hand and record them paid."`
+}
+
+func refundRunOut(r payments.RefundRun) RefundRun {
+	return RefundRun{Provider: r.Provider, BatchID: r.Batch, Transfers: r.Transfers, Failed: r.Failed, ByHand: append([]int64{}, r.NoAccount...)}
+}
+
+// RefundBatch is a pain.001 file of refunds.
+type RefundBatch struct {
+	ID            int64  `json:"id" doc:"File id."`
+	MsgID         string `json:"msg_id" example:"HP-CT-000001" doc:"The file's message id."`
+	ExecutionDate string `json:"execution_date" format:"date" doc:"Requested execution date."`
+	Transfers     int    `json:"transfers" doc:"Number of refunds."`
+	Total         string `json:"total" example:"47.27" doc:"Their sum."`
+	Status        string `json:"status" enum:"created,confirmed" doc:"created: to upload to the bank; confirmed: executed."`
+	ConfirmedOn   string `json:"confirmed_on,omitempty" format:"date" doc:"Executed on."`
+}
+
+func refundBatchOut(b payments.RefundBatch) RefundBatch {
+	return RefundBatch{ID: b.ID, MsgID: b.MsgID, ExecutionDate: dateOut(b.ExecutionDate), Transfers: b.Transfers, Total: b.Total.String(),
+		Status: b.Status, ConfirmedOn: dateOut(b.ConfirmedOn)}
+}
+
+// RefundBatchList is the refund transfer files, newest first.
+type RefundBatchList struct {
+	Items []RefundBatch `json:"items" doc:"The files."`
+}
+
+// RefundBatchConfirm records a file's execution.
+type RefundBatchConfirm struct {
+	ExecutedOn string `json:"executed_on" format:"date" example:"2026-02-11" doc:"The day the bank executed the file."`
 }

@@ -74,6 +74,10 @@ var wantRoutes = []string{
 	"GET /api/v1/account-credit",
 	"GET /api/v1/refunds",
 	"POST /api/v1/refunds/{id}/paid",
+	"POST /api/v1/refunds/payouts",
+	"GET /api/v1/refund-batches",
+	"GET /api/v1/refund-batches/{id}",
+	"POST /api/v1/refund-batches/{id}/confirm",
 	"GET /api/v1/reports/receivables",
 	"GET /api/v1/reports/revenue",
 	"GET /api/v1/reports/vat",
@@ -210,6 +214,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		{"/api/v1/quotes/{id}/pdf", "get", "application/pdf"},
 		{"/api/v1/invoices/{id}/ubl", "get", "application/xml"},
 		{"/api/v1/direct-debit-batches/{id}", "get", "application/xml"},
+		{"/api/v1/refund-batches/{id}", "get", "application/xml"},
 		{"/api/v1/reports/vat", "get", "text/csv"},
 		{"/api/v1/reports/vat", "get", "application/json"},
 	} {

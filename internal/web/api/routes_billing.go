@@ -17,7 +17,6 @@ import (
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/payments"
-	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
@@ -33,7 +32,7 @@ type invoiceIDInput struct {
 
 type listInvoicesInput struct {
 	OrgID   int64  `query:"org_id" minimum:"0" example:"42" doc:"Only this organisation's documents (staff). A customer always sees its own; another id is not found."`
-	Status  string `query:"status" enum:"open,paid,credited,applied" doc:"Only documents with this status."`
+	Status  string `query:"status" enum:"open,collection_pending,paid,credited,applied" doc:"Only documents with this status."`
 	DocType string `query:"doc_type" enum:"invoice,credit_note" doc:"Only invoices or only credit notes."`
 	Before  int64  `query:"before" minimum:"0" example:"480" doc:"Only documents with an id below this: pass next_before of the previous page."`
 	Limit   int    `query:"limit" minimum:"1" maximum:"200" default:"25" doc:"Page size."`
@@ -97,6 +96,15 @@ type directDebitInput struct {
 
 type batchIDInput struct {
 	ID int64 `path:"id" minimum:"1" example:"4" doc:"Direct debit batch id."`
+}
+
+type refundBatchInput struct {
+	ID int64 `path:"id" minimum:"1" example:"2" doc:"Refund transfer file id."`
+}
+
+type refundBatchConfirmInput struct {
+	ID   int64 `path:"id" minimum:"1" example:"2" doc:"Refund transfer file id."`
+	Body RefundBatchConfirm
 }
 
 type refundIDInput struct {
@@ -412,7 +420,7 @@ func (s *server) billingRoutes() {
 		if err := p.Check(accounts.PaymentManage, accounts.Provider); err != nil {
 			return nil, err
 		}
-		rs, err := d.Billing.OpenRefunds(ctx)
+		rs, err := d.Billing.RefundsOwed(ctx, p)
 		if err != nil {
 			return nil, err
 		}
@@ -441,20 +449,7 @@ func (s *server) billingRoutes() {
 		if on.IsZero() {
 			on = s.today()
 		}
-		rs, err := d.Billing.OpenRefunds(ctx)
-		if err != nil {
-			return nil, err
-		}
-		open := false
-		for _, r := range rs {
-			open = open || r.ID == in.ID
-		}
-		if !open {
-			return nil, accounts.ErrNotFound
-		}
-		if err := d.DB.InTx(ctx, func(q store.Querier) error {
-			return d.Billing.MarkRefundPaid(ctx, q, in.ID, on, in.Body.PaidRef)
-		}); err != nil {
+		if err := d.Payments.RecordRefundPaid(ctx, p, in.ID, on, in.Body.PaidRef); err != nil {
 			return nil, err
 		}
 		return done, nil
@@ -685,9 +680,12 @@ func (s *server) paymentRoutes() {
 	register(s, huma.Operation{
 		OperationID: "create-direct-debit-batch", Method: http.MethodPost, Path: "/api/v1/direct-debit-batches", Tags: []string{"mandates"},
 		Summary: "Export a direct debit batch",
-		Description: "Builds the pain.008.001.02 file that collects the invoices on the collection date and books each " +
-			"collection as paid on that date; a later return reverses it. The first collection of a mandate is FRST, later " +
-			"ones RCUR. The same items for the same date again return the same batch. Staff with the billing role.",
+		Description: "Builds the pain.008.001.02 file that collects the invoices on the collection date, marks each invoice " +
+			"collection_pending and e-mails each debtor the pre-notification (amount, date, mandate, creditor identifier). The " +
+			"collection date must be a TARGET2 business day at least the terms' pre-notification period (14 days) ahead. An " +
+			"invoice is paid only once the collection date has passed without a return; a return before then leaves it open, " +
+			"a later one reverses the payment. The first collection of a mandate is FRST, later ones RCUR. The same items for " +
+			"the same date again return the same batch. Staff with the billing role.",
 		DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, p accounts.Principal, in *directDebitInput) (*body[DirectDebitBatch], error) {
 		if err := p.Check(accounts.PaymentManage, accounts.Provider); err != nil {
@@ -706,7 +704,7 @@ func (s *server) paymentRoutes() {
 				}
 				return nil, err
 			}
-			items = append(items, payments.DebitItem{Invoice: openItem(inv), MandateID: it.MandateID, Amount: amount, Description: it.Description})
+			items = append(items, payments.DebitItem{InvoiceID: inv.ID, MandateID: it.MandateID, Amount: amount, Description: it.Description})
 		}
 		if err := fieldErrs(fe); err != nil {
 			return nil, err
@@ -728,5 +726,68 @@ func (s *server) paymentRoutes() {
 			return nil, err
 		}
 		return &file{ContentType: "application/xml", ContentDisposition: disposition("pain008-"+strconv.FormatInt(in.ID, 10), "xml"), Body: b}, nil
+	})
+
+	// --- refunds paid out ---
+
+	register(s, huma.Operation{
+		OperationID: "pay-refunds", Method: http.MethodPost, Path: "/api/v1/refunds/payouts", Tags: []string{"refunds"},
+		Summary: "Pay out the open refunds",
+		Description: "Pays out every open refund once: money paid online goes back through the payment provider's refund of " +
+			"that payment; the rest goes in one new SEPA credit transfer file (pain.001.001.03) to the account the customer paid " +
+			"from or its mandate names. A refund is sent when its file is made and paid when its execution is confirmed (or " +
+			"the provider reports it refunded). Refunds without a known account are listed for payment by hand. Staff with " +
+			"the billing role.",
+	}, func(ctx context.Context, p accounts.Principal, _ *struct{}) (*body[RefundRun], error) {
+		run, err := d.Payments.PayRefunds(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		return reply(refundRunOut(run))
+	})
+
+	register(s, huma.Operation{
+		OperationID: "list-refund-batches", Method: http.MethodGet, Path: "/api/v1/refund-batches", Tags: []string{"refunds"},
+		Summary: "List refund transfer files", Description: "The pain.001 files of refunds, newest first. Staff with the billing role.",
+	}, func(ctx context.Context, p accounts.Principal, _ *struct{}) (*body[RefundBatchList], error) {
+		list, err := d.Payments.RefundBatches(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		out := RefundBatchList{Items: make([]RefundBatch, len(list))}
+		for i, b := range list {
+			out.Items[i] = refundBatchOut(b)
+		}
+		return reply(out)
+	})
+
+	register(s, huma.Operation{
+		OperationID: "get-refund-batch", Method: http.MethodGet, Path: "/api/v1/refund-batches/{id}", Tags: []string{"refunds"},
+		Summary: "Refund transfer file", Description: "A pain.001 file of refunds, to upload to the bank. Staff with the billing role.",
+		Errors: []int{http.StatusNotFound}, Responses: fileResponses("application/xml", "The pain.001 file."),
+	}, func(ctx context.Context, p accounts.Principal, in *refundBatchInput) (*file, error) {
+		b, err := d.Payments.RefundBatchFile(ctx, p, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &file{ContentType: "application/xml", ContentDisposition: disposition("pain001-refunds-"+strconv.FormatInt(in.ID, 10), "xml"), Body: b}, nil
+	})
+
+	register(s, huma.Operation{
+		OperationID: "confirm-refund-batch", Method: http.MethodPost, Path: "/api/v1/refund-batches/{id}/confirm", Tags: []string{"refunds"},
+		Summary: "Confirm a refund transfer file executed",
+		Description: "Records that the bank executed a pain.001 file of refunds on executed_on: each of its refunds is paid. " +
+			"Confirming again changes nothing. Staff with the billing role.",
+		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound},
+	}, func(ctx context.Context, p accounts.Principal, in *refundBatchConfirmInput) (*noContent, error) {
+		fe := accounts.FieldErrors{}
+		on := parseDate(fe, "executed_on", in.Body.ExecutedOn)
+		if err := fieldErrs(fe); err != nil {
+			return nil, err
+		}
+		if err := d.Payments.ConfirmRefundBatch(ctx, p, in.ID, on); err != nil {
+			return nil, err
+		}
+		return done, nil
 	})
 }
