@@ -357,10 +357,13 @@ type ClaimOutlook struct {
 	NotDue    *NotDueError
 }
 
-// Outlook returns the claim outlook of an invoice today.
-func (s *Service) Outlook(ctx context.Context, invoiceID int64) (ClaimOutlook, error) {
+// Outlook returns the claim outlook today of an invoice the principal may see.
+func (s *Service) Outlook(ctx context.Context, by accounts.Principal, invoiceID int64) (ClaimOutlook, error) {
 	inv, err := s.inv.Invoice(ctx, invoiceID)
 	if err != nil {
+		return ClaimOutlook{}, err
+	}
+	if err := by.Check(accounts.InvoiceRead, accounts.OrgID(inv.OrgID)); err != nil {
 		return ClaimOutlook{}, err
 	}
 	if inv.Open <= 0 {

@@ -63,7 +63,7 @@ func (s *server) staffInvoice(w http.ResponseWriter, r *http.Request, p *account
 	v.CanCredit = billingRole && v.Inv.DocType == billing.DocInvoice && v.Inv.State.Status != billing.StatusCredited
 	// Claiming is offered only when something is due; otherwise the page says from when.
 	if billingRole && s.dun != nil && v.Inv.DocType == billing.DocInvoice && v.Inv.State.Open > 0 {
-		o, err := s.dun.Outlook(r.Context(), v.Inv.ID)
+		o, err := s.dun.Outlook(r.Context(), *p, v.Inv.ID)
 		if err != nil {
 			return err
 		}
