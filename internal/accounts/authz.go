@@ -70,15 +70,15 @@ const (
 
 // rule says who may do an action.
 type rule struct {
-	staff     []Role       // staff holding one of these (admin holds all)
-	customer  []Permission // a user of the organisation holding one of these
-	adminUser bool         // the organisation's admin user (who holds every permission)
-	reseller  bool         // the admin user of the organisation's reseller
-	write     bool         // changes something: an API token needs the write scope
-	session   bool         // only in a signed-in browser session, never with an API token
-	self      bool         // about the principal's own user: no organisation is involved
-	anyStaff    bool       // every staff member, whatever roles it holds
-	anyCustomer bool       // every user of the organisation, whatever permissions it holds
+	staff       []Role       // staff holding one of these (admin holds all)
+	customer    []Permission // a user of the organisation holding one of these
+	adminUser   bool         // the organisation's admin user (who holds every permission)
+	reseller    bool         // the admin user of the organisation's reseller
+	write       bool         // changes something: an API token needs the write scope
+	session     bool         // only in a signed-in browser session, never with an API token
+	self        bool         // about the principal's own user: no organisation is involved
+	anyStaff    bool         // every staff member, whatever roles it holds
+	anyCustomer bool         // every user of the organisation, whatever permissions it holds
 }
 
 var (

@@ -127,4 +127,3 @@ func TestWithdrawalRefundsWhatWasPaid(t *testing.T) {
 		eq(t, "credit notes after a second run", e.count(`SELECT COUNT(*) FROM invoices WHERE doc_type = 'credit_note'`), 3)
 	})
 }
-
