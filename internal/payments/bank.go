@@ -548,7 +548,9 @@ func (s *Service) AssignUnmatched(ctx context.Context, by accounts.Principal, tx
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
 			return FieldErrors{"status": "this transaction was resolved by someone else meanwhile"}
 		}
 		if err := record(ctx, q, now, it.OrgID, "payment.unmatched_assigned", "bank_transaction", txID, fmt.Sprintf(
@@ -584,7 +586,9 @@ func (s *Service) IgnoreUnmatched(ctx context.Context, by accounts.Principal, tx
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
 			t, err := getTx(ctx, q, txID)
 			if err != nil {
 				return err

@@ -296,7 +296,9 @@ func (s *Service) applyStatus(ctx context.Context, name string, st PaymentStatus
 			if err != nil {
 				return err
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
 				return nil // booked by an earlier webhook
 			}
 			on := terms.DateIn(paidAt, clock.Amsterdam)

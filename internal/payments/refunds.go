@@ -403,7 +403,9 @@ func (s *Service) providerRefund(ctx context.Context, p payoutRow) (bool, error)
 		if err != nil {
 			return false, err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return false, err
+		} else if n == 0 {
 			return false, nil // someone else retries it
 		}
 	}
@@ -449,7 +451,9 @@ func (s *Service) recordProviderRefund(ctx context.Context, q store.Querier, p p
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
 		return nil
 	}
 	switch status {
@@ -599,7 +603,9 @@ func (s *Service) ConfirmRefundBatch(ctx context.Context, by accounts.Principal,
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return nil
 		}
 		payouts, err := queryPayouts(ctx, q, `batch_id = $1 AND status = $2`, batchID, PayoutSent)
