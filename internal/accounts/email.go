@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/net/idna"
 	"golang.org/x/text/secure/precis"
+
+	"github.com/hostpact/hostpact/internal/notify"
 )
 
 var errEmailForm = errors.New("enter an e-mail address like name@example.nl")
@@ -97,17 +99,7 @@ func normaliseDomain(d string) (ascii, uni string, err error) {
 
 // EmailASCII returns a stored address with its domain in ASCII (punycode), the form an
 // SMTP server without SMTPUTF8 accepts.
-func EmailASCII(addr string) string {
-	at := strings.LastIndexByte(addr, '@')
-	if at < 0 {
-		return addr
-	}
-	ascii, err := idna.Lookup.ToASCII(addr[at+1:])
-	if err != nil {
-		return addr
-	}
-	return addr[:at+1] + ascii
-}
+func EmailASCII(addr string) string { return notify.ASCIIDomain(addr) }
 
 // DisplayEmail shows a stored address for staff: an internationalised domain with its
 // punycode form beside it ("jan@bücher.nl (xn--bcher-kva.nl)"), so look-alike domains

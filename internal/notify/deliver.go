@@ -201,11 +201,11 @@ func (d *SMTPDeliverer) scrub(err error) error {
 	return errors.New(strings.ReplaceAll(err.Error(), d.cfg.Password, "[redacted]"))
 }
 
-// asciiDomain writes an internationalised domain in its punycode form (IDNA 2008,
+// ASCIIDomain writes an internationalised domain in its punycode form (IDNA 2008,
 // UTS #46 lookup profile), which every mail server accepts; the local part is left as
 // it was stored. Addresses were checked when saved, so a domain that does not convert
 // is passed on for the server to refuse with its own message.
-func asciiDomain(addr string) string {
+func ASCIIDomain(addr string) string {
 	at := strings.LastIndexByte(addr, '@')
 	if at < 0 {
 		return addr
@@ -222,7 +222,7 @@ func (d *SMTPDeliverer) message(o Outgoing, now time.Time) (*gomail.Msg, error) 
 	if err := m.FromFormat(d.cfg.FromName, d.cfg.From); err != nil {
 		return nil, fmt.Errorf("from: %w", err)
 	}
-	if err := m.AddToFormat(o.ToName, asciiDomain(o.To)); err != nil {
+	if err := m.AddToFormat(o.ToName, ASCIIDomain(o.To)); err != nil {
 		return nil, fmt.Errorf("to: %w", err)
 	}
 	m.Subject(o.Subject)

@@ -392,41 +392,22 @@ func (s *server) refundBatchPage(w http.ResponseWriter, r *http.Request, p *acco
 }
 
 func (s *server) staffRefundBatchConfirmForm(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return s.refundBatchPage(w, r, p, s.newPage(w, r, ""), id, http.StatusOK)
+	return s.confirmGet(s.refundBatchPage)(w, r, p)
 }
 
 // staffRefundBatchConfirm records that the bank executed a transfer file: its refunds
 // are paid.
+// staffRefundBatchConfirm records that the bank executed a transfer file: its refunds
+// are paid.
 func (s *server) staffRefundBatchConfirm(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	pg := s.newPage(w, r, "")
-	f, err := s.readForm(r, pg.Lang)
-	if err != nil {
-		return err
-	}
-	pg.Form = f
-	on := parseDate(f, "executed_on")
-	requireFields(f, pg.Lang, map[string]string{"executed_on": f.Get("executed_on")})
-	if len(f.Errors) == 0 {
-		err := s.pay.ConfirmRefundBatch(r.Context(), *p, id, on)
-		switch {
-		case err == nil:
-			s.flash(w, "refunds_confirmed")
-			s.redirect(w, r, "/staff/refunds")
-			return nil
-		case fieldErrors(f, err, nil):
-		default:
-			return err
+	return s.confirmPost(s.refundBatchPage, nil, func(r *http.Request, p *accounts.Principal, pg *page, f *form, id int64) (string, string, error) {
+		on := parseDate(f, "executed_on")
+		requireFields(f, pg.Lang, map[string]string{"executed_on": f.Get("executed_on")})
+		if len(f.Errors) > 0 {
+			return "", "", nil
 		}
-	}
-	return s.refundBatchPage(w, r, p, pg, id, http.StatusUnprocessableEntity)
+		return "refunds_confirmed", "/staff/refunds", s.pay.ConfirmRefundBatch(r.Context(), *p, id, on)
+	})(w, r, p)
 }
 
 var refundPaidFields = fieldset{Fields: []field{
@@ -452,40 +433,23 @@ func (s *server) refundPage(w http.ResponseWriter, r *http.Request, p *accounts.
 }
 
 func (s *server) staffRefundPaidForm(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return s.refundPage(w, r, p, s.newPage(w, r, ""), id, http.StatusOK)
+	return s.confirmGet(s.refundPage)(w, r, p)
 }
 
 func (s *server) staffRefundPaid(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	if _, err := s.openRefund(r, p, id); err != nil {
-		return err
-	}
-	pg := s.newPage(w, r, "")
-	f, err := s.readForm(r, pg.Lang)
-	if err != nil {
-		return err
-	}
-	pg.Form = f
-	ref := strings.TrimSpace(f.Get("paid_ref"))
-	on := parseDate(f, "paid_on")
-	requireFields(f, pg.Lang, map[string]string{"paid_on": f.Get("paid_on"), "paid_ref": ref})
-	if len(f.Errors) == 0 && on.After(s.today()) {
-		f.Errors["paid_on"] = pg.T("refunds.paid_future")
-	}
-	if len(f.Errors) > 0 {
-		return s.refundPage(w, r, p, pg, id, http.StatusUnprocessableEntity)
-	}
-	if err := s.pay.RecordRefundPaid(r.Context(), *p, id, on, ref); err != nil {
-		return err
-	}
-	s.flash(w, "refund_paid")
-	s.redirect(w, r, "/staff/refunds")
-	return nil
+	return s.confirmPost(s.refundPage, nil, func(r *http.Request, p *accounts.Principal, pg *page, f *form, id int64) (string, string, error) {
+		if _, err := s.openRefund(r, p, id); err != nil {
+			return "", "", err
+		}
+		ref := strings.TrimSpace(f.Get("paid_ref"))
+		on := parseDate(f, "paid_on")
+		requireFields(f, pg.Lang, map[string]string{"paid_on": f.Get("paid_on"), "paid_ref": ref})
+		if len(f.Errors) == 0 && on.After(s.today()) {
+			f.Errors["paid_on"] = pg.T("refunds.paid_future")
+		}
+		if len(f.Errors) > 0 {
+			return "", "", nil
+		}
+		return "refund_paid", "/staff/refunds", s.pay.RecordRefundPaid(r.Context(), *p, id, on, ref)
+	})(w, r, p)
 }

@@ -763,37 +763,14 @@ func (s *server) declinePage(w http.ResponseWriter, r *http.Request, p *accounts
 }
 
 func (s *server) portalQuoteDeclineConfirm(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return s.declinePage(w, r, p, s.newPage(w, r, ""), id, http.StatusOK)
+	return s.confirmGet(s.declinePage)(w, r, p)
 }
 
 func (s *server) portalQuoteDecline(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	pg := s.newPage(w, r, "")
-	f, err := s.readForm(r, pg.Lang)
-	if err != nil {
-		return err
-	}
-	pg.Form = f
-	if len(f.Errors) == 0 {
+	return s.confirmPost(s.declinePage, map[string]string{"quote": "reason"}, func(r *http.Request, p *accounts.Principal, _ *page, f *form, id int64) (string, string, error) {
 		err := s.con.DeclineQuote(r.Context(), *p, id, strings.TrimSpace(f.Get("reason")))
-		switch {
-		case err == nil:
-			s.flash(w, "quote_declined")
-			s.redirect(w, r, "/portal/quotes/"+strconv.FormatInt(id, 10))
-			return nil
-		case fieldErrors(f, err, map[string]string{"quote": "reason"}):
-		default:
-			return err
-		}
-	}
-	return s.declinePage(w, r, p, pg, id, http.StatusUnprocessableEntity)
+		return "quote_declined", "/portal/quotes/" + strconv.FormatInt(id, 10), err
+	})(w, r, p)
 }
 
 // ---- terms changes ----

@@ -324,37 +324,14 @@ func (s *server) refusePage(w http.ResponseWriter, r *http.Request, p *accounts.
 }
 
 func (s *server) staffRefuseConfirm(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return s.refusePage(w, r, p, s.newPage(w, r, ""), id, http.StatusOK)
+	return s.confirmGet(s.refusePage)(w, r, p)
 }
 
 func (s *server) staffRefuse(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	pg := s.newPage(w, r, "")
-	f, err := s.readForm(r, pg.Lang)
-	if err != nil {
-		return err
-	}
-	pg.Form = f
-	if len(f.Errors) == 0 {
+	return s.confirmPost(s.refusePage, nil, func(r *http.Request, p *accounts.Principal, _ *page, f *form, id int64) (string, string, error) {
 		err := s.con.RefuseCustomer(r.Context(), *p, id, strings.TrimSpace(f.Get("reason")))
-		switch {
-		case err == nil:
-			s.flash(w, "customer_refused")
-			s.redirect(w, r, "/staff/customers/"+strconv.FormatInt(id, 10))
-			return nil
-		case fieldErrors(f, err, nil):
-		default:
-			return err
-		}
-	}
-	return s.refusePage(w, r, p, pg, id, http.StatusUnprocessableEntity)
+		return "customer_refused", "/staff/customers/" + strconv.FormatInt(id, 10), err
+	})(w, r, p)
 }
 
 func (s *server) staffUnrefuseConfirm(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {

@@ -330,38 +330,18 @@ func (s *server) revokePage(w http.ResponseWriter, r *http.Request, p *accounts.
 }
 
 func (s *server) staffMandateRevokeForm(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return s.revokePage(w, r, p, s.newPage(w, r, ""), id, http.StatusOK)
+	return s.confirmGet(s.revokePage)(w, r, p)
 }
 
 func (s *server) staffMandateRevoke(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	pg := s.newPage(w, r, "")
-	f, err := s.readForm(r, pg.Lang)
-	if err != nil {
-		return err
-	}
-	pg.Form = f
-	requireFields(f, pg.Lang, map[string]string{"reason": f.Get("reason")})
-	if len(f.Errors) == 0 {
-		m, err := s.pay.RevokeMandate(r.Context(), *p, id, strings.TrimSpace(f.Get("reason")))
-		switch {
-		case err == nil:
-			s.flash(w, "mandate_revoked")
-			s.redirect(w, r, "/staff/mandates?customer="+strconv.FormatInt(m.OrgID, 10))
-			return nil
-		case fieldErrors(f, err, nil):
-		default:
-			return err
+	return s.confirmPost(s.revokePage, nil, func(r *http.Request, p *accounts.Principal, pg *page, f *form, id int64) (string, string, error) {
+		requireFields(f, pg.Lang, map[string]string{"reason": f.Get("reason")})
+		if len(f.Errors) > 0 {
+			return "", "", nil
 		}
-	}
-	return s.revokePage(w, r, p, pg, id, http.StatusUnprocessableEntity)
+		m, err := s.pay.RevokeMandate(r.Context(), *p, id, strings.TrimSpace(f.Get("reason")))
+		return "mandate_revoked", "/staff/mandates?customer=" + strconv.FormatInt(m.OrgID, 10), err
+	})(w, r, p)
 }
 
 // ---- direct debits ----
