@@ -66,19 +66,22 @@ const (
 	PaymentManage Action = "payment.manage" // import, match, export, confirm
 	MandateRead   Action = "mandate.read"   // SEPA mandates
 	MandateManage Action = "mandate.manage" // sign, amend and revoke a mandate
+
+	// documents
+	DocumentPublish Action = "document.publish" // publish a version of the terms, privacy statement, DPA, SLA, … (cp.av.18.1)
 )
 
 // rule says who may do an action.
 type rule struct {
-	staff     []Role       // staff holding one of these (admin holds all)
-	customer  []Permission // a user of the organisation holding one of these
-	adminUser bool         // the organisation's admin user (who holds every permission)
-	reseller  bool         // the admin user of the organisation's reseller
-	write     bool         // changes something: an API token needs the write scope
-	session   bool         // only in a signed-in browser session, never with an API token
-	self      bool         // about the principal's own user: no organisation is involved
-	anyStaff    bool       // every staff member, whatever roles it holds
-	anyCustomer bool       // every user of the organisation, whatever permissions it holds
+	staff       []Role       // staff holding one of these (admin holds all)
+	customer    []Permission // a user of the organisation holding one of these
+	adminUser   bool         // the organisation's admin user (who holds every permission)
+	reseller    bool         // the admin user of the organisation's reseller
+	write       bool         // changes something: an API token needs the write scope
+	session     bool         // only in a signed-in browser session, never with an API token
+	self        bool         // about the principal's own user: no organisation is involved
+	anyStaff    bool         // every staff member, whatever roles it holds
+	anyCustomer bool         // every user of the organisation, whatever permissions it holds
 }
 
 var (
@@ -132,6 +135,11 @@ var table = map[Action]rule{
 	PaymentManage: {staff: []Role{RoleBilling}, write: true},
 	MandateRead:   {staff: []Role{RoleBilling}, customer: read},
 	MandateManage: {staff: []Role{RoleBilling}, customer: billing, write: true},
+
+	// Sales writes the commercial terms and the SLA, the privacy officer the privacy
+	// statement and the DPA; one action for both keeps the table small, and every
+	// publication is audited with who published it.
+	DocumentPublish: {staff: []Role{RoleSales, RolePrivacy}, write: true},
 }
 
 // Actions lists every action in the table, sorted.
