@@ -157,6 +157,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	}})
 	a.Contracts = contracts.New(db, clk, contracts.Deps{
 		Pack: pack, Plans: a.Catalog, Customers: a.Accounts, Ledger: contractsLedger{b: a.Billing}, BaseURL: cfg.URL(), Logger: logger,
+		Documents: contractsDocuments{d: a.Documents},
 	})
 	providers := map[string]payments.Provider{}
 	online := ""

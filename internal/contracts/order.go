@@ -448,7 +448,13 @@ func (s *Service) conclude(ctx context.Context, pol *terms.Policy, nc newContrac
 				return err
 			}
 		}
-		return s.mailConcluded(ctx, q, now, id, nc, waived)
+		var shown []ShownDocument
+		if s.docs != nil {
+			if shown, err = s.docs.RecordShown(ctx, q, id, nc.cust.ID, nc.cust.Kind == terms.Consumer, nc.cust.Lang, today); err != nil {
+				return err
+			}
+		}
+		return s.mailConcluded(ctx, q, now, id, nc, waived, shown)
 	})
 	if errors.Is(err, errExists) {
 		c, ok, err := s.byKey(ctx, nc.key, nc.cust.ID)
@@ -483,7 +489,7 @@ type mailLine struct {
 	Amount string
 }
 
-func (s *Service) mailConcluded(ctx context.Context, q store.Querier, now time.Time, id int64, nc newContract, waived []string) error {
+func (s *Service) mailConcluded(ctx context.Context, q store.Querier, now time.Time, id int64, nc newContract, waived []string, shown []ShownDocument) error {
 	var lines []mailLine
 	for _, l := range nc.co.Lines {
 		lines = append(lines, mailLine{Name: l.Description, Domain: l.Domain, Amount: l.Amount.String()})
@@ -493,7 +499,7 @@ func (s *Service) mailConcluded(ctx context.Context, q store.Querier, now time.T
 		"VAT": nc.co.Totals.VATTotal.String(), "TotalIncl": nc.co.Totals.TotalIncl.String(), "TermsVersion": nc.co.TermsVersion,
 		"FirstRenewal": nc.co.FirstRenewal.String(), "CancelDeadline": nc.co.CancelDeadline.String(), "Hash": nc.contentHash,
 		"Withdrawal": nc.co.Withdrawal != nil, "WithdrawalLastDay": "", "Waived": strings.Join(waived, ", "),
-		"Link": s.baseURL + fmt.Sprintf("/portal/contracts/%d", id),
+		"Link": s.baseURL + fmt.Sprintf("/portal/contracts/%d", id), "Documents": shown,
 	}
 	if nc.co.Withdrawal != nil {
 		data["WithdrawalLastDay"] = nc.co.Withdrawal.LastDay.String()
