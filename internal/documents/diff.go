@@ -155,19 +155,22 @@ func Changed(d []DiffBlock) bool {
 	return false
 }
 
-// Context keeps n unchanged blocks around each change and replaces longer runs of
-// unchanged blocks with one Skip block that counts them; headings are always kept, so
-// a reader knows where a change is.
+// Context keeps n unchanged blocks around each change, and the headings above a change
+// (the nearest of each level), so a reader knows where it is; longer runs of unchanged
+// blocks become one Skip block that counts them.
 func Context(d []DiffBlock, n int) []DiffBlock {
 	keep := make([]bool, len(d))
 	for i, b := range d {
-		if b.Op != Equal || b.Block.Kind == BlockHeading {
-			keep[i] = true
-			if b.Op == Equal {
-				continue
-			}
-			for k := max(0, i-n); k <= min(len(d)-1, i+n); k++ {
-				keep[k] = true
+		if b.Op == Equal {
+			continue
+		}
+		for k := max(0, i-n); k <= min(len(d)-1, i+n); k++ {
+			keep[k] = true
+		}
+		level := 7
+		for j := i - 1; j >= 0 && level > 1; j-- {
+			if h := d[j].Block; h.Kind == BlockHeading && h.Level < level {
+				keep[j], level = true, h.Level
 			}
 		}
 	}
