@@ -66,6 +66,9 @@ const (
 	PaymentManage Action = "payment.manage" // import, match, export, confirm
 	MandateRead   Action = "mandate.read"   // SEPA mandates
 	MandateManage Action = "mandate.manage" // sign, amend and revoke a mandate
+
+	// documents
+	DocumentPublish Action = "document.publish" // publish a version of the terms, privacy statement, DPA, SLA, … (cp.av.18.1)
 )
 
 // rule says who may do an action.
@@ -132,6 +135,11 @@ var table = map[Action]rule{
 	PaymentManage: {staff: []Role{RoleBilling}, write: true},
 	MandateRead:   {staff: []Role{RoleBilling}, customer: read},
 	MandateManage: {staff: []Role{RoleBilling}, customer: billing, write: true},
+
+	// Sales writes the commercial terms and the SLA, the privacy officer the privacy
+	// statement and the DPA; one action for both keeps the table small, and every
+	// publication is audited with who published it.
+	DocumentPublish: {staff: []Role{RoleSales, RolePrivacy}, write: true},
 }
 
 // Actions lists every action in the table, sorted.

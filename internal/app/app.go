@@ -24,6 +24,7 @@ import (
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/jobs"
 	"github.com/hostpact/hostpact/internal/metrics"
@@ -42,7 +43,7 @@ var Version = "dev"
 // Schemas lists every package's schema in the order they must be applied.
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
-		billing.Schema, payments.Schema, dunning.Schema}
+		billing.Schema, payments.Schema, dunning.Schema, documents.Schema}
 }
 
 // App is a running hostpact's services.
@@ -57,6 +58,9 @@ type App struct {
 	Billing   *billing.Service
 	Payments  *payments.Service
 	Dunning   *dunning.Service
+	// Documents are the published terms, privacy statement, DPA, SLA and the other
+	// documents, with the versions each order showed.
+	Documents *documents.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -148,11 +152,13 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		Keys:         cfg.Keys,
 	})
 	a.Catalog = catalog.New(db, clk)
+	a.Documents = documents.New(db, clk, documents.Config{BaseURL: cfg.URL()})
 	a.Billing = billing.New(db, clk, billing.Deps{Pack: pack, Customers: a.Accounts, Claims: dunningClaims{a: a}, Logger: logger, Config: billing.Config{
 		Provider: terms.Provider{VATID: cfg.Provider.VATID}, IBAN: cfg.Provider.IBAN, BIC: cfg.Provider.BIC, Mail: true,
 	}})
 	a.Contracts = contracts.New(db, clk, contracts.Deps{
 		Pack: pack, Plans: a.Catalog, Customers: a.Accounts, Ledger: contractsLedger{b: a.Billing}, BaseURL: cfg.URL(), Logger: logger,
+		Documents: contractsDocuments{d: a.Documents},
 	})
 	providers := map[string]payments.Provider{}
 	online := ""
@@ -206,7 +212,7 @@ func (a *App) Handler() (http.Handler, error) {
 		DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Logger: a.Logger,
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
-		API: apiHandler, Metrics: a.mainMetrics(),
+		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents,
 		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {

@@ -490,7 +490,13 @@ func (s *Service) conclude(ctx context.Context, pol *terms.Policy, nc newContrac
 				return err
 			}
 		}
-		return s.mailConcluded(ctx, q, now, id, nc, waived)
+		var shown []ShownDocument
+		if s.docs != nil {
+			if shown, err = s.docs.RecordShown(ctx, q, id, nc.cust.ID, nc.cust.Kind == terms.Consumer, nc.cust.Lang, today); err != nil {
+				return err
+			}
+		}
+		return s.mailConcluded(ctx, q, now, id, nc, waived, shown)
 	})
 	if errors.Is(err, errQuoteTaken) {
 		if c, ok, kerr := s.byKey(ctx, nc.key, nc.cust.ID, nc.requestHash); errors.Is(kerr, ErrIdempotencyConflict) {
@@ -533,7 +539,7 @@ type mailLine struct {
 	Amount string
 }
 
-func (s *Service) mailConcluded(ctx context.Context, q store.Querier, now time.Time, id int64, nc newContract, waived []string) error {
+func (s *Service) mailConcluded(ctx context.Context, q store.Querier, now time.Time, id int64, nc newContract, waived []string, shown []ShownDocument) error {
 	var lines []mailLine
 	for _, l := range nc.co.Lines {
 		lines = append(lines, mailLine{Name: l.Description, Domain: l.Domain, Amount: l.Amount.String()})
@@ -543,7 +549,7 @@ func (s *Service) mailConcluded(ctx context.Context, q store.Querier, now time.T
 		"VAT": nc.co.Totals.VATTotal.String(), "TotalIncl": nc.co.Totals.TotalIncl.String(), "TermsVersion": nc.co.TermsVersion,
 		"FirstRenewal": nc.co.FirstRenewal.String(), "CancelDeadline": nc.co.CancelDeadline.String(), "Hash": nc.contentHash,
 		"Withdrawal": nc.co.Withdrawal != nil, "WithdrawalLastDay": "", "Waived": strings.Join(waived, ", "),
-		"Link": s.baseURL + fmt.Sprintf("/portal/contracts/%d", id),
+		"Link": s.baseURL + fmt.Sprintf("/portal/contracts/%d", id), "Documents": shown,
 	}
 	if nc.co.Withdrawal != nil {
 		data["WithdrawalLastDay"] = nc.co.Withdrawal.LastDay.String()

@@ -95,6 +95,17 @@ type Account struct {
 	VATRate terms.Rate
 }
 
+// ShownDocuments records, in the contract's transaction q, which published documents
+// (the terms, the privacy statement, the withdrawal information or the DPA) the order
+// showed and linked, with the hash of each version (art. 6:234 BW); the documents
+// service implements it through internal/app.
+type ShownDocuments interface {
+	RecordShown(ctx context.Context, q store.Querier, contractID, orgID int64, consumer bool, lang string, on terms.Date) ([]ShownDocument, error)
+}
+
+// ShownDocument is a document version an order showed, as its confirmation links it.
+type ShownDocument struct{ Title, Version, URL, Hash string }
+
 // Deps are the collaborators of the service.
 type Deps struct {
 	Pack      *terms.Pack // the provider's terms
@@ -105,6 +116,7 @@ type Deps struct {
 	Provisioner Provisioner // nil: NoopProvisioner
 	BaseURL     string      // for links in mail, e.g. "https://portal.example/"
 	Logger      *slog.Logger
+	Documents   ShownDocuments // nil: no document versions are recorded
 }
 
 // Service is the contracts domain's operations.
@@ -118,6 +130,7 @@ type Service struct {
 	prov      Provisioner
 	baseURL   string
 	log       *slog.Logger
+	docs      ShownDocuments
 }
 
 // New returns the contracts service for one policy pack.
@@ -132,7 +145,7 @@ func New(db *store.DB, clk clock.Clock, d Deps) *Service {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: db, clock: clk, pack: d.Pack, plans: d.Plans, customers: d.Customers, ledger: d.Ledger, prov: d.Provisioner,
-		baseURL: strings.TrimRight(d.BaseURL, "/"), log: d.Logger}
+		baseURL: strings.TrimRight(d.BaseURL, "/"), log: d.Logger, docs: d.Documents}
 }
 
 func (s *Service) now() time.Time { return store.Now(s.clock.Now()) }

@@ -1,7 +1,9 @@
 // Package demo loads the demonstration provider behind `hostpact demo`: staff with one
 // user per role, and customers of every kind the terms distinguish — a consumer, a
 // business with an administrative user and a sub-user, and a reseller with a customer of
-// its own (cp.av.7.1). Running it again on the same database changes nothing.
+// its own (cp.av.7.1) — and its published documents (terms, privacy statement, DPA, SLA,
+// notice-and-takedown and disclosure policies, withdrawal information, disclaimer) in
+// Dutch and English. Running it again on the same database changes nothing.
 package demo
 
 import (
@@ -79,7 +81,7 @@ func Seed(ctx context.Context, a *app.App) (Credentials, error) {
 		return creds, fmt.Errorf("catalog: %w", err)
 	}
 	if _, err := a.Accounts.FindUserByEmail(ctx, staff[0].email); err == nil {
-		return creds, seedContracts(ctx, a) // accounts seeded before; contracts may be new
+		return creds, seedRest(ctx, a) // accounts seeded before; documents and contracts may be new
 	} else if !errors.Is(err, accounts.ErrNotFound) {
 		return creds, err
 	}
@@ -138,7 +140,16 @@ func Seed(ctx context.Context, a *app.App) (Credentials, error) {
 	}, &accounts.UserInput{Email: "henk@fietsenpietersen.test", Name: "Henk Pietersen", Language: "nl", Password: Password}); err != nil {
 		return creds, fmt.Errorf("reseller's customer: %w", err)
 	}
-	return creds, seedContracts(ctx, a)
+	return creds, seedRest(ctx, a)
+}
+
+// seedRest publishes the demo documents, then places the demo orders, which record
+// the document versions they showed. Each is idempotent on its own.
+func seedRest(ctx context.Context, a *app.App) error {
+	if err := seedDocuments(ctx, a); err != nil {
+		return fmt.Errorf("documents: %w", err)
+	}
+	return seedContracts(ctx, a)
 }
 
 // demoOrder is what one demo customer has ordered: catalog plans by product and plan

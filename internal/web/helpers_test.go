@@ -25,6 +25,7 @@ import (
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/payments"
@@ -59,6 +60,7 @@ type env struct {
 	pay  *payments.Service
 	dun  *dunning.Service
 	psp  *payments.DemoProvider
+	docs *documents.Service
 	h    http.Handler
 	srv  *server
 	ctx  context.Context
@@ -83,7 +85,7 @@ func (s *syncBuffer) String() string {
 }
 
 var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
-	billing.Schema, payments.Schema, dunning.Schema}
+	billing.Schema, payments.Schema, dunning.Schema, documents.Schema}
 
 // each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
 // web handler in demo mode on a fake clock.
@@ -118,13 +120,14 @@ func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 	con := contracts.New(db, clk, contracts.Deps{Pack: pack, Plans: cat, Customers: acc, BaseURL: "https://portal.example/"})
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	bill, pay, dun, psp := billingServices(db, clk, pack, acc, con, logger)
+	docs := documents.New(db, clk, documents.Config{BaseURL: "https://portal.example"})
 	d := Deps{DB: db, Clock: clk, Accounts: acc, Config: cfg, Catalog: cat, Contracts: con, Pack: pack,
-		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger}
+		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger, Documents: docs}
 	srv, h, err := build(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
+	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
 	t.Cleanup(func() {
 		if t.Failed() {
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")

@@ -40,6 +40,7 @@ type page struct {
 	Shop     bool // the catalog, contracts and quotes pages are mounted
 	Billing  bool // the invoice and report pages are mounted
 	Payments bool // the payment pages are mounted
+	Docs     bool // the published documents and their staff pages are mounted
 	Today    terms.Date
 	AssetVer string
 	Form     *form
@@ -333,6 +334,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		Shop:     s.contractsEnabled(),
 		Billing:  s.billingEnabled(),
 		Payments: s.billingEnabled() && s.pay != nil,
+		Docs:     s.docs != nil,
 		Today:    s.today(),
 		AssetVer: s.assetVer,
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/store"
@@ -70,6 +71,10 @@ type Deps struct {
 	API      http.Handler // mounted at /api/ when non-nil
 	Metrics  http.Handler // served at /metrics when non-nil
 	Config   Config
+
+	// Documents serves the published documents (/terms, /privacy, …) and the staff
+	// pages that publish them; without it those pages are not mounted.
+	Documents *documents.Service
 }
 
 type server struct {
@@ -83,6 +88,7 @@ type server struct {
 	pay     *payments.Service
 	dun     *dunning.Service
 	demoPSP *payments.DemoProvider
+	docs    *documents.Service
 	log     *slog.Logger
 	cfg     Config
 	api     http.Handler
@@ -95,8 +101,8 @@ type server struct {
 	hooks    *limiter
 	origin   string // scheme://host of BaseURL, trusted by cross-origin protection
 	assetVer string // cache-busting suffix for static asset URLs
-	// patterns lists the staff and portal routes, so the tenant isolation test can
-	// insist that every route taking an id is in its table.
+	// patterns lists the staff, portal and public document routes, so the tenant
+	// isolation and guard tests can insist that every route taking an id is in a table.
 	patterns []string
 }
 
@@ -113,7 +119,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	s := &server{
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
-		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP,
+		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -243,6 +249,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	}
 	if s.billingEnabled() {
 		s.billingRoutes(mux, staff, portal)
+	}
+	if s.docs != nil {
+		s.documentRoutes(mux, staff)
 	}
 }
 
