@@ -130,7 +130,9 @@ func run(ctx context.Context, c clock.Clock, kind Kind, target string, timeout t
 	start := time.Now()
 	rs := f(cctx, &r)
 	r.Latency = time.Since(start)
-	if rs != nil && rs.Key != "probe.config" {
+	// A missing WireGuard handshake or echo shows only as silence until the deadline,
+	// so those keep their own key.
+	if rs != nil && rs.Key != "probe.config" && !strings.HasPrefix(rs.Key, "probe.wireguard.") {
 		switch {
 		case ctx.Err() != nil:
 			rs = reason("probe.canceled", ctx.Err())
