@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hostpact/hostpact/internal/clock"
@@ -56,7 +57,9 @@ func (h HTTP) check(ctx context.Context, r *Result) *Reason {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return configReason("url", "must be an absolute http or https URL")
 	}
-	stage := "connect"
+	// The trace hooks run on the transport's goroutines.
+	var stage atomic.Value
+	stage.Store("connect")
 	tlsCfg := h.TLS.config(u.Hostname())
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -77,8 +80,8 @@ func (h HTTP) check(ctx context.Context, r *Result) *Reason {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	trace := &httptrace.ClientTrace{
-		TLSHandshakeStart: func() { stage = "tls" },
-		WroteRequest:      func(httptrace.WroteRequestInfo) { stage = "response" },
+		TLSHandshakeStart: func() { stage.Store("tls") },
+		WroteRequest:      func(httptrace.WroteRequestInfo) { stage.Store("response") },
 	}
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -91,14 +94,15 @@ func (h HTTP) check(ctx context.Context, r *Result) *Reason {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		if stage == "tls" {
+		at := stage.Load().(string)
+		if at == "tls" {
 			return h.TLS.handshakeReason(ctx, tlsCfg.ServerName, err)
 		}
 		address := h.Address
 		if address == "" {
 			address = u.Host
 		}
-		return netReason(ctx, stage, address, err)
+		return netReason(ctx, at, address, err)
 	}
 	defer resp.Body.Close()
 	r.Details.StatusCode = resp.StatusCode

@@ -116,7 +116,7 @@ func TestMessagesComplete(t *testing.T) {
 		}
 	}
 	files, _ := filepath.Glob("*.go")
-	used := regexp.MustCompile(`"(probe\.[a-z0-9_.]+)"`)
+	used := regexp.MustCompile(`"(probe\.[a-z0-9_.]*[a-z0-9_])"`)
 	n := 0
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
