@@ -507,6 +507,22 @@ func (v *validator) policy(pl *Policy, p string) {
 		v.oneOf(q+".open_invoice_means", s.OpenInvoiceMeans, "overdue", "unpaid")
 		v.clauses(q+".credit_clauses", s.CreditClauses)
 		v.clauses(q+".exclusion_clauses", s.ExclusionClauses)
+		m := s.Measurement
+		if m.ConfirmFailures < 1 {
+			v.fail(q+".measurement.confirm_failures", "must be at least 1")
+		}
+		if m.MaxCheckGapMinutes < 1 {
+			v.fail(q+".measurement.max_check_gap_minutes", "must be at least 1")
+		}
+		if len(m.Components) == 0 {
+			v.fail(q+".measurement.components", "must list the measured components per service kind")
+		}
+		for kind, cs := range m.Components {
+			if len(cs) == 0 {
+				v.fail(q+".measurement.components."+kind, "must list at least one component")
+			}
+		}
+		v.clauses(q+".measurement.clauses", m.Clauses)
 	}
 	v.clauses(p+".sla.clauses", s.Clauses)
 

@@ -309,6 +309,26 @@ type SLATerms struct {
 	ExclusionClauses []string `yaml:"exclusion_clauses"`
 	Clauses          []string `yaml:"clauses"`
 	Reading          string   `yaml:"reading"`
+	// Measurement is how unavailability is measured (internal/sla).
+	Measurement SLAMeasurement `yaml:"measurement"`
+}
+
+// SLAMeasurement: how the provider measures unavailability (cp.sla.availability.2;
+// INTERPRETATION.md, "Measuring availability").
+type SLAMeasurement struct {
+	// ConfirmFailures is the run of consecutive failed checks that makes a component
+	// down, from the first of them.
+	ConfirmFailures int `yaml:"confirm_failures"`
+	// MaxCheckGapMinutes: a location that has not checked a component for longer than
+	// this has no known state in between (unknown counts as available).
+	MaxCheckGapMinutes int `yaml:"max_check_gap_minutes"`
+	// Components lists per service kind the components whose outage makes the service
+	// unavailable; AllTargetsDown lists the components that are down only while every
+	// target (every nameserver) is down.
+	Components     map[string][]string `yaml:"components"`
+	AllTargetsDown []string            `yaml:"all_targets_down"`
+	Clauses        []string            `yaml:"clauses"`
+	Reading        string              `yaml:"reading"`
 }
 
 // UsageTerms: metering, overage and fair use.
