@@ -362,13 +362,18 @@ func (s *Service) decideWithdrawal(ctx context.Context, q store.Querier, c Contr
 		}
 		// The deduction is on the price the consumer pays, so including VAT at the
 		// rate of the service's invoices.
-		tp := termPrice(pol, sub.Billing, sub.Period, sub.Price).Mul(int64(sub.Quantity))
+		tp, tpx := termPrice(pol, sub.Billing, sub.Period, sub.Price)
+		tp = tp.Mul(int64(sub.Quantity))
 		tp += terms.VATAmount(tp, acc.VATRate)
 		res, ex, err := pol.Withdrawal(terms.WithdrawalInput{Customer: c.CustomerKind, Concluded: c.ConcludedOn, Received: received,
 			Domain: sub.IsDomain(), Waived: sub.WithdrawalWaived, ServiceStarted: sub.ServiceStartedOn, Price: tp,
 			Invoiced: max(acc.Invoiced, 0), Paid: min(max(acc.Paid, 0), max(acc.Invoiced, 0))})
 		if err != nil {
 			return Withdrawal{}, termsErr(err, "received_at")
+		}
+		if res.Deduction > 0 {
+			// The deduction is a part of the term's price: say how that price follows.
+			ex = append(tpx, ex...)
 		}
 		it := WithdrawalItem{SubscriptionID: sub.ID, Service: serviceName(sub), Allowed: res.Allowed, Reason: res.Reason,
 			Deduction: res.Deduction, Paid: res.Paid, Refund: res.Refund, Unpaid: res.Unpaid, RefundBy: res.RefundBy, Explanation: ex}

@@ -239,7 +239,7 @@ func (s *Service) buildOrder(ctx context.Context, by accounts.Principal, in Chec
 		l := Line{Position: i + 1, PlanID: plan.ID, Kind: plan.ProductKind, Description: plan.Label(), Domain: domain, Quantity: ol.Quantity,
 			Billing: plan.Billing, Period: plan.Period, UnitPrice: plan.Price, SetupFee: plan.SetupFee, VATCategory: plan.VATCategory,
 			SLA: plan.SLA, RetentionCategory: plan.RetentionCategory, WaiverAvailable: waivable, WaiveWithdrawal: ol.WaiveWithdrawal && waivable}
-		l.TermPrice = termPrice(pol, l.Billing, l.Period, l.UnitPrice)
+		l.TermPrice, _ = termPrice(pol, l.Billing, l.Period, l.UnitPrice) // a line stores no explanation
 		l.Amount = (l.TermPrice + l.SetupFee).Mul(int64(max(l.Quantity, 0)))
 		co.Lines = append(co.Lines, l)
 	}

@@ -145,7 +145,7 @@ func (s *Service) quoteLines(ctx context.Context, pol *terms.Policy, in QuoteInp
 			}
 			l.Domain = checkDomain(fe, f("domain"), ql.Domain, "")
 		}
-		l.TermPrice = termPrice(pol, l.Billing, l.Period, l.UnitPrice)
+		l.TermPrice, _ = termPrice(pol, l.Billing, l.Period, l.UnitPrice) // a line stores no explanation
 		l.Amount = (l.TermPrice + l.SetupFee).Mul(int64(max(l.Quantity, 0)))
 		out = append(out, l)
 	}

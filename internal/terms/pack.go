@@ -439,6 +439,10 @@ func (v *validator) policy(pl *Policy, p string) {
 	pay := pol.Payment
 	v.need(p+".payment.term", pay.Term, Days, Weeks, Months)
 	v.need(p+".payment.default_after", pay.DefaultAfter, Days, Weeks)
+	if !pay.BillingPeriod.IsZero() {
+		v.need(p+".payment.billing_period", pay.BillingPeriod, Months, Years)
+	}
+	v.oneOf(p+".payment.proration", pay.Proration, ProrationDaysInPeriod)
 	if pay.DepositPercent > Percent(100) {
 		v.fail(p+".payment.deposit_percent", "must be at most 100")
 	}

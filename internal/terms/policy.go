@@ -214,9 +214,16 @@ type StatutoryEnd struct {
 
 // PaymentTerms: payment term, default and billing.
 type PaymentTerms struct {
-	Term                 Period   `yaml:"term"`
-	DefaultAfter         Period   `yaml:"default_after"`
-	BillingPeriod        Period   `yaml:"billing_period"`
+	Term         Period `yaml:"term"`
+	DefaultAfter Period `yaml:"default_after"`
+	// BillingPeriod is how long a subscription's billing period is when its price
+	// names no period of months (cp.av.14.2: each month in advance); unset, the
+	// contract's initial term.
+	BillingPeriod Period `yaml:"billing_period"`
+	// Proration is how a billing period cut short (a subscription that ends, a plan
+	// raised during its term) is charged: days_in_period charges the period's price ×
+	// days charged ÷ days in the period.
+	Proration            string   `yaml:"proration"`
 	InvoiceInAdvance     bool     `yaml:"invoice_in_advance"`
 	DepositPercent       Rate     `yaml:"deposit_percent"`
 	SuspendWhenInDefault bool     `yaml:"suspend_when_in_default"`
