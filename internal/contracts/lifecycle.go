@@ -126,7 +126,11 @@ func (s *Service) applyDowngrade(ctx context.Context, q store.Querier, now time.
 	if _, err := q.ExecContext(ctx, `UPDATE plan_changes SET applied = TRUE WHERE subscription_id = $1 AND to_plan_id = $2 AND NOT applied`, sub.ID, plan.ID); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("downgraded to %s at %s per %s (cp.av.9.1)", plan.Label(), plan.Price, periodString(plan.Period)), nil
+	pol, err := s.policy(dateOf(now))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("downgraded to %s at %s per %s%s", plan.Label(), plan.Price, periodString(plan.Period), cites(pol.PlanChangeClauses())), nil
 }
 
 // ApplyDue applies price increases whose effective date has come, once each.

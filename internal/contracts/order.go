@@ -234,7 +234,7 @@ func (s *Service) buildOrder(ctx context.Context, by accounts.Principal, in Chec
 		}
 		waivable := plan.WithdrawalWaivable && cust.Kind == terms.Consumer && pol.Terms.Withdrawal.Enabled
 		if ol.WaiveWithdrawal && !waivable {
-			fe[f("waive_withdrawal")] = "only a consumer ordering a domain registration can waive the right of withdrawal (cp.av.13.9)"
+			fe[f("waive_withdrawal")] = "only a consumer ordering a domain registration can waive the right of withdrawal" + cites(pol.WaiverClauses())
 		}
 		l := Line{Position: i + 1, PlanID: plan.ID, Kind: plan.ProductKind, Description: plan.Label(), Domain: domain, Quantity: ol.Quantity,
 			Billing: plan.Billing, Period: plan.Period, UnitPrice: plan.Price, SetupFee: plan.SetupFee, VATCategory: plan.VATCategory,
@@ -325,7 +325,7 @@ func (s *Service) PlaceOrder(ctx context.Context, by accounts.Principal, in Orde
 	if refused, err := s.refused(ctx, s.db, cust.ID); err != nil {
 		return Contract{}, err
 	} else if refused {
-		return Contract{}, ErrCustomerRefused
+		return Contract{}, s.refusedErr()
 	}
 	body := content{Type: "order", OrgID: cust.ID, CustomerKind: cust.Kind, Lines: co.Lines, Totals: co.Totals, TermsVersion: co.TermsVersion}
 	js, hash := body.hash()
@@ -444,7 +444,7 @@ func (s *Service) conclude(ctx context.Context, pol *terms.Policy, nc newContrac
 		summary := fmt.Sprintf("contract concluded from %s (%d lines, %s excl. VAT), terms version %s accepted by %s from %s; content sha256 %s",
 			nc.source, len(nc.co.Lines), nc.co.Totals.TotalExcl, nc.co.TermsVersion, nc.by.User.Email, nc.ip, nc.contentHash)
 		if len(waived) > 0 {
-			summary += fmt.Sprintf("; consent to immediate delivery and waiver of withdrawal for %s (cp.av.13.9)", strings.Join(waived, ", "))
+			summary += fmt.Sprintf("; consent to immediate delivery and waiver of withdrawal for %s%s", strings.Join(waived, ", "), cites(pol.WaiverClauses()))
 		}
 		if err := record(ctx, q, now, nc.cust.ID, "contract.conclude", "contract", id, summary); err != nil {
 			return err

@@ -348,7 +348,7 @@ func (s *Service) AcceptQuote(ctx context.Context, by accounts.Principal, id int
 	if refused, err := s.refused(ctx, s.db, cust.ID); err != nil {
 		return Contract{}, err
 	} else if refused {
-		return Contract{}, ErrCustomerRefused
+		return Contract{}, s.refusedErr()
 	}
 	pol, err := s.policy(today)
 	if err != nil {

@@ -375,6 +375,15 @@ func (v *validator) clauses(path string, ids []string) {
 	}
 }
 
+// optionalClauses checks a list of clause ids that may be empty.
+func (v *validator) optionalClauses(path string, ids []string) {
+	for i, id := range ids {
+		if !clauseRE.MatchString(id) {
+			v.fail(fmt.Sprintf("%s[%d]", path, i), "must be a clause id like cp.av.13.1 (got %q)", id)
+		}
+	}
+}
+
 func (v *validator) need(path string, p Period, units ...Unit) {
 	if p.IsZero() {
 		v.fail(path, "is required: a duration like P1M")
@@ -411,6 +420,7 @@ func (v *validator) policy(pl *Policy, p string) {
 		v.fail(p+".customers", "must serve consumers, businesses or both")
 	}
 	v.clauses(p+".customers.clauses", c.Clauses)
+	v.optionalClauses(p+".customers.refusal_clauses", c.RefusalClauses)
 
 	v.need(p+".quote.validity", pol.Quote.Validity, Days, Weeks, Months)
 	v.clauses(p+".quote.clauses", pol.Quote.Clauses)
@@ -433,8 +443,12 @@ func (v *validator) policy(pl *Policy, p string) {
 		v.need(p+".withdrawal.period", w.Period, Days)
 		v.need(p+".withdrawal.refund_within", w.RefundWithin, Days)
 		v.oneOf(p+".withdrawal.domain_exclusion", w.DomainExclusion, "with_waiver", "always", "never")
+		if w.DomainExclusion == "with_waiver" {
+			v.clauses(p+".withdrawal.waiver_clauses", w.WaiverClauses)
+		}
 	}
 	v.clauses(p+".withdrawal.clauses", w.Clauses)
+	v.optionalClauses(p+".withdrawal.waiver_clauses", w.WaiverClauses)
 
 	pay := pol.Payment
 	v.need(p+".payment.term", pay.Term, Days, Weeks, Months)
