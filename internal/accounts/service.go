@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"time"
 
@@ -33,6 +34,9 @@ type Config struct {
 
 	// Argon2 is the password hashing cost; the zero value means DefaultArgon2.
 	Argon2 Argon2Params
+
+	// Logger receives what cannot be returned to a caller (nil: slog's default).
+	Logger *slog.Logger
 }
 
 const (
@@ -67,6 +71,7 @@ type Service struct {
 	resetTTL   time.Duration
 	argon      Argon2Params
 	hashSem    chan struct{}
+	log        *slog.Logger
 }
 
 // New returns the accounts service.
@@ -76,6 +81,10 @@ func New(db *store.DB, clk clock.Clock, cfg Config) *Service {
 		resetTTL:   parseTTL(cfg.ResetTokenTTL, defaultResetTTL),
 		argon:      cfg.Argon2,
 		hashSem:    make(chan struct{}, max(2, runtime.NumCPU())),
+		log:        cfg.Logger,
+	}
+	if s.log == nil {
+		s.log = slog.Default()
 	}
 	if s.argon == (Argon2Params{}) {
 		s.argon = DefaultArgon2

@@ -64,7 +64,9 @@ func consumeSecondFactor(ctx context.Context, q store.Querier, userID int64, cod
 		if err != nil {
 			return "", err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
+		if n, err := res.RowsAffected(); err != nil {
+			return "", err
+		} else if n != 1 {
 			return "", ErrInvalidCode
 		}
 		return "a TOTP code", nil
@@ -78,7 +80,9 @@ func consumeSecondFactor(ctx context.Context, q store.Querier, userID int64, cod
 	if err != nil {
 		return "", err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
+	if n, err := res.RowsAffected(); err != nil {
+		return "", err
+	} else if n != 1 {
 		return "", ErrInvalidCode
 	}
 	var left int

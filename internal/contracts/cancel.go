@@ -106,7 +106,9 @@ func (s *Service) decideCancellation(ctx context.Context, q store.Querier, c Con
 				return CancellationPreview{}, fmt.Errorf("price increase %d, subscription %d: notice: %w", basisID, sub.ID, err)
 			}
 		}
-		before = parseEx(pex)
+		if before, err = parseEx(fmt.Sprintf("price increase %d of subscription %d", basisID, sub.ID), pex); err != nil {
+			return CancellationPreview{}, err
+		}
 	case BasisTermsChange:
 		tv, err := getTermsVersion(ctx, q, basisID)
 		if errors.Is(err, accounts.ErrNotFound) || (err == nil && tv.Pack != s.pack.Name) {
@@ -133,7 +135,9 @@ func (s *Service) decideCancellation(ctx context.Context, q store.Querier, c Con
 		} else if err != nil {
 			return CancellationPreview{}, err
 		}
-		before = parseEx(fex)
+		if before, err = parseEx(fmt.Sprintf("force majeure %d", basisID), fex); err != nil {
+			return CancellationPreview{}, err
+		}
 	default:
 		return CancellationPreview{}, accounts.FieldErrors{"basis": "choose regular, price-increase, terms-change or force-majeure"}
 	}
@@ -246,7 +250,9 @@ func (s *Service) cancel(ctx context.Context, by accounts.Principal, c Contract,
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return accounts.FieldErrors{"subscription": "this service is already cancelled"}
 		}
 		if err := record(ctx, q, now, sub.OrgID, "subscription.cancel", "subscription", sub.ID,

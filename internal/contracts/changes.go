@@ -371,7 +371,9 @@ func (s *Service) EndForceMajeure(ctx context.Context, by accounts.Principal, id
 		if err != nil {
 			return err
 		}
-		if n, _ := r.RowsAffected(); n == 0 {
+		if n, err := r.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return accounts.FieldErrors{"ended_on": "no open force majeure that started on or before this day"}
 		}
 		return record(ctx, q, s.now(), 0, "force_majeure.end", "force_majeure", id, "force majeure ended on "+ended.String())

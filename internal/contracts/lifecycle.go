@@ -90,7 +90,9 @@ func (s *Service) renewOne(ctx context.Context, sub Subscription) (Subscription,
 		if err != nil {
 			return err
 		}
-		if n, _ := r.RowsAffected(); n == 0 {
+		if n, err := r.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return fmt.Errorf("subscription %d changed while renewing", sub.ID)
 		}
 		summary := fmt.Sprintf("%s renewed: term %d from %s until %s", serviceName(sub), sub.TermNo+1, newStart, newEnd)
@@ -170,7 +172,9 @@ func (s *Service) ApplyDue(ctx context.Context, now time.Time) (int, error) {
 			if err != nil {
 				return err
 			}
-			if c, _ := r.RowsAffected(); c == 0 {
+			if c, err := r.RowsAffected(); err != nil {
+				return err
+			} else if c == 0 {
 				return nil
 			}
 			if _, err := q.ExecContext(ctx, `UPDATE subscriptions SET price = $1, updated_at = $2 WHERE id = $3`, it.newP, now, it.sub); err != nil {
@@ -241,7 +245,9 @@ func (s *Service) endOne(ctx context.Context, sub Subscription) (bool, error) {
 		if err != nil {
 			return err
 		}
-		if c, _ := r.RowsAffected(); c == 0 {
+		if c, err := r.RowsAffected(); err != nil {
+			return err
+		} else if c == 0 {
 			return nil
 		}
 		ended = true

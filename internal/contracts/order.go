@@ -538,7 +538,9 @@ func (s *Service) provision(ctx context.Context, sub Subscription) error {
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return nil
 		}
 		return record(jobCtx(ctx, "provision"), q, now, sub.OrgID, "subscription.activate", "subscription", sub.ID, fmt.Sprintf("%s provisioned and active", sub.Name))

@@ -275,7 +275,9 @@ func (s *Service) RefuseCustomer(ctx context.Context, by accounts.Principal, org
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return nil
 		}
 		pol, err := s.policy(dateOf(now))
@@ -297,7 +299,9 @@ func (s *Service) AcceptCustomer(ctx context.Context, by accounts.Principal, org
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return nil
 		}
 		return record(ctx, q, s.now(), orgID, "customer.unrefuse", "organisation", orgID, "refusal of this customer lifted")
@@ -310,14 +314,16 @@ func exJSON(ex terms.Explanation) string {
 	if ex == nil {
 		ex = terms.Explanation{}
 	}
-	b, _ := json.Marshal(ex)
+	b, _ := json.Marshal(ex) // cannot fail: steps are strings, and Money and Date always encode
 	return string(b)
 }
 
-func parseEx(s string) terms.Explanation {
+// parseEx decodes the explanation stored with record ("terms version 3"); a stored
+// explanation that does not decode is a *store.CorruptError naming the record.
+func parseEx(record, s string) (terms.Explanation, error) {
 	var ex terms.Explanation
-	_ = json.Unmarshal([]byte(s), &ex)
-	return ex
+	err := store.DecodeJSON(record, "explanation", s, &ex)
+	return ex, err
 }
 
 func joinClauses(ids []string) string { return strings.Join(ids, ", ") }

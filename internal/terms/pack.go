@@ -41,7 +41,7 @@ func (e *PackError) Error() string {
 
 // EmbeddedPackNames lists the packs built into the binary.
 func EmbeddedPackNames() []string {
-	entries, _ := packFiles.ReadDir("packs")
+	entries, _ := packFiles.ReadDir("packs") // embedded: cannot fail
 	var names []string
 	for _, e := range entries {
 		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
@@ -72,7 +72,7 @@ func Packs() (map[string]*Pack, error) {
 	embeddedOnce.Do(func() {
 		embeddedPacks = map[string]*Pack{}
 		for _, name := range EmbeddedPackNames() {
-			b, _ := EmbeddedPackSource(name)
+			b, _ := EmbeddedPackSource(name) // the name came from EmbeddedPackNames
 			pk, err := ParsePack(b)
 			if err != nil {
 				embeddedErr = fmt.Errorf("built-in pack %s: %w", name, err)
