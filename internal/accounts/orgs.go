@@ -391,7 +391,10 @@ func (s *Service) SetOrganisationDisabled(ctx context.Context, by Principal, id 
 		if err != nil {
 			return err
 		}
-		n, _ := res.RowsAffected()
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
 		return record(ctx, q, now, id, "customer.disable", "organisation", id, fmt.Sprintf("customer disabled; %d sessions ended", n))
 	})
 }

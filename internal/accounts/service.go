@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"time"
 
@@ -38,6 +39,8 @@ type Config struct {
 	// Keys is the secret key held outside the database, which seals TOTP secrets and
 	// mail with one-time links. nil (tests) means a key of this process only.
 	Keys *secrets.Keyring
+	// Logger receives what cannot be returned to a caller (nil: slog's default).
+	Logger *slog.Logger
 }
 
 const (
@@ -73,6 +76,7 @@ type Service struct {
 	argon      Argon2Params
 	hashSem    chan struct{}
 	keys       *secrets.Keyring
+	log        *slog.Logger
 }
 
 // New returns the accounts service.
@@ -82,6 +86,10 @@ func New(db *store.DB, clk clock.Clock, cfg Config) *Service {
 		resetTTL:   parseTTL(cfg.ResetTokenTTL, defaultResetTTL),
 		argon:      cfg.Argon2,
 		hashSem:    make(chan struct{}, max(2, runtime.NumCPU())),
+		log:        cfg.Logger,
+	}
+	if s.log == nil {
+		s.log = slog.Default()
 	}
 	if s.keys = cfg.Keys; s.keys == nil {
 		s.keys = secrets.Ephemeral()

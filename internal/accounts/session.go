@@ -123,13 +123,16 @@ func loginCtx(ctx context.Context, ip, ua string, u *User) context.Context {
 func (s *Service) loginFailed(ctx context.Context, req LoginRequest, u User, reason string) {
 	ctx = loginCtx(ctx, req.IP, req.UserAgent, nil)
 	// The caller answers with the refusal either way; a failure to audit it must not
-	// turn into a different answer that tells an attacker something.
-	_ = s.db.InTx(ctx, func(q store.Querier) error {
+	// turn into a different answer that tells an attacker something, so it is logged.
+	err := s.db.InTx(ctx, func(q store.Querier) error {
 		if u.ID == 0 {
 			return record(ctx, q, s.now(), 0, "login.failed", "", 0, "sign-in refused: unknown e-mail address")
 		}
 		return record(ctx, q, s.now(), u.OrgID, "login.failed", "user", u.ID, "sign-in as "+u.Email+" refused: "+reason)
 	})
+	if err != nil {
+		s.log.ErrorContext(ctx, "accounts: the refused sign-in could not be audited", "user", u.ID, "err", err)
+	}
 }
 
 // Login checks e-mail and password (throttled per account and per IP) and the
@@ -397,7 +400,10 @@ func (s *Service) PruneExpired(ctx context.Context) (int64, error) {
 		if err != nil {
 			return total, err
 		}
-		n, _ := res.RowsAffected()
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
 		total += n
 	}
 	return total, nil

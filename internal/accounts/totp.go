@@ -93,7 +93,9 @@ func (s *Service) consumeSecondFactor(ctx context.Context, q store.Querier, user
 		if err != nil {
 			return "", err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
+		if n, err := res.RowsAffected(); err != nil {
+			return "", err
+		} else if n != 1 {
 			return "", ErrInvalidCode
 		}
 		return "a TOTP code", nil
@@ -107,7 +109,9 @@ func (s *Service) consumeSecondFactor(ctx context.Context, q store.Querier, user
 	if err != nil {
 		return "", err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
+	if n, err := res.RowsAffected(); err != nil {
+		return "", err
+	} else if n != 1 {
 		return "", ErrInvalidCode
 	}
 	var left int

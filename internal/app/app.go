@@ -150,6 +150,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		TOTPIssuer:   pack.Provider.LegalName,
 		ProviderName: pack.Provider.LegalName,
 		Keys:         cfg.Keys,
+		Logger:       logger,
 	})
 	a.Catalog = catalog.New(db, clk)
 	a.Documents = documents.New(db, clk, documents.Config{BaseURL: cfg.URL()})
@@ -260,7 +261,9 @@ func (a *App) serveMetrics(ctx context.Context, errc chan<- error) error {
 		<-ctx.Done()
 		shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = srv.Shutdown(shutCtx)
+		if err := srv.Shutdown(shutCtx); err != nil {
+			a.Logger.Warn("metrics: shutdown", "err", err)
+		}
 	}()
 	a.Logger.Info("metrics listening", "addr", ln.Addr().String(), "token", a.Config.MetricsToken != "")
 	return nil
@@ -268,7 +271,10 @@ func (a *App) serveMetrics(ctx context.Context, errc chan<- error) error {
 
 // Runner builds the job runner with every periodic job registered.
 func (a *App) Runner() *jobs.Runner {
-	host, _ := os.Hostname()
+	host, err := os.Hostname()
+	if err != nil {
+		host = "hostpact" // the process id still tells instances on one machine apart
+	}
 	r := jobs.New(a.DB, a.Clock, a.Logger, fmt.Sprintf("%s-%d", host, os.Getpid()))
 	var d notify.Deliverer
 	if a.Config.SMTP.Host == "" {
@@ -361,7 +367,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 			<-ctx.Done()
 			shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			_ = srv.Shutdown(shutCtx)
+			if err := srv.Shutdown(shutCtx); err != nil {
+				a.Logger.Warn("web: shutdown: requests still open were cut off", "err", err)
+			}
 		}()
 		a.Logger.Info("web listening", "url", a.Config.URL(), "addr", ln.Addr().String())
 		if ready != nil {

@@ -172,7 +172,7 @@ func writeCheckpoint(dir string, c Checkpoint) error {
 		return sameCheckpoint(final, existing, c)
 	}
 	suffix := make([]byte, 8)
-	_, _ = rand.Read(suffix)
+	_, _ = rand.Read(suffix) // crypto/rand.Read never fails (it crashes the program instead)
 	tmp := filepath.Join(dir, ".tmp-"+hex.EncodeToString(suffix))
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -196,9 +196,14 @@ func writeCheckpoint(dir string, c Checkpoint) error {
 		}
 		return fmt.Errorf("audit: checkpoint: %w", err)
 	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // make the new name durable
-		d.Close()
+	// Make the new name durable: a checkpoint that a crash can take back is none.
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("audit: checkpoint: sync directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("audit: checkpoint: sync directory: %w", err)
 	}
 	return nil
 }

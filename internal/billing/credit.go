@@ -428,6 +428,10 @@ func (s *Service) overpaymentCheck(ctx context.Context, q store.Querier, now tim
 		}
 		byInv[r.inv] = append(byInv[r.inv], r.pos)
 	}
+	pol, err := s.pack.At(c.EndedOn)
+	if err != nil {
+		return err
+	}
 	for _, id := range order {
 		orig, err := getInvoice(ctx, q, id)
 		if err != nil {
@@ -437,9 +441,12 @@ func (s *Service) overpaymentCheck(ctx context.Context, q store.Querier, now tim
 		for _, pos := range byInv[id] {
 			l := orig.Lines[pos-1]
 			from := terms.MaxDate(l.PeriodStart, c.EndedOn)
-			unused := from.DaysUntil(l.PeriodEnd) + 1
-			days := l.PeriodStart.DaysUntil(l.PeriodEnd) + 1
-			amt := prorate(l.Amount, unused, days)
+			pr, _, err := pol.Prorate(terms.ProrationInput{Amount: l.Amount, PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd.AddDays(1),
+				From: from, Until: l.PeriodEnd.AddDays(1)})
+			if err != nil {
+				return fmt.Errorf("invoice %d line %d: %w", id, pos, err)
+			}
+			amt := pr.Amount
 			if amt <= 0 {
 				continue
 			}

@@ -238,7 +238,7 @@ func compose(d *draft, provider Party) (Invoice, error) {
 			return Invoice{}, err
 		}
 		inv.DueDate = pr.Due
-		inv.Explanation = append(inv.Explanation, ex[0])
+		inv.Explanation = append(inv.Explanation, ex.Head(1)...) // the due date
 	}
 	inv.Series = series(d.docType, d.issueDate)
 	return inv, nil

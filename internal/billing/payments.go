@@ -25,8 +25,10 @@ func lockState(ctx context.Context, q store.Querier, invoiceID int64, now time.T
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, "", State{}, ErrNotFound
 	}
-	if settled.Valid && settled.String != "" {
-		st.SettledOn, _ = terms.ParseDate(settled.String)
+	if err == nil && settled.Valid && settled.String != "" {
+		if st.SettledOn, err = terms.ParseDate(settled.String); err != nil {
+			err = &store.CorruptError{Record: fmt.Sprintf("invoice %d", invoiceID), Field: "settled_on", Err: err}
+		}
 	}
 	return orgID, docType, st, err
 }
@@ -177,7 +179,7 @@ func (s *Service) payChargesFirst(ctx context.Context, q store.Querier, now time
 		return 0, err
 	}
 	return part, record(ctx, q, now, chOrg, "billing.payment.apply", "invoice", claim.ChargeInvoiceID,
-		fmt.Sprintf("payment %s %s on invoice %d: %s applied to its interest and collection costs first (%s)", source, sourceRef, invoiceID, part, ex[0].Value))
+		fmt.Sprintf("payment %s %s on invoice %d: %s applied to its interest and collection costs first (%s)", source, sourceRef, invoiceID, part, ex.Result()))
 }
 
 // placeExcess puts money the customer paid too much where the terms say: account
@@ -238,7 +240,9 @@ func (s *Service) ReversePayment(ctx context.Context, q store.Querier, source, s
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
 		return nil
 	}
 	st.Open += applied
@@ -254,8 +258,8 @@ func (s *Service) ReversePayment(ctx context.Context, q store.Querier, source, s
 		var cancelled int64
 		if r, err := q.ExecContext(ctx, `UPDATE refunds SET status = 'cancelled' WHERE source = 'payment' AND source_ref = $1 AND status = 'open'`, ref); err != nil {
 			return err
-		} else {
-			cancelled, _ = r.RowsAffected()
+		} else if cancelled, err = r.RowsAffected(); err != nil {
+			return err
 		}
 		var credited int
 		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM account_credit WHERE source = 'payment' AND source_ref = $1`, ref).Scan(&credited); err != nil {
@@ -297,7 +301,9 @@ func (s *Service) GrantCredit(ctx context.Context, q store.Querier, orgID int64,
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
 		return nil
 	}
 	return record(jobCtx(ctx, "billing.credit"), q, now, orgID, "billing.credit.grant", "organisation", orgID,

@@ -3,7 +3,6 @@ package billing
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -39,26 +38,27 @@ func scanInvoice(r scanner) (Invoice, error) {
 		return Invoice{}, err
 	}
 	inv.DocType, inv.CustomerKind, inv.CreatedAt = DocType(docType), terms.CustomerKind(kind), inv.CreatedAt.UTC()
+	rec := fmt.Sprintf("%s %d", inv.DocType, inv.ID)
 	for _, p := range []struct {
-		s string
-		d *terms.Date
-	}{{ps, &inv.PeriodStart}, {pe, &inv.PeriodEnd}, {cid, &inv.CreditsIssueDate}, {settled.String, &inv.State.SettledOn}} {
+		field, s string
+		d        *terms.Date
+	}{{"period_start", ps, &inv.PeriodStart}, {"period_end", pe, &inv.PeriodEnd}, {"credits_issue_date", cid, &inv.CreditsIssueDate},
+		{"settled_on", settled.String, &inv.State.SettledOn}} {
 		if p.s != "" {
 			if *p.d, err = terms.ParseDate(p.s); err != nil {
-				return Invoice{}, err
+				return Invoice{}, &store.CorruptError{Record: rec, Field: p.field, Err: err}
 			}
 		}
 	}
-	if err := json.Unmarshal([]byte(custJSON), &inv.Customer); err != nil {
-		return Invoice{}, err
+	for _, j := range []struct {
+		field, text string
+		v           any
+	}{{"customer_json", custJSON, &inv.Customer}, {"provider_json", provJSON, &inv.Provider}, {"vat_json", vatJSON, &inv.VATBreakdown},
+		{"explanation", exJSONText, &inv.Explanation}} {
+		if err := store.DecodeJSON(rec, j.field, j.text, j.v); err != nil {
+			return Invoice{}, err
+		}
 	}
-	if err := json.Unmarshal([]byte(provJSON), &inv.Provider); err != nil {
-		return Invoice{}, err
-	}
-	if err := json.Unmarshal([]byte(vatJSON), &inv.VATBreakdown); err != nil {
-		return Invoice{}, err
-	}
-	_ = json.Unmarshal([]byte(exJSONText), &inv.Explanation)
 	return inv, nil
 }
 
@@ -79,11 +79,17 @@ func loadLines(ctx context.Context, q store.Querier, id int64) ([]Line, error) {
 			return nil, err
 		}
 		l.VATRate = terms.Rate(rate)
-		if ps != "" {
-			l.PeriodStart, _ = terms.ParseDate(ps)
-		}
-		if pe != "" {
-			l.PeriodEnd, _ = terms.ParseDate(pe)
+		for _, p := range []struct {
+			field, s string
+			d        *terms.Date
+		}{{"period_start", ps, &l.PeriodStart}, {"period_end", pe, &l.PeriodEnd}} {
+			if p.s == "" {
+				continue
+			}
+			var err error
+			if *p.d, err = terms.ParseDate(p.s); err != nil {
+				return nil, &store.CorruptError{Record: fmt.Sprintf("line %d of invoice %d", l.Position, id), Field: p.field, Err: err}
+			}
 		}
 		out = append(out, l)
 	}
@@ -236,7 +242,9 @@ func scanOpen(r scanner) (OpenInvoice, error) {
 	}
 	o.CustomerKind = terms.CustomerKind(kind)
 	var p Party
-	_ = json.Unmarshal([]byte(cust), &p)
+	if err := store.DecodeJSON(fmt.Sprintf("invoice %d", o.ID), "customer_json", cust, &p); err != nil {
+		return o, err
+	}
 	o.Email, o.Name = p.Email, p.Name
 	return o, nil
 }

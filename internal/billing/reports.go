@@ -184,13 +184,17 @@ func (s *Service) VATReport(ctx context.Context, by accounts.Principal, from, to
 // WriteReceivablesCSV writes the receivables report as CSV.
 func WriteReceivablesCSV(w io.Writer, rows []ReceivableRow) error {
 	cw := csvsafe.NewWriter(w) // names are customers' input (issue 8, finding 2)
-	_ = cw.Write(append(append([]string{"org_id", "name"}, AgeingBuckets...), "total"))
+	if err := cw.Write(append(append([]string{"org_id", "name"}, AgeingBuckets...), "total")); err != nil {
+		return err
+	}
 	for _, r := range rows {
 		rec := []string{strconv.FormatInt(r.OrgID, 10), r.Name}
 		for _, b := range r.Buckets {
 			rec = append(rec, b.String())
 		}
-		_ = cw.Write(append(rec, r.Total.String()))
+		if err := cw.Write(append(rec, r.Total.String())); err != nil {
+			return err
+		}
 	}
 	cw.Flush()
 	return cw.Error()
@@ -199,9 +203,13 @@ func WriteReceivablesCSV(w io.Writer, rows []ReceivableRow) error {
 // WriteRevenueCSV writes the revenue report as CSV.
 func WriteRevenueCSV(w io.Writer, rows []RevenueRow) error {
 	cw := csvsafe.NewWriter(w)
-	_ = cw.Write([]string{"month", "invoices", "credit_notes", "total_excl", "vat", "total_incl"})
+	if err := cw.Write([]string{"month", "invoices", "credit_notes", "total_excl", "vat", "total_incl"}); err != nil {
+		return err
+	}
 	for _, r := range rows {
-		_ = cw.Write([]string{r.Month, strconv.Itoa(r.Invoices), strconv.Itoa(r.Credits), r.TotalExcl.String(), r.VAT.String(), r.TotalIncl.String()})
+		if err := cw.Write([]string{r.Month, strconv.Itoa(r.Invoices), strconv.Itoa(r.Credits), r.TotalExcl.String(), r.VAT.String(), r.TotalIncl.String()}); err != nil {
+			return err
+		}
 	}
 	cw.Flush()
 	return cw.Error()
@@ -210,9 +218,13 @@ func WriteRevenueCSV(w io.Writer, rows []RevenueRow) error {
 // WriteVATCSV writes the VAT report as CSV.
 func WriteVATCSV(w io.Writer, rows []VATRow) error {
 	cw := csvsafe.NewWriter(w)
-	_ = cw.Write([]string{"scheme", "country", "code", "rate", "base", "vat"})
+	if err := cw.Write([]string{"scheme", "country", "code", "rate", "base", "vat"}); err != nil {
+		return err
+	}
 	for _, r := range rows {
-		_ = cw.Write([]string{r.Scheme, r.Country, r.Code, r.Rate.String(), r.Base.String(), r.VAT.String()})
+		if err := cw.Write([]string{r.Scheme, r.Country, r.Code, r.Rate.String(), r.Base.String(), r.VAT.String()}); err != nil {
+			return err
+		}
 	}
 	cw.Flush()
 	return cw.Error()

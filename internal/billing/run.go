@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,6 +83,7 @@ func (s *Service) RunBilling(ctx context.Context, now time.Time) (RunResult, err
 	if err != nil {
 		return res, err
 	}
+	sched := newSchedules(pol)
 	var errs []error
 	batch := &runBatch{s: s, max: s.cfg.RunBatch}
 	batch.report = func(j batchJob, err error) error {
@@ -107,7 +109,10 @@ func (s *Service) RunBilling(ctx context.Context, now time.Time) (RunResult, err
 	}
 	handle := func(orgID int64, subs []contracts.Subscription, billed billedInfo) error {
 		res.Customers++
-		items := s.dueItems(pol, subs, billed, horizon)
+		items, err := s.dueItems(pol, sched, subs, billed, horizon)
+		if err != nil {
+			return batch.report(batchJob{orgID: orgID}, err)
+		}
 		ch := charges[orgID]
 		delete(charges, orgID)
 		if len(items) == 0 && len(ch) == 0 {
@@ -278,10 +283,7 @@ func (s *Service) billedState(ctx context.Context, subs []contracts.Subscription
 type dueItem struct {
 	line Line
 	key  billedKey
-}
-
-func monthsBetween(a, b terms.Date) int {
-	return (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())
+	ex   terms.Explanation // the terms' steps behind the line's period and amount
 }
 
 func describe(sub contracts.Subscription) string {
@@ -291,20 +293,43 @@ func describe(sub contracts.Subscription) string {
 	return sub.Name
 }
 
-// billingMonths is the length of a subscription's billing period in months: its price
-// period (monthly plans monthly, yearly plans yearly, cp.av.14.2), else the terms'
-// billing period, else its term.
-func billingMonths(pol *terms.Policy, sub contracts.Subscription) int {
-	for _, p := range []terms.Period{sub.Period, pol.Terms.Payment.BillingPeriod, pol.Terms.Contract.InitialTerm} {
-		if m, ok := p.InMonths(); ok && m > 0 {
-			return m
-		}
-	}
-	return 1
+// schedules remembers, for one run, the billing period the terms give each price
+// period (terms.Policy.BillingPeriods): the rule's outcome and explanation depend on
+// the price period only, the dates on each subscription's start.
+type schedules struct {
+	pol *terms.Policy
+	m   map[terms.Period]schedule
 }
 
-// dueItems lists what is due for a customer's subscriptions up to horizon.
-func (s *Service) dueItems(pol *terms.Policy, subs []contracts.Subscription, info billedInfo, horizon terms.Date) []dueItem {
+type schedule struct {
+	b  terms.BillingSchedule
+	ex terms.Explanation
+}
+
+func newSchedules(pol *terms.Policy) *schedules {
+	return &schedules{pol: pol, m: map[terms.Period]schedule{}}
+}
+
+func (c *schedules) of(sub contracts.Subscription) (terms.BillingSchedule, terms.Explanation, error) {
+	sc, ok := c.m[sub.Period]
+	if !ok {
+		b, ex, err := c.pol.BillingPeriods(sub.StartOn, sub.Period)
+		if err != nil {
+			return terms.BillingSchedule{}, nil, fmt.Errorf("subscription %d: %w", sub.ID, err)
+		}
+		sc = schedule{b: b, ex: ex}
+		c.m[sub.Period] = sc
+	}
+	b := sc.b
+	b.Start = sub.StartOn
+	return b, sc.ex, nil
+}
+
+// dueItems lists what is due for a customer's subscriptions up to horizon: the billing
+// periods the terms give each subscription (terms.Policy.BillingPeriods), a period cut
+// short by the subscription's end prorated by the terms (terms.Policy.Prorate), each
+// item with the steps of its explanation.
+func (s *Service) dueItems(pol *terms.Policy, sched *schedules, subs []contracts.Subscription, info billedInfo, horizon terms.Date) ([]dueItem, error) {
 	var out []dueItem
 	qty := func(sub contracts.Subscription) int64 { return int64(max(sub.Quantity, 1)) }
 	for _, sub := range subs {
@@ -313,9 +338,12 @@ func (s *Service) dueItems(pol *terms.Policy, subs []contracts.Subscription, inf
 		}
 		switch sub.Billing {
 		case catalog.Subscription:
-			m := billingMonths(pol, sub)
+			bp, bex, err := sched.of(sub)
+			if err != nil {
+				return nil, err
+			}
 			unit := "C62"
-			switch m {
+			switch bp.Months() {
 			case 1:
 				unit = "MON"
 			case 12:
@@ -323,20 +351,24 @@ func (s *Service) dueItems(pol *terms.Policy, subs []contracts.Subscription, inf
 			}
 			k0 := 0
 			if last, ok := info.last[sub.ID]; ok {
-				k0 = monthsBetween(sub.StartOn, last)/m + 1
+				k0 = bp.Index(last) + 1
 			}
 			first := true
 			for k := k0; k < k0+maxCatchUp; k++ {
-				ps := sub.StartOn.AddMonths(k * m)
+				ps, next := bp.Period(k)
 				if ps.After(horizon) || (!sub.EndsOn.IsZero() && !ps.Before(sub.EndsOn)) {
 					break
 				}
-				next := sub.StartOn.AddMonths((k + 1) * m)
 				price := sub.Price
 				end := next
+				ex := bex
 				if !sub.EndsOn.IsZero() && sub.EndsOn.Before(next) {
 					end = sub.EndsOn
-					price = prorate(sub.Price, ps.DaysUntil(end), ps.DaysUntil(next))
+					pr, pex, err := pol.Prorate(terms.ProrationInput{Amount: sub.Price, PeriodStart: ps, PeriodEnd: next, From: ps, Until: end})
+					if err != nil {
+						return nil, fmt.Errorf("subscription %d: %w", sub.ID, err)
+					}
+					price, ex = pr.Amount, append(slices.Clip(bex), pex...)
 				}
 				if first && k == 0 && sub.SetupFee > 0 && !info.setup[sub.ID] {
 					out = append(out, dueItem{line: Line{Source: SourceSetup, SourceID: sub.ID, Description: "Setup: " + describe(sub),
@@ -346,7 +378,7 @@ func (s *Service) dueItems(pol *terms.Policy, subs []contracts.Subscription, inf
 				first = false
 				out = append(out, dueItem{line: Line{Source: SourcePeriod, SourceID: sub.ID, Description: describe(sub),
 					PeriodStart: ps, PeriodEnd: end.AddDays(-1), Quantity: qty(sub), Unit: unit, UnitPrice: price, VATCategory: sub.VATCategory},
-					key: billedKey{SourcePeriod, sub.ID, ps.String()}})
+					key: billedKey{SourcePeriod, sub.ID, ps.String()}, ex: ex})
 			}
 		case catalog.OneOff:
 			// 5online's fixed-price projects are invoiced in two parts (fo.av.16.1) by
@@ -359,7 +391,7 @@ func (s *Service) dueItems(pol *terms.Policy, subs []contracts.Subscription, inf
 				VATCategory: sub.VATCategory}, key: billedKey{SourceOneOff, sub.ID, ""}})
 		}
 	}
-	return out
+	return out, nil
 }
 
 // customerJob prepares the issue of one invoice for a customer's due items and pending
@@ -398,7 +430,28 @@ func (s *Service) customerJob(ctx context.Context, pol *terms.Policy, today term
 	d.ex = terms.Explanation{{Clause: strings.Join(pol.Terms.Payment.Clauses, ", "),
 		Says:   "Continuing services are invoiced per period in advance.",
 		Inputs: []terms.Input{{Name: "run_date", Value: today.String()}, {Name: "lines", Value: fmt.Sprint(len(d.lines))}}, Value: today.String()}}
+	// The steps behind the lines, each once: one billing period step per price
+	// period, and a proration step per period cut short.
+	seen := map[string]bool{}
+	for _, it := range items {
+		for _, st := range it.ex {
+			if k := stepKey(st); !seen[k] {
+				seen[k] = true
+				d.ex = append(d.ex, st)
+			}
+		}
+	}
 	return batchJob{orgID: orgID, lines: len(d.lines), d: d, charges: charges}, nil
+}
+
+// stepKey identifies an explanation step by its content.
+func stepKey(st terms.Step) string {
+	var b strings.Builder
+	b.WriteString(st.Clause + "\x00" + st.Says + "\x00" + st.Value)
+	for _, in := range st.Inputs {
+		b.WriteString("\x00" + in.Name + "=" + in.Value)
+	}
+	return b.String()
 }
 
 // issueJobs issues the jobs' invoices in q's transaction (issueAll: one statement per

@@ -244,7 +244,7 @@ func exJSON(ex terms.Explanation) string {
 	if ex == nil {
 		ex = terms.Explanation{}
 	}
-	b, _ := json.Marshal(ex)
+	b, _ := json.Marshal(ex) // cannot fail: steps are strings, and Money and Date always encode
 	return string(b)
 }
 

@@ -112,7 +112,7 @@ func (s *Service) inTx(ctx context.Context, fn func(q store.Querier) error) erro
 		return fmt.Errorf("billing: begin: %w", err)
 	}
 	if err := fn(cachedTx{tx: tx, c: s.stmts}); err != nil {
-		_ = tx.Rollback()
+		_ = tx.Rollback() // fn's error is the one to report; a failed rollback drops the connection
 		return err
 	}
 	if err := tx.Commit(); err != nil {

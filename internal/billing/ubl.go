@@ -56,7 +56,7 @@ func (n *node) write(b *bytes.Buffer, depth int) {
 	b.WriteString("<" + n.name)
 	for _, a := range n.attrs {
 		b.WriteString(" " + a[0] + `="`)
-		_ = xml.EscapeText(b, []byte(a[1]))
+		_ = xml.EscapeText(b, []byte(a[1])) // a bytes.Buffer write never fails
 		b.WriteString(`"`)
 	}
 	var kids []*node
@@ -74,7 +74,7 @@ func (n *node) write(b *bytes.Buffer, depth int) {
 		b.WriteString(strings.Repeat("  ", depth) + "</" + n.name + ">\n")
 	default:
 		b.WriteString(">")
-		_ = xml.EscapeText(b, []byte(n.text))
+		_ = xml.EscapeText(b, []byte(n.text)) // a bytes.Buffer write never fails
 		b.WriteString("</" + n.name + ">\n")
 	}
 }

@@ -2,7 +2,6 @@ package billing
 
 import (
 	"fmt"
-	"math/big"
 	"sort"
 	"strings"
 
@@ -108,16 +107,6 @@ func breakdown(scheme string, lines []Line) (vat []VATLine, excl, tax terms.Mone
 		return vat[i].Code < vat[j].Code
 	})
 	return vat, excl, tax
-}
-
-// prorate returns amount × num ÷ den, rounded half away from zero.
-func prorate(amount terms.Money, num, den int) terms.Money {
-	if den <= 0 || num >= den {
-		return amount
-	}
-	x := amount.Rat()
-	x.Mul(x, big.NewRat(int64(num), int64(den)))
-	return terms.RoundCents(x)
 }
 
 // rfReference builds an ISO 11649 structured creditor reference ("RF" + two check

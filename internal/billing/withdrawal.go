@@ -8,6 +8,7 @@ package billing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"time"
@@ -121,7 +122,8 @@ func (s *Service) ProcessRefundsDue(ctx context.Context, now time.Time) error {
 		}
 		for _, r := range list {
 			after = r.ID
-			if err := s.inTx(ctx, func(q store.Querier) error { return s.refundDue(ctx, q, now, r) }); err != nil {
+			err := s.inTx(ctx, func(q store.Querier) error { return s.refundDue(ctx, q, now, r) })
+			if err != nil && !errors.Is(err, contracts.ErrRefundDueHandled) {
 				return fmt.Errorf("billing: refund %d: %w", r.ID, err)
 			}
 		}
@@ -139,7 +141,16 @@ type invoiceSettlement struct {
 	refund terms.Money // of which refunded
 }
 
+// refundDue settles one refund_due in q's transaction: the claim, the credit notes and
+// the audit entry commit together or not at all, so a run killed half way leaves it
+// open for the next run, and a refund_due another run took is left alone.
 func (s *Service) refundDue(ctx context.Context, q store.Querier, now time.Time, r contracts.RefundDue) error {
+	if err := contracts.MarkRefundDueHandled(ctx, q, r.ID); err != nil {
+		return err
+	}
+	if err := s.fail("refund:claimed"); err != nil {
+		return err
+	}
 	items, err := contracts.WithdrawnItems(ctx, q, r.SourceID)
 	if err != nil {
 		return err
@@ -180,12 +191,12 @@ func (s *Service) refundDue(ctx context.Context, q store.Querier, now time.Time,
 		}
 	}
 	if len(order) == 0 {
-		if err := contracts.MarkRefundDueHandled(ctx, q, r.ID); err != nil {
-			return err
-		}
 		return record(ctx, q, now, r.OrgID, "billing.refund.none", "refund_due", r.ID, "withdrawal: nothing was invoiced, so nothing is credited or refunded")
 	}
 	for _, id := range order {
+		if err := s.fail("refund:before-credit"); err != nil {
+			return err
+		}
 		st := byInv[id]
 		reason := "withdrawal"
 		if pol, err := s.pack.At(r.DueBy); err == nil && len(pol.Terms.Withdrawal.Clauses) > 0 {
@@ -196,7 +207,7 @@ func (s *Service) refundDue(ctx context.Context, q store.Querier, now time.Time,
 			return err
 		}
 	}
-	if err := contracts.MarkRefundDueHandled(ctx, q, r.ID); err != nil {
+	if err := s.fail("refund:before-audit"); err != nil {
 		return err
 	}
 	return record(ctx, q, now, r.OrgID, "billing.refund.withdrawal", "refund_due", r.ID,

@@ -172,6 +172,16 @@ func withActor(ctx context.Context, by accounts.Principal) context.Context {
 
 var codeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{0,62}$`)
 
+// waiverClauses cites the clauses of a pack's newest terms under which a consumer
+// waives withdrawal for immediate delivery (cp.av.13.9), or nothing.
+func waiverClauses(pack string) string {
+	pk, err := terms.LoadPack(pack)
+	if err != nil || len(pk.Latest().WaiverClauses()) == 0 {
+		return ""
+	}
+	return " (" + terms.ClauseRef(pk.Latest().WaiverClauses()) + ")"
+}
+
 func validPack(name string) (*terms.Pack, error) {
 	if name == "" {
 		return nil, errors.New("choose a policy pack")
@@ -276,7 +286,7 @@ func validatePlan(in *PlanInput, product Product) (terms.Period, accounts.FieldE
 			fe["tld"] = "only domain plans have an extension"
 		}
 		if in.WithdrawalWaivable {
-			fe["withdrawal_waivable"] = "only a domain registration can be delivered at once with a waiver of withdrawal (cp.av.13.9)"
+			fe["withdrawal_waivable"] = "only a domain registration can be delivered at once with a waiver of withdrawal" + waiverClauses(product.Pack)
 		}
 	}
 	return period, fe

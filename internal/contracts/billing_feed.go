@@ -7,6 +7,7 @@ package contracts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -149,11 +150,26 @@ func WithdrawnItems(ctx context.Context, q store.Querier, withdrawalID int64) ([
 	return out, rows.Err()
 }
 
+// ErrRefundDueHandled: billing already took this refund over (another run did).
+var ErrRefundDueHandled = errors.New("contracts: refund already handed to billing")
+
 // MarkRefundDueHandled records that billing took a refund over (it now owns the
-// payout); call it in billing's transaction.
+// payout); call it in billing's transaction, before settling, as the claim that makes
+// settling it happen once: it fails with ErrRefundDueHandled when another run took it
+// (on PostgreSQL the row lock makes a concurrent run wait for the first to commit).
 func MarkRefundDueHandled(ctx context.Context, q store.Querier, id int64) error {
-	_, err := q.ExecContext(ctx, `UPDATE refund_due SET status = 'billing' WHERE id = $1 AND status = 'open'`, id)
-	return err
+	res, err := q.ExecContext(ctx, `UPDATE refund_due SET status = 'billing' WHERE id = $1 AND status = 'open'`, id)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrRefundDueHandled
+	}
+	return nil
 }
 
 // OverpaymentCheck asks billing whether a customer paid for time after a service ended

@@ -18,10 +18,10 @@ import (
 // Bases of a cancellation: the ordinary notice of the terms, or a right that a price
 // increase, a change of terms or force majeure gives.
 const (
-	BasisRegular       = "regular"        // cp.av.13.1-13.3, fo.av.20.3
-	BasisPriceIncrease = "price-increase" // cp.av.4.3, fo.av.15.4
-	BasisTermsChange   = "terms-change"   // cp.av.18.3, fo.av.22.3
-	BasisForceMajeure  = "force-majeure"  // cp.av.12.4, fo.av.18.3
+	BasisRegular       = "regular" // cp.av.13.1-13.3, fo.av.20.3
+	BasisPriceIncrease = string(terms.BasisPriceIncrease)
+	BasisTermsChange   = string(terms.BasisTermsChange)
+	BasisForceMajeure  = string(terms.BasisForceMajeure)
 )
 
 // CancelInput is a cancellation of one subscription (or one domain, cp.av.13.1).
@@ -87,42 +87,27 @@ func (s *Service) decideCancellation(ctx context.Context, q store.Querier, c Con
 	if err != nil {
 		return CancellationPreview{}, termsErr(err, "received_at")
 	}
-	p := CancellationPreview{SubscriptionID: sub.ID, Basis: basis, Received: received, EndsOn: res.Ends, Deadline: res.Deadline, Renewed: res.Renewed}
-	earlier := func(d terms.Date, clause, says string) {
-		if d.Before(p.EndsOn) {
-			p.EndsOn, p.Deadline = d, received
-		}
-		ex = append(ex, terms.Step{Clause: clause, Says: says, Inputs: []terms.Input{{Name: "received", Value: received.String()},
-			{Name: "ordinary_end", Value: res.Ends.String()}}, Value: p.EndsOn.String()})
-	}
+	// A special basis: what it rests on is read here, its effect is the terms' rule.
+	bin := terms.BasisCancellationInput{Basis: terms.CancellationBasis(basis), Received: received, Ordinary: res}
+	var before terms.Explanation // the stored decision the basis rests on
 	switch basis {
 	case BasisRegular:
 	case BasisPriceIncrease:
-		var eff terms.Date
-		var notice string
-		var asOf terms.Date
-		var pex string
+		var notice, pex string
 		err := q.QueryRowContext(ctx, `SELECT effective_on, cancel_notice, termination_as_of, explanation FROM price_increase_items
-			WHERE price_increase_id = $1 AND subscription_id = $2 AND allowed`, basisID, sub.ID).Scan(&eff, &notice, &asOf, &pex)
+			WHERE price_increase_id = $1 AND subscription_id = $2 AND allowed`, basisID, sub.ID).Scan(&bin.Effective, &notice, &bin.AsOf, &pex)
 		if errors.Is(err, sql.ErrNoRows) {
 			return CancellationPreview{}, accounts.FieldErrors{"basis_id": "no price increase of this service was announced with this id"}
 		} else if err != nil {
 			return CancellationPreview{}, err
 		}
-		if received.After(eff) {
-			return CancellationPreview{}, accounts.FieldErrors{"basis": fmt.Sprintf("the right to cancel because of the price increase ran until %s", eff)}
-		}
-		pe := parseEx(pex)
-		clause := joinClauses(pol.Terms.PriceIncrease.Clauses)
-		ex = append(pe, ex...)
 		if notice != "" {
-			np, err := terms.ParsePeriod(notice)
-			if err != nil {
-				return CancellationPreview{}, err
+			if bin.Notice, err = terms.ParsePeriod(notice); err != nil {
+				return CancellationPreview{}, fmt.Errorf("price increase %d, subscription %d: notice: %w", basisID, sub.ID, err)
 			}
-			earlier(np.AddTo(received, pol.Calendar()), clause, fmt.Sprintf("After a price increase the customer may cancel with %s notice; the contract ends on the earlier of that date and the ordinary end.", np.Words()))
-		} else if !asOf.IsZero() {
-			earlier(asOf, clause, "After a price increase the customer may end the contract as of the day it applies; the contract ends on the earlier of that date and the ordinary end.")
+		}
+		if before, err = parseEx(fmt.Sprintf("price increase %d of subscription %d", basisID, sub.ID), pex); err != nil {
+			return CancellationPreview{}, err
 		}
 	case BasisTermsChange:
 		tv, err := getTermsVersion(ctx, q, basisID)
@@ -131,10 +116,7 @@ func (s *Service) decideCancellation(ctx context.Context, q store.Querier, c Con
 		} else if err != nil {
 			return CancellationPreview{}, err
 		}
-		if !received.Before(tv.EffectiveOn) {
-			return CancellationPreview{}, accounts.FieldErrors{"basis": fmt.Sprintf("a contract can be ended because of the new terms only before they take effect on %s", tv.EffectiveOn)}
-		}
-		if !tv.ObjectionBy.IsZero() {
+		if !tv.ObjectionBy.IsZero() && received.Before(tv.EffectiveOn) {
 			var n int
 			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM terms_objections WHERE terms_version_id = $1 AND org_id = $2`, tv.ID, c.OrgID).Scan(&n); err != nil {
 				return CancellationPreview{}, err
@@ -143,27 +125,31 @@ func (s *Service) decideCancellation(ctx context.Context, q store.Querier, c Con
 				return CancellationPreview{}, accounts.FieldErrors{"basis": fmt.Sprintf("these terms let you end the contract after a written objection, due by %s; none is on file", tv.ObjectionBy)}
 			}
 		}
-		ex = append(tv.Explanation, ex...)
-		earlier(tv.TerminationAsOf, tv.Explanation[len(tv.Explanation)-1].Clause, "A customer who does not accept the new terms may end the contract as of the day they take effect; it ends on the earlier of that date and the ordinary end.")
+		bin.Effective, bin.AsOf, before = tv.EffectiveOn, tv.TerminationAsOf, tv.Explanation
 	case BasisForceMajeure:
-		var from terms.Date
-		var ended terms.Date
 		var fex string
-		err := q.QueryRowContext(ctx, `SELECT rights_from, ended_on, explanation FROM force_majeure WHERE id = $1 AND pack = $2`, basisID, s.pack.Name).Scan(&from, &ended, &fex)
+		err := q.QueryRowContext(ctx, `SELECT rights_from, ended_on, explanation FROM force_majeure WHERE id = $1 AND pack = $2`, basisID, s.pack.Name).
+			Scan(&bin.RightsFrom, &bin.Ended, &fex)
 		if errors.Is(err, sql.ErrNoRows) {
 			return CancellationPreview{}, accounts.FieldErrors{"basis_id": "no such force majeure"}
 		} else if err != nil {
 			return CancellationPreview{}, err
 		}
-		if received.Before(from) || (!ended.IsZero() && ended.Before(from)) {
-			return CancellationPreview{}, accounts.FieldErrors{"basis": fmt.Sprintf("force majeure gives a right to end the contract only when it lasts after %s", from.AddDays(-1))}
+		if before, err = parseEx(fmt.Sprintf("force majeure %d", basisID), fex); err != nil {
+			return CancellationPreview{}, err
 		}
-		fx := parseEx(fex)
-		ex = append(fx, ex...)
-		earlier(received, fx[0].Clause, "The force majeure lasted beyond its period, so the contract may be ended in writing with immediate effect.")
 	default:
 		return CancellationPreview{}, accounts.FieldErrors{"basis": "choose regular, price-increase, terms-change or force-majeure"}
 	}
+	if basis != BasisRegular {
+		var bex terms.Explanation
+		res, bex, err = pol.CancellationWithBasis(bin)
+		if err != nil {
+			return CancellationPreview{}, termsErr(err, "basis")
+		}
+		ex = slices.Concat(before, ex, bex)
+	}
+	p := CancellationPreview{SubscriptionID: sub.ID, Basis: basis, Received: received, EndsOn: res.Ends, Deadline: res.Deadline, Renewed: res.Renewed}
 	p.Explanation, p.Text = ex, ex.Text()
 	return p, nil
 }
@@ -264,7 +250,9 @@ func (s *Service) cancel(ctx context.Context, by accounts.Principal, c Contract,
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return accounts.FieldErrors{"subscription": "this service is already cancelled"}
 		}
 		if err := record(ctx, q, now, sub.OrgID, "subscription.cancel", "subscription", sub.ID,
@@ -362,13 +350,18 @@ func (s *Service) decideWithdrawal(ctx context.Context, q store.Querier, c Contr
 		}
 		// The deduction is on the price the consumer pays, so including VAT at the
 		// rate of the service's invoices.
-		tp := termPrice(pol, sub.Billing, sub.Period, sub.Price).Mul(int64(sub.Quantity))
+		tp, tpx := termPrice(pol, sub.Billing, sub.Period, sub.Price)
+		tp = tp.Mul(int64(sub.Quantity))
 		tp += terms.VATAmount(tp, acc.VATRate)
 		res, ex, err := pol.Withdrawal(terms.WithdrawalInput{Customer: c.CustomerKind, Concluded: c.ConcludedOn, Received: received,
 			Domain: sub.IsDomain(), Waived: sub.WithdrawalWaived, ServiceStarted: sub.ServiceStartedOn, Price: tp,
 			Invoiced: max(acc.Invoiced, 0), Paid: min(max(acc.Paid, 0), max(acc.Invoiced, 0))})
 		if err != nil {
 			return Withdrawal{}, termsErr(err, "received_at")
+		}
+		if res.Deduction > 0 {
+			// The deduction is a part of the term's price: say how that price follows.
+			ex = append(tpx, ex...)
 		}
 		it := WithdrawalItem{SubscriptionID: sub.ID, Service: serviceName(sub), Allowed: res.Allowed, Reason: res.Reason,
 			Deduction: res.Deduction, Paid: res.Paid, Refund: res.Refund, Unpaid: res.Unpaid, RefundBy: res.RefundBy, Explanation: ex}

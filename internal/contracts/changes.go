@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 
 	"github.com/hostpact/hostpact/internal/accounts"
@@ -55,25 +56,27 @@ func (s *Service) ChangePlan(ctx context.Context, by accounts.Principal, subID, 
 	if err != nil {
 		return PlanChange{}, err
 	}
-	oldTerm := termPrice(pol, sub.Billing, sub.Period, sub.Price).Mul(int64(sub.Quantity))
-	newTerm := termPrice(pol, next.Billing, next.Period, next.Price).Mul(int64(sub.Quantity))
+	oldTerm, oldx := termPrice(pol, sub.Billing, sub.Period, sub.Price)
+	newTerm, newx := termPrice(pol, next.Billing, next.Period, next.Price)
+	oldTerm, newTerm = oldTerm.Mul(int64(sub.Quantity)), newTerm.Mul(int64(sub.Quantity))
 	pc := PlanChange{FromPlanID: cur.ID, ToPlanID: next.ID}
 	usage := joinClauses(pol.Terms.Usage.Clauses)
 	if newTerm > oldTerm {
 		pc.Direction, pc.EffectiveOn = "up", today
-		termDays := sub.TermStart.DaysUntil(sub.TermEnd)
-		remaining := today.DaysUntil(sub.TermEnd)
-		x := big.NewRat(int64(newTerm-oldTerm), 1)
-		x.Mul(x, big.NewRat(int64(remaining), int64(termDays)))
-		pc.Charge = terms.RoundCents(x)
-		pc.Explanation = terms.Explanation{
-			{Clause: usage, Says: "A raise of the plan the customer asks for is implemented at once.", Reading: pol.Terms.Usage.Reading,
-				Inputs: []terms.Input{{Name: "requested_on", Value: today.String()}}, Value: today.String()},
-			{Clause: usage, Says: "The difference in price for the rest of the current term is charged: (new term price − old term price) × days remaining ÷ days in the term, rounded half away from zero to cents.",
-				Reading: "hostpact: the terms set no amount for a raise; computed in exact rational arithmetic, the day of the change counted as remaining",
-				Inputs: []terms.Input{{Name: "old_term_price", Value: oldTerm.String()}, {Name: "new_term_price", Value: newTerm.String()},
-					{Name: "days_remaining", Value: fmt.Sprint(remaining)}, {Name: "days_in_term", Value: fmt.Sprint(termDays)}}, Value: pc.Charge.String()},
+		// The difference for the rest of the current term, the day of the change
+		// counted as remaining; the terms set no other amount for a raise.
+		pr, prx, err := pol.Prorate(terms.ProrationInput{Amount: newTerm - oldTerm, PeriodStart: sub.TermStart, PeriodEnd: sub.TermEnd,
+			From: today, Until: sub.TermEnd})
+		if err != nil {
+			return PlanChange{}, termsErr(err, "plan_id")
 		}
+		pc.Charge = pr.Amount
+		pc.Explanation = append(terms.Explanation{
+			{Clause: usage, Says: "A raise of the plan the customer asks for is implemented at once; the difference in term price (new − old, × quantity) is charged for the rest of the current term.",
+				Reading: pol.Terms.Usage.Reading,
+				Inputs: []terms.Input{{Name: "requested_on", Value: today.String()}, {Name: "old_term_price", Value: oldTerm.String()},
+					{Name: "new_term_price", Value: newTerm.String()}, {Name: "quantity", Value: fmt.Sprint(sub.Quantity)}}, Value: today.String()},
+		}, slices.Concat(oldx, newx, prx)...)
 	} else {
 		if sub.PendingPlanID != 0 {
 			return PlanChange{}, accounts.FieldErrors{"plan_id": "a reduction is already scheduled for the end of the term"}
@@ -368,7 +371,9 @@ func (s *Service) EndForceMajeure(ctx context.Context, by accounts.Principal, id
 		if err != nil {
 			return err
 		}
-		if n, _ := r.RowsAffected(); n == 0 {
+		if n, err := r.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return accounts.FieldErrors{"ended_on": "no open force majeure that started on or before this day"}
 		}
 		return record(ctx, q, s.now(), 0, "force_majeure.end", "force_majeure", id, "force majeure ended on "+ended.String())

@@ -90,7 +90,9 @@ func (s *Service) renewOne(ctx context.Context, sub Subscription) (Subscription,
 		if err != nil {
 			return err
 		}
-		if n, _ := r.RowsAffected(); n == 0 {
+		if n, err := r.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return fmt.Errorf("subscription %d changed while renewing", sub.ID)
 		}
 		summary := fmt.Sprintf("%s renewed: term %d from %s until %s", serviceName(sub), sub.TermNo+1, newStart, newEnd)
@@ -126,7 +128,11 @@ func (s *Service) applyDowngrade(ctx context.Context, q store.Querier, now time.
 	if _, err := q.ExecContext(ctx, `UPDATE plan_changes SET applied = TRUE WHERE subscription_id = $1 AND to_plan_id = $2 AND NOT applied`, sub.ID, plan.ID); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("downgraded to %s at %s per %s (cp.av.9.1)", plan.Label(), plan.Price, periodString(plan.Period)), nil
+	pol, err := s.policy(dateOf(now))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("downgraded to %s at %s per %s%s", plan.Label(), plan.Price, periodString(plan.Period), cites(pol.PlanChangeClauses())), nil
 }
 
 // ApplyDue applies price increases whose effective date has come, once each.
@@ -166,7 +172,9 @@ func (s *Service) ApplyDue(ctx context.Context, now time.Time) (int, error) {
 			if err != nil {
 				return err
 			}
-			if c, _ := r.RowsAffected(); c == 0 {
+			if c, err := r.RowsAffected(); err != nil {
+				return err
+			} else if c == 0 {
 				return nil
 			}
 			if _, err := q.ExecContext(ctx, `UPDATE subscriptions SET price = $1, updated_at = $2 WHERE id = $3`, it.newP, now, it.sub); err != nil {
@@ -237,7 +245,9 @@ func (s *Service) endOne(ctx context.Context, sub Subscription) (bool, error) {
 		if err != nil {
 			return err
 		}
-		if c, _ := r.RowsAffected(); c == 0 {
+		if c, err := r.RowsAffected(); err != nil {
+			return err
+		} else if c == 0 {
 			return nil
 		}
 		ended = true

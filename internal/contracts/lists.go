@@ -7,6 +7,7 @@ package contracts
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -187,7 +188,11 @@ func (s *Service) ListQuotes(ctx context.Context, by accounts.Principal, f Quote
 			return nil, 0, err
 		}
 		if n := len(out); n == 0 || out[n-1].ID != qr.q.ID {
-			out = append(out, qr.quote())
+			qt, err := qr.quote()
+			if err != nil {
+				return nil, 0, err
+			}
+			out = append(out, qt)
 		}
 		out[len(out)-1].Lines = append(out[len(out)-1].Lines, l)
 	}
@@ -221,7 +226,10 @@ func (s *Service) ListTermsVersions(ctx context.Context, by accounts.Principal) 
 			&tv.TerminationAsOf, &ex); err != nil {
 			return nil, err
 		}
-		tv.Explanation = parseEx(ex)
+		var err error
+		if tv.Explanation, err = parseEx(fmt.Sprintf("terms version %d", tv.ID), ex); err != nil {
+			return nil, err
+		}
 		out = append(out, tv)
 	}
 	return out, rows.Err()
@@ -265,7 +273,11 @@ func (s *Service) ListPriceIncreases(ctx context.Context, by accounts.Principal,
 			&pi.Subscriptions, &pi.Allowed, &total); err != nil {
 			return nil, 0, err
 		}
-		pi.Increase, pi.Explanation = terms.Rate(bp), parseEx(ex)
+		var err error
+		pi.Increase = terms.Rate(bp)
+		if pi.Explanation, err = parseEx(fmt.Sprintf("price increase %d", pi.ID), ex); err != nil {
+			return nil, 0, err
+		}
 		out = append(out, pi)
 	}
 	if err := rows.Err(); err != nil {
@@ -296,7 +308,10 @@ func (s *Service) ListForceMajeure(ctx context.Context, by accounts.Principal) (
 		if err := rows.Scan(&fm.ID, &fm.Description, &fm.StartedOn, &fm.EndedOn, &fm.RightsFrom, &ex); err != nil {
 			return nil, err
 		}
-		fm.Explanation = parseEx(ex)
+		var err error
+		if fm.Explanation, err = parseEx(fmt.Sprintf("force majeure %d", fm.ID), ex); err != nil {
+			return nil, err
+		}
 		out = append(out, fm)
 	}
 	return out, rows.Err()

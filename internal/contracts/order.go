@@ -234,12 +234,12 @@ func (s *Service) buildOrder(ctx context.Context, by accounts.Principal, in Chec
 		}
 		waivable := plan.WithdrawalWaivable && cust.Kind == terms.Consumer && pol.Terms.Withdrawal.Enabled
 		if ol.WaiveWithdrawal && !waivable {
-			fe[f("waive_withdrawal")] = "only a consumer ordering a domain registration can waive the right of withdrawal (cp.av.13.9)"
+			fe[f("waive_withdrawal")] = "only a consumer ordering a domain registration can waive the right of withdrawal" + cites(pol.WaiverClauses())
 		}
 		l := Line{Position: i + 1, PlanID: plan.ID, Kind: plan.ProductKind, Description: plan.Label(), Domain: domain, Quantity: ol.Quantity,
 			Billing: plan.Billing, Period: plan.Period, UnitPrice: plan.Price, SetupFee: plan.SetupFee, VATCategory: plan.VATCategory,
 			SLA: plan.SLA, RetentionCategory: plan.RetentionCategory, WaiverAvailable: waivable, WaiveWithdrawal: ol.WaiveWithdrawal && waivable}
-		l.TermPrice = termPrice(pol, l.Billing, l.Period, l.UnitPrice)
+		l.TermPrice, _ = termPrice(pol, l.Billing, l.Period, l.UnitPrice) // a line stores no explanation
 		l.Amount = (l.TermPrice + l.SetupFee).Mul(int64(max(l.Quantity, 0)))
 		co.Lines = append(co.Lines, l)
 	}
@@ -327,7 +327,7 @@ func (s *Service) PlaceOrder(ctx context.Context, by accounts.Principal, in Orde
 	if refused, err := s.refused(ctx, s.db, cust.ID); err != nil {
 		return Contract{}, err
 	} else if refused {
-		return Contract{}, ErrCustomerRefused
+		return Contract{}, s.refusedErr()
 	}
 	body := content{Type: "order", OrgID: cust.ID, CustomerKind: cust.Kind, Lines: co.Lines, Totals: co.Totals, TermsVersion: co.TermsVersion}
 	js, hash := body.hash()
@@ -480,7 +480,7 @@ func (s *Service) conclude(ctx context.Context, pol *terms.Policy, nc newContrac
 		summary := fmt.Sprintf("contract concluded from %s (%d lines, %s excl. VAT), terms version %s accepted by %s from %s; content sha256 %s",
 			nc.source, len(nc.co.Lines), nc.co.Totals.TotalExcl, nc.co.TermsVersion, nc.by.User.Email, nc.ip, nc.contentHash)
 		if len(waived) > 0 {
-			summary += fmt.Sprintf("; consent to immediate delivery and waiver of withdrawal for %s (cp.av.13.9)", strings.Join(waived, ", "))
+			summary += fmt.Sprintf("; consent to immediate delivery and waiver of withdrawal for %s%s", strings.Join(waived, ", "), cites(pol.WaiverClauses()))
 		}
 		if err := record(ctx, q, now, nc.cust.ID, "contract.conclude", "contract", id, summary); err != nil {
 			return err
@@ -582,7 +582,9 @@ func (s *Service) provision(ctx context.Context, sub Subscription) error {
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return nil
 		}
 		return record(jobCtx(ctx, "provision"), q, now, sub.OrgID, "subscription.activate", "subscription", sub.ID, fmt.Sprintf("%s provisioned and active", sub.Name))

@@ -145,7 +145,7 @@ func (s *Service) quoteLines(ctx context.Context, pol *terms.Policy, in QuoteInp
 			}
 			l.Domain = checkDomain(fe, f("domain"), ql.Domain, "")
 		}
-		l.TermPrice = termPrice(pol, l.Billing, l.Period, l.UnitPrice)
+		l.TermPrice, _ = termPrice(pol, l.Billing, l.Period, l.UnitPrice) // a line stores no explanation
 		l.Amount = (l.TermPrice + l.SetupFee).Mul(int64(max(l.Quantity, 0)))
 		out = append(out, l)
 	}
@@ -190,7 +190,7 @@ func (s *Service) CreateQuote(ctx context.Context, by accounts.Principal, in Quo
 	if err != nil {
 		return Quote{}, termsErr(err, "org_id")
 	}
-	vj, _ := json.Marshal(totals.VAT)
+	vj, _ := json.Marshal(totals.VAT) // cannot fail: rates and amounts always encode
 	ctx = actorFor(ctx, by)
 	var id int64
 	err = s.db.InTx(ctx, func(q store.Querier) error {
@@ -269,7 +269,9 @@ func (s *Service) SendQuote(ctx context.Context, by accounts.Principal, id int64
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return accounts.FieldErrors{"quote": "only a draft can be sent"}
 		}
 		if err := record(ctx, q, now, qt.OrgID, "quote.send", "quote", id, fmt.Sprintf("quote sent to %s, valid until %s; content sha256 %s", cust.Email, expires, hash)); err != nil {
@@ -330,11 +332,7 @@ func (s *Service) AcceptQuote(ctx context.Context, by accounts.Principal, id int
 	case qt.Status != QuoteSent:
 		fe["quote"] = "this quote cannot be accepted (" + qt.Status + ")"
 	case today.After(qt.ExpiresOn) && !qt.LateAcceptanceAllowed:
-		clauses := ""
-		if len(qt.ExpiryExplanation) > 0 {
-			clauses = qt.ExpiryExplanation[0].Clause
-		}
-		fe["quote"] = fmt.Sprintf("this quote expired on %s (%s); ask us whether we can still accept it", qt.ExpiresOn, clauses)
+		fe["quote"] = fmt.Sprintf("this quote expired on %s%s; ask us whether we can still accept it", qt.ExpiresOn, cites(qt.ExpiryExplanation.Clauses()))
 	}
 	if in.ContentHash != "" && in.ContentHash != qt.ContentHash {
 		fe["content_hash"] = "the quote is not the one you were shown; reload it"
@@ -349,7 +347,7 @@ func (s *Service) AcceptQuote(ctx context.Context, by accounts.Principal, id int
 	if refused, err := s.refused(ctx, s.db, cust.ID); err != nil {
 		return Contract{}, err
 	} else if refused {
-		return Contract{}, ErrCustomerRefused
+		return Contract{}, s.refusedErr()
 	}
 	pol, err := s.policy(today)
 	if err != nil {
@@ -371,7 +369,9 @@ func (s *Service) AcceptQuote(ctx context.Context, by accounts.Principal, id int
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return accounts.FieldErrors{"quote": "this quote has already been accepted or declined"}
 		}
 		late := ""
@@ -401,11 +401,7 @@ func (s *Service) AllowLateAcceptance(ctx context.Context, by accounts.Principal
 		if _, err := q.ExecContext(ctx, `UPDATE quotes SET late_acceptance_allowed = TRUE, late_allowed_by = $1, updated_at = $2 WHERE id = $3`, by.User.ID, now, id); err != nil {
 			return err
 		}
-		clauses := ""
-		if len(qt.ExpiryExplanation) > 0 {
-			clauses = " (" + qt.ExpiryExplanation[0].Clause + ")"
-		}
-		return record(ctx, q, now, qt.OrgID, "quote.allow_late", "quote", id, "staff will accept this quote after its expiry on "+qt.ExpiresOn.String()+clauses)
+		return record(ctx, q, now, qt.OrgID, "quote.allow_late", "quote", id, "staff will accept this quote after its expiry on "+qt.ExpiresOn.String()+cites(qt.ExpiryExplanation.Clauses()))
 	})
 }
 
@@ -428,7 +424,9 @@ func (s *Service) DeclineQuote(ctx context.Context, by accounts.Principal, id in
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return accounts.FieldErrors{"quote": "only a sent quote can be declined"}
 		}
 		return record(ctx, q, now, qt.OrgID, "quote.decline", "quote", id, "quote declined")
@@ -468,14 +466,16 @@ func (r *quoteRow) dests() []any {
 		&qt.LateAcceptanceAllowed, &qt.DeclineReason, &r.contractID, &qt.CreatedAt}
 }
 
-func (r *quoteRow) quote() Quote {
+func (r *quoteRow) quote() (Quote, error) {
 	qt := r.q
 	qt.CustomerKind, qt.ContractID, qt.CreatedAt = terms.CustomerKind(r.kind), r.contractID.Int64, qt.CreatedAt.UTC()
-	_ = json.Unmarshal([]byte(r.vj), &qt.Totals.VAT)
-	if r.ex != "" {
-		qt.ExpiryExplanation = parseEx(r.ex)
+	rec := fmt.Sprintf("quote %d", qt.ID)
+	if err := store.DecodeJSON(rec, "vat_json", r.vj, &qt.Totals.VAT); err != nil {
+		return Quote{}, err
 	}
-	return qt
+	var err error
+	qt.ExpiryExplanation, err = parseEx(rec, r.ex)
+	return qt, err
 }
 
 const lineCols = `position, plan_id, kind, description, domain, quantity, billing, period, unit_price, term_price,
@@ -514,7 +514,10 @@ func getQuote(ctx context.Context, q store.Querier, id int64) (Quote, error) {
 	if err != nil {
 		return Quote{}, err
 	}
-	qt := row.quote()
+	qt, err := row.quote()
+	if err != nil {
+		return Quote{}, err
+	}
 	rows, err := q.QueryContext(ctx, `SELECT `+lineCols+` FROM quote_lines WHERE quote_id = $1 ORDER BY position`, id)
 	if err != nil {
 		return Quote{}, err

@@ -159,9 +159,38 @@ func (s *Service) policy(on terms.Date) (*terms.Policy, error) { return s.pack.A
 
 // Errors callers can test for.
 var (
-	// ErrCustomerRefused: the provider refuses this customer (cp.av.2.6).
-	ErrCustomerRefused = fmt.Errorf("%w: the provider does not accept orders from this customer (cp.av.2.6)", accounts.ErrForbidden)
+	// ErrCustomerRefused: the provider refuses this customer (cp.av.2.6). The error
+	// returned is a *RefusedError that names the pack's clauses.
+	ErrCustomerRefused = fmt.Errorf("%w: the provider does not accept orders from this customer", accounts.ErrForbidden)
 )
+
+// RefusedError is ErrCustomerRefused with the clauses of the pack in force that let
+// the provider refuse a customer (terms.Policy.RefusalClauses).
+type RefusedError struct{ Clauses []string }
+
+func (e *RefusedError) Error() string {
+	return "the provider does not accept orders from this customer" + cites(e.Clauses)
+}
+
+func (e *RefusedError) Unwrap() error { return ErrCustomerRefused }
+
+// refusedErr is the refusal as the customer is told it today.
+func (s *Service) refusedErr() error {
+	pol, err := s.policy(s.today())
+	if err != nil {
+		return err
+	}
+	return &RefusedError{Clauses: pol.RefusalClauses()}
+}
+
+// cites renders clause ids for a summary or message: " (cp.av.2.6)", or nothing when
+// the terms name none.
+func cites(ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return " (" + terms.ClauseRef(ids) + ")"
+}
 
 // actorFor names the principal as the actor of the audit entries; the web layer's
 // actor in ctx still supplies address and user agent.
@@ -259,10 +288,16 @@ func (s *Service) RefuseCustomer(ctx context.Context, by accounts.Principal, org
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return nil
 		}
-		return record(ctx, q, now, orgID, "customer.refuse", "organisation", orgID, "the provider refuses this customer (cp.av.2.6)")
+		pol, err := s.policy(dateOf(now))
+		if err != nil {
+			return err
+		}
+		return record(ctx, q, now, orgID, "customer.refuse", "organisation", orgID, "the provider refuses this customer"+cites(pol.RefusalClauses()))
 	})
 }
 
@@ -277,7 +312,9 @@ func (s *Service) AcceptCustomer(ctx context.Context, by accounts.Principal, org
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return nil
 		}
 		return record(ctx, q, s.now(), orgID, "customer.unrefuse", "organisation", orgID, "refusal of this customer lifted")
@@ -290,14 +327,16 @@ func exJSON(ex terms.Explanation) string {
 	if ex == nil {
 		ex = terms.Explanation{}
 	}
-	b, _ := json.Marshal(ex)
+	b, _ := json.Marshal(ex) // cannot fail: steps are strings, and Money and Date always encode
 	return string(b)
 }
 
-func parseEx(s string) terms.Explanation {
+// parseEx decodes the explanation stored with record ("terms version 3"); a stored
+// explanation that does not decode is a *store.CorruptError naming the record.
+func parseEx(record, s string) (terms.Explanation, error) {
 	var ex terms.Explanation
-	_ = json.Unmarshal([]byte(s), &ex)
-	return ex
+	err := store.DecodeJSON(record, "explanation", s, &ex)
+	return ex, err
 }
 
 func joinClauses(ids []string) string { return strings.Join(ids, ", ") }

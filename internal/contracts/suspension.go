@@ -83,7 +83,10 @@ func (s *Service) Suspend(ctx context.Context, q store.Querier, orgID int64, ref
 	if err != nil {
 		return 0, err
 	}
-	n, _ := r.RowsAffected()
+	n, err := r.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
 	summary := fmt.Sprintf("services suspended (%s): %d subscription(s) taken out of use", ref, n)
 	if reason != "" {
 		summary += " (" + reason + ")"
@@ -105,7 +108,9 @@ func (s *Service) Unsuspend(ctx context.Context, q store.Querier, orgID int64, r
 	if err != nil {
 		return 0, err
 	}
-	if c, _ := r.RowsAffected(); c == 0 {
+	if c, err := r.RowsAffected(); err != nil {
+		return 0, err
+	} else if c == 0 {
 		return 0, nil
 	}
 	var others int
@@ -122,7 +127,10 @@ func (s *Service) Unsuspend(ctx context.Context, q store.Querier, orgID int64, r
 	if err != nil {
 		return 0, err
 	}
-	n, _ := r.RowsAffected()
+	n, err := r.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
 	return int(n), record(ctx, q, now, orgID, "subscription.unsuspend", "organisation", orgID,
 		fmt.Sprintf("suspension %s lifted: %d subscription(s) back in use", ref, n))
 }
@@ -157,7 +165,10 @@ func (s *Service) TerminateForDefault(ctx context.Context, q store.Querier, orgI
 	if err != nil {
 		return 0, err
 	}
-	n, _ := r.RowsAffected()
+	n, err := r.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
 	if _, err := q.ExecContext(ctx, `UPDATE default_terminations SET subscriptions = $1 WHERE id = $2`, n, id); err != nil {
 		return 0, err
 	}
@@ -264,7 +275,11 @@ func (s *Service) SuspensionHolds(ctx context.Context, by accounts.Principal, or
 		if err := rows.Scan(&h.ID, &h.OrgID, &h.Ref, &h.Reason, &ex, &h.SuspendedAt, &lifted); err != nil {
 			return nil, err
 		}
-		h.Explanation, h.SuspendedAt = parseEx(ex), h.SuspendedAt.UTC()
+		var err error
+		if h.Explanation, err = parseEx(fmt.Sprintf("suspension hold %d", h.ID), ex); err != nil {
+			return nil, err
+		}
+		h.SuspendedAt = h.SuspendedAt.UTC()
 		if lifted.Valid {
 			t := lifted.Time.UTC()
 			h.LiftedAt = &t

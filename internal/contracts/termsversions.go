@@ -170,8 +170,10 @@ func getTermsVersion(ctx context.Context, q store.Querier, id int64) (TermsVersi
 		&tv.TerminationAsOf, &ex)
 	if errors.Is(err, sql.ErrNoRows) {
 		return TermsVersion{}, accounts.ErrNotFound
+	} else if err != nil {
+		return TermsVersion{}, err
 	}
-	tv.Explanation = parseEx(ex)
+	tv.Explanation, err = parseEx(fmt.Sprintf("terms version %d", tv.ID), ex)
 	return tv, err
 }
 
@@ -184,10 +186,16 @@ func (s *Service) ObjectToTermsChange(ctx context.Context, by accounts.Principal
 		return err
 	}
 	tv, err := getTermsVersion(ctx, s.db, versionID)
-	if err != nil || tv.Pack != s.pack.Name {
+	if errors.Is(err, accounts.ErrNotFound) || (err == nil && tv.Pack != s.pack.Name) {
 		return accounts.ErrNotFound
+	} else if err != nil {
+		return err
 	}
 	today := s.today()
+	pol, err := s.policy(today)
+	if err != nil {
+		return err
+	}
 	fe := accounts.FieldErrors{}
 	reason = strings.TrimSpace(reason)
 	switch {
@@ -203,7 +211,7 @@ func (s *Service) ObjectToTermsChange(ctx context.Context, by accounts.Principal
 		return fe
 	}
 	ex := append(terms.Explanation{}, tv.Explanation...)
-	ex = append(ex, terms.Step{Clause: tv.Explanation[len(tv.Explanation)-1].Clause, Says: "The objection was received within the period.",
+	ex = append(ex, terms.Step{Clause: joinClauses(pol.Terms.TermsChange.Clauses), Says: "The objection was received within the period.",
 		Inputs: []terms.Input{{Name: "received", Value: today.String()}, {Name: "objection_by", Value: tv.ObjectionBy.String()}}, Value: "true"})
 	ctx = actorFor(ctx, by)
 	return s.db.InTx(ctx, func(q store.Querier) error {

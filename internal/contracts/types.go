@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/big"
 	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
@@ -120,20 +119,13 @@ type Subscription struct {
 // IsDomain reports whether the subscription is a domain registration.
 func (s Subscription) IsDomain() bool { return s.Kind == catalog.KindDomain }
 
-// termPrice is the price of one term of the subscription (price per period × periods
-// per term, exact; a one-off line's price is its price).
-func termPrice(pol *terms.Policy, billing catalog.Billing, period terms.Period, unit terms.Money) terms.Money {
+// termPrice is the price of one term of a subscription line (terms.Policy.TermPrice);
+// a one-off line's price is its price.
+func termPrice(pol *terms.Policy, billing catalog.Billing, period terms.Period, unit terms.Money) (terms.Money, terms.Explanation) {
 	if billing != catalog.Subscription {
-		return unit
+		return unit, nil
 	}
-	tm, ok1 := pol.Terms.Contract.InitialTerm.InMonths()
-	pm, ok2 := period.InMonths()
-	if !ok1 || !ok2 || pm == 0 {
-		return unit
-	}
-	x := unit.Rat()
-	x.Mul(x, big.NewRat(int64(tm), int64(pm)))
-	return terms.RoundCents(x)
+	return pol.TermPrice(unit, period)
 }
 
 const contractCols = `id, pack, org_id, source, COALESCE(quote_id, 0), status, customer_kind, org_name, org_email, org_lang, terms_version,

@@ -195,14 +195,8 @@ func exJSON(ex terms.Explanation) string {
 	if ex == nil {
 		ex = terms.Explanation{}
 	}
-	b, _ := json.Marshal(ex)
+	b, _ := json.Marshal(ex) // cannot fail: steps are strings, and Money and Date always encode
 	return string(b)
-}
-
-func parseEx(s string) terms.Explanation {
-	var ex terms.Explanation
-	_ = json.Unmarshal([]byte(s), &ex)
-	return ex
 }
 
 func nullDate(d terms.Date) any {

@@ -35,9 +35,12 @@ const stepCols = `id, invoice_id, org_id, step, due_on, performed_on, open_amoun
 func scanStep(r interface{ Scan(...any) error }) (Step, error) {
 	var st Step
 	var ex string
-	err := r.Scan(&st.ID, &st.InvoiceID, &st.OrgID, &st.Step, &st.DueOn, &st.PerformedOn, &st.OpenAmount, &st.Amount, &st.NextOn,
-		&st.ChargeInvoiceID, &ex, &st.CreatedAt)
-	st.Explanation, st.CreatedAt = parseEx(ex), st.CreatedAt.UTC()
+	if err := r.Scan(&st.ID, &st.InvoiceID, &st.OrgID, &st.Step, &st.DueOn, &st.PerformedOn, &st.OpenAmount, &st.Amount, &st.NextOn,
+		&st.ChargeInvoiceID, &ex, &st.CreatedAt); err != nil {
+		return st, err
+	}
+	st.CreatedAt = st.CreatedAt.UTC()
+	err := store.DecodeJSON(fmt.Sprintf("dunning step %d (%s of invoice %d)", st.ID, st.Step, st.InvoiceID), "explanation", ex, &st.Explanation)
 	return st, err
 }
 

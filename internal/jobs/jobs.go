@@ -183,7 +183,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			r.setRunning(j.Name, true)
 			wg.Go(func() {
 				defer r.setRunning(j.Name, false)
-				_ = r.execute(jobCtx, j, now)
+				_ = r.execute(jobCtx, j, now) // execute logs and records the outcome
 			})
 		}
 		timer.Reset(r.nextWait(ctx, now))
@@ -331,7 +331,9 @@ func (r *Runner) execute(ctx context.Context, j Job, started time.Time) error {
 		log.Error("job release failed; the lease will expire", "err", err)
 		return errors.Join(runErr, fmt.Errorf("release lease: %w", err))
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n, err := res.RowsAffected(); err != nil {
+		log.Error("job release: rows affected unknown", "err", err)
+	} else if n == 0 {
 		log.Warn("job lease was taken over while running; outcome not recorded")
 	}
 	return runErr
@@ -379,7 +381,10 @@ func (r *Runner) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 			log.Warn("job heartbeat failed", "err", err)
 			continue
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			// Whether the lease is still ours is unknown; it is until it expires.
+			log.Warn("job heartbeat: rows affected unknown", "err", err)
+		} else if n == 0 {
 			log.Error("job lease lost to another instance; cancelling this run")
 			cancel(errLeaseLost)
 			return

@@ -259,7 +259,10 @@ func (s *Sender) markSent(ctx context.Context, o Outgoing, lease time.Time) (ok 
 	if err != nil {
 		return false, fmt.Errorf("notify: mark mail %d sent: %w", o.ID, err)
 	}
-	n, _ := res.RowsAffected()
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("notify: mark mail %d sent: %w", o.ID, err)
+	}
 	return n == 1, nil
 }
 

@@ -58,7 +58,11 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		db = &DB{DB: sqlDB, Dialect: Postgres}
 	} else {
-		sqlDB, err := sql.Open("sqlite", sqliteDSN(rawURL))
+		dsn, err := sqliteDSN(rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("store: sqlite URL: %w", err)
+		}
+		sqlDB, err := sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
 		}
@@ -77,10 +81,13 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	return db, nil
 }
 
-func sqliteDSN(raw string) string {
+func sqliteDSN(raw string) (string, error) {
 	path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "file:")
 	path, query, _ := strings.Cut(path, "?")
-	q, _ := url.ParseQuery(query)
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", fmt.Errorf("the query %q of the database URL: %w", query, err)
+	}
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
 		q.Add("_pragma", p)
 	}
@@ -88,7 +95,7 @@ func sqliteDSN(raw string) string {
 	q.Set("_time_format", "sqlite")
 	// SQLite reads the name as a URI: a '#' or '?' in a path (t.TempDir of a subtest
 	// named "sqlite#01") must be escaped or it cuts the path short.
-	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode(), nil
 }
 
 // InTx runs fn in a transaction and commits when fn returns nil.

@@ -69,6 +69,18 @@ func (e Explanation) Clauses() []string {
 	return out
 }
 
+// Result returns the value of the last step, what the explanation arrives at, or ""
+// for an empty explanation.
+func (e Explanation) Result() string {
+	if len(e) == 0 {
+		return ""
+	}
+	return e[len(e)-1].Value
+}
+
+// Head returns the first n steps, or all of them when there are fewer.
+func (e Explanation) Head(n int) Explanation { return e[:min(n, len(e))] }
+
 // Text renders the explanation for people: one numbered paragraph per step.
 func (e Explanation) Text() string {
 	var b strings.Builder

@@ -41,7 +41,7 @@ func (e *PackError) Error() string {
 
 // EmbeddedPackNames lists the packs built into the binary.
 func EmbeddedPackNames() []string {
-	entries, _ := packFiles.ReadDir("packs")
+	entries, _ := packFiles.ReadDir("packs") // embedded: cannot fail
 	var names []string
 	for _, e := range entries {
 		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
@@ -72,7 +72,7 @@ func Packs() (map[string]*Pack, error) {
 	embeddedOnce.Do(func() {
 		embeddedPacks = map[string]*Pack{}
 		for _, name := range EmbeddedPackNames() {
-			b, _ := EmbeddedPackSource(name)
+			b, _ := EmbeddedPackSource(name) // the name came from EmbeddedPackNames
 			pk, err := ParsePack(b)
 			if err != nil {
 				embeddedErr = fmt.Errorf("built-in pack %s: %w", name, err)
@@ -375,6 +375,15 @@ func (v *validator) clauses(path string, ids []string) {
 	}
 }
 
+// optionalClauses checks a list of clause ids that may be empty.
+func (v *validator) optionalClauses(path string, ids []string) {
+	for i, id := range ids {
+		if !clauseRE.MatchString(id) {
+			v.fail(fmt.Sprintf("%s[%d]", path, i), "must be a clause id like cp.av.13.1 (got %q)", id)
+		}
+	}
+}
+
 func (v *validator) need(path string, p Period, units ...Unit) {
 	if p.IsZero() {
 		v.fail(path, "is required: a duration like P1M")
@@ -411,6 +420,7 @@ func (v *validator) policy(pl *Policy, p string) {
 		v.fail(p+".customers", "must serve consumers, businesses or both")
 	}
 	v.clauses(p+".customers.clauses", c.Clauses)
+	v.optionalClauses(p+".customers.refusal_clauses", c.RefusalClauses)
 
 	v.need(p+".quote.validity", pol.Quote.Validity, Days, Weeks, Months)
 	v.clauses(p+".quote.clauses", pol.Quote.Clauses)
@@ -433,12 +443,20 @@ func (v *validator) policy(pl *Policy, p string) {
 		v.need(p+".withdrawal.period", w.Period, Days)
 		v.need(p+".withdrawal.refund_within", w.RefundWithin, Days)
 		v.oneOf(p+".withdrawal.domain_exclusion", w.DomainExclusion, "with_waiver", "always", "never")
+		if w.DomainExclusion == "with_waiver" {
+			v.clauses(p+".withdrawal.waiver_clauses", w.WaiverClauses)
+		}
 	}
 	v.clauses(p+".withdrawal.clauses", w.Clauses)
+	v.optionalClauses(p+".withdrawal.waiver_clauses", w.WaiverClauses)
 
 	pay := pol.Payment
 	v.need(p+".payment.term", pay.Term, Days, Weeks, Months)
 	v.need(p+".payment.default_after", pay.DefaultAfter, Days, Weeks)
+	if !pay.BillingPeriod.IsZero() {
+		v.need(p+".payment.billing_period", pay.BillingPeriod, Months, Years)
+	}
+	v.oneOf(p+".payment.proration", pay.Proration, ProrationDaysInPeriod)
 	if pay.DepositPercent > Percent(100) {
 		v.fail(p+".payment.deposit_percent", "must be at most 100")
 	}

@@ -31,7 +31,7 @@ var textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 func flatten(v reflect.Value, path string, clauses []string, out *[]Parameter) {
 	t := v.Type()
 	if t.Implements(textMarshalerType) {
-		b, _ := v.Interface().(encoding.TextMarshaler).MarshalText()
+		b, _ := v.Interface().(encoding.TextMarshaler).MarshalText() // Period, Date, Money and Rate never fail
 		*out = append(*out, Parameter{Path: path, Value: string(b), Clauses: clauses})
 		return
 	}

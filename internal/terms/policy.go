@@ -156,7 +156,24 @@ type CustomersTerms struct {
 	Businesses bool     `yaml:"businesses"`
 	Clauses    []string `yaml:"clauses"`
 	Reading    string   `yaml:"reading"`
+	// RefusalClauses let the provider refuse a prospective customer (cp.av.2.6); none
+	// where the terms say nothing and refusal rests on freedom of contract alone.
+	RefusalClauses []string `yaml:"refusal_clauses"`
 }
+
+// RefusalClauses returns the clauses on which the provider refuses a customer, for
+// the refusal's audit entry and the error the customer sees (empty when the terms
+// name none).
+func (p *Policy) RefusalClauses() []string { return p.Terms.Customers.RefusalClauses }
+
+// WaiverClauses returns the clauses under which a consumer consents to immediate
+// delivery of a domain registration and waives withdrawal (cp.av.13.9; empty when the
+// terms give no right of withdrawal).
+func (p *Policy) WaiverClauses() []string { return p.Terms.Withdrawal.WaiverClauses }
+
+// PlanChangeClauses returns the clauses on which a plan is raised or reduced
+// (cp.av.9.1, fo.av.12.4).
+func (p *Policy) PlanChangeClauses() []string { return p.Terms.Usage.Clauses }
 
 // QuoteTerms: how long a quote stays valid after it is sent.
 type QuoteTerms struct {
@@ -200,6 +217,9 @@ type WithdrawalTerms struct {
 	LastDay StatutoryEnd `yaml:"last_day"`
 	Clauses []string     `yaml:"clauses"`
 	Reading string       `yaml:"reading"`
+	// WaiverClauses: the consumer's consent to immediate delivery and waiver of
+	// withdrawal for a domain registration (cp.av.13.9).
+	WaiverClauses []string `yaml:"waiver_clauses"`
 }
 
 // StatutoryEnd says whether the last day of a period the law gives the customer moves
@@ -214,9 +234,16 @@ type StatutoryEnd struct {
 
 // PaymentTerms: payment term, default and billing.
 type PaymentTerms struct {
-	Term                 Period   `yaml:"term"`
-	DefaultAfter         Period   `yaml:"default_after"`
-	BillingPeriod        Period   `yaml:"billing_period"`
+	Term         Period `yaml:"term"`
+	DefaultAfter Period `yaml:"default_after"`
+	// BillingPeriod is how long a subscription's billing period is when its price
+	// names no period of months (cp.av.14.2: each month in advance); unset, the
+	// contract's initial term.
+	BillingPeriod Period `yaml:"billing_period"`
+	// Proration is how a billing period cut short (a subscription that ends, a plan
+	// raised during its term) is charged: days_in_period charges the period's price ×
+	// days charged ÷ days in the period.
+	Proration            string   `yaml:"proration"`
 	InvoiceInAdvance     bool     `yaml:"invoice_in_advance"`
 	DepositPercent       Rate     `yaml:"deposit_percent"`
 	SuspendWhenInDefault bool     `yaml:"suspend_when_in_default"`

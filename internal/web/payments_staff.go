@@ -59,7 +59,11 @@ func (s *server) staffImport(w http.ResponseWriter, r *http.Request, p *accounts
 	case err != nil:
 		return fail(pg.T("import.no_file"))
 	}
-	defer func() { _ = r.MultipartForm.RemoveAll() }()
+	defer func() {
+		if err := r.MultipartForm.RemoveAll(); err != nil {
+			s.log.Warn("statement upload: temporary files left behind", "err", err)
+		}
+	}()
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
 		return fail(pg.T("import.no_file"))

@@ -297,6 +297,7 @@ func parsePages() (map[string]*template.Template, error) {
 
 func assetVersion() string {
 	h := sha256.New()
+	// The files are embedded in the binary: walking and reading them cannot fail.
 	_ = fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			b, _ := fs.ReadFile(staticFS, p)
@@ -308,7 +309,7 @@ func assetVersion() string {
 }
 
 func staticHandler() http.Handler {
-	sub, _ := fs.Sub(staticFS, "static")
+	sub, _ := fs.Sub(staticFS, "static") // "static" is a valid path of the embedded FS
 	files := http.StripPrefix("/static/", http.FileServerFS(sub))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/") {

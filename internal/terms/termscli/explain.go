@@ -50,16 +50,17 @@ var questions = map[string]question{
 		run: func(p *terms.Policy, v *values) (any, terms.Explanation, error) {
 			from, n := v.dates["from"].v, v.ints["months"].v
 			d := from.AddMonths(n)
+			clauses := p.Terms.Contract.Consumer.Clauses
+			if len(clauses) == 0 {
+				clauses = p.Terms.Contract.Clauses
+			}
 			ex := terms.Explanation{{
-				Clause:  strings.Join(p.Terms.Contract.Consumer.Clauses, ", "),
+				Clause:  strings.Join(clauses, ", "),
 				Says:    "D + N months is the day with the same number N months later, or the last day of that month when it is shorter.",
 				Reading: "A08 (HR 1 September 2017, ECLI:NL:HR:2017:2225)",
 				Inputs:  []terms.Input{{Name: "from", Value: from.String()}, {Name: "months", Value: fmt.Sprint(n)}},
 				Value:   d.String(),
 			}}
-			if len(p.Terms.Contract.Consumer.Clauses) == 0 {
-				ex[0].Clause = strings.Join(p.Terms.Contract.Clauses, ", ")
-			}
 			return struct {
 				Date terms.Date `json:"date"`
 			}{d}, ex, nil
@@ -308,7 +309,9 @@ func checkDates(res any) error {
 		return writeError{err}
 	}
 	var m map[string]any
-	_ = json.Unmarshal(raw, &m)
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return writeError{err}
+	}
 	for k, v := range m {
 		if s, ok := v.(string); ok && farDateRE.MatchString(s) {
 			return usageErr("the answer's %s (%s) lies beyond the year %d", k, s, terms.MaxYear)
@@ -349,7 +352,9 @@ func writeText(w io.Writer, a answer) error {
 		}
 		s := string(val)
 		if len(s) > 1 && s[0] == '"' {
-			_ = json.Unmarshal(val, &s)
+			if err := json.Unmarshal(val, &s); err != nil {
+				return writeError{err}
+			}
 		}
 		fmt.Fprintf(&b, "  %s: %s\n", key, s)
 	}

@@ -31,6 +31,7 @@ func (s *server) problem(ctx context.Context, err error) error {
 	var se huma.StatusError
 	var pe *payments.ParseError
 	var nd *dunning.NotDueError
+	var refused *contracts.RefusedError
 	switch {
 	case errors.As(err, &fe):
 		return fieldProblem(fe)
@@ -41,8 +42,8 @@ func (s *server) problem(ctx context.Context, err error) error {
 	case errors.Is(err, contracts.ErrIdempotencyConflict):
 		return huma.Error409Conflict("this Idempotency-Key was already used for a different request; " +
 			"a key may only repeat the same request (a retry). Send a new key with each new request")
-	case errors.Is(err, contracts.ErrCustomerRefused):
-		return huma.Error403Forbidden("the provider does not accept orders from this customer (cp.av.2.6)")
+	case errors.As(err, &refused):
+		return huma.Error403Forbidden(refused.Error())
 	case errors.Is(err, accounts.ErrNotFound) || errors.Is(err, dunning.ErrNotFound):
 		return huma.Error404NotFound("not found")
 	case errors.Is(err, accounts.ErrForbidden):
