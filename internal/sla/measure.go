@@ -143,7 +143,7 @@ type ComponentError struct {
 }
 
 func (e *ComponentError) Error() string {
-	return fmt.Sprintf("component %q is not measured for a %s service (cp.sla.availability.2)", e.Component, e.Kind)
+	return fmt.Sprintf("component %q is not measured for a %s service (the pack's sla.measurement.components)", e.Component, e.Kind)
 }
 
 // ServiceDown is when a service of kind is unavailable: while any of its required

@@ -17,24 +17,13 @@ type Exclusion struct {
 	Reason string    `json:"reason"`
 }
 
-// exclusionClause maps an exclusion's reason to the clause that excludes it. A
-// recorded breach (cp.sla.exclusions.4) is not an interval: it voids the month's credit
-// (MonthInput.Breach). Overdue invoices (cp.sla.exclusions.8) are MonthInput.OpenInvoices.
-var exclusionClause = map[string]string{
-	"maintenance-announced": "cp.sla.exclusions.1",
-	"maintenance-emergency": "cp.sla.exclusions.1",
-	"customer-software":     "cp.sla.exclusions.2",
-	"outside-sla":           "cp.sla.exclusions.3",
-	"force-majeure":         "cp.sla.exclusions.5",
-	"ddos":                  "cp.sla.exclusions.5",
-	"government":            "cp.sla.exclusions.6",
-	"firewall-block":        "cp.sla.exclusions.7",
-}
-
-// ExclusionReasons lists the reasons an exclusion may give.
-func ExclusionReasons() []string {
-	out := make([]string, 0, len(exclusionClause))
-	for r := range exclusionClause {
+// ExclusionReasons lists the reasons an excluded interval may give under p: the keys of
+// the pack's sla.exclusions, each tied to the clause that excludes it. A recorded breach
+// is not an interval: it voids the month's credit (MonthInput.Breach); outages that began
+// while an invoice was overdue come from MonthInput.OpenInvoices.
+func ExclusionReasons(p *terms.Policy) []string {
+	out := make([]string, 0, len(p.Terms.SLA.Exclusions))
+	for r := range p.Terms.SLA.Exclusions {
 		out = append(out, r)
 	}
 	sort.Strings(out)
@@ -91,9 +80,9 @@ func Compute(p *terms.Policy, in MonthInput) (MonthResult, terms.Explanation, er
 	var excluded []Interval
 	used := map[string]bool{}
 	for i, e := range in.Exclusions {
-		c, ok := exclusionClause[e.Reason]
+		c, ok := p.Terms.SLA.Exclusions[e.Reason]
 		if !ok {
-			return MonthResult{}, nil, &terms.InputError{Field: "exclusions", Msg: fmt.Sprintf("exclusion %d: reason must be one of %s (got %q)", i, strings.Join(ExclusionReasons(), ", "), e.Reason)}
+			return MonthResult{}, nil, &terms.InputError{Field: "exclusions", Msg: fmt.Sprintf("exclusion %d: reason must be one of %s (got %q)", i, strings.Join(ExclusionReasons(p), ", "), e.Reason)}
 		}
 		if !e.To.After(e.From) {
 			return MonthResult{}, nil, &terms.InputError{Field: "exclusions", Msg: fmt.Sprintf("exclusion %d ends before it starts", i)}
@@ -166,7 +155,7 @@ func Compute(p *terms.Policy, in MonthInput) (MonthResult, terms.Explanation, er
 	}
 	if len(in.OpenInvoices) > 0 {
 		ex = append(ex, terms.Step{
-			Clause:  "cp.sla.exclusions.8",
+			Clause:  strings.Join(p.Terms.SLA.OverdueClauses, ", "),
 			Says:    "An outage that began while the customer had an overdue invoice does not count.",
 			Reading: "A03: open invoices are read as " + p.Terms.SLA.OpenInvoiceMeans + " invoices.",
 			Inputs:  []terms.Input{{Name: "open_invoice_periods", Value: fmt.Sprint(len(in.OpenInvoices))}},
@@ -174,7 +163,7 @@ func Compute(p *terms.Policy, in MonthInput) (MonthResult, terms.Explanation, er
 		})
 	}
 	ex = append(ex, terms.Step{
-		Clause:  "cp.sla.availability.1, cp.sla.compensation.2",
+		Clause:  strings.Join(p.Terms.SLA.Measurement.Clauses, ", "),
 		Says:    "D is the length of the outages inside the calendar month (Europe/Amsterdam) after exclusions, in whole minutes rounded down.",
 		Reading: "INTERPRETATION.md, Measuring availability.",
 		Inputs:  []terms.Input{{Name: "month", Value: res.Month}, {Name: "counted", Value: Length(counted).String()}},

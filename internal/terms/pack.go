@@ -525,6 +525,13 @@ func (v *validator) policy(pl *Policy, p string) {
 		v.oneOf(q+".open_invoice_means", s.OpenInvoiceMeans, "overdue", "unpaid")
 		v.clauses(q+".credit_clauses", s.CreditClauses)
 		v.clauses(q+".exclusion_clauses", s.ExclusionClauses)
+		if len(s.Exclusions) == 0 {
+			v.fail(q+".exclusions", "must map each exclusion reason to its clause")
+		}
+		for reason, c := range s.Exclusions {
+			v.clauses(q+".exclusions."+reason, []string{c})
+		}
+		v.clauses(q+".overdue_clauses", s.OverdueClauses)
 		m := s.Measurement
 		if m.ConfirmFailures < 1 {
 			v.fail(q+".measurement.confirm_failures", "must be at least 1")

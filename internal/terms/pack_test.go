@@ -163,8 +163,9 @@ func TestPackValidation(t *testing.T) {
 		{"measurement", "confirm_failures: 2", "confirm_failures: 0", "versions[0].sla.measurement.confirm_failures: must be at least 1"},
 		{"measurement gap", "max_check_gap_minutes: 3", "max_check_gap_minutes: 0", "versions[0].sla.measurement.max_check_gap_minutes: must be at least 1"},
 		{"measured kind", "vpn: [wireguard]", "vpn: []", "versions[0].sla.measurement.components.vpn: must list at least one component"},
+		{"exclusion clause", "ddos: cp.sla.exclusions.5", "ddos: sla-5", "versions[0].sla.exclusions.ddos[0]: must be a clause id"},
 		{"bool", "carry_over: false", "carry_over: nope", "versions[0].usage.carry_over: must be true or false"},
-		{"reason", "reason: Refusing a prospective customer is at the provider's discretion; staff record the refusal.", `reason: ""`, "not_automated[1].reason: must say why"},
+		{"reason", "reason: Changing an accepted agreement needs both parties' consent; contracts records the agreed change, there is nothing to compute.", `reason: ""`, "not_automated[1].reason: must say why"},
 		{"yaml", "pack: cloudprovider", "pack: [cloudprovider", "not valid YAML"},
 		{"last bracket", "      - {rate: 0.5}\n", "      - {up_to: \"300000.00\", rate: 0.5}\n", "tables.collection_costs.brackets[4].up_to: must be left out"},
 	}

@@ -336,6 +336,11 @@ type SLATerms struct {
 	ExclusionClauses []string `yaml:"exclusion_clauses"`
 	Clauses          []string `yaml:"clauses"`
 	Reading          string   `yaml:"reading"`
+	// Exclusions maps the reason an excluded interval gives (maintenance, ddos, …) to
+	// the clause that excludes it; OverdueClauses exclude an outage that began while an
+	// invoice was overdue (A03).
+	Exclusions     map[string]string `yaml:"exclusions"`
+	OverdueClauses []string          `yaml:"overdue_clauses"`
 	// Measurement is how unavailability is measured (internal/sla).
 	Measurement SLAMeasurement `yaml:"measurement"`
 }

@@ -61,7 +61,7 @@ var documentMessages = map[string][2]string{
 	"docs.version":        {"Versie", "Version"},
 	"docs.version_hint":   {"Letters, cijfers, punten of streepjes, bijvoorbeeld de ingangsdatum. De Nederlandse en Engelse tekst van één versie delen dit label.", "Letters, digits, dots or dashes, for example the effective date. The Dutch and English text of one version share this label."},
 	"docs.effective_on":   {"Van kracht vanaf", "In force from"},
-	"docs.effective_hint": {"Niet eerder dan vandaag. Wijzigingen van de voorwaarden kondig je daarnaast aan onder Voorwaarden (cp.av.18.2).", "Not before today. Announce changes of the terms under Terms as well (cp.av.18.2)."},
+	"docs.effective_hint": {"Niet eerder dan vandaag. Wijzigingen van de voorwaarden kondig je daarnaast aan onder Voorwaarden, met de termijn die de voorwaarden geven.", "Not before today. Announce changes of the terms under Terms as well, with the notice the terms require."},
 	"docs.title_field":    {"Titel", "Title"},
 	"docs.body":           {"Tekst (Markdown)", "Text (Markdown)"},
 	"docs.body_hint":      {"Koppen met #, lijsten met -, een artikelnummer achter een alinea met {#id}.", "Headings with #, lists with -, a clause id after a paragraph with {#id}."},
