@@ -565,7 +565,9 @@ func (s *Service) RecordShown(ctx context.Context, q store.Querier, contractID, 
 		if err != nil {
 			return nil, err
 		}
-		if n, _ := res.RowsAffected(); n > 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, err
+		} else if n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %s (%s) sha256 %s", v.Kind, v.Version, v.Lang, v.Hash))
 		}
 		refs = append(refs, s.ref(v))
