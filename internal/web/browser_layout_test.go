@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -290,7 +291,8 @@ const overflowJS = `(() => {
 // TestBrowserEveryPageFitsTheScreen signs in as every staff role and every kind of
 // customer user, and opens every page that person has (and the public pages) at 390
 // and 1280 px: no page may be wider than the screen (issue 9). It runs on SQLite only,
-// in one browser and one tab.
+// in one browser and one tab. Set HOSTPACT_SCREENSHOTS to a folder to keep a
+// screenshot of each page at each width.
 func TestBrowserEveryPageFitsTheScreen(t *testing.T) {
 	ctx := browsertest.Start(t)
 	e := newEnv(t, openSQLite(t), Config{ProviderName: "Cloud Provider", Demo: true})
@@ -360,6 +362,16 @@ func TestBrowserEveryPageFitsTheScreen(t *testing.T) {
 			}
 			if got != "" {
 				t.Errorf("%s: %s at %d px is %s", who, path, wh[0], got)
+			}
+			if dir := os.Getenv("HOSTPACT_SCREENSHOTS"); dir != "" {
+				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := strings.Trim(strings.NewReplacer("/", "-", " ", "-").Replace(who+path), "-")
+				if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, wh[0])), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 	}
