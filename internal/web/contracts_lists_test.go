@@ -88,7 +88,7 @@ func TestStaffTermsPriceIncreaseForceMajeureLists(t *testing.T) {
 			Summary: "Nieuwe privacyparagraaf"}); err != nil {
 			t.Fatal(err)
 		}
-		contains(t, c.get("/staff/terms").Body, "Gepubliceerde versies", "<td>2026.7</td>", "Nieuwe privacyparagraaf")
+		contains(t, c.get("/staff/terms").Body, "Gepubliceerde versies", ">2026.7</td>", "Nieuwe privacyparagraaf")
 
 		contains(t, c.get("/staff/price-increases").Body, "Er zijn nog geen prijsverhogingen aangekondigd.")
 		pro := e.plan("webhosting", "pro")

@@ -11,6 +11,7 @@ var messages = map[string][2]string{
 	"lang.nl":         {"Nederlands", "Dutch"},
 	"lang.en":         {"Engels", "English"},
 	"nav.label":       {"Hoofdmenu", "Main menu"},
+	"nav.menu":        {"Menu", "Menu"},
 	"nav.logout":      {"Uitloggen", "Sign out"},
 	"footer.demo":     {"Demonstratieomgeving: gegevens zijn fictief", "Demo environment: all data is fictitious"},
 	"nav.dashboard":   {"Dashboard", "Dashboard"},

@@ -1,0 +1,441 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/billing"
+	"github.com/hostpact/hostpact/internal/documents"
+	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/terms"
+	"github.com/hostpact/hostpact/internal/web/browsertest"
+)
+
+// layoutWidths are the screens every page must fit (issue 9, pages that work on a
+// phone): a 390 × 844 phone and a 1280 × 800 desktop.
+var layoutWidths = [][2]int64{{390, 844}, {1280, 800}}
+
+// layoutLogin is one person the layout test signs in as, with the ids that the
+// person's {id} routes open: keyed by the path up to the placeholder
+// ("/portal/invoices/") or, for any path, by the placeholder ("{version}").
+type layoutLogin struct {
+	who, email string
+	totp       bool
+	ids        map[string]string
+}
+
+// layoutWorld seeds a provider like the demo's (internal/demo cannot be used here: it
+// imports internal/app, which imports this package): staff in every role, a consumer,
+// a business with an administrative user and a billing sub-user, a reseller with a
+// customer of its own; contracts, invoices, quotes, a mandate, refunds (one paid out
+// in a file, one open), unmatched bank payments, API tokens and every published
+// document. Names, domains and IBANs are as long as real ones.
+func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
+	t.Helper()
+	admin := e.admin()
+	e.seedCatalog()
+	today := e.srv.today()
+	var staffIDs []int64
+	for _, r := range accounts.Roles {
+		u := e.staff(string(r)+"@cloudprovider.test", r)
+		staffIDs = append(staffIDs, u.ID)
+		staff = append(staff, layoutLogin{who: "staff " + string(r), email: u.Email, totp: true})
+	}
+
+	newOrg := func(in accounts.OrganisationInput, user string) (accounts.Organisation, accounts.User) {
+		t.Helper()
+		in.ContactName, in.Language = user, "nl"
+		org, err := e.acc.CreateOrganisation(e.ctx, admin, in, &accounts.UserInput{Email: in.Email, Name: user, Language: "nl", Password: testPW})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := e.acc.FindUserByEmail(e.ctx, in.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return org, u
+	}
+	addr := accounts.Address{Street: "Burgemeester van Roijensingel 112", PostalCode: "8011 CZ", City: "Zwolle", Country: "NL"}
+	consumer, jan := newOrg(accounts.OrganisationInput{Kind: accounts.Consumer, LegalName: "Jan de Vries", Email: "jan@devries.test",
+		Phone: "+31 6 12345678", PostalAddress: addr}, "Jan de Vries")
+	business, marieke := newOrg(accounts.OrganisationInput{Kind: accounts.Business, LegalName: "Bakkerij en Banketbakkerij Jansen-Verhoeven B.V.",
+		Email: "marieke@bakkerijjansen.test", Phone: "+31 30 2345678", PostalAddress: addr, KvK: "30123456", VATID: "NL123456782B01"}, "Marieke Jansen")
+	piet, err := e.acc.CreateUser(e.ctx, admin, accounts.UserInput{OrgID: business.ID, Email: "piet@bakkerijjansen.test", Name: "Piet Jansen",
+		Language: "nl", Password: testPW, Permissions: []accounts.Permission{accounts.PermBilling}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reseller, lotte := newOrg(accounts.OrganisationInput{Kind: accounts.Business, LegalName: "WebBouwers B.V.", Email: "info@webbouwers.test",
+		PostalAddress: addr, KvK: "24123456", IsReseller: true}, "Lotte Bakker")
+	fietsen, _ := newOrg(accounts.OrganisationInput{Kind: accounts.Business, LegalName: "Fietsenmaker Pietersen", Email: "henk@fietsenpietersen.test",
+		PostalAddress: addr, KvK: "02123456", ResellerID: reseller.ID}, "Henk Pietersen")
+
+	orders := map[int64][][3]string{
+		consumer.ID: {{"webhosting", "pro", "devries-fotografie-en-reisverhalen.nl"}, {"domains", "nl", "janvries.nl"}},
+		business.ID: {{"vps", "m", "vps1.bakkerijjansen-verhoeven.nl"}, {"vps-backup", "m", "vps1.bakkerijjansen-verhoeven.nl"},
+			{"email", "plus", "bakkerijjansen-verhoeven.nl"}},
+		reseller.ID: {{"webhosting", "business", "webbouwers.nl"}},
+	}
+	users := map[int64]accounts.User{consumer.ID: jan, business.ID: marieke, reseller.ID: lotte}
+	type held struct{ contract, subscription, quote string }
+	holds := map[int64]held{}
+	for _, org := range []accounts.Organisation{consumer, business, reseller} {
+		var c held
+		for i, l := range orders[org.ID] {
+			con := e.order(e.customerPrincipal(users[org.ID]), l[0], l[1], l[2])
+			if i == 0 {
+				c.contract, c.subscription = itoa(con.ID), itoa(con.Subscriptions[0].ID)
+			}
+		}
+		c.quote = itoa(e.sentQuote(org.ID, "Nieuwe website met webwinkel en koppeling met het kassasysteem").ID)
+		holds[org.ID] = c
+	}
+	if _, err := e.bill.RunBilling(e.ctx, e.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	invoiceOf := func(orgID int64) string {
+		t.Helper()
+		list, _, err := e.bill.ListInvoices(e.ctx, admin, billing.InvoiceFilter{OrgID: orgID}, billing.Page{})
+		if err != nil || len(list) == 0 {
+			t.Fatalf("invoices of %d: %v %v", orgID, list, err)
+		}
+		return itoa(list[0].ID)
+	}
+
+	mandate, err := e.pay.CreateMandate(e.ctx, admin, payments.MandateInput{OrgID: business.ID, SignedOn: today,
+		DebtorName: business.LegalName, IBAN: "NL02ABNA0123456789"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two charges paid 10.00 too much by a customer with nothing else open: the first
+	// refund goes out in a transfer file, the second stays open.
+	overpay := func(n int) {
+		t.Helper()
+		inv, err := e.bill.IssueCharge(e.ctx, admin, fietsen.ID, []billing.ChargeLine{{Description: "Migratie van de oude website en e-mail",
+			Amount: 10000, VATCategory: terms.VATStandard}}, "", fmt.Sprintf("layout-%d", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := statement(fmt.Sprintf("S%d", n), today, inv.AmountDue+1000, inv.Reference, fietsen.LegalName, "NL22SNSB0912345678")
+		if _, err := e.pay.ImportCAMT053(e.ctx, admin, fmt.Sprintf("s%d.xml", n), strings.NewReader(file)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	overpay(1)
+	if _, err := e.pay.PayRefunds(e.ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	overpay(2)
+	batches, err := e.pay.RefundBatches(e.ctx, admin)
+	if err != nil || len(batches) == 0 {
+		t.Fatalf("refund batches: %v %v", batches, err)
+	}
+	refunds, err := e.pay.Refunds(e.ctx, admin)
+	if err != nil || len(refunds) == 0 {
+		t.Fatalf("refunds: %v %v", refunds, err)
+	}
+	ing, err := os.ReadFile("../payments/testdata/camt053_ing.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.pay.ImportCAMT053(e.ctx, admin, "ing.xml", bytes.NewReader(ing)); err != nil {
+		t.Fatal(err)
+	}
+	queue, err := e.pay.Unmatched(e.ctx, admin, payments.Page{})
+	if err != nil || len(queue.Items) == 0 {
+		t.Fatalf("unmatched: %v %v", queue, err)
+	}
+
+	var termsDoc documents.Version
+	for _, k := range documents.Kinds {
+		v := e.publishDoc(k, "1", "nl", today, "Document "+string(k), webTermsNL)
+		if k == documents.Terms {
+			termsDoc = v
+		}
+	}
+	termsVersion, err := e.con.CurrentTermsVersion(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// API tokens are made by signed-in people only.
+	token := func(email, secret, home string) string {
+		t.Helper()
+		c := e.client()
+		c.login(email, secret, home)
+		base := strings.TrimSuffix(home, "/")
+		c.expect(c.post(base+"/tokens", url.Values{"name": {"Koppeling boekhouding"}, "scopes": {"read"}, "expires_in_days": {"30"}}), http.StatusOK, "")
+		m := regexp.MustCompile(`href="` + base + `/tokens/(\d+)/revoke"`).FindStringSubmatch(c.get(base + "/tokens").Body)
+		if m == nil {
+			t.Fatalf("%s: no token to revoke", email)
+		}
+		return m[1]
+	}
+
+	staffIDMap := map[string]string{
+		"/staff/customers/": itoa(business.ID), "/staff/users/": itoa(staffIDs[len(staffIDs)-1]),
+		"/staff/tokens/":    token(staff[0].email, staffSecret, "/staff/"),
+		"/staff/contracts/": holds[business.ID].contract, "/staff/subscriptions/": holds[business.ID].subscription,
+		"/staff/catalog/plans/": itoa(e.plan("vps", "m").ID), "/staff/quotes/": holds[business.ID].quote,
+		"/staff/invoices/": invoiceOf(business.ID), "/staff/refunds/": itoa(refunds[len(refunds)-1].Refund.ID),
+		"/staff/refunds/batches/": itoa(batches[0].ID), "/staff/payments/unmatched/": itoa(queue.Items[0].ID),
+		"/staff/mandates/": itoa(mandate.ID), "/staff/documents/": itoa(termsDoc.ID),
+	}
+	for i := range staff {
+		staff[i].ids = staffIDMap
+	}
+	portal := func(who string, u accounts.User, orgID int64, user accounts.User) layoutLogin {
+		h := holds[orgID]
+		return layoutLogin{who: who, email: u.Email, ids: map[string]string{
+			"/portal/users/": itoa(user.ID), "/portal/tokens/": token(u.Email, "", "/portal/"),
+			"/portal/contracts/": h.contract, "/portal/subscriptions/": h.subscription, "/portal/quotes/": h.quote,
+			"/portal/invoices/": invoiceOf(orgID), "/portal/order/": itoa(e.plan("webhosting", "pro").ID),
+			"/portal/terms/": termsVersion,
+		}}
+	}
+	customers = []layoutLogin{
+		portal("consumer", jan, consumer.ID, jan),
+		portal("business admin user", marieke, business.ID, piet),
+		portal("business sub-user", piet, business.ID, piet),
+		portal("reseller admin user", lotte, reseller.ID, lotte),
+	}
+	return staff, customers
+}
+
+// layoutPages lists the GET pages under prefix from the registered routes, so a new
+// page is covered without touching this test, with the placeholders filled in from ids.
+// Downloads (PDF, UBL, CSV, payment files) are no pages.
+func layoutPages(t *testing.T, e *env, prefix string, ids map[string]string) []string {
+	t.Helper()
+	var out []string
+	for _, pattern := range e.srv.patterns {
+		path, ok := strings.CutPrefix(pattern, "GET ")
+		if !ok || !strings.HasPrefix(path, prefix) {
+			continue
+		}
+		if slices.ContainsFunc([]string{"/pdf", "/ubl", ".csv", "/file"}, func(s string) bool { return strings.HasSuffix(path, s) }) {
+			continue
+		}
+		path = strings.TrimSuffix(path, "{$}")
+		for {
+			i := strings.Index(path, "{")
+			if i < 0 {
+				break
+			}
+			j := strings.Index(path[i:], "}") + i
+			id, ok := ids[path[:i]]
+			if !ok {
+				id, ok = ids[path[i:j+1]]
+			}
+			if !ok {
+				t.Fatalf("no id for %s in %s: add one to layoutWorld", path[i:j+1], pattern)
+			}
+			path = path[:i] + id + path[j+1:]
+		}
+		out = append(out, path)
+	}
+	return out
+}
+
+// overflowJS reports, when the document is wider than the window, how wide it is and
+// which element reaches furthest right (the deepest such one, outside any scrolling
+// box, whose content does not widen the page).
+const overflowJS = `(() => {
+  const w = window.innerWidth, sw = document.documentElement.scrollWidth;
+  if (sw <= w) return "";
+  // An element is clipped by a scrolling or clipping ancestor only if that ancestor is
+  // in its containing-block chain: an absolutely positioned one escapes every box up
+  // to its positioned ancestor (a visually hidden label in a scrolling table does).
+  const clipped = el => {
+    let pos = getComputedStyle(el).position;
+    if (pos === "fixed") return false;
+    let skip = pos === "absolute";
+    for (let p = el.parentElement; p && p !== document.documentElement; p = p.parentElement) {
+      const cs = getComputedStyle(p);
+      if (skip && cs.position === "static") continue;
+      skip = false;
+      if (cs.overflowX !== "visible") return true;
+      if (cs.position === "fixed") return false;
+      skip = cs.position === "absolute";
+    }
+    return false;
+  };
+  const name = el => el.tagName.toLowerCase() + (typeof el.className === "string" && el.className.trim() ? "." + el.className.trim().split(/\s+/).join(".") : "");
+  let worst = null, right = w;
+  for (const el of document.body.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect().right;
+    if (r >= right && r > w + 0.5 && !clipped(el)) { worst = el; right = r; }
+  }
+  let path = worst ? name(worst) : "?";
+  for (let p = worst && worst.parentElement, i = 0; p && p !== document.body && i < 3; p = p.parentElement, i++) path = name(p) + " > " + path;
+  return sw + " px wide; widest element " + path + " (right edge " + Math.round(right) + " px)";
+})()`
+
+// TestBrowserEveryPageFitsTheScreen signs in as every staff role and every kind of
+// customer user, and opens every page that person has (and the public pages) at 390
+// and 1280 px: no page may be wider than the screen (issue 9). It runs on SQLite only,
+// in one browser and one tab. Set HOSTPACT_SCREENSHOTS to a folder to keep a
+// screenshot of each page at each width.
+func TestBrowserEveryPageFitsTheScreen(t *testing.T) {
+	ctx := browsertest.Start(t)
+	e := newEnv(t, openSQLite(t), Config{ProviderName: "Cloud Provider", Demo: true})
+	staff, customers := layoutWorld(t, e)
+	srv := httptest.NewServer(e.h)
+	t.Cleanup(srv.Close)
+	started := time.Now()
+
+	// A page whose HTML another person's visit has laid out already (staff in different
+	// roles often see the same page) is not laid out again: the server's answer, fetched
+	// with the browser's cookies, tells. One-time form keys and the name in the header
+	// differ and change nothing of the layout.
+	var cookies []*network.Cookie
+	laidOut := map[[32]byte]bool{}
+	varying := regexp.MustCompile(`(<input type="hidden" name="[a-z_]+" value=")[^"]*|<span class="who">[^<]*`)
+	fetch := func(path string) (int, [32]byte) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cookies {
+			req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+		}
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode, sha256.Sum256(varying.ReplaceAll(body, []byte("$1")))
+	}
+	pages, same := 0, 0
+	check := func(who, path string) {
+		t.Helper()
+		status, sum := fetch(path)
+		// A page this person may not open is not one of theirs; the error page itself
+		// is measured once, for the visitor.
+		if status == http.StatusForbidden {
+			return
+		}
+		if laidOut[sum] {
+			same++
+			return
+		}
+		laidOut[sum] = true
+		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+path)); err != nil {
+			t.Fatalf("%s: open %s: %v", who, path, err)
+		}
+		pages++
+		// Every other page starts at the other width, so each page is laid out at both
+		// with one resize.
+		widths := layoutWidths
+		if pages%2 == 0 {
+			widths = [][2]int64{widths[1], widths[0]}
+		}
+		for _, wh := range widths {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(wh[0], wh[1])); err != nil {
+				t.Fatalf("%s: %s at %d px: %v", who, path, wh[0], err)
+			}
+			got, err := chromedp.Run(ctx, chromedp.Evaluate[string](overflowJS))
+			if err != nil {
+				t.Fatalf("%s: measure %s at %d px: %v", who, path, wh[0], err)
+			}
+			if got != "" {
+				t.Errorf("%s: %s at %d px is %s", who, path, wh[0], got)
+			}
+			if dir := os.Getenv("HOSTPACT_SCREENSHOTS"); dir != "" {
+				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := strings.Trim(strings.NewReplacer("/", "-", " ", "-").Replace(who+path), "-")
+				if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, wh[0])), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	signOut := func() {
+		t.Helper()
+		if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+			t.Fatal(err)
+		}
+		cookies = nil
+	}
+
+	// Public pages, in Dutch (the longer words).
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.Click(chromedp.CSS(`.lang-switch button[value="nl"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.lang-switch button[value="nl"][aria-pressed="true"]`)),
+	); err != nil {
+		t.Fatalf("to Dutch: %v", err)
+	}
+	public := []string{"/login", "/forgot", "/no-such-page"}
+	for _, k := range documents.Kinds {
+		public = append(public, layoutPages(t, e, "/"+string(k), map[string]string{"{version}": "1"})...)
+	}
+	for _, path := range public {
+		check("visitor", path)
+	}
+
+	signIn := func(l layoutLogin) {
+		t.Helper()
+		steps := []chromedp.Action[chromedp.Void]{
+			chromedp.Navigate(srv.URL + "/login"),
+			chromedp.SendKeys(chromedp.ID("f-email"), l.email),
+			chromedp.SendKeys(chromedp.ID("f-password"), testPW),
+			chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
+		}
+		area := "portal"
+		if l.totp {
+			area = "staff"
+			steps = append(steps, chromedp.WaitVisible(chromedp.ID("f-code")),
+				chromedp.SendKeys(chromedp.ID("f-code"), e.code(staffSecret)),
+				chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)))
+			// A TOTP code works once.
+			e.clk.Advance(30 * time.Second)
+		}
+		steps = append(steps, chromedp.WaitReady(chromedp.CSS(`body.area-`+area)))
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: sign in: %v", l.who, err)
+		}
+		res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{srv.URL}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cookies = res.Cookies
+	}
+	for _, l := range append(staff, customers...) {
+		prefix := "/portal/"
+		if l.totp {
+			prefix = "/staff/"
+		}
+		signIn(l)
+		for _, path := range layoutPages(t, e, prefix, l.ids) {
+			check(l.who, path)
+		}
+		signOut()
+	}
+	t.Logf("%d pages at %d widths, %d more the same as one of those, in %s", pages, len(layoutWidths), same, time.Since(started).Round(time.Second))
+}
