@@ -49,7 +49,7 @@ const (
 	CancellationRecord Action = "cancellation.record" // record a cancellation received by staff
 	ContractWithdraw   Action = "contract.withdraw"   // withdraw in the portal (cp.av.13.9), or preview it
 	WithdrawalRecord   Action = "withdrawal.record"   // record a withdrawal received by staff
-	TermsObject        Action = "terms.object"        // object to a change of terms (fo.av.20)
+	TermsObject        Action = "terms.object"        // object to a change of terms (fo.av.22.3)
 	CatalogManage      Action = "catalog.manage"      // plans, price increases, terms versions
 	ForceMajeure       Action = "force_majeure"       // record and end force majeure
 	SuspensionManage   Action = "suspension.manage"   // suspend and lift suspensions

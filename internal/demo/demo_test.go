@@ -16,8 +16,8 @@ import (
 )
 
 // The clauses the demo documents must anchor, so explanations that cite them link to
-// a paragraph: cancellation, withdrawal and payment in the terms (cp.av.13.*,
-// cp.av.14.*), and the paragraph of each other document a decision cites.
+// a paragraph: cancellation, withdrawal and payment in the terms (cp.av.13.1-13.10,
+// cp.av.14.1-14.7), and the paragraph of each other document a decision cites.
 var wantClauses = map[documents.Kind][]string{
 	documents.Terms: {"cp.av.13.1", "cp.av.13.2", "cp.av.13.3", "cp.av.13.4", "cp.av.13.5", "cp.av.13.9", "cp.av.13.10",
 		"cp.av.14.1", "cp.av.14.2", "cp.av.14.3", "cp.av.14.4", "cp.av.14.7", "cp.av.2.2", "cp.av.4.3", "cp.av.17.1", "cp.av.18.2"},

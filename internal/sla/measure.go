@@ -1,6 +1,6 @@
 // Package sla computes availability under the SLA from check results, without I/O:
 // down intervals per component and per service (cp.sla.availability.2), the month's
-// unavailable minutes D after exclusions (cp.sla.exclusions), and the credit through
+// unavailable minutes D after exclusions (cp.sla.exclusions.1-8), and the credit through
 // terms.Policy.SLACredit, with the explanation. The readings are those of
 // INTERPRETATION.md, "SLA" and "Measuring availability"; their numbers come from the
 // pack (sla.measurement).
