@@ -4,23 +4,11 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/hostpact/hostpact/internal/clock"
 )
 
 // IMAP checks an IMAP server (RFC 9051, RFC 3501): the greeting, STARTTLS or implicit
 // TLS, and, with a monitoring mailbox, LOGIN and NOOP.
-type IMAP struct {
-	Address  string // host:port
-	Security Security
-	TLS      TLSPolicy
-	// User and Password of the monitoring mailbox; empty User checks the greeting only.
-	User, Password     string
-	AllowPlaintextAuth bool
-	Timeout            time.Duration
-	Clock              clock.Clock
-}
+type IMAP Mailbox
 
 // Kind is imap.
 func (IMAP) Kind() Kind { return KindIMAP }

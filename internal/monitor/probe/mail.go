@@ -5,7 +5,23 @@ import (
 	"context"
 	"errors"
 	"net"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/clock"
 )
+
+// Mailbox is what a POP3 or IMAP check is given: the server and, to check a login too,
+// a monitoring mailbox.
+type Mailbox struct {
+	Address  string // host:port
+	Security Security
+	TLS      TLSPolicy
+	// User and Password of the monitoring mailbox; empty User checks the greeting only.
+	User, Password     string
+	AllowPlaintextAuth bool
+	Timeout            time.Duration
+	Clock              clock.Clock
+}
 
 // Security is how a mail protocol connection is protected.
 type Security int

@@ -5,23 +5,11 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/hostpact/hostpact/internal/clock"
 )
 
 // POP3 checks a POP3 server (RFC 1939): the greeting, STLS (RFC 2595) or implicit TLS,
 // and, with a monitoring mailbox, USER/PASS and STAT.
-type POP3 struct {
-	Address  string // host:port
-	Security Security
-	TLS      TLSPolicy
-	// User and Password of the monitoring mailbox; empty User checks the greeting only.
-	User, Password     string
-	AllowPlaintextAuth bool
-	Timeout            time.Duration
-	Clock              clock.Clock
-}
+type POP3 Mailbox
 
 // Kind is pop3.
 func (POP3) Kind() Kind { return KindPOP3 }
