@@ -74,11 +74,38 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := db.PingContext(pingCtx); err != nil {
+	if err := ping(pingCtx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: connect %s: %w", db.Dialect, err)
 	}
 	return db, nil
+}
+
+// ping connects once. A new SQLite file is switched to WAL by the first connection,
+// which needs the file to itself: SQLite answers a second process opening it at that
+// moment with SQLITE_BUSY without waiting on busy_timeout, so a busy connect is
+// retried until ctx ends.
+func ping(ctx context.Context, db *DB) error {
+	wait := 5 * time.Millisecond
+	for {
+		err := db.PingContext(ctx)
+		if err == nil || db.Dialect != SQLite || !isBusy(err) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
+}
+
+func isBusy(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "SQLITE_BUSY") || strings.Contains(s, "database is locked")
 }
 
 func sqliteDSN(raw string) (string, error) {

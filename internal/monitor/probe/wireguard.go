@@ -142,8 +142,9 @@ func handshakeDone(state string) bool {
 	return false
 }
 
-// pingThrough sends one ICMP echo from src to dst inside the tunnel and waits for the
-// matching reply.
+// pingThrough sends ICMP echoes from src to dst inside the tunnel, one every
+// pingResend until a reply comes back or ctx ends: one lost datagram (a busy
+// machine's socket buffer, a keypair rotation) is no outage.
 func pingThrough(ctx context.Context, tnet *netstack.Net, src, dst netip.Addr) (time.Duration, error) {
 	pc, err := tnet.DialPingAddr(src, dst)
 	if err != nil {
@@ -156,20 +157,47 @@ func pingThrough(ctx context.Context, tnet *netstack.Net, src, dst netip.Addr) (
 	context.AfterFunc(ctx, func() { _ = pc.SetDeadline(time.Unix(1, 0)) })
 	var id [8]byte
 	_, _ = rand.Read(id[:])
-	echo := &icmp.Echo{ID: int(id[0])<<8 | int(id[1]), Seq: int(id[2])<<8 | int(id[3]), Data: id[:]}
+	ident, seq0 := int(id[0])<<8|int(id[1]), int(id[2])<<8|int(id[3])
 	var typ icmp.Type = ipv4.ICMPTypeEcho
 	proto := 1
 	if dst.Is6() {
 		typ, proto = ipv6.ICMPTypeEchoRequest, 58
 	}
-	msg, err := (&icmp.Message{Type: typ, Body: echo}).Marshal(nil)
-	if err != nil {
+	var mu sync.Mutex
+	sent := map[int]time.Time{}
+	send := func(n int) error {
+		seq := (seq0 + n) & 0xffff
+		msg, err := (&icmp.Message{Type: typ, Body: &icmp.Echo{ID: ident, Seq: seq, Data: id[:]}}).Marshal(nil)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		sent[seq] = time.Now()
+		mu.Unlock()
+		_, err = pc.Write(msg)
+		return err
+	}
+	if err := send(0); err != nil {
 		return 0, err
 	}
-	start := time.Now()
-	if _, err := pc.Write(msg); err != nil {
-		return 0, err
-	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		tick := time.NewTicker(pingResend)
+		defer tick.Stop()
+		for n := 1; ; n++ {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if send(n) != nil {
+					return
+				}
+			}
+		}
+	}()
 	buf := make([]byte, 1500)
 	for {
 		n, err := pc.Read(buf)
@@ -180,11 +208,21 @@ func pingThrough(ctx context.Context, tnet *netstack.Net, src, dst netip.Addr) (
 		if err != nil {
 			continue
 		}
-		if e, ok := reply.Body.(*icmp.Echo); ok && e.Seq == echo.Seq && bytes.Equal(e.Data, echo.Data) {
-			return time.Since(start), nil
+		e, ok := reply.Body.(*icmp.Echo)
+		if !ok || !bytes.Equal(e.Data, id[:]) {
+			continue
+		}
+		mu.Lock()
+		at, ok := sent[e.Seq]
+		mu.Unlock()
+		if ok {
+			return time.Since(at), nil
 		}
 	}
 }
+
+// pingResend is how long a ping waits for its reply before the next echo goes out.
+const pingResend = 500 * time.Millisecond
 
 // keyHex turns a base64 WireGuard key into the hex form of the configuration protocol.
 func keyHex(b64 string) (string, error) {
