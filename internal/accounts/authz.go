@@ -69,6 +69,16 @@ const (
 
 	// documents
 	DocumentPublish Action = "document.publish" // publish a version of the terms, privacy statement, DPA, SLA, … (cp.av.18.1)
+
+	// monitoring, incidents and the status page
+	MonitorRead    Action = "monitor.read"    // servers, components, checks, outages and alerts
+	MonitorManage  Action = "monitor.manage"  // servers, components, checks and which services run on them
+	IncidentManage Action = "incident.manage" // incidents, their updates, maintenance (cp.av.12.1, cp.av.12.2)
+
+	// sla
+	SLARead   Action = "sla.read"   // availability per service and month, claims
+	SLAClaim  Action = "sla.claim"  // claim an SLA credit (cp.sla.compensation.4); staff record a claim that came by e-mail
+	SLAManage Action = "sla.manage" // decide claims, record exclusions, breaches and corrections
 )
 
 // rule says who may do an action.
@@ -140,6 +150,17 @@ var table = map[Action]rule{
 	// statement and the DPA; one action for both keeps the table small, and every
 	// publication is audited with who published it.
 	DocumentPublish: {staff: []Role{RoleSales, RolePrivacy}, write: true},
+
+	// Support is the staff that runs the platform day to day; security watches it too.
+	MonitorRead:    {staff: allStaff},
+	MonitorManage:  {staff: []Role{RoleSupport, RoleSecurity}, write: true},
+	IncidentManage: {staff: []Role{RoleSupport, RoleSecurity}, write: true},
+
+	// A claim is money (account credit), so billing decides it with support, which
+	// knows the outage; the customer claims with the billing or technical permission.
+	SLARead:   {staff: allStaff, customer: read},
+	SLAClaim:  {staff: []Role{RoleSupport}, customer: []Permission{PermBilling, PermTechnical}, write: true},
+	SLAManage: {staff: []Role{RoleBilling, RoleSupport}, write: true},
 }
 
 // Actions lists every action in the table, sorted.

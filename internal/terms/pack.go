@@ -548,8 +548,16 @@ func (v *validator) policy(pl *Policy, p string) {
 			}
 		}
 		v.clauses(q+".measurement.clauses", m.Clauses)
+		if s.FreezeAfterMinutes < 0 {
+			v.fail(q+".freeze_after_minutes", "must not be negative")
+		}
 	}
 	v.clauses(p+".sla.clauses", s.Clauses)
+
+	v.need(p+".maintenance.notice", pol.Maintenance.Notice, Days, Werkdagen)
+	v.clauses(p+".maintenance.clauses", pol.Maintenance.Clauses)
+	v.need(p+".monitoring.keep_results", pol.Monitoring.KeepResults, Days)
+	v.clauses(p+".monitoring.clauses", pol.Monitoring.Clauses)
 
 	u := pol.Usage
 	v.clauses(p+".usage.clauses", u.Clauses)

@@ -126,6 +126,8 @@ type Terms struct {
 	Interest        InterestTerms             `yaml:"interest"`
 	CollectionCosts CollectionTerms           `yaml:"collection_costs"`
 	SLA             SLATerms                  `yaml:"sla"`
+	Maintenance     MaintenanceTerms          `yaml:"maintenance"`
+	Monitoring      MonitoringTerms           `yaml:"monitoring"`
 	Usage           UsageTerms                `yaml:"usage"`
 	Liability       LiabilityTerms            `yaml:"liability"`
 	PriceIncrease   PriceIncreaseTerms        `yaml:"price_increase"`
@@ -343,6 +345,30 @@ type SLATerms struct {
 	OverdueClauses []string          `yaml:"overdue_clauses"`
 	// Measurement is how unavailability is measured (internal/sla).
 	Measurement SLAMeasurement `yaml:"measurement"`
+	// FreezeAfterMinutes: a month's figures are written once, this long after the month
+	// ends; a later change is a recorded correction (INTERPRETATION.md, SLA).
+	FreezeAfterMinutes int `yaml:"freeze_after_minutes"`
+	// AutoApproveClaims lets a claim whose month was measured without manual intervals,
+	// corrections or open questions become account credit without a staff decision.
+	AutoApproveClaims bool `yaml:"auto_approve_claims"`
+}
+
+// MaintenanceTerms: planned maintenance and its announcement (cp.av.12.1, cp.av.12.2,
+// fo.av.7.2, fo.av.7.3). Notice is how far ahead planned maintenance is announced to
+// the customers it touches; the terms name no minimum (A03), the pack chooses one.
+type MaintenanceTerms struct {
+	Notice  Period   `yaml:"notice"`
+	Clauses []string `yaml:"clauses"`
+	Reading string   `yaml:"reading"`
+}
+
+// MonitoringTerms: what the provider keeps of its measurements. Raw check results are
+// kept KeepResults (down intervals indefinitely: they are the evidence of the SLA
+// figures, cp.av.19.5).
+type MonitoringTerms struct {
+	KeepResults Period   `yaml:"keep_results"`
+	Clauses     []string `yaml:"clauses"`
+	Reading     string   `yaml:"reading"`
 }
 
 // SLAMeasurement: how the provider measures unavailability (cp.sla.availability.2;
