@@ -60,4 +60,6 @@ func (s Spec) Validate() error { return nil }
 
 // Build turns s into a Check on clock c.
 // TODO(probes helper): implement per kind; replaced by spec_build.go.
-func (s Spec) Build(c clock.Clock) (Check, error) { return nil, errors.New("probe: Spec.Build not built yet") }
+func (s Spec) Build(c clock.Clock) (Check, error) {
+	return nil, errors.New("probe: Spec.Build not built yet")
+}
