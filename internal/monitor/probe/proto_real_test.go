@@ -11,7 +11,7 @@ import (
 )
 
 func TestRealMariaDB(t *testing.T) {
-	db := realtest.UseMariaDB(t)
+	db := realtest.StartMariaDB(t)
 	ctx := context.Background()
 	for _, tt := range []struct {
 		name  string
@@ -31,6 +31,8 @@ func TestRealMariaDB(t *testing.T) {
 	if !strings.Contains(strings.ToLower(res.Details.ServerVersion), "mariadb") {
 		t.Errorf("server version %q", res.Details.ServerVersion)
 	}
+	db.Stop()
+	expect(t, "stopped", probe.MySQL{Address: db.Addr, User: db.User, Password: db.Password}.Run(ctx), false, "probe.connect.refused")
 }
 
 func TestRealPostfixSMTP(t *testing.T) {
