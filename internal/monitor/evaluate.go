@@ -43,7 +43,7 @@ func (s *Service) Evaluate(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, server_id, name, target, interval_seconds, COALESCE(evaluated_to, created_at), alerting, flapping
+	rows, err := s.db.QueryContext(ctx, `SELECT id, server_id, name, target, interval_seconds, evaluated_to, created_at, alerting, flapping
 		FROM monitor_components ORDER BY id`)
 	if err != nil {
 		return err
@@ -52,9 +52,13 @@ func (s *Service) Evaluate(ctx context.Context, now time.Time) error {
 	for rows.Next() {
 		var c evalComponent
 		var secs int64
-		if err := rows.Scan(&c.id, &c.serverID, &c.name, &c.target, &secs, &c.evaluatedTo, &c.alerting, &c.flapping); err != nil {
+		var evaluated *time.Time
+		if err := rows.Scan(&c.id, &c.serverID, &c.name, &c.target, &secs, &evaluated, &c.evaluatedTo, &c.alerting, &c.flapping); err != nil {
 			rows.Close()
 			return err
+		}
+		if evaluated != nil {
+			c.evaluatedTo = *evaluated
 		}
 		c.interval, c.evaluatedTo = time.Duration(secs)*time.Second, c.evaluatedTo.UTC()
 		comps = append(comps, c)
