@@ -28,6 +28,7 @@ import (
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/jobs"
 	"github.com/hostpact/hostpact/internal/metrics"
+	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/secrets"
@@ -43,7 +44,7 @@ var Version = "dev"
 // Schemas lists every package's schema in the order they must be applied.
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
-		billing.Schema, payments.Schema, dunning.Schema, documents.Schema}
+		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema}
 }
 
 // App is a running hostpact's services.
@@ -61,6 +62,8 @@ type App struct {
 	// Documents are the published terms, privacy statement, DPA, SLA and the other
 	// documents, with the versions each order showed.
 	Documents *documents.Service
+	// Monitor measures the servers' components for the SLA and alerts staff.
+	Monitor *monitor.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -185,6 +188,9 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		BillingStaff: func(ctx context.Context) ([]payments.StaffContact, error) { return billingStaff(ctx, a.Accounts) },
 	})
 	a.Dunning = dunning.New(db, clk, dunning.Deps{Pack: pack, Invoices: dunningInvoices{b: a.Billing}, Suspender: a.Contracts, Logger: logger})
+	// Hooks (the status page's incidents) are wired by the integration.
+	a.Monitor = monitor.New(db, clk, monitor.Deps{Pack: pack, Keys: cfg.Keys, Staff: monitorStaff{acc: a.Accounts}, Logger: logger,
+		Alerts: monitor.AlertConfig{RecoverAfter: 5 * time.Minute, FlapWindow: time.Hour, FlapCount: 3}})
 	return a, nil
 }
 
@@ -298,6 +304,10 @@ func (a *App) Runner() *jobs.Runner {
 	// Payments applied in this process are settled by dunning within a minute instead
 	// of at the next hourly dunning run.
 	r.Register(jobs.Job{Name: "dunning.paid", Every: time.Minute, Run: a.SettlePaid})
+	// Monitoring: results to confirmed outages and alerts, webhook delivery, retention.
+	r.Register(a.Monitor.EvaluateJob())
+	r.Register(a.Monitor.AlertsJob())
+	r.Register(a.Monitor.RetentionJob())
 	// Signed checkpoints of the audit trail, outside the database.
 	if a.Config.Audit.CheckpointDir != "" {
 		r.Register((&audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir,
