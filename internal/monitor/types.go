@@ -110,3 +110,6 @@ type Hooks interface {
 	OutageStarted(ctx context.Context, q store.Querier, o Outage) error
 	OutageEnded(ctx context.Context, q store.Querier, o Outage) error
 }
+
+// Placement says that a subscription of an organisation runs on a server.
+type Placement struct{ SubscriptionID, OrgID, ServerID int64 }
