@@ -31,6 +31,7 @@ import (
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/secrets"
+	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 	"github.com/hostpact/hostpact/internal/web"
@@ -43,7 +44,7 @@ var Version = "dev"
 // Schemas lists every package's schema in the order they must be applied.
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
-		billing.Schema, payments.Schema, dunning.Schema, documents.Schema}
+		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, status.Schema}
 }
 
 // App is a running hostpact's services.
@@ -61,6 +62,9 @@ type App struct {
 	// Documents are the published terms, privacy statement, DPA, SLA and the other
 	// documents, with the versions each order showed.
 	Documents *documents.Service
+	// Status is the public status page, incidents and maintenance. Its monitor reader
+	// is the monitor service once that is wired (monitor.Hooks → Status).
+	Status *status.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -185,6 +189,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		BillingStaff: func(ctx context.Context) ([]payments.StaffContact, error) { return billingStaff(ctx, a.Accounts) },
 	})
 	a.Dunning = dunning.New(db, clk, dunning.Deps{Pack: pack, Invoices: dunningInvoices{b: a.Billing}, Suspender: a.Contracts, Logger: logger})
+	a.Status = status.New(db, clk, status.Deps{Pack: pack, Customers: statusCustomers{}, Keys: cfg.Keys, BaseURL: cfg.URL(), Logger: logger})
 	return a, nil
 }
 
@@ -213,7 +218,7 @@ func (a *App) Handler() (http.Handler, error) {
 		DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Logger: a.Logger,
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
-		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents,
+		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status,
 		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {

@@ -380,6 +380,9 @@ func (s *Service) OutageStarted(ctx context.Context, q store.Querier, o monitor.
 		WHERE x.server_id = $1 AND i.resolved_at IS NULL ORDER BY i.opened_at DESC, i.id DESC LIMIT 1`, o.ServerID).Scan(&incidentID)
 	now := s.now()
 	if errors.Is(err, sql.ErrNoRows) {
+		if s.d.Monitor == nil {
+			return nil
+		}
 		placed, err := s.d.Monitor.SubscriptionsOn(ctx, q, []int64{o.ServerID})
 		if err != nil {
 			return err

@@ -166,12 +166,16 @@ func TestHooksOpenAndResolveAutomaticIncidents(t *testing.T) {
 		if len(list) != 1 || !list[0].Automatic || len(list[0].Outages) != 2 || list[0].ServerIDs[0] != 1 || !strings.Contains(list[0].Title("en"), "web1") {
 			t.Fatalf("incidents: %+v", list)
 		}
-		inTx(func(q store.Querier) error { return k.svc.OutageEnded(ctx, q, k.mon.End(imap.ID, t0.Add(107*time.Minute))) })
+		inTx(func(q store.Querier) error {
+			return k.svc.OutageEnded(ctx, q, k.mon.End(imap.ID, t0.Add(107*time.Minute)))
+		})
 		inc, _ := k.svc.Incident(ctx, support, list[0].ID)
 		if !inc.Open() {
 			t.Fatal("resolved while smtp is still down")
 		}
-		inTx(func(q store.Querier) error { return k.svc.OutageEnded(ctx, q, k.mon.End(smtp.ID, t0.Add(110*time.Minute))) })
+		inTx(func(q store.Querier) error {
+			return k.svc.OutageEnded(ctx, q, k.mon.End(smtp.ID, t0.Add(110*time.Minute)))
+		})
 		inc, _ = k.svc.Incident(ctx, support, list[0].ID)
 		if inc.Open() || inc.Updates[len(inc.Updates)-1].Status != status.Resolved {
 			t.Fatalf("automatic incident after recovery: %+v", inc)
