@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
@@ -18,14 +18,19 @@ import (
 // language, so a request is a memory copy (the snapshot changes when something
 // happens and at least every minute).
 type statusPages struct {
-	mu      sync.Mutex
-	version uint64
-	pages   map[string][]byte
-	tags    map[string]string
+	cur atomic.Pointer[renderedStatus]
 	// subscribe limits subscription requests per e-mail address, beside the per-IP
 	// limit of the sign-in forms: a confirmation mail to someone else's address is
 	// the one thing a visitor can make us send.
 	subscribe *limiter
+}
+
+// renderedStatus is the page of one snapshot version in each language; never changed
+// once stored, so readers need no lock.
+type renderedStatus struct {
+	version uint64
+	pages   map[string][]byte
+	tags    map[string]string
 }
 
 type statusView struct {
@@ -83,13 +88,14 @@ func (s *server) statusPage(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := s.language(r, nil)
 	c := s.statusCache
-	c.mu.Lock()
-	if c.version != snap.Version {
-		c.version, c.pages, c.tags = snap.Version, map[string][]byte{}, map[string]string{}
+	cur := c.cur.Load()
+	var body []byte
+	var tag string
+	ok := false
+	if cur != nil && cur.version == snap.Version {
+		body, ok = cur.pages[lang]
+		tag = cur.tags[lang]
 	}
-	body, ok := c.pages[lang]
-	tag := c.tags[lang]
-	c.mu.Unlock()
 	if !ok {
 		// Rendered without the visitor's session: the page is the same for everyone.
 		pg := &page{Lang: lang, Path: "/status", Provider: s.cfg.ProviderName, Demo: s.cfg.Demo, Docs: s.docs != nil,
@@ -101,11 +107,15 @@ func (s *server) statusPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		body, tag = buf.Bytes(), fmt.Sprintf(`"%d-%s"`, snap.Version, lang)
-		c.mu.Lock()
-		if c.version == snap.Version {
-			c.pages[lang], c.tags[lang] = body, tag
+		next := &renderedStatus{version: snap.Version, pages: map[string][]byte{lang: body}, tags: map[string]string{lang: tag}}
+		if cur != nil && cur.version == snap.Version {
+			for l, b := range cur.pages {
+				if l != lang {
+					next.pages[l], next.tags[l] = b, cur.tags[l]
+				}
+			}
 		}
-		c.mu.Unlock()
+		c.cur.CompareAndSwap(cur, next)
 	}
 	serveCached(w, r, "text/html; charset=utf-8", tag, body)
 }
