@@ -32,6 +32,7 @@ import (
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/secrets"
+	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 	"github.com/hostpact/hostpact/internal/web"
@@ -44,7 +45,7 @@ var Version = "dev"
 // Schemas lists every package's schema in the order they must be applied.
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
-		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema}
+		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema}
 }
 
 // App is a running hostpact's services.
@@ -64,6 +65,9 @@ type App struct {
 	Documents *documents.Service
 	// Monitor measures the servers' components for the SLA and alerts staff.
 	Monitor *monitor.Service
+	// Status is the public status page, incidents and maintenance; it follows the
+	// monitor's outages through monitor.Hooks.
+	Status *status.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -188,9 +192,14 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		BillingStaff: func(ctx context.Context) ([]payments.StaffContact, error) { return billingStaff(ctx, a.Accounts) },
 	})
 	a.Dunning = dunning.New(db, clk, dunning.Deps{Pack: pack, Invoices: dunningInvoices{b: a.Billing}, Suspender: a.Contracts, Logger: logger})
-	// Hooks (the status page's incidents) are wired by the integration.
+	// The monitor tells the status page's incidents about outages (monitor.Hooks) and
+	// the status page reads the monitor's servers and outages: the hooks are bound once
+	// both exist.
+	hooks := &outageHooks{}
 	a.Monitor = monitor.New(db, clk, monitor.Deps{Pack: pack, Keys: cfg.Keys, Staff: monitorStaff{acc: a.Accounts}, Logger: logger,
-		Alerts: monitor.AlertConfig{RecoverAfter: 5 * time.Minute, FlapWindow: time.Hour, FlapCount: 3}})
+		Hooks: hooks, Alerts: monitor.AlertConfig{RecoverAfter: 5 * time.Minute, FlapWindow: time.Hour, FlapCount: 3}})
+	a.Status = status.New(db, clk, status.Deps{Pack: pack, Monitor: a.Monitor, Customers: statusCustomers{}, Keys: cfg.Keys, BaseURL: cfg.URL(), Logger: logger})
+	hooks.status = a.Status
 	return a, nil
 }
 
@@ -219,7 +228,7 @@ func (a *App) Handler() (http.Handler, error) {
 		DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Logger: a.Logger,
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
-		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents,
+		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status,
 		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/billing"
+	"github.com/hostpact/hostpact/internal/monitor"
+	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/store"
 )
 
@@ -24,4 +26,22 @@ func (m monitorStaff) SupportAddresses(ctx context.Context, _ store.Querier) ([]
 		}
 	}
 	return out, nil
+}
+
+// outageHooks passes the monitor's confirmed outages to the status page's incidents;
+// status is set once both services are built (each needs the other).
+type outageHooks struct{ status *status.Service }
+
+func (h *outageHooks) OutageStarted(ctx context.Context, q store.Querier, o monitor.Outage) error {
+	if h.status == nil {
+		return nil
+	}
+	return h.status.OutageStarted(ctx, q, o)
+}
+
+func (h *outageHooks) OutageEnded(ctx context.Context, q store.Querier, o monitor.Outage) error {
+	if h.status == nil {
+		return nil
+	}
+	return h.status.OutageEnded(ctx, q, o)
 }

@@ -36,8 +36,11 @@ import (
 
 // Run dispatches `hostpact bench <what>`.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "status" {
+		return Status(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "billing" {
-		return errors.New("usage: hostpact bench billing --subscriptions N [--per-customer K] [--db URL]")
+		return errors.New("usage: hostpact bench billing --subscriptions N [--per-customer K] [--db URL] | hostpact bench status [--concurrency 50] [--duration 10s]")
 	}
 	return Billing(ctx, args[1:], stdout, stderr)
 }

@@ -231,6 +231,10 @@ func (d *SMTPDeliverer) message(o Outgoing, now time.Time) (*gomail.Msg, error) 
 	m.SetGenHeader(gomail.HeaderContentLang, o.Lang)
 	// RFC 3834: out-of-office replies and autoresponders must not answer this mail.
 	m.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	if o.ListUnsubscribe != "" {
+		m.SetGenHeader(gomail.Header("List-Unsubscribe"), "<"+o.ListUnsubscribe+">")
+		m.SetGenHeader(gomail.Header("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click")
+	}
 	m.SetBodyString(gomail.TypeTextPlain, o.Text)
 	if o.HTML != "" {
 		m.AddAlternativeString(gomail.TypeTextHTML, o.HTML)

@@ -46,6 +46,10 @@ type Message struct {
 	// a copy of the database or a backup holds no usable link (security finding 1).
 	Secret bool
 	Keys   *secrets.Keyring
+
+	// ListUnsubscribe, when set, is the HTTPS URL that unsubscribes the recipient with
+	// one POST: the mail carries List-Unsubscribe and List-Unsubscribe-Post (RFC 8058).
+	ListUnsubscribe string
 }
 
 // The text that replaces a secret body, by language: while it waits (only the sealed
@@ -86,6 +90,9 @@ func Enqueue(ctx context.Context, q store.Querier, now time.Time, m Message) (in
 	if m.Lang != "en" {
 		m.Lang = "nl"
 	}
+	if strings.ContainsAny(m.ListUnsubscribe, "\r\n<>") {
+		return 0, errors.New("notify: unsubscribe URL must be one line")
+	}
 	var dedupe any
 	if m.DedupeKey != "" {
 		dedupe = m.DedupeKey
@@ -107,10 +114,10 @@ func Enqueue(ctx context.Context, q store.Querier, now time.Time, m Message) (in
 	}
 	now = store.Now(now)
 	var id int64
-	err = q.QueryRowContext(ctx, `INSERT INTO mail_outbox (dedupe_key, org_id, to_addr, to_name, lang, subject, body_text, body_html, created_at, next_attempt_at, secret)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)
+	err = q.QueryRowContext(ctx, `INSERT INTO mail_outbox (dedupe_key, org_id, to_addr, to_name, lang, subject, body_text, body_html, created_at, next_attempt_at, secret, list_unsubscribe)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)
 		ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-		dedupe, m.OrgID, m.To, m.ToName, m.Lang, m.Subject, m.Text, m.HTML, now, m.Secret).Scan(&id)
+		dedupe, m.OrgID, m.To, m.ToName, m.Lang, m.Subject, m.Text, m.HTML, now, m.Secret, m.ListUnsubscribe).Scan(&id)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, ErrDuplicate

@@ -523,3 +523,24 @@ func TestSenderJob(t *testing.T) {
 		t.Fatalf("after the job: %+v, %v", ms, err)
 	}
 }
+
+// A mailing-list mail (the status page's) carries the one-click unsubscribe headers of
+// RFC 8058, so mail clients offer "unsubscribe" that works with one POST.
+func TestSenderAddsOneClickUnsubscribe(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := startServer(t, serverOptions{tls: "none"})
+		clk := clock.NewFake(t0.Add(time.Minute))
+		s := notify.NewSender(db, clk, smtpConfig(srv), testLogger(t))
+		m := opzegging
+		m.ListUnsubscribe = "https://portal.example/status/unsubscribe?t=abc"
+		enqueue(t, db, m)
+		if sent, err := s.SendPending(ctx, clk.Now()); sent != 1 || err != nil {
+			t.Fatalf("SendPending = %d, %v", sent, err)
+		}
+		got := parseMail(t, srv.received()[0].Data)
+		if got.Header.Get("List-Unsubscribe") != "<"+m.ListUnsubscribe+">" || got.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+			t.Fatalf("headers: %v", got.Header)
+		}
+	}, notify.Schema)
+}

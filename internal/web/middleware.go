@@ -206,7 +206,9 @@ func (s *server) rateLimit(next http.Handler) http.Handler {
 
 // noSession lists path prefixes that never need the signed-in user: the API
 // authenticates its own bearer tokens, and assets, health and metrics are anonymous.
-var noSession = []string{"/static/", "/healthz", "/metrics", "/api/", "/webhooks/"}
+// The public status page is the same for everyone and must hold under load, so it
+// does not look up sessions either.
+var noSession = []string{"/static/", "/healthz", "/metrics", "/api/", "/webhooks/", "/status"}
 
 // withSession resolves the session cookie on every request and puts the principal and
 // the audit actor in the context, so every change a service makes is recorded with who

@@ -30,6 +30,7 @@ import (
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -75,6 +76,11 @@ type Deps struct {
 	// Documents serves the published documents (/terms, /privacy, …) and the staff
 	// pages that publish them; without it those pages are not mounted.
 	Documents *documents.Service
+
+	// Status serves the public status page (/status, /status.json, /status/feed.atom,
+	// subscriptions) and the staff incident and maintenance pages; without it those
+	// pages are not mounted.
+	Status *status.Service
 }
 
 type server struct {
@@ -89,13 +95,16 @@ type server struct {
 	dun     *dunning.Service
 	demoPSP *payments.DemoProvider
 	docs    *documents.Service
-	log     *slog.Logger
-	cfg     Config
-	api     http.Handler
-	metrics http.Handler
-	pages   map[string]*template.Template
-	proxies []netip.Prefix
-	limiter *limiter
+	status  *status.Service
+	// statusCache holds the rendered public status page (status.go).
+	statusCache *statusPages
+	log         *slog.Logger
+	cfg         Config
+	api         http.Handler
+	metrics     http.Handler
+	pages       map[string]*template.Template
+	proxies     []netip.Prefix
+	limiter     *limiter
 	// hooks limits the payment providers' webhooks per address: a provider sends a
 	// few per payment, a flood is somebody else.
 	hooks    *limiter
@@ -119,7 +128,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	s := &server{
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
-		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents,
+		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -168,6 +177,7 @@ func (s *server) routes(mux *http.ServeMux) {
 		mux.Handle("/api/", s.api)
 	}
 	mux.HandleFunc("GET /{$}", s.home)
+	s.statusRoutes(mux)
 	mux.HandleFunc("POST /lang", s.setLanguage)
 
 	mux.HandleFunc("GET /login", s.loginForm)

@@ -1,0 +1,22 @@
+package app
+
+import (
+	"context"
+
+	"github.com/hostpact/hostpact/internal/status"
+	"github.com/hostpact/hostpact/internal/store"
+)
+
+// statusCustomers gives the status service an organisation's contact address and
+// language, in the caller's transaction, for maintenance announcements (cp.av.12.2).
+type statusCustomers struct{}
+
+func (statusCustomers) Contact(ctx context.Context, q store.Querier, orgID int64) (status.Recipient, error) {
+	var r status.Recipient
+	err := q.QueryRowContext(ctx, `SELECT email, CASE WHEN contact_name <> '' THEN contact_name ELSE legal_name END, language
+		FROM organisations WHERE id = $1 AND disabled = FALSE`, orgID).Scan(&r.Email, &r.Name, &r.Lang)
+	if err != nil {
+		return status.Recipient{}, nil // a removed or disabled organisation is not mailed
+	}
+	return r, nil
+}
