@@ -28,6 +28,7 @@ import (
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/jobs"
 	"github.com/hostpact/hostpact/internal/metrics"
+	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/secrets"
@@ -68,6 +69,9 @@ type App struct {
 	// Pack is the provider's terms: the embedded pack named by HOSTPACT_POLICY, or the
 	// provider's own file (HOSTPACT_POLICY_FILE).
 	Pack *terms.Pack
+	// ProbeStore is what the probe role leases checks from and records results in
+	// (the monitor service).
+	ProbeStore monitor.Store
 
 	paid *paidQueue // invoices a payment was applied to, for dunning (ledger.go)
 }
@@ -319,6 +323,14 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	if a.Config.Has("jobs") {
 		running++
 		r := a.Runner()
+		go func() { errc <- r.Run(ctx) }()
+	}
+	if a.Config.Has("probe") {
+		r, err := a.probeRunner()
+		if err != nil {
+			return err
+		}
+		running++
 		go func() { errc <- r.Run(ctx) }()
 	}
 	if a.Config.Has("web") {
