@@ -28,6 +28,7 @@ type MemStore struct {
 	// Discard keeps only the count of results, for long benchmarks.
 	discard bool
 	count   int
+	failed  int
 }
 
 type leaseKey struct {
@@ -135,6 +136,9 @@ func (m *MemStore) Record(_ context.Context, results []monitor.Result) error {
 	for _, r := range results {
 		if m.discard {
 			m.count++
+			if !r.OK {
+				m.failed++
+			}
 			stored = true
 			continue
 		}
@@ -145,6 +149,9 @@ func (m *MemStore) Record(_ context.Context, results []monitor.Result) error {
 		m.seen[k] = true
 		m.results = append(m.results, r)
 		m.count++
+		if !r.OK {
+			m.failed++
+		}
 		stored = true
 	}
 	if stored {
@@ -166,6 +173,13 @@ func (m *MemStore) Count() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.count
+}
+
+// Failed is how many of the stored results were down.
+func (m *MemStore) Failed() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.failed
 }
 
 // Holder says which instance holds a component at a location, and until when.
