@@ -35,7 +35,7 @@ import (
 const usage = `hostpact — the back office and customer portal of a hosting provider
 
 usage:
-  hostpact serve   [--config FILE] [--addr HOST:PORT] [--roles web,jobs]
+  hostpact serve   [--config FILE] [--addr HOST:PORT] [--roles web,jobs,probe] [--location NAME]
   hostpact migrate [--config FILE]
   hostpact demo    [--addr HOST:PORT] [--db FILE]
   hostpact user create --email E --name N (--roles admin,billing,… | --org ID [--org-admin]) [--password-stdin]
@@ -46,6 +46,7 @@ usage:
   hostpact keygen  --out FILE          (writes a new secret key file, mode 0600)
   hostpact terms list|diff|explain …   (hostpact terms help)
   hostpact bench billing --subscriptions N [--db URL]
+  hostpact bench probes --checks N [--interval 60s] [--duration 2m]
   hostpact totp SECRET                 (prints the current code; for the demo)
   hostpact version
 
@@ -152,9 +153,13 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flagSet("serve", stderr)
 	configFile := fs.String("config", "", "settings file (HOSTPACT_NAME=value lines)")
 	addr := fs.String("addr", "", "listen address (overrides HOSTPACT_ADDR)")
-	roles := fs.String("roles", "", "web, jobs or web,jobs (overrides HOSTPACT_ROLES)")
+	roles := fs.String("roles", "", "web, jobs, probe or a combination, e.g. web,jobs (overrides HOSTPACT_ROLES)")
+	location := fs.String("location", "", "probe location of the probe role, e.g. ams1 (overrides HOSTPACT_PROBE_LOCATION)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if err := config.CheckProbeLocation(*location); err != nil {
+		return usageError{err}
 	}
 	var roleList []string
 	if *roles != "" {
@@ -169,6 +174,9 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		if roleList != nil {
 			c.Roles = roleList
+		}
+		if *location != "" {
+			c.ProbeLocation = *location
 		}
 	})
 	if err != nil {

@@ -32,6 +32,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"audit"},
 		{"keygen"},
 		{"serve", "--roles", "cron"},
+		{"serve", "--roles", "probe", "--location", "AMS 1"},
 		{"terms", "explain", "cancellation", "--policy", "cloudprovider", "--customer", "consumer", "--start", "2026-02-30", "--received", "2026-03-01"},
 	} {
 		if code, _, _ := runCLI(t, "", args...); code != 2 {

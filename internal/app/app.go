@@ -75,6 +75,9 @@ type App struct {
 	// Pack is the provider's terms: the embedded pack named by HOSTPACT_POLICY, or the
 	// provider's own file (HOSTPACT_POLICY_FILE).
 	Pack *terms.Pack
+	// ProbeStore is what the probe role leases checks from and records results in
+	// (the monitor service).
+	ProbeStore monitor.Store
 
 	paid *paidQueue // invoices a payment was applied to, for dunning (ledger.go)
 }
@@ -200,6 +203,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		Hooks: hooks, Alerts: monitor.AlertConfig{RecoverAfter: 5 * time.Minute, FlapWindow: time.Hour, FlapCount: 3}})
 	a.Status = status.New(db, clk, status.Deps{Pack: pack, Monitor: a.Monitor, Customers: statusCustomers{}, Keys: cfg.Keys, BaseURL: cfg.URL(), Logger: logger})
 	hooks.status = a.Status
+	a.ProbeStore = a.Monitor
 	return a, nil
 }
 
@@ -338,6 +342,14 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	if a.Config.Has("jobs") {
 		running++
 		r := a.Runner()
+		go func() { errc <- r.Run(ctx) }()
+	}
+	if a.Config.Has("probe") {
+		r, err := a.probeRunner()
+		if err != nil {
+			return err
+		}
+		running++
 		go func() { errc <- r.Run(ctx) }()
 	}
 	if a.Config.Has("web") {

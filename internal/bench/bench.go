@@ -1,7 +1,9 @@
 // Package bench measures hostpact's throughput claims on a fresh database:
 // `hostpact bench billing --subscriptions N [--db URL]` creates N active subscriptions
 // (bulk inserts, outside the timing) and times one billing run over them, printing
-// invoices per second and peak memory.
+// invoices per second and peak memory. `hostpact bench probes --checks N` runs N HTTP
+// checks through the probe runner against loopback servers and prints checks per
+// minute, start lag, CPU time and peak RSS.
 package bench
 
 import (
@@ -36,11 +38,15 @@ import (
 
 // Run dispatches `hostpact bench <what>`.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "status" {
+	switch {
+	case len(args) > 0 && args[0] == "status":
 		return Status(ctx, args[1:], stdout, stderr)
-	}
-	if len(args) == 0 || args[0] != "billing" {
-		return errors.New("usage: hostpact bench billing --subscriptions N [--per-customer K] [--db URL] | hostpact bench status [--concurrency 50] [--duration 10s]")
+	case len(args) > 0 && args[0] == "probes":
+		return Probes(ctx, args[1:], stdout, stderr)
+	case len(args) == 0 || args[0] != "billing":
+		return errors.New("usage: hostpact bench billing --subscriptions N [--per-customer K] [--db URL]\n" +
+			"       hostpact bench probes --checks N [--interval 60s] [--duration 2m]\n" +
+			"       hostpact bench status [--concurrency 50] [--duration 10s]")
 	}
 	return Billing(ctx, args[1:], stdout, stderr)
 }

@@ -25,7 +25,7 @@ type Config struct {
 	DatabaseURL   string   // HOSTPACT_DATABASE_URL: a SQLite path (default hostpact.db) or postgres://…
 	Addr          string   // HOSTPACT_ADDR: listen address, default 127.0.0.1:8080
 	BaseURL       string   // HOSTPACT_BASE_URL: public URL for links in mail; default from Addr
-	Roles         []string // HOSTPACT_ROLES: web, jobs (default both)
+	Roles         []string // HOSTPACT_ROLES: web, jobs, probe (default web,jobs)
 	TLSCert       string   // HOSTPACT_TLS_CERT and HOSTPACT_TLS_KEY: serve TLS (1.2 minimum) itself
 	TLSKey        string
 	SecureCookies bool   // HOSTPACT_SECURE_COOKIES: default true when TLS is on or BaseURL is https
@@ -43,6 +43,9 @@ type Config struct {
 	Provider     Provider
 	Mollie       Mollie
 	Demo         bool // set by `hostpact demo`
+	// ProbeLocation (HOSTPACT_PROBE_LOCATION) is the probe location a process with the
+	// probe role measures from, e.g. ams1; the role needs it.
+	ProbeLocation string
 
 	// SecretKeyFile (HOSTPACT_SECRET_KEY_FILE) is the file holding the secret key that
 	// encrypts secrets at rest and keys the audit trail; kept outside the database.
@@ -220,6 +223,10 @@ func Load(file string, environ []string) (Config, error) {
 	if _, err := c.SlogLevel(); err != nil {
 		return Config{}, err
 	}
+	c.ProbeLocation = get("HOSTPACT_PROBE_LOCATION", "")
+	if err := CheckProbeLocation(c.ProbeLocation); err != nil {
+		return Config{}, err
+	}
 	if err := c.checkMetrics(); err != nil {
 		return Config{}, err
 	}
@@ -259,17 +266,33 @@ func ParseRoles(s string) ([]string, error) {
 		if r == "" {
 			continue
 		}
-		if r != "web" && r != "jobs" {
-			return nil, fmt.Errorf("config: HOSTPACT_ROLES: role %q: want web or jobs", r)
+		if r != "web" && r != "jobs" && r != "probe" {
+			return nil, fmt.Errorf("config: HOSTPACT_ROLES: role %q: want web, jobs or probe", r)
 		}
 		if !slices.Contains(roles, r) {
 			roles = append(roles, r)
 		}
 	}
 	if len(roles) == 0 {
-		return nil, fmt.Errorf("config: HOSTPACT_ROLES: no roles: want web, jobs or both")
+		return nil, fmt.Errorf("config: HOSTPACT_ROLES: no roles: want web, jobs, probe or a combination")
 	}
 	return roles, nil
+}
+
+// CheckProbeLocation accepts a probe location name: empty (no probe role), or 1-32
+// lower-case letters, digits and hyphens, as results and the status page show it.
+func CheckProbeLocation(s string) error {
+	if s == "" {
+		return nil
+	}
+	ok := len(s) <= 32 && s[0] != '-'
+	for _, c := range s {
+		ok = ok && (c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-')
+	}
+	if !ok {
+		return fmt.Errorf("config: HOSTPACT_PROBE_LOCATION: want a short name of lower-case letters, digits and hyphens (e.g. ams1), got %q", s)
+	}
+	return nil
 }
 
 // Has reports whether the process runs role r.

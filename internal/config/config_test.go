@@ -106,3 +106,18 @@ func TestSecretKeyAndCheckpointSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestProbeRoleSettings(t *testing.T) {
+	c, err := Load("", []string{"HOSTPACT_ROLES=probe", "HOSTPACT_PROBE_LOCATION=ams1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Has("probe") || c.Has("web") || c.ProbeLocation != "ams1" {
+		t.Fatalf("roles %v, location %q", c.Roles, c.ProbeLocation)
+	}
+	for _, loc := range []string{"AMS 1", "-x", "a/b", strings.Repeat("a", 33)} {
+		if _, err := Load("", []string{"HOSTPACT_PROBE_LOCATION=" + loc}); err == nil || !strings.Contains(err.Error(), "HOSTPACT_PROBE_LOCATION") {
+			t.Errorf("%q: err = %v", loc, err)
+		}
+	}
+}

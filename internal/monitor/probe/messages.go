@@ -53,6 +53,27 @@ var messages = map[string][2]string{ // nl, en
 
 	"probe.wireguard.handshake": {"Geen WireGuard-handshake met {endpoint}", "No WireGuard handshake with {endpoint}"},
 	"probe.wireguard.ping":      {"Geen antwoord op ping naar {address} door de tunnel", "No reply to a ping to {address} through the tunnel"},
+
+	"probe.icmp.no_reply":    {"Geen antwoord op ping naar {address}", "No reply to a ping to {address}"},
+	"probe.icmp.unavailable": {"Pingen kan niet vanaf deze meetlocatie (geen ICMP-socket: zie net.ipv4.ping_group_range)", "This probe location cannot ping (no ICMP socket: see net.ipv4.ping_group_range)"},
+
+	// Field errors of a check's configuration (Spec.Validate), shown beside the field.
+	"probe.spec.required":       {"Vul dit veld in", "This field is required"},
+	"probe.spec.kind":           {"Onbekende soort controle: {kind}", "Unknown kind of check: {kind}"},
+	"probe.spec.url":            {"Geef een volledige URL, bijvoorbeeld https://www.example.nl/", "Give a complete URL, for example https://www.example.nl/"},
+	"probe.spec.url_scheme":     {"De URL moet beginnen met {scheme}://", "The URL must start with {scheme}://"},
+	"probe.spec.host_port":      {"Geef host:poort, bijvoorbeeld mail.example.nl:993", "Give host:port, for example mail.example.nl:993"},
+	"probe.spec.host":           {"Geef een hostnaam of IP-adres", "Give a host name or IP address"},
+	"probe.spec.ip":             {"Geef een IP-adres", "Give an IP address"},
+	"probe.spec.status":         {"HTTP-status {code} bestaat niet (100 tot en met 599)", "HTTP status {code} does not exist (100 to 599)"},
+	"probe.spec.too_long":       {"Te lang: hoogstens {max} tekens", "Too long: at most {max} characters"},
+	"probe.spec.security":       {"Kies plain, starttls of tls", "Choose plain, starttls or tls"},
+	"probe.spec.plaintext_auth": {"Een wachtwoord over een onversleutelde verbinding moet u uitdrukkelijk toestaan", "A password over an unencrypted connection must be allowed explicitly"},
+	"probe.spec.line":           {"Mag geen regeleinde bevatten", "Must not contain a line break"},
+	"probe.spec.zone":           {"Geef een domeinnaam, bijvoorbeeld example.nl", "Give a domain name, for example example.nl"},
+	"probe.spec.key":            {"Geef een WireGuard-sleutel in base64 (44 tekens)", "Give a WireGuard key in base64 (44 characters)"},
+	"probe.spec.pem":            {"Geen geldig PEM-certificaat gevonden", "No valid PEM certificate found"},
+	"probe.spec.timeout":        {"De tijdslimiet ligt tussen 0 (standaard) en {max} seconden", "The timeout is between 0 (default) and {max} seconds"},
 }
 
 // Text renders the reason in lang ("nl" or "en"; anything else is English).

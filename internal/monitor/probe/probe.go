@@ -1,7 +1,7 @@
 // Package probe runs the protocol checks behind the availability guarantee
 // (cp.sla.availability.2; INTERPRETATION.md, "Measuring availability"): HTTP and HTTPS,
-// MySQL, POP3, IMAP, SMTP, DNS and WireGuard, each against the real protocol, within a
-// timeout and under the caller's context.
+// MySQL, POP3, IMAP, SMTP, DNS, WireGuard, a TCP connect and an ICMP echo, each against
+// the real protocol, within a timeout and under the caller's context.
 //
 // A check never returns an error: it returns a Result that says up or down, how long
 // the check took and, when down, a Reason — a message key with arguments (for instance
@@ -130,12 +130,14 @@ func run(ctx context.Context, c clock.Clock, kind Kind, target string, timeout t
 	start := time.Now()
 	rs := f(cctx, &r)
 	r.Latency = time.Since(start)
-	// A missing WireGuard handshake or echo shows only as silence until the deadline,
-	// so those keep their own key.
-	if rs != nil && rs.Key != "probe.config" && !strings.HasPrefix(rs.Key, "probe.wireguard.") {
+	// A missing WireGuard handshake or ICMP echo reply shows only as silence until the
+	// deadline, so those keep their own key; a cancelled check is never the server's.
+	if rs != nil && rs.Key != "probe.config" {
+		silence := strings.HasPrefix(rs.Key, "probe.wireguard.") || strings.HasPrefix(rs.Key, "probe.icmp.")
 		switch {
 		case ctx.Err() != nil:
 			rs = reason("probe.canceled", ctx.Err())
+		case silence:
 		case cctx.Err() != nil || rs.Key == "probe.timeout":
 			rs = reason("probe.timeout", rs.err, "stage", stageOf(rs), "after", timeout.String())
 		}

@@ -1,11 +1,5 @@
 package probe
 
-import (
-	"errors"
-
-	"github.com/hostpact/hostpact/internal/clock"
-)
-
 // KindTCP and KindICMP check a VPS or container host's network and platform
 // (cp.sla.availability.2): a TCP connect to a port, an ICMP echo to an address.
 const (
@@ -52,14 +46,4 @@ type Spec struct {
 	PingAddress     string `json:"ping_address,omitempty"`
 	// TimeoutSeconds bounds the check; 0 is DefaultTimeout.
 	TimeoutSeconds int `json:"timeout_seconds,omitempty"`
-}
-
-// Validate reports the first field of s that cannot work, as a *FieldError.
-// TODO(probes helper): implement per kind; replaced by spec_build.go.
-func (s Spec) Validate() error { return nil }
-
-// Build turns s into a Check on clock c.
-// TODO(probes helper): implement per kind; replaced by spec_build.go.
-func (s Spec) Build(c clock.Clock) (Check, error) {
-	return nil, errors.New("probe: Spec.Build not built yet")
 }
