@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/jobs"
 	"github.com/hostpact/hostpact/internal/sla"
@@ -230,4 +231,38 @@ func (s *Service) endedOutage(ctx context.Context, q store.Querier, o Outage) er
 		return s.hooks.OutageEnded(ctx, q, o)
 	}
 	return nil
+}
+
+// Reevaluate makes the next evaluation read a component's results again from from: a
+// probe location that was cut off delivers its buffered results late, beyond the
+// evaluator's lookback, and an outage in them must still be found (cp.av.19.5: the
+// measurements are the evidence). It never moves the evaluation forward.
+func (s *Service) Reevaluate(ctx context.Context, by accounts.Principal, componentID int64, from time.Time) error {
+	if err := mayManage(by); err != nil {
+		return err
+	}
+	ctx = staffActor(ctx, by)
+	now := s.now()
+	from = store.Now(from)
+	if from.After(now) {
+		return accounts.FieldErrors{"from": "must not be in the future"}
+	}
+	return s.db.InTx(ctx, func(q store.Querier) error {
+		var name, target string
+		err := q.QueryRowContext(ctx, `UPDATE monitor_components SET evaluated_to = $2
+			WHERE id = $1 AND (evaluated_to IS NULL OR evaluated_to > $2) RETURNING name, target`, componentID, from).Scan(&name, &target)
+		if errors.Is(err, sql.ErrNoRows) {
+			if err := q.QueryRowContext(ctx, `SELECT name FROM monitor_components WHERE id = $1`, componentID).Scan(&name); errors.Is(err, sql.ErrNoRows) {
+				return accounts.ErrNotFound
+			} else if err != nil {
+				return err
+			}
+			return nil // already evaluated from earlier
+		}
+		if err != nil {
+			return err
+		}
+		return record(ctx, q, now, "monitor.component_reevaluate", "monitor_component", componentID, 0,
+			fmt.Sprintf("component %s %s evaluated again from %s", name, target, from.Format(time.RFC3339)))
+	})
 }

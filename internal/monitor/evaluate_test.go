@@ -265,3 +265,45 @@ func TestWebhookDeliveryRetriesAndCrash(t *testing.T) {
 		eq(t, "alerts listed", len(as), 6)
 	})
 }
+
+// Results that a location delivers after the evaluator has moved on beyond its lookback
+// are found once staff ask for the component to be evaluated again from their time.
+func TestReevaluateFindsLateResults(t *testing.T) {
+	each(t, damping, func(t *testing.T, e *env) {
+		sv := e.server("web1", "webhosting")
+		c := e.component(sv, "imap", "127.0.0.1:143")
+		late := t0.Add(2 * time.Hour)
+		// The only location was cut off for two hours: the evaluator ran without its
+		// results, then it delivers them all at once, a 20-minute outage included.
+		if err := e.svc.Evaluate(e.ctx, late); err != nil {
+			t.Fatal(err)
+		}
+		e.clk.Set(late)
+		if err := e.svc.Record(e.ctx, results(c.ID, "ams", t0, 121, func(i int) bool { return i < 20 || i >= 40 })); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.Evaluate(e.ctx, late.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		eq(t, "outages before re-evaluation", e.count("monitor_outages", "TRUE"), 0)
+		if err := e.svc.Reevaluate(e.ctx, billingP, c.ID, t0); err == nil {
+			t.Fatal("billing staff re-evaluated a component")
+		}
+		if err := e.svc.Reevaluate(e.ctx, support, c.ID, late.Add(time.Hour)); err == nil {
+			t.Fatal("re-evaluation from the future accepted")
+		}
+		if err := e.svc.Reevaluate(e.ctx, support, c.ID, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.Evaluate(e.ctx, late.Add(2*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		os, err := e.svc.OutagesBetween(e.ctx, e.db, t0, late)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(os) != 1 || !os[0].From.Equal(t0.Add(20*time.Minute)) || !os[0].To.Equal(t0.Add(40*time.Minute)) {
+			t.Fatalf("outages %+v, want one from minute 20 to 40", os)
+		}
+	})
+}

@@ -93,7 +93,7 @@ func (e *env) server(name, kind string) Server {
 func (e *env) component(sv Server, name, target string) Component {
 	e.t.Helper()
 	c, err := e.svc.AddComponent(e.ctx, support, sv.ID, ComponentInput{Name: name, Target: target,
-		Spec: probe.Spec{Kind: probe.Kind(name), Address: target, User: "monitor", Password: "s3cret-pw"}, Interval: time.Minute})
+		Spec: specFor(name, target), Interval: time.Minute})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -127,4 +127,26 @@ func eq[T comparable](t *testing.T, what string, got, want T) {
 	if got != want {
 		t.Errorf("%s: got %v, want %v", what, got, want)
 	}
+}
+
+// specFor is a valid check of component name at target, with a monitoring password
+// where the kind takes one.
+func specFor(name, target string) probe.Spec {
+	sp := probe.Spec{Kind: probe.Kind(name), Address: target}
+	switch sp.Kind {
+	case probe.KindPOP3, probe.KindIMAP, probe.KindSMTP:
+		sp.Security = "starttls"
+		if sp.Kind != probe.KindSMTP {
+			sp.User, sp.Password = "monitor", "s3cret-pw"
+		}
+	case probe.KindMySQL:
+		sp.User, sp.Password = "monitor", "s3cret-pw"
+	case probe.KindHTTP:
+		sp.URL, sp.Address = "http://"+target+"/", ""
+	case probe.KindHTTPS:
+		sp.URL, sp.Address = "https://"+target+"/", ""
+	case probe.KindDNS:
+		sp.Zone = "example.test"
+	}
+	return sp
 }

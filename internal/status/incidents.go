@@ -401,7 +401,9 @@ func (s *Service) OutageStarted(ctx context.Context, q store.Querier, o monitor.
 			}
 		}
 		in := autoIncident(name, kind, o.Component, o.ServerID)
-		if incidentID, err = s.insertIncident(ctx, q, now, in, true, "monitor"); err != nil {
+		// The disruption began with the outage, not when the monitor confirmed it a few
+		// checks later: the incident carries the outage's start.
+		if incidentID, err = s.insertIncident(ctx, q, store.Now(o.From), in, true, "monitor"); err != nil {
 			return err
 		}
 		if err := audit.Record(audit.WithActor(ctx, audit.System("monitor")), q, now, audit.Change{Action: "incident.open", ObjectKind: "incident",
@@ -459,6 +461,9 @@ func (s *Service) OutageEnded(ctx context.Context, q store.Querier, o monitor.Ou
 		up = UpdateInput{Status: Monitoring, MessageNL: "Alle metingen zijn weer in orde; we houden de dienst in de gaten.", MessageEN: "Every check is passing again; we are keeping an eye on the service."}
 	}
 	now := s.now()
+	if !o.To.IsZero() && o.To.Before(now) {
+		now = store.Now(o.To) // recovered when the outage ended, not when it was evaluated
+	}
 	uid, err := s.addUpdate(ctx, q, now, incidentID, up, "monitor")
 	if err != nil {
 		return err
