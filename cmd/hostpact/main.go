@@ -242,6 +242,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("loading demo data: %w", err)
 	}
+	go func() {
+		if err := demo.SimulateProbes(ctx, a); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("demo: simulated probe locations stopped", "err", err)
+		}
+	}()
 	return a.Serve(ctx, func(listen string) {
 		creds.Print(stdout, "http://"+listen)
 	})

@@ -194,6 +194,7 @@ func seedContracts(ctx context.Context, a *app.App) error {
 		return fmt.Errorf("demo staff: %w", err)
 	}
 	by := accounts.Principal{User: admin}
+	var subs []contracts.Subscription
 	for _, o := range orders {
 		u, err := a.Accounts.FindUserByEmail(ctx, o.user)
 		if err != nil {
@@ -216,13 +217,18 @@ func seedContracts(ctx context.Context, a *app.App) error {
 		if err != nil {
 			return fmt.Errorf("demo order %s: %w", o.key, err)
 		}
-		if _, err := a.Contracts.PlaceOrder(ctx, by, contracts.OrderInput{OrgID: u.OrgID, Lines: in.Lines, TermsVersion: co.TermsVersion,
-			AcceptTerms: true, ExpressStart: consumer, IdempotencyKey: o.key}); err != nil {
+		c, err := a.Contracts.PlaceOrder(ctx, by, contracts.OrderInput{OrgID: u.OrgID, Lines: in.Lines, TermsVersion: co.TermsVersion,
+			AcceptTerms: true, ExpressStart: consumer, IdempotencyKey: o.key})
+		if err != nil {
 			return fmt.Errorf("demo order %s: %w", o.key, err)
 		}
+		subs = append(subs, c.Subscriptions...)
 	}
 	if _, err := a.Billing.RunBilling(ctx, a.Clock.Now()); err != nil {
 		return fmt.Errorf("demo billing run: %w", err)
+	}
+	if err := seedMonitoring(ctx, a, by, subs); err != nil {
+		return fmt.Errorf("demo monitoring: %w", err)
 	}
 	return nil
 }
