@@ -29,6 +29,7 @@ import (
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
+	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
@@ -75,6 +76,10 @@ type Deps struct {
 	// Documents serves the published documents (/terms, /privacy, …) and the staff
 	// pages that publish them; without it those pages are not mounted.
 	Documents *documents.Service
+
+	// Monitor serves the staff monitoring pages (servers, components, placements,
+	// outages); without it they are not mounted.
+	Monitor *monitor.Service
 }
 
 type server struct {
@@ -89,6 +94,7 @@ type server struct {
 	dun     *dunning.Service
 	demoPSP *payments.DemoProvider
 	docs    *documents.Service
+	mon     *monitor.Service
 	log     *slog.Logger
 	cfg     Config
 	api     http.Handler
@@ -120,7 +126,7 @@ func build(d Deps) (*server, http.Handler, error) {
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
 		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents,
-		api: d.API, metrics: d.Metrics,
+		mon: d.Monitor, api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -252,6 +258,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	}
 	if s.docs != nil {
 		s.documentRoutes(mux, staff)
+	}
+	if s.mon != nil {
+		s.monitorRoutes(staff)
 	}
 }
 
