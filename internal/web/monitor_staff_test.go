@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -371,4 +372,55 @@ func TestMonitorStaffCSRF(t *testing.T) {
 
 func monitorSpecIMAP() probe.Spec {
 	return probe.Spec{Kind: probe.KindIMAP, Address: "127.0.0.1:993", Security: "tls"}
+}
+
+// layoutMonitoring gives the layout test a server with long names, components in every
+// state, a placed subscription and an ongoing outage; it returns the server's and a
+// component's id.
+func layoutMonitoring(t *testing.T, e *env, subscription string) (string, string) {
+	t.Helper()
+	admin := e.admin()
+	sv, err := e.mon.CreateServer(e.ctx, admin, monitor.ServerInput{Name: "shared-webhosting-cluster-07.amsterdam-science-park", Kind: "webhosting",
+		Location: "ams1-science-park", Description: "Gedeelde webhosting met PHP 8.3, MariaDB 11 en Dovecot voor de klanten van het pakket Pro"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := func(name string, sp probe.Spec) monitor.Component {
+		t.Helper()
+		c, err := e.mon.AddComponent(e.ctx, admin, sv.ID, monitor.ComponentInput{Name: name, Spec: sp, Interval: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	web := add("https", probe.Spec{Kind: probe.KindHTTPS, URL: "https://shared-webhosting-cluster-07.cloudprovider-voorbeeld.nl/.well-known/hostpact-health-check"})
+	imap := add("imap", monitorSpecIMAP())
+	add("dns", probe.Spec{Kind: probe.KindDNS, Address: "ns1.cloudprovider-voorbeeld.nl:53", Zone: "cloudprovider-voorbeeld.nl"})
+	id, err := strconv.ParseInt(subscription, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := e.con.GetSubscription(e.ctx, admin, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.mon.Place(e.ctx, admin, sub.ID, sub.OrgID, sv.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.mon.Lease(e.ctx, "ams1-science-park", "probe-1", 10, e.clk.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		at := e.clk.Now().Add(time.Duration(i-3) * time.Minute)
+		if err := e.mon.Record(e.ctx, []monitor.Result{
+			{ComponentID: web.ID, Location: "ams1-science-park", At: at, OK: false, Reason: "probe.tls.expired"},
+			{ComponentID: imap.ID, Location: "ams1-science-park", At: at, OK: true, Latency: 35 * time.Millisecond},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.mon.Evaluate(e.ctx, e.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return itoa(sv.ID), itoa(web.ID)
 }
