@@ -564,7 +564,7 @@ func (s *server) monComponentFields(sv monitor.Server, kind probe.Kind, edit boo
 	addr := text("address", "monitor.f.address", "monitor.f.address_hint", 260)
 	switch kind {
 	case probe.KindHTTP, probe.KindHTTPS:
-		spec = append(spec, field{Name: "url", Label: "monitor.f.url", Type: "url", Required: true, Auto: "off", Max: 2000, Wide: true},
+		spec = append(spec, field{Name: "url", Label: "monitor.f.url", Type: "text", Mode: "url", Required: true, Auto: "off", Max: 2000, Wide: true},
 			text("address", "monitor.f.connect_to", "monitor.f.connect_to_hint", 260),
 			text("status", "monitor.f.status", "monitor.f.status_hint", 100),
 			text("keyword", "monitor.f.keyword", "monitor.f.keyword_hint", 200))
