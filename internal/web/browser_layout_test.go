@@ -189,7 +189,9 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 		return m[1]
 	}
 
+	mon, comp := layoutMonitoring(t, e, holds[business.ID].subscription)
 	staffIDMap := map[string]string{
+		"/staff/monitoring/servers/": mon, "/staff/monitoring/components/": comp,
 		"/staff/customers/": itoa(business.ID), "/staff/users/": itoa(staffIDs[len(staffIDs)-1]),
 		"/staff/tokens/":    token(staff[0].email, staffSecret, "/staff/"),
 		"/staff/contracts/": holds[business.ID].contract, "/staff/subscriptions/": holds[business.ID].subscription,
