@@ -190,8 +190,9 @@ func (s *Service) startOutage(ctx context.Context, q store.Querier, c evalCompon
 	if !o.To.IsZero() {
 		to = o.To
 	}
-	err := q.QueryRowContext(ctx, `INSERT INTO monitor_outages (component_id, server_id, from_at, to_at, reason) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (component_id, from_at) DO NOTHING RETURNING id`, o.ComponentID, o.ServerID, o.From, to, o.Reason).Scan(&o.ID)
+	err := q.QueryRowContext(ctx, `INSERT INTO monitor_outages (component_id, server_id, component, target, from_at, to_at, reason)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (component_id, from_at) DO NOTHING RETURNING id`, o.ComponentID, o.ServerID, o.Component, o.Target, o.From, to, o.Reason).Scan(&o.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

@@ -307,3 +307,29 @@ func TestReevaluateFindsLateResults(t *testing.T) {
 		}
 	})
 }
+
+// A deleted server's outages stay, with their component's name, as the evidence of the
+// SLA figures; one still open ends when the server goes.
+func TestDeletedServerKeepsItsOutages(t *testing.T) {
+	each(t, damping, func(t *testing.T, e *env) {
+		sv := e.server("web9", "webhosting")
+		c := e.component(sv, "imap", "127.0.0.1:143")
+		if err := e.svc.Record(e.ctx, results(c.ID, "ams", t0, 10, func(i int) bool { return i < 3 })); err != nil {
+			t.Fatal(err)
+		}
+		e.clk.Set(t0.Add(10 * time.Minute))
+		if err := e.svc.Evaluate(e.ctx, e.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.DeleteServer(e.ctx, support, sv.ID); err != nil {
+			t.Fatal(err)
+		}
+		os, err := e.svc.OutagesBetween(e.ctx, e.db, t0, t0.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(os) != 1 || os[0].Component != "imap" || os[0].Target != "127.0.0.1:143" || !os[0].To.Equal(e.clk.Now()) {
+			t.Fatalf("outages after deletion: %+v", os)
+		}
+	})
+}

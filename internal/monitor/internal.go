@@ -54,10 +54,12 @@ func (s *Service) SubscriptionsOn(ctx context.Context, q store.Querier, serverID
 	return out, rows.Err()
 }
 
-const outageCols = `o.id, o.component_id, o.server_id, c.name, c.target, o.from_at, o.to_at, o.reason`
+// An outage carries its component's name and target, so it outlives a deleted server:
+// it is the evidence of the SLA figures (cp.av.19.5).
+const outageCols = `o.id, o.component_id, o.server_id, o.component, o.target, o.from_at, o.to_at, o.reason`
 
 func queryOutages(ctx context.Context, q store.Querier, where string, args ...any) ([]Outage, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+outageCols+` FROM monitor_outages o JOIN monitor_components c ON c.id = o.component_id `+where, args...)
+	rows, err := q.QueryContext(ctx, `SELECT `+outageCols+` FROM monitor_outages o `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("monitor: outages: %w", err)
 	}

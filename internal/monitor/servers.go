@@ -222,6 +222,10 @@ func (s *Service) DeleteServer(ctx context.Context, by accounts.Principal, id in
 		if n > 0 {
 			return ErrHasPlacements
 		}
+		// Its outages stay as evidence; one still open ends now, as nothing measures it.
+		if _, err := q.ExecContext(ctx, `UPDATE monitor_outages SET to_at = $2 WHERE server_id = $1 AND to_at IS NULL`, id, now); err != nil {
+			return err
+		}
 		for _, stmt := range []string{
 			`DELETE FROM monitor_leases WHERE component_id IN (SELECT id FROM monitor_components WHERE server_id = $1)`,
 			`DELETE FROM monitor_results WHERE component_id IN (SELECT id FROM monitor_components WHERE server_id = $1)`,

@@ -79,6 +79,8 @@ CREATE TABLE monitor_outages (
 	id {{pk}},
 	component_id BIGINT NOT NULL,
 	server_id BIGINT NOT NULL,
+	component TEXT NOT NULL,
+	target TEXT NOT NULL DEFAULT '',
 	from_at {{ts}} NOT NULL,
 	to_at {{ts}},
 	reason TEXT NOT NULL DEFAULT '',
