@@ -200,7 +200,8 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	// both exist.
 	hooks := &outageHooks{}
 	a.Monitor = monitor.New(db, clk, monitor.Deps{Pack: pack, Keys: cfg.Keys, Staff: monitorStaff{acc: a.Accounts}, Logger: logger,
-		Hooks: hooks, Alerts: monitor.AlertConfig{RecoverAfter: 5 * time.Minute, FlapWindow: time.Hour, FlapCount: 3}})
+		Hooks: hooks, Alerts: monitor.AlertConfig{Webhook: cfg.Alerts.Webhook, MailTo: cfg.Alerts.Mail,
+			RecoverAfter: 5 * time.Minute, FlapWindow: time.Hour, FlapCount: 3}})
 	a.Status = status.New(db, clk, status.Deps{Pack: pack, Monitor: a.Monitor, Customers: statusCustomers{}, Keys: cfg.Keys, BaseURL: cfg.URL(), Logger: logger})
 	hooks.status = a.Status
 	a.ProbeStore = a.Monitor

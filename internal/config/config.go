@@ -5,10 +5,12 @@ package config
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/mail"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -46,6 +48,8 @@ type Config struct {
 	// ProbeLocation (HOSTPACT_PROBE_LOCATION) is the probe location a process with the
 	// probe role measures from, e.g. ams1; the role needs it.
 	ProbeLocation string
+	// Alerts are where monitoring alerts go besides the support role's mailboxes.
+	Alerts Alerts
 
 	// SecretKeyFile (HOSTPACT_SECRET_KEY_FILE) is the file holding the secret key that
 	// encrypts secrets at rest and keys the audit trail; kept outside the database.
@@ -53,6 +57,14 @@ type Config struct {
 	SecretKeyFile string
 	Keys          *secrets.Keyring
 	Audit         Audit
+}
+
+// Alerts: HOSTPACT_ALERT_MAIL (comma-separated addresses; empty: the staff with the
+// support role) and HOSTPACT_ALERT_WEBHOOK (an http(s) URL that receives every alert as
+// JSON; it may carry a token, so it is never logged).
+type Alerts struct {
+	Mail    []string
+	Webhook string
 }
 
 // Audit configures the signed checkpoints of the audit trail, written outside the
@@ -226,6 +238,20 @@ func Load(file string, environ []string) (Config, error) {
 	c.ProbeLocation = get("HOSTPACT_PROBE_LOCATION", "")
 	if err := CheckProbeLocation(c.ProbeLocation); err != nil {
 		return Config{}, err
+	}
+	for _, m := range strings.Split(get("HOSTPACT_ALERT_MAIL", ""), ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			if _, err := mail.ParseAddress(m); err != nil {
+				return Config{}, fmt.Errorf("config: HOSTPACT_ALERT_MAIL: %q is not an e-mail address", m)
+			}
+			c.Alerts.Mail = append(c.Alerts.Mail, m)
+		}
+	}
+	if c.Alerts.Webhook = get("HOSTPACT_ALERT_WEBHOOK", ""); c.Alerts.Webhook != "" {
+		u, err := url.Parse(c.Alerts.Webhook)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return Config{}, errors.New("config: HOSTPACT_ALERT_WEBHOOK: want an http(s) URL")
+		}
 	}
 	if err := c.checkMetrics(); err != nil {
 		return Config{}, err

@@ -121,3 +121,23 @@ func TestProbeRoleSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestAlertSettings(t *testing.T) {
+	c, err := Load("", []string{"HOSTPACT_ALERT_MAIL=ops@example.test, noc@example.test", "HOSTPACT_ALERT_WEBHOOK=https://hooks.example.test/x?token=s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Alerts.Mail) != 2 || c.Alerts.Mail[1] != "noc@example.test" || c.Alerts.Webhook != "https://hooks.example.test/x?token=s" {
+		t.Fatalf("%+v", c.Alerts)
+	}
+	for _, env := range []string{"HOSTPACT_ALERT_MAIL=ops", "HOSTPACT_ALERT_WEBHOOK=ftp://x", "HOSTPACT_ALERT_WEBHOOK=/relative"} {
+		name, _, _ := strings.Cut(env, "=")
+		if _, err := Load("", []string{env}); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: err = %v", env, err)
+		}
+	}
+	// The webhook URL may carry a token: an error about it never repeats it.
+	if _, err := Load("", []string{"HOSTPACT_ALERT_WEBHOOK=ftp://x?token=geheim"}); err == nil || strings.Contains(err.Error(), "geheim") {
+		t.Errorf("err = %v", err)
+	}
+}
