@@ -14,15 +14,15 @@ import (
 // HOSTPACT has no explicit alert addresses.
 type monitorStaff struct{ acc *accounts.Service }
 
-func (m monitorStaff) SupportAddresses(ctx context.Context, _ store.Querier) ([]string, error) {
+func (m monitorStaff) SupportContacts(ctx context.Context, _ store.Querier) ([]monitor.Contact, error) {
 	users, err := m.acc.ListUsers(ctx, billing.SystemPrincipal, 0)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	var out []monitor.Contact
 	for _, u := range users {
 		if !u.Disabled && u.HasRole(accounts.RoleSupport) {
-			out = append(out, u.Email)
+			out = append(out, monitor.Contact{Email: u.Email, Lang: u.Language})
 		}
 	}
 	return out, nil

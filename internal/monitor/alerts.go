@@ -156,9 +156,13 @@ func (s *Service) alert(ctx context.Context, q store.Querier, now time.Time, key
 	if err != nil {
 		return err
 	}
-	to := s.alerts.MailTo
+	// Addresses from the configuration read Dutch; the support staff their own language.
+	var to []Contact
+	for _, a := range s.alerts.MailTo {
+		to = append(to, Contact{Email: a, Lang: "nl"})
+	}
 	if len(to) == 0 && s.staff != nil {
-		if to, err = s.staff.SupportAddresses(ctx, q); err != nil {
+		if to, err = s.staff.SupportContacts(ctx, q); err != nil {
 			return err
 		}
 	}
@@ -166,12 +170,15 @@ func (s *Service) alert(ctx context.Context, q store.Querier, now time.Time, key
 	if err := q.QueryRowContext(ctx, `SELECT name FROM monitor_servers WHERE id = $1`, c.serverID).Scan(&server); err != nil {
 		return err
 	}
-	lang := "nl"
-	t := alertTexts[lang][kind]
-	for _, addr := range to {
+	for _, r := range to {
+		lang := r.Lang
+		if _, ok := alertTexts[lang]; !ok {
+			lang = "nl"
+		}
+		t := alertTexts[lang][kind]
 		_, err := notify.Enqueue(ctx, q, now, notify.Message{
-			DedupeKey: fmt.Sprintf("monitor-alert:%d:%s", id, strings.ToLower(addr)),
-			To:        addr, Lang: lang,
+			DedupeKey: fmt.Sprintf("monitor-alert:%d:%s", id, strings.ToLower(r.Email)),
+			To:        r.Email, Lang: lang,
 			Subject: fmt.Sprintf(t[0], server, c.name),
 			Text:    fmt.Sprintf(t[1], server, c.name+" "+c.target) + "\n\n" + summary + "\n",
 		})

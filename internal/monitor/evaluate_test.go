@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hostpact/hostpact/internal/store"
 )
 
 var damping = AlertConfig{RecoverAfter: 5 * time.Minute, FlapWindow: 30 * time.Minute, FlapCount: 2}
@@ -330,6 +332,32 @@ func TestDeletedServerKeepsItsOutages(t *testing.T) {
 		}
 		if len(os) != 1 || os[0].Component != "imap" || os[0].Target != "127.0.0.1:143" || !os[0].To.Equal(e.clk.Now()) {
 			t.Fatalf("outages after deletion: %+v", os)
+		}
+	})
+}
+
+type staffDir []Contact
+
+func (d staffDir) SupportContacts(context.Context, store.Querier) ([]Contact, error) { return d, nil }
+
+// Without configured addresses the support staff are alerted, each in their language.
+func TestAlertsReachSupportInTheirLanguage(t *testing.T) {
+	each(t, damping, func(t *testing.T, e *env) {
+		e.svc.alerts.MailTo = nil
+		e.svc.staff = staffDir{{Email: "sanne@example.test", Lang: "nl"}, {Email: "sam@example.test", Lang: "en"}}
+		sv := e.server("web1", "webhosting")
+		c := e.component(sv, "imap", "127.0.0.1:143")
+		if err := e.svc.Record(e.ctx, results(c.ID, "ams", t0, 10, func(i int) bool { return i < 3 })); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.Evaluate(e.ctx, t0.Add(10*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		for addr, want := range map[string]string{"sanne@example.test": "Storing: web1 imap", "sam@example.test": "Outage: web1 imap"} {
+			var subject string
+			if err := e.db.QueryRowContext(e.ctx, `SELECT subject FROM mail_outbox WHERE to_addr = $1`, addr).Scan(&subject); err != nil || subject != want {
+				t.Errorf("%s: subject %q (%v), want %q", addr, subject, err, want)
+			}
 		}
 	})
 }

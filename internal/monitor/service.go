@@ -39,10 +39,13 @@ type AlertConfig struct {
 	FlapCount  int
 }
 
+// Contact is a staff member who gets alerts, in their language (nl or en).
+type Contact struct{ Email, Lang string }
+
 // StaffDirectory gives the addresses of the staff who get alerts by mail when
 // AlertConfig.MailTo is empty (app wires it to the support role's users).
 type StaffDirectory interface {
-	SupportAddresses(ctx context.Context, q store.Querier) ([]string, error)
+	SupportContacts(ctx context.Context, q store.Querier) ([]Contact, error)
 }
 
 // Deps are what the service needs besides the database and the clock.
