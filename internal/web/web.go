@@ -29,6 +29,7 @@ import (
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
+	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/store"
@@ -81,6 +82,9 @@ type Deps struct {
 	// subscriptions) and the staff incident and maintenance pages; without it those
 	// pages are not mounted.
 	Status *status.Service
+	// Monitor gives the staff incident and maintenance pages the servers to choose
+	// from and the services placed on them.
+	Monitor *monitor.Service
 }
 
 type server struct {
@@ -96,6 +100,7 @@ type server struct {
 	demoPSP *payments.DemoProvider
 	docs    *documents.Service
 	status  *status.Service
+	mon     *monitor.Service
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -128,7 +133,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	s := &server{
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
-		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status,
+		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -263,6 +268,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	if s.docs != nil {
 		s.documentRoutes(mux, staff)
 	}
+	s.statusStaffRoutes(staff)
 }
 
 // securityRoutes registers the own-account pages that staff and customers share.
