@@ -36,6 +36,8 @@ func Status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	conc := fs.Int("concurrency", 50, "concurrent connections")
 	dur := fs.Duration("duration", 10*time.Second, "how long to send requests")
 	path := fs.String("path", "/status", "path to request (/status, /status.json, /status/feed.atom)")
+	gz := fs.Bool("gzip", true, "send Accept-Encoding: gzip, as browsers do (the body is counted as sent, compressed)")
+	dump := fs.Bool("dump", false, "print the body of one response and stop")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -94,14 +96,31 @@ func Status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer srv.Close()
 	target := "http://" + ln.Addr().String() + *path
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conc, MaxConnsPerHost: *conc, DisableCompression: true}}
+	get := func() (*http.Response, error) {
+		req, err := http.NewRequest(http.MethodGet, target, nil)
+		if err != nil {
+			return nil, err
+		}
+		if *gz {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
+		return client.Do(req)
+	}
 	// Warm up: the first request renders the page.
-	if resp, err := client.Get(target); err != nil {
+	if resp, err := get(); err != nil {
 		return err
 	} else {
-		_, _ = io.Copy(io.Discard, resp.Body)
+		out := io.Discard
+		if *dump {
+			out = stdout
+		}
+		_, _ = io.Copy(out, resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			return fmt.Errorf("GET %s: %s", *path, resp.Status)
+		}
+		if *dump {
+			return nil
 		}
 	}
 	var ok, failed atomic.Int64
@@ -114,7 +133,7 @@ func Status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(deadline) {
-				resp, err := client.Get(target)
+				resp, err := get()
 				if err != nil {
 					failed.Add(1)
 					continue
@@ -132,7 +151,7 @@ func Status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	fmt.Fprintf(stdout, "bench status: GET %s, %d connections, %s (client and server in one process on loopback)\n", *path, *conc, elapsed.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "bench status: GET %s, %d connections, gzip %t, %s (client and server in one process on loopback)\n", *path, *conc, *gz, elapsed.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "requests:      %d ok, %d failed, %d bytes each\n", ok.Load(), failed.Load(), bytesRead.Load()/max(ok.Load(), 1))
 	fmt.Fprintf(stdout, "requests/s:    %.0f\n", float64(ok.Load())/elapsed.Seconds())
 	return nil

@@ -23,7 +23,9 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/documents"
+	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/terms"
 	"github.com/hostpact/hostpact/internal/web/browsertest"
 )
@@ -190,8 +192,27 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 	}
 
 	mon, comp := layoutMonitoring(t, e, holds[business.ID].subscription)
+	// An open incident on a server with a long name, and planned maintenance to come.
+	srvLong, err := e.mon.CreateServer(e.ctx, e.supportPrincipal(), monitor.ServerInput{Name: "shared-webhosting-cluster-07.ams1.cloudprovider.test",
+		Kind: "webhosting", Location: "ams1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, err := e.stat.OpenIncident(e.ctx, e.supportPrincipal(), status.IncidentInput{TitleNL: "Websites op het gedeelde webhostingcluster reageren traag",
+		MessageNL: "We onderzoeken waarom de webservers van het gedeelde cluster traag antwoorden.", Impact: "major", ServerIDs: []int64{srvLong.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	maint, err := e.stat.ScheduleMaintenance(e.ctx, e.supportPrincipal(), status.MaintenanceInput{Kind: status.Planned,
+		TitleNL: "Vervanging van de opslagcontrollers van het gedeelde webhostingcluster", StartsAt: e.clk.Now().Add(96 * time.Hour),
+		EndsAt: e.clk.Now().Add(98 * time.Hour), ServerIDs: []int64{srvLong.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	staffIDMap := map[string]string{
 		"/staff/monitoring/servers/": mon, "/staff/monitoring/components/": comp,
+		"/staff/incidents/": itoa(inc.ID), "/staff/maintenance/": itoa(maint.ID),
 		"/staff/customers/": itoa(business.ID), "/staff/users/": itoa(staffIDs[len(staffIDs)-1]),
 		"/staff/tokens/":    token(staff[0].email, staffSecret, "/staff/"),
 		"/staff/contracts/": holds[business.ID].contract, "/staff/subscriptions/": holds[business.ID].subscription,

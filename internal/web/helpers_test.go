@@ -31,6 +31,7 @@ import (
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/secrets"
+	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
 	"github.com/hostpact/hostpact/internal/terms"
@@ -62,7 +63,10 @@ type env struct {
 	dun  *dunning.Service
 	psp  *payments.DemoProvider
 	docs *documents.Service
+	// mon and stat are the real monitor and status services (status reads the
+	// monitor's servers and placements, as internal/app wires them).
 	mon  *monitor.Service
+	stat *status.Service
 	h    http.Handler
 	srv  *server
 	ctx  context.Context
@@ -87,7 +91,7 @@ func (s *syncBuffer) String() string {
 }
 
 var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
-	billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema}
+	billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema}
 
 // each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
 // web handler in demo mode on a fake clock.
@@ -124,13 +128,14 @@ func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 	bill, pay, dun, psp := billingServices(db, clk, pack, acc, con, logger)
 	docs := documents.New(db, clk, documents.Config{BaseURL: "https://portal.example"})
 	mon := monitor.New(db, clk, monitor.Deps{Pack: pack, Keys: keys, Logger: logger})
-	d := Deps{Monitor: mon, DB: db, Clock: clk, Accounts: acc, Config: cfg, Catalog: cat, Contracts: con, Pack: pack,
-		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger, Documents: docs}
+	stat := status.New(db, clk, status.Deps{Pack: pack, Monitor: mon, Keys: keys, BaseURL: "https://portal.example", Logger: logger})
+	d := Deps{DB: db, Clock: clk, Accounts: acc, Config: cfg, Catalog: cat, Contracts: con, Pack: pack,
+		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger, Documents: docs, Status: stat, Monitor: mon}
 	srv, h, err := build(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
+	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
 	t.Cleanup(func() {
 		if t.Failed() {
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")

@@ -42,6 +42,7 @@ type page struct {
 	Payments bool // the payment pages are mounted
 	Docs     bool // the published documents and their staff pages are mounted
 	Monitor  bool // the staff monitoring pages are mounted
+	Status   bool // the status page and the staff incident and maintenance pages are mounted
 	Today    terms.Date
 	AssetVer string
 	Form     *form
@@ -338,6 +339,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		Payments: s.billingEnabled() && s.pay != nil,
 		Docs:     s.docs != nil,
 		Monitor:  s.mon != nil,
+		Status:   s.status != nil,
 		Today:    s.today(),
 		AssetVer: s.assetVer,
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,7 @@ type statusPages struct {
 type renderedStatus struct {
 	version uint64
 	pages   map[string][]byte
+	gzipped map[string][]byte
 	tags    map[string]string
 }
 
@@ -65,19 +67,53 @@ func (s *server) statusRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /status/unsubscribe", s.statusUnsubscribe)
 }
 
-// serveCached writes a cached body with its ETag, or 304 when the client has it.
-func serveCached(w http.ResponseWriter, r *http.Request, ctype, tag string, body []byte) {
+// serveCached writes a cached body with its ETag, or 304 when the client has it. A
+// client that accepts gzip gets the precompressed form, under its own ETag (a strong
+// ETag names one representation).
+func serveCached(w http.ResponseWriter, r *http.Request, ctype, tag string, body, gzipped []byte) {
 	h := w.Header()
 	h.Set("Content-Type", ctype)
+	if gzipped != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		body, tag = gzipped, strings.TrimSuffix(tag, `"`)+`-gz"`
+		h.Set("Content-Encoding", "gzip")
+	}
 	h.Set("ETag", tag)
 	h.Set("Cache-Control", "public, max-age=15")
-	h.Set("Vary", "Accept-Language, Cookie")
+	h.Set("Vary", "Accept-Encoding, Accept-Language, Cookie")
 	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, tag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", fmt.Sprint(len(body)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	_, _ = w.Write(body)
+}
+
+// acceptsGzip reads an Accept-Encoding header (RFC 9110, 12.5.3): gzip (or x-gzip, or
+// *) listed without q=0.
+func acceptsGzip(header string) bool {
+	star := false
+	for part := range strings.SplitSeq(header, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name != "gzip" && name != "x-gzip" && name != "*" {
+			continue
+		}
+		zero := false
+		for p := range strings.SplitSeq(params, ";") {
+			k, v, _ := strings.Cut(p, "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q == 0 {
+					zero = true
+				}
+			}
+		}
+		if name == "*" {
+			star = !zero
+			continue
+		}
+		return !zero
+	}
+	return star
 }
 
 func (s *server) statusPage(w http.ResponseWriter, r *http.Request) {
@@ -89,12 +125,12 @@ func (s *server) statusPage(w http.ResponseWriter, r *http.Request) {
 	lang := s.language(r, nil)
 	c := s.statusCache
 	cur := c.cur.Load()
-	var body []byte
+	var body, gzipped []byte
 	var tag string
 	ok := false
 	if cur != nil && cur.version == snap.Version {
 		body, ok = cur.pages[lang]
-		tag = cur.tags[lang]
+		gzipped, tag = cur.gzipped[lang], cur.tags[lang]
 	}
 	if !ok {
 		// Rendered without the visitor's session: the page is the same for everyone.
@@ -107,17 +143,19 @@ func (s *server) statusPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		body, tag = buf.Bytes(), fmt.Sprintf(`"%d-%s"`, snap.Version, lang)
-		next := &renderedStatus{version: snap.Version, pages: map[string][]byte{lang: body}, tags: map[string]string{lang: tag}}
+		gzipped = status.Gzip(body)
+		next := &renderedStatus{version: snap.Version, pages: map[string][]byte{lang: body}, gzipped: map[string][]byte{lang: gzipped},
+			tags: map[string]string{lang: tag}}
 		if cur != nil && cur.version == snap.Version {
 			for l, b := range cur.pages {
 				if l != lang {
-					next.pages[l], next.tags[l] = b, cur.tags[l]
+					next.pages[l], next.gzipped[l], next.tags[l] = b, cur.gzipped[l], cur.tags[l]
 				}
 			}
 		}
 		c.cur.CompareAndSwap(cur, next)
 	}
-	serveCached(w, r, "text/html; charset=utf-8", tag, body)
+	serveCached(w, r, "text/html; charset=utf-8", tag, body, gzipped)
 }
 
 func (s *server) statusJSON(w http.ResponseWriter, r *http.Request) {
@@ -126,7 +164,7 @@ func (s *server) statusJSON(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	serveCached(w, r, "application/json", snap.JSONTag, snap.JSON)
+	serveCached(w, r, "application/json", snap.JSONTag, snap.JSON, snap.JSONGzip)
 }
 
 func (s *server) statusFeed(w http.ResponseWriter, r *http.Request) {
@@ -139,7 +177,7 @@ func (s *server) statusFeed(w http.ResponseWriter, r *http.Request) {
 	if lang != "en" && lang != "nl" {
 		lang = s.language(r, nil)
 	}
-	serveCached(w, r, "application/atom+xml; charset=utf-8", snap.AtomTag[lang], snap.Atom[lang])
+	serveCached(w, r, "application/atom+xml; charset=utf-8", snap.AtomTag[lang], snap.Atom[lang], snap.AtomGzip[lang])
 }
 
 func (s *server) statusMessage(w http.ResponseWriter, r *http.Request, code int, lines ...string) {

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"compress/gzip"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -95,4 +98,76 @@ func TestPublicStatusPage(t *testing.T) {
 			t.Fatalf("unknown token: %d", w.Code)
 		}
 	}, audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, status.Schema)
+}
+
+// The status page, its JSON and feed come precompressed to clients that accept gzip,
+// under their own ETag, and as they are to those that do not; caches are told to keep
+// them apart (Vary).
+func TestPublicStatusGzip(t *testing.T) {
+	e := newEnv(t, openSQLite(t), Config{ProviderName: "Cloud Provider"})
+	sv := e.server("web1", "webhosting", "ams1")
+	e.openIncident("Websites traag", sv.ID)
+	for _, path := range []string{"/status", "/status.json", "/status/feed.atom"} {
+		c := e.client()
+		plain := c.get(path)
+		c.expect(plain, http.StatusOK, "")
+		if plain.Header.Get("Content-Encoding") != "" || !strings.Contains(plain.Body, "Websites traag") {
+			t.Fatalf("%s without Accept-Encoding: %q", path, plain.Header.Get("Content-Encoding"))
+		}
+		c.header.Set("Accept-Encoding", "br;q=1.0, gzip;q=0.8")
+		gz := c.get(path)
+		c.expect(gz, http.StatusOK, "")
+		if gz.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(gz.Header.Get("Vary"), "Accept-Encoding") {
+			t.Fatalf("%s: Content-Encoding %q, Vary %q", path, gz.Header.Get("Content-Encoding"), gz.Header.Get("Vary"))
+		}
+		zr, err := gzip.NewReader(strings.NewReader(gz.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(zr)
+		if err != nil || string(body) != plain.Body {
+			t.Fatalf("%s: gzip body differs from the plain one (%v)", path, err)
+		}
+		if len(gz.Body) >= len(plain.Body) || gz.Header.Get("Content-Length") != strconv.Itoa(len(gz.Body)) {
+			t.Errorf("%s: %d bytes gzipped of %d, Content-Length %s", path, len(gz.Body), len(plain.Body), gz.Header.Get("Content-Length"))
+		}
+		tag := gz.Header.Get("ETag")
+		if tag == "" || tag == plain.Header.Get("ETag") {
+			t.Fatalf("%s: ETag %q for both encodings", path, tag)
+		}
+		c.header.Set("If-None-Match", tag)
+		c.expect(c.get(path), http.StatusNotModified, "")
+	}
+	// One element per day, titled only when the day saw downtime.
+	page := e.client().get("/status").Body
+	if n := strings.Count(page, "<i></i>"); n != status.HistoryDays {
+		t.Errorf("%d plain day bars, want %d", n, status.HistoryDays)
+	}
+	if len(page) > 12000 {
+		t.Errorf("status page is %d bytes", len(page))
+	}
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	t.Parallel()
+	for h, want := range map[string]bool{
+		"": false, "gzip": true, "gzip, deflate, br": true, "br;q=1.0, gzip;q=0.8": true, "GZIP": true, "x-gzip": true,
+		"gzip;q=0": false, "gzip; q=0.0": false, "*": true, "*;q=0": false, "identity": false, "br": false, "*, gzip;q=0": false,
+		"deflate, *;q=0.1": true, "gzipx": false,
+	} {
+		if got := acceptsGzip(h); got != want {
+			t.Errorf("acceptsGzip(%q) = %t, want %t", h, got, want)
+		}
+	}
+}
+
+func FuzzAcceptsGzip(f *testing.F) {
+	for _, s := range []string{"gzip", "br;q=1.0, gzip;q=0.8", "*;q=0", "gzip;q=", ";;,,", "gzip;q=1e400"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		if acceptsGzip(h) && !strings.Contains(strings.ToLower(h), "gzip") && !strings.Contains(h, "*") {
+			t.Fatalf("acceptsGzip(%q) without gzip or *", h)
+		}
+	})
 }

@@ -83,7 +83,8 @@ type Deps struct {
 	// pages are not mounted.
 	Status *status.Service
 	// Monitor serves the staff monitoring pages (servers, components, placements,
-	// outages); without it they are not mounted.
+	// outages) and gives the incident and maintenance pages the servers to choose from
+	// and the services placed on them; without it the monitoring pages are not mounted.
 	Monitor *monitor.Service
 }
 
@@ -271,6 +272,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	if s.mon != nil {
 		s.monitorRoutes(staff)
 	}
+	s.statusStaffRoutes(staff)
 }
 
 // securityRoutes registers the own-account pages that staff and customers share.
