@@ -375,6 +375,7 @@ func (s *server) maintenanceFormPage(w http.ResponseWriter, r *http.Request, p *
 		{Name: "starts_at", Label: "maint.starts_at", Type: "datetime-local", Required: true},
 		{Name: "ends_at", Label: "maint.ends_at", Type: "datetime-local", Required: true},
 		{Name: "server_ids", Label: "inc.servers", Type: "checkboxes", Options: serverOptions(list)},
+		{Name: "late_ok", Label: "maint.late_ok", Type: "checkbox", Hint: "maint.late_ok_hint"},
 	}
 	intro := pg.T("maint.new_intro")
 	if !earliest.IsZero() {
@@ -413,10 +414,10 @@ func (s *server) staffMaintenanceCreate(w http.ResponseWriter, r *http.Request, 
 	if in.Kind == status.Emergency && strings.TrimSpace(in.Reason) == "" {
 		f.Errors["reason"] = pg.T("maint.reason_required")
 	}
-	// The service accepts planned maintenance announced too late (it is mailed but not
-	// excluded from the SLA); this form refuses it, so that staff either keep the
-	// notice of the terms (cp.av.12.1) or record emergency maintenance with its reason.
-	if in.Kind == status.Planned && !in.StartsAt.IsZero() {
+	// Planned maintenance announced too late is still announced and mailed, but its
+	// time counts towards the SLA (the terms' MaintenanceNotice decides, cp.av.12.1);
+	// the form asks staff to say so explicitly, or to record emergency maintenance.
+	if in.Kind == status.Planned && !in.StartsAt.IsZero() && f.Get("late_ok") == "" {
 		earliest, words, err := s.notice(pg.Lang)
 		if err != nil {
 			return err

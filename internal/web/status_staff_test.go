@@ -196,6 +196,14 @@ func TestStaffMaintenance(t *testing.T) {
 		emergency.Set("reason", "Lek in OpenSSL")
 		c.expect(c.post("/staff/maintenance/new", emergency), http.StatusSeeOther, "")
 
+		// Announced anyway: it is scheduled, and its time counts towards the SLA.
+		late := url.Values{"kind": {"planned"}, "title_nl": {"Late schijven"}, "starts_at": {at(24 * time.Hour)}, "ends_at": {at(25 * time.Hour)},
+			"server_ids": {itoa(sv.ID)}, "late_ok": {"1"}}
+		r = c.post("/staff/maintenance/new", late)
+		c.expect(r, http.StatusSeeOther, "")
+		r = c.get(r.Location())
+		contains(t, r.Body, "Late schijven", "Telt mee voor de beschikbaarheid.")
+
 		form.Set("starts_at", at(72*time.Hour))
 		form.Set("ends_at", at(74*time.Hour))
 		r = c.post("/staff/maintenance/new", form)
