@@ -91,10 +91,10 @@ type Deps struct {
 
 // Service is the SLA's month figures, exclusions, breaches, corrections and claims.
 type Service struct {
-	db   *store.DB
-	clk  clock.Clock
-	d    Deps
-	log  *slog.Logger
+	db  *store.DB
+	clk clock.Clock
+	d   Deps
+	log *slog.Logger
 	// failpoint, set by crash tests, fails the job at a named point.
 	failpoint func(point string) error
 }

@@ -137,7 +137,9 @@ type env struct {
 
 var ams = clock.Amsterdam
 
-func at(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, ams).UTC() }
+func at(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, ams).UTC()
+}
 
 func newEnv(t *testing.T, db *store.DB, pk *terms.Pack) *env {
 	clk := clock.NewFake(at(2026, 3, 1, 0, 0))
