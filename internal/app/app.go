@@ -22,6 +22,7 @@ import (
 	"github.com/hostpact/hostpact/internal/billing/ledger"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/documents"
@@ -43,7 +44,7 @@ var Version = "dev"
 // Schemas lists every package's schema in the order they must be applied.
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
-		billing.Schema, payments.Schema, dunning.Schema, documents.Schema}
+		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, compensation.Schema}
 }
 
 // App is a running hostpact's services.
@@ -61,6 +62,8 @@ type App struct {
 	// Documents are the published terms, privacy statement, DPA, SLA and the other
 	// documents, with the versions each order showed.
 	Documents *documents.Service
+	// Compensation is the SLA's month figures, exclusions, claims and credit.
+	Compensation *compensation.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -185,6 +188,8 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		BillingStaff: func(ctx context.Context) ([]payments.StaffContact, error) { return billingStaff(ctx, a.Accounts) },
 	})
 	a.Dunning = dunning.New(db, clk, dunning.Deps{Pack: pack, Invoices: dunningInvoices{b: a.Billing}, Suspender: a.Contracts, Logger: logger})
+	a.Compensation = compensation.New(db, clk, compensation.Deps{Pack: pack, Monitor: slaMeasurements(a), Maintenance: slaMaintenance(a),
+		Billing: a.Billing, Subscriptions: compensation.Contracts{Pack: pack}, Logger: logger})
 	return a, nil
 }
 
@@ -298,6 +303,9 @@ func (a *App) Runner() *jobs.Runner {
 	// Payments applied in this process are settled by dunning within a minute instead
 	// of at the next hourly dunning run.
 	r.Register(jobs.Job{Name: "dunning.paid", Every: time.Minute, Run: a.SettlePaid})
+	// SLA month figures, written once an hour after the month ends, and the claims the
+	// pack lets approve automatically.
+	r.Register(jobs.Job{Name: "sla.freeze", Every: time.Hour, Run: a.Compensation.Freeze})
 	// Signed checkpoints of the audit trail, outside the database.
 	if a.Config.Audit.CheckpointDir != "" {
 		r.Register((&audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir,
