@@ -138,11 +138,13 @@ func (s *Service) monthView(ctx context.Context, q store.Querier, sub Subscripti
 
 // MonthOf returns a subscription's month: frozen, or live (SLARead on its organisation).
 func (s *Service) MonthOf(ctx context.Context, by accounts.Principal, subID int64, month string) (Month, error) {
-	m, err := ParseMonth(month)
+	// Whose subscription it is comes first, so that someone else's id answers "not
+	// found" whatever the month.
+	sub, err := s.subscription(ctx, s.db, by, accounts.SLARead, subID)
 	if err != nil {
 		return Month{}, err
 	}
-	sub, err := s.subscription(ctx, s.db, by, accounts.SLARead, subID)
+	m, err := ParseMonth(month)
 	if err != nil {
 		return Month{}, err
 	}
@@ -221,18 +223,18 @@ func (s *Service) RecordEmailClaim(ctx context.Context, by accounts.Principal, s
 }
 
 func (s *Service) claim(ctx context.Context, by accounts.Principal, subID int64, month, channel string, receivedAt time.Time, message string) (Claim, error) {
-	m, err := ParseMonth(month)
-	if err != nil {
-		return Claim{}, err
-	}
 	message = strings.TrimSpace(message)
 	if len(message) > 2000 {
 		return Claim{}, invalid("message", "at most 2000 characters")
 	}
 	ctx = actorFor(ctx, by)
 	var c Claim
-	err = s.inTx(ctx, func(q store.Querier) error {
+	err := s.inTx(ctx, func(q store.Querier) error {
 		sub, err := s.subscription(ctx, q, by, accounts.SLAClaim, subID)
+		if err != nil {
+			return err
+		}
+		m, err := ParseMonth(month)
 		if err != nil {
 			return err
 		}
