@@ -93,6 +93,10 @@ type Month struct {
 	CanClaim bool `json:"can_claim"`
 	// Clauses are the clause ids the figure and the deadline rest on.
 	Clauses []string `json:"clauses"`
+	// ThresholdMinutes is where credit starts; FinalAt when the month's figure is
+	// frozen (the pack's sla values), for the sentences the portal writes.
+	ThresholdMinutes int       `json:"threshold_minutes"`
+	FinalAt          time.Time `json:"final_at"`
 }
 
 func (s *Service) subscription(ctx context.Context, q store.Querier, by accounts.Principal, act accounts.Action, subID int64) (Subscription, error) {
@@ -119,6 +123,12 @@ func (s *Service) monthView(ctx context.Context, q store.Querier, sub Subscripti
 		return Month{}, err
 	}
 	v := Month{Subscription: sub, Figure: f, Clauses: f.Explanation.Clauses()}
+	if pol, err := s.policy(m); err == nil {
+		v.ThresholdMinutes = pol.Terms.SLA.ThresholdMinutes
+	}
+	if v.FinalAt, err = s.frozenAfter(m); err != nil {
+		return Month{}, err
+	}
 	if v.Claim, err = claimOf(ctx, q, `WHERE subscription_id = $1 AND month = $2`, sub.ID, m.String()); err != nil {
 		return Month{}, err
 	}

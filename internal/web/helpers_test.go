@@ -24,6 +24,7 @@ import (
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
@@ -61,6 +62,9 @@ type env struct {
 	dun  *dunning.Service
 	psp  *payments.DemoProvider
 	docs *documents.Service
+	// comp is the SLA service; slaMon feeds it checks (sla_test.go).
+	comp   *compensation.Service
+	slaMon *slaMonitor
 	h    http.Handler
 	srv  *server
 	ctx  context.Context
@@ -85,7 +89,7 @@ func (s *syncBuffer) String() string {
 }
 
 var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
-	billing.Schema, payments.Schema, dunning.Schema, documents.Schema}
+	billing.Schema, payments.Schema, dunning.Schema, documents.Schema, compensation.Schema}
 
 // each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
 // web handler in demo mode on a fake clock.
@@ -121,13 +125,16 @@ func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	bill, pay, dun, psp := billingServices(db, clk, pack, acc, con, logger)
 	docs := documents.New(db, clk, documents.Config{BaseURL: "https://portal.example"})
+	slaMon := &slaMonitor{}
+	comp := compensation.New(db, clk, compensation.Deps{Pack: pack, Monitor: slaMon, Billing: bill,
+		Subscriptions: compensation.Contracts{Pack: pack}, Logger: logger})
 	d := Deps{DB: db, Clock: clk, Accounts: acc, Config: cfg, Catalog: cat, Contracts: con, Pack: pack,
-		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger, Documents: docs}
+		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger, Documents: docs, Compensation: comp}
 	srv, h, err := build(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
+	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, comp: comp, slaMon: slaMon, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
 	t.Cleanup(func() {
 		if t.Failed() {
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")

@@ -41,6 +41,7 @@ type page struct {
 	Billing  bool // the invoice and report pages are mounted
 	Payments bool // the payment pages are mounted
 	Docs     bool // the published documents and their staff pages are mounted
+	SLA      bool // the availability and SLA pages are mounted
 	Today    terms.Date
 	AssetVer string
 	Form     *form
@@ -336,6 +337,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		Billing:  s.billingEnabled(),
 		Payments: s.billingEnabled() && s.pay != nil,
 		Docs:     s.docs != nil,
+		SLA:      s.comp != nil,
 		Today:    s.today(),
 		AssetVer: s.assetVer,
 	}

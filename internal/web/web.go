@@ -26,6 +26,7 @@ import (
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
@@ -75,6 +76,10 @@ type Deps struct {
 	// Documents serves the published documents (/terms, /privacy, …) and the staff
 	// pages that publish them; without it those pages are not mounted.
 	Documents *documents.Service
+
+	// Compensation serves the portal's availability pages and the staff SLA pages
+	// (claims, corrections, exclusions, breaches); without it they are not mounted.
+	Compensation *compensation.Service
 }
 
 type server struct {
@@ -89,6 +94,7 @@ type server struct {
 	dun     *dunning.Service
 	demoPSP *payments.DemoProvider
 	docs    *documents.Service
+	comp    *compensation.Service
 	log     *slog.Logger
 	cfg     Config
 	api     http.Handler
@@ -119,7 +125,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	s := &server{
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
-		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents,
+		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, comp: d.Compensation,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -252,6 +258,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	}
 	if s.docs != nil {
 		s.documentRoutes(mux, staff)
+	}
+	if s.comp != nil {
+		s.slaRoutes(staff, portal)
 	}
 }
 
