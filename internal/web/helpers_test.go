@@ -65,10 +65,10 @@ type env struct {
 	// comp is the SLA service; slaMon feeds it checks (sla_test.go).
 	comp   *compensation.Service
 	slaMon *slaMonitor
-	h    http.Handler
-	srv  *server
-	ctx  context.Context
-	log  *syncBuffer
+	h      http.Handler
+	srv    *server
+	ctx    context.Context
+	log    *syncBuffer
 }
 
 type syncBuffer struct {
