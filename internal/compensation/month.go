@@ -111,9 +111,18 @@ func (s *Service) compute(ctx context.Context, q store.Querier, sub Subscription
 		ids = append(ids, sv.ID)
 		det.Servers = append(det.Servers, sv.Name)
 	}
-	checks, err := s.d.Monitor.ServiceChecks(ctx, q, sub.ID, from, until)
+	all, err := s.d.Monitor.ServiceChecks(ctx, q, sub.ID, from, until)
 	if err != nil {
 		return Figure{}, fmt.Errorf("compensation: checks of subscription %d: %w", sub.ID, err)
+	}
+	// A shared server has components that do not measure this kind of service (a VPS
+	// placed next to a mail platform): only the kind's own components count
+	// (cp.sla.availability.2, the pack's sla.measurement.components).
+	checks := all[:0:0]
+	for _, c := range all {
+		if slices.Contains(rules.Components[sub.Kind], c.Component) {
+			checks = append(checks, c)
+		}
 	}
 	if s.d.Maintenance != nil && len(ids) > 0 {
 		mt, err := s.d.Maintenance.MaintenanceFor(ctx, q, ids, month.From, month.To)
