@@ -97,6 +97,9 @@ type Month struct {
 	// frozen (the pack's sla values), for the sentences the portal writes.
 	ThresholdMinutes int       `json:"threshold_minutes"`
 	FinalAt          time.Time `json:"final_at"`
+	// Breach is the reason of a breach recorded for the month, which voids its credit
+	// (also when recorded after the month was frozen).
+	Breach string `json:"breach,omitempty"`
 }
 
 func (s *Service) subscription(ctx context.Context, q store.Querier, by accounts.Principal, act accounts.Action, subID int64) (Subscription, error) {
@@ -127,6 +130,9 @@ func (s *Service) monthView(ctx context.Context, q store.Querier, sub Subscripti
 		v.ThresholdMinutes = pol.Terms.SLA.ThresholdMinutes
 	}
 	if v.FinalAt, err = s.frozenAfter(m); err != nil {
+		return Month{}, err
+	}
+	if v.Breach, err = breachOf(ctx, q, sub.ID, m.String()); err != nil {
 		return Month{}, err
 	}
 	if v.Claim, err = claimOf(ctx, q, `WHERE subscription_id = $1 AND month = $2`, sub.ID, m.String()); err != nil {

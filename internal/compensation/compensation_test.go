@@ -205,6 +205,22 @@ func TestExclusionsAndBreach(t *testing.T) {
 		if n := e.count(`SELECT COUNT(*) FROM audit_entries WHERE action IN ('sla.exclusion.record', 'sla.breach.record', 'sla.manual.record')`); n != 3 {
 			t.Fatalf("%d audit entries", n)
 		}
+		// A breach recorded after the month was frozen voids the credit through a
+		// correction; the frozen row stays.
+		e.clk.Set(at(2026, 4, 1, 2, 0))
+		if err := e.svc.Freeze(e.ctx, e.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.RecordBreach(e.ctx, e.staff, 4, "2026-03", "reselling against the terms"); err != nil {
+			t.Fatal(err)
+		}
+		m4, err = e.svc.MonthOf(e.ctx, customer(4), 4, "2026-03")
+		if err != nil || !m4.Figure.Frozen || m4.Figure.Correction == nil || m4.Figure.CreditPercent != 0 || m4.Figure.DownMinutes != 110 || m4.Breach == "" {
+			t.Fatalf("breach after freezing: %+v %v", m4, err)
+		}
+		if n := e.count(`SELECT credit_percent FROM sla_months WHERE subscription_id = 4 AND month = '2026-03'`); n != 40 {
+			t.Fatalf("frozen row changed: %d", n)
+		}
 		_ = time.Second
 	})
 }

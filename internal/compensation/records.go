@@ -250,8 +250,18 @@ func (s *Service) RecordBreach(ctx context.Context, by accounts.Principal, subID
 			}
 			return err
 		}
-		return record(ctx, q, now, sub.OrgID, "sla.breach.record", "subscription", subID,
-			fmt.Sprintf("breach of the general terms recorded for %s, which voids the month's SLA credit: %s", m, reason))
+		if err := record(ctx, q, now, sub.OrgID, "sla.breach.record", "subscription", subID,
+			fmt.Sprintf("breach of the general terms recorded for %s, which voids the month's SLA credit: %s", m, reason)); err != nil {
+			return err
+		}
+		// A month already frozen keeps its row; the voided credit is a correction in
+		// force, with the same D.
+		f, ok, err := loadFrozen(ctx, q, subID, m.String())
+		if err != nil || !ok {
+			return err
+		}
+		_, err = s.correct(ctx, q, by, f, m, f.DownMinutes, reason)
+		return err
 	})
 }
 
@@ -323,35 +333,41 @@ func (s *Service) Correct(ctx context.Context, by accounts.Principal, subID int6
 		if !ok {
 			return ErrNotFrozen
 		}
-		sub, err := s.d.Subscriptions.Subscription(ctx, q, subID)
-		if err != nil {
-			return err
-		}
-		pol, err := s.policy(m)
-		if err != nil {
-			return err
-		}
-		breach, err := breachOf(ctx, q, subID, m.String())
-		if err != nil {
-			return err
-		}
-		res, ex, err := pol.SLACredit(terms.SLAInput{DowntimeMinutes: downMinutes, MonthlyFee: sub.MonthlyFee, YearlyFee: sub.YearlyFee, Breach: breach != ""})
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		ex = append(terms.Explanation{{Clause: strings.Join(pol.Terms.SLA.Measurement.Clauses, ", "),
-			Says:   "Staff corrected the month's unavailable minutes after it was frozen; the frozen figure is kept and this correction is in force.",
-			Inputs: []terms.Input{{Name: "frozen_down_minutes", Value: fmt.Sprint(f.Result.DownMinutes)}, {Name: "reason", Value: reason}},
-			Value:  fmt.Sprint(downMinutes)}}, ex...)
-		c = Correction{DownMinutes: downMinutes, CreditPercent: res.Percent, Credit: res.Amount, Reason: reason, By: by.User.Email, At: now, Explanation: ex}
-		if err := q.QueryRowContext(ctx, `INSERT INTO sla_corrections (subscription_id, org_id, month, down_minutes, credit_percent, credit, reason, explanation,
-			recorded_by, recorded_by_label, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-			subID, f.OrgID, m.String(), downMinutes, res.Percent, res.Amount, reason, mustJSON(ex), by.User.ID, by.User.Email, now).Scan(&c.ID); err != nil {
-			return err
-		}
-		return record(ctx, q, now, f.OrgID, "sla.month.correct", "subscription", subID,
-			fmt.Sprintf("SLA figures of %s corrected: D %d → %d minutes, credit %d%% = %s: %s", m, f.DownMinutes, downMinutes, res.Percent, res.Amount, reason))
+		c, err = s.correct(ctx, q, by, f, m, downMinutes, reason)
+		return err
 	})
 	return c, err
+}
+
+// correct records a correction of the frozen figure f in q.
+func (s *Service) correct(ctx context.Context, q store.Querier, by accounts.Principal, f Figure, m sla.Month, downMinutes int, reason string) (Correction, error) {
+	sub, err := s.d.Subscriptions.Subscription(ctx, q, f.SubscriptionID)
+	if err != nil {
+		return Correction{}, err
+	}
+	pol, err := s.policy(m)
+	if err != nil {
+		return Correction{}, err
+	}
+	breach, err := breachOf(ctx, q, f.SubscriptionID, m.String())
+	if err != nil {
+		return Correction{}, err
+	}
+	res, ex, err := pol.SLACredit(terms.SLAInput{DowntimeMinutes: downMinutes, MonthlyFee: sub.MonthlyFee, YearlyFee: sub.YearlyFee, Breach: breach != ""})
+	if err != nil {
+		return Correction{}, err
+	}
+	now := s.now()
+	ex = append(terms.Explanation{{Clause: strings.Join(pol.Terms.SLA.Measurement.Clauses, ", "),
+		Says:   "Staff corrected the month after it was frozen; the frozen figure is kept and this correction is in force.",
+		Inputs: []terms.Input{{Name: "frozen_down_minutes", Value: fmt.Sprint(f.Result.DownMinutes)}, {Name: "reason", Value: reason}},
+		Value:  fmt.Sprint(downMinutes)}}, ex...)
+	c := Correction{DownMinutes: downMinutes, CreditPercent: res.Percent, Credit: res.Amount, Reason: reason, By: by.User.Email, At: now, Explanation: ex}
+	if err := q.QueryRowContext(ctx, `INSERT INTO sla_corrections (subscription_id, org_id, month, down_minutes, credit_percent, credit, reason, explanation,
+		recorded_by, recorded_by_label, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		f.SubscriptionID, f.OrgID, m.String(), downMinutes, res.Percent, res.Amount, reason, mustJSON(ex), by.User.ID, by.User.Email, now).Scan(&c.ID); err != nil {
+		return Correction{}, err
+	}
+	return c, record(ctx, q, now, f.OrgID, "sla.month.correct", "subscription", f.SubscriptionID,
+		fmt.Sprintf("SLA figures of %s corrected: D %d → %d minutes, credit %d%% = %s: %s", m, f.DownMinutes, downMinutes, res.Percent, res.Amount, reason))
 }

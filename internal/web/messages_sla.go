@@ -92,6 +92,7 @@ var slaMessages = map[string][2]string{
 	"sla.staff.down_minutes":    {"Onbeschikbare minuten (D)", "Unavailable minutes (D)"},
 	"sla.staff.reason":          {"Reden", "Reason"},
 	"sla.staff.breach":          {"Overtreding vastleggen (vervalt de compensatie)", "Record a breach (voids the credit)"},
+	"sla.breach.question":       {"Een overtreding van de algemene voorwaarden vastleggen voor %s in %s? Daarmee vervalt de compensatie van die maand (nu %s).", "Record a breach of the general terms for %s in %s? It voids that month's credit (now %s)."},
 	"sla.staff.email_claim":     {"Aanvraag per e-mail vastleggen", "Record a claim received by e-mail"},
 	"sla.staff.received_at":     {"Ontvangen op", "Received at"},
 	"sla.staff.message":         {"Inhoud of kenmerk van de e-mail", "Content or reference of the e-mail"},

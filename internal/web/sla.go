@@ -27,6 +27,7 @@ func (s *server) slaRoutes(staff, portal func(string, handlerFunc)) {
 	staff("GET /staff/sla/claims/{id}", s.staffSLAClaim)
 	staff("POST /staff/sla/claims/{id}/decide", s.staffSLADecide)
 	staff("GET /staff/sla/months/{id}/{month}", s.staffSLAMonth)
+	staff("GET /staff/sla/months/{id}/{month}/breach", s.staffSLABreachConfirm)
 	staff("POST /staff/sla/months/{id}/{month}/{action}", s.staffSLAMonthAction)
 	staff("GET /staff/sla/exclusions", s.staffSLAExclusions)
 	staff("POST /staff/sla/exclusions", s.staffSLAExclusionCreate)
@@ -118,11 +119,11 @@ func sentences(pg *page, m compensation.Month, now time.Time) (lines []string, c
 		lines = append(lines, pg.T("sla.say.manual", pg.Time(iv.From), pg.Time(iv.To)))
 	}
 	lines = append(lines, pg.T("sla.say.counted", pg.Minutes(f.DownMinutes)))
-	if f.Correction != nil {
+	if f.Correction != nil && f.Correction.DownMinutes != f.Result.DownMinutes {
 		lines = append(lines, pg.T("sla.say.corrected", pg.Minutes(f.Correction.DownMinutes), f.Correction.Reason))
 	}
 	switch {
-	case f.Detail.Breach != "":
+	case m.Breach != "":
 		credit = pg.T("sla.say.breach")
 	case f.Credit > 0:
 		credit = pg.T("sla.say.credit", f.CreditPercent, pg.Money(f.Credit))
@@ -324,6 +325,22 @@ func (s *server) staffSLAMonth(w http.ResponseWriter, r *http.Request, p *accoun
 	pg.Form = newForm(nil)
 	pg.Data = v
 	s.render(w, http.StatusOK, "staff_sla_month", pg)
+	return nil
+}
+
+// staffSLABreachConfirm asks before a breach is recorded: it voids the month's credit
+// (cp.sla.exclusions.4) and cannot be withdrawn here.
+func (s *server) staffSLABreachConfirm(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	pg, v, err := s.monthView(w, r, p, "/staff/sla/months")
+	if err != nil {
+		return slaError(err)
+	}
+	pg.Nav = "sla"
+	pg.Title = pg.T("sla.staff.breach")
+	pg.Data = confirmView{Question: pg.T("sla.breach.question", v.M.Subscription.Name, pg.MonthName(v.M.Figure.Month), pg.Money(v.M.Figure.Credit)),
+		Action: v.Path + "/breach", Submit: "sla.staff.save", Cancel: v.Path, Danger: true,
+		Sets: pg.useFields(fieldset{Fields: []field{{Name: "reason", Label: "sla.staff.reason", Type: "textarea", Required: true, Wide: true}}})}
+	s.render(w, http.StatusOK, "confirm", pg)
 	return nil
 }
 

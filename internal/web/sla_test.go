@@ -116,6 +116,14 @@ func TestSLAPortalClaimAndStaffDecision(t *testing.T) {
 		if bal, err := e.bill.CreditBalance(e.ctx, e.customerPrincipal(u), u.OrgID); err != nil || bal.Cents() != 158 {
 			t.Fatalf("account credit %v %v", bal, err)
 		}
+
+		// A breach is recorded after a confirmation; the month's credit is void from then.
+		staffMonth := fmt.Sprintf("/staff/sla/months/%d/2026-03", sub)
+		r = sc.get(staffMonth + "/breach")
+		sc.expect(r, http.StatusOK, "")
+		contains(t, r.Body, "Daarmee vervalt de compensatie van die maand (nu € 1,58).", `class="button danger"`)
+		sc.expect(sc.post(staffMonth+"/breach", url.Values{"reason": {"spam verstuurd"}}), http.StatusSeeOther, staffMonth)
+		contains(t, c.get(month).Body, "Voor deze maand is een overtreding van de algemene voorwaarden vastgesteld")
 	})
 }
 
