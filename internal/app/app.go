@@ -218,7 +218,7 @@ func (a *App) Handler() (http.Handler, error) {
 		DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Logger: a.Logger,
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
-		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents,
+		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Compensation: a.Compensation,
 		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {
