@@ -25,6 +25,7 @@ import (
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/bench"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/compensation/slacli"
 	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/demo"
 	"github.com/hostpact/hostpact/internal/secrets"
@@ -45,6 +46,7 @@ usage:
   hostpact audit checkpoint [--config FILE]   (signs the trail's head now)
   hostpact keygen  --out FILE          (writes a new secret key file, mode 0600)
   hostpact terms list|diff|explain …   (hostpact terms help)
+  hostpact sla compute --policy P --kind K --month YYYY-MM --checks FILE …   (hostpact sla help)
   hostpact bench billing --subscriptions N [--db URL]
   hostpact bench probes --checks N [--interval 60s] [--duration 2m]
   hostpact totp SECRET                 (prints the current code; for the demo)
@@ -83,6 +85,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdAudit(ctx, rest, stdout, stderr)
 	case "terms":
 		return termscli.Run(rest, stdout, stderr)
+	case "sla":
+		return slacli.Run(rest, stdout, stderr)
 	case "keygen":
 		err = cmdKeygen(rest, stdout, stderr)
 	case "totp":

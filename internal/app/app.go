@@ -22,6 +22,7 @@ import (
 	"github.com/hostpact/hostpact/internal/billing/ledger"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/documents"
@@ -45,7 +46,7 @@ var Version = "dev"
 // Schemas lists every package's schema in the order they must be applied.
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
-		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema}
+		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema}
 }
 
 // App is a running hostpact's services.
@@ -68,6 +69,8 @@ type App struct {
 	// Status is the public status page, incidents and maintenance; it follows the
 	// monitor's outages through monitor.Hooks.
 	Status *status.Service
+	// Compensation is the SLA's month figures, exclusions, claims and credit.
+	Compensation *compensation.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -205,6 +208,8 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	a.Status = status.New(db, clk, status.Deps{Pack: pack, Monitor: a.Monitor, Customers: statusCustomers{}, Keys: cfg.Keys, BaseURL: cfg.URL(), Logger: logger})
 	hooks.status = a.Status
 	a.ProbeStore = a.Monitor
+	a.Compensation = compensation.New(db, clk, compensation.Deps{Pack: pack, Monitor: a.Monitor, Maintenance: a.Status,
+		Billing: a.Billing, Subscriptions: compensation.Contracts{Pack: pack}, Logger: logger})
 	return a, nil
 }
 
@@ -233,7 +238,7 @@ func (a *App) Handler() (http.Handler, error) {
 		DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Logger: a.Logger,
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
-		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor,
+		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor, Compensation: a.Compensation,
 		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {
@@ -322,6 +327,9 @@ func (a *App) Runner() *jobs.Runner {
 	r.Register(a.Monitor.EvaluateJob())
 	r.Register(a.Monitor.AlertsJob())
 	r.Register(a.Monitor.RetentionJob())
+	// SLA month figures, written once an hour after the month ends, and the claims the
+	// pack lets approve automatically.
+	r.Register(jobs.Job{Name: "sla.freeze", Every: time.Hour, Run: a.Compensation.Freeze})
 	// Signed checkpoints of the audit trail, outside the database.
 	if a.Config.Audit.CheckpointDir != "" {
 		r.Register((&audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir,

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ import (
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/sla"
 	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/terms"
 	"github.com/hostpact/hostpact/internal/web/browsertest"
@@ -210,9 +212,20 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 		t.Fatal(err)
 	}
 
+	// An outage of the consumer's web server this month and the consumer's claim for it
+	// (issue 10): the SLA pages have something to show.
+	e.slaMon.outage(e.clk.Now().Add(-3*time.Hour), 107)
+	slaMonth := sla.MonthOf(e.clk.Now()).String()
+	consumerSub, _ := strconv.ParseInt(holds[consumer.ID].subscription, 10, 64)
+	slaClaim, err := e.comp.Claim(e.ctx, e.customerPrincipal(jan), consumerSub, slaMonth, "")
+	if err != nil {
+		t.Fatalf("SLA claim: %v", err)
+	}
+
 	staffIDMap := map[string]string{
 		"/staff/monitoring/servers/": mon, "/staff/monitoring/components/": comp,
 		"/staff/incidents/": itoa(inc.ID), "/staff/maintenance/": itoa(maint.ID),
+		"/staff/sla/claims/": itoa(slaClaim.ID), "/staff/sla/months/": holds[consumer.ID].subscription, "{month}": slaMonth,
 		"/staff/customers/": itoa(business.ID), "/staff/users/": itoa(staffIDs[len(staffIDs)-1]),
 		"/staff/tokens/":    token(staff[0].email, staffSecret, "/staff/"),
 		"/staff/contracts/": holds[business.ID].contract, "/staff/subscriptions/": holds[business.ID].subscription,
@@ -230,7 +243,8 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 			"/portal/users/": itoa(user.ID), "/portal/tokens/": token(u.Email, "", "/portal/"),
 			"/portal/contracts/": h.contract, "/portal/subscriptions/": h.subscription, "/portal/quotes/": h.quote,
 			"/portal/invoices/": invoiceOf(orgID), "/portal/order/": itoa(e.plan("webhosting", "pro").ID),
-			"/portal/terms/": termsVersion,
+			"/portal/terms/":        termsVersion,
+			"/portal/availability/": h.subscription, "{month}": slaMonth,
 		}}
 	}
 	customers = []layoutLogin{

@@ -24,6 +24,7 @@ import (
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
@@ -67,10 +68,13 @@ type env struct {
 	// monitor's servers and placements, as internal/app wires them).
 	mon  *monitor.Service
 	stat *status.Service
-	h    http.Handler
-	srv  *server
-	ctx  context.Context
-	log  *syncBuffer
+	// comp is the SLA service; slaMon feeds it checks (sla_test.go).
+	comp   *compensation.Service
+	slaMon *slaMonitor
+	h      http.Handler
+	srv    *server
+	ctx    context.Context
+	log    *syncBuffer
 }
 
 type syncBuffer struct {
@@ -91,7 +95,7 @@ func (s *syncBuffer) String() string {
 }
 
 var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
-	billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema}
+	billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema}
 
 // each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
 // web handler in demo mode on a fake clock.
@@ -129,13 +133,16 @@ func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 	docs := documents.New(db, clk, documents.Config{BaseURL: "https://portal.example"})
 	mon := monitor.New(db, clk, monitor.Deps{Pack: pack, Keys: keys, Logger: logger})
 	stat := status.New(db, clk, status.Deps{Pack: pack, Monitor: mon, Keys: keys, BaseURL: "https://portal.example", Logger: logger})
+	slaMon := &slaMonitor{}
+	comp := compensation.New(db, clk, compensation.Deps{Pack: pack, Monitor: slaMon, Billing: bill,
+		Subscriptions: compensation.Contracts{Pack: pack}, Logger: logger})
 	d := Deps{DB: db, Clock: clk, Accounts: acc, Config: cfg, Catalog: cat, Contracts: con, Pack: pack,
-		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger, Documents: docs, Status: stat, Monitor: mon}
+		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger, Documents: docs, Status: stat, Monitor: mon, Compensation: comp}
 	srv, h, err := build(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
+	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
 	t.Cleanup(func() {
 		if t.Failed() {
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")

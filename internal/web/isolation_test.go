@@ -47,6 +47,8 @@ var isolationRoutes = []struct {
 	{"GET /portal/invoices/{id}/pdf", "invoice", nil},
 	{"GET /portal/invoices/{id}/ubl", "invoice", nil},
 	{"POST /portal/invoices/{id}/pay", "invoice", nil},
+	{"GET /portal/availability/{id}/{month}", "subscription", nil},
+	{"POST /portal/availability/{id}/{month}/claim", "subscription", url.Values{"message": {"storing"}}},
 }
 
 func TestEveryIDRouteIsInTheIsolationTable(t *testing.T) {
@@ -186,7 +188,7 @@ func TestTenantIsolation(t *testing.T) {
 
 		// A's own pages list nothing of B.
 		for _, path := range []string{"/portal/", "/portal/users", "/portal/tokens", "/portal/activity", "/portal/profile", "/portal/allowlist",
-			"/portal/contracts", "/portal/quotes", "/portal/catalog", "/portal/invoices", "/portal/invoices?status=open", "/portal/mandates"} {
+			"/portal/contracts", "/portal/quotes", "/portal/catalog", "/portal/invoices", "/portal/invoices?status=open", "/portal/mandates", "/portal/availability"} {
 			r := c.get(path)
 			c.expect(r, http.StatusOK, "")
 			lacks(t, r.Body, "Slagerij Bos", "slagerijbos.test", "Kees Bos", "Kassa", "Maatwerk Bos", "Contract "+itoa(b.con.ID), b.inv.Number,

@@ -43,6 +43,7 @@ type page struct {
 	Docs     bool // the published documents and their staff pages are mounted
 	Monitor  bool // the staff monitoring pages are mounted
 	Status   bool // the status page and the staff incident and maintenance pages are mounted
+	SLA      bool // the availability and SLA pages are mounted
 	Today    terms.Date
 	AssetVer string
 	Form     *form
@@ -340,6 +341,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		Docs:     s.docs != nil,
 		Monitor:  s.mon != nil,
 		Status:   s.status != nil,
+		SLA:      s.comp != nil,
 		Today:    s.today(),
 		AssetVer: s.assetVer,
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
@@ -86,6 +87,9 @@ type Deps struct {
 	// outages) and gives the incident and maintenance pages the servers to choose from
 	// and the services placed on them; without it the monitoring pages are not mounted.
 	Monitor *monitor.Service
+	// Compensation serves the portal's availability pages and the staff SLA pages
+	// (claims, corrections, exclusions, breaches); without it they are not mounted.
+	Compensation *compensation.Service
 }
 
 type server struct {
@@ -102,6 +106,7 @@ type server struct {
 	docs    *documents.Service
 	status  *status.Service
 	mon     *monitor.Service
+	comp    *compensation.Service
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -134,7 +139,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	s := &server{
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
-		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor,
+		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -273,6 +278,9 @@ func (s *server) routes(mux *http.ServeMux) {
 		s.monitorRoutes(staff)
 	}
 	s.statusStaffRoutes(staff)
+	if s.comp != nil {
+		s.slaRoutes(staff, portal)
+	}
 }
 
 // securityRoutes registers the own-account pages that staff and customers share.
