@@ -91,6 +91,11 @@ type Month struct {
 	DeadlineExplanation terms.Explanation `json:"deadline_explanation,omitempty"`
 	// CanClaim: credit is due, no claim was made and the deadline has not passed.
 	CanClaim bool `json:"can_claim"`
+	// OutageOngoing: the month's last outage still lasts, so its claim window has not
+	// begun (Deadline is zero).
+	OutageOngoing bool `json:"outage_ongoing,omitempty"`
+	// ClaimWindow is the pack's sla.claim_window (A02).
+	ClaimWindow terms.Period `json:"claim_window"`
 	// Clauses are the clause ids the figure and the deadline rest on.
 	Clauses []string `json:"clauses"`
 	// ThresholdMinutes is where credit starts; FinalAt when the month's figure is
@@ -138,17 +143,27 @@ func (s *Service) monthView(ctx context.Context, q store.Querier, sub Subscripti
 	if v.Claim, err = claimOf(ctx, q, `WHERE subscription_id = $1 AND month = $2`, sub.ID, m.String()); err != nil {
 		return Month{}, err
 	}
-	if !f.OutageEnded.IsZero() {
+	ended, ongoing, err := s.outageEnd(ctx, q, sub, m, f.OutageEnded)
+	if err != nil {
+		return Month{}, err
+	}
+	if !ended.IsZero() && !ongoing {
 		pol, err := s.policy(m)
 		if err != nil {
 			return Month{}, err
 		}
-		if v.Deadline, v.DeadlineExplanation, err = pol.SLAClaimDeadline(f.OutageEnded); err != nil {
+		f.OutageEnded, v.Figure.OutageEnded = ended, ended
+		if v.Deadline, v.DeadlineExplanation, err = pol.SLAClaimDeadline(ended); err != nil {
 			return Month{}, err
 		}
 		v.Clauses = append(terms.Explanation(nil), append(f.Explanation, v.DeadlineExplanation...)...).Clauses()
 	}
-	v.CanClaim = v.Claim == nil && f.Credit > 0 && !v.Deadline.Until.IsZero() && v.Deadline.InTime(s.now())
+	v.OutageOngoing = ongoing
+	if pol, err := s.policy(m); err == nil {
+		v.ClaimWindow = pol.Terms.SLA.ClaimWindow
+	}
+	// While the outage lasts the claim window has not begun: the claim is open.
+	v.CanClaim = v.Claim == nil && f.Credit > 0 && (ongoing || (!v.Deadline.Until.IsZero() && v.Deadline.InTime(s.now())))
 	return v, nil
 }
 
@@ -270,8 +285,19 @@ func (s *Service) claim(ctx context.Context, by accounts.Principal, subID int64,
 			return ErrClaimed
 		case v.Figure.Credit <= 0:
 			return ErrNoCredit
-		case !v.Deadline.InTime(receivedAt):
+		case !v.OutageOngoing && !v.Deadline.InTime(receivedAt):
 			return ErrLate
+		}
+		if v.OutageOngoing {
+			// The window starts when the outage ends; until then the claim is in time,
+			// and the deadline it records is the earliest the window can end.
+			pol, err := s.policy(m)
+			if err != nil {
+				return err
+			}
+			if v.Deadline, v.DeadlineExplanation, err = pol.SLAClaimDeadline(receivedAt); err != nil {
+				return err
+			}
 		}
 		ex := append(append(terms.Explanation{}, v.Figure.Explanation...), v.DeadlineExplanation...)
 		c = Claim{SubscriptionID: sub.ID, OrgID: sub.OrgID, Month: m.String(), Channel: channel, ReceivedAt: store.Now(receivedAt), Deadline: v.Deadline.Until,

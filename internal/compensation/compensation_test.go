@@ -224,3 +224,38 @@ func TestExclusionsAndBreach(t *testing.T) {
 		_ = time.Second
 	})
 }
+
+// An outage that runs past the month's end is followed into the next month: the claim
+// window runs from its real end (A02), and while it lasts the claim is open.
+func TestClaimWindowOfAnOutageIntoTheNextMonth(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, e *env) {
+		e.sub(6, 6, 40)
+		// 31 March 23:00 until 1 April 02:00 (Amsterdam), from every location.
+		e.outage(40, "imap", at(2026, 3, 31, 23, 0), 180, "ams1", "fra1", "lon1")
+		e.clk.Set(at(2026, 4, 1, 0, 30))
+		m, err := e.svc.MonthOf(e.ctx, customer(6), 6, "2026-03")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.OutageOngoing || !m.CanClaim || m.Figure.DownMinutes != 60 {
+			t.Fatalf("during the outage: ongoing %v, can claim %v, D %d", m.OutageOngoing, m.CanClaim, m.Figure.DownMinutes)
+		}
+		e.clk.Set(at(2026, 4, 2, 12, 0))
+		if err := e.svc.Freeze(e.ctx, e.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		m, err = e.svc.MonthOf(e.ctx, customer(6), 6, "2026-03")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// It ended on 1 April at 02:00: the last day is 16 April, not 15 April.
+		if m.OutageOngoing || !m.Figure.OutageEnded.Equal(at(2026, 4, 1, 2, 0)) || m.Deadline.LastDay != terms.D(2026, 4, 16) {
+			t.Fatalf("after the outage: ongoing %v, ended %v, deadline %+v", m.OutageOngoing, m.Figure.OutageEnded, m.Deadline)
+		}
+		e.clk.Set(at(2026, 4, 16, 20, 0))
+		if _, err := e.svc.Claim(e.ctx, customer(6), 6, "2026-03", ""); err != nil {
+			t.Fatalf("claim on the last day: %v", err)
+		}
+	})
+}

@@ -167,6 +167,50 @@ func (s *Service) compute(ctx context.Context, q store.Querier, sub Subscription
 	return f, nil
 }
 
+// outageEnd is when the month's last outage really ended. One still running when the
+// month ended is followed into the next month, because the claim window runs from the
+// end of the outage (A02, cp.sla.compensation.4), not of the month; ongoing reports one
+// that has not ended yet, whose window has not started.
+func (s *Service) outageEnd(ctx context.Context, q store.Querier, sub Subscription, m sla.Month, last time.Time) (time.Time, bool, error) {
+	end := m.Interval().To
+	if last.IsZero() || last.Before(end) {
+		return last, false, nil
+	}
+	pol, err := s.policy(m)
+	if err != nil {
+		return last, false, err
+	}
+	rules, err := sla.RulesOf(pol)
+	if err != nil {
+		return last, false, err
+	}
+	now := s.now()
+	all, err := s.d.Monitor.ServiceChecks(ctx, q, sub.ID, end.Add(-margin(rules)), now)
+	if err != nil {
+		return last, false, fmt.Errorf("compensation: checks of subscription %d: %w", sub.ID, err)
+	}
+	var checks []sla.Check
+	var newest time.Time
+	for _, c := range all {
+		if slices.Contains(rules.Components[sub.Kind], c.Component) {
+			checks = append(checks, c)
+			if c.At.After(newest) {
+				newest = c.At
+			}
+		}
+	}
+	ivs, err := sla.ServiceDown(sub.Kind, checks, rules)
+	if err != nil {
+		return last, false, err
+	}
+	for _, iv := range ivs {
+		if !iv.From.After(end) && !iv.To.Before(end) {
+			return iv.To, iv.To.Equal(newest) && now.Sub(newest) <= rules.MaxCheckGap, nil
+		}
+	}
+	return last, false, nil
+}
+
 func (s *Service) availability(pol *terms.Policy, m sla.Month, f *Figure) {
 	first := terms.DateIn(m.Interval().From, clock.Amsterdam)
 	if a, _, err := pol.Availability(first, f.DownMinutes); err == nil {

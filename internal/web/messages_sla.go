@@ -42,6 +42,7 @@ var slaMessages = map[string][2]string{
 	"sla.say.credit":         {"Je hebt recht op %d%% van het maandbedrag van deze dienst: %s. Dat krijg je als tegoed, dat we verrekenen met je volgende facturen.", "You are entitled to %d%% of this service's monthly fee: %s. You receive it as account credit, set off against your next invoices."},
 	"sla.say.no_credit":      {"Er is geen compensatie: die begint pas bij %d minuten onbeschikbaarheid in een maand.", "No credit is due: credit starts at %d minutes of unavailability in a month."},
 	"sla.say.claim_until":    {"Je kunt de compensatie aanvragen tot en met %s.", "You can claim the credit until %s inclusive."},
+	"sla.say.claim_ongoing":  {"De storing duurt nog; je kunt de compensatie aanvragen tot %s nadat ze voorbij is.", "The outage is still going on; you can claim the credit until %s after it has ended."},
 	"sla.say.claim_late":     {"De termijn om compensatie aan te vragen is verlopen op %s.", "The period to claim the credit ended on %s."},
 	"sla.say.claim_pending":  {"Je aanvraag van %s wordt beoordeeld.", "Your claim of %s is being reviewed."},
 	"sla.say.claim_approved": {"Je aanvraag van %s is toegekend: %s staat als tegoed op je account.", "Your claim of %s was approved: %s is on your account as credit."},

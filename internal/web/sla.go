@@ -137,6 +137,8 @@ func sentences(pg *page, m compensation.Month, now time.Time) (lines []string, c
 		claim = pg.T("sla.say.claim_rejected", pg.Time(c.ReceivedAt), c.Note)
 	case c != nil:
 		claim = pg.T("sla.say.claim_pending", pg.Time(c.ReceivedAt))
+	case m.CanClaim && m.OutageOngoing:
+		claim = pg.T("sla.say.claim_ongoing", periodWords(pg.Lang, m.ClaimWindow))
 	case m.CanClaim:
 		claim = pg.T("sla.say.claim_until", pg.Date(m.Deadline.LastDay))
 	case f.Credit > 0 && !m.Deadline.Until.IsZero() && !m.Deadline.InTime(now):
