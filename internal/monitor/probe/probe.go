@@ -124,10 +124,12 @@ func run(ctx context.Context, c clock.Clock, kind Kind, target string, timeout t
 	if c == nil {
 		c = clock.Real{}
 	}
+	// The latency is measured from before the deadline is set, so a check that ran into
+	// its timeout never reports less than the timeout.
+	start := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	r := Result{Kind: kind, Target: target, At: c.Now()}
-	start := time.Now()
 	rs := f(cctx, &r)
 	r.Latency = time.Since(start)
 	// A missing WireGuard handshake or ICMP echo reply shows only as silence until the
