@@ -209,7 +209,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	hooks.status = a.Status
 	a.ProbeStore = a.Monitor
 	a.Compensation = compensation.New(db, clk, compensation.Deps{Pack: pack, Monitor: a.Monitor, Maintenance: a.Status,
-		Billing: a.Billing, Subscriptions: compensation.Contracts{Pack: pack}, Logger: logger})
+		Billing: a.Billing, Subscriptions: compensation.Contracts{Pack: pack}, Customers: slaCustomers{}, Logger: logger})
 	return a, nil
 }
 

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -189,6 +190,10 @@ func TestSLAScenario(t *testing.T) {
 		eq(t, "claim credit", decided.Credit, eur299)
 		if _, err := e.a.Compensation.Decide(e.ctx, e.staff, claim.ID, true, "nog eens"); err == nil {
 			t.Error("a claim was decided twice")
+		}
+		// The customer is told, in Dutch, with the amount in Dutch form.
+		if got := e.mails(fmt.Sprintf("sla-claim-decision:%d", claim.ID)); len(got) != 1 || !strings.Contains(got[0], "is toegekend: € 2,99 staat als tegoed") {
+			t.Errorf("decision mail: %q", got)
 		}
 		bal, err := e.a.Billing.CreditBalance(e.ctx, e.staff, pays.ID)
 		if err != nil {

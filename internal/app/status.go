@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/store"
 )
@@ -19,4 +20,13 @@ func (statusCustomers) Contact(ctx context.Context, q store.Querier, orgID int64
 		return status.Recipient{}, nil // a removed or disabled organisation is not mailed
 	}
 	return r, nil
+}
+
+// slaCustomers gives the SLA service the same contact, to tell a customer how its claim
+// was decided.
+type slaCustomers struct{}
+
+func (slaCustomers) Contact(ctx context.Context, q store.Querier, orgID int64) (compensation.Recipient, error) {
+	r, err := statusCustomers{}.Contact(ctx, q, orgID)
+	return compensation.Recipient{Email: r.Email, Name: r.Name, Lang: r.Lang}, err
 }

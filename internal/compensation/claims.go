@@ -383,6 +383,9 @@ func (s *Service) approve(ctx context.Context, q store.Querier, c *Claim, by *ac
 		return err
 	}
 	c.Status, c.Credit, c.CreditPercent, c.Note, c.Auto, c.DecidedBy, c.DecidedAt = ClaimApproved, f.Credit, f.CreditPercent, note, by == nil, label, now
+	if err := s.mailDecision(ctx, q, now, *c); err != nil {
+		return err
+	}
 	return record(ctx, q, now, c.OrgID, "sla.claim.approve", "sla_claim", c.ID,
 		fmt.Sprintf("SLA claim %d approved (%s): account credit %s for %s", c.ID, label, f.Credit, c.Month))
 }
@@ -427,6 +430,9 @@ func (s *Service) Decide(ctx context.Context, by accounts.Principal, claimID int
 			return err
 		}
 		c.Status, c.Note, c.DecidedBy, c.DecidedAt = ClaimRejected, note, by.User.Email, now
+		if err := s.mailDecision(ctx, q, now, c); err != nil {
+			return err
+		}
 		return record(ctx, q, now, c.OrgID, "sla.claim.reject", "sla_claim", c.ID, fmt.Sprintf("SLA claim %d rejected: %s", c.ID, note))
 	})
 	return c, err

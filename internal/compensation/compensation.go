@@ -86,7 +86,9 @@ type Deps struct {
 	Maintenance   MaintenanceSource // nil: no maintenance is excluded
 	Billing       BillingSource
 	Subscriptions SubscriptionSource
-	Logger        *slog.Logger
+	// Customers, when set, receive a mail when their claim is decided.
+	Customers Customers
+	Logger    *slog.Logger
 }
 
 // Service is the SLA's month figures, exclusions, breaches, corrections and claims.

@@ -165,3 +165,29 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 }
 
 func bigRat(a, b int64) *big.Rat { return big.NewRat(a, b) }
+
+// In writes m for a reader of lang: "€ 1.234,56" in Dutch, "€1,234.56" in English.
+// Pages, mails and PDFs use it; CSV and the API keep String's machine form.
+func (m Money) In(lang string) string {
+	c := m.Cents()
+	sign := ""
+	if c < 0 {
+		sign, c = "-", -c
+	}
+	whole, cents := strconv.FormatInt(c/100, 10), c%100
+	sep, dec := ".", ","
+	if lang == "en" {
+		sep, dec = ",", "."
+	}
+	var b strings.Builder
+	for i, d := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(d)
+	}
+	if lang == "en" {
+		return fmt.Sprintf("%s€%s%s%02d", sign, b.String(), dec, cents)
+	}
+	return fmt.Sprintf("%s€ %s%s%02d", sign, b.String(), dec, cents)
+}

@@ -163,3 +163,23 @@ func FuzzParseRate(f *testing.F) {
 		}
 	})
 }
+
+func TestMoneyIn(t *testing.T) {
+	for _, tt := range []struct {
+		cents  int64
+		nl, en string
+	}{
+		{299, "€ 2,99", "€2.99"},
+		{123456, "€ 1.234,56", "€1,234.56"},
+		{-100000000, "-€ 1.000.000,00", "-€1,000,000.00"},
+		{5, "€ 0,05", "€0.05"},
+	} {
+		m := Money(tt.cents)
+		if got := m.In("nl"); got != tt.nl {
+			t.Errorf("%d nl: %q, want %q", tt.cents, got, tt.nl)
+		}
+		if got := m.In("en"); got != tt.en {
+			t.Errorf("%d en: %q, want %q", tt.cents, got, tt.en)
+		}
+	}
+}

@@ -23,29 +23,7 @@ func (s *server) contractsEnabled() bool {
 func (s *server) today() terms.Date { return terms.DateIn(s.clock.Now(), clock.Amsterdam) }
 
 // Money formats an amount in euros: "€ 1.234,50" in Dutch, "€1,234.50" in English.
-func (p *page) Money(m terms.Money) string {
-	c := m.Cents()
-	sign := ""
-	if c < 0 {
-		sign, c = "-", -c
-	}
-	whole, cents := strconv.FormatInt(c/100, 10), c%100
-	sep, dec := ".", ","
-	if p.Lang == "en" {
-		sep, dec = ",", "."
-	}
-	var b strings.Builder
-	for i, d := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteString(sep)
-		}
-		b.WriteRune(d)
-	}
-	if p.Lang == "en" {
-		return fmt.Sprintf("%s€%s%s%02d", sign, b.String(), dec, cents)
-	}
-	return fmt.Sprintf("%s€ %s%s%02d", sign, b.String(), dec, cents)
-}
+func (p *page) Money(m terms.Money) string { return m.In(p.Lang) }
 
 var monthNames = [2][12]string{
 	{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
