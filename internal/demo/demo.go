@@ -251,5 +251,5 @@ func (c Credentials) Print(w io.Writer, url string) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Who, l.Email, mfa)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nSent e-mail (demo): %s/staff/mail · API: %s/api/openapi.json · Stop with Ctrl+C.\n", url, url)
+	fmt.Fprintf(w, "\nStatus page: %s/status · Sent e-mail (demo): %s/staff/mail · API: %s/api/openapi.json · Stop with Ctrl+C.\n", url, url, url)
 }
