@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,17 +27,9 @@ var (
 // confirm_failures 2).
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-type hookCall struct {
-	kind string
-	o    Outage
-}
-
 // recHooks records the Hooks calls that were committed: a call made in a transaction
 // that rolled back is dropped, as the status page's rows would be.
-type recHooks struct {
-	mu    sync.Mutex
-	calls []hookCall
-}
+type recHooks struct{}
 
 func (h *recHooks) add(ctx context.Context, q store.Querier, kind string, o Outage) error {
 	// Write a marker row in the transaction so that a rolled back call leaves nothing.

@@ -137,13 +137,6 @@ func (s *Service) Unsubscribe(ctx context.Context, t string) error {
 	})
 }
 
-// Subscribers counts the confirmed subscribers.
-func (s *Service) subscriberCount(ctx context.Context, q store.Querier) (int, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM status_subscribers WHERE confirmed_at IS NOT NULL`).Scan(&n)
-	return n, err
-}
-
 // mailContent renders one status mail in a language.
 type mailContent func(lang string) (subject, body string)
 
