@@ -33,8 +33,12 @@ func (s *Service) ActingPrincipal(ctx context.Context, by Principal, orgID int64
 		return Principal{}, err
 	}
 	if by.relationTo(org.Ref()) != relReseller {
-		// Staff and the customer's own users have their own ways in; acting is for resellers.
-		return Principal{}, ErrForbidden
+		// Staff and the customer's own users have their own ways in; acting is for
+		// resellers, and to a customer's user its reseller's pages do not exist.
+		if by.IsStaff() {
+			return Principal{}, ErrForbidden
+		}
+		return Principal{}, ErrNotFound
 	}
 	ap := by
 	ap.Org, ap.Reseller = &org, by.Org
