@@ -100,6 +100,11 @@ var (
 	billing  = []Permission{PermBilling}
 )
 
+// A reseller's admin user reads its customers' contracts, invoices and activity and
+// orders for them (cp.av.7.1: it makes the provider's services available to its own
+// customers; cp.av.7.7: it answers for what they do). Cancelling, withdrawing and paying
+// stay with the customer itself: those are the customer's own rights and money.
+//
 // table is the one place where authorization is written down. TestActionTable walks
 // every action × role × permission.
 var table = map[Action]rule{
@@ -118,13 +123,13 @@ var table = map[Action]rule{
 	TokenRevokeAny:      {staff: []Role{RoleSecurity}, write: true},
 	Credentials:         {anyStaff: true, anyCustomer: true, write: true, session: true, self: true},
 	MFADisable:          {anyCustomer: true, write: true, session: true, self: true},
-	AuditRead:           {staff: allStaff, customer: read},
+	AuditRead:           {staff: allStaff, customer: read, reseller: true},
 	MailRead:            {staff: []Role{RoleSupport}},
 
-	ContractRead:       {staff: allStaff, customer: read},
+	ContractRead:       {staff: allStaff, customer: read, reseller: true},
 	QuoteManage:        {staff: []Role{RoleSales}, write: true},
 	QuoteAccept:        {staff: []Role{RoleSales}, customer: billing, write: true},
-	OrderPlace:         {staff: []Role{RoleSales, RoleSupport}, customer: billing, write: true},
+	OrderPlace:         {staff: []Role{RoleSales, RoleSupport}, customer: billing, write: true, reseller: true},
 	PlanChange:         {staff: []Role{RoleSales, RoleSupport}, customer: []Permission{PermBilling, PermTechnical}, write: true},
 	SubscriptionCancel: {customer: billing, write: true},
 	CancellationRecord: {staff: []Role{RoleSupport}, write: true},
@@ -136,7 +141,7 @@ var table = map[Action]rule{
 	SuspensionManage:   {staff: []Role{RoleBilling}, write: true},
 	CustomerRefuse:     {staff: []Role{RoleSales}, write: true},
 
-	InvoiceRead:   {staff: allStaff, customer: read},
+	InvoiceRead:   {staff: allStaff, customer: read, reseller: true},
 	InvoiceManage: {staff: []Role{RoleBilling}, write: true},
 	InvoicePay:    {staff: []Role{RoleBilling}, customer: billing, write: true},
 	BillingReport: {staff: []Role{RoleBilling, RoleSales}},
@@ -280,6 +285,16 @@ func (p Principal) ready() error {
 	if p.Session != nil && (p.Session.MFAPending || p.Session.MFAEnrolRequired) {
 		return ErrForbidden
 	}
+	if p.Reseller != nil {
+		// Acting for a customer: the user is the reseller's admin, the customer is the
+		// reseller's and enabled (a disabled customer is not worked on by anyone but staff).
+		r := p.Reseller
+		if p.IsStaff() || r.ID != p.User.OrgID || r.Disabled || !r.IsReseller || !p.User.OrgAdmin ||
+			p.Org == nil || p.Org.ResellerID != r.ID || p.Org.Disabled || p.Token != nil {
+			return ErrForbidden
+		}
+		return nil
+	}
 	if !p.IsStaff() && (p.Org == nil || p.Org.ID != p.User.OrgID || p.Org.Disabled) {
 		return ErrForbidden
 	}
@@ -317,6 +332,15 @@ const (
 )
 
 func (p Principal) relationTo(o OrgRef) relation {
+	if p.Reseller != nil {
+		// Acting for a customer reaches that customer only, and as its reseller. The
+		// caller's OrgRef may lack the reseller (most packages know only the id); the
+		// customer in p was loaded and checked by accounts, so its reseller is known.
+		if o.ID != 0 && o.ID == p.Org.ID && p.Org.ResellerID == p.Reseller.ID && p.Reseller.IsReseller && p.User.OrgAdmin {
+			return relReseller
+		}
+		return relNone
+	}
 	switch {
 	case p.IsStaff():
 		return relStaff

@@ -440,7 +440,7 @@ func (s *Service) ListOrganisations(ctx context.Context, by Principal, f OrgFilt
 	case by.resellerAdmin():
 		add("reseller_id = ?", by.Org.ID)
 	case by.Can(CustomerRead, by.Own()):
-		add("id = ?", by.User.OrgID)
+		add("id = ?", by.Own().ID)
 	default:
 		return nil, 0, ErrForbidden
 	}

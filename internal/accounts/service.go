@@ -137,6 +137,10 @@ func (s *Service) tx(ctx context.Context, by Principal, fn func(ctx context.Cont
 func actorFor(ctx context.Context, by Principal) context.Context {
 	a := ctxActor(ctx)
 	a.ID, a.Label = by.User.ID, by.User.Email
+	a.OnBehalfOf, a.OnBehalfOfLabel = 0, ""
+	if by.Acting() {
+		a.OnBehalfOf, a.OnBehalfOfLabel = by.Org.ID, by.Org.LegalName
+	}
 	a.Kind = audit.ActorCustomer
 	if by.IsStaff() {
 		a.Kind = audit.ActorStaff

@@ -22,12 +22,12 @@ const (
 	sessionTouchEvery = time.Minute
 )
 
-const sessionSelect = `SELECT id, user_id, created_at, expires_at, last_seen_at, mfa_pending, mfa_enrol_required, ip, user_agent FROM sessions`
+const sessionSelect = `SELECT id, user_id, created_at, expires_at, last_seen_at, mfa_pending, mfa_enrol_required, ip, user_agent, acting_org_id FROM sessions`
 
 func scanSession(r scanner) (Session, time.Time, error) {
 	var ss Session
 	var seen time.Time
-	err := r.Scan(&ss.ID, &ss.UserID, &ss.CreatedAt, &ss.ExpiresAt, &seen, &ss.MFAPending, &ss.MFAEnrolRequired, &ss.IP, &ss.UserAgent)
+	err := r.Scan(&ss.ID, &ss.UserID, &ss.CreatedAt, &ss.ExpiresAt, &seen, &ss.MFAPending, &ss.MFAEnrolRequired, &ss.IP, &ss.UserAgent, &ss.ActingFor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ss, seen, ErrSessionExpired
 	}
@@ -336,7 +336,11 @@ func (s *Service) Authenticate(ctx context.Context, sessionToken, ip string) (Pr
 		}
 		sess.ExpiresAt = exp
 	}
-	return Principal{User: u, Org: org, Session: &sess}, nil
+	p := Principal{User: u, Org: org, Session: &sess}
+	if sess.ActingFor != 0 {
+		return s.resumeActing(ctx, p)
+	}
+	return p, nil
 }
 
 // Logout ends one session.

@@ -159,6 +159,10 @@ func (s *Service) ListAPITokens(ctx context.Context, by Principal) ([]APIToken, 
 	if err := by.ready(); err != nil {
 		return nil, err
 	}
+	if by.Acting() {
+		// The user's tokens are its reseller's, not the customer's it acts for.
+		return nil, ErrForbidden
+	}
 	where, arg := `user_id = $1`, by.User.ID
 	if !by.IsStaff() && by.User.OrgAdmin {
 		where, arg = `org_id = $1`, by.User.OrgID
@@ -185,6 +189,9 @@ func (s *Service) ListAPITokens(ctx context.Context, by Principal) ([]APIToken, 
 func (s *Service) RevokeAPIToken(ctx context.Context, by Principal, id int64) error {
 	if err := by.writable(); err != nil {
 		return err
+	}
+	if by.Acting() {
+		return ErrNotFound
 	}
 	t, err := scanToken(s.db.QueryRowContext(ctx, tokenSelect+` WHERE id = $1`, id))
 	if err != nil {

@@ -199,14 +199,37 @@ type Session struct {
 	MFAEnrolRequired bool
 	IP               string
 	UserAgent        string
+	// ActingFor is the customer organisation a reseller's admin user acts for in this
+	// session ("act for this customer", cp.av.7.1), 0 when it acts for itself.
+	ActingFor int64
 }
 
 // Principal is who is acting, as established by a session or an API token.
 type Principal struct {
 	User    User
-	Org     *Organisation // nil for staff
+	Org     *Organisation // nil for staff; the customer acted for while Reseller is set
 	Session *Session      // nil for API tokens
 	Token   *APIToken     // nil for sessions
+	// Reseller is set while a reseller's admin user acts for one of its customers
+	// (cp.av.7.1, cp.av.7.7): it is the reseller, the organisation User belongs to, and
+	// Org is the customer. The user stays the real actor: Check answers with the
+	// reseller's rights on that one customer (relReseller), never with the customer's
+	// own, and the audit trail names the user with the customer beside it. Only
+	// Authenticate and ActingPrincipal set it, after checking the relation.
+	Reseller *Organisation
+}
+
+// Acting reports whether p is a reseller's user acting for one of its customers.
+func (p Principal) Acting() bool { return p.Reseller != nil }
+
+// Real is the principal without the "act for" mode: the reseller's user in its own
+// organisation. The reseller's own pages (its customer list) use it.
+func (p Principal) Real() Principal {
+	if p.Reseller == nil {
+		return p
+	}
+	p.Org, p.Reseller = p.Reseller, nil
+	return p
 }
 
 // IsStaff reports whether the principal works for the provider.

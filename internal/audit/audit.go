@@ -50,6 +50,13 @@ type Actor struct {
 	Label     string // e-mail or job name, kept so the trail reads without joins
 	IP        string
 	UserAgent string
+	// OnBehalfOf is the customer organisation a reseller's user acted for in the
+	// portal's "act for this customer" mode (cp.av.7.1, cp.av.7.7: the reseller answers
+	// for what is done for its customers), and OnBehalfOfLabel its name; 0 and "" when
+	// the actor acted for its own organisation. The actor stays the reseller's user, so
+	// the trail names both.
+	OnBehalfOf      int64
+	OnBehalfOfLabel string
 }
 
 // System returns the actor for a job or command named name.
@@ -99,7 +106,7 @@ func Record(ctx context.Context, q store.Querier, at time.Time, c Change) error 
 	return RecordMany(ctx, q, at, []Change{c})
 }
 
-// recordChunk is how many entries one INSERT writes (14 parameters each, well under
+// recordChunk is how many entries one INSERT writes (16 parameters each, well under
 // SQLite's 32,766 and PostgreSQL's 65,535 parameters per statement).
 const recordChunk = 500
 
@@ -147,9 +154,10 @@ func recordMany(ctx context.Context, q store.Querier, at time.Time, cs []Change,
 		part := cs[i:min(i+recordChunk, len(cs))]
 		var sb strings.Builder
 		sb.WriteString(`INSERT INTO audit_entries
-		(seq, at, actor_kind, actor_id, actor_label, org_id, action, object_kind, object_id, summary, ip, user_agent, prev_hash, hash)
+		(seq, at, actor_kind, actor_id, actor_label, org_id, action, object_kind, object_id, summary, ip, user_agent, prev_hash, hash,
+		on_behalf_of, on_behalf_of_label)
 		VALUES `)
-		args := make([]any, 0, len(part)*14)
+		args := make([]any, 0, len(part)*16)
 		for j, c := range part {
 			seq++
 			e := Entry{Seq: seq, At: at, Actor: a, OrgID: c.OrgID, Action: c.Action, ObjectKind: c.ObjectKind, ObjectID: c.ObjectID,
@@ -164,10 +172,10 @@ func recordMany(ctx context.Context, q store.Querier, at time.Time, cs []Change,
 				sb.WriteString(", ")
 			}
 			n := len(args)
-			fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
-				n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13, n+14)
+			fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
+				n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13, n+14, n+15, n+16)
 			args = append(args, e.Seq, e.At, string(a.Kind), a.ID, a.Label, e.OrgID, e.Action, e.ObjectKind, e.ObjectID, e.Summary,
-				a.IP, a.UserAgent, e.PrevHash, e.Hash)
+				a.IP, a.UserAgent, e.PrevHash, e.Hash, a.OnBehalfOf, a.OnBehalfOfLabel)
 		}
 		if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
 			return fmt.Errorf("audit: insert: %w", err)
@@ -189,6 +197,13 @@ func (e Entry) writeFields(w io.Writer) {
 		e.Actor.IP, e.Actor.UserAgent, e.PrevHash,
 	} {
 		fmt.Fprintf(w, "%d:%s;", len(f), f)
+	}
+	// Only entries made on behalf of another organisation carry these fields, so every
+	// entry written before they existed hashes to what it always did.
+	if e.Actor.OnBehalfOf != 0 || e.Actor.OnBehalfOfLabel != "" {
+		for _, f := range []string{"on_behalf_of", strconv.FormatInt(e.Actor.OnBehalfOf, 10), e.Actor.OnBehalfOfLabel} {
+			fmt.Fprintf(w, "%d:%s;", len(f), f)
+		}
 	}
 }
 
@@ -290,7 +305,7 @@ func List(ctx context.Context, q store.Querier, f Filter) ([]Entry, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	query := `SELECT seq, at, actor_kind, actor_id, actor_label, org_id, action, object_kind, object_id, summary, ip, user_agent, prev_hash, hash FROM audit_entries`
+	query := `SELECT seq, at, actor_kind, actor_id, actor_label, org_id, action, object_kind, object_id, summary, ip, user_agent, prev_hash, hash, on_behalf_of, on_behalf_of_label FROM audit_entries`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -316,7 +331,8 @@ type scanner interface{ Scan(...any) error }
 func scan(s scanner) (Entry, error) {
 	var e Entry
 	var kind string
-	err := s.Scan(&e.Seq, &e.At, &kind, &e.Actor.ID, &e.Actor.Label, &e.OrgID, &e.Action, &e.ObjectKind, &e.ObjectID, &e.Summary, &e.Actor.IP, &e.Actor.UserAgent, &e.PrevHash, &e.Hash)
+	err := s.Scan(&e.Seq, &e.At, &kind, &e.Actor.ID, &e.Actor.Label, &e.OrgID, &e.Action, &e.ObjectKind, &e.ObjectID, &e.Summary, &e.Actor.IP, &e.Actor.UserAgent, &e.PrevHash, &e.Hash,
+		&e.Actor.OnBehalfOf, &e.Actor.OnBehalfOfLabel)
 	e.Actor.Kind = ActorKind(kind)
 	e.At = e.At.UTC()
 	return e, err
@@ -366,7 +382,7 @@ func VerifyWith(ctx context.Context, q store.Querier, opts VerifyOptions) (Repor
 		byseq[c.Seq] = append(byseq[c.Seq], c)
 	}
 	r.Checkpoints = len(opts.Checkpoints)
-	rows, err := q.QueryContext(ctx, `SELECT seq, at, actor_kind, actor_id, actor_label, org_id, action, object_kind, object_id, summary, ip, user_agent, prev_hash, hash FROM audit_entries ORDER BY seq`)
+	rows, err := q.QueryContext(ctx, `SELECT seq, at, actor_kind, actor_id, actor_label, org_id, action, object_kind, object_id, summary, ip, user_agent, prev_hash, hash, on_behalf_of, on_behalf_of_label FROM audit_entries ORDER BY seq`)
 	if err != nil {
 		return r, err
 	}

@@ -90,7 +90,7 @@ func Rekey(ctx context.Context, db *store.DB, keys *secrets.Keyring) (int64, err
 
 // entriesAfter reads up to limit entries with a sequence number above after, in order.
 func entriesAfter(ctx context.Context, q store.Querier, after int64, limit int) ([]Entry, error) {
-	rows, err := q.QueryContext(ctx, `SELECT seq, at, actor_kind, actor_id, actor_label, org_id, action, object_kind, object_id, summary, ip, user_agent, prev_hash, hash
+	rows, err := q.QueryContext(ctx, `SELECT seq, at, actor_kind, actor_id, actor_label, org_id, action, object_kind, object_id, summary, ip, user_agent, prev_hash, hash, on_behalf_of, on_behalf_of_label
 		FROM audit_entries WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, err

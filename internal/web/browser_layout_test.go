@@ -245,6 +245,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 			"/portal/invoices/": invoiceOf(orgID), "/portal/order/": itoa(e.plan("webhosting", "pro").ID),
 			"/portal/terms/":        termsVersion,
 			"/portal/availability/": h.subscription, "{month}": slaMonth,
+			"/portal/customers/": itoa(fietsen.ID),
 		}}
 	}
 	customers = []layoutLogin{

@@ -19,7 +19,7 @@ import (
 // without adding it here.
 var isolationRoutes = []struct {
 	pattern string
-	object  string // "user", "token", "contract", "subscription", "quote" or "invoice"
+	object  string // "user", "token", "contract", "subscription", "quote", "invoice" or "customer"
 	form    url.Values
 }{
 	{"GET /portal/users/{id}", "user", nil},
@@ -47,6 +47,10 @@ var isolationRoutes = []struct {
 	{"GET /portal/invoices/{id}/pdf", "invoice", nil},
 	{"GET /portal/invoices/{id}/ubl", "invoice", nil},
 	{"POST /portal/invoices/{id}/pay", "invoice", nil},
+	{"GET /portal/customers/{id}", "customer", nil},
+	{"GET /portal/customers/{id}/users/new", "customer", nil},
+	{"POST /portal/customers/{id}/users/new", "customer", url.Values{"name": {"Indringer"}, "email": {"indringer@example.test"}}},
+	{"POST /portal/customers/{id}/act", "customer", nil},
 	{"GET /portal/availability/{id}/{month}", "subscription", nil},
 	{"POST /portal/availability/{id}/{month}/claim", "subscription", url.Values{"message": {"storing"}}},
 }
@@ -158,7 +162,8 @@ func TestTenantIsolation(t *testing.T) {
 		before := e.snapshotB(b)
 
 		ids := map[string][]int64{"user": {b.admin.ID, b.sub.ID}, "token": {b.tokens[0].ID, b.tokens[1].ID},
-			"contract": {b.con.ID}, "subscription": {b.con.Subscriptions[0].ID}, "quote": {b.quote.ID}, "invoice": {b.inv.ID}}
+			"contract": {b.con.ID}, "subscription": {b.con.Subscriptions[0].ID}, "quote": {b.quote.ID}, "invoice": {b.inv.ID},
+			"customer": {b.org.ID}}
 		c := e.client()
 		c.login("marieke@jansen.test", "", "/portal/")
 		// A's admin holds a token too, so A's own pages are not trivially empty.

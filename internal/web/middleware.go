@@ -228,6 +228,10 @@ func (s *server) withSession(next http.Handler) http.Handler {
 				if p.IsStaff() {
 					actor.Kind = audit.ActorStaff
 				}
+				if p.Acting() {
+					// A reseller's user acting for its customer stays the actor (reseller.go).
+					actor.OnBehalfOf, actor.OnBehalfOfLabel = p.Org.ID, p.Org.LegalName
+				}
 			case errors.Is(err, accounts.ErrIPNotAllowed):
 				// The session is valid but this address is not: keep the cookie (the user
 				// may be back on an allowed network soon) and explain on the private pages.

@@ -474,6 +474,9 @@ func (s *server) activityRows(pg *page, entries []audit.Entry) []activityRow {
 		default:
 			row.Who, row.IP = e.Actor.Label, e.Actor.IP
 		}
+		if e.Actor.OnBehalfOf != 0 {
+			row.Who = pg.T("activity.on_behalf", row.Who, e.Actor.OnBehalfOfLabel)
+		}
 		rows[i] = row
 	}
 	return rows

@@ -265,6 +265,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	s.tokenRoutes("/portal", portal)
 	portal("GET /portal/activity", s.portalActivity)
 	s.securityRoutes("/portal", portal)
+	s.resellerRoutes(portal)
 	if s.contractsEnabled() {
 		s.contractRoutes(staff, portal)
 	}
