@@ -1,0 +1,104 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+)
+
+// TestPortalHome: the customer's home shows its services with their state, the open
+// invoice and the balance, the account credit, the next renewal, and what needs its
+// action (the invoice to pay, the quote to answer).
+func TestPortalHome(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.seedCatalog()
+		org, u := e.customer("Bakkerij Jansen B.V.", "marieke@jansen.test")
+		inv := e.invoiced(e.customerPrincipal(u), "webhosting", "pro")
+		q := e.sentQuote(org.ID, "Nieuwe webwinkel")
+		c := e.client()
+		c.login("marieke@jansen.test", "", "/portal/")
+		r := c.get("/portal/")
+		c.expect(r, http.StatusOK, "")
+		contains(t, r.Body, "Je diensten", "Wat je aandacht vraagt", "Openstaande facturen", "tegoed",
+			"/portal/invoices/"+itoa(inv.ID), "/portal/quotes/"+itoa(q.ID), "Nieuwe webwinkel",
+			"Factuur "+inv.Number, inv.State.Open.In("nl"), "Komende verlengingen", "Actief")
+		lacks(t, r.Body, "⟦")
+
+		// In English the same home, in English formats.
+		c.expect(c.post("/lang", url.Values{"lang": {"en"}}), http.StatusSeeOther, "")
+		r = c.get("/portal/")
+		contains(t, r.Body, "Your services", "What needs your attention", inv.State.Open.In("en"))
+		lacks(t, r.Body, "⟦")
+	})
+}
+
+// TestStaffDashboardFigures: receivables, monthly recurring revenue, today's orders and
+// open cases, with links; a role that may not see the money does not get the figures.
+func TestStaffDashboardFigures(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.seedCatalog()
+		_, u := e.customer("Bakkerij Jansen B.V.", "marieke@jansen.test")
+		e.invoiced(e.customerPrincipal(u), "webhosting", "pro")
+		e.staff("anna@provider.test", accounts.RoleBilling)
+		e.staff("piet@provider.test", accounts.RolePrivacy)
+		c := e.client()
+		c.login("anna@provider.test", staffSecret, "/staff/")
+		r := c.get("/staff/")
+		c.expect(r, http.StatusOK, "")
+		contains(t, r.Body, "openstaand bij klanten", "terugkerende omzet per maand (1 diensten", "bestellingen vandaag",
+			`href="/staff/reports"`, `href="/staff/incidents"`, "Bakkerij Jansen B.V.")
+		lacks(t, r.Body, "⟦")
+
+		c2 := e.client()
+		c2.login("piet@provider.test", staffSecret, "/staff/")
+		r = c2.get("/staff/")
+		c2.expect(r, http.StatusOK, "")
+		lacks(t, r.Body, "openstaand bij klanten")
+	})
+}
+
+// TestStaffCustomerNotes: the staff customer page shows the whole customer and its
+// staff notes; a note is added by any staff member, refused when empty, audited, and
+// never reaches the customer's portal.
+func TestStaffCustomerNotes(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.seedCatalog()
+		org, u := e.customer("Bakkerij Jansen B.V.", "marieke@jansen.test")
+		inv := e.invoiced(e.customerPrincipal(u), "webhosting", "pro")
+		e.staff("anna@provider.test", accounts.RolePrivacy)
+		c := e.client()
+		c.login("anna@provider.test", staffSecret, "/staff/")
+		base := "/staff/customers/" + itoa(org.ID)
+		r := c.get(base)
+		c.expect(r, http.StatusOK, "")
+		contains(t, r.Body, "Notities van medewerkers", "Nog geen notities.", "Je diensten", "Laatste facturen",
+			"/staff/invoices/"+itoa(inv.ID), `action="`+base+`/notes"`)
+
+		r = c.post(base+"/notes", url.Values{"body": {"  "}})
+		c.expect(r, http.StatusUnprocessableEntity, "")
+		fieldError(t, r.Body, "body")
+		c.expect(c.post(base+"/notes", url.Values{"body": {"Belde over de factuur.\nBetaalt vrijdag."}}), http.StatusSeeOther, base+"#notes-h")
+		r = c.get(base)
+		contains(t, r.Body, "De notitie is toegevoegd.", "Belde over de factuur.\nBetaalt vrijdag.", "Staff anna@provider.test")
+
+		// The customer sees nothing of it: not on its pages, not in its activity.
+		cc := e.client()
+		cc.login("marieke@jansen.test", "", "/portal/")
+		for _, path := range []string{"/portal/", "/portal/activity"} {
+			r := cc.get(path)
+			lacks(t, r.Body, "Belde over de factuur", "customer.note", "notitie")
+		}
+		// A customer cannot post one (the staff area is not theirs).
+		r = cc.post(base+"/notes", url.Values{"body": {"hallo"}})
+		if r.Code == http.StatusSeeOther && strings.Contains(r.Location(), "#notes") {
+			t.Fatal("a customer added a staff note")
+		}
+		var n int
+		if err := e.db.QueryRowContext(e.ctx, `SELECT COUNT(*) FROM staff_notes WHERE org_id = $1`, org.ID).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("%d notes (%v), want 1", n, err)
+		}
+	})
+}
