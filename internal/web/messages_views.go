@@ -53,6 +53,8 @@ var viewsMessages = map[string][2]string{
 	"note.body":        {"Nieuwe notitie", "New note"},
 	"note.hint":        {"Bijvoorbeeld wat er in een telefoongesprek is afgesproken.", "For instance what was agreed on the phone."},
 	"note.invalid":     {"Schrijf een notitie van hoogstens %d tekens.", "Write a note of at most %d characters."},
+	"mfa.qr_alt":       {"QR-code om te scannen met je authenticator-app", "QR code to scan with your authenticator app"},
+	"mfa.qr_caption":   {"Scan deze code met je authenticator-app, of typ de geheime sleutel hieronder over.", "Scan this code with your authenticator app, or type in the secret key below."},
 	"flash.note_added": {"De notitie is toegevoegd.", "The note has been added."},
 }
 

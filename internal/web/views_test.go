@@ -3,8 +3,12 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/boombuler/barcode/qr"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 )
@@ -101,4 +105,67 @@ func TestStaffCustomerNotes(t *testing.T) {
 			t.Fatalf("%d notes (%v), want 1", n, err)
 		}
 	})
+}
+
+// TestMFAEnrolmentShowsQRCode: the enrolment page draws the otpauth link as a QR code
+// in inline SVG, with an alt text, beside the secret; the security headers stay as
+// they are (inline SVG needs no img-src data:).
+func TestMFAEnrolmentShowsQRCode(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.customer("Bakkerij Jansen B.V.", "marieke@jansen.test")
+		c := e.client()
+		c.login("marieke@jansen.test", "", "/portal/")
+		r := c.post("/portal/mfa/begin", nil)
+		c.expect(r, http.StatusOK, "")
+		contains(t, r.Body, `<svg class="qr"`, `role="img"`, `aria-label="QR-code om te scannen met je authenticator-app"`,
+			"<title>QR-code om te scannen", hidden(r.Body, "secret")[:4])
+		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") || strings.Contains(csp, "data:") {
+			t.Errorf("CSP %q", csp)
+		}
+	})
+}
+
+// TestQRSVGDrawsTheSymbol: the SVG's dark modules are exactly the encoder's, shifted
+// by the quiet zone, so a phone reads what the encoder wrote.
+func TestQRSVGDrawsTheSymbol(t *testing.T) {
+	t.Parallel()
+	text := "otpauth://totp/Cloud%20Provider:marieke@jansen.test?secret=JBSWY3DPEHPK3PXP&issuer=Cloud%20Provider"
+	svg, err := qrSVG(text, `alt "quoted" <b>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(svg)
+	if !strings.Contains(s, `aria-label="alt &#34;quoted&#34; &lt;b&gt;"`) {
+		t.Errorf("alt text not escaped: %s", s[:200])
+	}
+	code, err := qr.Encode(text, qr.M, qr.Auto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[[2]int]bool{}
+	for y := range code.Bounds().Dy() {
+		for x := range code.Bounds().Dx() {
+			if r, _, _, _ := code.At(x, y).RGBA(); r == 0 {
+				want[[2]int{x + 4, y + 4}] = true
+			}
+		}
+	}
+	got := map[[2]int]bool{}
+	for _, m := range regexp.MustCompile(`M(\d+) (\d+)h1v1h-1z`).FindAllStringSubmatch(s, -1) {
+		x, _ := strconv.Atoi(m[1])
+		y, _ := strconv.Atoi(m[2])
+		got[[2]int{x, y}] = true
+	}
+	if len(got) == 0 || len(got) != len(want) {
+		t.Fatalf("%d dark modules drawn, want %d", len(got), len(want))
+	}
+	for k := range want {
+		if !got[k] {
+			t.Fatalf("module %v missing", k)
+		}
+	}
+	size := code.Bounds().Dx() + 8
+	if !strings.Contains(s, `viewBox="0 0 `+strconv.Itoa(size)+` `+strconv.Itoa(size)+`"`) {
+		t.Errorf("viewBox without the quiet zone")
+	}
 }
