@@ -169,3 +169,61 @@ func TestQRSVGDrawsTheSymbol(t *testing.T) {
 		t.Errorf("viewBox without the quiet zone")
 	}
 }
+
+// TestQuoteEditor: the customer is found by name, lines are added and removed, a
+// draft is edited, and durations are words, not ISO 8601.
+func TestQuoteEditor(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.seedCatalog()
+		org, _ := e.customer("Bakkerij Jansen B.V.", "marieke@jansen.test")
+		e.customer("Bakkerij de Vries B.V.", "info@devries.test")
+		e.staff("sam@provider.test", accounts.RoleSales)
+		c := e.client()
+		c.login("sam@provider.test", staffSecret, "/staff/")
+		r := c.get("/staff/quotes/new")
+		c.expect(r, http.StatusOK, "")
+		contains(t, r.Body, "per 3 maanden", "Meer regels")
+		lacks(t, r.Body, ">P3M<", "⟦")
+
+		plan := itoa(e.plan("webhosting", "pro").ID)
+		form := url.Values{"customer": {"Bakkerij"}, "title": {"Nieuwe website"}, "plan_id.0": {plan}, "quantity.0": {"1"},
+			"description.50": {"Ontwerp"}, "billing.50": {"one-off"}, "unit_price.50": {"450"}, "quantity.50": {"1"}}
+		// Two customers match: both are named with their numbers.
+		r = c.post("/staff/quotes/new", form)
+		c.expect(r, http.StatusUnprocessableEntity, "")
+		fieldError(t, r.Body, "customer")
+		contains(t, r.Body, "2 klanten passen hierbij", "(nr. "+itoa(org.ID)+")")
+		// More lines: the form comes back with one more of each, values kept.
+		form.Set("op", "more")
+		r = c.post("/staff/quotes/new", form)
+		c.expect(r, http.StatusOK, "")
+		contains(t, r.Body, `name="plan_id.3"`, `name="description.52"`, `value="Ontwerp"`)
+		form.Del("op")
+		form.Set("customer", "Jansen")
+		r = c.post("/staff/quotes/new", form)
+		c.expect(r, http.StatusSeeOther, "")
+		loc := r.Location()
+		qid := loc[strings.LastIndex(loc, "/")+1:]
+		contains(t, c.get(loc).Body, `href="/staff/quotes/`+qid+`/edit"`)
+
+		// Edit the draft: remove the free line, change the title.
+		r = c.get(loc + "/edit")
+		c.expect(r, http.StatusOK, "")
+		contains(t, r.Body, `value="Nieuwe website"`, `value="Ontwerp"`, `name="remove.50"`)
+		lacks(t, r.Body, `name="customer"`)
+		edit := url.Values{"title": {"Nieuwe website, zonder ontwerp"}, "slots_catalog": {"3"}, "slots_free": {"2"},
+			"plan_id.0": {plan}, "quantity.0": {"2"}, "description.50": {"Ontwerp"}, "billing.50": {"one-off"},
+			"unit_price.50": {"450"}, "quantity.50": {"1"}, "remove.50": {"1"}}
+		c.expect(c.post(loc+"/edit", edit), http.StatusSeeOther, loc)
+		id, _ := strconv.ParseInt(qid, 10, 64)
+		q, err := e.con.GetQuote(e.ctx, e.admin(), id)
+		if err != nil || q.Title != "Nieuwe website, zonder ontwerp" || len(q.Lines) != 1 || q.Lines[0].Quantity != 2 || q.OrgID != org.ID {
+			t.Fatalf("edited quote %+v %v", q, err)
+		}
+		// Once sent, the editor refuses and says why.
+		c.expect(c.post(loc+"/send", nil), http.StatusSeeOther, loc)
+		c.expect(c.get(loc+"/edit"), http.StatusSeeOther, loc)
+		c.expect(c.post(loc+"/edit", edit), http.StatusSeeOther, loc)
+		contains(t, c.get(loc).Body, "kan niet meer worden gewijzigd")
+	})
+}
