@@ -38,6 +38,7 @@ const (
 	MFADisable          Action = "mfa.disable"           // turn one's own TOTP off (staff must keep it, cp.security.access.2)
 	AuditRead           Action = "audit.read"            // the audit trail (an organisation's part of it)
 	MailRead            Action = "mail.read"             // the outgoing mail list
+	CustomerNote        Action = "customer.note"         // staff notes on a customer: read and add (never the customer's)
 
 	// contracts
 	ContractRead       Action = "contract.read"       // quotes, contracts, subscriptions
@@ -125,6 +126,9 @@ var table = map[Action]rule{
 	MFADisable:          {anyCustomer: true, write: true, session: true, self: true},
 	AuditRead:           {staff: allStaff, customer: read, reseller: true},
 	MailRead:            {staff: []Role{RoleSupport}},
+	// Every staff member who speaks to a customer may leave a note for colleagues; the
+	// customer never reads them, nor does a reseller.
+	CustomerNote: {anyStaff: true, write: true, session: true},
 
 	ContractRead:       {staff: allStaff, customer: read, reseller: true},
 	QuoteManage:        {staff: []Role{RoleSales}, write: true},

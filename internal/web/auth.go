@@ -20,6 +20,7 @@ type formView struct {
 	Narrow bool   // a small centred card (sign-in pages)
 	Danger bool
 	Links  []link
+	More   string // catalogue key of a second button (name op, value more) that grows the form
 }
 
 type link struct {

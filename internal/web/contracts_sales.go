@@ -26,6 +26,8 @@ func (s *server) staffSalesRoutes(staff func(string, handlerFunc)) {
 	staff("POST /staff/quotes/new", s.staffQuoteCreate)
 	staff("GET /staff/quotes/{id}", s.staffQuote)
 	staff("GET /staff/quotes/{id}/pdf", s.quotePDF)
+	staff("GET /staff/quotes/{id}/edit", s.staffQuoteEdit)
+	staff("POST /staff/quotes/{id}/edit", s.staffQuoteUpdate)
 	staff("POST /staff/quotes/{id}/send", s.staffQuoteSend)
 	staff("POST /staff/quotes/{id}/allow-late", s.staffQuoteAllowLate)
 	staff("GET /staff/price-increases", s.staffPriceIncreaseForm)
@@ -52,8 +54,9 @@ func (s *server) staffCatalog(w http.ResponseWriter, r *http.Request, p *account
 
 var billingOptions = []option{{Value: string(catalog.Subscription), Label: "billing.subscription"}, {Value: string(catalog.OneOff), Label: "billing.one-off"}}
 
-var periodOptions = []option{{Value: "", Label: "period.none"}, {Value: "P1M", Label: "period.month"}, {Value: "P3M", Text: "P3M"},
-	{Value: "P6M", Text: "P6M"}, {Value: "P1Y", Label: "period.year"}}
+// periodOptions say durations in words ("per 3 maanden"), never as ISO 8601 (P3M).
+var periodOptions = []option{{Value: "", Label: "period.none"}, {Value: "P1M", Label: "period.month"}, {Value: "P3M", Label: "period.p3m"},
+	{Value: "P6M", Label: "period.p6m"}, {Value: "P1Y", Label: "period.year"}, {Value: "P2Y", Label: "period.p2y"}}
 
 var vatOptions = []option{{Value: terms.VATStandard, Label: "vat.standard"}, {Value: terms.VATReduced, Label: "vat.reduced"}, {Value: terms.VATZero, Label: "vat.zero"}}
 
@@ -226,13 +229,30 @@ func (s *server) staffQuotes(w http.ResponseWriter, r *http.Request, p *accounts
 }
 
 // quoteCatalogLines and quoteFreeLines are how many lines of each kind the new-quote
-// form offers; empty lines are skipped.
+// form offers at first; "more lines" adds one of each, up to quoteMaxSlots, and a line
+// left empty (or marked to remove) is skipped. The counts travel in hidden fields.
 const (
 	quoteCatalogLines = 3
 	quoteFreeLines    = 2
+	quoteMaxSlots     = 50
 )
 
-func (s *server) quoteFieldsets(r *http.Request) ([]fieldset, error) {
+// quoteSlots reads how many lines of each kind the form has.
+func quoteSlots(f *form) (catalogN, freeN int) {
+	catalogN, freeN = quoteCatalogLines, quoteFreeLines
+	if n, err := strconv.Atoi(f.Get("slots_catalog")); err == nil && n > 0 {
+		catalogN = min(n, quoteMaxSlots)
+	}
+	if n, err := strconv.Atoi(f.Get("slots_free")); err == nil && n > 0 {
+		freeN = min(n, quoteMaxSlots)
+	}
+	return catalogN, freeN
+}
+
+func (s *server) quoteFieldsets(r *http.Request, f *form) ([]fieldset, error) {
+	catalogN, freeN := quoteSlots(f)
+	f.set("slots_catalog", strconv.Itoa(catalogN))
+	f.set("slots_free", strconv.Itoa(freeN))
 	plans, err := s.catalog.ListPlans(r.Context(), catalog.PlanFilter{Pack: s.pack.Name, ActiveOnly: true})
 	if err != nil {
 		return nil, err
@@ -242,39 +262,55 @@ func (s *server) quoteFieldsets(r *http.Request) ([]fieldset, error) {
 		planOpts = append(planOpts, option{Value: strconv.FormatInt(pl.ID, 10), Text: pl.Label() + " — " + pl.Price.String()})
 	}
 	sets := []fieldset{{Legend: "quote.new_details", Fields: []field{
-		{Name: "customer", Label: "contracts.customer", Type: "number", Mode: "numeric", Required: true},
+		{Name: "customer", Label: "contracts.customer", Type: "text", Required: true, Max: 200, Hint: "quote.customer_hint"},
 		{Name: "title", Label: "quote.title_field", Type: "text", Required: true, Max: 200, Wide: true},
 		{Name: "valid_until", Label: "quote.valid_until", Type: "date", Hint: "quote.valid_until_hint"},
+		{Name: "slots_catalog", Type: "hidden"},
+		{Name: "slots_free", Type: "hidden"},
 	}}}
-	for i := range quoteCatalogLines {
+	for i := range catalogN {
 		n := strconv.Itoa(i)
 		sets = append(sets, fieldset{Legend: "quote.catalog_line", Fields: []field{
 			{Name: "plan_id." + n, Label: "plan.plan", Type: "select", Options: planOpts},
 			{Name: "quantity." + n, Label: "lines.quantity", Type: "number", Mode: "numeric"},
 			{Name: "domain." + n, Label: "order.domain", Type: "text", Max: 253},
 			{Name: "unit_price." + n, Label: "quote.price_override", Type: "text", Mode: "decimal", Hint: "quote.price_override_hint"},
+			{Name: "remove." + n, Label: "quote.remove_line", Type: "checkbox"},
 		}})
 	}
-	for i := range quoteFreeLines {
-		n := strconv.Itoa(quoteCatalogLines + i)
+	for i := range freeN {
+		n := strconv.Itoa(quoteMaxSlots + i)
 		sets = append(sets, fieldset{Legend: "quote.free_line", Fields: []field{
 			{Name: "description." + n, Label: "lines.description", Type: "text", Max: 500, Wide: true},
 			{Name: "billing." + n, Label: "plan.billing", Type: "select", Options: billingOptions},
 			{Name: "period." + n, Label: "plan.period", Type: "select", Options: periodOptions},
 			{Name: "unit_price." + n, Label: "plan.price", Type: "text", Mode: "decimal"},
 			{Name: "quantity." + n, Label: "lines.quantity", Type: "number", Mode: "numeric"},
+			{Name: "remove." + n, Label: "quote.remove_line", Type: "checkbox"},
 		}})
 	}
 	return sets, nil
 }
 
 func (s *server) quoteFormPage(w http.ResponseWriter, r *http.Request, pg *page, status int) error {
-	sets, err := s.quoteFieldsets(r)
+	return s.quoteEditorPage(w, r, pg, 0, status)
+}
+
+// quoteEditorPage shows the quote form: a new quote (id 0) or a draft being edited,
+// whose customer is fixed.
+func (s *server) quoteEditorPage(w http.ResponseWriter, r *http.Request, pg *page, id int64, status int) error {
+	sets, err := s.quoteFieldsets(r, pg.Form)
 	if err != nil {
 		return err
 	}
 	pg.Nav = "quotes"
-	pg.Data = formView{Action: "/staff/quotes/new", Sets: pg.useFields(sets...), Submit: "quote.create", Cancel: "/staff/quotes"}
+	v := formView{Action: "/staff/quotes/new", Sets: pg.useFields(sets...), Submit: "quote.create", Cancel: "/staff/quotes", More: "quote.more_lines"}
+	if id > 0 {
+		v.Sets[0].Fields = v.Sets[0].Fields[1:]
+		base := "/staff/quotes/" + strconv.FormatInt(id, 10)
+		v.Action, v.Submit, v.Cancel = base+"/edit", "quote.save", base
+	}
+	pg.Data = v
 	s.render(w, status, "form", pg)
 	return nil
 }
@@ -291,10 +327,21 @@ func (s *server) staffQuoteNew(w http.ResponseWriter, r *http.Request, p *accoun
 // quoteInputFrom reads the lines that were filled in; the service's "lines[i].x"
 // errors map back to the form's "x.n" fields through rename.
 func quoteInputFrom(f *form) (contracts.QuoteInput, map[string]string) {
-	in := contracts.QuoteInput{OrgID: parseInt(f, "customer"), Title: strings.TrimSpace(f.Get("title")), ValidUntil: parseDate(f, "valid_until")}
+	in := contracts.QuoteInput{Title: strings.TrimSpace(f.Get("title")), ValidUntil: parseDate(f, "valid_until")}
 	rename := map[string]string{"org_id": "customer", "lines": "title", "valid_until": "valid_until"}
-	for i := range quoteCatalogLines + quoteFreeLines {
+	catalogN, freeN := quoteSlots(f)
+	var slots []int
+	for i := range catalogN {
+		slots = append(slots, i)
+	}
+	for i := range freeN {
+		slots = append(slots, quoteMaxSlots+i)
+	}
+	for _, i := range slots {
 		n := strconv.Itoa(i)
+		if f.Get("remove."+n) != "" {
+			continue
+		}
 		planID := parseInt(f, "plan_id."+n)
 		desc := strings.TrimSpace(f.Get("description." + n))
 		if planID == 0 && desc == "" {
@@ -327,8 +374,16 @@ func (s *server) staffQuoteCreate(w http.ResponseWriter, r *http.Request, p *acc
 		return err
 	}
 	pg.Form = f
+	if moreLines(f) {
+		return s.quoteFormPage(w, r, pg, http.StatusOK)
+	}
 	in, rename := quoteInputFrom(f)
 	requireFields(f, pg.Lang, map[string]string{"customer": f.Get("customer"), "title": f.Get("title")})
+	if len(f.Errors) == 0 {
+		if in.OrgID, err = s.findCustomer(r, p, pg, f); err != nil {
+			return err
+		}
+	}
 	if len(f.Errors) == 0 {
 		q, err := s.con.CreateQuote(r.Context(), *p, in)
 		switch {
@@ -606,4 +661,138 @@ func (s *server) staffForceMajeureEnd(w http.ResponseWriter, r *http.Request, p 
 	pg.Form = newForm(nil)
 	pg.Form.General = f.General
 	return s.fmPage(w, r, p, pg, nil, http.StatusUnprocessableEntity)
+}
+
+// findCustomer resolves the quote form's customer: a customer number, or (part of) a
+// name, e-mail or KvK number that matches one customer. Several matches are named in
+// the error, with their numbers, so the next try is one of them.
+func (s *server) findCustomer(r *http.Request, p *accounts.Principal, pg *page, f *form) (int64, error) {
+	v := strings.TrimSpace(f.Get("customer"))
+	if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 && len(v) < 8 {
+		return id, nil
+	}
+	orgs, total, err := s.acc.ListOrganisations(r.Context(), *p, accounts.OrgFilter{Query: truncate(v, 200), Page: 1, PerPage: 5})
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case total == 1:
+		f.set("customer", strconv.FormatInt(orgs[0].ID, 10))
+		return orgs[0].ID, nil
+	case total == 0:
+		f.Errors["customer"] = pg.T("quote.no_customer", v)
+	default:
+		names := make([]string, len(orgs))
+		for i, o := range orgs {
+			names[i] = pg.T("quote.customer_choice", o.LegalName, o.ID)
+		}
+		f.Errors["customer"] = pg.T("quote.several_customers", total, strings.Join(names, "; "))
+	}
+	return 0, nil
+}
+
+// quoteForm fills the quote form from a draft: its catalog lines first, then its free
+// lines, each kind with one empty line to add.
+func quoteForm(q contracts.Quote) *form {
+	f := newForm(nil)
+	f.set("customer", strconv.FormatInt(q.OrgID, 10))
+	f.set("title", q.Title)
+	if !q.ValidUntil.IsZero() {
+		f.set("valid_until", q.ValidUntil.String())
+	}
+	var cat, free int
+	for _, l := range q.Lines {
+		if l.PlanID > 0 {
+			n := strconv.Itoa(cat)
+			f.set("plan_id."+n, strconv.FormatInt(l.PlanID, 10))
+			f.set("domain."+n, l.Domain)
+			f.set("unit_price."+n, l.UnitPrice.String())
+			f.set("quantity."+n, strconv.Itoa(l.Quantity))
+			cat++
+			continue
+		}
+		n := strconv.Itoa(quoteMaxSlots + free)
+		f.set("description."+n, l.Description)
+		f.set("billing."+n, string(l.Billing))
+		f.set("period."+n, l.Period.String())
+		f.set("unit_price."+n, l.UnitPrice.String())
+		f.set("quantity."+n, strconv.Itoa(l.Quantity))
+		free++
+	}
+	f.set("slots_catalog", strconv.Itoa(min(max(cat+1, quoteCatalogLines), quoteMaxSlots)))
+	f.set("slots_free", strconv.Itoa(min(max(free+1, quoteFreeLines), quoteMaxSlots)))
+	return f
+}
+
+// draftQuote fetches the quote in the path when it is a draft; a quote already sent
+// is frozen, and the editor sends the reader back to it with a word why.
+func (s *server) draftQuote(w http.ResponseWriter, r *http.Request, p *accounts.Principal) (contracts.Quote, bool, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return contracts.Quote{}, false, err
+	}
+	q, err := s.con.GetQuote(r.Context(), *p, id)
+	if err != nil {
+		return q, false, err
+	}
+	if q.Status != contracts.QuoteDraft {
+		s.flash(w, "quote_not_draft")
+		s.redirect(w, r, "/staff/quotes/"+strconv.FormatInt(id, 10))
+		return q, false, nil
+	}
+	return q, true, nil
+}
+
+func (s *server) staffQuoteEdit(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	q, ok, err := s.draftQuote(w, r, p)
+	if err != nil || !ok {
+		return err
+	}
+	pg := s.newPage(w, r, "")
+	pg.Title, pg.Form = pg.T("quote.edit_title", q.Title), quoteForm(q)
+	return s.quoteEditorPage(w, r, pg, q.ID, http.StatusOK)
+}
+
+func (s *server) staffQuoteUpdate(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	q, ok, err := s.draftQuote(w, r, p)
+	if err != nil || !ok {
+		return err
+	}
+	pg := s.newPage(w, r, "")
+	pg.Title = pg.T("quote.edit_title", q.Title)
+	f, err := s.readForm(r, pg.Lang)
+	if err != nil {
+		return err
+	}
+	pg.Form = f
+	if moreLines(f) {
+		return s.quoteEditorPage(w, r, pg, q.ID, http.StatusOK)
+	}
+	in, rename := quoteInputFrom(f)
+	requireFields(f, pg.Lang, map[string]string{"title": f.Get("title")})
+	if len(f.Errors) == 0 {
+		_, err := s.con.UpdateQuote(r.Context(), *p, q.ID, in)
+		switch {
+		case err == nil:
+			s.flash(w, "quote_saved")
+			s.redirect(w, r, "/staff/quotes/"+strconv.FormatInt(q.ID, 10))
+			return nil
+		case fieldErrors(f, err, rename):
+		default:
+			return err
+		}
+	}
+	return s.quoteEditorPage(w, r, pg, q.ID, http.StatusUnprocessableEntity)
+}
+
+// moreLines handles the editor's "more lines" button: one more line of each kind, and
+// the form shown again as it was filled in.
+func moreLines(f *form) bool {
+	if f.Get("op") != "more" {
+		return false
+	}
+	catalogN, freeN := quoteSlots(f)
+	f.set("slots_catalog", strconv.Itoa(min(catalogN+1, quoteMaxSlots)))
+	f.set("slots_free", strconv.Itoa(min(freeN+1, quoteMaxSlots)))
+	return true
 }

@@ -288,7 +288,7 @@ func TestStaffSalesPages(t *testing.T) {
 		// Quotes: a draft with a catalog line and a free line, then sent.
 		r = c.post("/staff/quotes/new", url.Values{"customer": {itoa(org.ID)}, "title": {"Nieuwe website"},
 			"plan_id.0": {itoa(e.plan("webhosting", "pro").ID)}, "quantity.0": {"1"},
-			"description.3": {"Ontwerp"}, "billing.3": {"one-off"}, "period.3": {""}, "unit_price.3": {"450"}, "quantity.3": {"1"}})
+			"description.50": {"Ontwerp"}, "billing.50": {"one-off"}, "period.50": {""}, "unit_price.50": {"450"}, "quantity.50": {"1"}})
 		c.expect(r, http.StatusSeeOther, "")
 		q := r.Location()
 		r = c.get(q)
@@ -303,7 +303,7 @@ func TestStaffSalesPages(t *testing.T) {
 		contains(t, c.get("/staff/quotes?status=sent").Body, "Nieuwe website")
 		// A free line without a description is refused at its field.
 		r = c.post("/staff/quotes/new", url.Values{"customer": {itoa(org.ID)}, "title": {"Leeg"},
-			"description.3": {""}, "plan_id.0": {"999999"}})
+			"description.50": {""}, "plan_id.0": {"999999"}})
 		c.expect(r, http.StatusUnprocessableEntity, "")
 		fieldError(t, r.Body, "plan_id.0")
 

@@ -19,6 +19,7 @@ type overviewView struct {
 	Users    int // -1: not visible to this user
 	Tokens   int
 	Activity []activityRow
+	Summary  customerSummary
 }
 
 func (s *server) portalOverview(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
@@ -44,6 +45,9 @@ func (s *server) portalOverview(w http.ResponseWriter, r *http.Request, p *accou
 		return err
 	}
 	pg := s.newPage(w, r, "overview.title")
+	if v.Summary, err = s.customerSummary(ctx, pg, p, org.ID, "/portal"); err != nil {
+		return err
+	}
 	if entries, err := s.acc.AuditTrail(ctx, *p, audit.Filter{OrgID: org.ID, Limit: 5}); err == nil {
 		v.Activity = s.activityRows(pg, entries)
 	} else if !errors.Is(err, accounts.ErrForbidden) {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"strings"
 
@@ -19,6 +20,7 @@ type mfaSetupView struct {
 	Secret  string
 	Grouped string // the secret in groups of four, easier to type
 	URL     string
+	QR      template.HTML // the URL as a QR code to scan; empty if it cannot be drawn
 	Action  string
 	Sets    []fieldset
 }
@@ -43,8 +45,14 @@ var setupFields = fieldset{Fields: []field{
 
 func (s *server) mfaSetupPage(w http.ResponseWriter, pg *page, flow mfaFlow, status int) {
 	secret := pg.Form.Get("secret")
-	pg.Data = mfaSetupView{Secret: secret, Grouped: groupSecret(secret), URL: pg.Form.Get("url"),
+	v := mfaSetupView{Secret: secret, Grouped: groupSecret(secret), URL: pg.Form.Get("url"),
 		Action: flow.base + "/confirm", Sets: pg.useFields(setupFields)}
+	// The secret and the link beside it stay the way in when the code cannot be drawn
+	// (a URL too long for a QR code, which an otpauth link never is).
+	if strings.HasPrefix(v.URL, "otpauth://") {
+		v.QR, _ = qrSVG(v.URL, pg.T("mfa.qr_alt"))
+	}
+	pg.Data = v
 	s.render(w, status, "mfa_setup", pg)
 }
 

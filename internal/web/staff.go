@@ -22,6 +22,7 @@ type dashboardView struct {
 	Today       int  // audit entries in the last 24 hours
 	TodayMore   bool
 	Recent      []audit.Entry
+	Figures     staffFigures
 }
 
 // pendingScan and auditScan bound how much of the outbox and the trail the dashboard
@@ -68,6 +69,9 @@ func (s *server) staffDashboard(w http.ResponseWriter, r *http.Request, p *accou
 	}
 	v.TodayMore = v.Today == auditScan
 	v.Recent = entries[:min(10, len(entries))]
+	if v.Figures, err = s.staffFigures(ctx, p); err != nil {
+		return err
+	}
 	pg.Data = v
 	s.render(w, http.StatusOK, "staff_dashboard", pg)
 	return nil
@@ -111,9 +115,24 @@ type customerView struct {
 	// ask: then the page offers to refuse the customer, or to lift the refusal.
 	RefusalKnown bool
 	Refused      bool
+	// Summary is the customer's services, money and open matters; Notes the staff
+	// notes (never shown to the customer), NoteForm the note being written.
+	Summary  customerSummary
+	Notes    []accounts.Note
+	NotesOK  bool
+	NoteSets []fieldset
 }
 
+var noteFields = fieldset{Fields: []field{{Name: "body", Label: "note.body", Type: "textarea", Required: true,
+	Max: accounts.MaxNoteLen, Wide: true, Hint: "note.hint"}}}
+
 func (s *server) staffCustomer(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	return s.staffCustomerPage(w, r, p, newForm(nil), http.StatusOK)
+}
+
+// staffCustomerPage shows the whole customer in one place; f is the note form (kept
+// with its errors when a note was refused).
+func (s *server) staffCustomerPage(w http.ResponseWriter, r *http.Request, p *accounts.Principal, f *form, code int) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -145,8 +164,20 @@ func (s *server) staffCustomer(w http.ResponseWriter, r *http.Request, p *accoun
 		}
 	}
 	pg := s.newPage(w, r, "")
+	if v.Summary, err = s.customerSummary(ctx, pg, p, org.ID, "/staff"); err != nil {
+		return err
+	}
+	v.Notes, err = s.acc.Notes(ctx, *p, org.ID, 50)
+	if err := allowed(err); err != nil {
+		return err
+	}
+	v.NotesOK = err == nil
+	pg.Form = f
+	if v.NotesOK {
+		v.NoteSets = pg.useFields(noteFields)
+	}
 	pg.Title, pg.Nav, pg.Data = org.LegalName, "customers", v
-	s.render(w, http.StatusOK, "staff_customer", pg)
+	s.render(w, code, "staff_customer", pg)
 	return nil
 }
 

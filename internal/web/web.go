@@ -223,6 +223,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	staff("POST /staff/customers/{id}/disable", s.staffCustomerSetDisabled(true))
 	staff("GET /staff/customers/{id}/enable", s.staffCustomerDisableConfirm(false))
 	staff("POST /staff/customers/{id}/enable", s.staffCustomerSetDisabled(false))
+	staff("POST /staff/customers/{id}/notes", s.staffCustomerNote)
 	staff("GET /staff/customers/{id}/users/new", s.staffCustomerUserNew)
 	staff("POST /staff/customers/{id}/users/new", s.staffCustomerUserCreate)
 	staff("GET /staff/users", s.staffUsers)

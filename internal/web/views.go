@@ -1,0 +1,334 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"math/big"
+	"net/http"
+	"strconv"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/billing"
+	"github.com/hostpact/hostpact/internal/catalog"
+	"github.com/hostpact/hostpact/internal/compensation"
+	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/status"
+	"github.com/hostpact/hostpact/internal/terms"
+)
+
+// The views people expect (issue 9, part V): the portal home, the staff dashboard and
+// the staff customer page each gather what several services know. Every figure comes
+// from a service asked as the signed-in principal; a part the principal may not see is
+// left out (allowed), never worked around.
+
+// allowed turns "you may not see this" into "nothing to show": a page made of several
+// parts shows the parts its reader may see.
+func allowed(err error) error {
+	if errors.Is(err, accounts.ErrForbidden) {
+		return nil
+	}
+	return err
+}
+
+// serviceRow is one subscription as a list of services shows it.
+type serviceRow struct {
+	Sub      contracts.Subscription
+	Contract int64
+}
+
+// todoItem is something that needs the customer's action, with where to do it.
+type todoItem struct {
+	Text string
+	Link string
+}
+
+// customerSummary is what the portal home and the staff customer page both show.
+type customerSummary struct {
+	Base     string // /portal or /staff: where the links go
+	Known    bool   // the services answered: show the section
+	Services []serviceRow
+	Renewals []serviceRow // the next renewals, soonest first
+	// Open invoices (unpaid, oldest first), their sum, and the account credit.
+	OpenInvoices []billing.Invoice
+	OpenTotal    terms.Money
+	Overdue      terms.Money
+	Credit       terms.Money
+	CreditKnown  bool
+	Invoices     []billing.Invoice // the latest documents (staff page)
+	Quotes       []contracts.Quote // quotes sent and not yet answered
+	Mandates     []payments.Mandate
+	MandatesSeen bool
+	Claimable    []compensation.Month // SLA months with credit to claim
+	Todo         []todoItem
+}
+
+// renewalsShown is how many upcoming renewals a summary lists.
+const renewalsShown = 5
+
+func (s *server) customerSummary(ctx context.Context, pg *page, p *accounts.Principal, orgID int64, base string) (customerSummary, error) {
+	v := customerSummary{Base: base}
+	today := s.today()
+	if s.contractsEnabled() {
+		list, _, err := s.con.ListContracts(ctx, *p, contracts.ContractFilter{OrgID: orgID}, contracts.Page{Limit: 100})
+		if err := allowed(err); err != nil {
+			return v, err
+		}
+		v.Known = v.Known || err == nil
+		for _, c := range list {
+			for _, sub := range c.Subscriptions {
+				if sub.Status == contracts.SubEnded {
+					continue
+				}
+				row := serviceRow{Sub: sub, Contract: c.ID}
+				v.Services = append(v.Services, row)
+				if sub.Billing == catalog.Subscription && !sub.TermEnd.IsZero() && sub.EndsOn.IsZero() && !sub.TermEnd.Before(today) {
+					v.Renewals = append(v.Renewals, row)
+				}
+			}
+		}
+		sortRenewals(v.Renewals)
+		v.Renewals = v.Renewals[:min(len(v.Renewals), renewalsShown)]
+		quotes, _, err := s.con.ListQuotes(ctx, *p, contracts.QuoteFilter{OrgID: orgID, Status: contracts.QuoteSent}, contracts.Page{Limit: 20})
+		if err := allowed(err); err != nil {
+			return v, err
+		}
+		for _, q := range quotes {
+			if q.ExpiresOn.IsZero() || !q.ExpiresOn.Before(today) || q.LateAcceptanceAllowed {
+				v.Quotes = append(v.Quotes, q)
+				v.Todo = append(v.Todo, todoItem{Text: pg.T("home.todo_quote", q.Title, pg.Date(q.ExpiresOn)),
+					Link: base + "/quotes/" + strconv.FormatInt(q.ID, 10)})
+			}
+		}
+	}
+	if s.billingEnabled() {
+		open, _, err := s.bill.ListInvoices(ctx, *p, billing.InvoiceFilter{OrgID: orgID, DocType: billing.DocInvoice, Status: billing.StatusOpen}, billing.Page{Limit: 50})
+		if err := allowed(err); err != nil {
+			return v, err
+		}
+		// Oldest first: the one to pay first leads.
+		for i := len(open) - 1; i >= 0; i-- {
+			inv := open[i]
+			v.OpenInvoices = append(v.OpenInvoices, inv)
+			v.OpenTotal += inv.State.Open
+			if pg.Overdue(inv, today) {
+				v.Overdue += inv.State.Open
+				v.Todo = append(v.Todo, todoItem{Text: pg.T("home.todo_overdue", inv.Number, pg.Money(inv.State.Open), pg.Date(inv.DueDate)),
+					Link: base + "/invoices/" + strconv.FormatInt(inv.ID, 10)})
+			} else if inv.State.Open > 0 {
+				v.Todo = append(v.Todo, todoItem{Text: pg.T("home.todo_invoice", inv.Number, pg.Money(inv.State.Open), pg.Date(inv.DueDate)),
+					Link: base + "/invoices/" + strconv.FormatInt(inv.ID, 10)})
+			}
+		}
+		credit, err := s.bill.CreditBalance(ctx, *p, orgID)
+		if err := allowed(err); err != nil {
+			return v, err
+		}
+		v.Credit, v.CreditKnown = credit, err == nil
+		if pg.Staff() {
+			v.Invoices, _, err = s.bill.ListInvoices(ctx, *p, billing.InvoiceFilter{OrgID: orgID}, billing.Page{Limit: 10})
+			if err := allowed(err); err != nil {
+				return v, err
+			}
+		}
+		v.Known = true
+	}
+	if s.billingEnabled() && s.pay != nil {
+		mandates, err := s.pay.ListMandates(ctx, *p, orgID)
+		if err := allowed(err); err != nil {
+			return v, err
+		}
+		v.Mandates, v.MandatesSeen = mandates, err == nil
+		active := false
+		for _, m := range mandates {
+			active = active || m.Status == payments.MandateActive
+		}
+		// A mandate the bank refused leaves the customer paying by hand until a new
+		// one is signed: say so rather than let invoices run late.
+		for _, m := range mandates {
+			if m.Status == payments.MandateBlocked && !active {
+				v.Todo = append(v.Todo, todoItem{Text: pg.T("home.todo_mandate", m.Reference), Link: base + "/mandates"})
+			}
+		}
+	}
+	if s.comp != nil {
+		ov, err := s.comp.Availability(ctx, *p, orgID, 3)
+		if err := allowed(err); err != nil {
+			return v, err
+		}
+		for _, o := range ov {
+			for _, m := range o.Months {
+				if m.CanClaim {
+					v.Claimable = append(v.Claimable, m)
+					if !pg.Staff() {
+						v.Todo = append(v.Todo, todoItem{Text: pg.T("home.todo_claim", o.Subscription.Name, monthName(pg, m.Figure.Month), pg.Date(m.Deadline.LastDay)),
+							Link: "/portal/availability/" + strconv.FormatInt(o.Subscription.ID, 10) + "/" + m.Figure.Month})
+					}
+				}
+			}
+		}
+	}
+	return v, nil
+}
+
+func sortRenewals(rows []serviceRow) {
+	for i := 1; i < len(rows); i++ {
+		for j := i; j > 0 && rows[j].Sub.TermEnd.Before(rows[j-1].Sub.TermEnd); j-- {
+			rows[j], rows[j-1] = rows[j-1], rows[j]
+		}
+	}
+}
+
+// monthName says "2026-03" as "maart 2026" / "March 2026".
+func monthName(pg *page, ym string) string {
+	y, err1 := strconv.Atoi(ym[:min(4, len(ym))])
+	m, err2 := strconv.Atoi(ym[min(5, len(ym)):])
+	if err1 != nil || err2 != nil || m < 1 || m > 12 {
+		return ym
+	}
+	i := 0
+	if pg.Lang == "en" {
+		i = 1
+	}
+	return monthNames[i][m-1] + " " + strconv.Itoa(y)
+}
+
+// ---- staff dashboard ----
+
+// staffFigures are the business figures of the dashboard; a figure the staff member
+// may not see stays unknown.
+type staffFigures struct {
+	ReceivablesKnown bool
+	Receivables      terms.Money
+	Overdue          terms.Money
+	Debtors          int // customers with something overdue
+	MRRKnown         bool
+	MRR              terms.Money
+	Services         int
+	TodayOrders      []contracts.Contract
+	ClaimsKnown      bool
+	PendingClaims    []compensation.Claim
+	IncidentsKnown   bool
+	OpenIncidents    []status.Incident
+	DraftQuotes      int
+}
+
+// mrrScan bounds how many active contracts the dashboard adds up (pages of MaxLimit).
+const mrrScan = 20 * contracts.MaxLimit
+
+func (s *server) staffFigures(ctx context.Context, p *accounts.Principal) (staffFigures, error) {
+	var v staffFigures
+	today := s.today()
+	if s.billingEnabled() {
+		rows, err := s.bill.Receivables(ctx, *p, today)
+		if err := allowed(err); err != nil {
+			return v, err
+		}
+		if err == nil {
+			v.ReceivablesKnown = true
+			for _, r := range rows {
+				late := r.Buckets[1] + r.Buckets[2] + r.Buckets[3] + r.Buckets[4]
+				if r.OrgID == 0 {
+					v.Receivables, v.Overdue = r.Total, late
+				} else if late > 0 {
+					v.Debtors++
+				}
+			}
+		}
+	}
+	if s.contractsEnabled() {
+		// Monthly recurring revenue: every running subscription's price per month,
+		// excluding VAT; one-off lines are no recurring revenue.
+		mrr := new(big.Rat)
+		known := true
+		for off := 0; off < mrrScan; off += contracts.MaxLimit {
+			list, _, err := s.con.ListContracts(ctx, *p, contracts.ContractFilter{Status: contracts.ContractActive}, contracts.Page{Limit: contracts.MaxLimit, Offset: off})
+			if err := allowed(err); err != nil {
+				return v, err
+			} else if err != nil || list == nil {
+				known = err == nil && known
+				break
+			}
+			for _, c := range list {
+				if c.ConcludedOn == today {
+					v.TodayOrders = append(v.TodayOrders, c)
+				}
+				for _, sub := range c.Subscriptions {
+					if sub.Status != contracts.SubActive || sub.Billing != catalog.Subscription {
+						continue
+					}
+					months, ok := sub.Period.InMonths()
+					if !ok || months <= 0 {
+						continue
+					}
+					v.Services++
+					mrr.Add(mrr, new(big.Rat).SetFrac64(int64(sub.Price)*int64(max(sub.Quantity, 1)), int64(months)))
+				}
+			}
+			if len(list) < contracts.MaxLimit {
+				break
+			}
+		}
+		v.MRR, v.MRRKnown = terms.RoundCents(mrr), known
+		drafts, n, err := s.con.ListQuotes(ctx, *p, contracts.QuoteFilter{Status: contracts.QuoteDraft}, contracts.Page{Limit: 1})
+		if err := allowed(err); err != nil {
+			return v, err
+		}
+		_ = drafts
+		v.DraftQuotes = n
+	}
+	if s.comp != nil {
+		claims, err := s.comp.Claims(ctx, *p, 200)
+		if err := allowed(err); err != nil {
+			return v, err
+		}
+		v.ClaimsKnown = err == nil
+		for _, c := range claims {
+			if c.Status == compensation.ClaimPending {
+				v.PendingClaims = append(v.PendingClaims, c)
+			}
+		}
+	}
+	if s.status != nil {
+		incs, err := s.status.Incidents(ctx, *p, 50)
+		if err := allowed(err); err != nil {
+			return v, err
+		}
+		v.IncidentsKnown = err == nil
+		for _, in := range incs {
+			if in.Status != status.Resolved {
+				v.OpenIncidents = append(v.OpenIncidents, in)
+			}
+		}
+	}
+	return v, nil
+}
+
+// ---- staff notes ----
+
+func (s *server) staffCustomerNote(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	pg := s.newPage(w, r, "")
+	f, err := s.readForm(r, pg.Lang)
+	if err != nil {
+		return err
+	}
+	_, err = s.acc.AddNote(r.Context(), *p, id, f.Get("body"))
+	var fe accounts.FieldErrors
+	switch {
+	case err == nil:
+		s.flash(w, "note_added")
+		s.redirect(w, r, "/staff/customers/"+strconv.FormatInt(id, 10)+"#notes-h")
+		return nil
+	case errors.As(err, &fe):
+		// The page is shown again with the text kept and the reason beside it. The
+		// service refuses only an empty or overlong note, which one sentence covers.
+		f.Errors["body"] = pg.T("note.invalid", accounts.MaxNoteLen)
+		return s.staffCustomerPage(w, r, p, f, http.StatusUnprocessableEntity)
+	default:
+		return err
+	}
+}
