@@ -22,6 +22,12 @@ type Step struct {
 	Inputs []Input `json:"inputs,omitempty"`
 	// Value is what the step produced, in the calculator's formats (YYYY-MM-DD, "425.00").
 	Value string `json:"value"`
+	// Key names the step's sentence in the explanation catalogue (explain_messages.go)
+	// and Args fills it: typed values (Date, Money, Period, Rate, time.Time, int,
+	// string) that Text writes in the reader's language. Steps stored before keys
+	// existed have none; Text then falls back to Says.
+	Key  string         `json:"key,omitempty"`
+	Args map[string]any `json:"args,omitempty"`
 }
 
 // Input is a named value used by a Step.
@@ -51,6 +57,15 @@ func (e *Explanation) add(clauses []string, says, reading string, inputs []Input
 		Inputs:  inputs,
 		Value:   fmt.Sprint(value),
 	})
+}
+
+// kv is the argument map of a keyed step.
+type kv = map[string]any
+
+// key names the sentence of the step added last.
+func (e *Explanation) key(k string, args kv) {
+	s := &(*e)[len(*e)-1]
+	s.Key, s.Args = k, args
 }
 
 // Clauses returns every clause id the explanation cites, in order of first use.
