@@ -60,6 +60,15 @@ var explainMessages = map[string]explainMsg{
 		en: "If you do not accept the new terms you may end the contract as of {effective:date}, the day they take effect; the contract ends on {ends:date}.", lead: true},
 	"cancel.basis.force_majeure": {nl: "De overmacht duurde langer dan {period:period}, dus het contract mag schriftelijk met directe ingang worden beëindigd; het eindigt op {ends:date}.",
 		en: "The force majeure lasted beyond {period:period}, so the contract may be ended in writing with immediate effect; it ends on {ends:date}.", lead: true},
+	// Steps the contracts service adds to the rules' explanations.
+	"contract.renewed": {nl: "Niet op tijd opgezegd, dus het abonnement is stilzwijgend verlengd: looptijd {term:int} loopt van {from:date} tot {until:date}.",
+		en: "Not cancelled in time, the subscription renews tacitly: term {term:int} runs from {from:date} until {until:date}.", lead: true},
+	"quote.own_validity": {nl: "De offerte noemt zelf een geldigheid; die geldt: tot en met {expires:date}.",
+		en: "The quote states its own validity, which applies: through {expires:date}.", lead: true},
+	"terms_change.later": {nl: "De aanbieder koos een latere ingangsdatum, {effective:date}; wie de wijziging niet aanvaardt, kan het contract per die dag beëindigen.",
+		en: "The provider chose a later effective date, {effective:date}; if you do not accept the change you can end the contract as of that day.", lead: true},
+	"terms_change.objected": {nl: "Het bezwaar kwam op {received:date} binnen, op tijd (uiterlijk {objection_by:date}).",
+		en: "The objection was received on {received:date}, in time (by {objection_by:date}).", lead: true},
 	"quote.expiry": {nl: "Een offerte is geldig tot en met {validity:period} na verzending, tenzij de offerte zelf iets anders zegt: deze tot en met {expires:date}.",
 		en: "A quote is valid through {validity:period} after it was sent unless it says otherwise: this one through {expires:date}.", lead: true},
 
@@ -247,6 +256,18 @@ var explainMessages = map[string]explainMsg{
 	"vat.oss": {nl: "Prijzen zijn zonder btw; voor een consument in een andere lidstaat (One-Stop-Shop) geldt op {on:date} het standaardtarief van {country:text}: {rate:rate}%.",
 		en: "Prices exclude VAT; for a consumer in another member state (One-Stop-Shop) the standard rate of {country:text} applies on {on:date}: {rate:rate}%.", lead: true},
 
+	// ---- the documents a clause id points into (ClauseName) ----
+	"doc.av":         {nl: "artikel {article:text} van de voorwaarden", en: "article {article:text} of the terms"},
+	"doc.sla":        {nl: "SLA, onderdeel {article:text}", en: "SLA, section {article:text}"},
+	"doc.privacy":    {nl: "privacyverklaring, onderdeel {article:text}", en: "privacy statement, section {article:text}"},
+	"doc.dpa":        {nl: "artikel {article:text} van de verwerkersovereenkomst", en: "article {article:text} of the data processing agreement"},
+	"doc.ntd":        {nl: "meldprocedure, onderdeel {article:text}", en: "notice-and-takedown policy, section {article:text}"},
+	"doc.rd":         {nl: "responsible-disclosurebeleid, onderdeel {article:text}", en: "responsible disclosure policy, section {article:text}"},
+	"doc.withdrawal": {nl: "informatie over herroeping, onderdeel {article:text}", en: "withdrawal information, section {article:text}"},
+	"doc.disclaimer": {nl: "disclaimer, onderdeel {article:text}", en: "disclaimer, section {article:text}"},
+	"doc.security":   {nl: "beveiligingsbeleid, onderdeel {article:text}", en: "security policy, section {article:text}"},
+	"doc.other":      {nl: "onderdeel {article:text}", en: "section {article:text}"},
+
 	// ---- labels for code values ({x:group} looks up "group.value") ----
 	"kind.consumer":                  {nl: "consument", en: "consumer"},
 	"kind.business":                  {nl: "zakelijke klant", en: "business customer"},
@@ -289,6 +310,45 @@ var explainMessages = map[string]explainMsg{
 	"retention.enquiries":            {nl: "Vragen en verzoeken", en: "Enquiries"},
 	"retention.job-applications":     {nl: "Sollicitaties", en: "Job applications"},
 	"retention.backups":              {nl: "Back-ups", en: "Backups"},
+}
+
+// ClauseName names a clause id for a reader in lang: cp.av.13.3 is "artikel 13.3 van
+// de voorwaarden" / "article 13.3 of the terms". doc is the document code of the id
+// ("av", "sla"), which the web maps to the published document it links to.
+func ClauseName(lang, id string) (name, doc string) {
+	seg := strings.Split(strings.TrimSpace(id), ".")
+	if len(seg) < 3 {
+		return id, ""
+	}
+	doc, article := seg[1], strings.Join(seg[2:], ".")
+	key := "doc." + doc
+	if !HasExplainMessage(key) {
+		key = "doc.other"
+	}
+	tpl, _ := explainTemplate(key, lang)
+	return fill(tpl, lang, map[string]string{"article": article}), doc
+}
+
+// Plain writes the explanation for a mail in lang: one numbered sentence per step,
+// each with the clauses it rests on named.
+func (e Explanation) Plain(lang string) string {
+	var b strings.Builder
+	for i, s := range e {
+		fmt.Fprintf(&b, "%d. %s", i+1, s.Text(lang))
+		var names []string
+		for _, id := range strings.Split(s.Clause, ",") {
+			if strings.TrimSpace(id) == "" {
+				continue
+			}
+			n, _ := ClauseName(lang, id)
+			names = append(names, n)
+		}
+		if len(names) > 0 {
+			fmt.Fprintf(&b, " (%s)", strings.Join(names, "; "))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // HasExplainMessage reports whether key is in the catalogue.
@@ -360,7 +420,7 @@ var placeholderRE = regexp.MustCompile(`\{([a-z_]+):([a-z]+)\}`)
 // MissingArg marks a placeholder without its argument; tests look for it.
 const MissingArg = "⟦?⟧"
 
-func fill(tpl, lang string, args map[string]any) string {
+func fill(tpl, lang string, args map[string]string) string {
 	return placeholderRE.ReplaceAllStringFunc(tpl, func(ph string) string {
 		m := placeholderRE.FindStringSubmatch(ph)
 		v, ok := args[m[1]]

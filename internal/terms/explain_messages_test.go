@@ -226,7 +226,7 @@ func TestEveryRuleExplainsInBothLanguages(t *testing.T) {
 }
 
 func labelKey(k string) bool {
-	for _, g := range []string{"kind.", "basis.", "what.", "dunningfrom.", "vat.standard", "vat.reduced", "vat.zero", "process.", "retention."} {
+	for _, g := range []string{"kind.", "basis.", "what.", "dunningfrom.", "vat.standard", "vat.reduced", "vat.zero", "process.", "retention.", "doc."} {
 		if strings.HasPrefix(k, g) && k != "retention" {
 			return true
 		}
@@ -273,21 +273,21 @@ func TestExplainCatalogue(t *testing.T) {
 // stored before keys existed reads as its Says.
 func TestStepTextFormats(t *testing.T) {
 	t.Parallel()
-	s := Step{Key: "cancel.deadline", Args: kv{"deadline": D(2027, 11, 4), "ends": D(2027, 12, 4)}}
+	s := Step{Key: "cancel.deadline", Args: StepArgs(kv{"deadline": D(2027, 11, 4), "ends": D(2027, 12, 4)})}
 	if got, want := s.Text("nl"), "Je kunt opzeggen tot en met 4 november 2027; de dienst eindigt dan op 4 december 2027."; got != want {
 		t.Errorf("nl = %q, want %q", got, want)
 	}
 	if got, want := s.Text("en"), "You can cancel up to and including 4 November 2027; the service then ends on 4 December 2027."; got != want {
 		t.Errorf("en = %q, want %q", got, want)
 	}
-	r := Step{Key: "withdrawal.refund", Args: kv{"paid": Money(123456), "deduction": Money(0), "refund": Money(123456)}}
+	r := Step{Key: "withdrawal.refund", Args: StepArgs(kv{"paid": Money(123456), "deduction": Money(0), "refund": Money(123456)})}
 	if got := r.Text("nl"); !strings.Contains(got, "€ 1.234,56") {
 		t.Errorf("nl money: %q", got)
 	}
 	if got := r.Text("en"); !strings.Contains(got, "€1,234.56") {
 		t.Errorf("en money: %q", got)
 	}
-	p := Step{Key: "price.cancel_notice", Args: kv{"notice": MustPeriod("P3M")}}
+	p := Step{Key: "price.cancel_notice", Args: StepArgs(kv{"notice": MustPeriod("P3M")})}
 	if got := p.Text("nl"); !strings.Contains(got, "3 maanden") {
 		t.Errorf("nl period: %q", got)
 	}
@@ -295,7 +295,7 @@ func TestStepTextFormats(t *testing.T) {
 	if old.Text("nl") != old.Says || old.Text("en") != old.Says {
 		t.Errorf("a step without a key reads as Says")
 	}
-	if got := (Step{Key: "cancel.deadline", Args: kv{"ends": D(2027, 12, 4)}}).Text("nl"); !strings.Contains(got, MissingArg) {
+	if got := (Step{Key: "cancel.deadline", Args: StepArgs(kv{"ends": D(2027, 12, 4)})}).Text("nl"); !strings.Contains(got, MissingArg) {
 		t.Errorf("a missing argument is marked: %q", got)
 	}
 }

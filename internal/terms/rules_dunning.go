@@ -58,7 +58,7 @@ func (e Escalation) Suspension(warnedOn Date) (Date, Step) {
 		Reading: e.SuspendReading,
 		Inputs:  inputs("warning_sent", warnedOn, "warning_period", e.SuspendWarning),
 		Value:   on.String(),
-		Key:     "dunning.suspension", Args: kv{"period": e.SuspendWarning, "warned": warnedOn, "on": on}}
+		Key:     "dunning.suspension", Args: StepArgs(kv{"period": e.SuspendWarning, "warned": warnedOn, "on": on})}
 }
 
 // Termination returns the day the agreements are terminated when the default
@@ -72,5 +72,5 @@ func (e Escalation) Termination(from string, since Date) (Date, Step) {
 		Reading: e.TerminateReading,
 		Inputs:  inputs(from, since, "delay", e.TerminateAfter),
 		Value:   on.String(),
-		Key:     "dunning.termination", Args: kv{"period": e.TerminateAfter, "from": from, "since": since, "on": on}}
+		Key:     "dunning.termination", Args: StepArgs(kv{"period": e.TerminateAfter, "from": from, "since": since, "on": on})}
 }
