@@ -261,7 +261,7 @@ func (s *Service) cancel(ctx context.Context, by accounts.Principal, c Contract,
 		}
 		return s.mail(ctx, q, now, c.OrgID, c.OrgEmail, c.Lang, "cancellation_confirmed", fmt.Sprintf("cancellation:%d", out.ID), map[string]any{
 			"Name": c.OrgName, "Service": serviceName(sub), "Received": p.Received.String(), "Channel": in.Channel, "EndsOn": p.EndsOn.String(),
-			"Explanation": p.Text,
+			"Explanation": p.Explanation.Plain(c.Lang),
 		})
 	})
 	if err != nil {
@@ -515,7 +515,7 @@ func (s *Service) withdraw(ctx context.Context, by accounts.Principal, c Contrac
 		}
 		return s.mail(ctx, q, now, c.OrgID, c.OrgEmail, c.Lang, "withdrawal_confirmed", fmt.Sprintf("withdrawal:%d", w.ID), map[string]any{
 			"Name": c.OrgName, "ContractID": c.ID, "Received": received.String(), "Items": items, "Allowed": w.Allowed,
-			"Refund": amountText(w.Refund), "Unpaid": amountText(w.Unpaid), "RefundBy": dateText(w.RefundBy), "Explanation": w.Text,
+			"Refund": amountText(w.Refund), "Unpaid": amountText(w.Unpaid), "RefundBy": dateText(w.RefundBy), "Explanation": withdrawalText(w, c.Lang),
 		})
 	})
 	if err != nil {
@@ -529,6 +529,16 @@ func (s *Service) withdraw(ctx context.Context, by accounts.Principal, c Contrac
 		}
 	}
 	return w, nil
+}
+
+// withdrawalText is the explanation of every item of a withdrawal in the customer's
+// language, for the confirmation mail.
+func withdrawalText(w Withdrawal, lang string) string {
+	var b strings.Builder
+	for _, it := range w.Items {
+		fmt.Fprintf(&b, "%s:\n%s", it.Service, it.Explanation.Plain(lang))
+	}
+	return b.String()
 }
 
 // amountText is an amount for a mail, or "" for nothing (the template then says so).

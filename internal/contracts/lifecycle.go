@@ -71,7 +71,8 @@ func (s *Service) renewOne(ctx context.Context, sub Subscription) (Subscription,
 	ex = append(ex, terms.Step{Clause: joinClauses(pol.Terms.Contract.Clauses),
 		Says: fmt.Sprintf("Not cancelled in time, the subscription renews tacitly: term %d runs from %s until %s.", sub.TermNo+1, newStart, newEnd),
 		Inputs: []terms.Input{{Name: "start", Value: sub.StartOn.String()}, {Name: "term", Value: fmt.Sprint(sub.TermNo + 1)},
-			{Name: "ends_on", Value: dateText(sub.EndsOn)}}, Value: newEnd.String()})
+			{Name: "ends_on", Value: dateText(sub.EndsOn)}}, Value: newEnd.String(),
+		Key: "contract.renewed", Args: terms.StepArgs(map[string]any{"term": sub.TermNo + 1, "from": newStart, "until": newEnd})})
 	renewed := false
 	err = s.db.InTx(ctx, func(q store.Querier) error {
 		now := s.now()

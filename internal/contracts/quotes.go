@@ -251,7 +251,8 @@ func (s *Service) SendQuote(ctx context.Context, by accounts.Principal, id int64
 	if !qt.ValidUntil.IsZero() {
 		expires = qt.ValidUntil
 		ex = append(ex, terms.Step{Clause: joinClauses(pol.Terms.Quote.Clauses), Says: "The quote states its own validity, which applies instead.",
-			Inputs: []terms.Input{{Name: "valid_until", Value: qt.ValidUntil.String()}}, Value: expires.String()})
+			Inputs: []terms.Input{{Name: "valid_until", Value: qt.ValidUntil.String()}}, Value: expires.String(),
+			Key: "quote.own_validity", Args: terms.StepArgs(map[string]any{"expires": expires})})
 	}
 	version, err := s.currentTermsVersion(ctx, s.db, today)
 	if err != nil {

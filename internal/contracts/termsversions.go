@@ -98,7 +98,8 @@ func (s *Service) PublishTermsVersion(ctx context.Context, by accounts.Principal
 	if in.Effective != res.Effective {
 		tv.Explanation = append(tv.Explanation, terms.Step{Clause: joinClauses(pol.Terms.TermsChange.Clauses),
 			Says:   "The provider chose a later effective date; a customer who does not accept the change may end the contract as of that date.",
-			Inputs: []terms.Input{{Name: "effective", Value: in.Effective.String()}}, Value: in.Effective.String()})
+			Inputs: []terms.Input{{Name: "effective", Value: in.Effective.String()}}, Value: in.Effective.String(),
+			Key: "terms_change.later", Args: terms.StepArgs(map[string]any{"effective": in.Effective})})
 	}
 	ctx = actorFor(ctx, by)
 	err = s.db.InTx(ctx, func(q store.Querier) error {
@@ -212,7 +213,8 @@ func (s *Service) ObjectToTermsChange(ctx context.Context, by accounts.Principal
 	}
 	ex := append(terms.Explanation{}, tv.Explanation...)
 	ex = append(ex, terms.Step{Clause: joinClauses(pol.Terms.TermsChange.Clauses), Says: "The objection was received within the period.",
-		Inputs: []terms.Input{{Name: "received", Value: today.String()}, {Name: "objection_by", Value: tv.ObjectionBy.String()}}, Value: "true"})
+		Inputs: []terms.Input{{Name: "received", Value: today.String()}, {Name: "objection_by", Value: tv.ObjectionBy.String()}}, Value: "true",
+		Key: "terms_change.objected", Args: terms.StepArgs(map[string]any{"received": today, "objection_by": tv.ObjectionBy})})
 	ctx = actorFor(ctx, by)
 	return s.db.InTx(ctx, func(q store.Querier) error {
 		now := s.now()

@@ -221,5 +221,6 @@ func (p *Policy) statutoryLastDay(last Date, rule StatutoryEnd, clauses []string
 		fmt.Sprintf("The last day %s, %s (%s), is not a werkdag, so it moves to the next werkdag, %s.",
 			what, last, cal.ClosedReason(last), moved),
 		rule.Basis, inputs("last_day", last, "closed", strings.Join(closed, "; ")), moved)
+	ex.key("last_day.moved", kv{"what": what, "last": last, "moved": moved})
 	return moved
 }

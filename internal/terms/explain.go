@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Step is one step of the reasoning behind a result: the clause it rests on, what the
@@ -22,6 +23,13 @@ type Step struct {
 	Inputs []Input `json:"inputs,omitempty"`
 	// Value is what the step produced, in the calculator's formats (YYYY-MM-DD, "425.00").
 	Value string `json:"value"`
+	// Key names the step's sentence in the explanation catalogue (explain_messages.go)
+	// and Args fills it. Args hold the values in their machine text form (2027-12-04,
+	// "425.00", P3M, 8.15, RFC 3339 times), so a stored explanation reads back equal;
+	// the catalogue's placeholder types tell Text how to write each in the reader's
+	// language. Steps stored before keys existed have none; Text then uses Says.
+	Key  string            `json:"key,omitempty"`
+	Args map[string]string `json:"args,omitempty"`
 }
 
 // Input is a named value used by a Step.
@@ -51,6 +59,36 @@ func (e *Explanation) add(clauses []string, says, reading string, inputs []Input
 		Inputs:  inputs,
 		Value:   fmt.Sprint(value),
 	})
+}
+
+// kv is the argument map of a keyed step.
+type kv = map[string]any
+
+// key names the sentence of the step added last.
+func (e *Explanation) key(k string, args kv) {
+	s := &(*e)[len(*e)-1]
+	s.Key, s.Args = k, StepArgs(args)
+}
+
+// StepArgs writes typed values (Date, Money, Period, Rate, time.Time, numbers,
+// strings) in the text form Step.Args keeps; packages that add steps of their own use
+// it too.
+func StepArgs(args map[string]any) map[string]string {
+	if len(args) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(args))
+	for k, v := range args {
+		switch x := v.(type) {
+		case time.Time:
+			out[k] = x.UTC().Format(time.RFC3339)
+		case fmt.Stringer:
+			out[k] = x.String()
+		default:
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	return out
 }
 
 // Clauses returns every clause id the explanation cites, in order of first use.

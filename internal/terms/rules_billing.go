@@ -70,6 +70,7 @@ func (p *Policy) BillingPeriods(start Date, pricePeriod Period) (BillingSchedule
 		fmt.Sprintf("A continuing service is invoiced in advance per billing period: %s, %s.", why, length.Words()),
 		fmt.Sprintf("A08: billing period k starts on the start date + k × %s (the same day number, or the last day of a shorter month), always counted from the start date.", length.Words()),
 		inputs("start", start, "price_period", pricePeriod), length)
+	ex.key("billing.periods", kv{"length": length, "basis": map[string]string{"the period its price is stated for": "price_period", "the billing period of the terms": "billing_period", "the initial term of the contract": "initial_term"}[why]})
 	return BillingSchedule{Start: start, Length: length, months: m}, ex, nil
 }
 
@@ -130,6 +131,7 @@ func (p *Policy) Prorate(in ProrationInput) (ProrationResult, Explanation, error
 		"hostpact: proration basis "+pay.Proration+"; the terms price per period and name no other basis; computed in exact rational arithmetic",
 		inputs("amount", in.Amount, "period", in.PeriodStart.String()+" to "+in.PeriodEnd.AddDays(-1).String(),
 			"charged", in.From.String()+" to "+in.Until.AddDays(-1).String(), "days", res.Days, "period_days", res.PeriodDays), res.Amount)
+	ex.key("billing.prorate", kv{"amount": in.Amount, "from": in.From, "to": in.Until.AddDays(-1), "days": res.Days, "period_days": res.PeriodDays, "result": res.Amount})
 	return res, ex, nil
 }
 
@@ -144,6 +146,7 @@ func (p *Policy) TermPrice(price Money, pricePeriod Period) (Money, Explanation)
 	pm, ok2 := pricePeriod.InMonths()
 	if !ok1 || !ok2 || pm <= 0 {
 		ex.add(ct.Clauses, "The price is stated for the whole term.", "", inputs("price", price, "price_period", pricePeriod), price)
+		ex.key("billing.term_price_whole", kv{"price": price})
 		return price, ex
 	}
 	x := price.Rat()
@@ -152,5 +155,6 @@ func (p *Policy) TermPrice(price Money, pricePeriod Period) (Money, Explanation)
 	ex.add(ct.Clauses,
 		fmt.Sprintf("The price of one term is the price per %s × the number of those periods in the initial term of %s.", pricePeriod.Words(), ct.InitialTerm.Words()),
 		"", inputs("price", price, "price_period", pricePeriod, "term", ct.InitialTerm), tp)
+	ex.key("billing.term_price", kv{"price": price, "price_period": pricePeriod, "term": ct.InitialTerm, "result": tp})
 	return tp, ex
 }

@@ -52,12 +52,14 @@ func (p *Policy) CancellationWithBasis(in BasisCancellationInput) (CancellationR
 		return CancellationResult{}, nil, err
 	}
 	var (
-		ex      Explanation
-		end     Date
-		clauses []string
-		reading string
-		says    string
-		inp     = inputs("received", in.Received, "ordinary_end", in.Ordinary.Ends)
+		ex       Explanation
+		end      Date
+		clauses  []string
+		reading  string
+		says     string
+		key      string
+		fmPeriod Period
+		inp      = inputs("received", in.Received, "ordinary_end", in.Ordinary.Ends)
 	)
 	switch in.Basis {
 	case BasisPriceIncrease:
@@ -72,14 +74,14 @@ func (p *Policy) CancellationWithBasis(in BasisCancellationInput) (CancellationR
 		switch {
 		case !in.Notice.IsZero():
 			end = in.Notice.AddTo(in.Received, p.Calendar())
-			says = fmt.Sprintf("After a price increase the customer may cancel with %s notice; the contract ends on the earlier of that date and the ordinary end.", in.Notice.Words())
+			says, key = fmt.Sprintf("After a price increase the customer may cancel with %s notice; the contract ends on the earlier of that date and the ordinary end.", in.Notice.Words()), "cancel.basis.price_notice"
 			inp = append(inp, Input{Name: "notice", Value: in.Notice.String()})
 		case !in.AsOf.IsZero():
 			end = in.AsOf
-			says = "After a price increase the customer may end the contract as of the day it applies; the contract ends on the earlier of that date and the ordinary end."
+			says, key = "After a price increase the customer may end the contract as of the day it applies; the contract ends on the earlier of that date and the ordinary end.", "cancel.basis.price_as_of"
 			inp = append(inp, Input{Name: "applies_on", Value: in.AsOf.String()})
 		default:
-			says = "This price increase gives no earlier end; the ordinary end applies."
+			says, key = "This price increase gives no earlier end; the ordinary end applies.", "cancel.basis.price_none"
 		}
 	case BasisTermsChange:
 		if err := requireDate("effective", in.Effective); err != nil {
@@ -94,7 +96,7 @@ func (p *Policy) CancellationWithBasis(in BasisCancellationInput) (CancellationR
 		if end.IsZero() {
 			end = in.Effective
 		}
-		says = "A customer who does not accept the new terms may end the contract as of the day they take effect; it ends on the earlier of that date and the ordinary end."
+		says, key = "A customer who does not accept the new terms may end the contract as of the day they take effect; it ends on the earlier of that date and the ordinary end.", "cancel.basis.terms_change"
 		inp = append(inp, Input{Name: "effective", Value: in.Effective.String()})
 	case BasisForceMajeure:
 		if err := requireDate("rights_from", in.RightsFrom); err != nil {
@@ -109,7 +111,7 @@ func (p *Policy) CancellationWithBasis(in BasisCancellationInput) (CancellationR
 		}
 		clauses, reading = fm.Clauses, fm.Reading
 		end = in.Received
-		says = fmt.Sprintf("The force majeure lasted beyond %s, so the contract may be ended in writing with immediate effect.", fm.Period.Words())
+		says, key, fmPeriod = fmt.Sprintf("The force majeure lasted beyond %s, so the contract may be ended in writing with immediate effect.", fm.Period.Words()), "cancel.basis.force_majeure", fm.Period
 		inp = append(inp, Input{Name: "rights_from", Value: in.RightsFrom.String()})
 	default:
 		return CancellationResult{}, nil, inputErr("basis", "choose price-increase, terms-change or force-majeure (got %q)", string(in.Basis))
@@ -122,5 +124,6 @@ func (p *Policy) CancellationWithBasis(in BasisCancellationInput) (CancellationR
 	}
 	res.Renewed = !res.FirstRenewal.IsZero() && res.Ends.After(res.FirstRenewal)
 	ex.add(clauses, says, reading, inp, res.Ends)
+	ex.key(key, kv{"ends": res.Ends, "notice": in.Notice, "applies_on": in.AsOf, "effective": in.Effective, "period": fmPeriod})
 	return res, ex, nil
 }

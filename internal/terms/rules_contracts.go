@@ -68,6 +68,7 @@ func (p *Policy) QuoteExpiry(sent Date) (QuoteResult, Explanation, error) {
 	ex.add(p.Terms.Quote.Clauses,
 		fmt.Sprintf("A quote is valid through the day %s after it was sent, unless the quote states otherwise.", p.Terms.Quote.Validity.Words()),
 		p.Terms.Quote.Reading, inputs("sent", sent, "validity", p.Terms.Quote.Validity), exp)
+	ex.key("quote.expiry", kv{"validity": p.Terms.Quote.Validity, "sent": sent, "expires": exp})
 	return QuoteResult{Expires: exp}, ex, nil
 }
 
@@ -105,6 +106,7 @@ func (p *Policy) Renewals(start Date, n int) (RenewalResult, Explanation, error)
 		fmt.Sprintf("The subscription runs for an initial term of %s and renews tacitly for terms of %s; each renewal date is counted from the start date by the month rule.",
 			p.Terms.Contract.InitialTerm.Words(), p.Terms.Contract.RenewalTerm.Words()),
 		p.Terms.Contract.Reading, inputs("start", start, "count", n), res.Renewals[0])
+	ex.key("contract.renewals", kv{"initial": p.Terms.Contract.InitialTerm, "renewal": p.Terms.Contract.RenewalTerm, "first": res.Renewals[0]})
 	return res, ex, nil
 }
 
@@ -176,6 +178,7 @@ func (p *Policy) Cancellation(in CancellationInput) (CancellationResult, Explana
 		fmt.Sprintf("The contract started on %s and runs for %s, renewing tacitly for terms of %s; its first renewal date is start + %s.",
 			in.Start, p.Terms.Contract.InitialTerm.Words(), p.Terms.Contract.RenewalTerm.Words(), p.Terms.Contract.InitialTerm.Words()),
 		p.Terms.Contract.Reading, inputs("start", in.Start), r1)
+	ex.key("contract.start", kv{"start": in.Start, "initial": p.Terms.Contract.InitialTerm, "renewal": p.Terms.Contract.RenewalTerm, "first": r1})
 
 	// k is the term in which the cancellation was received; tk its end.
 	k := 1
@@ -192,6 +195,7 @@ func (p *Policy) Cancellation(in CancellationInput) (CancellationResult, Explana
 			fmt.Sprintf("A %s cancellation received on or before the end of the initial term minus %s (%s) ends the contract at the end of that term.",
 				in.Customer, ct.NoticeBeforeTermEnd.Words(), dk),
 			ct.Reading, inputs("customer", in.Customer, "received", in.Received, "term_end", tk), tk)
+		ex.key("cancel.initial_term", kv{"customer": in.Customer, "notice": ct.NoticeBeforeTermEnd, "deadline": dk, "ends": tk})
 	case !ct.NoticeAfterRenewal.IsZero():
 		res.Notice = ct.NoticeAfterRenewal
 		res.Ends = ct.NoticeAfterRenewal.AddTo(in.Received, cal)
@@ -207,6 +211,7 @@ func (p *Policy) Cancellation(in CancellationInput) (CancellationResult, Explana
 			fmt.Sprintf("A %s cancellation received %s may end the contract on any day with %s notice: it ends %s after receipt (same day number, or the last day of a shorter month).",
 				in.Customer, why, ct.NoticeAfterRenewal.Words(), ct.NoticeAfterRenewal.Words()),
 			ct.Reading, inputs("customer", in.Customer, "received", in.Received), res.Ends)
+		ex.key(cancelAfterKey(k), kv{"customer": in.Customer, "deadline": dk, "notice": ct.NoticeAfterRenewal, "ends": res.Ends})
 	default:
 		for in.Received.After(dk) {
 			k++
@@ -218,12 +223,15 @@ func (p *Policy) Cancellation(in CancellationInput) (CancellationResult, Explana
 			fmt.Sprintf("A %s cancellation ends the contract at the first term end at least %s after receipt: received on or before %s, it ends on %s.",
 				in.Customer, ct.NoticeBeforeTermEnd.Words(), dk, tk),
 			ct.Reading, inputs("customer", in.Customer, "received", in.Received), tk)
+		ex.key("cancel.term_end", kv{"customer": in.Customer, "notice": ct.NoticeBeforeTermEnd, "deadline": dk, "ends": tk})
 	}
 	res.Renewed = res.Ends.After(r1)
 	ex.add(ct.Clauses, "The contract renews before it ends when it ends after the first renewal date.", "",
 		inputs("ends", res.Ends, "first_renewal", r1), fmt.Sprint(res.Renewed))
+	ex.key(renewedKey(res.Renewed), kv{"ends": res.Ends, "first": r1})
 	ex.add(ct.Clauses, "The last day on which a cancellation still ends the contract on this date.", "",
 		inputs("ends", res.Ends), res.Deadline)
+	ex.key("cancel.deadline", kv{"deadline": res.Deadline, "ends": res.Ends})
 	return res, ex, nil
 }
 
@@ -297,24 +305,26 @@ func (p *Policy) Withdrawal(in WithdrawalInput) (WithdrawalResult, Explanation, 
 	w := p.Terms.Withdrawal
 	var ex Explanation
 	var end, last Date
-	refuse := func(reason string) (WithdrawalResult, Explanation, error) {
+	refuse := func(code, reason string) (WithdrawalResult, Explanation, error) {
 		res := WithdrawalResult{Allowed: false, Reason: reason, LastDay: last, PeriodEnd: end}
 		ex.add(w.Clauses, "The withdrawal is not valid: "+reason+".", w.Reading, nil, "not allowed")
+		ex.key("withdrawal.refused."+code, kv{"received": in.Received, "last": last})
 		return res, ex, nil
 	}
 	if !w.Enabled || !p.Terms.Customers.Consumers {
-		return refuse("these terms give no right of withdrawal")
+		return refuse("no_right", "these terms give no right of withdrawal")
 	}
 	if in.Customer == Business {
-		return refuse("business customers have no right of withdrawal")
+		return refuse("business", "business customers have no right of withdrawal")
 	}
 	end = w.Period.AddTo(in.Concluded, p.Calendar())
 	ex.add(w.Clauses,
 		fmt.Sprintf("A consumer may withdraw without giving reasons until %s after the contract was concluded.", w.Period.Words()),
 		w.Reading, inputs("concluded", in.Concluded), end)
+	ex.key("withdrawal.period", kv{"period": w.Period, "concluded": in.Concluded, "end": end})
 	last = p.statutoryLastDay(end, w.LastDay, w.Clauses, "to withdraw", &ex)
 	if in.Received.After(last) {
-		return refuse(fmt.Sprintf("it was received on %s, after the last day %s", in.Received, last))
+		return refuse("late", fmt.Sprintf("it was received on %s, after the last day %s", in.Received, last))
 	}
 	if in.Domain {
 		excluded := w.DomainExclusion == "always" || (w.DomainExclusion == "with_waiver" && in.Waived)
@@ -323,8 +333,9 @@ func (p *Policy) Withdrawal(in WithdrawalInput) (WithdrawalResult, Explanation, 
 			says = "A domain registration is excluded from withdrawal because the order recorded consent to immediate delivery and the waiver."
 		}
 		ex.add(w.Clauses, says, "A16: exclusion "+w.DomainExclusion, inputs("domain", true, "waived", in.Waived), fmt.Sprint(!excluded))
+		ex.key(map[bool]string{true: "withdrawal.domain_excluded", false: "withdrawal.domain_allowed"}[excluded], kv{})
 		if excluded {
-			return refuse("the domain registration was delivered at once with the consumer's consent and waiver")
+			return refuse("domain", "the domain registration was delivered at once with the consumer's consent and waiver")
 		}
 	}
 	res := WithdrawalResult{Allowed: true, Reason: "received within the withdrawal period", LastDay: last, PeriodEnd: end}
@@ -339,6 +350,7 @@ func (p *Policy) Withdrawal(in WithdrawalInput) (WithdrawalResult, Explanation, 
 		ex.add(w.Clauses,
 			"The service started at the consumer's express request, so the refund is reduced by the price × days used ÷ days in the term (the start day and the day of receipt both count as used).",
 			w.Reading, inputs("price", in.Price, "service_started", in.ServiceStarted, "days_used", res.DaysUsed, "term_days", res.TermDays), res.Deduction)
+		ex.key("withdrawal.deduction", kv{"price": in.Price, "started": in.ServiceStarted, "days_used": res.DaysUsed, "term_days": res.TermDays, "deduction": res.Deduction})
 	}
 	res.Paid = in.Paid
 	res.Refund = max(in.Paid-res.Deduction, 0)
@@ -346,20 +358,25 @@ func (p *Policy) Withdrawal(in WithdrawalInput) (WithdrawalResult, Explanation, 
 	case in.Paid == 0:
 		ex.add(w.Clauses, "Nothing was paid for this service, so nothing is refunded.",
 			"A16: the refund is what the consumer actually paid, less the deduction.", inputs("invoiced", in.Invoiced, "paid", in.Paid), res.Refund)
+		ex.key("withdrawal.nothing_paid", kv{})
 	case res.Refund == 0:
 		ex.add(w.Clauses, "What was paid does not exceed the deduction for the days used, so nothing is refunded.",
 			"A16: the refund is what the consumer actually paid, less the deduction.", inputs("paid", in.Paid, "deduction", res.Deduction), res.Refund)
+		ex.key("withdrawal.paid_within_deduction", kv{"paid": in.Paid, "deduction": res.Deduction})
 	default:
 		ex.add(w.Clauses, "What the consumer paid for this service, less the deduction, is refunded.",
 			"A16: the refund is what the consumer actually paid, less the deduction.", inputs("paid", in.Paid, "deduction", res.Deduction), res.Refund)
+		ex.key("withdrawal.refund", kv{"paid": in.Paid, "deduction": res.Deduction, "refund": res.Refund})
 		ex.add(w.Clauses,
 			fmt.Sprintf("The refund is made free of charge within %s after the withdrawal was received.", w.RefundWithin.Words()),
 			"", inputs("received", in.Received, "refund_within", w.RefundWithin), res.RefundBy)
+		ex.key("withdrawal.refund_by", kv{"within": w.RefundWithin, "refund_by": res.RefundBy})
 	}
 	res.Unpaid = in.Invoiced - in.Paid
 	if res.Unpaid > 0 {
 		ex.add(w.Clauses, "What was invoiced for this service but not paid is cancelled by a credit note; the consumer need not pay it.",
 			"A16: invoiced but unpaid amounts of a withdrawn contract are cancelled.", inputs("invoiced", in.Invoiced, "paid", in.Paid), res.Unpaid)
+		ex.key("withdrawal.unpaid_cancelled", kv{"unpaid": res.Unpaid})
 	}
 	res.Credit = res.Unpaid + res.Refund
 	return res, ex, nil
@@ -412,6 +429,7 @@ func (p *Policy) PriceIncrease(in PriceIncreaseInput) (PriceIncreaseResult, Expl
 	earliest := pi.Notice.AddTo(in.Announced, cal)
 	ex.add(pi.Clauses, fmt.Sprintf("An increase must be announced at least %s before it applies.", pi.Notice.Words()),
 		pi.Reading, inputs("announced", in.Announced), earliest)
+	ex.key("price.notice", kv{"notice": pi.Notice, "announced": in.Announced, "earliest": earliest})
 	if in.Effective.Before(earliest) {
 		res.Reasons = append(res.Reasons, fmt.Sprintf("announced on %s, so it cannot apply before %s", in.Announced, earliest))
 	}
@@ -419,6 +437,7 @@ func (p *Policy) PriceIncrease(in PriceIncreaseInput) (PriceIncreaseResult, Expl
 		first := pi.FirstAfter.AddTo(in.ContractStart, cal)
 		ex.add(pi.Clauses, fmt.Sprintf("No increase may apply during the first %s of the contract.", pi.FirstAfter.Words()),
 			"", inputs("contract_start", in.ContractStart), first)
+		ex.key("price.first_period", kv{"period": pi.FirstAfter, "start": in.ContractStart, "first": first})
 		if in.Effective.Before(first) {
 			res.Reasons = append(res.Reasons, fmt.Sprintf("the first contract year runs until %s", first.AddDays(-1)))
 		}
@@ -443,10 +462,12 @@ func (p *Policy) PriceIncrease(in PriceIncreaseInput) (PriceIncreaseResult, Expl
 	}
 	ex.add(pi.Clauses, "Prices may rise at most once per "+map[string]string{"calendar_year": "calendar year", "12_months": "12 months"}[pi.MaxOncePer]+".",
 		"", inputs("previous_increases", fmt.Sprint(in.PreviousIncreases)), fmt.Sprint(len(res.Reasons) == 0))
+	ex.key("price.once_per."+pi.MaxOncePer, kv{})
 	if pi.IndexCapped {
 		ok := in.Index > 0 && in.Increase <= in.Index
 		ex.add(pi.Clauses, "The increase may not exceed the change of the CBS price index the provider entered.",
 			"", inputs("increase", in.Increase, "index", in.Index), fmt.Sprint(ok))
+		ex.key("price.index_cap", kv{"increase": in.Increase, "index": in.Index})
 		switch {
 		case in.Index <= 0:
 			res.Reasons = append(res.Reasons, "no CBS price index was entered")
@@ -460,12 +481,14 @@ func (p *Policy) PriceIncrease(in PriceIncreaseInput) (PriceIncreaseResult, Expl
 		res.CustomerMayCancel, res.CancelNotice = true, pi.CustomerCancelNotice
 		ex.add(pi.Clauses, fmt.Sprintf("After the announcement the customer may cancel with %s notice.", pi.CustomerCancelNotice.Words()),
 			"", nil, pi.CustomerCancelNotice)
+		ex.key("price.cancel_notice", kv{"notice": pi.CustomerCancelNotice})
 	}
 	if !pi.ObjectionWithin.IsZero() {
 		res.ObjectionBy = pi.ObjectionWithin.AddTo(in.Announced, cal)
 		res.CustomerMayCancel, res.TerminationAsOf = true, in.Effective
 		ex.add(pi.Clauses, fmt.Sprintf("The customer may object within %s of the announcement and, if the increase is not withdrawn, end the contract as of the day it applies.", pi.ObjectionWithin.Words()),
 			"", inputs("announced", in.Announced), res.ObjectionBy)
+		ex.key("price.objection", kv{"within": pi.ObjectionWithin, "objection_by": res.ObjectionBy, "effective": in.Effective})
 	}
 	return res, ex, nil
 }
@@ -489,14 +512,17 @@ func (p *Policy) TermsChange(announced Date) (TermsChangeResult, Explanation, er
 	res := TermsChangeResult{Effective: tc.EffectiveAfter.AddTo(announced, cal)}
 	ex.add(tc.Clauses, fmt.Sprintf("Changed terms apply to existing contracts %s after they were announced.", tc.EffectiveAfter.Words()),
 		tc.Reading, inputs("announced", announced), res.Effective)
+	ex.key("terms_change.effective", kv{"after": tc.EffectiveAfter, "announced": announced, "effective": res.Effective})
 	if !tc.ObjectionWithin.IsZero() {
 		res.ObjectionBy = tc.ObjectionWithin.AddTo(announced, cal)
 		ex.add(tc.Clauses, fmt.Sprintf("The customer who does not accept the change objects in writing, with reasons, within %s of the announcement.", tc.ObjectionWithin.Words()),
 			"", inputs("announced", announced), res.ObjectionBy)
+		ex.key("terms_change.objection", kv{"within": tc.ObjectionWithin, "objection_by": res.ObjectionBy})
 	}
 	res.TerminationAsOf = res.Effective
 	ex.add(tc.Clauses, "A customer who does not accept the change may end the contract as of the day the new terms apply.",
 		"", nil, res.TerminationAsOf)
+	ex.key("terms_change.termination", kv{"as_of": res.TerminationAsOf})
 	return res, ex, nil
 }
 
@@ -525,9 +551,11 @@ func (p *Policy) PlanChange(start, on Date, raise bool) (PlanChangeResult, Expla
 			eff = MaxDate(on.FirstOfMonth(), start)
 			ex.add(u.Clauses, "A raise of the plan after usage above it applies from the start of the month in which the plan was exceeded.",
 				u.Reading, inputs("exceeded_on", on), eff)
+			ex.key("plan.raise_month", kv{"exceeded_on": on, "effective": eff})
 		default:
 			eff = on
 			ex.add(u.Clauses, "A raise of the plan applies from the day it is made.", u.Reading, inputs("on", on), eff)
+			ex.key("plan.raise", kv{"effective": eff})
 		}
 	} else {
 		r, err := p.NextRenewal(start, on)
@@ -537,6 +565,24 @@ func (p *Policy) PlanChange(start, on Date, raise bool) (PlanChangeResult, Expla
 		eff = r
 		ex.add(append(u.Clauses, p.Terms.Contract.Clauses...), "A reduction of the plan applies at the end of the current term.",
 			u.Reading, inputs("start", start, "requested_on", on), eff)
+		ex.key("plan.reduce", kv{"requested_on": on, "effective": eff})
 	}
 	return PlanChangeResult{Effective: eff}, ex, nil
+}
+
+// cancelAfterKey names the sentence of a cancellation with notice from receipt: after
+// the first renewal, or too late for the end of the initial term (k == 1).
+func cancelAfterKey(k int) string {
+	if k == 1 {
+		return "cancel.notice_renews"
+	}
+	return "cancel.notice_after_renewal"
+}
+
+// renewedKey names the sentence that says whether the contract renews before it ends.
+func renewedKey(renewed bool) string {
+	if renewed {
+		return "cancel.renews_first"
+	}
+	return "cancel.no_renewal"
 }

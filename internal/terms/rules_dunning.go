@@ -57,7 +57,8 @@ func (e Escalation) Suspension(warnedOn Date) (Date, Step) {
 			e.SuspendWarning.Words()),
 		Reading: e.SuspendReading,
 		Inputs:  inputs("warning_sent", warnedOn, "warning_period", e.SuspendWarning),
-		Value:   on.String()}
+		Value:   on.String(),
+		Key:     "dunning.suspension", Args: StepArgs(kv{"period": e.SuspendWarning, "warned": warnedOn, "on": on})}
 }
 
 // Termination returns the day the agreements are terminated when the default
@@ -70,5 +71,6 @@ func (e Escalation) Termination(from string, since Date) (Date, Step) {
 			e.TerminateAfter.Words(), from),
 		Reading: e.TerminateReading,
 		Inputs:  inputs(from, since, "delay", e.TerminateAfter),
-		Value:   on.String()}
+		Value:   on.String(),
+		Key:     "dunning.termination", Args: StepArgs(kv{"period": e.TerminateAfter, "from": from, "since": since, "on": on})}
 }

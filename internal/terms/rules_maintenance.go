@@ -46,12 +46,15 @@ func (p *Policy) MaintenanceNotice(announcedAt, startsAt time.Time) (Maintenance
 	var e Explanation
 	e.add(m.Clauses, fmt.Sprintf("planned maintenance is announced at least %s ahead", m.Notice.Words()), m.Reading,
 		inputs("announced_at", announcedAt.UTC().Format(time.RFC3339), "notice", m.Notice), res.EarliestStart.Format(time.RFC3339))
+	e.key("maintenance.notice", kv{"notice": m.Notice, "announced_at": announcedAt, "earliest": res.EarliestStart})
 	if res.Announced {
 		e.add(m.Clauses, "the maintenance starts no earlier than that, so it is announced maintenance, which the SLA excludes", "",
 			inputs("starts_at", startsAt.UTC().Format(time.RFC3339)), "announced")
+		e.key("maintenance.announced", kv{"starts_at": startsAt})
 	} else {
 		e.add(m.Clauses, "the maintenance starts before that, so it was announced too late: it is not excluded from the SLA (only emergency maintenance recorded with its reason is)", "",
 			inputs("starts_at", startsAt.UTC().Format(time.RFC3339)), "too late")
+		e.key("maintenance.too_late", kv{"starts_at": startsAt})
 	}
 	return res, e, nil
 }

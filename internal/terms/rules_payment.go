@@ -53,11 +53,13 @@ func (p *Policy) Payment(in PaymentInput) (PaymentResult, Explanation, error) {
 	ex.add(t.Payment.Clauses,
 		fmt.Sprintf("An invoice must be paid within %s of the invoice date; the due date is the last day to pay.", t.Payment.Term.Words()),
 		t.Payment.Reading, inputs("invoice_date", in.InvoiceDate), res.Due)
+	ex.key("payment.due", kv{"term": t.Payment.Term, "invoice_date": in.InvoiceDate, "due": res.Due})
 	if !in.StatedDue.IsZero() && in.StatedDue != res.Due {
 		res.Due = in.StatedDue
 		ex.add(t.Payment.Clauses, "The invoice states its own due date, which prevails over the payment term.",
 			"INTERPRETATION.md, Payment: where the invoice states another due date, that date is the due date.",
 			inputs("stated_due", in.StatedDue), res.Due)
+		ex.key("payment.stated_due", kv{"due": res.Due})
 	}
 
 	if in.Customer == Consumer && t.Reminder.Enabled {
@@ -66,27 +68,32 @@ func (p *Policy) Payment(in PaymentInput) (PaymentResult, Explanation, error) {
 			fmt.Sprintf("A consumer who has not paid by the due date is sent a reminder %s after it (%s).",
 				t.Reminder.SendAfterDue.Words(), describeClosed(cal.ClosedDays(res.Due.AddDays(1), res.Reminder))),
 			t.Reminder.Reading, inputs("due", res.Due), res.Reminder)
+		ex.key("payment.reminder", kv{"after": t.Reminder.SendAfterDue, "due": res.Due, "reminder": res.Reminder})
 		var rex Explanation
 		res.PayBy, res.PayWithinEnd, rex = p.ReminderPayBy(res.Reminder)
 		ex = append(ex, rex...)
 		res.DefaultFrom = res.PayBy.AddDays(1)
 		ex.add(t.Reminder.Clauses, "The consumer is in default from the day after the reminder's period ends.",
 			"", inputs("pay_by", res.PayBy), res.DefaultFrom)
+		ex.key("payment.default_after_reminder", kv{"pay_by": res.PayBy, "default_from": res.DefaultFrom})
 	} else {
 		end := t.Payment.DefaultAfter.AddTo(res.Due, cal)
 		res.DefaultFrom = end.AddDays(1)
 		ex.add(t.Payment.Clauses,
 			fmt.Sprintf("A customer who has not paid %s after the due date is in default by operation of law, without notice of default.", t.Payment.DefaultAfter.Words()),
 			t.Payment.Reading, inputs("due", res.Due), res.DefaultFrom)
+		ex.key("payment.default_by_law", kv{"after": t.Payment.DefaultAfter, "due": res.Due, "default_from": res.DefaultFrom})
 	}
 	k := p.interestKind(in.Customer)
 	switch k.From {
 	case "day_after_due":
 		res.InterestFrom = res.Due.AddDays(1)
 		ex.add(k.Clauses, "Late-payment interest runs from the day after the due date.", k.Reading, inputs("due", res.Due), res.InterestFrom)
+		ex.key("interest.from_due", kv{"from": res.InterestFrom})
 	default:
 		res.InterestFrom = res.DefaultFrom
 		ex.add(k.Clauses, "Late-payment interest runs from the first day of default.", k.Reading, inputs("default_from", res.DefaultFrom), res.InterestFrom)
+		ex.key("interest.from_default", kv{"from": res.InterestFrom})
 	}
 	return res, ex, nil
 }
@@ -101,6 +108,7 @@ func (p *Policy) ReminderPayBy(sent Date) (payBy, end Date, ex Explanation) {
 	ex.add(r.Clauses,
 		fmt.Sprintf("The reminder gives %s from the day after it is received; an e-mail is received the day it is sent.", r.PayWithin.Words()),
 		"", inputs("reminder", sent), end)
+	ex.key("reminder.pay_within", kv{"period": r.PayWithin, "sent": sent, "end": end})
 	payBy = p.statutoryLastDay(end, r.LastDay, r.Clauses, "to pay the reminder", &ex)
 	return payBy, end, ex
 }
@@ -182,6 +190,7 @@ func (p *Policy) Interest(in InterestInput) (InterestResult, Explanation, error)
 	if !in.From.Before(in.To) {
 		var ex Explanation
 		ex.add(k.Clauses, "No interest accrues over an empty period.", k.Reading, inputs("from", in.From, "to", in.To), Money(0))
+		ex.key("interest.empty", kv{})
 		return InterestResult{Basis: "statutory"}, ex, nil
 	}
 	if in.From.Before(table[0].From) {
@@ -217,6 +226,7 @@ func (p *Policy) Interest(in InterestInput) (InterestResult, Explanation, error)
 			ex.add(k.Clauses,
 				fmt.Sprintf("Statutory interest (%s) at %s%% a year accrues per day at 1/%d of the rate on the principal.", law, table[i].Rate, dayCount),
 				reading, inputs("from", d, "to_exclusive", next, "days", days, "principal", principal, "rate", table[i].Rate.String()+"%"), centsText(x))
+			ex.key("interest.period", kv{"rate": table[i].Rate, "from": d, "to": next.AddDays(-1), "days": days, "principal": principal})
 			d, reading = next, ""
 		}
 		if end == ye && p.Terms.Interest.CapitaliseYearly {
@@ -225,6 +235,7 @@ func (p *Policy) Interest(in InterestInput) (InterestResult, Explanation, error)
 			principal += y
 			ex.add(k.Clauses, "After each full year the year's interest, rounded to cents, is added to the principal.",
 				"art. 6:119 lid 2 / 6:119a lid 3 BW", inputs("year_end", ye, "year_interest", y), principal)
+			ex.key("interest.compound", kv{"year_end": ye, "principal": principal})
 		} else {
 			total.Add(total, yearInterest)
 		}
@@ -232,6 +243,7 @@ func (p *Policy) Interest(in InterestInput) (InterestResult, Explanation, error)
 	res.Statutory = RoundCents(total)
 	res.Amount = res.Statutory
 	ex.add(k.Clauses, "The total is rounded to cents, half away from zero.", "", inputs("days", res.Days), res.Statutory)
+	ex.key("interest.total", kv{"days": res.Days, "amount": res.Statutory})
 
 	if k.HigherOfMonthly > 0 {
 		yearly := Rate(int64(k.HigherOfMonthly) * 12)
@@ -242,11 +254,13 @@ func (p *Policy) Interest(in InterestInput) (InterestResult, Explanation, error)
 		ex.add(k.Clauses,
 			fmt.Sprintf("Alternatively %s%% a month as simple interest, %s%%/%d per day, never compounded.", k.HigherOfMonthly, yearly, dayCount),
 			k.Reading, inputs("principal", in.Principal, "days", res.Days), res.Monthly)
+		ex.key("interest.monthly", kv{"rate": k.HigherOfMonthly, "amount": res.Monthly})
 		if res.Monthly > res.Statutory {
 			res.Amount, res.Basis = res.Monthly, "monthly"
 		}
 		ex.add(k.Clauses, "The higher of the two totals is owed.", k.Reading,
 			inputs("statutory", res.Statutory, "monthly", res.Monthly), res.Amount)
+		ex.key("interest.higher", kv{"statutory": res.Statutory, "monthly": res.Monthly, "amount": res.Amount})
 	}
 	return res, ex, nil
 }
@@ -310,6 +324,7 @@ func (p *Policy) CollectionCosts(in CollectionInput) (CollectionResult, Explanat
 	if in.Customer == Business && ct.BusinessActualCosts && in.ActualCosts > 0 {
 		ex.add(ct.Clauses, "A business customer owes the actual collection costs the provider recorded.", ct.Reading,
 			inputs("actual_costs", in.ActualCosts), in.ActualCosts)
+		ex.key("collection.actual", kv{"amount": in.ActualCosts})
 		return CollectionResult{Amount: in.ActualCosts, Basis: "actual"}, ex, nil
 	}
 	scale := p.Tables().CollectionCosts
@@ -332,6 +347,7 @@ func (p *Policy) CollectionCosts(in CollectionInput) (CollectionResult, Explanat
 		}
 		ex.add(ct.Clauses, fmt.Sprintf("%s%% of the principal over %s %s.", b.Rate, lower, upto), ct.Reading,
 			inputs("part", part), amt)
+		ex.key(map[bool]string{true: "collection.bracket_top", false: "collection.bracket"}[b.UpTo == 0], kv{"rate": b.Rate, "over": lower, "up_to": b.UpTo, "amount": amt})
 		lower = b.UpTo
 		if b.UpTo == 0 {
 			break
@@ -341,12 +357,15 @@ func (p *Policy) CollectionCosts(in CollectionInput) (CollectionResult, Explanat
 	case res.Amount < scale.Minimum:
 		res.Amount = scale.Minimum
 		ex.add(ct.Clauses, "The scale's minimum applies.", scale.Source, inputs("minimum", scale.Minimum), res.Amount)
+		ex.key("collection.minimum", kv{"amount": res.Amount})
 	case res.Amount > scale.Maximum:
 		res.Amount = scale.Maximum
 		ex.add(ct.Clauses, "The scale's maximum applies.", scale.Source, inputs("maximum", scale.Maximum), res.Amount)
+		ex.key("collection.maximum", kv{"amount": res.Amount})
 	}
 	ex.add(ct.Clauses, "Collection costs on the unpaid principal including VAT, without VAT on top.", "",
 		inputs("principal", in.Principal), res.Amount)
+	ex.key("collection.total", kv{"principal": in.Principal, "amount": res.Amount})
 	return res, ex, nil
 }
 
@@ -367,6 +386,7 @@ func (p *Policy) Deposit(total Money) (DepositResult, Explanation, error) {
 	var ex Explanation
 	ex.add(pay.Clauses, fmt.Sprintf("%s%% of a fixed price is due when the work starts, the rest on acceptance.", pay.DepositPercent),
 		pay.Reading, inputs("total", total), dep)
+	ex.key("deposit", kv{"percent": pay.DepositPercent, "total": total, "deposit": dep})
 	return DepositResult{Deposit: dep, Balance: total - dep}, ex, nil
 }
 
@@ -406,5 +426,6 @@ func (p *Policy) AllocatePayment(in AllocationInput) (AllocationResult, Explanat
 	ex.add(clauses, "A payment is applied first to the collection costs, then to the interest, then to the principal.",
 		"art. 6:44 lid 1 BW", inputs("payment", in.Amount, "costs_open", in.Costs, "interest_open", in.Interest, "principal_open", in.Principal),
 		fmt.Sprintf("costs %s, interest %s, principal %s", res.Costs, res.Interest, res.Principal))
+	ex.key("payment.allocation", kv{"payment": in.Amount, "costs": res.Costs, "interest": res.Interest, "principal": res.Principal})
 	return res, ex, nil
 }

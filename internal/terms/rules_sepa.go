@@ -112,6 +112,7 @@ func (p *Policy) DirectDebitDate(in DirectDebitInput) (DirectDebitResult, Explan
 	ex.add(dd.Clauses, fmt.Sprintf("The debtor is told of a collection (amount, date, mandate, creditor identifier) at least %s before it; "+
 		"a collection pre-notified today is taken on or after this day.", dd.PreNotification.Words()), dd.Reading,
 		inputs("today", in.Today, "pre_notification", dd.PreNotification), res.Earliest)
+	ex.key("sepa.prenotification", kv{"period": dd.PreNotification, "earliest": res.Earliest})
 	want := in.Requested
 	if want.IsZero() {
 		want = res.Earliest
@@ -119,6 +120,7 @@ func (p *Policy) DirectDebitDate(in DirectDebitInput) (DirectDebitResult, Explan
 			byOffset := dd.CollectionOffset.AddTo(in.InvoiceDate, cal)
 			ex.add(dd.Clauses, fmt.Sprintf("An invoice is collected %s after its date.", dd.CollectionOffset.Words()), dd.Reading,
 				inputs("invoice_date", in.InvoiceDate, "collection_offset", dd.CollectionOffset), byOffset)
+			ex.key("sepa.offset", kv{"offset": dd.CollectionOffset, "invoice_date": in.InvoiceDate, "date": byOffset})
 			want = MaxDate(want, byOffset)
 		}
 		res.Date = NextTARGET2Day(want)
@@ -127,6 +129,7 @@ func (p *Policy) DirectDebitDate(in DirectDebitInput) (DirectDebitResult, Explan
 			says += fmt.Sprintf(" %s is %s, so the collection moves to %s.", want, TARGET2Closed(want), res.Date)
 		}
 		ex.add(nil, says, "", inputs("date", want), res.Date)
+		ex.key(map[bool]string{true: "sepa.target2", false: "sepa.target2_moved"}[res.Date == want], kv{"date": want, "moved": res.Date})
 		return res, ex, nil
 	}
 	if want.Before(res.Earliest) {
@@ -140,6 +143,7 @@ func (p *Policy) DirectDebitDate(in DirectDebitInput) (DirectDebitResult, Explan
 	}
 	res.Date = want
 	ex.add(nil, "A SEPA direct debit is collected on a TARGET2 business day; this one is.", "", inputs("date", want), want)
+	ex.key("sepa.target2", kv{"date": want})
 	return res, ex, nil
 }
 
@@ -158,6 +162,7 @@ func (p *Policy) MandateValidThrough(lastCollection Date) (Date, Explanation, er
 	var ex Explanation
 	ex.add(dd.Clauses, fmt.Sprintf("A mandate not used for a collection for %s has expired; a new mandate is needed.", dd.MandateExpiry.Words()),
 		dd.Reading, inputs("last_collection", lastCollection, "mandate_expiry", dd.MandateExpiry), until)
+	ex.key("sepa.mandate_expiry", kv{"period": dd.MandateExpiry, "last_collection": lastCollection, "until": until})
 	return until, ex, nil
 }
 
@@ -175,6 +180,7 @@ func (p *Policy) RefundWarningDate(dueBy Date) (Date, Explanation, error) {
 	var ex Explanation
 	ex.add(r.Clauses, fmt.Sprintf("Billing staff are warned %s before a refund's deadline.", r.WarnBefore.Words()), r.Reading,
 		inputs("due_by", dueBy, "warn_before", r.WarnBefore), on)
+	ex.key("refund.warning", kv{"before": r.WarnBefore, "due_by": dueBy, "on": on})
 	return on, ex, nil
 }
 

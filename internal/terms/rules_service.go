@@ -88,9 +88,11 @@ func (p *Policy) SLACredit(in SLAInput) (SLAResult, Explanation, error) {
 	var ex Explanation
 	ex.add(s.CreditClauses, fmt.Sprintf("The credit is %s, at most %d%%, where D is the month's unavailable minutes after exclusions.", formula, s.CapPercent),
 		"A01 reading "+reading+". "+s.Reading, inputs("downtime_minutes", d), fmt.Sprintf("%d%%", pct))
+	ex.key("sla.credit_formula", kv{"minutes": d, "percent": pct, "cap": s.CapPercent})
 	if in.Breach && pct > 0 {
 		pct = 0
 		ex.add(s.ExclusionClauses, "A breach of the general terms recorded for the month voids the credit.", "A03", inputs("breach", true), "0%")
+		ex.key("sla.breach", kv{})
 	}
 	amt := in.MonthlyFee.MulRate(Percent(int64(pct)))
 	if in.YearlyFee != 0 {
@@ -99,9 +101,11 @@ func (p *Policy) SLACredit(in SLAInput) (SLAResult, Explanation, error) {
 		amt = RoundCents(x)
 		ex.add(s.CreditClauses, "A fee not paid monthly is converted to a monthly amount (yearly fee ÷ 12); the credit is that percentage of it, rounded once to cents, given as account credit against future invoices.",
 			"", inputs("yearly_fee", in.YearlyFee, "percent", pct), amt)
+		ex.key("sla.credit_yearly", kv{"yearly_fee": in.YearlyFee, "percent": pct, "amount": amt})
 	} else {
 		ex.add(s.CreditClauses, "The credit is that percentage of the month's fee for the service excluding VAT, rounded to cents, given as account credit against future invoices.",
 			"", inputs("monthly_fee", in.MonthlyFee, "percent", pct), amt)
+		ex.key("sla.credit_monthly", kv{"monthly_fee": in.MonthlyFee, "percent": pct, "amount": amt})
 	}
 	return SLAResult{Percent: pct, Amount: amt, Reading: reading}, ex, nil
 }
@@ -141,6 +145,7 @@ func (p *Policy) Availability(month Date, downtimeMinutes int) (AvailabilityResu
 	var ex Explanation
 	ex.add(s.Clauses, fmt.Sprintf("Availability must be at least %s%% of the calendar month.", s.Target), s.Reading,
 		inputs("month", month.FirstOfMonth(), "downtime_minutes", downtimeMinutes), res.Availability+"%")
+	ex.key("sla.availability", kv{"target": s.Target, "month": month.FirstOfMonth(), "minutes": downtimeMinutes, "availability": res.Availability})
 	return res, ex, nil
 }
 
@@ -188,6 +193,7 @@ func (p *Policy) FairUse(in FairUseInput) (FairUseResult, Explanation, error) {
 	if len(in.Peers) < f.MinPeers {
 		ex.add(f.Clauses, fmt.Sprintf("With fewer than %d other active customers on the plan there is no reliable baseline, so no action is taken.", f.MinPeers),
 			f.Reading, inputs("peers", len(in.Peers)), "no action")
+		ex.key("fairuse.few_peers", kv{"min": f.MinPeers, "peers": len(in.Peers)})
 		return res, ex, nil
 	}
 	res.Action = true
@@ -199,8 +205,10 @@ func (p *Policy) FairUse(in FairUseInput) (FairUseResult, Explanation, error) {
 	res.Exceeded = big.NewRat(in.Usage, 1).Cmp(limit) > 0
 	ex.add(f.Clauses, fmt.Sprintf("Fair use is at most %d × the mean usage of the other active customers on the same plan.", f.Multiplier),
 		f.Reading, inputs("peers", len(in.Peers), "mean", res.Mean), res.Threshold)
+	ex.key("fairuse.threshold", kv{"multiplier": f.Multiplier, "peers": len(in.Peers)})
 	ex.add(f.Clauses, fmt.Sprintf("Usage above the threshold may, after at least %d warning(s), lead to a conversion, a limit or a block.", f.WarningsRequired),
 		"", inputs("usage", in.Usage), fmt.Sprint(res.Exceeded))
+	ex.key("fairuse.exceeded", kv{"warnings": f.WarningsRequired})
 	return res, ex, nil
 }
 
@@ -239,6 +247,7 @@ func (p *Policy) LiabilityCap(in LiabilityInput) (LiabilityResult, Explanation, 
 	if l.BusinessOnly && in.Customer == Consumer {
 		ex.add(l.Clauses, "The limitation of liability applies to business customers only; a consumer's damage is not capped by the terms.",
 			l.Reading, inputs("customer", in.Customer), "no cap")
+		ex.key("liability.consumer", kv{})
 		return LiabilityResult{Capped: false, Basis: "consumer"}, ex, nil
 	}
 	var base Money
@@ -248,6 +257,7 @@ func (p *Policy) LiabilityCap(in LiabilityInput) (LiabilityResult, Explanation, 
 		base, basis = in.AnnualFees, "annual fees"
 		ex.add(l.Clauses, "Liability per event is limited to the fees payable per year excluding VAT.", l.Reading,
 			inputs("annual_fees", in.AnnualFees), base)
+		ex.key("liability.annual", kv{"amount": base})
 	case "agreement_fees":
 		if in.AgreementMonths < 0 {
 			return LiabilityResult{}, nil, inputErr("agreement_months", "cannot be negative")
@@ -256,10 +266,12 @@ func (p *Policy) LiabilityCap(in LiabilityInput) (LiabilityResult, Explanation, 
 			base, basis = in.PaidLast6Months, fmt.Sprintf("fees paid in the last %d months", l.LongAgreementMonths)
 			ex.add(l.Clauses, fmt.Sprintf("For an agreement running more than %d months liability is limited to the fees paid in the %d months before the event.", l.LongAgreementMonths, l.LongAgreementMonths),
 				l.Reading, inputs("agreement_months", in.AgreementMonths, "paid_last_6_months", in.PaidLast6Months), base)
+			ex.key("liability.long", kv{"months": l.LongAgreementMonths, "amount": base})
 		} else {
 			base, basis = in.AgreementFees, "fees under the agreement"
 			ex.add(l.Clauses, "Liability per event is limited to the fees excluding VAT under the agreement.",
 				l.Reading, inputs("agreement_months", in.AgreementMonths, "agreement_fees", in.AgreementFees), base)
+			ex.key("liability.agreement", kv{"amount": base})
 		}
 	}
 	limit := base
@@ -267,6 +279,7 @@ func (p *Policy) LiabilityCap(in LiabilityInput) (LiabilityResult, Explanation, 
 		limit, basis = l.AbsoluteCap, "absolute cap"
 	}
 	ex.add(l.Clauses, fmt.Sprintf("In no case more than %s excluding VAT.", l.AbsoluteCap), "", inputs("base", base), limit)
+	ex.key("liability.cap", kv{"cap": l.AbsoluteCap, "amount": limit})
 	return LiabilityResult{Capped: true, Cap: limit, Basis: basis}, ex, nil
 }
 
@@ -302,6 +315,7 @@ func (p *Policy) Deadline(process string, from Date) (DeadlineResult, Explanatio
 	}
 	var ex Explanation
 	ex.add(dl.Clauses, says, dl.Reading, inputs("from", from, "period", dl.Period), d)
+	ex.key("deadline", kv{"process": process, "period": dl.Period, "from": from, "deadline": d})
 	return DeadlineResult{Process: process, Deadline: d, Period: dl.Period, Meaning: dl.Meaning}, ex, nil
 }
 
@@ -335,6 +349,7 @@ func (p *Policy) Retention(category string, from Date) (RetentionResult, Explana
 	var ex Explanation
 	ex.add(clauses, fmt.Sprintf("Data of category %s are kept %s after %s, then deleted.", category, r.Period.Words(), r.From),
 		reading, inputs("from", from, "period", r.Period), until)
+	ex.key("retention", kv{"category": category, "period": r.Period, "from": from, "until": until})
 	return RetentionResult{Category: category, Until: until, Period: r.Period}, ex, nil
 }
 
@@ -370,11 +385,13 @@ func (p *Policy) Audit(in AuditInput) (AuditResult, Explanation, error) {
 		res.Earliest = a.Notice.AddTo(in.Announced, cal)
 		ex.add(a.Clauses, fmt.Sprintf("An audit is announced at least %s ahead.", a.Notice.Words()), a.Reading,
 			inputs("announced", in.Announced), res.Earliest)
+		ex.key("audit.notice", kv{"notice": a.Notice, "earliest": res.Earliest})
 	}
 	if !in.Previous.IsZero() {
 		next := a.MinInterval.AddTo(in.Previous, cal)
 		ex.add(a.Clauses, fmt.Sprintf("At most one audit per %s.", a.MinInterval.Words()), a.Reading,
 			inputs("previous", in.Previous), next)
+		ex.key("audit.interval", kv{"interval": a.MinInterval, "next": next})
 		if next.After(res.Earliest) {
 			res.Earliest = next
 		}
@@ -422,6 +439,7 @@ func (p *Policy) VATRate(country, category string, on Date) (Rate, Explanation, 
 		}
 		ex.add(p.Terms.VAT.Clauses, fmt.Sprintf("Prices exclude VAT; the Dutch %s rate in force on that day applies.", category), vt.Source,
 			inputs("country", country, "on", on, "rates_from", row.From), r.String()+"%")
+		ex.key("vat.nl", kv{"category": category, "rate": r, "on": on})
 		return r, ex, nil
 	}
 	if category != VATStandard {
@@ -437,6 +455,7 @@ func (p *Policy) VATRate(country, category string, on Date) (Rate, Explanation, 
 	}
 	ex.add(p.Terms.VAT.Clauses, "Prices exclude VAT; for a consumer in another member state (One-Stop-Shop) that state's standard rate applies.",
 		vt.Source, inputs("country", country, "on", on, "rates_from", rows[i].From), rows[i].Rate.String()+"%")
+	ex.key("vat.oss", kv{"country": country, "rate": rows[i].Rate, "on": on})
 	return rows[i].Rate, ex, nil
 }
 

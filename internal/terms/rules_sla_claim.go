@@ -36,5 +36,6 @@ func (p *Policy) SLAClaimDeadline(outageEnded time.Time) (SLAClaim, Explanation,
 	var ex Explanation
 	ex.add(s.Clauses, fmt.Sprintf("A credit is claimed within %s after the outage ended (counted from %s); a claim received on %s is still in time.", s.ClaimWindow.Words(), s.ClaimFrom, last),
 		"A02. "+s.Reading, inputs("outage_ended", outageEnded.In(clock.Amsterdam).Format("2006-01-02 15:04 MST"), "claim_window", s.ClaimWindow), last)
+	ex.key("sla.claim_window", kv{"window": s.ClaimWindow, "ended": outageEnded, "last": last})
 	return c, ex, nil
 }

@@ -90,7 +90,8 @@ func TestBrowserOrderAndCancel(t *testing.T) {
 	if s := text(".ends-on"); s != want {
 		t.Fatalf("end date before confirming: %q, want %q", s, want)
 	}
-	if s := text(".explanation"); !strings.Contains(s, "cp.av.13.1") {
+	// The customer reads the decision in words, with the clause named and linked.
+	if s := text(".explanation"); !strings.Contains(s, "Je kunt opzeggen tot en met") || !strings.Contains(s, "13.1") {
 		t.Fatalf("explanation before confirming: %q", s)
 	}
 	if got, _ := e.con.GetSubscription(e.ctx, e.admin(), sub.ID); !got.EndsOn.IsZero() {

@@ -140,13 +140,6 @@ func parseInt(f *form, name string) int64 {
 	return n
 }
 
-// explainView hands the explanation partial its steps.
-type explainView struct {
-	Steps terms.Explanation
-	Open  bool // shown unfolded: the page is about this decision
-}
-
 func init() {
-	funcs["explain"] = func(ex terms.Explanation, open bool) explainView { return explainView{Steps: ex, Open: open} }
 	funcs["serviceName"] = serviceName
 }

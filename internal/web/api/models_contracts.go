@@ -24,6 +24,15 @@ type ExplanationStep struct {
 	Reading string             `json:"reading,omitempty" doc:"The interpretation chosen where the terms are open or conflict."`
 	Inputs  []ExplanationInput `json:"inputs,omitempty" doc:"The values the step used."`
 	Value   string             `json:"value" example:"2027-03-02" doc:"What the step produced (a date, an amount, a yes or no)."`
+	Key     string             `json:"key,omitempty" example:"cancel.deadline" doc:"The message key of the step's sentence; absent on explanations stored before keys existed."`
+	Args    map[string]string  `json:"args,omitempty" doc:"The sentence's arguments in machine form (dates YYYY-MM-DD, amounts 425.00, periods P3M)."`
+	Text    ExplanationText    `json:"text" doc:"The step as a plain sentence in Dutch and in English."`
+}
+
+// ExplanationText is a step's sentence in both languages.
+type ExplanationText struct {
+	NL string `json:"nl" example:"Je kunt opzeggen tot en met 4 november 2027; de dienst eindigt dan op 4 december 2027." doc:"Dutch."`
+	EN string `json:"en" example:"You can cancel up to and including 4 November 2027; the service then ends on 4 December 2027." doc:"English."`
 }
 
 // ExplanationInput is a named value a step used.
@@ -35,7 +44,8 @@ type ExplanationInput struct {
 func explanationOut(ex terms.Explanation) []ExplanationStep {
 	out := make([]ExplanationStep, len(ex))
 	for i, s := range ex {
-		out[i] = ExplanationStep{Clause: s.Clause, Says: s.Says, Reading: s.Reading, Value: s.Value}
+		out[i] = ExplanationStep{Clause: s.Clause, Says: s.Says, Reading: s.Reading, Value: s.Value, Key: s.Key, Args: s.Args,
+			Text: ExplanationText{NL: s.Text("nl"), EN: s.Text("en")}}
 		for _, in := range s.Inputs {
 			out[i].Inputs = append(out[i].Inputs, ExplanationInput{Name: in.Name, Value: in.Value})
 		}
