@@ -207,8 +207,10 @@ func (s *server) orderPage(w http.ResponseWriter, r *http.Request, p *accounts.P
 	v.Sets = pg.useFields(fieldset{Fields: details})
 	if s.docs != nil {
 		for _, st := range co.Cancellation {
-			if st.Clause != "" && !slices.Contains(v.TermsClauses, st.Clause) {
-				v.TermsClauses = append(v.TermsClauses, st.Clause)
+			for c := range strings.SplitSeq(st.Clause, ",") {
+				if c = strings.TrimSpace(c); c != "" && !slices.Contains(v.TermsClauses, c) {
+					v.TermsClauses = append(v.TermsClauses, c)
+				}
 			}
 		}
 	}
