@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/idna"
+
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/store"
@@ -127,8 +129,21 @@ var (
 	domainRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 )
 
+// checkDomain checks a domain name's syntax. A name in another script (bücher.nl) is
+// converted to its ASCII form (xn--bcher-kva.nl) by IDNA 2008's registration rules,
+// which also refuse what a registry would (mixed directions, disallowed characters);
+// the ASCII form is what is stored and registered. Whether the name is still free is
+// for a registrar driver, which does not exist yet.
 func checkDomain(fe accounts.FieldErrors, field, name, tld string) string {
 	name = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), ".")
+	if name != "" {
+		ascii, err := idna.Registration.ToASCII(name)
+		if err != nil {
+			fe[field] = "not a valid domain name"
+			return name
+		}
+		name = ascii
+	}
 	switch {
 	case tld != "" && name == "":
 		fe[field] = "give the domain name to register"

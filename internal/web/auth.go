@@ -46,10 +46,6 @@ type confirmView struct {
 	Sets     []fieldset
 }
 
-func (s *server) home(w http.ResponseWriter, r *http.Request) {
-	s.redirect(w, r, homeOf(principalFrom(r.Context())))
-}
-
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()

@@ -429,7 +429,10 @@ func TestBrowserEveryPageFitsTheScreen(t *testing.T) {
 	); err != nil {
 		t.Fatalf("to Dutch: %v", err)
 	}
-	public := []string{"/login", "/forgot", "/no-such-page"}
+	public := []string{"/", "/login", "/forgot", "/no-such-page", "/signup/verify?token=x", "/shop?for=business"}
+	for _, prefix := range []string{"/shop", "/signup"} {
+		public = append(public, layoutPages(t, e, prefix, map[string]string{"{plan}": itoa(e.plan("webhosting", "start").ID)})...)
+	}
 	for _, k := range documents.Kinds {
 		public = append(public, layoutPages(t, e, "/"+string(k), map[string]string{"{version}": "1"})...)
 	}

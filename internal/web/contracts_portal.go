@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -125,6 +126,9 @@ type orderView struct {
 	Action    string
 	Sets      []fieldset
 	AcceptErr string
+	// TermsClauses are the clauses of the published terms the cancellation rests on,
+	// linked to their paragraph (empty without published documents).
+	TermsClauses []string
 }
 
 func planParam(r *http.Request) (int64, error) {
@@ -191,7 +195,7 @@ func (s *server) orderPage(w http.ResponseWriter, r *http.Request, p *accounts.P
 	details := []field{}
 	if pl.Plan.TLD != "" {
 		details = append(details, field{Name: "domain", Label: "order.domain", Type: "text", Required: true, Max: 253,
-			Hint: "order.domain_hint", Auto: "off"})
+			Hint: "order.domain_register", Auto: "off"})
 	} else {
 		details = append(details, field{Name: "domain", Label: "order.hostname", Type: "text", Max: 253, Hint: "order.hostname_hint", Auto: "off"})
 	}
@@ -201,6 +205,15 @@ func (s *server) orderPage(w http.ResponseWriter, r *http.Request, p *accounts.P
 		details = append(details, field{Name: "express_start", Label: "order.express", Type: "checkbox", Hint: "order.express_hint"})
 	}
 	v.Sets = pg.useFields(fieldset{Fields: details})
+	if s.docs != nil {
+		for _, st := range co.Cancellation {
+			for c := range strings.SplitSeq(st.Clause, ",") {
+				if c = strings.TrimSpace(c); c != "" && !slices.Contains(v.TermsClauses, c) {
+					v.TermsClauses = append(v.TermsClauses, c)
+				}
+			}
+		}
+	}
 	// The acceptance box is drawn by the page (its label names the version); it is
 	// registered here so the error summary links to it.
 	pg.useFields(fieldset{Fields: []field{{Name: "accept_terms", Label: "order.accept_label"}}})

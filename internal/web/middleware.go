@@ -190,7 +190,8 @@ func (s *server) limitBody(next http.Handler) http.Handler {
 
 // rateLimited lists the forms an attacker would hammer: passwords, codes, reset mails
 // and reset tokens.
-var rateLimited = map[string]bool{"/login": true, "/login/mfa": true, "/forgot": true, "/reset": true}
+var rateLimited = map[string]bool{"/login": true, "/login/mfa": true, "/forgot": true, "/reset": true,
+	"/signup/verify": true}
 
 func (s *server) rateLimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

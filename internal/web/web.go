@@ -32,6 +32,7 @@ import (
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/signup"
 	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
@@ -118,9 +119,14 @@ type server struct {
 	limiter     *limiter
 	// hooks limits the payment providers' webhooks per address: a provider sends a
 	// few per payment, a flood is somebody else.
-	hooks    *limiter
-	origin   string // scheme://host of BaseURL, trusted by cross-origin protection
-	assetVer string // cache-busting suffix for static asset URLs
+	hooks *limiter
+	// signups runs the storefront's sign-ups; pow and signupLimit protect its form
+	// (storefront.go).
+	signups     *signup.Service
+	pow         *powIssuer
+	signupLimit *limiter
+	origin      string // scheme://host of BaseURL, trusted by cross-origin protection
+	assetVer    string // cache-busting suffix for static asset URLs
 	// patterns lists the staff, portal and public document routes, so the tenant
 	// isolation and guard tests can insist that every route taking an id is in a table.
 	patterns []string
@@ -167,6 +173,11 @@ func build(d Deps) (*server, http.Handler, error) {
 	// as well; this limit also covers /forgot, which must not become a mail cannon.
 	s.limiter = newLimiter(d.Clock, 10, time.Minute/10)
 	s.hooks = newLimiter(d.Clock, 60, time.Second)
+	if s.contractsEnabled() {
+		s.signups = signup.New(d.DB, d.Clock, d.Accounts, d.Contracts, signup.Config{BaseURL: s.cfg.BaseURL})
+		s.pow = newPowIssuer(d.Clock, signupPowMax)
+		s.signupLimit = newLimiter(d.Clock, 5, signupLimitEvery)
+	}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, nil, err
@@ -188,6 +199,9 @@ func (s *server) routes(mux *http.ServeMux) {
 		mux.Handle("/api/", s.api)
 	}
 	mux.HandleFunc("GET /{$}", s.home)
+	if s.storefrontEnabled() {
+		s.storefrontRoutes(mux)
+	}
 	s.statusRoutes(mux)
 	mux.HandleFunc("POST /lang", s.setLanguage)
 
