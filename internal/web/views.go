@@ -55,7 +55,7 @@ type customerSummary struct {
 	Overdue      terms.Money
 	Credit       terms.Money
 	CreditKnown  bool
-	Invoices     []billing.Invoice // the latest documents (staff page)
+	Invoices     []billing.Invoice // the latest documents
 	Quotes       []contracts.Quote // quotes sent and not yet answered
 	Mandates     []payments.Mandate
 	MandatesSeen bool
@@ -125,11 +125,15 @@ func (s *server) customerSummary(ctx context.Context, pg *page, p *accounts.Prin
 			return v, err
 		}
 		v.Credit, v.CreditKnown = credit, err == nil
+		// Staff see the latest ten documents; the customer's home the latest five, paid
+		// ones too, so a payment just made shows there.
+		limit := 5
 		if pg.Staff() {
-			v.Invoices, _, err = s.bill.ListInvoices(ctx, *p, billing.InvoiceFilter{OrgID: orgID}, billing.Page{Limit: 10})
-			if err := allowed(err); err != nil {
-				return v, err
-			}
+			limit = 10
+		}
+		v.Invoices, _, err = s.bill.ListInvoices(ctx, *p, billing.InvoiceFilter{OrgID: orgID}, billing.Page{Limit: limit})
+		if err := allowed(err); err != nil {
+			return v, err
 		}
 		v.Known = true
 	}
