@@ -16,7 +16,10 @@ func TestProbesBench(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Stats.Checks < 300 || res.Failed != 0 || res.Stored == 0 || res.CPU <= 0 {
+	// How many checks a loaded machine manages is the benchmark's figure, not a test:
+	// the test asks that checks ran, every recorded result was stored, none failed
+	// against the healthy targets, and the figures are measured.
+	if res.Stats.Checks == 0 || int64(res.Stored) != res.Stats.Recorded || res.Failed != 0 || res.CPU <= 0 || res.PeakRSS <= 0 {
 		t.Fatalf("%+v", res)
 	}
 	var out bytes.Buffer
