@@ -227,7 +227,7 @@ func compose(d *draft, provider Party) (Invoice, error) {
 	inv.VATBreakdown, inv.TotalExcl, inv.VAT = breakdown(d.vat.scheme, d.lines)
 	inv.TotalIncl = inv.TotalExcl + inv.VAT
 	if inv.TotalExcl < 0 {
-		return Invoice{}, invalid("lines", "the total of a document cannot be negative; issue a credit note instead")
+		return Invoice{}, invalid("lines", "billing.total_document_cannot_negative")
 	}
 	if d.docType == DocCreditNote {
 		inv.DueDate = d.issueDate

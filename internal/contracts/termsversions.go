@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -79,16 +80,16 @@ func (s *Service) PublishTermsVersion(ctx context.Context, by accounts.Principal
 	fe := accounts.FieldErrors{}
 	in.Version, in.Summary = strings.TrimSpace(in.Version), strings.TrimSpace(in.Summary)
 	if !versionRE.MatchString(in.Version) {
-		fe["version"] = "name the version with letters, digits, dots or dashes"
+		fe["version"] = i18n.T("contracts.name_version_with_letters")
 	}
 	if len(in.Summary) > 4000 {
-		fe["summary"] = "at most 4000 characters"
+		fe["summary"] = i18n.T("contracts.most_4000_characters")
 	}
 	switch {
 	case in.Effective.IsZero():
-		fe["effective"] = "give the date the new terms take effect"
+		fe["effective"] = i18n.T("contracts.give_date_new_terms")
 	case in.Effective.Before(res.Effective):
-		fe["effective"] = fmt.Sprintf("announced today, the new terms can apply to existing contracts from %s at the earliest (%s)", res.Effective, joinClauses(pol.Terms.TermsChange.Clauses))
+		fe["effective"] = i18n.T("contracts.announced_today_new_terms", res.Effective, joinClauses(pol.Terms.TermsChange.Clauses))
 	}
 	if len(fe) > 0 {
 		return TermsVersion{}, fe
@@ -108,7 +109,7 @@ func (s *Service) PublishTermsVersion(ctx context.Context, by accounts.Principal
 			tv.Pack, tv.Version, tv.Summary, tv.AnnouncedOn, tv.EffectiveOn, nullDate(tv.ObjectionBy), tv.TerminationAsOf,
 			exJSON(tv.Explanation), by.User.ID, now).Scan(&tv.ID)
 		if store.IsUniqueViolation(err) {
-			return accounts.FieldErrors{"version": "this version exists"}
+			return accounts.FieldErrors{"version": i18n.T("contracts.this_version_exists")}
 		}
 		if err != nil {
 			return err
@@ -200,12 +201,12 @@ func (s *Service) ObjectToTermsChange(ctx context.Context, by accounts.Principal
 	reason = strings.TrimSpace(reason)
 	switch {
 	case tv.ObjectionBy.IsZero():
-		fe["terms_version"] = "these terms provide no objection procedure; you may end your contract as of " + tv.TerminationAsOf.String()
+		fe["terms_version"] = i18n.T("contracts.no_objection", tv.TerminationAsOf)
 	case today.After(tv.ObjectionBy):
-		fe["terms_version"] = fmt.Sprintf("the period for objections ended on %s", tv.ObjectionBy)
+		fe["terms_version"] = i18n.T("contracts.period_objections_ended_on", tv.ObjectionBy)
 	}
 	if reason == "" || len(reason) > 4000 {
-		fe["reason"] = "give your reasons (at most 4000 characters)"
+		fe["reason"] = i18n.T("contracts.give_your_reasons_most")
 	}
 	if len(fe) > 0 {
 		return fe
@@ -220,7 +221,7 @@ func (s *Service) ObjectToTermsChange(ctx context.Context, by accounts.Principal
 		err := q.QueryRowContext(ctx, `INSERT INTO terms_objections (terms_version_id, org_id, received_on, reason, recorded_by, explanation, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, versionID, orgID, today, reason, by.User.ID, exJSON(ex), now).Scan(&id)
 		if store.IsUniqueViolation(err) {
-			return accounts.FieldErrors{"terms_version": "an objection to this version is already on file"}
+			return accounts.FieldErrors{"terms_version": i18n.T("contracts.objection_this_version_already")}
 		}
 		if err != nil {
 			return err

@@ -301,7 +301,7 @@ func (s *server) portalAllowlistUpdate(w http.ResponseWriter, r *http.Request, p
 			sort.Strings(keys)
 			msgs := make([]string, len(keys))
 			for i, k := range keys {
-				msgs[i] = localiseError(pg.Lang, fe[k])
+				msgs[i] = say(pg.Lang, fe[k])
 			}
 			f.Errors["ip_allowlist"] = strings.Join(msgs, " ")
 		default:
