@@ -184,7 +184,6 @@ var monitorMessages = map[string][2]string{
 	"monitor.delete_detail": {"De storingen blijven bewaard: ze zijn het bewijs achter eerdere SLA-cijfers.",
 		"Its outages are kept: they are the evidence behind past SLA figures."},
 
-
 	"flash.monitor_server_created":     {"De server is toegevoegd.", "The server has been added."},
 	"flash.monitor_server_saved":       {"De server is opgeslagen.", "The server has been saved."},
 	"flash.monitor_server_deleted":     {"De server is verwijderd.", "The server has been deleted."},

@@ -452,17 +452,18 @@ func (s *server) tokenRevoke(base string) handlerFunc {
 // provider, not by name: the customer learns that the provider acted and when, while
 // staff members' addresses stay internal.
 type activityRow struct {
-	At      string
-	Who     string
-	Action  string
-	Summary string
-	IP      string
+	At       string
+	Who      string
+	Sentence string // what happened, in the reader's language
+	Action   string // the technical record, for staff to unfold
+	Summary  string
+	IP       string
 }
 
 func (s *server) activityRows(pg *page, entries []audit.Entry) []activityRow {
 	rows := make([]activityRow, len(entries))
 	for i, e := range entries {
-		row := activityRow{At: pg.Time(e.At), Action: e.Action, Summary: e.Summary}
+		row := activityRow{At: pg.Time(e.At), Sentence: s.activitySentence(pg, e), Action: e.Action, Summary: e.Summary}
 		switch e.Actor.Kind {
 		case audit.ActorStaff:
 			row.Who = pg.T("activity.by_staff", s.cfg.ProviderName)
