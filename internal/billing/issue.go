@@ -443,8 +443,8 @@ func (s *Service) mailIssued(ctx context.Context, q store.Querier, now time.Time
 	if inv.DocType == DocCreditNote {
 		name = "credit_note_issued"
 	}
-	data := map[string]any{"Name": inv.Customer.Name, "Number": inv.Number, "Date": inv.IssueDate.String(), "Due": inv.DueDate.String(),
-		"AmountDue": "€ " + inv.AmountDue.String(), "Total": "€ " + inv.TotalIncl.String(), "Reference": inv.Reference,
+	data := map[string]any{"Name": inv.Customer.Name, "Number": inv.Number, "Date": inv.IssueDate, "Due": inv.DueDate,
+		"AmountDue": inv.AmountDue, "Total": inv.TotalIncl, "Reference": inv.Reference,
 		"IBAN": inv.Provider.IBAN, "Provider": inv.Provider.Name, "Credits": inv.CreditsNumber}
 	subject, body, err := templates.Render(name, inv.Lang, data)
 	if err != nil {

@@ -261,7 +261,7 @@ func (s *Service) cancel(ctx context.Context, by accounts.Principal, c Contract,
 			return err
 		}
 		return s.mail(ctx, q, now, c.OrgID, c.OrgEmail, c.Lang, "cancellation_confirmed", fmt.Sprintf("cancellation:%d", out.ID), map[string]any{
-			"Name": c.OrgName, "Service": serviceName(sub), "Received": p.Received.String(), "Channel": in.Channel, "EndsOn": p.EndsOn.String(),
+			"Name": c.OrgName, "Service": serviceName(sub), "Received": p.Received.String(), "Channel": in.Channel, "EndsOn": p.EndsOn,
 			"Explanation": p.Text,
 		})
 	})

@@ -288,9 +288,9 @@ func (s *Service) SchedulePriceIncrease(ctx context.Context, by accounts.Princip
 				noticeWords = res.CancelNotice.Words()
 			}
 			if err := s.mail(ctx, q, now, c.OrgID, c.OrgEmail, c.Lang, "price_increase", fmt.Sprintf("price-increase:%d:sub:%d", pi.ID, sub.ID), map[string]any{
-				"Name": c.OrgName, "Service": serviceName(sub), "Effective": in.Effective.String(), "OldPrice": it.OldPrice.String(),
-				"NewPrice": it.NewPrice.String(), "Period": periodString(sub.Period), "CancelNotice": noticeWords,
-				"ObjectionBy": dateText(res.ObjectionBy), "TerminationAsOf": dateText(res.TerminationAsOf), "Explanation": it.Explanation.Text(),
+				"Name": c.OrgName, "Service": serviceName(sub), "Effective": in.Effective, "OldPrice": it.OldPrice,
+				"NewPrice": it.NewPrice, "Period": periodString(sub.Period), "CancelNotice": noticeWords,
+				"ObjectionBy": mailDate(res.ObjectionBy), "TerminationAsOf": mailDate(res.TerminationAsOf), "Explanation": it.Explanation.Text(),
 			}); err != nil {
 				return err
 			}

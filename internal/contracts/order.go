@@ -543,17 +543,17 @@ type mailLine struct {
 func (s *Service) mailConcluded(ctx context.Context, q store.Querier, now time.Time, id int64, nc newContract, waived []string, shown []ShownDocument) error {
 	var lines []mailLine
 	for _, l := range nc.co.Lines {
-		lines = append(lines, mailLine{Name: l.Description, Domain: l.Domain, Amount: l.Amount.String()})
+		lines = append(lines, mailLine{Name: l.Description, Domain: l.Domain, Amount: l.Amount.In(nc.cust.Lang)})
 	}
 	data := map[string]any{
-		"Name": nc.cust.Name, "ContractID": id, "Lines": lines, "TotalExcl": nc.co.Totals.TotalExcl.String(),
-		"VAT": nc.co.Totals.VATTotal.String(), "TotalIncl": nc.co.Totals.TotalIncl.String(), "TermsVersion": nc.co.TermsVersion,
-		"FirstRenewal": nc.co.FirstRenewal.String(), "CancelDeadline": nc.co.CancelDeadline.String(), "Hash": nc.contentHash,
+		"Name": nc.cust.Name, "ContractID": id, "Lines": lines, "TotalExcl": nc.co.Totals.TotalExcl,
+		"VAT": nc.co.Totals.VATTotal, "TotalIncl": nc.co.Totals.TotalIncl, "TermsVersion": nc.co.TermsVersion,
+		"FirstRenewal": nc.co.FirstRenewal, "CancelDeadline": nc.co.CancelDeadline, "Hash": nc.contentHash,
 		"Withdrawal": nc.co.Withdrawal != nil, "WithdrawalLastDay": "", "Waived": strings.Join(waived, ", "),
 		"Link": s.baseURL + fmt.Sprintf("/portal/contracts/%d", id), "Documents": shown,
 	}
 	if nc.co.Withdrawal != nil {
-		data["WithdrawalLastDay"] = nc.co.Withdrawal.LastDay.String()
+		data["WithdrawalLastDay"] = nc.co.Withdrawal.LastDay
 	}
 	return s.mail(ctx, q, now, nc.cust.ID, nc.cust.Email, nc.cust.Lang, "contract_concluded", fmt.Sprintf("contract:%d:concluded", id), data)
 }

@@ -280,11 +280,11 @@ func (s *Service) SendQuote(ctx context.Context, by accounts.Principal, id int64
 		}
 		var lines []mailLine
 		for _, l := range qt.Lines {
-			lines = append(lines, mailLine{Name: l.Description, Domain: l.Domain, Amount: l.Amount.String()})
+			lines = append(lines, mailLine{Name: l.Description, Domain: l.Domain, Amount: l.Amount.In(cust.Lang)})
 		}
 		return s.mail(ctx, q, now, cust.ID, cust.Email, cust.Lang, "quote_sent", fmt.Sprintf("quote:%d:sent", id), map[string]any{
-			"Name": cust.Name, "QuoteID": id, "Title": qt.Title, "Lines": lines, "TotalExcl": qt.Totals.TotalExcl.String(),
-			"TotalIncl": qt.Totals.TotalIncl.String(), "Expires": expires.String(), "TermsVersion": version,
+			"Name": cust.Name, "QuoteID": id, "Title": qt.Title, "Lines": lines, "TotalExcl": qt.Totals.TotalExcl,
+			"TotalIncl": qt.Totals.TotalIncl, "Expires": expires, "TermsVersion": version,
 			"Link": s.baseURL + fmt.Sprintf("/portal/quotes/%d", id), "PDF": s.baseURL + fmt.Sprintf("/portal/quotes/%d/pdf", id),
 		})
 	})

@@ -124,8 +124,8 @@ func (s *Service) PublishTermsVersion(ctx context.Context, by accounts.Principal
 		}
 		for _, o := range orgs {
 			if err := s.mail(ctx, q, now, o.ID, o.Email, o.Lang, "terms_changed", fmt.Sprintf("terms:%d:org:%d", tv.ID, o.ID), map[string]any{
-				"Name": o.Name, "Version": tv.Version, "Effective": tv.EffectiveOn.String(), "Summary": tv.Summary,
-				"ObjectionBy": dateText(tv.ObjectionBy), "TerminationAsOf": tv.TerminationAsOf.String(), "Explanation": tv.Explanation.Text(),
+				"Name": o.Name, "Version": tv.Version, "Effective": tv.EffectiveOn, "Summary": tv.Summary,
+				"ObjectionBy": mailDate(tv.ObjectionBy), "TerminationAsOf": tv.TerminationAsOf, "Explanation": tv.Explanation.Text(),
 			}); err != nil {
 				return err
 			}
@@ -133,6 +133,15 @@ func (s *Service) PublishTermsVersion(ctx context.Context, by accounts.Principal
 		return nil
 	})
 	return tv, err
+}
+
+// dateText is a date for a mail: the mail writes it in the reader's language
+// (notify.Render); "" when there is none, so a template can test it.
+func mailDate(d terms.Date) any {
+	if d.IsZero() {
+		return ""
+	}
+	return d
 }
 
 func dateText(d terms.Date) string {

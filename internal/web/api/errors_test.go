@@ -59,7 +59,7 @@ func TestProblemMapping(t *testing.T) {
 }
 
 func TestFieldProblemLocations(t *testing.T) {
-	err := fieldProblem(accounts.FieldErrors{"vat_id": "invalid", "postal_address.postal_code": "a Dutch postal code looks like 1234 AB"})
+	err := fieldProblem(accounts.FieldErrors{"vat_id": i18n.Raw("invalid"), "postal_address.postal_code": i18n.T("accounts.postal_nl")})
 	em, ok := err.(*huma.ErrorModel)
 	if !ok || em.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("got %#v", err)
