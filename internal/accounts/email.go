@@ -1,8 +1,6 @@
 package accounts
 
 import (
-	"errors"
-	"fmt"
 	"net/mail"
 	"strings"
 	"unicode"
@@ -11,10 +9,11 @@ import (
 	"golang.org/x/net/idna"
 	"golang.org/x/text/secure/precis"
 
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/notify"
 )
 
-var errEmailForm = errors.New("enter an e-mail address like name@example.nl")
+var errEmailForm = i18n.T("accounts.email_form")
 
 // ValidateEmail checks an e-mail address and returns it in the one form in which it is
 // stored and compared, so one mailbox is one account however it was typed (issue 8,
@@ -32,10 +31,10 @@ var errEmailForm = errors.New("enter an e-mail address like name@example.nl")
 func ValidateEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return "", errors.New("enter an e-mail address")
+		return "", i18n.T("accounts.email_empty")
 	}
 	if len(s) > 4*MaxEmailLen {
-		return "", fmt.Errorf("use at most %d characters", MaxEmailLen)
+		return "", i18n.T("accounts.max_chars", MaxEmailLen)
 	}
 	if !utf8.ValidString(s) {
 		return "", errEmailForm
@@ -67,7 +66,7 @@ func ValidateEmail(s string) (string, error) {
 	}
 	out, wire := local+"@"+uni, local+"@"+ascii
 	if len(out) > MaxEmailLen || len(wire) > MaxEmailLen {
-		return "", fmt.Errorf("use at most %d characters", MaxEmailLen)
+		return "", i18n.T("accounts.max_chars", MaxEmailLen)
 	}
 	// net/mail checks the local part's syntax (RFC 5322 with RFC 6532's UTF-8); a quoted
 	// or commented form comes back different and is refused.
@@ -78,7 +77,7 @@ func ValidateEmail(s string) (string, error) {
 	return out, nil
 }
 
-var errMixedScripts = errors.New("the address mixes letters of different scripts that look alike (such as Latin and Cyrillic); type it again")
+var errMixedScripts = i18n.T("accounts.email_mixed_scripts")
 
 // normaliseDomain returns the domain's ASCII (punycode) and Unicode forms.
 func normaliseDomain(d string) (ascii, uni string, err error) {

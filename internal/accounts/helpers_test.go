@@ -232,7 +232,7 @@ func wantFields(t *testing.T, err error, fields ...string) FieldErrors {
 		t.Fatalf("err = %v, want FieldErrors on %v", err, fields)
 	}
 	for _, f := range fields {
-		if fe[f] == "" {
+		if fe[f].IsZero() {
 			t.Fatalf("FieldErrors %v lack %q", fe, f)
 		}
 	}

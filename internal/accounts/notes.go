@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"fmt"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -43,9 +44,9 @@ func cleanNote(s string) (string, error) {
 	s = strings.TrimSpace(strings.Join(lines, "\n"))
 	switch {
 	case s == "":
-		return "", fmt.Errorf("write a note")
+		return "", i18n.T("accounts.required")
 	case utf8.RuneCountInString(s) > MaxNoteLen:
-		return "", fmt.Errorf("keep a note under %d characters", MaxNoteLen)
+		return "", i18n.T("accounts.max_chars", MaxNoteLen)
 	}
 	return s, nil
 }
@@ -61,7 +62,7 @@ func (s *Service) AddNote(ctx context.Context, by Principal, orgID int64, body s
 	}
 	body, err = cleanNote(body)
 	if err != nil {
-		return Note{}, FieldErrors{"body": err.Error()}
+		return Note{}, FieldErrors{"body": i18n.From(err)}
 	}
 	n := Note{OrgID: orgID, AuthorID: by.User.ID, AuthorName: by.User.Name, Body: body}
 	err = s.tx(ctx, by, func(ctx context.Context, q store.Querier) error {

@@ -52,7 +52,7 @@ func TestStaffNotes(t *testing.T) {
 		}
 
 		var fe FieldErrors
-		if _, err := e.s.AddNote(e.ctx, sales, org.ID, " \n "); !errors.As(err, &fe) || fe["body"] == "" {
+		if _, err := e.s.AddNote(e.ctx, sales, org.ID, " \n "); !errors.As(err, &fe) || fe["body"].IsZero() {
 			t.Errorf("empty note: %v", err)
 		}
 		if _, err := e.s.AddNote(e.ctx, sales, org.ID, strings.Repeat("x", MaxNoteLen+1)); !errors.As(err, &fe) {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/store"
 )
 
@@ -54,22 +55,22 @@ func validateOrgInput(in *OrganisationInput) FieldErrors {
 	fe := FieldErrors{}
 	var err error
 	if in.Kind != Consumer && in.Kind != Business {
-		fe["kind"] = "choose consumer or business"
+		fe["kind"] = i18n.T("accounts.kind")
 	}
 	if in.LegalName, err = cleanText(in.LegalName, true, MaxNameLen); err != nil {
-		fe["legal_name"] = err.Error()
+		fe["legal_name"] = i18n.From(err)
 	}
 	if in.ContactName, err = cleanText(in.ContactName, false, MaxNameLen); err != nil {
-		fe["contact_name"] = err.Error()
+		fe["contact_name"] = i18n.From(err)
 	}
 	if in.Email, err = ValidateEmail(in.Email); err != nil {
-		fe["email"] = err.Error()
+		fe["email"] = i18n.From(err)
 	}
 	if in.Phone, err = validatePhone(in.Phone); err != nil {
-		fe["phone"] = err.Error()
+		fe["phone"] = i18n.From(err)
 	}
 	if in.Language, err = validateLanguage(in.Language); err != nil {
-		fe["language"] = err.Error()
+		fe["language"] = i18n.From(err)
 	}
 	validateAddress(&in.PostalAddress, "postal_address", fe)
 	if !in.BillingAddress.isZero() {
@@ -82,33 +83,33 @@ func validateOrgInput(in *OrganisationInput) FieldErrors {
 	switch {
 	case in.Kind == Consumer:
 		if in.KvK != "" {
-			fe["kvk"] = "a consumer has no KvK number; choose business if this customer has one"
+			fe["kvk"] = i18n.T("accounts.kvk_consumer")
 		}
 		if in.VATID != "" {
-			fe["vat_id"] = "a consumer has no VAT number; choose business if this customer has one"
+			fe["vat_id"] = i18n.T("accounts.vat_consumer")
 		}
 	case in.Kind == Business:
 		if in.KvK != "" {
 			if in.KvK, err = ValidateKvK(in.KvK); err != nil {
-				fe["kvk"] = err.Error()
+				fe["kvk"] = i18n.From(err)
 			}
 		} else if in.PostalAddress.Country == "NL" {
-			fe["kvk"] = "a Dutch business needs its KvK number"
+			fe["kvk"] = i18n.T("accounts.kvk_needed")
 		}
 		if in.VATID != "" {
 			if in.VATID, err = ValidateVATID(in.VATID); err != nil {
-				fe["vat_id"] = err.Error()
+				fe["vat_id"] = i18n.From(err)
 			}
 		}
 	}
 	if in.IsReseller && in.Kind == Consumer {
-		fe["is_reseller"] = "only a business can be a reseller"
+		fe["is_reseller"] = i18n.T("accounts.reseller_business")
 	}
 	if in.IsReseller && in.ResellerID != 0 {
-		fe["is_reseller"] = "a reseller's customer cannot be a reseller itself"
+		fe["is_reseller"] = i18n.T("accounts.reseller_nested")
 	}
 	if in.ResellerID < 0 {
-		fe["reseller_id"] = "choose a reseller from the list"
+		fe["reseller_id"] = i18n.T("accounts.reseller_choose")
 	}
 	return fe
 }
@@ -120,7 +121,7 @@ func checkReseller(ctx context.Context, q store.Querier, id int64) error {
 	}
 	o, err := getOrg(ctx, q, id)
 	if errors.Is(err, ErrNotFound) || err == nil && (!o.IsReseller || o.Disabled) {
-		return FieldErrors{"reseller_id": "choose a reseller from the list"}
+		return FieldErrors{"reseller_id": i18n.T("accounts.reseller_choose")}
 	}
 	return err
 }
@@ -334,7 +335,7 @@ func (s *Service) UpdateOrganisation(ctx context.Context, by Principal, id int64
 				return err
 			}
 			if n > 0 {
-				return FieldErrors{"is_reseller": fmt.Sprintf("this reseller still has %d customers; move them first", n)}
+				return FieldErrors{"is_reseller": i18n.T("accounts.reseller_customers", n)}
 			}
 		}
 		var resellerID any
@@ -514,10 +515,10 @@ func (s *Service) SetIPAllowlist(ctx context.Context, by Principal, orgID int64,
 	}
 	list, err := ValidateCIDRs(cidrs)
 	if err != nil {
-		return FieldErrors{"ip_allowlist": err.Error()}
+		return FieldErrors{"ip_allowlist": i18n.From(err)}
 	}
 	if rel == relOwn && !ipAllowed(list, currentIP) {
-		return FieldErrors{"ip_allowlist": fmt.Sprintf("your current address %s is not in the list; add it, or you would lock yourself out", truncate(currentIP, 60))}
+		return FieldErrors{"ip_allowlist": i18n.T("accounts.lockout", truncate(currentIP, 60))}
 	}
 	if allowText(list) == allowText(cur.IPAllowlist) {
 		return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/store"
 )
 
@@ -84,7 +85,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, ip string) er
 // ends all of the user's sessions.
 func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) error {
 	if err := ValidatePassword(newPassword); err != nil {
-		return FieldErrors{"password": err.Error()}
+		return FieldErrors{"password": i18n.From(err)}
 	}
 	now := s.now()
 	if token == "" || len(token) > 128 {
@@ -144,10 +145,10 @@ func (s *Service) ChangePassword(ctx context.Context, by Principal, current, new
 		return err
 	}
 	if err := ValidatePassword(newPassword); err != nil {
-		return FieldErrors{"password": err.Error()}
+		return FieldErrors{"password": i18n.From(err)}
 	}
 	if newPassword == current {
-		return FieldErrors{"password": "choose a password different from your current one"}
+		return FieldErrors{"password": i18n.T("accounts.password_same")}
 	}
 	now := s.now()
 	b := userBucket("password", by.User.ID)
@@ -164,7 +165,7 @@ func (s *Service) ChangePassword(ctx context.Context, by Principal, current, new
 		return err
 	}
 	if !ok {
-		return FieldErrors{"current_password": "this is not your current password"}
+		return FieldErrors{"current_password": i18n.T("accounts.password_wrong")}
 	}
 	hash, err := s.hashPassword(ctx, newPassword)
 	if err != nil {

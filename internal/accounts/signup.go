@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"fmt"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"strings"
 	"time"
 	"unicode"
@@ -136,7 +137,7 @@ func (s *Service) CreateSignedUp(ctx context.Context, in OrganisationInput, admi
 	fe := ValidateSignUp(&in)
 	admin.OrgAdmin, admin.Permissions, admin.Roles = true, nil, nil
 	if admin.Password == "" {
-		fe["password"] = "choose a password"
+		fe["password"] = i18n.T("accounts.required")
 	}
 	for k, v := range validateUserInput(&admin, false, "") {
 		fe[k] = v

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/store"
 )
 
@@ -73,11 +74,11 @@ func utcPtr(t *time.Time) *time.Time {
 // normaliseScopes accepts read and write; write implies read.
 func normaliseScopes(in []Scope) ([]Scope, error) {
 	if len(in) == 0 {
-		return nil, errors.New("choose read, or read and write")
+		return nil, i18n.T("accounts.scopes")
 	}
 	for _, s := range in {
 		if s != ScopeRead && s != ScopeWrite {
-			return nil, fmt.Errorf("%q is not a scope; choose read or write", truncate(string(s), 30))
+			return nil, i18n.T("accounts.not_scope", truncate(string(s), 30))
 		}
 	}
 	if slices.Contains(in, ScopeWrite) {
@@ -97,13 +98,13 @@ func (s *Service) CreateAPIToken(ctx context.Context, by Principal, name string,
 	fe := FieldErrors{}
 	var err error
 	if name, err = cleanText(name, true, MaxTokenNameLen); err != nil {
-		fe["name"] = err.Error()
+		fe["name"] = i18n.From(err)
 	}
 	if scopes, err = normaliseScopes(scopes); err != nil {
-		fe["scopes"] = err.Error()
+		fe["scopes"] = i18n.From(err)
 	}
 	if expiresInDays < 0 || expiresInDays > maxTokenLifetime {
-		fe["expires_in_days"] = fmt.Sprintf("choose 0 (no expiry) to %d days", maxTokenLifetime)
+		fe["expires_in_days"] = i18n.T("accounts.token_days", maxTokenLifetime)
 	}
 	if len(fe) > 0 {
 		return APIToken{}, "", fe
@@ -126,7 +127,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, by Principal, name string,
 			return err
 		}
 		if n >= maxTokensPerUser {
-			return FieldErrors{"name": fmt.Sprintf("you have %d tokens; revoke one you no longer use first", n)}
+			return FieldErrors{"name": i18n.T("accounts.token_count", n)}
 		}
 		var exp any
 		if expiresInDays > 0 {

@@ -15,6 +15,7 @@ import (
 	"github.com/pquerna/otp/hotp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 )
@@ -346,7 +347,7 @@ func (s *Service) ResetUserMFA(ctx context.Context, by Principal, userID int64) 
 func (s *Service) SetTOTPSecretForDemo(ctx context.Context, userID int64, secret string) error {
 	secret = strings.ToUpper(strings.TrimSpace(secret))
 	if b, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.TrimRight(secret, "=")); err != nil || len(b) < 10 {
-		return FieldErrors{"secret": "use a base32 secret of at least 16 characters"}
+		return FieldErrors{"secret": i18n.T("accounts.totp_secret")}
 	}
 	u, err := getUser(ctx, s.db, userID)
 	if err != nil {

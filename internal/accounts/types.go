@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/hostpact/hostpact/internal/i18n"
 )
 
 // Role is a staff role.
@@ -271,7 +273,7 @@ func (e *ThrottledError) Error() string {
 // FieldErrors maps a field name (as in the input's JSON tag, e.g. "vat_id",
 // "postal_address.postal_code") to a message a person can act on. Returned by every
 // operation that validates input; nothing is saved when it is non-empty.
-type FieldErrors map[string]string
+type FieldErrors map[string]i18n.Msg
 
 func (fe FieldErrors) Error() string {
 	keys := make([]string, 0, len(fe))
@@ -281,7 +283,7 @@ func (fe FieldErrors) Error() string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + ": " + fe[k]
+		parts[i] = k + ": " + fe[k].Error()
 	}
 	return "invalid input: " + strings.Join(parts, "; ")
 }

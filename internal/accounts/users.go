@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/store"
 )
 
@@ -124,35 +125,35 @@ func validateUserInput(in *UserInput, staff bool, prefix string) FieldErrors {
 	fe := FieldErrors{}
 	var err error
 	if in.Email, err = ValidateEmail(in.Email); err != nil {
-		fe[prefix+"email"] = err.Error()
+		fe[prefix+"email"] = i18n.From(err)
 	}
 	if in.Name, err = cleanText(in.Name, true, MaxNameLen); err != nil {
-		fe[prefix+"name"] = err.Error()
+		fe[prefix+"name"] = i18n.From(err)
 	}
 	if in.Language, err = validateLanguage(in.Language); err != nil {
-		fe[prefix+"language"] = err.Error()
+		fe[prefix+"language"] = i18n.From(err)
 	}
 	if in.Password != "" {
 		if err := ValidatePassword(in.Password); err != nil {
-			fe[prefix+"password"] = err.Error()
+			fe[prefix+"password"] = i18n.From(err)
 		}
 	}
 	if staff {
 		if in.Roles, err = normaliseRoles(in.Roles); err != nil {
-			fe[prefix+"roles"] = err.Error()
+			fe[prefix+"roles"] = i18n.From(err)
 		}
 		if len(in.Permissions) > 0 {
-			fe[prefix+"permissions"] = "staff have roles, not permissions"
+			fe[prefix+"permissions"] = i18n.T("accounts.staff_permissions")
 		}
 		if in.OrgAdmin {
-			fe[prefix+"org_admin"] = "staff do not administer a customer organisation"
+			fe[prefix+"org_admin"] = i18n.T("accounts.staff_org_admin")
 		}
 	} else {
 		if len(in.Roles) > 0 {
-			fe[prefix+"roles"] = "only staff have roles"
+			fe[prefix+"roles"] = i18n.T("accounts.roles_staff_only")
 		}
 		if in.Permissions, err = normalisePermissions(in.Permissions); err != nil {
-			fe[prefix+"permissions"] = err.Error()
+			fe[prefix+"permissions"] = i18n.From(err)
 		}
 	}
 	return fe
@@ -161,12 +162,12 @@ func validateUserInput(in *UserInput, staff bool, prefix string) FieldErrors {
 func normaliseRoles(in []Role) ([]Role, error) {
 	for _, r := range in {
 		if !slices.Contains(Roles, r) {
-			return nil, fmt.Errorf("%q is not a role", truncate(string(r), 30))
+			return nil, i18n.T("accounts.not_role", truncate(string(r), 30))
 		}
 	}
 	out := slices.DeleteFunc(slices.Clone(Roles), func(r Role) bool { return !slices.Contains(in, r) })
 	if len(out) == 0 {
-		return nil, errors.New("choose at least one role")
+		return nil, i18n.T("accounts.roles_empty")
 	}
 	return out, nil
 }
@@ -174,7 +175,7 @@ func normaliseRoles(in []Role) ([]Role, error) {
 func normalisePermissions(in []Permission) ([]Permission, error) {
 	for _, p := range in {
 		if !slices.Contains(Permissions, p) {
-			return nil, fmt.Errorf("%q is not a permission", truncate(string(p), 30))
+			return nil, i18n.T("accounts.not_permission", truncate(string(p), 30))
 		}
 	}
 	return slices.DeleteFunc(slices.Clone(Permissions), func(p Permission) bool { return !slices.Contains(in, p) }), nil
@@ -211,7 +212,7 @@ func (s *Service) insertUser(ctx context.Context, q store.Querier, now time.Time
 		permissions, created_at, updated_at, password_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id`,
 		orgID, in.Email, in.Name, in.Language, pwHash, joinList(in.Roles), in.OrgAdmin, joinList(in.Permissions), now, changedAt).Scan(&id)
 	if store.IsUniqueViolation(err) {
-		return User{}, FieldErrors{prefix + "email": "this e-mail address already has an account"}
+		return User{}, FieldErrors{prefix + "email": i18n.T("accounts.email_taken")}
 	}
 	if err != nil {
 		return User{}, err
@@ -287,12 +288,12 @@ func (p Principal) mayGrant(orgID int64, before, after []Permission) FieldErrors
 	if len(lacking) == 0 {
 		return nil
 	}
-	return FieldErrors{"permissions": "you can grant or take away only permissions you hold yourself; you do not hold " + describeList(lacking)}
+	return FieldErrors{"permissions": i18n.T("accounts.grant_own_only", describeList(lacking))}
 }
 
 func (s *Service) createUser(ctx context.Context, by Principal, in UserInput) (User, error) {
 	fe := validateUserInput(&in, in.OrgID == 0, "")
-	if grant := by.mayGrant(in.OrgID, nil, in.Permissions); fe["permissions"] == "" && len(grant) > 0 {
+	if grant := by.mayGrant(in.OrgID, nil, in.Permissions); fe["permissions"].IsZero() && len(grant) > 0 {
 		fe["permissions"] = grant["permissions"]
 	}
 	if len(fe) > 0 {
@@ -364,18 +365,18 @@ func (s *Service) SetUserPermissions(ctx context.Context, by Principal, userID i
 	var what, before, after string
 	if target.IsStaff() {
 		if len(perms) > 0 {
-			fe["permissions"] = "staff have roles, not permissions"
+			fe["permissions"] = i18n.T("accounts.staff_permissions")
 		}
 		if roles, err = normaliseRoles(roles); err != nil {
-			fe["roles"] = err.Error()
+			fe["roles"] = i18n.From(err)
 		}
 		what, before, after = "roles", describeList(target.Roles), describeList(roles)
 	} else {
 		if len(roles) > 0 {
-			fe["roles"] = "only staff have roles"
+			fe["roles"] = i18n.T("accounts.roles_staff_only")
 		}
 		if perms, err = normalisePermissions(perms); err != nil {
-			fe["permissions"] = err.Error()
+			fe["permissions"] = i18n.From(err)
 		} else if grant := by.mayGrant(target.OrgID, target.Permissions, perms); len(grant) > 0 {
 			fe["permissions"] = grant["permissions"]
 		}
@@ -457,7 +458,7 @@ func (s *Service) FindUserByEmail(ctx context.Context, email string) (User, erro
 func (s *Service) CreateUserCLI(ctx context.Context, in UserInput) (User, error) {
 	if in.OrgID != 0 {
 		if _, err := getOrg(ctx, s.db, in.OrgID); errors.Is(err, ErrNotFound) {
-			return User{}, FieldErrors{"org_id": "there is no organisation " + itoa(in.OrgID)}
+			return User{}, FieldErrors{"org_id": i18n.T("accounts.no_org", in.OrgID)}
 		} else if err != nil {
 			return User{}, err
 		}
@@ -468,7 +469,7 @@ func (s *Service) CreateUserCLI(ctx context.Context, in UserInput) (User, error)
 // AdminResetPassword sets a user's password from the command line.
 func (s *Service) AdminResetPassword(ctx context.Context, email, newPassword string) error {
 	if err := ValidatePassword(newPassword); err != nil {
-		return FieldErrors{"password": err.Error()}
+		return FieldErrors{"password": i18n.From(err)}
 	}
 	u, err := getUserByEmail(ctx, s.db, email)
 	if err != nil {

@@ -58,7 +58,7 @@ func TestSubUserGrantsOnlyPermissionsItHolds(t *testing.T) {
 		_, err = e.s.CreateUser(e.ctx, manager, UserInput{OrgID: org.ID, Email: "new@jansen.nl", Name: "Nieuw", Password: goodPW,
 			Permissions: []Permission{PermBilling, PermTechnical, PermUsers}})
 		fe := wantFields(t, err, "permissions")
-		if fe["permissions"] == "" {
+		if fe["permissions"].IsZero() {
 			t.Fatal("no message")
 		}
 		e.sameAs(before)

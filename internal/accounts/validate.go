@@ -2,13 +2,14 @@ package accounts
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hostpact/hostpact/internal/i18n"
 )
 
 // Length limits on free text. They bound what a form can store and keep addresses
@@ -43,7 +44,7 @@ var Languages = []string{"nl", "en"}
 func ValidateKvK(s string) (string, error) {
 	s = stripSeparators(s)
 	if len(s) != 8 || !allDigits(s) {
-		return "", errors.New("a KvK number has 8 digits")
+		return "", i18n.T("accounts.kvk_digits")
 	}
 	return s, nil
 }
@@ -54,20 +55,20 @@ func ValidateKvK(s string) (string, error) {
 // bounded.
 func ValidatePassword(pw string) error {
 	if !utf8.ValidString(pw) {
-		return errors.New("the password contains invalid characters")
+		return i18n.T("accounts.password_invalid")
 	}
 	n := utf8.RuneCountInString(pw)
 	if n < MinPasswordLen {
-		return fmt.Errorf("use at least %d characters", MinPasswordLen)
+		return i18n.T("accounts.min_chars", MinPasswordLen)
 	}
 	if n > MaxPasswordLen {
-		return fmt.Errorf("use at most %d characters", MaxPasswordLen)
+		return i18n.T("accounts.max_chars", MaxPasswordLen)
 	}
 	var lower, upper, digit, symbol bool
 	for _, r := range pw {
 		switch {
 		case unicode.IsControl(r):
-			return errors.New("the password contains a control character")
+			return i18n.T("accounts.password_control")
 		case unicode.IsLower(r):
 			lower = true
 		case unicode.IsUpper(r):
@@ -80,21 +81,21 @@ func ValidatePassword(pw string) error {
 			symbol = true
 		}
 	}
-	var missing []string
+	var missing i18n.List
 	if !lower {
-		missing = append(missing, "a lowercase letter")
+		missing = append(missing, i18n.T("accounts.pw.lower"))
 	}
 	if !upper {
-		missing = append(missing, "an uppercase letter")
+		missing = append(missing, i18n.T("accounts.pw.upper"))
 	}
 	if !digit {
-		missing = append(missing, "a digit")
+		missing = append(missing, i18n.T("accounts.pw.digit"))
 	}
 	if !symbol {
-		missing = append(missing, "a symbol")
+		missing = append(missing, i18n.T("accounts.pw.symbol"))
 	}
 	if len(missing) > 0 {
-		return errors.New("add " + joinAnd(missing))
+		return i18n.T("accounts.password_add", missing)
 	}
 	return nil
 }
@@ -106,21 +107,21 @@ var nlPostalCode = regexp.MustCompile(`^([1-9][0-9]{3}) ?([A-Z]{2})$`)
 func ValidatePostalCode(country, code string) (string, error) {
 	code = strings.ToUpper(strings.Join(strings.Fields(code), " "))
 	if code == "" {
-		return "", errors.New("enter a postal code")
+		return "", i18n.T("accounts.postal_empty")
 	}
 	if strings.ToUpper(strings.TrimSpace(country)) == "NL" {
 		m := nlPostalCode.FindStringSubmatch(code)
 		if m == nil || m[2] == "SA" || m[2] == "SD" || m[2] == "SS" {
-			return "", errors.New("a Dutch postal code looks like 1234 AB")
+			return "", i18n.T("accounts.postal_nl")
 		}
 		return m[1] + " " + m[2], nil
 	}
 	if len(code) > MaxPostalCodeLen {
-		return "", fmt.Errorf("use at most %d characters", MaxPostalCodeLen)
+		return "", i18n.T("accounts.max_chars", MaxPostalCodeLen)
 	}
 	for _, r := range code {
 		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == ' ' || r == '-') {
-			return "", errors.New("use letters, digits, spaces and hyphens only")
+			return "", i18n.T("accounts.postal_chars")
 		}
 	}
 	return code, nil
@@ -138,14 +139,14 @@ func ValidateCIDRs(list []string) ([]string, error) {
 		}
 		p, err := parsePrefix(s)
 		if err != nil {
-			return nil, fmt.Errorf("%q is not an IP address or range (like 192.0.2.0/24 or 2001:db8::/48)", truncate(s, 60))
+			return nil, i18n.T("accounts.not_cidr", truncate(s, 60))
 		}
 		if c := p.String(); !slices.Contains(out, c) {
 			out = append(out, c)
 		}
 	}
 	if len(out) > MaxAllowlist {
-		return nil, fmt.Errorf("use at most %d addresses or ranges", MaxAllowlist)
+		return nil, i18n.T("accounts.cidr_count", MaxAllowlist)
 	}
 	return out, nil
 }
@@ -209,7 +210,7 @@ func validatePhone(s string) (string, error) {
 		return "", nil
 	}
 	if len(s) > MaxPhoneLen {
-		return "", fmt.Errorf("use at most %d characters", MaxPhoneLen)
+		return "", i18n.T("accounts.max_chars", MaxPhoneLen)
 	}
 	digits := 0
 	for _, r := range s {
@@ -218,7 +219,7 @@ func validatePhone(s string) (string, error) {
 		}
 	}
 	if !phoneChars.MatchString(s) || digits < 6 {
-		return "", errors.New("enter a phone number like +31 20 123 4567")
+		return "", i18n.T("accounts.phone_form")
 	}
 	return s, nil
 }
@@ -228,19 +229,19 @@ func cleanText(s string, required bool, max int) (string, error) {
 	s = strings.Join(strings.Fields(s), " ")
 	if s == "" {
 		if required {
-			return "", errors.New("this field is required")
+			return "", i18n.T("accounts.required")
 		}
 		return "", nil
 	}
 	if !utf8.ValidString(s) {
-		return "", errors.New("contains invalid characters")
+		return "", i18n.T("accounts.invalid_chars")
 	}
 	if utf8.RuneCountInString(s) > max {
-		return "", fmt.Errorf("use at most %d characters", max)
+		return "", i18n.T("accounts.max_chars", max)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) {
-			return "", errors.New("contains a control character")
+			return "", i18n.T("accounts.control_char")
 		}
 		if invisible(r) {
 			return "", errInvisible(r)
@@ -275,7 +276,7 @@ func invisible(r rune) bool {
 }
 
 func errInvisible(r rune) error {
-	return fmt.Errorf("contains an invisible formatting character (U+%04X); remove it", r)
+	return i18n.T("accounts.invisible_char", r)
 }
 
 func validateLanguage(s string) (string, error) {
@@ -284,7 +285,7 @@ func validateLanguage(s string) (string, error) {
 		return "nl", nil // Dutch first (DESIGN.md, principle 10)
 	}
 	if !slices.Contains(Languages, s) {
-		return "", errors.New("choose nl or en")
+		return "", i18n.T("accounts.language")
 	}
 	return s, nil
 }
@@ -292,10 +293,10 @@ func validateLanguage(s string) (string, error) {
 func validateCountry(s string) (string, error) {
 	s = strings.ToUpper(strings.TrimSpace(s))
 	if s == "" {
-		return "", errors.New("choose a country")
+		return "", i18n.T("accounts.country_empty")
 	}
 	if !slices.Contains(Countries, s) {
-		return "", errors.New("choose a country from the list")
+		return "", i18n.T("accounts.country_unknown")
 	}
 	return s, nil
 }
@@ -304,19 +305,19 @@ func validateCountry(s string) (string, error) {
 func validateAddress(a *Address, prefix string, fe FieldErrors) {
 	var err error
 	if a.Street, err = cleanText(a.Street, true, MaxStreetLen); err != nil {
-		fe[prefix+".street"] = err.Error()
+		fe[prefix+".street"] = i18n.From(err)
 	}
 	if a.City, err = cleanText(a.City, true, MaxCityLen); err != nil {
-		fe[prefix+".city"] = err.Error()
+		fe[prefix+".city"] = i18n.From(err)
 	}
 	country, cerr := validateCountry(a.Country)
 	if cerr != nil {
-		fe[prefix+".country"] = cerr.Error()
+		fe[prefix+".country"] = i18n.From(cerr)
 	} else {
 		a.Country = country
 	}
 	if pc, err := ValidatePostalCode(a.Country, a.PostalCode); err != nil {
-		fe[prefix+".postal_code"] = err.Error()
+		fe[prefix+".postal_code"] = i18n.From(err)
 	} else {
 		a.PostalCode = pc
 	}
@@ -342,13 +343,6 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
-}
-
-func joinAnd(items []string) string {
-	if len(items) == 1 {
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 func truncate(s string, n int) string {

@@ -187,7 +187,7 @@ func TestOrganisationInputRules(t *testing.T) {
 	}
 	noKvK := business("Acme")
 	noKvK.KvK = ""
-	if fe := validateOrgInput(&noKvK); fe["kvk"] == "" {
+	if fe := validateOrgInput(&noKvK); fe["kvk"].IsZero() {
 		t.Error("a Dutch business without KvK accepted")
 	}
 	foreign := business("Acme GmbH")
@@ -199,14 +199,14 @@ func TestOrganisationInputRules(t *testing.T) {
 	consumer := business("Piet Jansen")
 	consumer.Kind = Consumer
 	fe := validateOrgInput(&consumer)
-	if fe["kvk"] == "" || fe["vat_id"] == "" {
+	if fe["kvk"].IsZero() || fe["vat_id"].IsZero() {
 		t.Errorf("a consumer with KvK and VAT: %v", fe)
 	}
 	long := business(strings.Repeat("x", MaxNameLen+1))
 	long.Language, long.BillingAddress = "de", Address{City: "Utrecht"}
 	fe = validateOrgInput(&long)
 	for _, k := range []string{"legal_name", "language", "billing_address.street", "billing_address.country", "billing_address.postal_code"} {
-		if fe[k] == "" {
+		if fe[k].IsZero() {
 			t.Errorf("no error on %s: %v", k, fe)
 		}
 	}

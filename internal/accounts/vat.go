@@ -1,9 +1,10 @@
 package accounts
 
 import (
-	"errors"
 	"regexp"
 	"strings"
+
+	"github.com/hostpact/hostpact/internal/i18n"
 )
 
 // vatFormats are the VAT identification number formats of the EU member states (as VIES
@@ -49,24 +50,24 @@ var vatFormats = map[string]*regexp.Regexp{
 func ValidateVATID(s string) (string, error) {
 	s = strings.ToUpper(stripSeparators(s))
 	if s == "" {
-		return "", errors.New("enter a VAT number")
+		return "", i18n.T("accounts.vat_empty")
 	}
 	if len(s) < 4 {
-		return "", errors.New("a VAT number starts with a country code, like NL123456789B01")
+		return "", i18n.T("accounts.vat_country")
 	}
 	cc := s[:2]
 	if cc == "GR" {
-		return "", errors.New("a Greek VAT number starts with EL")
+		return "", i18n.T("accounts.vat_greek")
 	}
 	re, ok := vatFormats[cc]
 	if !ok {
-		return "", errors.New("a VAT number starts with the code of an EU country, like NL or DE")
+		return "", i18n.T("accounts.vat_eu")
 	}
 	if !re.MatchString(s) {
-		return "", errors.New("this is not a valid " + cc + " VAT number format")
+		return "", i18n.T("accounts.vat_format", cc)
 	}
 	if cc == "NL" && !validDutchVAT(s) {
-		return "", errors.New("this Dutch VAT number does not exist (check digit is wrong)")
+		return "", i18n.T("accounts.vat_check")
 	}
 	return s, nil
 }

@@ -49,7 +49,7 @@ func (s *Service) CreditInvoice(ctx context.Context, by accounts.Principal, invo
 	}
 	in.Reason = strings.TrimSpace(in.Reason)
 	if in.Reason == "" || len(in.Reason) > 500 {
-		return Invoice{}, invalid("reason", "give the reason for the credit note (at most 500 characters)")
+		return Invoice{}, invalid("reason", "billing.give_reason_credit_note")
 	}
 	ctx = actorFor(ctx, by)
 	var cn Invoice
@@ -59,7 +59,7 @@ func (s *Service) CreditInvoice(ctx context.Context, by accounts.Principal, invo
 			return err
 		}
 		if orig.DocType != DocInvoice {
-			return invalid("invoice_id", "only an invoice can be credited")
+			return invalid("invoice_id", "billing.only_invoice_can_credited")
 		}
 		var lines []Line
 		if len(in.Lines) == 0 {
@@ -70,7 +70,7 @@ func (s *Service) CreditInvoice(ctx context.Context, by accounts.Principal, invo
 			seen := map[int]bool{}
 			for i, cl := range in.Lines {
 				if cl.Position < 1 || cl.Position > len(orig.Lines) || seen[cl.Position] {
-					return invalid(fmt.Sprintf("lines.%d.position", i), "no such line on invoice %s, or named twice", orig.Number)
+					return invalid(fmt.Sprintf("lines.%d.position", i), "billing.no_such_line_on", orig.Number)
 				}
 				seen[cl.Position] = true
 				l := orig.Lines[cl.Position-1]
@@ -79,7 +79,7 @@ func (s *Service) CreditInvoice(ctx context.Context, by accounts.Principal, invo
 					amt = l.Amount
 				}
 				if amt < 0 || amt > l.Amount {
-					return invalid(fmt.Sprintf("lines.%d.amount", i), "at most the line's amount, %s", l.Amount)
+					return invalid(fmt.Sprintf("lines.%d.amount", i), "billing.most_lines_amount_s", l.Amount)
 				}
 				lines = append(lines, creditOf(l, amt, orig.Lang))
 			}
@@ -122,7 +122,7 @@ func (s *Service) creditNote(ctx context.Context, q store.Querier, now time.Time
 		return Invoice{}, err
 	}
 	if st.Credited+cn.TotalIncl > orig.TotalIncl {
-		return Invoice{}, invalid("lines", "invoice %s is already credited for %s of %s; this credit note would exceed it", orig.Number, st.Credited, orig.TotalIncl)
+		return Invoice{}, invalid("lines", "billing.invoice_s_already_credited", orig.Number, st.Credited, orig.TotalIncl)
 	}
 	apply := min(max(st.Open, 0), cn.TotalIncl)
 	if rule.exact {
@@ -204,7 +204,7 @@ func (s *Service) IssueCharge(ctx context.Context, by accounts.Principal, orgID 
 // invoice is returned and nothing is issued.
 func (s *Service) IssueChargeIn(ctx context.Context, q store.Querier, orgID int64, lines []ChargeLine, reason, key string) (Invoice, error) {
 	if strings.TrimSpace(key) == "" {
-		return Invoice{}, invalid("key", "a charge issued inside another transaction needs an idempotency key")
+		return Invoice{}, invalid("key", "billing.charge_issued_inside_another")
 	}
 	var prev int64
 	err := q.QueryRowContext(ctx, `SELECT invoice_id FROM billed_items WHERE source = $1 AND source_id = 0 AND period_start = $2`, SourceCharge, key).Scan(&prev)
@@ -224,29 +224,29 @@ func (s *Service) IssueChargeIn(ctx context.Context, q store.Querier, orgID int6
 // chargeDraft validates a charge and drafts its invoice (reading the customer as by).
 func (s *Service) chargeDraft(ctx context.Context, by accounts.Principal, orgID int64, lines []ChargeLine, reason, key string) (draft, error) {
 	if len(lines) == 0 || len(lines) > 100 {
-		return draft{}, invalid("lines", "a charge needs 1 to 100 lines")
+		return draft{}, invalid("lines", "billing.charge_needs_1_100")
 	}
 	none := 0
 	for i, l := range lines {
 		if strings.TrimSpace(l.Description) == "" || len(l.Description) > 300 {
-			return draft{}, invalid(fmt.Sprintf("lines.%d.description", i), "describe the line in at most 300 characters")
+			return draft{}, invalid(fmt.Sprintf("lines.%d.description", i), "billing.describe_line_most_300")
 		}
 		if l.Amount <= 0 {
-			return draft{}, invalid(fmt.Sprintf("lines.%d.amount", i), "must be more than 0")
+			return draft{}, invalid(fmt.Sprintf("lines.%d.amount", i), "billing.must_more_than_0")
 		}
 		switch l.VATCategory {
 		case VATNone:
 			none++
 		case terms.VATStandard, terms.VATReduced, terms.VATZero:
 		default:
-			return draft{}, invalid(fmt.Sprintf("lines.%d.vat_category", i), "must be standard, reduced, zero or none")
+			return draft{}, invalid(fmt.Sprintf("lines.%d.vat_category", i), "billing.must_standard_reduced_zero")
 		}
 	}
 	if none > 0 && none < len(lines) {
-		return draft{}, invalid("lines", "amounts outside the scope of VAT (interest, collection costs) go on an invoice of their own")
+		return draft{}, invalid("lines", "billing.amounts_outside_scope_vat")
 	}
 	if len(key) > 200 {
-		return draft{}, invalid("key", "at most 200 characters")
+		return draft{}, invalid("key", "billing.most_200_characters")
 	}
 	org, err := s.customers.GetOrganisation(ctx, by, orgID)
 	if err != nil {
@@ -295,7 +295,7 @@ func (s *Service) IssueProjectInvoice(ctx context.Context, by accounts.Principal
 		return Invoice{}, err
 	}
 	if sub.Billing != catalog.OneOff {
-		return Invoice{}, invalid("subscription_id", "only a one-off (project) line is invoiced in stages")
+		return Invoice{}, invalid("subscription_id", "billing.only_one_off_project")
 	}
 	today := s.today()
 	pol, err := s.pack.At(today)
@@ -326,7 +326,7 @@ func (s *Service) IssueProjectInvoice(ctx context.Context, by accounts.Principal
 	switch stage {
 	case StageDeposit:
 		if dep.Deposit == 0 {
-			return Invoice{}, invalid("stage", "the terms provide no deposit; invoice the balance on acceptance")
+			return Invoice{}, invalid("stage", "billing.terms_provide_no_deposit")
 		}
 		line = Line{Source: SourceDeposit, SourceID: sub.ID, Description: fmt.Sprintf(pick(lang, "Aanbetaling %s%%: %s", "Deposit %s%%: %s"), pct, describe(sub)),
 			UnitPrice: dep.Deposit}
@@ -342,7 +342,7 @@ func (s *Service) IssueProjectInvoice(ctx context.Context, by accounts.Principal
 		line = Line{Source: SourceBalance, SourceID: sub.ID, Description: fmt.Sprintf(pick(lang, "Restant na oplevering: %s", "Balance on acceptance: %s"), describe(sub)),
 			UnitPrice: amount}
 	default:
-		return Invoice{}, invalid("stage", "must be deposit or balance")
+		return Invoice{}, invalid("stage", "billing.must_deposit_balance")
 	}
 	line.Quantity, line.Unit, line.VATCategory, line.VATRate = 1, "C62", cat, rate
 	d := draft{docType: DocInvoice, orgID: sub.OrgID, customer: party, kind: kind, lang: lang, pol: pol, vat: dec, issueDate: today,

@@ -227,7 +227,7 @@ func compose(d *draft, provider Party) (Invoice, error) {
 	inv.VATBreakdown, inv.TotalExcl, inv.VAT = breakdown(d.vat.scheme, d.lines)
 	inv.TotalIncl = inv.TotalExcl + inv.VAT
 	if inv.TotalExcl < 0 {
-		return Invoice{}, invalid("lines", "the total of a document cannot be negative; issue a credit note instead")
+		return Invoice{}, invalid("lines", "billing.total_document_cannot_negative")
 	}
 	if d.docType == DocCreditNote {
 		inv.DueDate = d.issueDate
@@ -443,8 +443,8 @@ func (s *Service) mailIssued(ctx context.Context, q store.Querier, now time.Time
 	if inv.DocType == DocCreditNote {
 		name = "credit_note_issued"
 	}
-	data := map[string]any{"Name": inv.Customer.Name, "Number": inv.Number, "Date": inv.IssueDate.String(), "Due": inv.DueDate.String(),
-		"AmountDue": "€ " + inv.AmountDue.String(), "Total": "€ " + inv.TotalIncl.String(), "Reference": inv.Reference,
+	data := map[string]any{"Name": inv.Customer.Name, "Number": inv.Number, "Date": inv.IssueDate, "Due": inv.DueDate,
+		"AmountDue": inv.AmountDue, "Total": inv.TotalIncl, "Reference": inv.Reference,
 		"IBAN": inv.Provider.IBAN, "Provider": inv.Provider.Name, "Credits": inv.CreditsNumber}
 	subject, body, err := templates.Render(name, inv.Lang, data)
 	if err != nil {

@@ -50,11 +50,11 @@ func (s *Service) ApplyPayment(ctx context.Context, q store.Querier, invoiceID i
 	source, sourceRef = strings.TrimSpace(source), strings.TrimSpace(sourceRef)
 	switch {
 	case amount <= 0:
-		return 0, 0, invalid("amount", "a payment must be more than 0")
+		return 0, 0, invalid("amount", "billing.payment_must_more_than")
 	case on.IsZero():
-		return 0, 0, invalid("on", "the payment date is required")
+		return 0, 0, invalid("on", "billing.payment_date_required")
 	case source == "" || sourceRef == "" || len(source) > 100 || len(sourceRef) > 200:
-		return 0, 0, invalid("source", "a payment needs its source and the source's reference (at most 100 and 200 characters)")
+		return 0, 0, invalid("source", "billing.payment_needs_source_sources")
 	}
 	ctx = jobCtx(ctx, "billing.payment")
 	now := s.now()
@@ -63,7 +63,7 @@ func (s *Service) ApplyPayment(ctx context.Context, q store.Querier, invoiceID i
 		return 0, 0, err
 	}
 	if docType != string(DocInvoice) {
-		return 0, 0, invalid("invoice_id", "payments are booked against invoices, not credit notes")
+		return 0, 0, invalid("invoice_id", "billing.payments_are_booked_against")
 	}
 	var prevInvoice int64
 	err = q.QueryRowContext(ctx, `SELECT invoice_id, applied, excess FROM payments WHERE source = $1 AND source_ref = $2`, source, sourceRef).
@@ -290,10 +290,10 @@ func (s *Service) ReversePayment(ctx context.Context, q store.Querier, source, s
 // against invoices already open, and never paid out.
 func (s *Service) GrantCredit(ctx context.Context, q store.Querier, orgID int64, amount terms.Money, source, sourceRef, description string) error {
 	if amount <= 0 {
-		return invalid("amount", "credit must be more than 0")
+		return invalid("amount", "billing.credit_must_more_than")
 	}
 	if strings.TrimSpace(source) == "" || strings.TrimSpace(sourceRef) == "" || source == "invoice" || strings.HasPrefix(source, "payment") {
-		return invalid("source", "name the source of the credit and its reference")
+		return invalid("source", "billing.name_source_credit_reference")
 	}
 	now := s.now()
 	res, err := q.ExecContext(ctx, `INSERT INTO account_credit (org_id, amount, source, source_ref, description, created_at)

@@ -31,11 +31,11 @@ func (s *Service) MarkCollectionPending(ctx context.Context, q store.Querier, in
 	}
 	switch {
 	case docType != string(DocInvoice):
-		return invalid("invoice_id", "only an invoice is collected")
+		return invalid("invoice_id", "billing.only_invoice_collected")
 	case st.Status == StatusCollectionPending:
 		return nil
 	case st.Status != StatusOpen || st.Open <= 0:
-		return invalid("invoice_id", "the invoice has nothing open to collect")
+		return invalid("invoice_id", "billing.invoice_has_nothing_open")
 	}
 	st.Status = StatusCollectionPending
 	if err := saveState(ctx, q, invoiceID, st, now); err != nil {

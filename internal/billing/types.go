@@ -2,10 +2,10 @@ package billing
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
@@ -161,6 +161,6 @@ var (
 // InvalidError reports input a person can fix; nothing was changed.
 type InvalidError = accounts.FieldErrors
 
-func invalid(field, format string, args ...any) error {
-	return accounts.FieldErrors{field: fmt.Sprintf(format, args...)}
+func invalid(field, key string, args ...any) error {
+	return accounts.FieldErrors{field: i18n.T(key, args...)}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -199,24 +200,23 @@ func validateProduct(in *ProductInput) accounts.FieldErrors {
 	in.Name = strings.TrimSpace(in.Name)
 	pk, err := validPack(in.Pack)
 	if err != nil {
-		fe["pack"] = err.Error()
+		fe["pack"] = i18n.From(err)
 	}
 	if !codeRE.MatchString(in.Code) {
-		fe["code"] = "use 1-63 lower-case letters, digits, dots or dashes"
+		fe["code"] = i18n.T("catalog.use_1_63_lower")
 	}
 	if !slices.Contains(Kinds, in.Kind) || in.Kind == KindCustom {
-		fe["kind"] = "choose a product kind"
+		fe["kind"] = i18n.T("catalog.choose_product_kind")
 	}
 	if in.Name == "" || len(in.Name) > 200 {
-		fe["name"] = "give a name of at most 200 characters"
+		fe["name"] = i18n.T("catalog.give_name_most_200")
 	}
 	if len(in.Description) > 4000 {
-		fe["description"] = "at most 4000 characters"
+		fe["description"] = i18n.T("catalog.most_4000_characters")
 	}
 	if in.RetentionCategory != "" && pk != nil {
 		if !slices.Contains(pk.Latest().RetentionCategories(), in.RetentionCategory) {
-			fe["retention_category"] = "the terms have no retention period for this category (they have: " +
-				strings.Join(pk.Latest().RetentionCategories(), ", ") + ")"
+			fe["retention_category"] = i18n.T("catalog.retention_category", strings.Join(pk.Latest().RetentionCategories(), ", "))
 		}
 	}
 	return fe
@@ -228,65 +228,65 @@ func validatePlan(in *PlanInput, product Product) (terms.Period, accounts.FieldE
 	in.Name = strings.TrimSpace(in.Name)
 	in.TLD = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(in.TLD)), ".")
 	if !codeRE.MatchString(in.Code) {
-		fe["code"] = "use 1-63 lower-case letters, digits, dots or dashes"
+		fe["code"] = i18n.T("catalog.use_1_63_lower")
 	}
 	if in.Name == "" || len(in.Name) > 200 {
-		fe["name"] = "give a name of at most 200 characters"
+		fe["name"] = i18n.T("catalog.give_name_most_200")
 	}
 	if len(in.Description) > 4000 {
-		fe["description"] = "at most 4000 characters"
+		fe["description"] = i18n.T("catalog.most_4000_characters")
 	}
 	var period terms.Period
 	switch in.Billing {
 	case Subscription:
 		p, err := terms.ParsePeriod(in.Period)
 		if _, months := p.InMonths(); err != nil || !months || p.N <= 0 {
-			fe["period"] = "a subscription's price is per month or per year (P1M, P3M, P1Y)"
+			fe["period"] = i18n.T("catalog.subscriptions_price_per_month")
 		} else if m, _ := p.InMonths(); 12%m != 0 {
-			fe["period"] = "the period must divide a year (P1M, P3M, P6M, P1Y)"
+			fe["period"] = i18n.T("catalog.period_must_divide_year")
 		}
 		period = p
 	case OneOff:
 		if in.Period != "" {
-			fe["period"] = "a one-off project has no period"
+			fe["period"] = i18n.T("catalog.one_off_project_has")
 		}
 	default:
-		fe["billing"] = "choose subscription or one-off"
+		fe["billing"] = i18n.T("catalog.choose_subscription_one_off")
 	}
 	if in.Price < 0 || in.Price > terms.Euros(10_000_000) {
-		fe["price"] = "give a price of at least 0.00"
+		fe["price"] = i18n.T("catalog.give_price_least_0")
 	}
 	if in.SetupFee < 0 || in.SetupFee > terms.Euros(10_000_000) {
-		fe["setup_fee"] = "give a setup fee of at least 0.00"
+		fe["setup_fee"] = i18n.T("catalog.give_setup_fee_least")
 	}
 	if in.StorageMB < 0 {
-		fe["storage_mb"] = "cannot be negative"
+		fe["storage_mb"] = i18n.T("catalog.cannot_negative")
 	}
 	if in.TrafficGB < 0 {
-		fe["traffic_gb"] = "cannot be negative"
+		fe["traffic_gb"] = i18n.T("catalog.cannot_negative")
 	}
 	if in.VATCategory == "" {
 		in.VATCategory = terms.VATStandard
 	}
 	if !slices.Contains([]string{terms.VATStandard, terms.VATReduced, terms.VATZero}, in.VATCategory) {
-		fe["vat_category"] = "choose standard, reduced or zero"
+		fe["vat_category"] = i18n.T("catalog.choose_standard_reduced_zero")
 	}
 	if pk, err := terms.LoadPack(product.Pack); err == nil && in.SLA && !pk.Latest().Terms.SLA.Enabled {
-		fe["sla"] = "these terms give no availability guarantee (" + strings.Join(pk.Latest().Terms.SLA.Clauses, ", ") + ")"
+		fe["sla"] = i18n.T("catalog.no_sla", strings.Join(pk.Latest().Terms.SLA.Clauses, ", "))
 	}
 	if product.Kind == KindDomain {
 		if !regexp.MustCompile(`^[a-z]{2,63}(\.[a-z]{2,63})?$`).MatchString(in.TLD) {
-			fe["tld"] = "a domain plan needs its extension, such as nl or com"
+			fe["tld"] = i18n.T("catalog.domain_plan_needs_extension")
 		}
 		if in.Billing != Subscription {
-			fe["billing"] = "a domain registration is a subscription"
+			fe["billing"] = i18n.T("catalog.domain_registration_subscription")
 		}
 	} else {
 		if in.TLD != "" {
-			fe["tld"] = "only domain plans have an extension"
+			fe["tld"] = i18n.T("catalog.only_domain_plans_have")
 		}
 		if in.WithdrawalWaivable {
-			fe["withdrawal_waivable"] = "only a domain registration can be delivered at once with a waiver of withdrawal" + waiverClauses(product.Pack)
+			fe["withdrawal_waivable"] = i18n.T("catalog.waiver_domain_only", waiverClauses(product.Pack))
 		}
 	}
 	return period, fe
@@ -306,7 +306,7 @@ func (s *Service) CreateProduct(ctx context.Context, by accounts.Principal, in P
 		var err error
 		p, err = insertProduct(ctx, q, s.now(), in)
 		if store.IsUniqueViolation(err) {
-			return accounts.FieldErrors{"code": "a product with this code exists"}
+			return accounts.FieldErrors{"code": i18n.T("catalog.product_with_this_code")}
 		}
 		return err
 	})
@@ -334,7 +334,7 @@ func (s *Service) CreatePlan(ctx context.Context, by accounts.Principal, in Plan
 	}
 	product, err := getProduct(ctx, s.db, in.ProductID)
 	if errors.Is(err, accounts.ErrNotFound) {
-		return Plan{}, accounts.FieldErrors{"product_id": "no such product"}
+		return Plan{}, accounts.FieldErrors{"product_id": i18n.T("catalog.no_such_product")}
 	} else if err != nil {
 		return Plan{}, err
 	}
@@ -347,7 +347,7 @@ func (s *Service) CreatePlan(ctx context.Context, by accounts.Principal, in Plan
 		var err error
 		p, err = insertPlan(ctx, q, s.now(), product, in)
 		if store.IsUniqueViolation(err) {
-			return accounts.FieldErrors{"code": "this product has a plan with this code"}
+			return accounts.FieldErrors{"code": i18n.T("catalog.this_product_has_plan")}
 		}
 		return err
 	})

@@ -91,7 +91,7 @@ func TestCatalogValidationAndAuthorization(t *testing.T) {
 		}
 		_, err := svc.CreateProduct(ctx, sales, ProductInput{Pack: "nope", Code: "Bad Code", Kind: "toaster", Name: "", RetentionCategory: "x"})
 		var fe accounts.FieldErrors
-		if !errors.As(err, &fe) || fe["pack"] == "" || fe["code"] == "" || fe["kind"] == "" || fe["name"] == "" {
+		if !errors.As(err, &fe) || fe["pack"].IsZero() || fe["code"].IsZero() || fe["kind"].IsZero() || fe["name"].IsZero() {
 			t.Fatalf("bad product: %v", err)
 		}
 		p, err := svc.CreateProduct(ctx, sales, ProductInput{Pack: "5online", Code: "domains", Kind: KindDomain, Name: "Domains", RetentionCategory: "customer-data"})
@@ -99,7 +99,7 @@ func TestCatalogValidationAndAuthorization(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = svc.CreatePlan(ctx, sales, PlanInput{ProductID: p.ID, Code: "nl", Name: ".nl", Billing: OneOff, Period: "P1Y", Price: -1, SLA: true})
-		if !errors.As(err, &fe) || fe["tld"] == "" || fe["billing"] == "" || fe["price"] == "" || fe["period"] == "" || fe["sla"] == "" {
+		if !errors.As(err, &fe) || fe["tld"].IsZero() || fe["billing"].IsZero() || fe["price"].IsZero() || fe["period"].IsZero() || fe["sla"].IsZero() {
 			t.Fatalf("bad plan: %v", err)
 		}
 		if n := count(t, db, "catalog_plans"); n != 0 {
@@ -109,7 +109,7 @@ func TestCatalogValidationAndAuthorization(t *testing.T) {
 		if err != nil || pl.TLD != "nl" {
 			t.Fatalf("plan: %+v %v", pl, err)
 		}
-		if _, err := svc.CreatePlan(ctx, sales, PlanInput{ProductID: p.ID, Code: "nl", Name: ".nl", Billing: Subscription, Period: "P1Y", Price: 1250, TLD: "nl"}); !errors.As(err, &fe) || fe["code"] == "" {
+		if _, err := svc.CreatePlan(ctx, sales, PlanInput{ProductID: p.ID, Code: "nl", Name: ".nl", Billing: Subscription, Period: "P1Y", Price: 1250, TLD: "nl"}); !errors.As(err, &fe) || fe["code"].IsZero() {
 			t.Fatalf("duplicate code: %v", err)
 		}
 		up, err := svc.UpdatePlan(ctx, sales, pl.ID, PlanInput{Name: ".nl", Billing: Subscription, Period: "P1Y", Price: 1395, TLD: "nl"})

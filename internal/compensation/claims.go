@@ -180,7 +180,7 @@ func (s *Service) MonthOf(ctx context.Context, by accounts.Principal, subID int6
 		return Month{}, err
 	}
 	if !m.Interval().From.Before(s.now()) {
-		return Month{}, invalid("month", "that month has not begun")
+		return Month{}, invalid("month", "compensation.that_month_has_not")
 	}
 	return s.monthView(ctx, s.db, sub, m)
 }
@@ -248,7 +248,7 @@ func (s *Service) RecordEmailClaim(ctx context.Context, by accounts.Principal, s
 		return Claim{}, accounts.ErrForbidden
 	}
 	if receivedAt.IsZero() || receivedAt.After(s.now()) {
-		return Claim{}, invalid("received_at", "give when the e-mail was received, not in the future")
+		return Claim{}, invalid("received_at", "compensation.give_when_e_mail")
 	}
 	return s.claim(ctx, by, subID, month, ChannelEmail, receivedAt, message)
 }
@@ -256,7 +256,7 @@ func (s *Service) RecordEmailClaim(ctx context.Context, by accounts.Principal, s
 func (s *Service) claim(ctx context.Context, by accounts.Principal, subID int64, month, channel string, receivedAt time.Time, message string) (Claim, error) {
 	message = strings.TrimSpace(message)
 	if len(message) > 2000 {
-		return Claim{}, invalid("message", "at most 2000 characters")
+		return Claim{}, invalid("message", "compensation.most_2000_characters")
 	}
 	ctx = actorFor(ctx, by)
 	var c Claim
@@ -274,7 +274,7 @@ func (s *Service) claim(ctx context.Context, by accounts.Principal, subID int64,
 			receivedAt = now
 		}
 		if !m.Interval().From.Before(now) {
-			return invalid("month", "that month has not begun")
+			return invalid("month", "compensation.that_month_has_not")
 		}
 		v, err := s.monthView(ctx, q, sub, m)
 		if err != nil {
@@ -398,7 +398,7 @@ func (s *Service) Decide(ctx context.Context, by accounts.Principal, claimID int
 	}
 	note = strings.TrimSpace(note)
 	if len(note) > 2000 || (!approve && note == "") {
-		return Claim{}, invalid("note", "give the reason (at most 2000 characters)")
+		return Claim{}, invalid("note", "compensation.give_reason_most_2000")
 	}
 	ctx = actorFor(ctx, by)
 	var c Claim

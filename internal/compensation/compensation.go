@@ -21,6 +21,7 @@ import (
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/sla"
 	"github.com/hostpact/hostpact/internal/store"
@@ -129,8 +130,8 @@ var (
 	ErrDecided = errors.New("compensation: the claim was decided already")
 )
 
-func invalid(field, format string, args ...any) error {
-	return accounts.FieldErrors{field: fmt.Sprintf(format, args...)}
+func invalid(field, key string, args ...any) error {
+	return accounts.FieldErrors{field: i18n.T(key, args...)}
 }
 
 func (s *Service) now() time.Time { return store.Now(s.clk.Now()) }
@@ -192,7 +193,7 @@ func (s *Service) policy(m sla.Month) (*terms.Policy, error) {
 func ParseMonth(str string) (sla.Month, error) {
 	t, err := time.Parse("2006-01", str)
 	if err != nil || t.Year() < 2000 || t.Year() > 2200 {
-		return sla.Month{}, invalid("month", "give a month like 2026-03")
+		return sla.Month{}, invalid("month", "compensation.give_month_like_2026")
 	}
 	return sla.Month{Year: t.Year(), Month: t.Month()}, nil
 }

@@ -62,14 +62,14 @@ func (s *Service) RecordableReasons() []string {
 func text(field, v string, max int) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" || len(v) > max {
-		return "", invalid(field, "required, at most %d characters", max)
+		return "", invalid(field, "compensation.required_most_d_characters", max)
 	}
 	return v, nil
 }
 
 func span(from, to time.Time) error {
 	if from.IsZero() || to.IsZero() || !to.After(from) {
-		return invalid("to", "the end must be after the start")
+		return invalid("to", "compensation.end_must_after_start")
 	}
 	return nil
 }
@@ -80,10 +80,10 @@ func (s *Service) RecordExclusion(ctx context.Context, by accounts.Principal, in
 		return Exclusion{}, err
 	}
 	if (in.ServerID > 0) == (in.SubscriptionID > 0) {
-		return Exclusion{}, invalid("scope", "give a server or a subscription")
+		return Exclusion{}, invalid("scope", "compensation.give_server_subscription")
 	}
 	if !slices.Contains(s.RecordableReasons(), in.Reason) {
-		return Exclusion{}, invalid("reason", "must be one of %s", strings.Join(s.RecordableReasons(), ", "))
+		return Exclusion{}, invalid("reason", "compensation.must_one_s", strings.Join(s.RecordableReasons(), ", "))
 	}
 	if err := span(in.From, in.To); err != nil {
 		return Exclusion{}, err
@@ -246,7 +246,7 @@ func (s *Service) RecordBreach(ctx context.Context, by accounts.Principal, subID
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			if err == nil {
-				err = invalid("month", "a breach was recorded for this month already")
+				err = invalid("month", "compensation.breach_was_recorded_this")
 			}
 			return err
 		}
@@ -317,7 +317,7 @@ func (s *Service) Correct(ctx context.Context, by accounts.Principal, subID int6
 		return Correction{}, err
 	}
 	if downMinutes < 0 || downMinutes > 31*24*60 {
-		return Correction{}, invalid("down_minutes", "give the minutes of the month, 0 or more")
+		return Correction{}, invalid("down_minutes", "compensation.give_minutes_month_0")
 	}
 	reason, err = text("reason", reason, 2000)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/catalog"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -64,14 +65,14 @@ func (s *Service) decideCancellation(ctx context.Context, q store.Querier, c Con
 	fe := accounts.FieldErrors{}
 	switch {
 	case sub.Status == SubEnded:
-		fe["subscription"] = "this service has ended"
+		fe["subscription"] = i18n.T("contracts.this_service_has_ended")
 	case !sub.EndsOn.IsZero():
-		fe["subscription"] = "this service is already cancelled; it ends on " + sub.EndsOn.String()
+		fe["subscription"] = i18n.T("contracts.already_cancelled", sub.EndsOn)
 	case sub.Billing != catalog.Subscription:
-		fe["subscription"] = "a one-off project has no notice period; it ends when delivered"
+		fe["subscription"] = i18n.T("contracts.one_off_project_has")
 	}
 	if received.Before(sub.StartOn) {
-		fe["received_at"] = "cannot be before the service started on " + sub.StartOn.String()
+		fe["received_at"] = i18n.T("contracts.before_start", sub.StartOn)
 	}
 	if basis == "" {
 		basis = BasisRegular
@@ -97,7 +98,7 @@ func (s *Service) decideCancellation(ctx context.Context, q store.Querier, c Con
 		err := q.QueryRowContext(ctx, `SELECT effective_on, cancel_notice, termination_as_of, explanation FROM price_increase_items
 			WHERE price_increase_id = $1 AND subscription_id = $2 AND allowed`, basisID, sub.ID).Scan(&bin.Effective, &notice, &bin.AsOf, &pex)
 		if errors.Is(err, sql.ErrNoRows) {
-			return CancellationPreview{}, accounts.FieldErrors{"basis_id": "no price increase of this service was announced with this id"}
+			return CancellationPreview{}, accounts.FieldErrors{"basis_id": i18n.T("contracts.no_price_increase_this")}
 		} else if err != nil {
 			return CancellationPreview{}, err
 		}
@@ -112,7 +113,7 @@ func (s *Service) decideCancellation(ctx context.Context, q store.Querier, c Con
 	case BasisTermsChange:
 		tv, err := getTermsVersion(ctx, q, basisID)
 		if errors.Is(err, accounts.ErrNotFound) || (err == nil && tv.Pack != s.pack.Name) {
-			return CancellationPreview{}, accounts.FieldErrors{"basis_id": "no such terms version"}
+			return CancellationPreview{}, accounts.FieldErrors{"basis_id": i18n.T("contracts.no_such_terms_version")}
 		} else if err != nil {
 			return CancellationPreview{}, err
 		}
@@ -122,7 +123,7 @@ func (s *Service) decideCancellation(ctx context.Context, q store.Querier, c Con
 				return CancellationPreview{}, err
 			}
 			if n == 0 {
-				return CancellationPreview{}, accounts.FieldErrors{"basis": fmt.Sprintf("these terms let you end the contract after a written objection, due by %s; none is on file", tv.ObjectionBy)}
+				return CancellationPreview{}, accounts.FieldErrors{"basis": i18n.T("contracts.these_terms_let_you", tv.ObjectionBy)}
 			}
 		}
 		bin.Effective, bin.AsOf, before = tv.EffectiveOn, tv.TerminationAsOf, tv.Explanation
@@ -131,7 +132,7 @@ func (s *Service) decideCancellation(ctx context.Context, q store.Querier, c Con
 		err := q.QueryRowContext(ctx, `SELECT rights_from, ended_on, explanation FROM force_majeure WHERE id = $1 AND pack = $2`, basisID, s.pack.Name).
 			Scan(&bin.RightsFrom, &bin.Ended, &fex)
 		if errors.Is(err, sql.ErrNoRows) {
-			return CancellationPreview{}, accounts.FieldErrors{"basis_id": "no such force majeure"}
+			return CancellationPreview{}, accounts.FieldErrors{"basis_id": i18n.T("contracts.no_such_force_majeure")}
 		} else if err != nil {
 			return CancellationPreview{}, err
 		}
@@ -139,7 +140,7 @@ func (s *Service) decideCancellation(ctx context.Context, q store.Querier, c Con
 			return CancellationPreview{}, err
 		}
 	default:
-		return CancellationPreview{}, accounts.FieldErrors{"basis": "choose regular, price-increase, terms-change or force-majeure"}
+		return CancellationPreview{}, accounts.FieldErrors{"basis": i18n.T("contracts.choose_regular_price_increase")}
 	}
 	if basis != BasisRegular {
 		var bex terms.Explanation
@@ -206,15 +207,15 @@ func (s *Service) RecordCancellation(ctx context.Context, by accounts.Principal,
 	}
 	fe := accounts.FieldErrors{}
 	if !slices.Contains(Channels, in.Channel) {
-		fe["channel"] = "choose " + strings.Join(Channels, ", ")
+		fe["channel"] = i18n.T("contracts.choose_channel", strings.Join(Channels, ", "))
 	}
 	if in.ReceivedAt.IsZero() {
-		fe["received_at"] = "give the moment the cancellation was received"
+		fe["received_at"] = i18n.T("contracts.give_moment_cancellation_was")
 	} else if in.ReceivedAt.After(s.clock.Now()) {
-		fe["received_at"] = "cannot be in the future"
+		fe["received_at"] = i18n.T("contracts.cannot_future")
 	}
 	if len(in.Note) > 2000 {
-		fe["note"] = "at most 2000 characters"
+		fe["note"] = i18n.T("contracts.most_2000_characters")
 	}
 	if len(fe) > 0 {
 		return Cancellation{}, fe
@@ -232,7 +233,7 @@ func (s *Service) cancel(ctx context.Context, by accounts.Principal, c Contract,
 			return err
 		}
 		if !in.ExpectEndsOn.IsZero() && in.ExpectEndsOn != p.EndsOn {
-			return accounts.FieldErrors{"expect_ends_on": fmt.Sprintf("the end date is now %s; preview again", p.EndsOn)}
+			return accounts.FieldErrors{"expect_ends_on": i18n.T("contracts.end_date_now_s", p.EndsOn)}
 		}
 		out = Cancellation{CancellationPreview: p, Channel: in.Channel, ReceivedAt: store.Now(in.ReceivedAt), ByStaff: by.IsStaff()}
 		err = q.QueryRowContext(ctx, `INSERT INTO cancellations (subscription_id, org_id, basis, basis_id, channel, received_at, received_on, ends_on, deadline,
@@ -240,7 +241,7 @@ func (s *Service) cancel(ctx context.Context, by accounts.Principal, c Contract,
 			sub.ID, sub.OrgID, p.Basis, in.BasisID, in.Channel, out.ReceivedAt, p.Received, p.EndsOn, p.Deadline, by.User.ID, by.IsStaff(), in.Note,
 			exJSON(p.Explanation), now).Scan(&out.ID)
 		if store.IsUniqueViolation(err) {
-			return accounts.FieldErrors{"subscription": "this service is already cancelled"}
+			return accounts.FieldErrors{"subscription": i18n.T("contracts.this_service_already_cancelled")}
 		}
 		if err != nil {
 			return err
@@ -253,14 +254,14 @@ func (s *Service) cancel(ctx context.Context, by accounts.Principal, c Contract,
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return accounts.FieldErrors{"subscription": "this service is already cancelled"}
+			return accounts.FieldErrors{"subscription": i18n.T("contracts.this_service_already_cancelled")}
 		}
 		if err := record(ctx, q, now, sub.OrgID, "subscription.cancel", "subscription", sub.ID,
 			fmt.Sprintf("%s cancelled (%s) via %s, received %s; ends on %s", sub.Name, p.Basis, in.Channel, p.Received, p.EndsOn)); err != nil {
 			return err
 		}
 		return s.mail(ctx, q, now, c.OrgID, c.OrgEmail, c.Lang, "cancellation_confirmed", fmt.Sprintf("cancellation:%d", out.ID), map[string]any{
-			"Name": c.OrgName, "Service": serviceName(sub), "Received": p.Received.String(), "Channel": in.Channel, "EndsOn": p.EndsOn.String(),
+			"Name": c.OrgName, "Service": serviceName(sub), "Received": p.Received, "Channel": in.Channel, "EndsOn": p.EndsOn,
 			"Explanation": p.Explanation.Plain(c.Lang),
 		})
 	})
@@ -378,7 +379,7 @@ func (s *Service) decideWithdrawal(ctx context.Context, q store.Querier, c Contr
 	}
 	switch {
 	case total == 0:
-		return Withdrawal{}, accounts.FieldErrors{"contract": "nothing under this contract is running"}
+		return Withdrawal{}, accounts.FieldErrors{"contract": i18n.T("contracts.nothing_under_this_contract")}
 	case allowed == total:
 		w.Status = "accepted"
 	case allowed > 0:
@@ -441,12 +442,12 @@ func (s *Service) RecordWithdrawal(ctx context.Context, by accounts.Principal, c
 	}
 	fe := accounts.FieldErrors{}
 	if !slices.Contains(Channels, in.Channel) {
-		fe["channel"] = "choose " + strings.Join(Channels, ", ")
+		fe["channel"] = i18n.T("contracts.choose_channel", strings.Join(Channels, ", "))
 	}
 	if in.ReceivedAt.IsZero() {
-		fe["received_at"] = "give the moment the withdrawal was received"
+		fe["received_at"] = i18n.T("contracts.give_moment_withdrawal_was")
 	} else if in.ReceivedAt.After(s.clock.Now()) {
-		fe["received_at"] = "cannot be in the future"
+		fe["received_at"] = i18n.T("contracts.cannot_future")
 	}
 	if len(fe) > 0 {
 		return Withdrawal{}, fe
@@ -473,7 +474,7 @@ func (s *Service) withdraw(ctx context.Context, by accounts.Principal, c Contrac
 			c.ID, c.OrgID, accepted, w.Status, in.Channel, store.Now(in.ReceivedAt), received, w.Refund, nullDate(w.RefundBy), by.User.ID, by.IsStaff(),
 			jsonItems(w.Items), now).Scan(&w.ID)
 		if store.IsUniqueViolation(err) {
-			return accounts.FieldErrors{"contract": "a withdrawal from this contract has already been accepted"}
+			return accounts.FieldErrors{"contract": i18n.T("contracts.withdrawal_from_this_contract")}
 		}
 		if err != nil {
 			return err

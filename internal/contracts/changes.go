@@ -10,6 +10,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/catalog"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -38,7 +39,7 @@ func (s *Service) ChangePlan(ctx context.Context, by accounts.Principal, subID, 
 	}
 	fe := accounts.FieldErrors{}
 	if sub.Status == SubEnded || sub.Billing != catalog.Subscription || sub.PlanID == 0 {
-		fe["subscription"] = "only a running subscription to a catalog plan can change plan"
+		fe["subscription"] = i18n.T("contracts.only_running_subscription_catalog")
 		return PlanChange{}, fe
 	}
 	cur, err := s.plans.GetPlan(ctx, sub.PlanID)
@@ -47,7 +48,7 @@ func (s *Service) ChangePlan(ctx context.Context, by accounts.Principal, subID, 
 	}
 	next, err := s.plans.GetPlan(ctx, planID)
 	if errors.Is(err, accounts.ErrNotFound) || (err == nil && (next.ProductID != cur.ProductID || !next.Active || next.ID == cur.ID)) {
-		return PlanChange{}, accounts.FieldErrors{"plan_id": "choose another plan of the same product"}
+		return PlanChange{}, accounts.FieldErrors{"plan_id": i18n.T("contracts.choose_another_plan_same")}
 	} else if err != nil {
 		return PlanChange{}, err
 	}
@@ -79,14 +80,14 @@ func (s *Service) ChangePlan(ctx context.Context, by accounts.Principal, subID, 
 		}, slices.Concat(oldx, newx, prx)...)
 	} else {
 		if sub.PendingPlanID != 0 {
-			return PlanChange{}, accounts.FieldErrors{"plan_id": "a reduction is already scheduled for the end of the term"}
+			return PlanChange{}, accounts.FieldErrors{"plan_id": i18n.T("contracts.reduction_already_scheduled_end")}
 		}
 		res, ex, err := pol.PlanChange(sub.StartOn, today, false)
 		if err != nil {
 			return PlanChange{}, termsErr(err, "plan_id")
 		}
 		if !sub.EndsOn.IsZero() && !sub.EndsOn.After(res.Effective) {
-			return PlanChange{}, accounts.FieldErrors{"plan_id": "the service ends before the reduction would take effect"}
+			return PlanChange{}, accounts.FieldErrors{"plan_id": i18n.T("contracts.service_ends_before_reduction")}
 		}
 		pc.Direction, pc.EffectiveOn, pc.Explanation = "down", res.Effective, ex
 	}
@@ -172,22 +173,22 @@ func (s *Service) SchedulePriceIncrease(ctx context.Context, by accounts.Princip
 	}
 	plan, err := s.plans.GetPlan(ctx, in.PlanID)
 	if errors.Is(err, accounts.ErrNotFound) || (err == nil && plan.Pack != s.pack.Name) {
-		return PriceIncrease{}, accounts.FieldErrors{"plan_id": "choose a plan from the catalog"}
+		return PriceIncrease{}, accounts.FieldErrors{"plan_id": i18n.T("contracts.choose_plan_from_catalog")}
 	} else if err != nil {
 		return PriceIncrease{}, err
 	}
 	fe := accounts.FieldErrors{}
 	if plan.Billing != catalog.Subscription {
-		fe["plan_id"] = "only a subscription's price can rise during the contract"
+		fe["plan_id"] = i18n.T("contracts.only_subscriptions_price_can")
 	}
 	if in.NewPrice <= plan.Price {
-		fe["new_price"] = "give a price above the current " + plan.Price.String()
+		fe["new_price"] = i18n.T("contracts.price_above", plan.Price)
 	}
 	if in.Effective.IsZero() {
-		fe["effective"] = "give the date the new price applies"
+		fe["effective"] = i18n.T("contracts.give_date_new_price")
 	}
 	if len(in.Note) > 2000 {
-		fe["note"] = "at most 2000 characters"
+		fe["note"] = i18n.T("contracts.most_2000_characters")
 	}
 	if len(fe) > 0 {
 		return PriceIncrease{}, fe
@@ -209,7 +210,7 @@ func (s *Service) SchedulePriceIncrease(ctx context.Context, by accounts.Princip
 		return PriceIncrease{}, termsErr(err, "effective")
 	}
 	if !general.Allowed {
-		return PriceIncrease{}, accounts.FieldErrors{"effective": "refused by the terms (" + joinClauses(pol.Terms.PriceIncrease.Clauses) + "): " + strings.Join(general.Reasons, "; ")}
+		return PriceIncrease{}, accounts.FieldErrors{"effective": i18n.T("contracts.increase_refused", joinClauses(pol.Terms.PriceIncrease.Clauses), strings.Join(general.Reasons, "; "))}
 	}
 	subs, err := listSubs(ctx, s.db, `WHERE pack = $1 AND plan_id = $2 AND status IN ('pending', 'active') AND (ends_on IS NULL OR ends_on > $3) ORDER BY id`,
 		s.pack.Name, plan.ID, in.Effective)
@@ -287,9 +288,9 @@ func (s *Service) SchedulePriceIncrease(ctx context.Context, by accounts.Princip
 				noticeWords = res.CancelNotice.Words()
 			}
 			if err := s.mail(ctx, q, now, c.OrgID, c.OrgEmail, c.Lang, "price_increase", fmt.Sprintf("price-increase:%d:sub:%d", pi.ID, sub.ID), map[string]any{
-				"Name": c.OrgName, "Service": serviceName(sub), "Effective": in.Effective.String(), "OldPrice": it.OldPrice.String(),
-				"NewPrice": it.NewPrice.String(), "Period": periodString(sub.Period), "CancelNotice": noticeWords,
-				"ObjectionBy": dateText(res.ObjectionBy), "TerminationAsOf": dateText(res.TerminationAsOf), "Explanation": it.Explanation.Text(),
+				"Name": c.OrgName, "Service": serviceName(sub), "Effective": in.Effective, "OldPrice": it.OldPrice,
+				"NewPrice": it.NewPrice, "Period": periodString(sub.Period), "CancelNotice": noticeWords,
+				"ObjectionBy": mailDate(res.ObjectionBy), "TerminationAsOf": mailDate(res.TerminationAsOf), "Explanation": it.Explanation.Text(),
 			}); err != nil {
 				return err
 			}
@@ -327,10 +328,10 @@ func (s *Service) RecordForceMajeure(ctx context.Context, by accounts.Principal,
 	fe := accounts.FieldErrors{}
 	description = strings.TrimSpace(description)
 	if description == "" || len(description) > 2000 {
-		fe["description"] = "describe the force majeure (at most 2000 characters)"
+		fe["description"] = i18n.T("contracts.describe_force_majeure_most")
 	}
 	if started.IsZero() || started.After(s.today()) {
-		fe["started_on"] = "give the day it started (not in the future)"
+		fe["started_on"] = i18n.T("contracts.give_day_started_not")
 	}
 	if len(fe) > 0 {
 		return ForceMajeure{}, fe
@@ -363,7 +364,7 @@ func (s *Service) EndForceMajeure(ctx context.Context, by accounts.Principal, id
 		return err
 	}
 	if ended.IsZero() || ended.After(s.today()) {
-		return accounts.FieldErrors{"ended_on": "give the day it ended (not in the future)"}
+		return accounts.FieldErrors{"ended_on": i18n.T("contracts.give_day_ended_not")}
 	}
 	ctx = actorFor(ctx, by)
 	return s.db.InTx(ctx, func(q store.Querier) error {
@@ -374,7 +375,7 @@ func (s *Service) EndForceMajeure(ctx context.Context, by accounts.Principal, id
 		if n, err := r.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return accounts.FieldErrors{"ended_on": "no open force majeure that started on or before this day"}
+			return accounts.FieldErrors{"ended_on": i18n.T("contracts.no_open_force_majeure")}
 		}
 		return record(ctx, q, s.now(), 0, "force_majeure.end", "force_majeure", id, "force majeure ended on "+ended.String())
 	})

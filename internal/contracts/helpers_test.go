@@ -226,7 +226,7 @@ func (e *env) sub(id int64) Subscription {
 func fieldErr(t *testing.T, err error, field string) {
 	t.Helper()
 	var fe accounts.FieldErrors
-	if !errors.As(err, &fe) || fe[field] == "" {
+	if !errors.As(err, &fe) || fe[field].IsZero() {
 		t.Fatalf("want a field error on %q, got %v", field, err)
 	}
 }

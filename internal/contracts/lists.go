@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
@@ -66,7 +67,7 @@ func listOrg(by accounts.Principal, orgID int64) (int64, error) {
 
 func checkStatus(status string, allowed ...string) error {
 	if status != "" && !slices.Contains(allowed, status) {
-		return accounts.FieldErrors{"status": "choose one of " + strings.Join(allowed, ", ")}
+		return accounts.FieldErrors{"status": i18n.T("contracts.choose_one_of", strings.Join(allowed, ", "))}
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/catalog"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -139,19 +140,19 @@ func checkDomain(fe accounts.FieldErrors, field, name, tld string) string {
 	if name != "" {
 		ascii, err := idna.Registration.ToASCII(name)
 		if err != nil {
-			fe[field] = "not a valid domain name"
+			fe[field] = i18n.T("contracts.not_valid_domain_name")
 			return name
 		}
 		name = ascii
 	}
 	switch {
 	case tld != "" && name == "":
-		fe[field] = "give the domain name to register"
+		fe[field] = i18n.T("contracts.give_domain_name_register")
 	case name == "":
 	case len(name) > 253 || !domainRE.MatchString(name):
-		fe[field] = "not a valid domain name"
+		fe[field] = i18n.T("contracts.not_valid_domain_name")
 	case tld != "" && (!strings.HasSuffix(name, "."+tld) || strings.Count(strings.TrimSuffix(name, "."+tld), ".") > 0):
-		fe[field] = fmt.Sprintf("this plan registers a name directly under .%s, such as example.%s", tld, tld)
+		fe[field] = i18n.T("contracts.this_plan_registers_name", tld, tld)
 	}
 	return name
 }
@@ -221,16 +222,16 @@ func (s *Service) buildOrder(ctx context.Context, by accounts.Principal, in Chec
 	}
 	fe := accounts.FieldErrors{}
 	if (cust.Kind == terms.Consumer && !pol.Terms.Customers.Consumers) || (cust.Kind == terms.Business && !pol.Terms.Customers.Businesses) {
-		fe["org_id"] = fmt.Sprintf("these terms do not serve %s customers (%s)", cust.Kind, joinClauses(pol.Terms.Customers.Clauses))
+		fe["org_id"] = i18n.T("contracts.these_terms_do_not", cust.Kind, joinClauses(pol.Terms.Customers.Clauses))
 	}
 	if len(in.Lines) == 0 || len(in.Lines) > 50 {
-		fe["lines"] = "order between 1 and 50 lines"
+		fe["lines"] = i18n.T("contracts.order_between_1_50")
 	}
 	co := Checkout{OrgID: cust.ID, CustomerKind: cust.Kind}
 	for i, ol := range in.Lines {
 		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
 		if ol.Quantity < 1 || ol.Quantity > 100 {
-			fe[f("quantity")] = "order between 1 and 100"
+			fe[f("quantity")] = i18n.T("contracts.order_between_1_100")
 		}
 		var plan catalog.Plan
 		if s.plans == nil {
@@ -238,18 +239,18 @@ func (s *Service) buildOrder(ctx context.Context, by accounts.Principal, in Chec
 		}
 		plan, err := s.plans.GetPlan(ctx, ol.PlanID)
 		if errors.Is(err, accounts.ErrNotFound) || (err == nil && (plan.Pack != s.pack.Name || !plan.Active)) {
-			fe[f("plan_id")] = "choose a plan from the catalog"
+			fe[f("plan_id")] = i18n.T("contracts.choose_plan_from_catalog")
 			continue
 		} else if err != nil {
 			return customer{}, nil, Checkout{}, err
 		}
 		domain := checkDomain(fe, f("domain"), ol.Domain, plan.TLD)
 		if plan.ProductKind == catalog.KindDomain && ol.Quantity != 1 {
-			fe[f("quantity")] = "register one domain name per line"
+			fe[f("quantity")] = i18n.T("contracts.register_one_domain_name")
 		}
 		waivable := plan.WithdrawalWaivable && cust.Kind == terms.Consumer && pol.Terms.Withdrawal.Enabled
 		if ol.WaiveWithdrawal && !waivable {
-			fe[f("waive_withdrawal")] = "only a consumer ordering a domain registration can waive the right of withdrawal" + cites(pol.WaiverClauses())
+			fe[f("waive_withdrawal")] = i18n.T("contracts.waiver_domain_only", cites(pol.WaiverClauses()))
 		}
 		l := Line{Position: i + 1, PlanID: plan.ID, Kind: plan.ProductKind, Description: plan.Label(), Domain: domain, Quantity: ol.Quantity,
 			Billing: plan.Billing, Period: plan.Period, UnitPrice: plan.Price, SetupFee: plan.SetupFee, VATCategory: plan.VATCategory,
@@ -331,10 +332,10 @@ func (s *Service) PlaceOrder(ctx context.Context, by accounts.Principal, in Orde
 	fe := accounts.FieldErrors{}
 	validKey(fe, in.IdempotencyKey)
 	if !in.AcceptTerms {
-		fe["accept_terms"] = "accept the terms to order"
+		fe["accept_terms"] = i18n.T("contracts.accept_terms_order")
 	}
 	if in.TermsVersion != co.TermsVersion {
-		fe["terms_version"] = fmt.Sprintf("accept the current terms, version %s", co.TermsVersion)
+		fe["terms_version"] = i18n.T("contracts.accept_current_terms_version", co.TermsVersion)
 	}
 	if len(fe) > 0 {
 		return Contract{}, fe
@@ -398,7 +399,7 @@ func (s *Service) byKey(ctx context.Context, key string, orgID int64, reqHash st
 		return Contract{}, false, err
 	}
 	if org != orgID {
-		return Contract{}, false, accounts.FieldErrors{"idempotency_key": "this key was already used; send a new one"}
+		return Contract{}, false, accounts.FieldErrors{"idempotency_key": i18n.T("contracts.this_key_was_already")}
 	}
 	if stored != "" && stored != reqHash {
 		return Contract{}, false, ErrIdempotencyConflict
@@ -517,7 +518,7 @@ func (s *Service) conclude(ctx context.Context, pol *terms.Policy, nc newContrac
 		if c, ok, kerr := s.byKey(ctx, nc.key, nc.cust.ID, nc.requestHash); errors.Is(kerr, ErrIdempotencyConflict) {
 			return Contract{}, kerr
 		} else if kerr != nil || !ok || c.QuoteID != nc.quoteID {
-			return Contract{}, accounts.FieldErrors{"quote": "this quote has already been accepted"}
+			return Contract{}, accounts.FieldErrors{"quote": i18n.T("contracts.this_quote_has_already")}
 		}
 		err = errExists
 	}
@@ -527,7 +528,7 @@ func (s *Service) conclude(ctx context.Context, pol *terms.Policy, nc newContrac
 			return Contract{}, err
 		}
 		if !ok {
-			return Contract{}, accounts.FieldErrors{"idempotency_key": "this key was already used; send a new one"}
+			return Contract{}, accounts.FieldErrors{"idempotency_key": i18n.T("contracts.this_key_was_already")}
 		}
 		if c.ContentHash != nc.contentHash {
 			return Contract{}, ErrIdempotencyConflict
@@ -557,17 +558,17 @@ type mailLine struct {
 func (s *Service) mailConcluded(ctx context.Context, q store.Querier, now time.Time, id int64, nc newContract, waived []string, shown []ShownDocument) error {
 	var lines []mailLine
 	for _, l := range nc.co.Lines {
-		lines = append(lines, mailLine{Name: l.Description, Domain: l.Domain, Amount: l.Amount.String()})
+		lines = append(lines, mailLine{Name: l.Description, Domain: l.Domain, Amount: l.Amount.In(nc.cust.Lang)})
 	}
 	data := map[string]any{
-		"Name": nc.cust.Name, "ContractID": id, "Lines": lines, "TotalExcl": nc.co.Totals.TotalExcl.String(),
-		"VAT": nc.co.Totals.VATTotal.String(), "TotalIncl": nc.co.Totals.TotalIncl.String(), "TermsVersion": nc.co.TermsVersion,
-		"FirstRenewal": nc.co.FirstRenewal.String(), "CancelDeadline": nc.co.CancelDeadline.String(), "Hash": nc.contentHash,
+		"Name": nc.cust.Name, "ContractID": id, "Lines": lines, "TotalExcl": nc.co.Totals.TotalExcl,
+		"VAT": nc.co.Totals.VATTotal, "TotalIncl": nc.co.Totals.TotalIncl, "TermsVersion": nc.co.TermsVersion,
+		"FirstRenewal": nc.co.FirstRenewal, "CancelDeadline": nc.co.CancelDeadline, "Hash": nc.contentHash,
 		"Withdrawal": nc.co.Withdrawal != nil, "WithdrawalLastDay": "", "Waived": strings.Join(waived, ", "),
 		"Link": s.baseURL + fmt.Sprintf("/portal/contracts/%d", id), "Documents": shown,
 	}
 	if nc.co.Withdrawal != nil {
-		data["WithdrawalLastDay"] = nc.co.Withdrawal.LastDay.String()
+		data["WithdrawalLastDay"] = nc.co.Withdrawal.LastDay
 	}
 	return s.mail(ctx, q, now, nc.cust.ID, nc.cust.Email, nc.cust.Lang, "contract_concluded", fmt.Sprintf("contract:%d:concluded", id), data)
 }

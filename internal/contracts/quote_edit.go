@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"strings"
 
 	"github.com/hostpact/hostpact/internal/accounts"
@@ -41,10 +42,10 @@ func (s *Service) UpdateQuote(ctx context.Context, by accounts.Principal, id int
 	fe := accounts.FieldErrors{}
 	in.Title = strings.TrimSpace(in.Title)
 	if in.Title == "" || len(in.Title) > 200 {
-		fe["title"] = "give a title of at most 200 characters"
+		fe["title"] = i18n.T("contracts.give_title_most_200")
 	}
 	if !in.ValidUntil.IsZero() && in.ValidUntil.Before(today) {
-		fe["valid_until"] = "cannot be in the past"
+		fe["valid_until"] = i18n.T("contracts.cannot_past")
 	}
 	lines, err := s.quoteLines(ctx, pol, in, fe)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/catalog"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -75,25 +76,25 @@ type QuoteInput struct {
 
 func (s *Service) quoteLines(ctx context.Context, pol *terms.Policy, in QuoteInput, fe accounts.FieldErrors) ([]Line, error) {
 	if len(in.Lines) == 0 || len(in.Lines) > 100 {
-		fe["lines"] = "a quote has between 1 and 100 lines"
+		fe["lines"] = i18n.T("contracts.quote_has_between_1")
 	}
 	var out []Line
 	for i, ql := range in.Lines {
 		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
 		if ql.Quantity < 1 || ql.Quantity > 10000 {
-			fe[f("quantity")] = "give a quantity between 1 and 10000"
+			fe[f("quantity")] = i18n.T("contracts.give_quantity_between_1")
 		}
 		if ql.UnitPrice < 0 || ql.UnitPrice > terms.Euros(10_000_000) {
-			fe[f("unit_price")] = "give a price of at least 0.00"
+			fe[f("unit_price")] = i18n.T("contracts.give_price_least_0")
 		}
 		if ql.SetupFee < 0 || ql.SetupFee > terms.Euros(10_000_000) {
-			fe[f("setup_fee")] = "give a setup fee of at least 0.00"
+			fe[f("setup_fee")] = i18n.T("contracts.give_setup_fee_least")
 		}
 		l := Line{Position: i + 1, Quantity: ql.Quantity}
 		if ql.PlanID != 0 {
 			plan, err := s.plans.GetPlan(ctx, ql.PlanID)
 			if errors.Is(err, accounts.ErrNotFound) || (err == nil && plan.Pack != s.pack.Name) {
-				fe[f("plan_id")] = "choose a plan from the catalog"
+				fe[f("plan_id")] = i18n.T("contracts.choose_plan_from_catalog")
 				continue
 			} else if err != nil {
 				return nil, err
@@ -118,30 +119,30 @@ func (s *Service) quoteLines(ctx context.Context, pol *terms.Policy, in QuoteInp
 				l.VATCategory = terms.VATStandard
 			}
 			if l.Description == "" || len(l.Description) > 500 {
-				fe[f("description")] = "describe the line in at most 500 characters"
+				fe[f("description")] = i18n.T("contracts.describe_line_most_500")
 			}
 			switch l.Billing {
 			case catalog.Subscription:
 				p, err := terms.ParsePeriod(ql.Period)
 				if m, ok := p.InMonths(); err != nil || !ok || m <= 0 || 12%m != 0 {
-					fe[f("period")] = "a subscription's price is per month or per year (P1M, P3M, P1Y)"
+					fe[f("period")] = i18n.T("contracts.subscriptions_price_per_month")
 				}
 				l.Period = p
 			case catalog.OneOff:
 				if ql.Period != "" {
-					fe[f("period")] = "a one-off line has no period"
+					fe[f("period")] = i18n.T("contracts.one_off_line_has")
 				}
 			default:
-				fe[f("billing")] = "choose subscription or one-off"
+				fe[f("billing")] = i18n.T("contracts.choose_subscription_one_off")
 			}
 			if !slices.Contains([]string{terms.VATStandard, terms.VATReduced, terms.VATZero}, l.VATCategory) {
-				fe[f("vat_category")] = "choose standard, reduced or zero"
+				fe[f("vat_category")] = i18n.T("contracts.choose_standard_reduced_zero")
 			}
 			if l.SLA && !pol.Terms.SLA.Enabled {
-				fe[f("sla")] = "these terms give no availability guarantee"
+				fe[f("sla")] = i18n.T("contracts.these_terms_give_no")
 			}
 			if l.RetentionCategory != "" && !slices.Contains(pol.RetentionCategories(), l.RetentionCategory) {
-				fe[f("retention_category")] = "the terms have no retention period for this category (they have: " + strings.Join(pol.RetentionCategories(), ", ") + ")"
+				fe[f("retention_category")] = i18n.T("contracts.retention_category", strings.Join(pol.RetentionCategories(), ", "))
 			}
 			l.Domain = checkDomain(fe, f("domain"), ql.Domain, "")
 		}
@@ -159,7 +160,7 @@ func (s *Service) CreateQuote(ctx context.Context, by accounts.Principal, in Quo
 	}
 	cust, err := s.customer(ctx, by, in.OrgID)
 	if errors.Is(err, accounts.ErrNotFound) {
-		return Quote{}, accounts.FieldErrors{"org_id": "no such customer"}
+		return Quote{}, accounts.FieldErrors{"org_id": i18n.T("contracts.no_such_customer")}
 	} else if err != nil {
 		return Quote{}, err
 	}
@@ -171,13 +172,13 @@ func (s *Service) CreateQuote(ctx context.Context, by accounts.Principal, in Quo
 	fe := accounts.FieldErrors{}
 	in.Title = strings.TrimSpace(in.Title)
 	if in.Title == "" || len(in.Title) > 200 {
-		fe["title"] = "give a title of at most 200 characters"
+		fe["title"] = i18n.T("contracts.give_title_most_200")
 	}
 	if !in.ValidUntil.IsZero() && in.ValidUntil.Before(today) {
-		fe["valid_until"] = "cannot be in the past"
+		fe["valid_until"] = i18n.T("contracts.cannot_past")
 	}
 	if (cust.Kind == terms.Consumer && !pol.Terms.Customers.Consumers) || (cust.Kind == terms.Business && !pol.Terms.Customers.Businesses) {
-		fe["org_id"] = fmt.Sprintf("these terms do not serve %s customers (%s)", cust.Kind, joinClauses(pol.Terms.Customers.Clauses))
+		fe["org_id"] = i18n.T("contracts.these_terms_do_not", cust.Kind, joinClauses(pol.Terms.Customers.Clauses))
 	}
 	lines, err := s.quoteLines(ctx, pol, in, fe)
 	if err != nil {
@@ -232,7 +233,7 @@ func (s *Service) SendQuote(ctx context.Context, by accounts.Principal, id int64
 		return Quote{}, err
 	}
 	if qt.Status != QuoteDraft {
-		return Quote{}, accounts.FieldErrors{"quote": "only a draft can be sent"}
+		return Quote{}, accounts.FieldErrors{"quote": i18n.T("contracts.only_draft_can_sent")}
 	}
 	cust, err := s.customer(ctx, by, qt.OrgID)
 	if err != nil {
@@ -273,18 +274,18 @@ func (s *Service) SendQuote(ctx context.Context, by accounts.Principal, id int64
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return accounts.FieldErrors{"quote": "only a draft can be sent"}
+			return accounts.FieldErrors{"quote": i18n.T("contracts.only_draft_can_sent")}
 		}
 		if err := record(ctx, q, now, qt.OrgID, "quote.send", "quote", id, fmt.Sprintf("quote sent to %s, valid until %s; content sha256 %s", cust.Email, expires, hash)); err != nil {
 			return err
 		}
 		var lines []mailLine
 		for _, l := range qt.Lines {
-			lines = append(lines, mailLine{Name: l.Description, Domain: l.Domain, Amount: l.Amount.String()})
+			lines = append(lines, mailLine{Name: l.Description, Domain: l.Domain, Amount: l.Amount.In(cust.Lang)})
 		}
 		return s.mail(ctx, q, now, cust.ID, cust.Email, cust.Lang, "quote_sent", fmt.Sprintf("quote:%d:sent", id), map[string]any{
-			"Name": cust.Name, "QuoteID": id, "Title": qt.Title, "Lines": lines, "TotalExcl": qt.Totals.TotalExcl.String(),
-			"TotalIncl": qt.Totals.TotalIncl.String(), "Expires": expires.String(), "TermsVersion": version,
+			"Name": cust.Name, "QuoteID": id, "Title": qt.Title, "Lines": lines, "TotalExcl": qt.Totals.TotalExcl,
+			"TotalIncl": qt.Totals.TotalIncl, "Expires": expires, "TermsVersion": version,
 			"Link": s.baseURL + fmt.Sprintf("/portal/quotes/%d", id), "PDF": s.baseURL + fmt.Sprintf("/portal/quotes/%d/pdf", id),
 		})
 	})
@@ -329,14 +330,14 @@ func (s *Service) AcceptQuote(ctx context.Context, by accounts.Principal, id int
 	today := s.today()
 	switch {
 	case qt.Status == QuoteAccepted:
-		fe["quote"] = "this quote has already been accepted"
+		fe["quote"] = i18n.T("contracts.this_quote_has_already")
 	case qt.Status != QuoteSent:
-		fe["quote"] = "this quote cannot be accepted (" + qt.Status + ")"
+		fe["quote"] = i18n.T("contracts.quote_not_acceptable", qt.Status)
 	case today.After(qt.ExpiresOn) && !qt.LateAcceptanceAllowed:
-		fe["quote"] = fmt.Sprintf("this quote expired on %s%s; ask us whether we can still accept it", qt.ExpiresOn, cites(qt.ExpiryExplanation.Clauses()))
+		fe["quote"] = i18n.T("contracts.this_quote_expired_on", qt.ExpiresOn, cites(qt.ExpiryExplanation.Clauses()))
 	}
 	if in.ContentHash != "" && in.ContentHash != qt.ContentHash {
-		fe["content_hash"] = "the quote is not the one you were shown; reload it"
+		fe["content_hash"] = i18n.T("contracts.quote_not_one_you")
 	}
 	if len(fe) > 0 {
 		return Contract{}, fe
@@ -373,7 +374,7 @@ func (s *Service) AcceptQuote(ctx context.Context, by accounts.Principal, id int
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return accounts.FieldErrors{"quote": "this quote has already been accepted or declined"}
+			return accounts.FieldErrors{"quote": i18n.T("contracts.this_quote_has_already2")}
 		}
 		late := ""
 		if today.After(qt.ExpiresOn) {
@@ -394,7 +395,7 @@ func (s *Service) AllowLateAcceptance(ctx context.Context, by accounts.Principal
 		return err
 	}
 	if qt.Status != QuoteSent {
-		return accounts.FieldErrors{"quote": "only a sent quote can be accepted late"}
+		return accounts.FieldErrors{"quote": i18n.T("contracts.only_sent_quote_can")}
 	}
 	ctx = actorFor(ctx, by)
 	return s.db.InTx(ctx, func(q store.Querier) error {
@@ -416,7 +417,7 @@ func (s *Service) DeclineQuote(ctx context.Context, by accounts.Principal, id in
 		return err
 	}
 	if len(reason) > 2000 {
-		return accounts.FieldErrors{"reason": "at most 2000 characters"}
+		return accounts.FieldErrors{"reason": i18n.T("contracts.most_2000_characters")}
 	}
 	ctx = actorFor(ctx, by)
 	return s.db.InTx(ctx, func(q store.Querier) error {
@@ -428,7 +429,7 @@ func (s *Service) DeclineQuote(ctx context.Context, by accounts.Principal, id in
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return accounts.FieldErrors{"quote": "only a sent quote can be declined"}
+			return accounts.FieldErrors{"quote": i18n.T("contracts.only_sent_quote_can2")}
 		}
 		return record(ctx, q, now, qt.OrgID, "quote.decline", "quote", id, "quote declined")
 	})

@@ -31,6 +31,7 @@ import (
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
@@ -278,7 +279,7 @@ func (s *Service) RefuseCustomer(ctx context.Context, by accounts.Principal, org
 		return err
 	}
 	if len(reason) > 2000 {
-		return accounts.FieldErrors{"reason": "at most 2000 characters"}
+		return accounts.FieldErrors{"reason": i18n.T("contracts.most_2000_characters")}
 	}
 	ctx = actorFor(ctx, by)
 	return s.db.InTx(ctx, func(q store.Querier) error {
@@ -345,17 +346,17 @@ func joinClauses(ids []string) string { return strings.Join(ids, ", ") }
 func termsErr(err error, field string) error {
 	var ie *terms.InputError
 	if errors.As(err, &ie) {
-		return accounts.FieldErrors{field: ie.Msg}
+		return accounts.FieldErrors{field: i18n.Raw(ie.Msg)}
 	}
 	if errors.Is(err, terms.ErrNotInTerms) {
-		return accounts.FieldErrors{field: err.Error()}
+		return accounts.FieldErrors{field: i18n.From(err)}
 	}
 	return err
 }
 
 func validKey(fe accounts.FieldErrors, key string) {
 	if l := len(strings.TrimSpace(key)); l < 8 || l > 200 {
-		fe["idempotency_key"] = "send a unique key of 8 to 200 characters with each submission"
+		fe["idempotency_key"] = i18n.T("contracts.send_unique_key_8")
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -308,7 +309,7 @@ func (s *Service) SuspendOrganisation(ctx context.Context, by accounts.Principal
 		return 0, err
 	}
 	if l := len(strings.TrimSpace(reason)); l == 0 || l > 2000 {
-		return 0, accounts.FieldErrors{"reason": "give the reason for the suspension (at most 2000 characters)"}
+		return 0, accounts.FieldErrors{"reason": i18n.T("contracts.give_reason_suspension_most")}
 	}
 	if _, err := s.customer(ctx, by, orgID); err != nil {
 		return 0, err

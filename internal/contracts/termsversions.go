@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -79,16 +80,16 @@ func (s *Service) PublishTermsVersion(ctx context.Context, by accounts.Principal
 	fe := accounts.FieldErrors{}
 	in.Version, in.Summary = strings.TrimSpace(in.Version), strings.TrimSpace(in.Summary)
 	if !versionRE.MatchString(in.Version) {
-		fe["version"] = "name the version with letters, digits, dots or dashes"
+		fe["version"] = i18n.T("contracts.name_version_with_letters")
 	}
 	if len(in.Summary) > 4000 {
-		fe["summary"] = "at most 4000 characters"
+		fe["summary"] = i18n.T("contracts.most_4000_characters")
 	}
 	switch {
 	case in.Effective.IsZero():
-		fe["effective"] = "give the date the new terms take effect"
+		fe["effective"] = i18n.T("contracts.give_date_new_terms")
 	case in.Effective.Before(res.Effective):
-		fe["effective"] = fmt.Sprintf("announced today, the new terms can apply to existing contracts from %s at the earliest (%s)", res.Effective, joinClauses(pol.Terms.TermsChange.Clauses))
+		fe["effective"] = i18n.T("contracts.announced_today_new_terms", res.Effective, joinClauses(pol.Terms.TermsChange.Clauses))
 	}
 	if len(fe) > 0 {
 		return TermsVersion{}, fe
@@ -109,7 +110,7 @@ func (s *Service) PublishTermsVersion(ctx context.Context, by accounts.Principal
 			tv.Pack, tv.Version, tv.Summary, tv.AnnouncedOn, tv.EffectiveOn, nullDate(tv.ObjectionBy), tv.TerminationAsOf,
 			exJSON(tv.Explanation), by.User.ID, now).Scan(&tv.ID)
 		if store.IsUniqueViolation(err) {
-			return accounts.FieldErrors{"version": "this version exists"}
+			return accounts.FieldErrors{"version": i18n.T("contracts.this_version_exists")}
 		}
 		if err != nil {
 			return err
@@ -124,8 +125,8 @@ func (s *Service) PublishTermsVersion(ctx context.Context, by accounts.Principal
 		}
 		for _, o := range orgs {
 			if err := s.mail(ctx, q, now, o.ID, o.Email, o.Lang, "terms_changed", fmt.Sprintf("terms:%d:org:%d", tv.ID, o.ID), map[string]any{
-				"Name": o.Name, "Version": tv.Version, "Effective": tv.EffectiveOn.String(), "Summary": tv.Summary,
-				"ObjectionBy": dateText(tv.ObjectionBy), "TerminationAsOf": tv.TerminationAsOf.String(), "Explanation": tv.Explanation.Text(),
+				"Name": o.Name, "Version": tv.Version, "Effective": tv.EffectiveOn, "Summary": tv.Summary,
+				"ObjectionBy": mailDate(tv.ObjectionBy), "TerminationAsOf": tv.TerminationAsOf, "Explanation": tv.Explanation.Text(),
 			}); err != nil {
 				return err
 			}
@@ -133,6 +134,15 @@ func (s *Service) PublishTermsVersion(ctx context.Context, by accounts.Principal
 		return nil
 	})
 	return tv, err
+}
+
+// dateText is a date for a mail: the mail writes it in the reader's language
+// (notify.Render); "" when there is none, so a template can test it.
+func mailDate(d terms.Date) any {
+	if d.IsZero() {
+		return ""
+	}
+	return d
 }
 
 func dateText(d terms.Date) string {
@@ -201,12 +211,12 @@ func (s *Service) ObjectToTermsChange(ctx context.Context, by accounts.Principal
 	reason = strings.TrimSpace(reason)
 	switch {
 	case tv.ObjectionBy.IsZero():
-		fe["terms_version"] = "these terms provide no objection procedure; you may end your contract as of " + tv.TerminationAsOf.String()
+		fe["terms_version"] = i18n.T("contracts.no_objection", tv.TerminationAsOf)
 	case today.After(tv.ObjectionBy):
-		fe["terms_version"] = fmt.Sprintf("the period for objections ended on %s", tv.ObjectionBy)
+		fe["terms_version"] = i18n.T("contracts.period_objections_ended_on", tv.ObjectionBy)
 	}
 	if reason == "" || len(reason) > 4000 {
-		fe["reason"] = "give your reasons (at most 4000 characters)"
+		fe["reason"] = i18n.T("contracts.give_your_reasons_most")
 	}
 	if len(fe) > 0 {
 		return fe
@@ -222,7 +232,7 @@ func (s *Service) ObjectToTermsChange(ctx context.Context, by accounts.Principal
 		err := q.QueryRowContext(ctx, `INSERT INTO terms_objections (terms_version_id, org_id, received_on, reason, recorded_by, explanation, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, versionID, orgID, today, reason, by.User.ID, exJSON(ex), now).Scan(&id)
 		if store.IsUniqueViolation(err) {
-			return accounts.FieldErrors{"terms_version": "an objection to this version is already on file"}
+			return accounts.FieldErrors{"terms_version": i18n.T("contracts.objection_this_version_already")}
 		}
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -233,7 +234,7 @@ func (s *Service) Claim(ctx context.Context, by accounts.Principal, invoiceID in
 	}
 	if c, err := s.isCharge(ctx, invoiceID); err != nil || c {
 		if err == nil {
-			err = accounts.FieldErrors{"invoice": "a charge invoice bears no interest or collection costs of its own"}
+			err = accounts.FieldErrors{"invoice": i18n.T("billing.charge_invoice_bears_no")}
 		}
 		return Step{}, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/jobs"
 	"github.com/hostpact/hostpact/internal/sla"
 	"github.com/hostpact/hostpact/internal/store"
@@ -246,7 +247,7 @@ func (s *Service) Reevaluate(ctx context.Context, by accounts.Principal, compone
 	now := s.now()
 	from = store.Now(from)
 	if from.After(now) {
-		return accounts.FieldErrors{"from": "must not be in the future"}
+		return accounts.FieldErrors{"from": i18n.T("monitor.must_not_future")}
 	}
 	return s.db.InTx(ctx, func(q store.Querier) error {
 		var name, target string

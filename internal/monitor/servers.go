@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/monitor/probe"
 	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
@@ -58,13 +59,13 @@ func (s *Service) validServer(in *ServerInput) accounts.FieldErrors {
 	in.Name, in.Location = strings.TrimSpace(in.Name), strings.TrimSpace(in.Location)
 	in.Kind, in.Description = strings.TrimSpace(in.Kind), strings.TrimSpace(in.Description)
 	if in.Name == "" || len(in.Name) > 100 {
-		fe["name"] = "monitor.err.name"
+		fe["name"] = i18n.T("monitor.err.name")
 	}
 	if in.Location == "" || len(in.Location) > 50 {
-		fe["location"] = "monitor.err.location"
+		fe["location"] = i18n.T("monitor.err.location")
 	}
 	if !slices.Contains(s.Kinds(), in.Kind) {
-		fe["kind"] = "monitor.err.kind"
+		fe["kind"] = i18n.T("monitor.err.kind")
 	}
 	return fe
 }
@@ -162,7 +163,7 @@ func (s *Service) CreateServer(ctx context.Context, by accounts.Principal, in Se
 		sv, err = scanServer(q.QueryRowContext(ctx, `INSERT INTO monitor_servers (name, kind, location, description, created_at)
 			VALUES ($1, $2, $3, $4, $5) RETURNING `+serverCols, in.Name, in.Kind, in.Location, in.Description, now))
 		if store.IsUniqueViolation(err) {
-			return accounts.FieldErrors{"name": "monitor.err.name_taken"}
+			return accounts.FieldErrors{"name": i18n.T("monitor.err.name_taken")}
 		}
 		if err != nil {
 			return err
@@ -192,7 +193,7 @@ func (s *Service) UpdateServer(ctx context.Context, by accounts.Principal, id in
 		case errors.Is(err, sql.ErrNoRows):
 			return accounts.ErrNotFound
 		case store.IsUniqueViolation(err):
-			return accounts.FieldErrors{"name": "monitor.err.name_taken"}
+			return accounts.FieldErrors{"name": i18n.T("monitor.err.name_taken")}
 		case err != nil:
 			return err
 		}
@@ -265,7 +266,7 @@ func (s *Service) validComponent(sv Server, in *ComponentInput) accounts.FieldEr
 	fe := accounts.FieldErrors{}
 	in.Name, in.Target = strings.TrimSpace(in.Name), strings.TrimSpace(in.Target)
 	if !slices.Contains(s.ComponentNames(sv.Kind), in.Name) {
-		fe["name"] = "monitor.err.component"
+		fe["name"] = i18n.T("monitor.err.component")
 	}
 	if in.Target == "" {
 		in.Target = in.Spec.URL
@@ -274,15 +275,15 @@ func (s *Service) validComponent(sv Server, in *ComponentInput) accounts.FieldEr
 		}
 	}
 	if in.Target == "" || len(in.Target) > 200 {
-		fe["target"] = "monitor.err.target"
+		fe["target"] = i18n.T("monitor.err.target")
 	}
 	r, err := s.rules(s.clock.Now())
 	if in.Interval < time.Second || err == nil && r.MaxCheckGap > 0 && in.Interval > r.MaxCheckGap {
 		// A longer interval would leave every run of checks broken by gaps: unknown time.
-		fe["interval"] = "monitor.err.interval"
+		fe["interval"] = i18n.T("monitor.err.interval")
 	}
 	if err := in.Spec.Validate(); err != nil {
-		fe["spec"] = err.Error()
+		fe["spec"] = i18n.From(err)
 	}
 	return fe
 }
@@ -426,7 +427,7 @@ func (s *Service) AddComponent(ctx context.Context, by accounts.Principal, serve
 			VALUES ($1, $2, $3, $4, '', $5, TRUE, 1, $6) RETURNING id`,
 			serverID, c.Name, c.Target, string(in.Spec.Kind), int64(c.Interval/time.Second), now).Scan(&c.ID)
 		if store.IsUniqueViolation(err) {
-			return accounts.FieldErrors{"target": "monitor.err.component_taken"}
+			return accounts.FieldErrors{"target": i18n.T("monitor.err.component_taken")}
 		}
 		if err != nil {
 			return err
@@ -488,7 +489,7 @@ func (s *Service) UpdateComponent(ctx context.Context, by accounts.Principal, id
 			version = version + 1 WHERE id = $1 RETURNING version`,
 			id, c.Name, c.Target, string(in.Spec.Kind), sealed, int64(c.Interval/time.Second)).Scan(&c.Version)
 		if store.IsUniqueViolation(err) {
-			return accounts.FieldErrors{"target": "monitor.err.component_taken"}
+			return accounts.FieldErrors{"target": i18n.T("monitor.err.component_taken")}
 		}
 		if err != nil {
 			return err
@@ -532,7 +533,7 @@ func (s *Service) Place(ctx context.Context, by accounts.Principal, subscription
 		return err
 	}
 	if subscriptionID <= 0 || orgID <= 0 {
-		return accounts.FieldErrors{"subscription": "monitor.err.subscription"}
+		return accounts.FieldErrors{"subscription": i18n.T("monitor.err.subscription")}
 	}
 	ctx = staffActor(ctx, by)
 	now := s.now()

@@ -155,7 +155,7 @@ func (t Templates) Render(name, lang string, data any) (subject, body string, er
 		return "", "", fmt.Errorf("notify: template %s: %w", name, err)
 	}
 	var buf bytes.Buffer
-	if err := tmpl.Execute(&buf, data); err != nil {
+	if err := tmpl.Execute(&buf, localize(lang, data)); err != nil {
 		return "", "", fmt.Errorf("notify: template %s: %w", name, err)
 	}
 	first, rest, _ := strings.Cut(buf.String(), "\n")
@@ -164,6 +164,24 @@ func (t Templates) Render(name, lang string, data any) (subject, body string, er
 		return "", "", fmt.Errorf("notify: template %s.%s must start with \"Subject: \"", name, lang)
 	}
 	return strings.TrimSpace(subject), strings.TrimLeft(rest, "\r\n"), nil
+}
+
+// localize writes the values of a map that know their own written form (terms.Money,
+// terms.Date, an i18n message) in lang, so a mail says "€ 1.234,56" and "4 december
+// 2026" in Dutch without each caller formatting them.
+func localize(lang string, data any) any {
+	m, ok := data.(map[string]any)
+	if !ok {
+		return data
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if l, ok := v.(interface{ In(lang string) string }); ok {
+			v = l.In(lang)
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // Mail is an outbox entry as staff see it.

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -510,17 +511,17 @@ func (s *Service) AssignUnmatched(ctx context.Context, by accounts.Principal, tx
 	ctx = actorFor(ctx, by)
 	invoice, note = strings.TrimSpace(invoice), strings.TrimSpace(note)
 	if len(note) > 500 {
-		return BankTransaction{}, FieldErrors{"note": "keep the note under 500 characters"}
+		return BankTransaction{}, FieldErrors{"note": i18n.T("payments.keep_note_under_500")}
 	}
 	if invoice == "" {
-		return BankTransaction{}, FieldErrors{"invoice": "enter the invoice number or payment reference"}
+		return BankTransaction{}, FieldErrors{"invoice": i18n.T("payments.enter_invoice_number_payment")}
 	}
 	it, err := s.ledger.FindByInvoiceNumber(ctx, invoice)
 	if errors.Is(err, accounts.ErrNotFound) {
 		it, err = s.ledger.FindByPaymentReference(ctx, strings.Join(strings.Fields(invoice), ""))
 	}
 	if errors.Is(err, accounts.ErrNotFound) {
-		return BankTransaction{}, FieldErrors{"invoice": fmt.Sprintf("no open invoice has number or payment reference %q", clip(invoice))}
+		return BankTransaction{}, FieldErrors{"invoice": i18n.T("payments.no_open_invoice_has", clip(invoice))}
 	}
 	if err != nil {
 		return BankTransaction{}, err
@@ -532,10 +533,10 @@ func (s *Service) AssignUnmatched(ctx context.Context, by accounts.Principal, tx
 			return err
 		}
 		if t.Status != TxUnmatched {
-			return FieldErrors{"status": fmt.Sprintf("this transaction is %s, no longer in the queue", t.Status)}
+			return FieldErrors{"status": i18n.T("payments.this_transaction_s_no", t.Status)}
 		}
 		if !t.Credit || t.Currency != "EUR" {
-			return FieldErrors{"invoice": "only a credit in EUR can be applied to an invoice; ignore this one with a reason"}
+			return FieldErrors{"invoice": i18n.T("payments.only_credit_eur_can")}
 		}
 		now := s.now()
 		applied, excess, err := s.ledger.ApplyPayment(ctx, q, it.InvoiceID, t.Amount, t.ValueDate, SourceBank, t.EntryKey)
@@ -551,7 +552,7 @@ func (s *Service) AssignUnmatched(ctx context.Context, by accounts.Principal, tx
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n != 1 {
-			return FieldErrors{"status": "this transaction was resolved by someone else meanwhile"}
+			return FieldErrors{"status": i18n.T("payments.this_transaction_was_resolved")}
 		}
 		if err := record(ctx, q, now, it.OrgID, "payment.unmatched_assigned", "bank_transaction", txID, fmt.Sprintf(
 			"bank transfer of %s from %s on %s assigned by hand to invoice %s: %s applied, %s excess%s",
@@ -573,10 +574,10 @@ func (s *Service) IgnoreUnmatched(ctx context.Context, by accounts.Principal, tx
 	ctx = actorFor(ctx, by)
 	reason = strings.TrimSpace(reason)
 	if len(reason) < 3 {
-		return BankTransaction{}, FieldErrors{"reason": "say why this transaction needs no booking"}
+		return BankTransaction{}, FieldErrors{"reason": i18n.T("payments.say_why_this_transaction")}
 	}
 	if len(reason) > 500 {
-		return BankTransaction{}, FieldErrors{"reason": "keep the reason under 500 characters"}
+		return BankTransaction{}, FieldErrors{"reason": i18n.T("payments.keep_reason_under_500")}
 	}
 	var out BankTransaction
 	err := s.db.InTx(ctx, func(q store.Querier) error {
@@ -593,7 +594,7 @@ func (s *Service) IgnoreUnmatched(ctx context.Context, by accounts.Principal, tx
 			if err != nil {
 				return err
 			}
-			return FieldErrors{"status": fmt.Sprintf("this transaction is %s, no longer in the queue", t.Status)}
+			return FieldErrors{"status": i18n.T("payments.this_transaction_s_no", t.Status)}
 		}
 		t, err := getTx(ctx, q, txID)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
@@ -80,10 +81,10 @@ func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Princi
 		return nil, 0, err
 	}
 	if len(items) == 0 {
-		return nil, 0, FieldErrors{"items": "choose at least one invoice to collect"}
+		return nil, 0, FieldErrors{"items": i18n.T("payments.choose_least_one_invoice")}
 	}
 	if len(items) > MaxBatchItems {
-		return nil, 0, FieldErrors{"items": fmt.Sprintf("at most %d collections in one file", MaxBatchItems)}
+		return nil, 0, FieldErrors{"items": i18n.T("payments.most_d_collections_one", MaxBatchItems)}
 	}
 	// The invoices as the ledger has them: the caller names them, the ledger says
 	// whose they are and what is open.
@@ -92,7 +93,7 @@ func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Princi
 		debits[i].DebitItem = it
 		inv, err := s.ledger.Invoice(ctx, it.InvoiceID)
 		if errors.Is(err, ErrNotFound) {
-			return nil, 0, FieldErrors{fmt.Sprintf("items[%d].invoice", i): "no such invoice"}
+			return nil, 0, FieldErrors{fmt.Sprintf("items[%d].invoice", i): i18n.T("payments.no_such_invoice")}
 		}
 		if err != nil {
 			return nil, 0, err
@@ -126,12 +127,12 @@ func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Princi
 		if _, _, err := pol.DirectDebitDate(terms.DirectDebitInput{Today: today, Requested: collectionDate}); err != nil {
 			var ie *terms.InputError
 			if errors.As(err, &ie) {
-				return FieldErrors{"collection_date": ie.Msg}
+				return FieldErrors{"collection_date": i18n.Raw(ie.Msg)}
 			}
 			return err
 		}
 		if collectionDate.After(today.AddDays(365)) {
-			return FieldErrors{"collection_date": "the collection date is more than a year ahead"}
+			return FieldErrors{"collection_date": i18n.T("payments.collection_date_more_than")}
 		}
 		// Validate every item against its mandate and earlier collections.
 		fe := FieldErrors{}
@@ -141,22 +142,22 @@ func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Princi
 		for i, it := range debits {
 			f := fmt.Sprintf("items[%d]", i)
 			if seenInvoice[it.InvoiceID] {
-				fe[f+".invoice"] = fmt.Sprintf("invoice %s appears twice", it.inv.Number)
+				fe[f+".invoice"] = i18n.T("payments.invoice_s_appears_twice", it.inv.Number)
 			}
 			seenInvoice[it.InvoiceID] = true
 			switch {
 			case it.inv.CollectionPending:
-				fe[f+".invoice"] = fmt.Sprintf("invoice %s is already being collected", it.inv.Number)
+				fe[f+".invoice"] = i18n.T("payments.invoice_s_already_being", it.inv.Number)
 			case it.Amount <= 0 || it.Amount > it.inv.Open:
-				fe[f+".amount"] = fmt.Sprintf("invoice %s: the amount must be more than zero and at most the open %s", it.inv.Number, it.inv.Open)
+				fe[f+".amount"] = i18n.T("payments.invoice_s_amount_must", it.inv.Number, it.inv.Open)
 			case strings.TrimSpace(it.inv.Email) == "":
-				fe[f+".invoice"] = fmt.Sprintf("invoice %s names no e-mail address to send the pre-notification to", it.inv.Number)
+				fe[f+".invoice"] = i18n.T("payments.invoice_s_names_no", it.inv.Number)
 			}
 			m, ok := mandates[it.MandateID]
 			if !ok {
 				m, err = getMandate(ctx, q, it.MandateID)
 				if errors.Is(err, ErrNotFound) {
-					fe[f+".mandate"] = "no such mandate"
+					fe[f+".mandate"] = i18n.T("payments.no_such_mandate")
 					continue
 				}
 				if err != nil {
@@ -174,14 +175,13 @@ func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Princi
 			}
 			switch {
 			case m.OrgID != it.inv.OrgID:
-				fe[f+".mandate"] = fmt.Sprintf("mandate %s belongs to another customer than invoice %s", m.Reference, it.inv.Number)
+				fe[f+".mandate"] = i18n.T("payments.mandate_s_belongs_another", m.Reference, it.inv.Number)
 			case m.Status != MandateActive:
-				fe[f+".mandate"] = fmt.Sprintf("mandate %s is %s (%s)", m.Reference, m.Status, m.StatusReason)
+				fe[f+".mandate"] = i18n.T("payments.mandate_s_s_s", m.Reference, m.Status, m.StatusReason)
 			case expired:
-				fe[f+".mandate"] = fmt.Sprintf("mandate %s was last used on %s and expired after %s without a collection; a new mandate is needed",
-					m.Reference, m.LastCollectionOn, pol.Terms.DirectDebit.MandateExpiry.Words())
+				fe[f+".mandate"] = i18n.T("payments.mandate_s_was_last", m.Reference, m.LastCollectionOn, pol.Terms.DirectDebit.MandateExpiry.Words())
 			case m.NextSequence == SeqFirst && firsts[m.ID]:
-				fe[f+".mandate"] = fmt.Sprintf("mandate %s has its first collection in this file already; collect this invoice in a later file", m.Reference)
+				fe[f+".mandate"] = i18n.T("payments.mandate_s_has_first", m.Reference)
 			}
 			if m.NextSequence == SeqFirst {
 				firsts[m.ID] = true
@@ -190,7 +190,7 @@ func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Princi
 			err := q.QueryRowContext(ctx, `SELECT end_to_end_id FROM dd_collections WHERE invoice_id = $1 AND status <> $2 AND booked_at IS NULL LIMIT 1`,
 				it.InvoiceID, CollectionReturned).Scan(&busy)
 			if err == nil {
-				fe[f+".invoice"] = fmt.Sprintf("invoice %s is already being collected (%s)", it.inv.Number, busy)
+				fe[f+".invoice"] = i18n.T("payments.invoice_s_already_being2", it.inv.Number, busy)
 			} else if !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
@@ -213,7 +213,7 @@ func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Princi
 			if err := s.ledger.MarkCollectionPending(ctx, q, it.InvoiceID, c.EndToEndID, collectionDate); err != nil {
 				var fe FieldErrors
 				if errors.As(err, &fe) {
-					return FieldErrors{fmt.Sprintf("items[%d].invoice", i): fmt.Sprintf("invoice %s has nothing open now; build the batch again", it.inv.Number)}
+					return FieldErrors{fmt.Sprintf("items[%d].invoice", i): i18n.T("payments.invoice_s_has_nothing", it.inv.Number)}
 				}
 				return fmt.Errorf("payments: mark invoice %s collection pending: %w", it.inv.Number, err)
 			}

@@ -120,7 +120,7 @@ func TestDirectDebitCollectionDateRefused(t *testing.T) {
 				t.Fatalf("%s: err = %v", c.on, err)
 			}
 			for _, w := range c.want {
-				if !strings.Contains(fe["collection_date"], w) {
+				if !strings.Contains(fe["collection_date"].Error(), w) {
 					t.Errorf("%s: %q lacks %q", c.on, fe["collection_date"], w)
 				}
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
@@ -89,7 +90,7 @@ func (f *fakeLedger) MarkCollectionPending(_ context.Context, _ store.Querier, i
 	defer f.mu.Unlock()
 	inv, ok := f.invoices[id]
 	if !ok || inv.Open <= 0 {
-		return FieldErrors{"invoice_id": "nothing open"}
+		return FieldErrors{"invoice_id": i18n.T("payments.nothing_open")}
 	}
 	inv.CollectionPending = true
 	return nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -59,19 +60,19 @@ type MandateChange struct {
 	BIC        string `json:"bic"`
 }
 
-func validMandateRef(s string) string {
+func validMandateRef(s string) i18n.Msg {
 	if s == "" || len(s) > 35 {
-		return "a mandate reference has 1 to 35 characters"
+		return i18n.T("payments.mandate_ref_length")
 	}
 	for _, r := range s {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/-?:().,'+", r)) {
-			return "a mandate reference may contain letters, digits and / - ? : ( ) . , ' + only (no spaces)"
+			return i18n.T("payments.mandate_ref_chars")
 		}
 	}
 	if strings.HasPrefix(s, "/") || strings.HasSuffix(s, "/") || strings.Contains(s, "//") {
-		return "a mandate reference may not start or end with / or contain //"
+		return i18n.T("payments.mandate_ref_slash")
 	}
-	return ""
+	return i18n.Msg{}
 }
 
 func (s *Service) validateDebtor(fe FieldErrors, name, iban, bic *string) {
@@ -79,14 +80,14 @@ func (s *Service) validateDebtor(fe FieldErrors, name, iban, bic *string) {
 	*iban = NormalizeIBAN(*iban)
 	*bic = strings.ToUpper(strings.TrimSpace(*bic))
 	if *name == "" || len(*name) > 70 {
-		fe["debtor_name"] = "enter the account holder's name (at most 70 characters)"
+		fe["debtor_name"] = i18n.T("payments.enter_account_holders_name")
 	}
 	if err := ValidateIBAN(*iban); err != nil {
-		fe["iban"] = err.Error()
+		fe["iban"] = i18n.From(err)
 	}
 	if *bic != "" {
 		if err := ValidateBIC(*bic); err != nil {
-			fe["bic"] = err.Error()
+			fe["bic"] = i18n.From(err)
 		}
 	}
 }
@@ -101,21 +102,21 @@ func (s *Service) CreateMandate(ctx context.Context, by accounts.Principal, in M
 	fe := FieldErrors{}
 	in.Reference = strings.TrimSpace(in.Reference)
 	if in.Reference != "" {
-		if msg := validMandateRef(in.Reference); msg != "" {
+		if msg := validMandateRef(in.Reference); !msg.IsZero() {
 			fe["reference"] = msg
 		} else if strings.HasPrefix(in.Reference, "HP-M-") {
-			fe["reference"] = "references starting with HP-M- are assigned by hostpact; leave it empty"
+			fe["reference"] = i18n.T("payments.references_starting_with_hp")
 		}
 	}
 	switch {
 	case in.SignedOn.IsZero():
-		fe["signed_on"] = "enter the date the mandate was signed"
+		fe["signed_on"] = i18n.T("payments.enter_date_mandate_was")
 	case in.SignedOn.After(s.today()):
-		fe["signed_on"] = "the signature date cannot be in the future"
+		fe["signed_on"] = i18n.T("payments.signature_date_cannot_future")
 	}
 	s.validateDebtor(fe, &in.DebtorName, &in.IBAN, &in.BIC)
 	if in.OrgID <= 0 {
-		fe["org_id"] = "choose the customer"
+		fe["org_id"] = i18n.T("payments.choose_customer")
 	}
 	if len(fe) > 0 {
 		return Mandate{}, fe
@@ -132,7 +133,7 @@ func (s *Service) CreateMandate(ctx context.Context, by accounts.Principal, in M
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
 			in.OrgID, ref, in.SignedOn.String(), in.DebtorName, in.IBAN, in.BIC, MandateActive, SeqFirst, now).Scan(&id)
 		if store.IsUniqueViolation(err) {
-			return FieldErrors{"reference": "another mandate has this reference"}
+			return FieldErrors{"reference": i18n.T("payments.another_mandate_has_this")}
 		}
 		if err != nil {
 			return err
@@ -263,13 +264,13 @@ func (s *Service) AmendMandate(ctx context.Context, by accounts.Principal, id in
 			return err
 		}
 		if m.Status != MandateActive {
-			return FieldErrors{"status": fmt.Sprintf("this mandate is %s; record a new mandate instead", m.Status)}
+			return FieldErrors{"status": i18n.T("payments.this_mandate_s_record", m.Status)}
 		}
 		fe := FieldErrors{}
 		ch.Reference = strings.TrimSpace(ch.Reference)
 		if ch.Reference == "" {
 			ch.Reference = m.Reference
-		} else if msg := validMandateRef(ch.Reference); msg != "" {
+		} else if msg := validMandateRef(ch.Reference); !msg.IsZero() {
 			fe["reference"] = msg
 		}
 		if strings.TrimSpace(ch.DebtorName) == "" {
@@ -325,7 +326,7 @@ func (s *Service) AmendMandate(ctx context.Context, by accounts.Principal, id in
 			amend_orig_reference = $6, amend_orig_iban = $7, amend_other_bank = $8, updated_at = $9 WHERE id = $10`,
 			ch.Reference, ch.DebtorName, ch.IBAN, ch.BIC, next, am.OriginalMandateID, am.OriginalIBAN, other, now, id)
 		if store.IsUniqueViolation(err) {
-			return FieldErrors{"reference": "another mandate has this reference"}
+			return FieldErrors{"reference": i18n.T("payments.another_mandate_has_this")}
 		}
 		if err != nil {
 			return err
@@ -349,7 +350,7 @@ func (s *Service) RevokeMandate(ctx context.Context, by accounts.Principal, id i
 	ctx = actorFor(ctx, by)
 	reason = strings.TrimSpace(reason)
 	if reason == "" || len(reason) > 500 {
-		return Mandate{}, FieldErrors{"reason": "say why the mandate ends (at most 500 characters)"}
+		return Mandate{}, FieldErrors{"reason": i18n.T("payments.say_why_mandate_ends")}
 	}
 	var out Mandate
 	err := s.db.InTx(ctx, func(q store.Querier) error {

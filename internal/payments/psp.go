@@ -13,6 +13,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -165,14 +166,14 @@ func (s *Service) StartOnlinePayment(ctx context.Context, by accounts.Principal,
 	}
 	ctx = actorFor(ctx, by)
 	if invoice.CollectionPending {
-		return "", FieldErrors{"invoice": fmt.Sprintf("invoice %s is being collected by direct debit", invoice.Number)}
+		return "", FieldErrors{"invoice": i18n.T("payments.invoice_s_being_collected", invoice.Number)}
 	}
 	if invoice.Open <= 0 {
-		return "", FieldErrors{"invoice": fmt.Sprintf("invoice %s has nothing left to pay", invoice.Number)}
+		return "", FieldErrors{"invoice": i18n.T("payments.invoice_s_has_nothing2", invoice.Number)}
 	}
 	redirect, err = s.absURL(redirect)
 	if err != nil {
-		return "", FieldErrors{"redirect": err.Error()}
+		return "", FieldErrors{"redirect": i18n.From(err)}
 	}
 	name, p, err := s.onlineProvider()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
@@ -172,10 +173,10 @@ func (s *Service) RecordRefundPaid(ctx context.Context, by accounts.Principal, r
 	}
 	fe := FieldErrors{}
 	if ref = strings.TrimSpace(ref); ref == "" || len(ref) > 140 {
-		fe["paid_ref"] = "give the reference of the payment (at most 140 characters)"
+		fe["paid_ref"] = i18n.T("payments.give_reference_payment_most")
 	}
 	if on.IsZero() || on.After(s.today()) {
-		fe["paid_on"] = "give the day it was paid (not in the future)"
+		fe["paid_on"] = i18n.T("payments.give_day_was_paid")
 	}
 	if len(fe) > 0 {
 		return fe
@@ -591,11 +592,11 @@ func (s *Service) ConfirmRefundBatch(ctx context.Context, by accounts.Principal,
 		}
 		switch {
 		case executedOn.IsZero():
-			return FieldErrors{"executed_on": "enter the day the bank executed the file"}
+			return FieldErrors{"executed_on": i18n.T("payments.enter_day_bank_executed")}
 		case executedOn.After(s.today()):
-			return FieldErrors{"executed_on": "the execution date cannot be in the future"}
+			return FieldErrors{"executed_on": i18n.T("payments.execution_date_cannot_future")}
 		case executedOn.Before(terms.DateIn(created, clock.Amsterdam)):
-			return FieldErrors{"executed_on": "the bank cannot have executed the file before it was made"}
+			return FieldErrors{"executed_on": i18n.T("payments.bank_cannot_have_executed")}
 		}
 		now := s.now()
 		res, err := q.ExecContext(ctx, `UPDATE ct_batches SET status = $1, confirmed_by = $2, confirmed_on = $3, confirmed_at = $4 WHERE id = $5 AND status = $6`,

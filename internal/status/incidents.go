@@ -11,6 +11,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/store"
 )
@@ -86,11 +87,11 @@ func checkText(fe FieldErrors, field, v string, required bool, max int) {
 	v = strings.TrimSpace(v)
 	switch {
 	case v == "" && required:
-		fe[field] = "this field is required"
+		fe[field] = i18n.T("status.this_field_required")
 	case len(v) > max:
-		fe[field] = fmt.Sprintf("use at most %d characters", max)
+		fe[field] = i18n.T("status.use_most_d_characters", max)
 	case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\r' && r != '\t' }):
-		fe[field] = "contains a control character"
+		fe[field] = i18n.T("status.contains_control_character")
 	}
 }
 
@@ -101,10 +102,10 @@ func (in IncidentInput) validate() error {
 	checkText(fe, "message_nl", in.MessageNL, true, maxText)
 	checkText(fe, "message_en", in.MessageEN, false, maxText)
 	if !slices.Contains(Impacts, in.Impact) {
-		fe["impact"] = "choose minor, major or critical"
+		fe["impact"] = i18n.T("status.choose_minor_major_critical")
 	}
 	if in.Status != "" && (in.Status == Resolved || !slices.Contains(States, in.Status)) {
-		fe["status"] = "choose investigating, identified or monitoring"
+		fe["status"] = i18n.T("status.choose_investigating_identified_monitoring")
 	}
 	if len(fe) > 0 {
 		return fe
@@ -174,7 +175,7 @@ func (s *Service) PostUpdate(ctx context.Context, by accounts.Principal, inciden
 	checkText(fe, "message_nl", in.MessageNL, true, maxText)
 	checkText(fe, "message_en", in.MessageEN, false, maxText)
 	if !slices.Contains(States, in.Status) {
-		fe["status"] = "choose investigating, identified, monitoring or resolved"
+		fe["status"] = i18n.T("status.choose_investigating_identified_monitoring2")
 	}
 	if len(fe) > 0 {
 		return Incident{}, fe
@@ -187,7 +188,7 @@ func (s *Service) PostUpdate(ctx context.Context, by accounts.Principal, inciden
 			return err
 		}
 		if !inc.Open() {
-			return FieldErrors{"status": "this incident is resolved already"}
+			return FieldErrors{"status": i18n.T("status.this_incident_resolved_already")}
 		}
 		uid, err := s.addUpdate(ctx, q, now, inc.ID, in, by.User.Email)
 		if err != nil {

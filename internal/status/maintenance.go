@@ -11,6 +11,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/sla"
 	"github.com/hostpact/hostpact/internal/store"
@@ -70,7 +71,7 @@ func (s *Service) ScheduleMaintenance(ctx context.Context, by accounts.Principal
 	}
 	fe := FieldErrors{}
 	if in.Kind != Planned && in.Kind != Emergency {
-		fe["kind"] = "choose planned or emergency"
+		fe["kind"] = i18n.T("status.choose_planned_emergency")
 	}
 	checkText(fe, "title_nl", in.TitleNL, true, 200)
 	checkText(fe, "title_en", in.TitleEN, false, 200)
@@ -78,16 +79,16 @@ func (s *Service) ScheduleMaintenance(ctx context.Context, by accounts.Principal
 	checkText(fe, "message_en", in.MessageEN, false, maxText)
 	checkText(fe, "reason", in.Reason, in.Kind == Emergency, maxText)
 	if in.StartsAt.IsZero() {
-		fe["starts_at"] = "this field is required"
+		fe["starts_at"] = i18n.T("status.this_field_required")
 	}
 	if in.EndsAt.IsZero() {
-		fe["ends_at"] = "this field is required"
+		fe["ends_at"] = i18n.T("status.this_field_required")
 	} else if !in.EndsAt.After(in.StartsAt) {
-		fe["ends_at"] = "the end must be after the start"
+		fe["ends_at"] = i18n.T("status.end_must_after_start")
 	}
 	servers := idList(in.ServerIDs)
 	if len(servers) == 0 {
-		fe["server_ids"] = "choose at least one server"
+		fe["server_ids"] = i18n.T("status.choose_least_one_server")
 	}
 	if len(fe) > 0 {
 		return Maintenance{}, fe
@@ -104,7 +105,7 @@ func (s *Service) ScheduleMaintenance(ctx context.Context, by accounts.Principal
 		}
 		res, e, err := pol.MaintenanceNotice(now, in.StartsAt)
 		if err != nil {
-			return Maintenance{}, FieldErrors{"starts_at": err.Error()}
+			return Maintenance{}, FieldErrors{"starts_at": i18n.From(err)}
 		}
 		announced, ex = res.Announced, e
 	}
@@ -169,10 +170,10 @@ func (s *Service) CancelMaintenance(ctx context.Context, by accounts.Principal, 
 			return err
 		}
 		if m.CancelledAt != nil {
-			return FieldErrors{"reason": "this maintenance is cancelled already"}
+			return FieldErrors{"reason": i18n.T("status.this_maintenance_cancelled_already")}
 		}
 		if !m.EndsAt.After(now) {
-			return FieldErrors{"reason": "this maintenance has ended; it cannot be cancelled"}
+			return FieldErrors{"reason": i18n.T("status.this_maintenance_has_ended")}
 		}
 		if _, err := q.ExecContext(ctx, `UPDATE status_maintenance SET cancelled_at = $1, cancel_reason = $2 WHERE id = $3 AND cancelled_at IS NULL`,
 			now, strings.TrimSpace(reason), id); err != nil {

@@ -98,7 +98,7 @@ func TestIncidentLifecycle(t *testing.T) {
 			}
 		}
 		var fe accounts.FieldErrors
-		if _, err := k.svc.OpenIncident(ctx, support, status.IncidentInput{Impact: "huge"}); !errors.As(err, &fe) || fe["title_nl"] == "" || fe["impact"] == "" {
+		if _, err := k.svc.OpenIncident(ctx, support, status.IncidentInput{Impact: "huge"}); !errors.As(err, &fe) || fe["title_nl"].IsZero() || fe["impact"].IsZero() {
 			t.Fatalf("want field errors, got %v", err)
 		}
 		inc, err := k.svc.OpenIncident(ctx, support, in)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
@@ -40,7 +41,7 @@ func NormalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || len(s) > 254 || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
-		return "", FieldErrors{"email": "enter an e-mail address"}
+		return "", FieldErrors{"email": i18n.T("status.enter_e_mail_address")}
 	}
 	return strings.ToLower(s), nil
 }

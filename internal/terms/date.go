@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -303,4 +304,23 @@ func (d *Date) scanText(s string) error {
 		s = s[:10]
 	}
 	return d.UnmarshalText([]byte(s))
+}
+
+var monthNames = [2][12]string{
+	{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
+	{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+}
+
+// In writes d for a reader of lang in words: "4 december 2026" in Dutch, "4 December
+// 2026" in English; "—" for the zero Date. Pages, mails and PDFs use it; CSV and the
+// API keep String's machine form.
+func (d Date) In(lang string) string {
+	if d.IsZero() {
+		return "—"
+	}
+	i := 0
+	if lang == "en" {
+		i = 1
+	}
+	return strconv.Itoa(d.d) + " " + monthNames[i][d.m-1] + " " + strconv.Itoa(d.y)
 }

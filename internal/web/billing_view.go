@@ -10,6 +10,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/billing"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -201,13 +202,9 @@ func parseErrorText(lang string, pe *payments.ParseError) string {
 		parts = append(parts, translate(lang, "import.at_field", pe.Field))
 	}
 	if len(parts) == 0 {
-		return localiseError(lang, pe.Msg)
+		return say(lang, pe.Msg)
 	}
-	msg := pe.Msg
-	if lang == "nl" {
-		msg = dutchError(msg)
-	}
-	return sentence(strings.Join(parts, ", ") + ": " + msg)
+	return i18n.Sentence(strings.Join(parts, ", ") + ": " + pe.Msg.In(lang))
 }
 
 // isProviderErr reports a payment provider that failed; the customer can try again

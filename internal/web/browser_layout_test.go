@@ -366,9 +366,50 @@ func TestBrowserEveryPageFitsTheScreen(t *testing.T) {
 		}
 		return res.StatusCode, sha256.Sum256(varying.ReplaceAll(body, []byte("$1")))
 	}
+	// Every page is also rendered in English and in Dutch, whatever the browser chose: a
+	// key the catalogues lack shows as ⟦key⟧ (translate), and a raw key of either
+	// catalogue as a whole text (an activity.do… or accounts.… key printed unrendered)
+	// is caught as well.
+	rawKey := regexp.MustCompile(`>\s*([a-z_]+(?:\.[a-z0-9_]+){1,4})\s*<`)
+	codeSpan := regexp.MustCompile(`<code>[^<]*</code>`)
+	inLanguages := func(who, path string) {
+		t.Helper()
+		for _, lang := range []string{"en", "nl"} {
+			req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cookies {
+				if c.Name != langCookie {
+					req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+				}
+			}
+			req.AddCookie(&http.Cookie{Name: langCookie, Value: lang})
+			res, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(res.Body)
+			res.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i := bytes.Index(body, []byte("⟦")); i >= 0 {
+				end := min(len(body), i+80)
+				t.Errorf("%s: %s in %s has an untranslated key: %s", who, path, lang, body[i:end])
+			}
+			// Staff's audit trail shows action codes on purpose, in <code>.
+			for _, m := range rawKey.FindAllSubmatch(codeSpan.ReplaceAll(body, nil), -1) {
+				if k := string(m[1]); hasMessage(k) {
+					t.Errorf("%s: %s in %s shows the raw key %s", who, path, lang, k)
+				}
+			}
+		}
+	}
 	pages, same := 0, 0
 	check := func(who, path string) {
 		t.Helper()
+		inLanguages(who, path)
 		status, sum := fetch(path)
 		// A page this person may not open is not one of theirs; the error page itself
 		// is measured once, for the visitor.

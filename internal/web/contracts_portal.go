@@ -517,7 +517,7 @@ func (s *server) portalCancelConfirm(w http.ResponseWriter, r *http.Request, p *
 			return nil
 		case errors.As(err, &fe):
 			for _, msg := range fe {
-				f.General = append(f.General, localiseError(pg.Lang, msg))
+				f.General = append(f.General, say(pg.Lang, msg))
 			}
 		default:
 			return err
@@ -601,7 +601,7 @@ func (s *server) portalWithdrawConfirm(w http.ResponseWriter, r *http.Request, p
 		pg := s.newPage(w, r, "")
 		pg.Form = newForm(nil)
 		for _, msg := range fe {
-			pg.Form.General = append(pg.Form.General, localiseError(pg.Lang, msg))
+			pg.Form.General = append(pg.Form.General, say(pg.Lang, msg))
 		}
 		return s.portalWithdrawPage(w, r, p, pg, id, http.StatusUnprocessableEntity)
 	default:
@@ -749,7 +749,7 @@ func (s *server) portalQuoteAccept(w http.ResponseWriter, r *http.Request, p *ac
 		return nil
 	case errors.As(err, &fe):
 		for _, msg := range fe {
-			f.General = append(f.General, localiseError(pg.Lang, msg))
+			f.General = append(f.General, say(pg.Lang, msg))
 		}
 		return s.quotePage(w, r, p, pg, id, "/portal", http.StatusUnprocessableEntity)
 	default:

@@ -2,7 +2,6 @@ package web
 
 import (
 	"crypto/rand"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -25,22 +24,8 @@ func (s *server) today() terms.Date { return terms.DateIn(s.clock.Now(), clock.A
 // Money formats an amount in euros: "€ 1.234,50" in Dutch, "€1,234.50" in English.
 func (p *page) Money(m terms.Money) string { return m.In(p.Lang) }
 
-var monthNames = [2][12]string{
-	{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
-	{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
-}
-
 // Date formats a calendar date in words: "15 april 2027", "15 April 2027".
-func (p *page) Date(d terms.Date) string {
-	if d.IsZero() {
-		return "—"
-	}
-	i := 0
-	if p.Lang == "en" {
-		i = 1
-	}
-	return fmt.Sprintf("%d %s %d", d.Day(), monthNames[i][d.Month()-1], d.Year())
-}
+func (p *page) Date(d terms.Date) string { return d.In(p.Lang) }
 
 // Per names what a price buys: "per maand", "per 3 maanden", "per jaar".
 func (p *page) Per(period terms.Period) string {

@@ -246,7 +246,7 @@ func fieldErrors(f *form, err error, rename map[string]string) bool {
 			k = to
 		}
 		if _, dup := f.Errors[k]; !dup {
-			f.Errors[k] = localiseError(f.lang, msg)
+			f.Errors[k] = say(f.lang, msg)
 		}
 	}
 	return true

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/i18n"
 )
 
 const langCookie = "lang"
@@ -15,24 +16,36 @@ const langCookie = "lang"
 // principle 10).
 func supported(l string) bool { return l == "nl" || l == "en" }
 
-// translate looks key up in the catalogue. A missing key shows as ⟦key⟧, which the
-// tests look for on every rendered page.
+// translate looks key up in the page catalogue, then in the domain catalogue
+// (internal/i18n). A missing key shows as ⟦key⟧, which the tests look for on every
+// rendered page. Arguments that write themselves per language (terms.Money,
+// terms.Date, i18n.Msg) are written in lang.
 func translate(lang, key string, args ...any) string {
 	m, ok := messages[key]
 	if !ok {
-		return "⟦" + key + "⟧"
+		return i18n.T(key, args...).In(lang)
 	}
 	s := m[0]
 	if lang == "en" {
 		s = m[1]
 	}
 	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
+		return fmt.Sprintf(s, i18n.Args(lang, args)...)
 	}
 	return s
 }
 
-func hasMessage(key string) bool { _, ok := messages[key]; return ok }
+func hasMessage(key string) bool {
+	if _, ok := messages[key]; ok {
+		return true
+	}
+	_, ok := i18n.Lookup("en", key)
+	return ok
+}
+
+// say renders a domain message (a field error, a parser's complaint) in lang as a
+// sentence: the catalogue words them as fragments for the API.
+func say(lang string, m i18n.Msg) string { return i18n.Sentence(m.In(lang)) }
 
 // language picks the page language: the switcher's cookie, else the signed-in user's
 // preference, else the browser's Accept-Language, else Dutch.

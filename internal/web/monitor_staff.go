@@ -74,14 +74,7 @@ func monErrors(f *form, lang string, err error, rename map[string]string) bool {
 		if _, dup := f.Errors[k]; dup {
 			continue
 		}
-		switch {
-		case hasMessage(msg):
-			f.Errors[k] = translate(lang, msg)
-		case hasMessage("monitor.err." + msg):
-			f.Errors[k] = translate(lang, "monitor.err."+msg)
-		default:
-			f.Errors[k] = localiseError(lang, msg)
-		}
+		f.Errors[k] = say(lang, msg)
 	}
 	return true
 }

@@ -88,7 +88,7 @@ func (s *server) staffImport(w http.ResponseWriter, r *http.Request, p *accounts
 		return fail(pg.T("import.foreign_account", fa.IBAN, own))
 	case errors.As(err, &fe):
 		for _, msg := range fe {
-			pg.Form.General = append(pg.Form.General, localiseError(pg.Lang, msg))
+			pg.Form.General = append(pg.Form.General, say(pg.Lang, msg))
 		}
 		s.importPage(w, pg, nil, "", http.StatusUnprocessableEntity)
 		return nil

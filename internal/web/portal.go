@@ -305,7 +305,7 @@ func (s *server) portalAllowlistUpdate(w http.ResponseWriter, r *http.Request, p
 			sort.Strings(keys)
 			msgs := make([]string, len(keys))
 			for i, k := range keys {
-				msgs[i] = localiseError(pg.Lang, fe[k])
+				msgs[i] = say(pg.Lang, fe[k])
 			}
 			f.Errors["ip_allowlist"] = strings.Join(msgs, " ")
 		default:
@@ -456,17 +456,18 @@ func (s *server) tokenRevoke(base string) handlerFunc {
 // provider, not by name: the customer learns that the provider acted and when, while
 // staff members' addresses stay internal.
 type activityRow struct {
-	At      string
-	Who     string
-	Action  string
-	Summary string
-	IP      string
+	At       string
+	Who      string
+	Sentence string // what happened, in the reader's language
+	Action   string // the technical record, for staff to unfold
+	Summary  string
+	IP       string
 }
 
 func (s *server) activityRows(pg *page, entries []audit.Entry) []activityRow {
 	rows := make([]activityRow, len(entries))
 	for i, e := range entries {
-		row := activityRow{At: pg.Time(e.At), Action: e.Action, Summary: e.Summary}
+		row := activityRow{At: pg.Time(e.At), Sentence: s.activitySentence(pg, e), Action: e.Action, Summary: e.Summary}
 		switch e.Actor.Kind {
 		case audit.ActorStaff:
 			row.Who = pg.T("activity.by_staff", s.cfg.ProviderName)

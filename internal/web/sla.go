@@ -13,6 +13,7 @@ import (
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/sla"
+	"github.com/hostpact/hostpact/internal/terms"
 )
 
 // The availability pages of the portal and the SLA pages of the staff app (issue 10,
@@ -60,11 +61,8 @@ func (p *page) MonthName(month string) string {
 	if err != nil {
 		return month
 	}
-	i := 0
-	if p.Lang == "en" {
-		i = 1
-	}
-	return fmt.Sprintf("%s %d", monthNames[i][t.Month()-1], t.Year())
+	// The first of the month in words, without its day: "maart 2026".
+	return strings.TrimPrefix(terms.D(t.Year(), t.Month(), 1).In(p.Lang), "1 ")
 }
 
 // Minutes is a number of minutes as hours and minutes: "1 uur 47 min." / "1 h 47 min".
@@ -199,7 +197,7 @@ func slaError(err error) error {
 		return accounts.ErrNotFound
 	}
 	var fe accounts.FieldErrors
-	if errors.As(err, &fe) && fe["month"] != "" {
+	if errors.As(err, &fe) && !fe["month"].IsZero() {
 		return accounts.ErrNotFound
 	}
 	return err

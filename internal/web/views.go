@@ -184,18 +184,7 @@ func sortRenewals(rows []serviceRow) {
 }
 
 // monthName says "2026-03" as "maart 2026" / "March 2026".
-func monthName(pg *page, ym string) string {
-	y, err1 := strconv.Atoi(ym[:min(4, len(ym))])
-	m, err2 := strconv.Atoi(ym[min(5, len(ym)):])
-	if err1 != nil || err2 != nil || m < 1 || m > 12 {
-		return ym
-	}
-	i := 0
-	if pg.Lang == "en" {
-		i = 1
-	}
-	return monthNames[i][m-1] + " " + strconv.Itoa(y)
-}
+func monthName(pg *page, ym string) string { return pg.MonthName(ym) }
 
 // ---- staff dashboard ----
 

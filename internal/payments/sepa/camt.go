@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
@@ -88,7 +89,7 @@ type ParseError struct {
 	Entry int // 1-based; 0 when the problem is outside an entry
 	Tx    int // 1-based TxDtls; 0 when outside one
 	Field string
-	Msg   string
+	Msg   i18n.Msg
 }
 
 func (e *ParseError) Error() string {
@@ -107,7 +108,7 @@ func (e *ParseError) Error() string {
 		b.WriteString(e.Field)
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	b.WriteString(e.Msg.Error())
 	return b.String()
 }
 
@@ -222,21 +223,21 @@ type xTxDtls struct {
 // the limits give a *ParseError naming the file, entry and field. name is used only in
 // messages.
 func ParseCAMT053(name string, r io.Reader) ([]Statement, error) {
-	fail := func(entry, tx int, field, format string, args ...any) error {
-		return &ParseError{File: name, Entry: entry, Tx: tx, Field: field, Msg: fmt.Sprintf(format, args...)}
+	fail := func(entry, tx int, field, key string, args ...any) error {
+		return &ParseError{File: name, Entry: entry, Tx: tx, Field: field, Msg: i18n.T(key, args...)}
 	}
 	data, err := io.ReadAll(io.LimitReader(r, MaxStatementBytes+1))
 	if err != nil {
-		return nil, fail(0, 0, "", "cannot read the file: %v", err)
+		return nil, fail(0, 0, "", "sepa.cannot_read_file_v", err)
 	}
 	if len(data) > MaxStatementBytes {
-		return nil, fail(0, 0, "", "the file is larger than %d MiB; split it or ask the bank for a daily statement", MaxStatementBytes>>20)
+		return nil, fail(0, 0, "", "sepa.file_larger_than_d", MaxStatementBytes>>20)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, fail(0, 0, "", "the file is empty")
+		return nil, fail(0, 0, "", "sepa.file_empty")
 	}
 	if !utf8.Valid(data) {
-		return nil, fail(0, 0, "", "the file is not UTF-8 text; is this a CAMT.053 XML statement?")
+		return nil, fail(0, 0, "", "sepa.file_not_utf_8")
 	}
 	var doc xCAMT
 	dec := xml.NewDecoder(bytes.NewReader(data))
@@ -250,28 +251,28 @@ func ParseCAMT053(name string, r io.Reader) ([]Statement, error) {
 	if err := dec.Decode(&doc); err != nil {
 		var se *xml.SyntaxError
 		if errors.Is(err, io.EOF) {
-			return nil, fail(0, 0, "", "no XML element found; is this a CAMT.053 XML statement (not CSV or MT940)?")
+			return nil, fail(0, 0, "", "sepa.no_xml_element_found")
 		}
 		if errors.As(err, &se) {
-			return nil, fail(0, 0, "", "not well-formed XML at line %d: %s", se.Line, se.Msg)
+			return nil, fail(0, 0, "", "sepa.not_well_formed_xml", se.Line, se.Msg)
 		}
 		if strings.Contains(err.Error(), "expected element type <Document>") {
-			return nil, fail(0, 0, "", "this is not an ISO 20022 document (the root element must be <Document>)")
+			return nil, fail(0, 0, "", "sepa.this_not_iso_20022")
 		}
-		return nil, fail(0, 0, "", "cannot read the XML: %v", err)
+		return nil, fail(0, 0, "", "sepa.cannot_read_xml_v", err)
 	}
 	if doc.XMLName.Space != CAMT053Namespace {
 		if strings.Contains(doc.XMLName.Space, "camt.053") {
-			return nil, fail(0, 0, "Document", "statement version %q is not supported; ask the bank for camt.053.001.02", doc.XMLName.Space)
+			return nil, fail(0, 0, "Document", "sepa.statement_version_q_not", doc.XMLName.Space)
 		}
-		return nil, fail(0, 0, "Document", "namespace %q is not a CAMT.053 bank statement (want %s)", doc.XMLName.Space, CAMT053Namespace)
+		return nil, fail(0, 0, "Document", "sepa.namespace_q_not_camt", doc.XMLName.Space, CAMT053Namespace)
 	}
 	if len(doc.Stmt.Stmts) == 0 {
-		return nil, fail(0, 0, "BkToCstmrStmt/Stmt", "the file holds no statement")
+		return nil, fail(0, 0, "BkToCstmrStmt/Stmt", "sepa.file_holds_no_statement")
 	}
 	msgID := strings.TrimSpace(doc.Stmt.GrpHdr.MsgID)
 	if msgID == "" {
-		return nil, fail(0, 0, "GrpHdr/MsgId", "missing")
+		return nil, fail(0, 0, "GrpHdr/MsgId", "sepa.missing")
 	}
 	var out []Statement
 	index := 0
@@ -280,21 +281,21 @@ func ParseCAMT053(name string, r io.Reader) ([]Statement, error) {
 			IBAN: NormalizeIBAN(xs.Acct.IBAN), Currency: strings.TrimSpace(xs.Acct.Ccy)}
 		where := fmt.Sprintf("Stmt[%d]/", si+1)
 		if st.ID == "" {
-			return nil, fail(0, 0, where+"Id", "missing")
+			return nil, fail(0, 0, where+"Id", "sepa.missing")
 		}
 		if len(st.ID) > 35 {
-			return nil, fail(0, 0, where+"Id", "longer than 35 characters")
+			return nil, fail(0, 0, where+"Id", "sepa.longer_than_35_characters")
 		}
 		if st.IBAN == "" {
-			return nil, fail(0, 0, where+"Acct/Id/IBAN", "missing: only statements of an IBAN account can be imported")
+			return nil, fail(0, 0, where+"Acct/Id/IBAN", "sepa.missing_only_statements_iban")
 		}
 		if err := ValidateIBAN(st.IBAN); err != nil {
-			return nil, fail(0, 0, where+"Acct/Id/IBAN", "%v", err)
+			return nil, fail(0, 0, where+"Acct/Id/IBAN", "sepa.detail", err)
 		}
 		if t, err := parseDateTime(xs.CreDtTm); err == nil {
 			st.CreatedAt = t
 		} else if xs.CreDtTm != "" {
-			return nil, fail(0, 0, where+"CreDtTm", "%v", err)
+			return nil, fail(0, 0, where+"CreDtTm", "sepa.detail", err)
 		}
 		for _, b := range xs.Bals {
 			if b.Cd != "OPBD" && b.Cd != "CLBD" {
@@ -303,21 +304,21 @@ func ParseCAMT053(name string, r io.Reader) ([]Statement, error) {
 			// A balance may be nil: a new or emptied account (only entries must move money).
 			m, ccy, err := parseBalance(b.Amt)
 			if err != nil {
-				return nil, fail(0, 0, where+"Bal/"+b.Cd+"/Amt", "%v", err)
+				return nil, fail(0, 0, where+"Bal/"+b.Cd+"/Amt", "sepa.detail", err)
 			}
 			if st.Currency != "" && ccy != st.Currency {
-				return nil, fail(0, 0, where+"Bal/"+b.Cd+"/Amt", "currency %s differs from the account's %s", ccy, st.Currency)
+				return nil, fail(0, 0, where+"Bal/"+b.Cd+"/Amt", "sepa.currency_s_differs_from", ccy, st.Currency)
 			}
 			switch b.CdtDbtInd {
 			case "CRDT":
 			case "DBIT":
 				m = -m
 			default:
-				return nil, fail(0, 0, where+"Bal/"+b.Cd+"/CdtDbtInd", "must be CRDT or DBIT, not %q", b.CdtDbtInd)
+				return nil, fail(0, 0, where+"Bal/"+b.Cd+"/CdtDbtInd", "sepa.must_crdt_dbit_not", b.CdtDbtInd)
 			}
 			d, err := parseXDate(b.Dt)
 			if err != nil {
-				return nil, fail(0, 0, where+"Bal/"+b.Cd+"/Dt", "%v", err)
+				return nil, fail(0, 0, where+"Bal/"+b.Cd+"/Dt", "sepa.detail", err)
 			}
 			bal := &Balance{Amount: m, Date: d}
 			if b.Cd == "OPBD" {
@@ -329,24 +330,24 @@ func ParseCAMT053(name string, r io.Reader) ([]Statement, error) {
 		if xs.Summary != nil && xs.Summary.NbOfNtries != "" {
 			n, ok := atoiSmall(xs.Summary.NbOfNtries)
 			if !ok {
-				return nil, fail(0, 0, where+"TxsSummry/TtlNtries/NbOfNtries", "%q is not a number", xs.Summary.NbOfNtries)
+				return nil, fail(0, 0, where+"TxsSummry/TtlNtries/NbOfNtries", "sepa.q_not_number", xs.Summary.NbOfNtries)
 			}
 			if n != len(xs.Ntries) {
-				return nil, fail(0, 0, where+"TxsSummry/TtlNtries/NbOfNtries", "says %d entries but the statement has %d; the file may be cut off", n, len(xs.Ntries))
+				return nil, fail(0, 0, where+"TxsSummry/TtlNtries/NbOfNtries", "sepa.says_d_entries_but", n, len(xs.Ntries))
 			}
 		}
 		var net terms.Money
 		for _, xn := range xs.Ntries {
 			index++
 			if index > MaxStatementEntries {
-				return nil, fail(0, 0, "", "more than %d entries; split the file", MaxStatementEntries)
+				return nil, fail(0, 0, "", "sepa.more_than_d_entries", MaxStatementEntries)
 			}
 			e, err := parseEntry(name, index, xn)
 			if err != nil {
 				return nil, err
 			}
 			if st.Currency != "" && e.Currency != st.Currency {
-				return nil, fail(index, 0, "Amt", "currency %s differs from the account's %s", e.Currency, st.Currency)
+				return nil, fail(index, 0, "Amt", "sepa.currency_s_differs_from", e.Currency, st.Currency)
 			}
 			if e.Status == "BOOK" {
 				if e.Credit {
@@ -358,7 +359,7 @@ func ParseCAMT053(name string, r io.Reader) ([]Statement, error) {
 			st.Entries = append(st.Entries, e)
 		}
 		if st.Opening != nil && st.Closing != nil && st.Opening.Amount+net != st.Closing.Amount {
-			return nil, fail(0, 0, where+"Bal", "opening balance %s plus the entries (%s) is %s, but the closing balance is %s; the file is incomplete or altered",
+			return nil, fail(0, 0, where+"Bal", "sepa.opening_balance_s_plus",
 				st.Opening.Amount, net, st.Opening.Amount+net, st.Closing.Amount)
 		}
 		out = append(out, st)
@@ -373,7 +374,7 @@ func ParseCAMT053(name string, r io.Reader) ([]Statement, error) {
 			}
 			k := st.IBAN + "|" + e.AcctSvcrRef
 			if prev, dup := seen[k]; dup {
-				return nil, fail(e.Index, 0, "AcctSvcrRef", "%q is also the reference of entry %d", e.AcctSvcrRef, prev)
+				return nil, fail(e.Index, 0, "AcctSvcrRef", "sepa.q_also_reference_entry", e.AcctSvcrRef, prev)
 			}
 			seen[k] = e.Index
 		}
@@ -382,55 +383,55 @@ func ParseCAMT053(name string, r io.Reader) ([]Statement, error) {
 }
 
 func parseEntry(name string, index int, xn xNtry) (Entry, error) {
-	fail := func(tx int, field, format string, args ...any) error {
-		return &ParseError{File: name, Entry: index, Tx: tx, Field: field, Msg: fmt.Sprintf(format, args...)}
+	fail := func(tx int, field, key string, args ...any) error {
+		return &ParseError{File: name, Entry: index, Tx: tx, Field: field, Msg: i18n.T(key, args...)}
 	}
 	e := Entry{Index: index, Status: strings.TrimSpace(xn.Sts), AcctSvcrRef: strings.TrimSpace(xn.AcctSvcrRef), NtryRef: strings.TrimSpace(xn.NtryRef)}
 	if xn.Amt == nil {
-		return e, fail(0, "Amt", "missing")
+		return e, fail(0, "Amt", "sepa.missing")
 	}
 	var err error
 	if e.Amount, e.Currency, err = parseAmount(*xn.Amt); err != nil {
-		return e, fail(0, "Amt", "%v", err)
+		return e, fail(0, "Amt", "sepa.detail", err)
 	}
 	switch xn.CdtDbtInd {
 	case "CRDT":
 		e.Credit = true
 	case "DBIT":
 	case "":
-		return e, fail(0, "CdtDbtInd", "missing")
+		return e, fail(0, "CdtDbtInd", "sepa.missing")
 	default:
-		return e, fail(0, "CdtDbtInd", "must be CRDT or DBIT, not %q", clip(xn.CdtDbtInd))
+		return e, fail(0, "CdtDbtInd", "sepa.must_crdt_dbit_not", clip(xn.CdtDbtInd))
 	}
 	switch xn.RvslInd {
 	case "", "false", "0":
 	case "true", "1":
 		e.Reversal = true
 	default:
-		return e, fail(0, "RvslInd", "must be true or false, not %q", clip(xn.RvslInd))
+		return e, fail(0, "RvslInd", "sepa.must_true_false_not", clip(xn.RvslInd))
 	}
 	switch e.Status {
 	case "BOOK", "PDNG", "INFO":
 	case "":
-		return e, fail(0, "Sts", "missing")
+		return e, fail(0, "Sts", "sepa.missing")
 	default:
-		return e, fail(0, "Sts", "must be BOOK, PDNG or INFO, not %q", clip(e.Status))
+		return e, fail(0, "Sts", "sepa.must_book_pdng_info", clip(e.Status))
 	}
 	if xn.BookgDt == nil {
-		return e, fail(0, "BookgDt", "missing")
+		return e, fail(0, "BookgDt", "sepa.missing")
 	}
 	if e.BookingDate, err = parseXDate(*xn.BookgDt); err != nil {
-		return e, fail(0, "BookgDt", "%v", err)
+		return e, fail(0, "BookgDt", "sepa.detail", err)
 	}
 	e.ValueDate = e.BookingDate
 	if xn.ValDt != nil {
 		if e.ValueDate, err = parseXDate(*xn.ValDt); err != nil {
-			return e, fail(0, "ValDt", "%v", err)
+			return e, fail(0, "ValDt", "sepa.detail", err)
 		}
 	}
 	for _, f := range []struct{ name, v string }{{"AcctSvcrRef", e.AcctSvcrRef}, {"NtryRef", e.NtryRef}} {
 		if len(f.v) > 140 {
-			return e, fail(0, f.name, "longer than 140 characters")
+			return e, fail(0, f.name, "sepa.longer_than_140_characters")
 		}
 	}
 	if c := xn.BkTxCd; c.Domn != "" {
@@ -446,7 +447,7 @@ func parseEntry(name string, index int, xn xNtry) (Entry, error) {
 			if d.Btch.NbOfTxs != "" {
 				n, ok := atoiSmall(d.Btch.NbOfTxs)
 				if !ok || n < 1 {
-					return e, fail(0, "NtryDtls/Btch/NbOfTxs", "%q is not a positive number", clip(d.Btch.NbOfTxs))
+					return e, fail(0, "NtryDtls/Btch/NbOfTxs", "sepa.q_not_positive_number", clip(d.Btch.NbOfTxs))
 				}
 				e.BatchCount = n
 			}
@@ -454,7 +455,7 @@ func parseEntry(name string, index int, xn xNtry) (Entry, error) {
 		xtxs = append(xtxs, d.TxDtls...)
 	}
 	if len(xtxs) > MaxTxPerEntry {
-		return e, fail(0, "NtryDtls/TxDtls", "more than %d transactions in one entry", MaxTxPerEntry)
+		return e, fail(0, "NtryDtls/TxDtls", "sepa.more_than_d_transactions", MaxTxPerEntry)
 	}
 	if len(xtxs) == 0 {
 		e.Txs = []Tx{{Amount: e.Amount, Currency: e.Currency, PmtInfID: e.BatchPmtInf}}
@@ -474,21 +475,21 @@ func parseEntry(name string, index int, xn xNtry) (Entry, error) {
 		if xt.TxAmt == nil {
 			allAmounts = false
 			if len(xtxs) > 1 {
-				return e, fail(i+1, "AmtDtls/TxAmt/Amt", "missing in an entry of %d transactions", len(xtxs))
+				return e, fail(i+1, "AmtDtls/TxAmt/Amt", "sepa.missing_entry_d_transactions", len(xtxs))
 			}
 		}
 		sum += tx.Amount
 		e.Txs = append(e.Txs, tx)
 	}
 	if allAmounts && sum != e.Amount {
-		return e, fail(0, "NtryDtls", "the transactions add up to %s but the entry amount is %s", sum, e.Amount)
+		return e, fail(0, "NtryDtls", "sepa.transactions_add_up_s", sum, e.Amount)
 	}
 	return e, nil
 }
 
 func parseTx(xt xTxDtls, e Entry) (Tx, error) {
-	fail := func(field, format string, args ...any) error {
-		return &ParseError{Field: field, Msg: fmt.Sprintf(format, args...)}
+	fail := func(field, key string, args ...any) error {
+		return &ParseError{Field: field, Msg: i18n.T(key, args...)}
 	}
 	tx := Tx{Amount: e.Amount, Currency: e.Currency,
 		AcctSvcrRef: strings.TrimSpace(xt.Refs.AcctSvcrRef), EndToEndID: strings.TrimSpace(xt.Refs.EndToEndID),
@@ -504,10 +505,10 @@ func parseTx(xt xTxDtls, e Entry) (Tx, error) {
 	if xt.TxAmt != nil {
 		var err error
 		if tx.Amount, tx.Currency, err = parseAmount(*xt.TxAmt); err != nil {
-			return tx, fail("AmtDtls/TxAmt/Amt", "%v", err)
+			return tx, fail("AmtDtls/TxAmt/Amt", "sepa.detail", err)
 		}
 		if tx.Currency != e.Currency {
-			return tx, fail("AmtDtls/TxAmt/Amt", "currency %s differs from the entry's %s", tx.Currency, e.Currency)
+			return tx, fail("AmtDtls/TxAmt/Amt", "sepa.currency_s_differs_from2", tx.Currency, e.Currency)
 		}
 	}
 	var refs []string
@@ -517,7 +518,7 @@ func parseTx(xt xTxDtls, e Entry) (Tx, error) {
 		}
 	}
 	if len(refs) > 1 {
-		return tx, fail("RmtInf/Strd/CdtrRefInf/Ref", "more than one structured reference")
+		return tx, fail("RmtInf/Strd/CdtrRefInf/Ref", "sepa.more_than_one_structured")
 	}
 	if len(refs) == 1 {
 		tx.Reference = refs[0]
@@ -535,7 +536,7 @@ func parseTx(xt xTxDtls, e Entry) (Tx, error) {
 			tx.ReturnReason = strings.TrimSpace(xt.RtrInf.Prtry)
 		}
 		if tx.ReturnReason == "" {
-			return tx, fail("RtrInf/Rsn/Cd", "a return must give its reason code")
+			return tx, fail("RtrInf/Rsn/Cd", "sepa.return_must_give_reason")
 		}
 		var info []string
 		for _, a := range xt.RtrInf.AddtlInf {
@@ -558,7 +559,7 @@ func parseTx(xt xTxDtls, e Entry) (Tx, error) {
 		{"RtrInf/AddtlInf", &tx.ReturnInfo, maxTextLen},
 	} {
 		if len(*f.v) > f.max {
-			return tx, fail(f.name, "longer than %d characters", f.max)
+			return tx, fail(f.name, "sepa.longer_than_d_characters", f.max)
 		}
 	}
 	return tx, nil

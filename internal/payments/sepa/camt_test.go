@@ -135,7 +135,7 @@ func TestParseCAMT053Errors(t *testing.T) {
 		{"return without reason", "<Cd>MD06</Cd>", "<Cd></Cd>", []string{"entry 6", "transaction 1", "RtrInf/Rsn/Cd"}},
 		{"batch sum", `<Amt Ccy="EUR">24.20</Amt>
               </TxAmt>`, `<Amt Ccy="EUR">24.21</Amt>
-              </TxAmt>`, []string{"entry 6", "add up to 24.21"}},
+              </TxAmt>`, []string{"entry 6", "add up to €24.21"}},
 		{"latin1", `encoding="UTF-8"`, `encoding="ISO-8859-1"`, []string{"ISO-8859-1"}},
 	}
 	for _, c := range cases {

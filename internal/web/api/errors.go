@@ -82,7 +82,7 @@ func fieldProblem(fe accounts.FieldErrors) error {
 	sort.Strings(keys)
 	details := make([]error, len(keys))
 	for i, k := range keys {
-		details[i] = &huma.ErrorDetail{Location: "body." + k, Message: fe[k]}
+		details[i] = &huma.ErrorDetail{Location: "body." + k, Message: fe[k].Error()}
 	}
 	return huma.Error422UnprocessableEntity("validation failed", details...)
 }
@@ -114,7 +114,7 @@ func parseProblem(pe *payments.ParseError) error {
 		loc += "." + strings.ReplaceAll(pe.Field, "/", ".")
 	}
 	return huma.Error422UnprocessableEntity("the bank statement cannot be read; nothing was imported: "+pe.Error(),
-		&huma.ErrorDetail{Location: loc, Message: pe.Msg})
+		&huma.ErrorDetail{Location: loc, Message: pe.Msg.Error()})
 }
 
 // throttled is a 429 that says when to come back.

@@ -14,6 +14,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/i18n"
 )
 
 func TestProblemMapping(t *testing.T) {
@@ -30,7 +31,7 @@ func TestProblemMapping(t *testing.T) {
 		{accounts.ErrIPNotAllowed, http.StatusForbidden, ""},
 		{accounts.ErrDisabled, http.StatusForbidden, ""},
 		{&accounts.ThrottledError{RetryAfter: 1500 * time.Millisecond}, http.StatusTooManyRequests, "2"},
-		{accounts.FieldErrors{"vat_id": "x"}, http.StatusUnprocessableEntity, ""},
+		{accounts.FieldErrors{"vat_id": i18n.Raw("x")}, http.StatusUnprocessableEntity, ""},
 		{huma.Error409Conflict("taken"), http.StatusConflict, ""},
 		{errors.New(`pq: relation "users" does not exist`), http.StatusInternalServerError, ""},
 	} {
@@ -58,7 +59,7 @@ func TestProblemMapping(t *testing.T) {
 }
 
 func TestFieldProblemLocations(t *testing.T) {
-	err := fieldProblem(accounts.FieldErrors{"vat_id": "invalid", "postal_address.postal_code": "a Dutch postal code looks like 1234 AB"})
+	err := fieldProblem(accounts.FieldErrors{"vat_id": i18n.Raw("invalid"), "postal_address.postal_code": i18n.T("accounts.postal_nl")})
 	em, ok := err.(*huma.ErrorModel)
 	if !ok || em.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("got %#v", err)

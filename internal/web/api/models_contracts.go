@@ -7,6 +7,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
@@ -75,7 +76,7 @@ func parseMoney(fe accounts.FieldErrors, field, s string) terms.Money {
 	}
 	m, err := terms.ParseMoney(s)
 	if err != nil {
-		fe[field] = err.Error()
+		fe[field] = i18n.From(err)
 	}
 	return m
 }
@@ -87,7 +88,7 @@ func parseDate(fe accounts.FieldErrors, field, s string) terms.Date {
 	}
 	d, err := terms.ParseDate(s)
 	if err != nil {
-		fe[field] = "give a date as YYYY-MM-DD"
+		fe[field] = i18n.T("api.give_date_as_yyyy")
 	}
 	return d
 }

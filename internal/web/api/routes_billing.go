@@ -16,6 +16,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -184,7 +185,7 @@ func (s *server) reportPeriod(in *periodReportInput) (terms.Date, terms.Date, er
 		from = terms.D(to.Year(), 1, 1)
 	}
 	if to.Before(from) {
-		return from, to, queryErrs(accounts.FieldErrors{"to": "the end lies before the start"})
+		return from, to, queryErrs(accounts.FieldErrors{"to": i18n.T("api.end_lies_before_start")})
 	}
 	return from, to, nil
 }
@@ -198,7 +199,7 @@ func queryErrs(fe accounts.FieldErrors) error {
 	sort.Strings(keys)
 	details := make([]error, len(keys))
 	for i, k := range keys {
-		details[i] = &huma.ErrorDetail{Location: "query." + k, Message: fe[k]}
+		details[i] = &huma.ErrorDetail{Location: "query." + k, Message: fe[k].Error()}
 	}
 	return huma.Error422UnprocessableEntity("validation failed", details...)
 }
@@ -320,7 +321,7 @@ func (s *server) billingRoutes() {
 				return nil, err
 			}
 			if inv.DocType != billing.DocInvoice {
-				return nil, accounts.FieldErrors{"invoice": "a credit note is not paid"}
+				return nil, accounts.FieldErrors{"invoice": i18n.T("api.credit_note_not_paid")}
 			}
 			redirect := "/portal/invoices/" + strconv.FormatInt(inv.ID, 10)
 			if in.Body != nil && in.Body.Redirect != "" {
@@ -383,7 +384,7 @@ func (s *server) billingRoutes() {
 				return nil, err
 			}
 			if inv.DocType != billing.DocInvoice {
-				return nil, accounts.FieldErrors{"invoice": "a credit note bears no interest"}
+				return nil, accounts.FieldErrors{"invoice": i18n.T("api.credit_note_bears_no")}
 			}
 			st, err := d.Dunning.Claim(ctx, p, inv.ID)
 			if err != nil {
@@ -401,7 +402,7 @@ func (s *server) billingRoutes() {
 	}, func(ctx context.Context, p accounts.Principal, in *accountCreditInput) (*body[AccountCredit], error) {
 		org, err := ownOrg(p, in.OrgID)
 		if err != nil {
-			return nil, queryErrs(accounts.FieldErrors{"org_id": "staff give the organisation"})
+			return nil, queryErrs(accounts.FieldErrors{"org_id": i18n.T("api.staff_give_organisation")})
 		}
 		bal, err := d.Billing.CreditBalance(ctx, p, org)
 		if err != nil {
@@ -610,7 +611,7 @@ func (s *server) paymentRoutes() {
 	}, func(ctx context.Context, p accounts.Principal, in *listMandatesInput) (*body[MandateList], error) {
 		org, err := ownOrg(p, in.OrgID)
 		if err != nil {
-			return nil, queryErrs(accounts.FieldErrors{"org_id": "staff give the organisation"})
+			return nil, queryErrs(accounts.FieldErrors{"org_id": i18n.T("api.staff_give_organisation")})
 		}
 		ms, err := d.Payments.ListMandates(ctx, p, org)
 		if err != nil {
@@ -699,7 +700,7 @@ func (s *server) paymentRoutes() {
 			inv, err := d.Billing.GetInvoice(ctx, p, it.InvoiceID)
 			if err != nil {
 				if errors.Is(err, accounts.ErrNotFound) {
-					fe[fmt.Sprintf("items[%d].invoice_id", i)] = "no such invoice"
+					fe[fmt.Sprintf("items[%d].invoice_id", i)] = i18n.T("api.no_such_invoice")
 					continue
 				}
 				return nil, err

@@ -14,6 +14,7 @@ import (
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
@@ -186,7 +187,7 @@ func (k *keyLocks) lock(key string) func() {
 func idempotencyKey(header, body string) (string, error) {
 	switch {
 	case header != "" && body != "" && header != body:
-		return "", accounts.FieldErrors{"idempotency_key": "the Idempotency-Key header and idempotency_key differ; send one key"}
+		return "", accounts.FieldErrors{"idempotency_key": i18n.T("api.idempotency_key_header_idempotency")}
 	case header != "":
 		return header, nil
 	}
@@ -199,7 +200,7 @@ func ownOrg(p accounts.Principal, orgID int64) (int64, error) {
 		return orgID, nil
 	}
 	if p.IsStaff() {
-		return 0, accounts.FieldErrors{"org_id": "staff give the organisation"}
+		return 0, accounts.FieldErrors{"org_id": i18n.T("api.staff_give_organisation")}
 	}
 	return p.User.OrgID, nil
 }
@@ -212,10 +213,10 @@ func customerReceivedNow(p accounts.Principal, channel string, receivedAt *time.
 	}
 	fe := accounts.FieldErrors{}
 	if channel != "" {
-		fe["channel"] = "only staff record the channel; yours is the portal"
+		fe["channel"] = i18n.T("api.only_staff_record_channel")
 	}
 	if receivedAt != nil {
-		fe["received_at"] = "only staff record the moment of receipt; yours is received now"
+		fe["received_at"] = i18n.T("api.only_staff_record_moment")
 	}
 	return fieldErrs(fe)
 }
@@ -315,7 +316,7 @@ func (s *server) contractRoutes() {
 		}
 		if pin.ProductID != 0 {
 			if pr, err := d.Catalog.GetProduct(ctx, pin.ProductID); err == nil && pr.Pack != s.packName() {
-				return nil, accounts.FieldErrors{"product_id": "no such product"}
+				return nil, accounts.FieldErrors{"product_id": i18n.T("api.no_such_product")}
 			}
 		}
 		pl, err := d.Catalog.CreatePlan(ctx, p, pin)
@@ -468,7 +469,7 @@ func (s *server) contractRoutes() {
 			ci.ReceivedAt = *b.ReceivedAt
 		}
 		if !p.Can(accounts.CancellationRecord, accounts.Provider) && b.Note != "" {
-			fe["note"] = "only staff add a note"
+			fe["note"] = i18n.T("api.only_staff_add_note")
 		}
 		if err := fieldErrs(fe); err != nil {
 			return nil, err
@@ -697,7 +698,7 @@ func (s *server) contractRoutes() {
 		if in.Body.Index != "" {
 			r, err := terms.ParseRate(in.Body.Index)
 			if err != nil {
-				fe["index"] = err.Error()
+				fe["index"] = i18n.From(err)
 			}
 			pi.Index = r
 		}
