@@ -228,7 +228,7 @@ func TestTwoYears(t *testing.T) {
 				if err != nil || c.EndsOn != d("2027-03-10") || c.Channel != ChannelPortal {
 					t.Fatalf("cancel: %+v %v", c, err)
 				}
-				if e.count("mail_outbox", "org_id = $1 AND body_text LIKE '%2027-03-10%'", jan.User.OrgID) != 1 {
+				if e.count("mail_outbox", "org_id = $1 AND body_text LIKE '%10 maart 2027%'", jan.User.OrgID) != 1 {
 					t.Fatal("confirmation does not state the end date")
 				}
 			})
