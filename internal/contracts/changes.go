@@ -75,7 +75,8 @@ func (s *Service) ChangePlan(ctx context.Context, by accounts.Principal, subID, 
 			{Clause: usage, Says: "A raise of the plan the customer asks for is implemented at once; the difference in term price (new − old, × quantity) is charged for the rest of the current term.",
 				Reading: pol.Terms.Usage.Reading,
 				Inputs: []terms.Input{{Name: "requested_on", Value: today.String()}, {Name: "old_term_price", Value: oldTerm.String()},
-					{Name: "new_term_price", Value: newTerm.String()}, {Name: "quantity", Value: fmt.Sprint(sub.Quantity)}}, Value: today.String()},
+					{Name: "new_term_price", Value: newTerm.String()}, {Name: "quantity", Value: fmt.Sprint(sub.Quantity)}}, Value: today.String(),
+				Key: "plan.raise_charge", Args: terms.StepArgs(map[string]any{"requested": today, "old": oldTerm, "new": newTerm, "quantity": sub.Quantity})},
 		}, slices.Concat(oldx, newx, prx)...)
 	} else {
 		if sub.PendingPlanID != 0 {
