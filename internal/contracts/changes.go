@@ -290,7 +290,7 @@ func (s *Service) SchedulePriceIncrease(ctx context.Context, by accounts.Princip
 			if err := s.mail(ctx, q, now, c.OrgID, c.OrgEmail, c.Lang, "price_increase", fmt.Sprintf("price-increase:%d:sub:%d", pi.ID, sub.ID), map[string]any{
 				"Name": c.OrgName, "Service": serviceName(sub), "Effective": in.Effective.String(), "OldPrice": it.OldPrice.String(),
 				"NewPrice": it.NewPrice.String(), "Period": periodString(sub.Period), "CancelNotice": noticeWords,
-				"ObjectionBy": dateText(res.ObjectionBy), "TerminationAsOf": dateText(res.TerminationAsOf), "Explanation": it.Explanation.Text(),
+				"ObjectionBy": dateText(res.ObjectionBy), "TerminationAsOf": dateText(res.TerminationAsOf), "Explanation": it.Explanation.Plain(c.Lang),
 			}); err != nil {
 				return err
 			}
