@@ -59,7 +59,6 @@ func (s *server) contractDocs(ctx context.Context, contractID int64, lang string
 	return out
 }
 
-
 // monthEnd is the last day of a month written "2026-03"; the SLA that applied to a
 // month is the one in force at its end (a zero date for a malformed month: the
 // current version).
