@@ -7,16 +7,19 @@ import (
 	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
 // The clause links of an explanation open the paragraph in the version of the document
-// that applied to the decision, not whatever is in force when the page is read: the
-// versions recorded for a contract when it was concluded (art. 6:234 BW: what the
-// customer was shown and accepted), and for documents not recorded there, or for
-// decisions outside a contract (an SLA month, a maintenance notice), the version in
-// force on the day the decision concerns. A document never published gets no entry, so
-// its links open the document page as it is.
+// that applied to the decision, not whatever is in force when the page is read. The
+// rules run on the pack in force on the decision's day (a cancellation on the day it
+// was received, an SLA month at its end), and changed terms apply to running contracts
+// (cp.av.18), so the general terms link the version in force on that day. The withdrawal
+// information is the exception: what the consumer was given at conclusion fixes the
+// right of withdrawal for that contract (art. 6:230m BW), so its recorded version wins.
+// A document never published gets no entry, so its links open the document page as it
+// is.
 
 // docsAt maps each document kind a clause can cite to the version in force on day (in
 // lang, or the other language when lang has none).
@@ -41,8 +44,9 @@ func (s *server) docsAt(ctx context.Context, lang string, on terms.Date) map[str
 	return out
 }
 
-// contractDocs is docsAt(on) with the versions recorded for contractID at conclusion
-// laid over it.
+// contractDocs is docsAt(on) with the withdrawal information recorded for contractID at
+// conclusion laid over it, and the other recorded versions filling kinds that had none
+// in force on day.
 func (s *server) contractDocs(ctx context.Context, contractID int64, lang string, on terms.Date) map[string]string {
 	out := s.docsAt(ctx, lang, on)
 	if s.docs == nil || contractID == 0 {
@@ -54,7 +58,9 @@ func (s *server) contractDocs(ctx context.Context, contractID int64, lang string
 		return out
 	}
 	for _, r := range refs {
-		out[string(r.Kind)] = r.Version
+		if _, ok := out[string(r.Kind)]; !ok || r.Kind == documents.Withdrawal {
+			out[string(r.Kind)] = r.Version
+		}
 	}
 	return out
 }

@@ -12,10 +12,10 @@ import (
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
-// TestExplanationLinksTheVersionThatApplied: after new terms and a new SLA take
-// effect, a contract's explanations still link the paragraphs of the terms the
-// customer accepted, and an SLA month's those of the SLA in force in that month, not
-// the versions in force when the page is read.
+// TestExplanationLinksTheVersionThatApplied: explanations link the paragraphs of the
+// document version in force on the decision's day: a contract's the terms in force
+// when the page is read (announced new terms are not linked before they take effect),
+// an SLA month's the SLA in force in that month even after a new one took effect.
 func TestExplanationLinksTheVersionThatApplied(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ams := func(m time.Month, d, h int) time.Time { return time.Date(2026, m, d, h, 0, 0, 0, clock.Amsterdam) }
@@ -36,7 +36,7 @@ func TestExplanationLinksTheVersionThatApplied(t *testing.T) {
 		e.publishDoc(documents.Terms, "2026-04", "nl", april, "Algemene voorwaarden", webTermsNL+"\nNieuw.\n")
 		e.publishDoc(documents.SLA, "sla-2026-04", "nl", april, "SLA", sla+"\nNieuw.\n")
 		e.slaMon.outage(ams(time.March, 4, 10), 107)
-		e.clk.Set(ams(time.April, 2, 12))
+		e.clk.Set(ams(time.March, 20, 12))
 
 		c := e.client()
 		c.login("marieke@jansen.test", "", "/portal/")
@@ -47,6 +47,13 @@ func TestExplanationLinksTheVersionThatApplied(t *testing.T) {
 		r = c.get(fmt.Sprintf("/portal/subscriptions/%d/cancel", sub))
 		c.expect(r, http.StatusOK, "")
 		contains(t, r.Body, `href="/terms/v/2026-03?lang=nl#cp.av.13`)
+
+		e.clk.Set(ams(time.April, 2, 12))
+		c = e.client()
+		c.login("marieke@jansen.test", "", "/portal/")
+		r = c.get(fmt.Sprintf("/portal/subscriptions/%d/cancel", sub))
+		c.expect(r, http.StatusOK, "")
+		contains(t, r.Body, `href="/terms/v/2026-04?lang=nl#cp.av.13`)
 
 		month := fmt.Sprintf("/portal/availability/%d/2026-03", sub)
 		r = c.get(month)
@@ -62,6 +69,6 @@ func TestExplanationLinksTheVersionThatApplied(t *testing.T) {
 		contains(t, r.Body, `href="/sla/v/sla-2026-03?lang=nl#cp.sla.`, "explain-trace", "sla.month.outages")
 		r = sc.get(fmt.Sprintf("/staff/contracts/%d", con.ID))
 		sc.expect(r, http.StatusOK, "")
-		contains(t, r.Body, `href="/terms/v/2026-03?lang=nl#cp.av.13`)
+		contains(t, r.Body, `href="/terms/v/2026-04?lang=nl#cp.av.13`)
 	})
 }
