@@ -33,6 +33,24 @@ func TestExplanationLinksTheVersionThatApplied(t *testing.T) {
 		if _, err := e.docs.RecordShown(e.ctx, e.db, con.ID, u.OrgID, false, "nl", march); err != nil {
 			t.Fatal(err)
 		}
+		// A consumer is given the withdrawal information in force at the order; a
+		// version published after it does not change that contract's right.
+		const wd = "# Herroeping\n\nJe mag binnen 14 dagen herroepen. {#cp.withdrawal.right.1}\n"
+		e.publishDoc(documents.Withdrawal, "w-1", "nl", march, "Herroeping", wd)
+		_, jan := e.consumer("Jan de Vries", "jan@devries.test")
+		jcon := e.order(e.customerPrincipal(jan), "webhosting", "start", "")
+		if _, err := e.docs.RecordShown(e.ctx, e.db, jcon.ID, jan.OrgID, true, "nl", march); err != nil {
+			t.Fatal(err)
+		}
+		e.publishDoc(documents.Withdrawal, "w-2", "nl", terms.D(2026, 3, 5), "Herroeping", wd+"\nNieuw.\n")
+		e.clk.Set(ams(time.March, 6, 12))
+		jc := e.client()
+		jc.login("jan@devries.test", "", "/portal/")
+		r := jc.get(fmt.Sprintf("/portal/contracts/%d/withdraw", jcon.ID))
+		jc.expect(r, http.StatusOK, "")
+		contains(t, r.Body, `href="/withdrawal/v/w-1?lang=nl#cp.withdrawal.right.1"`)
+		lacks(t, r.Body, "/withdrawal/v/w-2")
+
 		e.publishDoc(documents.Terms, "2026-04", "nl", april, "Algemene voorwaarden", webTermsNL+"\nNieuw.\n")
 		e.publishDoc(documents.SLA, "sla-2026-04", "nl", april, "SLA", sla+"\nNieuw.\n")
 		e.slaMon.outage(ams(time.March, 4, 10), 107)
@@ -40,7 +58,7 @@ func TestExplanationLinksTheVersionThatApplied(t *testing.T) {
 
 		c := e.client()
 		c.login("marieke@jansen.test", "", "/portal/")
-		r := c.get(fmt.Sprintf("/portal/contracts/%d", con.ID))
+		r = c.get(fmt.Sprintf("/portal/contracts/%d", con.ID))
 		c.expect(r, http.StatusOK, "")
 		contains(t, r.Body, `href="/terms/v/2026-03?lang=nl#cp.av.13`, "van de voorwaarden")
 		lacks(t, r.Body, `href="/terms/v/2026-04`)
