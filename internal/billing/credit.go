@@ -115,7 +115,8 @@ func (s *Service) creditNote(ctx context.Context, q store.Querier, now time.Time
 	d := draft{docType: DocCreditNote, orgID: orig.OrgID, customer: orig.Customer, kind: orig.CustomerKind, lang: orig.Lang, pol: pol,
 		vat: vatDecision{scheme: orig.VATScheme, country: orig.VATCountry, ex: terms.Explanation{{Clause: "",
 			Says:   "A credit note keeps the parties and the VAT treatment of the invoice it credits.",
-			Inputs: []terms.Input{{Name: "invoice", Value: orig.Number}}, Value: orig.VATScheme}}},
+			Inputs: []terms.Input{{Name: "invoice", Value: orig.Number}}, Value: orig.VATScheme,
+			Key: "billing.credit_note_vat", Args: terms.StepArgs(map[string]any{"invoice": orig.Number})}}},
 		issueDate: today, lines: lines, reason: reason, credits: &orig}
 	cn, err := s.issue(ctx, q, now, d)
 	if err != nil {
@@ -153,7 +154,8 @@ func (s *Service) creditNote(ctx context.Context, q store.Querier, now time.Time
 			}
 			if _, err := q.ExecContext(ctx, `INSERT INTO refunds (org_id, amount, due_by, source, source_ref, status, explanation, created_at)
 				VALUES ($1, $2, $3, 'credit_note', $4, 'open', $5, $6) ON CONFLICT (source, source_ref) DO NOTHING`,
-				orig.OrgID, rest, rule.dueBy.String(), cn.Number, exJSON(terms.Explanation{{Says: what}}), now); err != nil {
+				orig.OrgID, rest, rule.dueBy.String(), cn.Number, exJSON(terms.Explanation{{Says: what, Key: "billing.credit_note_refund",
+					Args: terms.StepArgs(map[string]any{"credit_note": cn.Number, "invoice": orig.Number})}}), now); err != nil {
 				return Invoice{}, err
 			}
 		} else if err := s.placeExcess(ctx, q, now, orig.OrgID, rest, today, "credit_note", cn.Number, what); err != nil {

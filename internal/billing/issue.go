@@ -137,7 +137,8 @@ func (s *Service) issueAll(ctx context.Context, q store.Querier, now time.Time, 
 				}
 				inv.Explanation = append(inv.Explanation, terms.Step{Clause: terms.ClauseRef(clauses),
 					Says:   "Account credit is set off against a new invoice, never against one already open, and never paid out.",
-					Inputs: []terms.Input{{Name: "balance", Value: bal.String()}}, Value: inv.CreditApplied.String()})
+					Inputs: []terms.Input{{Name: "balance", Value: bal.String()}}, Value: inv.CreditApplied.String(),
+					Key: "billing.credit_setoff", Args: terms.StepArgs(map[string]any{"balance": bal, "applied": inv.CreditApplied})})
 			}
 		}
 		inv.ContentHash = contentHash(*inv)

@@ -429,7 +429,8 @@ func (s *Service) customerJob(ctx context.Context, pol *terms.Policy, today term
 	}
 	d.ex = terms.Explanation{{Clause: strings.Join(pol.Terms.Payment.Clauses, ", "),
 		Says:   "Continuing services are invoiced per period in advance.",
-		Inputs: []terms.Input{{Name: "run_date", Value: today.String()}, {Name: "lines", Value: fmt.Sprint(len(d.lines))}}, Value: today.String()}}
+		Inputs: []terms.Input{{Name: "run_date", Value: today.String()}, {Name: "lines", Value: fmt.Sprint(len(d.lines))}}, Value: today.String(),
+		Key: "billing.run", Args: terms.StepArgs(map[string]any{"run_date": today})}}
 	// The steps behind the lines, each once: one billing period step per price
 	// period, and a proration step per period cut short.
 	seen := map[string]bool{}

@@ -33,15 +33,17 @@ func decideVAT(pol *terms.Policy, c Party, kind terms.CustomerKind) vatDecision 
 	case kind == terms.Business && c.Country != "NL" && c.VATID != "" && inEU(pol, c.Country):
 		return vatDecision{scheme: SchemeReverseCharge, country: c.Country, ex: terms.Explanation{{Clause: clause,
 			Says:   "A business customer in another EU member state with a VAT id is invoiced without VAT; the customer accounts for it (reverse charge, btw verlegd).",
-			Inputs: []terms.Input{{Name: "country", Value: c.Country}, {Name: "vat_id", Value: c.VATID}}, Value: "0%"}}}
+			Inputs: []terms.Input{{Name: "country", Value: c.Country}, {Name: "vat_id", Value: c.VATID}}, Value: "0%",
+			Key: "vat.reverse_charge", Args: terms.StepArgs(map[string]any{"country": c.Country})}}}
 	case kind == terms.Consumer && c.Country != "NL" && inEU(pol, c.Country):
 		return vatDecision{scheme: SchemeOSS, country: c.Country, ex: terms.Explanation{{Clause: clause,
 			Says:   "A consumer in another EU member state pays that state's VAT rate (One-Stop-Shop).",
-			Inputs: []terms.Input{{Name: "country", Value: c.Country}}, Value: c.Country}}}
+			Inputs: []terms.Input{{Name: "country", Value: c.Country}}, Value: c.Country,
+			Key: "vat.oss_scheme", Args: terms.StepArgs(map[string]any{"country": c.Country})}}}
 	}
 	return vatDecision{scheme: SchemeDomestic, country: "NL", ex: terms.Explanation{{Clause: clause,
 		Says:   "Dutch VAT applies at the Dutch rate of the category.",
-		Inputs: []terms.Input{{Name: "country", Value: c.Country}, {Name: "kind", Value: string(kind)}}, Value: "NL"}}}
+		Inputs: []terms.Input{{Name: "country", Value: c.Country}, {Name: "kind", Value: string(kind)}}, Value: "NL", Key: "vat.domestic"}}}
 }
 
 // rate returns the VAT rate of a line category under the decision, from the pack's

@@ -361,7 +361,8 @@ func (s *Service) correct(ctx context.Context, q store.Querier, by accounts.Prin
 	ex = append(terms.Explanation{{Clause: strings.Join(pol.Terms.SLA.Measurement.Clauses, ", "),
 		Says:   "Staff corrected the month after it was frozen; the frozen figure is kept and this correction is in force.",
 		Inputs: []terms.Input{{Name: "frozen_down_minutes", Value: fmt.Sprint(f.Result.DownMinutes)}, {Name: "reason", Value: reason}},
-		Value:  fmt.Sprint(downMinutes)}}, ex...)
+		Value:  fmt.Sprint(downMinutes),
+		Key:    "sla.corrected", Args: terms.StepArgs(map[string]any{"minutes": downMinutes, "frozen": f.Result.DownMinutes})}}, ex...)
 	c := Correction{DownMinutes: downMinutes, CreditPercent: res.Percent, Credit: res.Amount, Reason: reason, By: by.User.Email, At: now, Explanation: ex}
 	if err := q.QueryRowContext(ctx, `INSERT INTO sla_corrections (subscription_id, org_id, month, down_minutes, credit_percent, credit, reason, explanation,
 		recorded_by, recorded_by_label, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,

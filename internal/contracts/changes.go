@@ -76,7 +76,8 @@ func (s *Service) ChangePlan(ctx context.Context, by accounts.Principal, subID, 
 			{Clause: usage, Says: "A raise of the plan the customer asks for is implemented at once; the difference in term price (new − old, × quantity) is charged for the rest of the current term.",
 				Reading: pol.Terms.Usage.Reading,
 				Inputs: []terms.Input{{Name: "requested_on", Value: today.String()}, {Name: "old_term_price", Value: oldTerm.String()},
-					{Name: "new_term_price", Value: newTerm.String()}, {Name: "quantity", Value: fmt.Sprint(sub.Quantity)}}, Value: today.String()},
+					{Name: "new_term_price", Value: newTerm.String()}, {Name: "quantity", Value: fmt.Sprint(sub.Quantity)}}, Value: today.String(),
+				Key: "plan.raise_charge", Args: terms.StepArgs(map[string]any{"requested": today, "old": oldTerm, "new": newTerm, "quantity": sub.Quantity})},
 		}, slices.Concat(oldx, newx, prx)...)
 	} else {
 		if sub.PendingPlanID != 0 {
@@ -290,7 +291,7 @@ func (s *Service) SchedulePriceIncrease(ctx context.Context, by accounts.Princip
 			if err := s.mail(ctx, q, now, c.OrgID, c.OrgEmail, c.Lang, "price_increase", fmt.Sprintf("price-increase:%d:sub:%d", pi.ID, sub.ID), map[string]any{
 				"Name": c.OrgName, "Service": serviceName(sub), "Effective": in.Effective, "OldPrice": it.OldPrice,
 				"NewPrice": it.NewPrice, "Period": periodString(sub.Period), "CancelNotice": noticeWords,
-				"ObjectionBy": mailDate(res.ObjectionBy), "TerminationAsOf": mailDate(res.TerminationAsOf), "Explanation": it.Explanation.Text(),
+				"ObjectionBy": mailDate(res.ObjectionBy), "TerminationAsOf": mailDate(res.TerminationAsOf), "Explanation": it.Explanation.Plain(c.Lang),
 			}); err != nil {
 				return err
 			}

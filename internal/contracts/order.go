@@ -89,7 +89,8 @@ func vatRate(pol *terms.Policy, c customer, category string, on terms.Date) (ter
 	if c.Kind == terms.Business && c.Country != "NL" && c.VATID != "" {
 		return 0, terms.Explanation{{Clause: joinClauses(pol.Terms.VAT.Clauses),
 			Says:   "Prices exclude VAT; a business customer in another member state with a VAT id is invoiced without Dutch VAT (reverse charge).",
-			Inputs: []terms.Input{{Name: "country", Value: c.Country}, {Name: "vat_id", Value: c.VATID}}, Value: "0%"}}, nil
+			Inputs: []terms.Input{{Name: "country", Value: c.Country}, {Name: "vat_id", Value: c.VATID}}, Value: "0%",
+			Key: "vat.reverse_charge", Args: terms.StepArgs(map[string]any{"country": c.Country})}}, nil
 	}
 	if c.Kind == terms.Consumer && c.Country != "NL" && category == terms.VATStandard {
 		if r, ex, err := pol.VATRate(c.Country, category, on); err == nil {

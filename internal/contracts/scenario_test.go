@@ -159,6 +159,9 @@ func TestTwoYears(t *testing.T) {
 				if foVersion.ObjectionBy != d("2026-06-15") || e.count("mail_outbox", "org_id = $1 AND subject LIKE '%New terms%'", studio.User.OrgID) != 1 {
 					t.Fatalf("terms version: %+v", foVersion)
 				}
+				if e.count("mail_outbox", "org_id = $1 AND subject LIKE '%New terms%' AND body_text LIKE '%Changed terms apply to running contracts%' AND body_text LIKE '%(article %'", studio.User.OrgID) != 1 {
+					t.Fatal("terms change mail does not explain in plain sentences")
+				}
 				// Without an objection on file the customer cannot end the contract for it.
 				_, err = fo.ConfirmCancellation(e.ctx, studio, stuSub, CancelInput{Basis: BasisTermsChange, BasisID: foVersion.ID})
 				fieldErr(t, err, "basis")
@@ -245,6 +248,11 @@ func TestTwoYears(t *testing.T) {
 				}
 				if e.count("mail_outbox", "org_id = $1 AND subject LIKE '%Prijswijziging%' AND body_text LIKE '%1 month%'", laat.User.OrgID) != 1 {
 					t.Fatal("price increase not notified with the right to cancel")
+				}
+				// The explanation in the mail reads in the customer's language, with the
+				// clauses named, not the English calculator trace.
+				if e.count("mail_outbox", "org_id = $1 AND subject LIKE '%Prijswijziging%' AND body_text LIKE '%mag je opzeggen met een termijn van 1 maand%' AND body_text LIKE '%van de voorwaarden)%' AND body_text NOT LIKE '%reading:%'", laat.User.OrgID) != 1 {
+					t.Fatal("price increase mail does not explain in Dutch")
 				}
 				pv, err := cp.PreviewCancellation(e.ctx, laat, laatSub, CancelInput{Basis: BasisPriceIncrease, BasisID: pi.ID})
 				if err != nil || pv.EndsOn != d("2027-04-01") {

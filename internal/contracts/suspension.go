@@ -316,7 +316,7 @@ func (s *Service) SuspendOrganisation(ctx context.Context, by accounts.Principal
 	}
 	ex := terms.Explanation{{Clause: joinClauses(s.staffSuspendClauses()),
 		Says:   "The provider may take services out of use while the customer fails to meet an obligation; staff decided to do so.",
-		Inputs: []terms.Input{{Name: "reason", Value: reason}, {Name: "by", Value: by.User.Email}}, Value: "suspended"}}
+		Inputs: []terms.Input{{Name: "reason", Value: reason}, {Name: "by", Value: by.User.Email}}, Value: "suspended", Key: "contract.staff_suspended"}}
 	ctx = actorFor(ctx, by)
 	var n int
 	err := s.db.InTx(ctx, func(q store.Querier) error {

@@ -126,7 +126,7 @@ func (s *Service) PublishTermsVersion(ctx context.Context, by accounts.Principal
 		for _, o := range orgs {
 			if err := s.mail(ctx, q, now, o.ID, o.Email, o.Lang, "terms_changed", fmt.Sprintf("terms:%d:org:%d", tv.ID, o.ID), map[string]any{
 				"Name": o.Name, "Version": tv.Version, "Effective": tv.EffectiveOn, "Summary": tv.Summary,
-				"ObjectionBy": mailDate(tv.ObjectionBy), "TerminationAsOf": tv.TerminationAsOf, "Explanation": tv.Explanation.Text(),
+				"ObjectionBy": mailDate(tv.ObjectionBy), "TerminationAsOf": tv.TerminationAsOf, "Explanation": tv.Explanation.Plain(o.Lang),
 			}); err != nil {
 				return err
 			}

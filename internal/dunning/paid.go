@@ -74,7 +74,8 @@ func (s *Service) settle(ctx context.Context, id int64, today terms.Date) error 
 
 	if steps.has(StepSuspend) && !steps.has(StepTerminate) && !steps.has(StepUnsuspend) && s.susp != nil {
 		ex := terms.Explanation{{Clause: joinIDs(s.rules(sc.pol).SuspendClauses), Says: "The invoice is paid, so the services taken out of use for it are put back in use.",
-			Inputs: []terms.Input{{Name: "paid_on", Value: paidOn.String()}}, Value: "unsuspended"}}
+			Inputs: []terms.Input{{Name: "paid_on", Value: paidOn.String()}}, Value: "unsuspended",
+			Key: "dunning.unsuspended", Args: terms.StepArgs(map[string]any{"paid_on": paidOn})}}
 		a := action{inv: inv, step: StepUnsuspend, dueOn: paidOn, ex: ex, mail: "unsuspended", data: baseData(inv),
 			summary: fmt.Sprintf("invoice %s paid on %s: suspension for it lifted", inv.Number, paidOn)}
 		a.data.PaidOn = paidOn.String()
@@ -119,7 +120,8 @@ func (s *Service) settle(ctx context.Context, id int64, today terms.Date) error 
 	}
 
 	a := action{inv: inv, step: StepSettled, dueOn: paidOn,
-		ex:      terms.Explanation{{Clause: joinIDs(sc.pol.Terms.Payment.Clauses), Says: "The invoice is paid; dunning of it is closed.", Inputs: []terms.Input{{Name: "paid_on", Value: paidOn.String()}}, Value: "settled"}},
+		ex: terms.Explanation{{Clause: joinIDs(sc.pol.Terms.Payment.Clauses), Says: "The invoice is paid; dunning of it is closed.", Inputs: []terms.Input{{Name: "paid_on", Value: paidOn.String()}}, Value: "settled",
+			Key: "dunning.settled", Args: terms.StepArgs(map[string]any{"paid_on": paidOn})}},
 		summary: fmt.Sprintf("invoice %s paid on %s; dunning closed", inv.Number, paidOn)}
 	_, err = s.perform(ctx, a)
 	return err
@@ -144,14 +146,16 @@ func principalOf(inv OpenInvoice, steps stepSet) terms.Money {
 func (s *Service) costsDue(sc schedule, d Step) terms.Explanation {
 	ct := sc.pol.Terms.CollectionCosts
 	says := "The customer was in default, so the extrajudicial collection costs computed on the unpaid principal at that day are owed."
+	key, args := "dunning.costs_due_default", map[string]any{"default_from": d.DueOn, "open": d.OpenAmount, "amount": d.Amount}
 	if sc.reminderRequired() {
 		says = fmt.Sprintf("The reminder's %s passed without payment, so the collection costs it stated are owed (art. 6:96 lid 6 BW).",
 			sc.pol.Terms.Reminder.PayWithin.Words())
+		key, args = "dunning.costs_due_reminder", map[string]any{"period": sc.pol.Terms.Reminder.PayWithin, "amount": d.Amount}
 	}
 	ex := append(terms.Explanation{}, d.Explanation...)
 	return append(ex, terms.Step{Clause: joinIDs(ct.Clauses), Says: says, Reading: ct.Reading,
 		Inputs: []terms.Input{{Name: "default_from", Value: d.DueOn.String()}, {Name: "open_at_default", Value: d.OpenAmount.String()}},
-		Value:  d.Amount.String()})
+		Value:  d.Amount.String(), Key: key, Args: terms.StepArgs(args)})
 }
 
 // chargeAction computes the interest on each tranche from from up to the day it was
@@ -169,7 +173,8 @@ func (s *Service) chargeAction(inv OpenInvoice, sc schedule, step string, from t
 		}
 		iex = append(iex, terms.Step{Clause: joinIDs(sc.kind.Clauses), Says: "Interest runs on this part of the principal from the first day of interest up to the day it was paid.",
 			Reading: sc.kind.Reading, Inputs: []terms.Input{{Name: "principal", Value: p.Amount.String()}, {Name: "from", Value: from.String()}, {Name: "paid_on", Value: p.On.String()}},
-			Value: res.Amount.String()})
+			Value: res.Amount.String(),
+			Key:   "dunning.interest_tranche", Args: terms.StepArgs(map[string]any{"principal": p.Amount, "from": from, "paid_on": p.On, "amount": res.Amount})})
 		iex = append(iex, ex...)
 		interest += res.Amount
 	}
@@ -187,12 +192,14 @@ func (s *Service) chargeAction(inv OpenInvoice, sc schedule, step string, from t
 	ex = append(ex, terms.Step{Clause: joinIDs(append(append([]string{}, sc.kind.Clauses...), sc.pol.Terms.CollectionCosts.Clauses...)),
 		Says:   "The interest and the collection costs are charged together on a charge invoice, without VAT.",
 		Inputs: []terms.Input{{Name: "interest", Value: interest.String()}, {Name: "collection_costs", Value: costs.String()}},
-		Value:  total.String()})
+		Value:  total.String(),
+		Key:    "dunning.charge", Args: terms.StepArgs(map[string]any{"interest": interest, "costs": costs, "total": total})})
 	a := action{inv: inv, step: step, dueOn: paidOn, amount: total, nextOn: paidOn, ex: ex}
 	if total <= 0 || total < s.rules(sc.pol).MinimumCharge {
 		if total > 0 {
 			a.ex = append(a.ex, terms.Step{Says: "The amount is below the provider's minimum charge and is not charged.", Reading: "Provider setting (dunning.minimum_charge in the terms pack).",
-				Inputs: []terms.Input{{Name: "minimum", Value: s.rules(sc.pol).MinimumCharge.String()}}, Value: "0.00"})
+				Inputs: []terms.Input{{Name: "minimum", Value: s.rules(sc.pol).MinimumCharge.String()}}, Value: "0.00",
+				Key: "dunning.below_minimum", Args: terms.StepArgs(map[string]any{"minimum": s.rules(sc.pol).MinimumCharge})})
 		}
 		a.summary = fmt.Sprintf("invoice %s: nothing charged (interest %s, collection costs %s)", inv.Number, interest, costs)
 		return a, nil

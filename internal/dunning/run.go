@@ -224,7 +224,8 @@ func (s *Service) reminder(_ context.Context, inv OpenInvoice, sc schedule, step
 			Says:    fmt.Sprintf("The reminder went out after the planned day, so its %s run from the day it was sent.", rt.PayWithin.Words()),
 			Reading: "art. 6:96 lid 6 BW: " + rt.PayWithin.Words() + " after receipt of the letter",
 			Inputs:  []terms.Input{{Name: "planned", Value: sc.pay.Reminder.String()}, {Name: "sent", Value: today.String()}},
-			Value:   today.String()})
+			Value:   today.String(),
+			Key:     "dunning.reminder_late", Args: terms.StepArgs(map[string]any{"planned": sc.pay.Reminder, "period": rt.PayWithin, "sent": today})})
 		ex = append(ex, rex...)
 	}
 	a := &action{inv: inv, step: StepReminder, dueOn: sc.pay.Reminder, nextOn: payBy, mail: "reminder", data: baseData(inv)}
@@ -256,7 +257,8 @@ func (s *Service) defaulted(_ context.Context, inv OpenInvoice, sc schedule, ste
 	ex := append(terms.Explanation{}, sc.ex...)
 	if r, ok := steps[StepReminder]; ok && from != sc.pay.DefaultFrom {
 		ex = append(ex, terms.Step{Clause: joinIDs(sc.pol.Terms.Reminder.Clauses), Says: "The consumer is in default from the day after the period the reminder gave.",
-			Inputs: []terms.Input{{Name: "pay_by", Value: r.NextOn.String()}}, Value: from.String()})
+			Inputs: []terms.Input{{Name: "pay_by", Value: r.NextOn.String()}}, Value: from.String(),
+			Key: "dunning.default_after_reminder", Args: terms.StepArgs(map[string]any{"pay_by": r.NextOn, "default_from": from})})
 	}
 	interestFrom := sc.interestFrom(steps)
 	a := &action{inv: inv, step: StepDefault, dueOn: from, mail: "default", data: baseData(inv)}

@@ -326,6 +326,16 @@ func TestReminderFourteenthDayOnSunday(t *testing.T) {
 		if m := e.dunningMails(o.ID); len(m) != 1 || !strings.Contains(m[0].Text, "tot en met 2026-03-16") {
 			t.Errorf("reminder mail: %+v", m)
 		}
+		// Every step is keyed, and the letter explains in the customer's Dutch.
+		for _, s := range st.Explanation {
+			if s.Key == "" || !terms.HasExplainMessage(s.Key) || strings.Contains(s.Text("nl"), terms.MissingArg) {
+				t.Errorf("reminder step without a catalogued sentence: %+v", s)
+			}
+		}
+		if m := e.dunningMails(o.ID); len(m) != 1 || !strings.Contains(m[0].Text, "De herinnering ging later uit dan gepland (27 februari 2026)") ||
+			!strings.Contains(m[0].Text, "16 maart 2026") || strings.Contains(m[0].Text, "reading:") {
+			t.Errorf("reminder mail does not explain in Dutch: %+v", m)
+		}
 		e.runThrough("cloudprovider", d("2026-03-16"))
 		if e.steps(inv.ID)[StepDefault].ID != 0 {
 			t.Fatal("in default on the moved last day")

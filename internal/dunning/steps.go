@@ -180,7 +180,7 @@ func (s *Service) perform(ctx context.Context, a action) (bool, error) {
 			return err
 		}
 		if a.mail != "" {
-			a.data.Explanation = a.ex.Text()
+			a.data.Explanation = a.ex.Plain(a.inv.Lang)
 			subject, body, err := templates.Render(a.mail, a.inv.Lang, a.data)
 			if err != nil {
 				return err

@@ -124,10 +124,18 @@ func Compute(p *terms.Policy, in MonthInput) (MonthResult, terms.Explanation, er
 		locations[c.Location] = true
 	}
 	all := ""
+	var allDown []string
 	for _, c := range r.Components[in.Kind] {
 		if slices.Contains(r.AllTargetsDown, c) {
 			all += fmt.Sprintf(" (%s only while every target is down)", c)
+			allDown = append(allDown, c)
 		}
+	}
+	outArgs := map[string]any{"kind": in.Kind, "components": strings.Join(r.Components[in.Kind], ", "), "confirm": r.ConfirmFailures,
+		"month": res.Month, "outages": len(inMonth), "minutes": WholeMinutes(Length(inMonth))}
+	outKey := "sla.month.outages"
+	if len(allDown) > 0 {
+		outKey, outArgs["all_down"] = "sla.month.outages_all", strings.Join(allDown, ", ")
 	}
 	ex = append(ex, terms.Step{
 		Clause:  strings.Join(r.Clauses, ", "),
@@ -139,6 +147,7 @@ func Compute(p *terms.Policy, in MonthInput) (MonthResult, terms.Explanation, er
 			{Name: "manual_intervals", Value: fmt.Sprint(len(in.Manual))},
 		},
 		Value: fmt.Sprintf("%d outage(s), %s in %s", len(inMonth), Length(inMonth), res.Month),
+		Key:   outKey, Args: terms.StepArgs(outArgs),
 	})
 	if len(excluded) > 0 {
 		var ids []string
@@ -151,6 +160,8 @@ func Compute(p *terms.Policy, in MonthInput) (MonthResult, terms.Explanation, er
 			Says:   "Unavailability during maintenance and the other recorded exclusions does not count.",
 			Inputs: []terms.Input{{Name: "exclusions", Value: fmt.Sprint(len(excluded))}},
 			Value:  Length(Intersect(inMonth, excluded)).String(),
+			Key:    "sla.month.excluded",
+			Args:   terms.StepArgs(map[string]any{"exclusions": len(excluded), "minutes": WholeMinutes(Length(Intersect(inMonth, excluded)))}),
 		})
 	}
 	if len(in.OpenInvoices) > 0 {
@@ -160,6 +171,8 @@ func Compute(p *terms.Policy, in MonthInput) (MonthResult, terms.Explanation, er
 			Reading: "A03: open invoices are read as " + p.Terms.SLA.OpenInvoiceMeans + " invoices.",
 			Inputs:  []terms.Input{{Name: "open_invoice_periods", Value: fmt.Sprint(len(in.OpenInvoices))}},
 			Value:   Length(Intersect(inMonth, overdue)).String(),
+			Key:     "sla.month.overdue",
+			Args:    terms.StepArgs(map[string]any{"minutes": WholeMinutes(Length(Intersect(inMonth, overdue)))}),
 		})
 	}
 	ex = append(ex, terms.Step{
@@ -168,6 +181,8 @@ func Compute(p *terms.Policy, in MonthInput) (MonthResult, terms.Explanation, er
 		Reading: "INTERPRETATION.md, Measuring availability.",
 		Inputs:  []terms.Input{{Name: "month", Value: res.Month}, {Name: "counted", Value: Length(counted).String()}},
 		Value:   fmt.Sprint(res.DownMinutes),
+		Key:     "sla.month.counted",
+		Args:    terms.StepArgs(map[string]any{"month": res.Month, "minutes": res.DownMinutes}),
 	})
 	credit, cex, err := p.SLACredit(terms.SLAInput{
 		DowntimeMinutes: res.DownMinutes,

@@ -15,7 +15,7 @@ import (
 
 // The explanation catalogue: every keyed Step's sentence in Dutch and English. A
 // placeholder {name:type} is filled from the step's Args and written in the reader's
-// language: date (4 december 2026 / 4 December 2026), time, money (€ 1.234,56 /
+// language: date (4 december 2026 / 4 December 2026), month (maart 2026), time, money (€ 1.234,56 /
 // €1,234.56), period ("3 maanden" / "3 months"), rate ("8,15" / "8.15"), int, text;
 // any other type names a label group in this catalogue ("kind" → "kind.consumer"), so
 // the values the packs and rules use as codes read as words. Args survive a JSON round
@@ -539,6 +539,15 @@ func FormatArg(lang, typ string, v any) string {
 			s = strings.ReplaceAll(s, ".", ",")
 		}
 		return s
+	case "month":
+		// A calendar month as "2026-03" (sla.Month's text): "maart 2026" / "March 2026".
+		if t, err := time.Parse("2006-01", fmt.Sprint(v)); err == nil {
+			i := 0
+			if lang == "en" {
+				i = 1
+			}
+			return monthWords[i][t.Month()-1] + " " + strconv.Itoa(t.Year())
+		}
 	case "int":
 		switch x := v.(type) {
 		case float64:

@@ -226,7 +226,7 @@ func TestEveryRuleExplainsInBothLanguages(t *testing.T) {
 }
 
 func labelKey(k string) bool {
-	for _, g := range []string{"kind.", "basis.", "what.", "dunningfrom.", "vat.standard", "vat.reduced", "vat.zero", "process.", "retention.", "doc."} {
+	for _, g := range []string{"kind.", "basis.", "what.", "dunningfrom.", "vat.standard", "vat.reduced", "vat.zero", "process.", "retention.", "doc.", "service."} {
 		if strings.HasPrefix(k, g) && k != "retention" {
 			return true
 		}
@@ -238,7 +238,7 @@ func labelKey(k string) bool {
 // each with a known type or a label group the catalogue has.
 func TestExplainCatalogue(t *testing.T) {
 	t.Parallel()
-	builtin := map[string]bool{"date": true, "time": true, "money": true, "period": true, "rate": true, "int": true, "text": true}
+	builtin := map[string]bool{"date": true, "time": true, "money": true, "period": true, "rate": true, "int": true, "text": true, "month": true}
 	groups := map[string]bool{}
 	for _, k := range ExplainKeys() {
 		if g, _, ok := strings.Cut(k, "."); ok {
@@ -251,10 +251,7 @@ func TestExplainCatalogue(t *testing.T) {
 			t.Errorf("%s lacks a language", k)
 		}
 		phs := func(s string) string {
-			var out []string
-			for _, p := range placeholderRE.FindAllString(s, -1) {
-				out = append(out, p)
-			}
+			out := placeholderRE.FindAllString(s, -1)
 			sort.Strings(out)
 			return strings.Join(out, " ")
 		}

@@ -74,6 +74,8 @@ func (s *server) staffInvoice(w http.ResponseWriter, r *http.Request, p *account
 	}
 	pg := s.newPage(w, r, "")
 	pg.Title, pg.Nav, pg.Data = pg.DocTitle(v.Inv), "invoices", v
+	// An invoice rests on the terms in force on its issue date.
+	pg.ExplainDocs = s.docsAt(r.Context(), pg.Lang, v.Inv.IssueDate)
 	s.render(w, http.StatusOK, "invoice", pg)
 	return nil
 }

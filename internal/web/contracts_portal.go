@@ -434,6 +434,7 @@ func (s *server) portalContract(w http.ResponseWriter, r *http.Request, p *accou
 	}
 	pg := s.newPage(w, r, "")
 	pg.Title, pg.Nav, pg.Data = pg.T("contract.title", c.ID), "contracts", v
+	pg.ExplainDocs = s.contractDocs(r.Context(), c.ID, pg.Lang, pg.Today)
 	s.render(w, http.StatusOK, "contract", pg)
 	return nil
 }
@@ -475,6 +476,7 @@ func (s *server) cancelPage(w http.ResponseWriter, r *http.Request, p *accounts.
 	pg.Title, pg.Nav = pg.T("cancel.title", serviceName(sub)), "contracts"
 	pg.Data = cancelView{Sub: sub, Preview: prev, Action: "/portal/subscriptions/" + strconv.FormatInt(id, 10) + "/cancel",
 		Back: "/portal/contracts/" + strconv.FormatInt(sub.ContractID, 10), Basis: in.Basis, BasisID: in.BasisID}
+	pg.ExplainDocs = s.contractDocs(ctx, sub.ContractID, pg.Lang, pg.Today)
 	s.render(w, status, "cancel", pg)
 	return nil
 }
@@ -573,6 +575,7 @@ func (s *server) portalWithdrawPage(w http.ResponseWriter, r *http.Request, p *a
 	base := "/portal/contracts/" + strconv.FormatInt(id, 10)
 	pg.Title, pg.Nav = pg.T("withdraw.title", c.ID), "contracts"
 	pg.Data = withdrawView{Contract: c, Withdrawal: wd, Action: base + "/withdraw", Back: base}
+	pg.ExplainDocs = s.contractDocs(ctx, c.ID, pg.Lang, pg.Today)
 	s.render(w, status, "withdraw", pg)
 	return nil
 }

@@ -102,6 +102,7 @@ func (s *server) staffContract(w http.ResponseWriter, r *http.Request, p *accoun
 	}
 	pg := s.newPage(w, r, "")
 	pg.Title, pg.Nav, pg.Data = pg.T("contract.title", c.ID), "contracts", v
+	pg.ExplainDocs = s.contractDocs(ctx, c.ID, pg.Lang, pg.Today)
 	s.render(w, http.StatusOK, "contract", pg)
 	return nil
 }
@@ -138,6 +139,7 @@ func (s *server) staffCancelPage(w http.ResponseWriter, r *http.Request, p *acco
 	pg.Title, pg.Nav = pg.T("cancel.record_title", serviceName(sub)), "contracts"
 	pg.Data = recordCancelView{Sub: sub, Preview: prev, Action: "/staff/subscriptions/" + strconv.FormatInt(id, 10) + "/cancel",
 		Back: "/staff/contracts/" + strconv.FormatInt(sub.ContractID, 10), Sets: pg.useFields(recordCancelFields)}
+	pg.ExplainDocs = s.contractDocs(r.Context(), sub.ContractID, pg.Lang, pg.Today)
 	s.render(w, status, "cancel_record", pg)
 	return nil
 }
@@ -220,6 +222,7 @@ func (s *server) staffWithdrawPage(w http.ResponseWriter, r *http.Request, p *ac
 		v.Withdrawal = *wd
 	}
 	pg.Title, pg.Nav, pg.Data = pg.T("withdraw.record_title", c.ID), "contracts", v
+	pg.ExplainDocs = s.contractDocs(r.Context(), c.ID, pg.Lang, pg.Today)
 	s.render(w, status, "withdraw", pg)
 	return nil
 }

@@ -48,6 +48,9 @@ type page struct {
 	AssetVer string
 	Form     *form
 	Data     any
+	// ExplainDocs maps a document kind to the version the page's explanations cite
+	// (explain_docs.go); the explanation partial links its clauses there.
+	ExplainDocs map[string]string
 }
 
 // T translates key into the page's language; args fill its %-verbs.

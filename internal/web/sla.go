@@ -187,6 +187,7 @@ func (s *server) monthView(w http.ResponseWriter, r *http.Request, p *accounts.P
 	pg.Title = pg.T("sla.month.title", m.Subscription.Name, pg.MonthName(m.Figure.Month))
 	v := slaView{M: m, Base: base, Path: fmt.Sprintf("%s/%d/%s", base, id, m.Figure.Month)}
 	v.Lines, v.Credit, v.Claim = sentences(pg, m, s.clock.Now())
+	pg.ExplainDocs = s.docsAt(r.Context(), pg.Lang, monthEnd(m.Figure.Month))
 	return pg, v, nil
 }
 
@@ -285,6 +286,7 @@ func (s *server) staffSLAClaim(w http.ResponseWriter, r *http.Request, p *accoun
 	v := slaView{M: m, Claims: []compensation.Claim{c}, Base: "/staff/sla/months", Path: fmt.Sprintf("/staff/sla/months/%d/%s", c.SubscriptionID, c.Month)}
 	v.Lines, v.Credit, v.Claim = sentences(pg, m, s.clock.Now())
 	pg.Data = v
+	pg.ExplainDocs = s.docsAt(r.Context(), pg.Lang, monthEnd(m.Figure.Month))
 	s.render(w, http.StatusOK, "staff_sla_claim", pg)
 	return nil
 }

@@ -489,6 +489,8 @@ func (s *server) staffMaintenanceOne(w http.ResponseWriter, r *http.Request, p *
 	v.CanCancel = (v.State == "upcoming" || v.State == "running") && p.Can(accounts.IncidentManage, accounts.Provider)
 	pg := s.newPage(w, r, "")
 	pg.Title, pg.Nav, pg.Data = m.Title(pg.Lang), "maintenance", v
+	// The notice rule that applied is the one in force when the maintenance was announced.
+	pg.ExplainDocs = s.docsAt(r.Context(), pg.Lang, terms.DateIn(m.AnnouncedAt, clock.Amsterdam))
 	s.render(w, http.StatusOK, "staff_maintenance_one", pg)
 	return nil
 }

@@ -212,6 +212,9 @@ func TestStaffMaintenance(t *testing.T) {
 		r = c.get(loc)
 		c.expect(r, http.StatusOK, "")
 		contains(t, r.Body, "Nieuwe schijven", "web2.ams", "Op tijd aangekondigd", loc+"/cancel")
+		// The notice rule is explained by the shared partial: the Dutch sentence, then
+		// the trace staff can unfold.
+		contains(t, r.Body, `class="explain-lead">Het onderhoud begint op`, "explain-trace", "maintenance.announced")
 		if !regexp.MustCompile(`Geraakte klanten</dt><dd>1</dd>`).MatchString(r.Body) {
 			t.Errorf("affected customers not 1\n%s", excerpt(r.Body))
 		}

@@ -109,7 +109,10 @@ func config() huma.Config {
 		"Tokens with only the read scope may use GET. Errors are RFC 9457 problem details; " +
 		"invalid input is answered with 422 and an `errors` list naming each field " +
 		"(`location`, e.g. `body.vat_id`); unknown body fields and query parameters are rejected the same way. " +
-		"Requests are rate-limited per token (429 with Retry-After)."
+		"Requests are rate-limited per token (429 with Retry-After). " +
+		"Explanation steps carry their message key, arguments in machine form and the sentence in Dutch and English; " +
+		"`sentence` is the one in the language asked for with `?lang=nl|en` or Accept-Language " +
+		"(else the token user's language, else Dutch). Other values stay in machine form."
 	cfg.OpenAPIPath = "/api/openapi"
 	// The docs page loads its renderer from a CDN and the schema links add `$schema`
 	// to every response; hostpact ships neither.
@@ -117,7 +120,7 @@ func config() huma.Config {
 	cfg.SchemasPath = ""
 	cfg.CreateHooks = nil
 	cfg.RejectUnknownQueryParameters = true
-	cfg.Transformers = []huma.Transformer{redactErrorValues}
+	cfg.Transformers = []huma.Transformer{redactErrorValues, localizeExplanations}
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		securityScheme: {
 			Type:        "http",
@@ -145,7 +148,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, langParam(r))
 }
 
 // statusOnly records the status of the mux's fallback handlers and discards their body.

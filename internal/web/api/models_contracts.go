@@ -28,6 +28,8 @@ type ExplanationStep struct {
 	Key     string             `json:"key,omitempty" example:"cancel.deadline" doc:"The message key of the step's sentence; absent on explanations stored before keys existed."`
 	Args    map[string]string  `json:"args,omitempty" doc:"The sentence's arguments in machine form (dates YYYY-MM-DD, amounts 425.00, periods P3M)."`
 	Text    ExplanationText    `json:"text" doc:"The step as a plain sentence in Dutch and in English."`
+	// Sentence is filled per request by localizeExplanations (lang.go).
+	Sentence string `json:"sentence" example:"Je kunt opzeggen tot en met 4 november 2027; de dienst eindigt dan op 4 december 2027." doc:"The step as a plain sentence in the requested language (?lang=nl|en or Accept-Language)."`
 }
 
 // ExplanationText is a step's sentence in both languages.
