@@ -511,12 +511,14 @@ func (s *Service) withdraw(ctx context.Context, by accounts.Principal, c Contrac
 		}
 		var items []item
 		for _, it := range w.Items {
-			items = append(items, item{Service: it.Service, Reason: it.Reason, Paid: it.Paid.String(), Deduction: it.Deduction.String(),
-				Refund: it.Refund.String(), Unpaid: amountText(it.Unpaid), Allowed: it.Allowed, Nothing: it.Refund == 0})
+			items = append(items, item{Service: it.Service, Reason: it.Reason, Paid: it.Paid.In(c.Lang), Deduction: it.Deduction.In(c.Lang),
+				Refund: it.Refund.In(c.Lang), Unpaid: amountIn(it.Unpaid, c.Lang), Allowed: it.Allowed, Nothing: it.Refund == 0})
 		}
+		// Items are a struct, which notify.Render does not localise: amounts and dates
+		// are written in the customer's language here.
 		return s.mail(ctx, q, now, c.OrgID, c.OrgEmail, c.Lang, "withdrawal_confirmed", fmt.Sprintf("withdrawal:%d", w.ID), map[string]any{
-			"Name": c.OrgName, "ContractID": c.ID, "Received": received.String(), "Items": items, "Allowed": w.Allowed,
-			"Refund": amountText(w.Refund), "Unpaid": amountText(w.Unpaid), "RefundBy": dateText(w.RefundBy), "Explanation": withdrawalText(w, c.Lang),
+			"Name": c.OrgName, "ContractID": c.ID, "Received": received, "Items": items, "Allowed": w.Allowed,
+			"Refund": amountIn(w.Refund, c.Lang), "Unpaid": amountIn(w.Unpaid, c.Lang), "RefundBy": mailDate(w.RefundBy), "Explanation": withdrawalText(w, c.Lang),
 		})
 	})
 	if err != nil {
@@ -542,12 +544,12 @@ func withdrawalText(w Withdrawal, lang string) string {
 	return b.String()
 }
 
-// amountText is an amount for a mail, or "" for nothing (the template then says so).
-func amountText(m terms.Money) string {
+// amountIn is a positive amount in lang, or "" (a template tests it for presence).
+func amountIn(m terms.Money, lang string) string {
 	if m <= 0 {
 		return ""
 	}
-	return m.String()
+	return m.In(lang)
 }
 
 func jsonItems(items []WithdrawalItem) string {
