@@ -371,7 +371,7 @@ func TestBrowserEveryPageFitsTheScreen(t *testing.T) {
 	// catalogue as a whole text (an activity.do… or accounts.… key printed unrendered)
 	// is caught as well.
 	rawKey := regexp.MustCompile(`>\s*([a-z_]+(?:\.[a-z0-9_]+){1,4})\s*<`)
-	codeSpan := regexp.MustCompile(`<code>[^<]*</code>`)
+	codeSpan := regexp.MustCompile(`<code[^>]*>[^<]*</code>`)
 	inLanguages := func(who, path string) {
 		t.Helper()
 		for _, lang := range []string{"en", "nl"} {
