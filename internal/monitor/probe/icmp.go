@@ -2,16 +2,12 @@ package probe
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"net"
 	"net/netip"
-	"sync"
 	"time"
 
 	"golang.org/x/net/icmp"
-	"golang.org/x/net/ipv4"
-	"golang.org/x/net/ipv6"
 
 	"github.com/hostpact/hostpact/internal/clock"
 )
@@ -106,73 +102,9 @@ func openPing(v4 bool) (*icmp.PacketConn, bool, error) {
 	return nil, false, errors.Join(err, err2)
 }
 
-// echo sends echo requests to dst, one every pingResend, until a reply to one of them
-// comes back or ctx ends; one lost datagram is no outage.
+// echo pings dst over pc until a reply comes back or ctx ends (echoes).
 func echo(ctx context.Context, pc *icmp.PacketConn, dst net.Addr, v4 bool) (time.Duration, error) {
-	var token [8]byte
-	_, _ = rand.Read(token[:])
-	ident, seq0 := int(token[0])<<8|int(token[1]), int(token[2])<<8|int(token[3])
-	var req, rep icmp.Type = ipv4.ICMPTypeEcho, ipv4.ICMPTypeEchoReply
-	proto := 1
-	if !v4 {
-		req, rep, proto = ipv6.ICMPTypeEchoRequest, ipv6.ICMPTypeEchoReply, 58
-	}
-	var mu sync.Mutex
-	sent := map[int]time.Time{}
-	send := func(n int) error {
-		seq := (seq0 + n) & 0xffff
-		msg, err := (&icmp.Message{Type: req, Body: &icmp.Echo{ID: ident, Seq: seq, Data: token[:]}}).Marshal(nil)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		sent[seq] = time.Now()
-		mu.Unlock()
-		_, err = pc.WriteTo(msg, dst)
-		return err
-	}
-	if err := send(0); err != nil {
-		return 0, err
-	}
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		tick := time.NewTicker(pingResend)
-		defer tick.Stop()
-		for n := 1; ; n++ {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				if send(n) != nil {
-					return
-				}
-			}
-		}
-	}()
-	buf := make([]byte, 1500)
-	for {
-		n, _, err := pc.ReadFrom(buf)
-		if err != nil {
-			return 0, err
-		}
-		msg, err := icmp.ParseMessage(proto, buf[:n])
-		if err != nil || msg.Type != rep {
-			continue
-		}
-		// The unprivileged socket rewrites the identifier, and a raw socket sees every
-		// reply on the host: the token in the data says which are ours.
-		e, ok := msg.Body.(*icmp.Echo)
-		if !ok || string(e.Data) != string(token[:]) {
-			continue
-		}
-		mu.Lock()
-		at, ok := sent[e.Seq]
-		mu.Unlock()
-		if ok {
-			return time.Since(at), nil
-		}
-	}
+	return echoes(ctx, !v4,
+		func(b []byte) error { _, err := pc.WriteTo(b, dst); return err },
+		func(b []byte) (int, error) { n, _, err := pc.ReadFrom(b); return n, err })
 }

@@ -2,9 +2,7 @@ package probe
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -14,9 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/net/icmp"
-	"golang.org/x/net/ipv4"
-	"golang.org/x/net/ipv6"
 	"golang.zx2c4.com/wireguard/conn"
 	"golang.zx2c4.com/wireguard/device"
 	"golang.zx2c4.com/wireguard/tun/netstack"
@@ -155,74 +150,8 @@ func pingThrough(ctx context.Context, tnet *netstack.Net, src, dst netip.Addr) (
 		_ = pc.SetDeadline(dl)
 	}
 	context.AfterFunc(ctx, func() { _ = pc.SetDeadline(time.Unix(1, 0)) })
-	var id [8]byte
-	_, _ = rand.Read(id[:])
-	ident, seq0 := int(id[0])<<8|int(id[1]), int(id[2])<<8|int(id[3])
-	var typ icmp.Type = ipv4.ICMPTypeEcho
-	proto := 1
-	if dst.Is6() {
-		typ, proto = ipv6.ICMPTypeEchoRequest, 58
-	}
-	var mu sync.Mutex
-	sent := map[int]time.Time{}
-	send := func(n int) error {
-		seq := (seq0 + n) & 0xffff
-		msg, err := (&icmp.Message{Type: typ, Body: &icmp.Echo{ID: ident, Seq: seq, Data: id[:]}}).Marshal(nil)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		sent[seq] = time.Now()
-		mu.Unlock()
-		_, err = pc.Write(msg)
-		return err
-	}
-	if err := send(0); err != nil {
-		return 0, err
-	}
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		tick := time.NewTicker(pingResend)
-		defer tick.Stop()
-		for n := 1; ; n++ {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				if send(n) != nil {
-					return
-				}
-			}
-		}
-	}()
-	buf := make([]byte, 1500)
-	for {
-		n, err := pc.Read(buf)
-		if err != nil {
-			return 0, err
-		}
-		reply, err := icmp.ParseMessage(proto, buf[:n])
-		if err != nil {
-			continue
-		}
-		e, ok := reply.Body.(*icmp.Echo)
-		if !ok || !bytes.Equal(e.Data, id[:]) {
-			continue
-		}
-		mu.Lock()
-		at, ok := sent[e.Seq]
-		mu.Unlock()
-		if ok {
-			return time.Since(at), nil
-		}
-	}
+	return echoes(ctx, dst.Is6(), func(b []byte) error { _, err := pc.Write(b); return err }, pc.Read)
 }
-
-// pingResend is how long a ping waits for its reply before the next echo goes out.
-const pingResend = 500 * time.Millisecond
 
 // keyHex turns a base64 WireGuard key into the hex form of the configuration protocol.
 func keyHex(b64 string) (string, error) {
