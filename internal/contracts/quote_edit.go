@@ -2,11 +2,8 @@ package contracts
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/hostpact/hostpact/internal/i18n"
-	"strings"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/store"
@@ -39,26 +36,10 @@ func (s *Service) UpdateQuote(ctx context.Context, by accounts.Principal, id int
 		return Quote{}, err
 	}
 	in.OrgID = cur.OrgID
-	fe := accounts.FieldErrors{}
-	in.Title = strings.TrimSpace(in.Title)
-	if in.Title == "" || len(in.Title) > 200 {
-		fe["title"] = i18n.T("contracts.give_title_most_200")
-	}
-	if !in.ValidUntil.IsZero() && in.ValidUntil.Before(today) {
-		fe["valid_until"] = i18n.T("contracts.cannot_past")
-	}
-	lines, err := s.quoteLines(ctx, pol, in, fe)
+	lines, totals, vj, err := s.draftQuote(ctx, pol, cust, &in, today)
 	if err != nil {
 		return Quote{}, err
 	}
-	if len(fe) > 0 {
-		return Quote{}, fe
-	}
-	totals, _, err := computeTotals(pol, cust, lines, today)
-	if err != nil {
-		return Quote{}, termsErr(err, "org_id")
-	}
-	vj, _ := json.Marshal(totals.VAT) // cannot fail: rates and amounts always encode
 	ctx = actorFor(ctx, by)
 	err = s.db.InTx(ctx, func(q store.Querier) error {
 		now := s.now()
@@ -66,7 +47,7 @@ func (s *Service) UpdateQuote(ctx context.Context, by accounts.Principal, id int
 		// changes nothing and says so.
 		res, err := q.ExecContext(ctx, `UPDATE quotes SET title = $1, total_excl = $2, vat = $3, total_incl = $4, vat_json = $5,
 			valid_until = $6, updated_at = $7 WHERE id = $8 AND status = 'draft'`,
-			in.Title, totals.TotalExcl, totals.VATTotal, totals.TotalIncl, string(vj), nullDate(in.ValidUntil), now, id)
+			in.Title, totals.TotalExcl, totals.VATTotal, totals.TotalIncl, vj, nullDate(in.ValidUntil), now, id)
 		if err != nil {
 			return err
 		}

@@ -153,6 +153,36 @@ func (s *Service) quoteLines(ctx context.Context, pol *terms.Policy, in QuoteInp
 	return out, nil
 }
 
+// draftQuote checks a quote as staff entered it — title, validity, whether the terms
+// serve this kind of customer, every line — and prices it; CreateQuote and UpdateQuote
+// both store what it returns.
+func (s *Service) draftQuote(ctx context.Context, pol *terms.Policy, cust customer, in *QuoteInput, today terms.Date) ([]Line, Totals, string, error) {
+	fe := accounts.FieldErrors{}
+	in.Title = strings.TrimSpace(in.Title)
+	if in.Title == "" || len(in.Title) > 200 {
+		fe["title"] = i18n.T("contracts.give_title_most_200")
+	}
+	if !in.ValidUntil.IsZero() && in.ValidUntil.Before(today) {
+		fe["valid_until"] = i18n.T("contracts.cannot_past")
+	}
+	if (cust.Kind == terms.Consumer && !pol.Terms.Customers.Consumers) || (cust.Kind == terms.Business && !pol.Terms.Customers.Businesses) {
+		fe["org_id"] = i18n.T("contracts.these_terms_do_not", cust.Kind, joinClauses(pol.Terms.Customers.Clauses))
+	}
+	lines, err := s.quoteLines(ctx, pol, *in, fe)
+	if err != nil {
+		return nil, Totals{}, "", err
+	}
+	if len(fe) > 0 {
+		return nil, Totals{}, "", fe
+	}
+	totals, _, err := computeTotals(pol, cust, lines, today)
+	if err != nil {
+		return nil, Totals{}, "", termsErr(err, "org_id")
+	}
+	vj, _ := json.Marshal(totals.VAT) // cannot fail: rates and amounts always encode
+	return lines, totals, string(vj), nil
+}
+
 // CreateQuote drafts a quote from catalog plans or free lines. Staff with the sales role.
 func (s *Service) CreateQuote(ctx context.Context, by accounts.Principal, in QuoteInput) (Quote, error) {
 	if err := by.Check(accounts.QuoteManage, accounts.OrgID(in.OrgID)); err != nil {
@@ -169,36 +199,17 @@ func (s *Service) CreateQuote(ctx context.Context, by accounts.Principal, in Quo
 	if err != nil {
 		return Quote{}, err
 	}
-	fe := accounts.FieldErrors{}
-	in.Title = strings.TrimSpace(in.Title)
-	if in.Title == "" || len(in.Title) > 200 {
-		fe["title"] = i18n.T("contracts.give_title_most_200")
-	}
-	if !in.ValidUntil.IsZero() && in.ValidUntil.Before(today) {
-		fe["valid_until"] = i18n.T("contracts.cannot_past")
-	}
-	if (cust.Kind == terms.Consumer && !pol.Terms.Customers.Consumers) || (cust.Kind == terms.Business && !pol.Terms.Customers.Businesses) {
-		fe["org_id"] = i18n.T("contracts.these_terms_do_not", cust.Kind, joinClauses(pol.Terms.Customers.Clauses))
-	}
-	lines, err := s.quoteLines(ctx, pol, in, fe)
+	lines, totals, vj, err := s.draftQuote(ctx, pol, cust, &in, today)
 	if err != nil {
 		return Quote{}, err
 	}
-	if len(fe) > 0 {
-		return Quote{}, fe
-	}
-	totals, _, err := computeTotals(pol, cust, lines, today)
-	if err != nil {
-		return Quote{}, termsErr(err, "org_id")
-	}
-	vj, _ := json.Marshal(totals.VAT) // cannot fail: rates and amounts always encode
 	ctx = actorFor(ctx, by)
 	var id int64
 	err = s.db.InTx(ctx, func(q store.Querier) error {
 		now := s.now()
 		if err := q.QueryRowContext(ctx, `INSERT INTO quotes (pack, org_id, status, title, customer_kind, total_excl, vat, total_incl, vat_json,
 			valid_until, created_by, created_at, updated_at) VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
-			s.pack.Name, cust.ID, in.Title, string(cust.Kind), totals.TotalExcl, totals.VATTotal, totals.TotalIncl, string(vj),
+			s.pack.Name, cust.ID, in.Title, string(cust.Kind), totals.TotalExcl, totals.VATTotal, totals.TotalIncl, vj,
 			nullDate(in.ValidUntil), by.User.ID, now).Scan(&id); err != nil {
 			return err
 		}
