@@ -15,8 +15,8 @@ func TestQuotePDFFormatsInTheDocumentLanguage(t *testing.T) {
 	t.Parallel()
 	d := quoteDoc{ID: 9, Title: "Hosting", SentOn: terms.D(2026, 12, 4), Expires: terms.D(2027, 1, 3),
 		Provider: terms.Provider{LegalName: "Cloudprovider B.V."},
-		Lines: []Line{{Description: "Project", Billing: catalog.OneOff, Quantity: 1, UnitPrice: 123456, Amount: 123456, SetupFee: 5000}},
-		Totals: Totals{VAT: []VATLine{{Rate: 2100, Base: 123456, VAT: 25926}}, TotalExcl: 123456, VATTotal: 25926, TotalIncl: 149382}}
+		Lines:    []Line{{Description: "Project", Billing: catalog.OneOff, Quantity: 1, UnitPrice: 123456, Amount: 123456, SetupFee: 5000}},
+		Totals:   Totals{VAT: []VATLine{{Rate: 2100, Base: 123456, VAT: 25926}}, TotalExcl: 123456, VATTotal: 25926, TotalIncl: 149382}}
 	for _, c := range []struct {
 		lang string
 		want []string
