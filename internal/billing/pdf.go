@@ -135,7 +135,7 @@ func (inv Invoice) layout() (core.Maroto, error) {
 			rate = "–"
 		}
 		m.AddAutoRow(text.NewCol(5, l.Description), text.NewCol(2, period, small), text.NewCol(1, fmt.Sprint(l.Quantity), right),
-			text.NewCol(1, euro(l.UnitPrice), right), text.NewCol(1, rate, right), text.NewCol(2, euro(l.Amount), right))
+			text.NewCol(1, pdfdoc.Number(l.UnitPrice, lang), right), text.NewCol(1, rate, right), text.NewCol(2, euro(l.Amount), right))
 		// maroto sizes an auto row to its first line; wrapped text needs room below.
 		m.AddRows(row.New(2))
 	}

@@ -45,3 +45,15 @@ func TestPDFFormatsInTheDocumentLanguage(t *testing.T) {
 		}
 	}
 }
+
+func TestPDFNumberHasNoEuroSign(t *testing.T) {
+	t.Parallel()
+	for m, want := range map[terms.Money]string{123456: "1.234,56", -795: "-7,95", 0: "0,00"} {
+		if got := pdfdoc.Number(m, "nl"); got != want {
+			t.Errorf("Number(%d, nl) = %q, want %q", m, got, want)
+		}
+	}
+	if got := pdfdoc.Number(123456, "en"); got != "1,234.56" {
+		t.Errorf("Number(en) = %q", got)
+	}
+}

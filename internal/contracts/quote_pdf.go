@@ -318,7 +318,7 @@ func (d quoteDoc) layout() (core.Maroto, error) {
 			rate = pdfdoc.Percent(r, lang)
 		}
 		m.AddAutoRow(text.NewCol(5, desc), text.NewCol(2, periodText(w, l), small), text.NewCol(1, fmt.Sprint(l.Quantity), right),
-			text.NewCol(1, euro(l.UnitPrice), right), text.NewCol(1, rate, right), text.NewCol(2, euro(l.Amount), right))
+			text.NewCol(1, pdfdoc.Number(l.UnitPrice, lang), right), text.NewCol(1, rate, right), text.NewCol(2, euro(l.Amount), right))
 		if len(notes) > 0 {
 			m.AddAutoRow(text.NewCol(5, strings.Join(notes, "; "), props.Text{Size: 7.5, Style: fontstyle.Italic}), col.New(7))
 		}

@@ -63,6 +63,12 @@ func Period(from, to terms.Date, lang string) string {
 	return from.In(lang) + " – " + to.In(lang)
 }
 
+// Number writes an amount in lang without the euro sign, for the narrow unit-price
+// column: "1.234,56" in Dutch, "1,234.56" in English.
+func Number(m terms.Money, lang string) string {
+	return strings.Replace(strings.Replace(m.In(lang), "€ ", "", 1), "€", "", 1)
+}
+
 // Percent writes a VAT rate in lang: "21%", "5,5%" in Dutch, "5.5%" in English.
 func Percent(r terms.Rate, lang string) string {
 	s := r.String()
