@@ -373,7 +373,7 @@ func TestScenarioConsumerPaysLate(t *testing.T) {
 
 		e.runThrough(paidOn.AddDays(3))
 		reminders := e.mails(fmt.Sprintf("dunning:%d:reminder", inv.ID))
-		if len(reminders) != 1 || !strings.Contains(reminders[0], "EUR "+cc.Amount.String()) {
+		if len(reminders) != 1 || !strings.Contains(reminders[0], cc.Amount.In("nl")) {
 			t.Fatalf("reminder mails: %q", reminders)
 		}
 		if s, err := e.a.Contracts.IsSuspended(e.ctx, sub); err != nil || s {

@@ -23,26 +23,37 @@ var pdfText = map[string]map[string]string{
 	"nl": {"invoice": "Factuur", "credit_note": "Creditnota", "number": "Nummer", "date": "Factuurdatum", "due": "Te betalen uiterlijk",
 		"period": "Periode", "reference": "Betalingskenmerk", "customer_no": "Klantnummer", "credits": "Crediteert factuur",
 		"description": "Omschrijving", "qty": "Aantal", "price": "Prijs", "vat": "Btw", "amount": "Bedrag", "excl": "Totaal excl. btw",
-		"vat_over": "Btw %s%% over %s", "incl": "Totaal incl. btw", "credit": "Verrekend tegoed", "to_pay": "Te betalen",
+		"vat_over": "Btw %s over %s", "incl": "Totaal incl. btw", "credit": "Verrekend tegoed", "to_pay": "Te betalen",
 		"reverse": "Btw verlegd naar de afnemer (art. 196 Btw-richtlijn).", "oss": "Btw van %s (One-Stop-Shop).",
 		"outside": "Niet onderworpen aan btw", "pay": "Graag betalen op %s t.n.v. %s onder vermelding van %s.",
 		"kvk": "KvK", "vat_id": "Btw-id", "reason": "Reden"},
 	"en": {"invoice": "Invoice", "credit_note": "Credit note", "number": "Number", "date": "Invoice date", "due": "Due date",
 		"period": "Period", "reference": "Payment reference", "customer_no": "Customer number", "credits": "Credits invoice",
 		"description": "Description", "qty": "Qty", "price": "Price", "vat": "VAT", "amount": "Amount", "excl": "Total excl. VAT",
-		"vat_over": "VAT %s%% on %s", "incl": "Total incl. VAT", "credit": "Account credit applied", "to_pay": "Amount due",
+		"vat_over": "VAT %s on %s", "incl": "Total incl. VAT", "credit": "Account credit applied", "to_pay": "Amount due",
 		"reverse": "VAT reverse charged to the customer (art. 196 VAT Directive).", "oss": "VAT of %s (One-Stop-Shop).",
 		"outside": "Not subject to VAT", "pay": "Please pay to %s in the name of %s quoting %s.",
 		"kvk": "Chamber of Commerce", "vat_id": "VAT id", "reason": "Reason"},
 }
-
-func euro(m terms.Money) string { return pdfdoc.Euro(m) }
 
 // PDF renders the document in its language (nl or en), with everything a Dutch
 // invoice must state (art. 35a Wet OB): both parties' names and addresses, the
 // provider's VAT id and KvK number, date, number, description, period, quantity, the
 // amount excl. VAT per rate, the rate and the VAT (or the reverse-charge note).
 func (inv Invoice) PDF() ([]byte, error) {
+	m, err := inv.layout()
+	if err != nil {
+		return nil, err
+	}
+	doc, err := m.Generate()
+	if err != nil {
+		return nil, fmt.Errorf("billing: pdf %s: %w", inv.Number, err)
+	}
+	return doc.GetBytes(), nil
+}
+
+// layout lays the document out; tests read its texts through pdfdoc.Texts.
+func (inv Invoice) layout() (core.Maroto, error) {
 	cb, err := pdfdoc.Config()
 	if err != nil {
 		return nil, err
@@ -51,6 +62,9 @@ func (inv Invoice) PDF() ([]byte, error) {
 	if w == nil {
 		w = pdfText["nl"]
 	}
+	// Amounts and dates as the reader writes them: "€ 1.234,56", "4 december 2026".
+	lang := inv.Lang
+	euro := func(m terms.Money) string { return m.In(lang) }
 	title := w["invoice"]
 	if inv.DocType == DocCreditNote {
 		title = w["credit_note"]
@@ -86,14 +100,14 @@ func (inv Invoice) PDF() ([]byte, error) {
 	if c.KvK != "" {
 		custLines = append(custLines, w["kvk"]+" "+c.KvK)
 	}
-	meta := [][2]string{{w["number"], inv.Number}, {w["date"], inv.IssueDate.String()}}
+	meta := [][2]string{{w["number"], inv.Number}, {w["date"], inv.IssueDate.In(lang)}}
 	if inv.DocType == DocInvoice {
-		meta = append(meta, [2]string{w["due"], inv.DueDate.String()}, [2]string{w["reference"], inv.Reference})
+		meta = append(meta, [2]string{w["due"], inv.DueDate.In(lang)}, [2]string{w["reference"], inv.Reference})
 	} else {
 		meta = append(meta, [2]string{w["credits"], inv.CreditsNumber})
 	}
 	if !inv.PeriodStart.IsZero() {
-		meta = append(meta, [2]string{w["period"], inv.PeriodStart.String() + " – " + inv.PeriodEnd.String()})
+		meta = append(meta, [2]string{w["period"], pdfdoc.Period(inv.PeriodStart, inv.PeriodEnd, lang)})
 	}
 	meta = append(meta, [2]string{w["customer_no"], fmt.Sprintf("K%d", inv.OrgID)})
 	for i := 0; i < max(len(custLines), len(meta)); i++ {
@@ -115,16 +129,13 @@ func (inv Invoice) PDF() ([]byte, error) {
 	m.AddRows(row.New(6).Add(header...))
 	m.AddRows(line.NewRow(1))
 	for _, l := range inv.Lines {
-		period := ""
-		if !l.PeriodStart.IsZero() {
-			period = l.PeriodStart.String() + " – " + l.PeriodEnd.String()
-		}
-		rate := l.VATRate.String() + "%"
+		period := pdfdoc.Period(l.PeriodStart, l.PeriodEnd, lang)
+		rate := pdfdoc.Percent(l.VATRate, lang)
 		if l.VATCategory == VATNone {
 			rate = "–"
 		}
 		m.AddAutoRow(text.NewCol(5, l.Description), text.NewCol(2, period, small), text.NewCol(1, fmt.Sprint(l.Quantity), right),
-			text.NewCol(1, l.UnitPrice.String(), right), text.NewCol(1, rate, right), text.NewCol(2, euro(l.Amount), right))
+			text.NewCol(1, pdfdoc.Number(l.UnitPrice, lang), right), text.NewCol(1, rate, right), text.NewCol(2, euro(l.Amount), right))
 		// maroto sizes an auto row to its first line; wrapped text needs room below.
 		m.AddRows(row.New(2))
 	}
@@ -138,7 +149,7 @@ func (inv Invoice) PDF() ([]byte, error) {
 	}
 	sum(w["excl"], euro(inv.TotalExcl), false)
 	for _, v := range inv.VATBreakdown {
-		label := fmt.Sprintf(w["vat_over"], v.Rate, euro(v.Base))
+		label := fmt.Sprintf(w["vat_over"], pdfdoc.Percent(v.Rate, lang), euro(v.Base))
 		if v.Code == "O" {
 			label = w["outside"] + " " + euro(v.Base)
 		}
@@ -161,9 +172,5 @@ func (inv Invoice) PDF() ([]byte, error) {
 	if inv.DocType == DocInvoice && inv.AmountDue > 0 && p.IBAN != "" {
 		m.AddRows(text.NewRow(5, fmt.Sprintf(w["pay"], p.IBAN, p.Name, inv.Reference)))
 	}
-	doc, err := m.Generate()
-	if err != nil {
-		return nil, fmt.Errorf("billing: pdf %s: %w", inv.Number, err)
-	}
-	return doc.GetBytes(), nil
+	return m, nil
 }

@@ -286,11 +286,11 @@ func (s *Service) SchedulePriceIncrease(ctx context.Context, by accounts.Princip
 			}
 			noticeWords := ""
 			if !res.CancelNotice.IsZero() {
-				noticeWords = res.CancelNotice.Words()
+				noticeWords = terms.PeriodWords(c.Lang, res.CancelNotice)
 			}
 			if err := s.mail(ctx, q, now, c.OrgID, c.OrgEmail, c.Lang, "price_increase", fmt.Sprintf("price-increase:%d:sub:%d", pi.ID, sub.ID), map[string]any{
 				"Name": c.OrgName, "Service": serviceName(sub), "Effective": in.Effective, "OldPrice": it.OldPrice,
-				"NewPrice": it.NewPrice, "Period": periodString(sub.Period), "CancelNotice": noticeWords,
+				"NewPrice": it.NewPrice, "Period": perPeriod(c.Lang, sub.Period), "CancelNotice": noticeWords,
 				"ObjectionBy": mailDate(res.ObjectionBy), "TerminationAsOf": mailDate(res.TerminationAsOf), "Explanation": it.Explanation.Plain(c.Lang),
 			}); err != nil {
 				return err
@@ -380,4 +380,13 @@ func (s *Service) EndForceMajeure(ctx context.Context, by accounts.Principal, id
 		}
 		return record(ctx, q, s.now(), 0, "force_majeure.end", "force_majeure", id, "force majeure ended on "+ended.String())
 	})
+}
+
+// perPeriod writes the period a price is per, in lang: "maand", "3 maanden" / "month",
+// "3 months" (the mail says "per {{.Period}}"; the ISO form P1M is for machines).
+func perPeriod(lang string, p terms.Period) string {
+	if p.IsZero() {
+		return ""
+	}
+	return strings.TrimPrefix(terms.PeriodWords(lang, p), "1 ")
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/johnfercher/maroto/v2/pkg/components/text"
 	"github.com/johnfercher/maroto/v2/pkg/consts/align"
 	"github.com/johnfercher/maroto/v2/pkg/consts/fontstyle"
+	"github.com/johnfercher/maroto/v2/pkg/core"
 	"github.com/johnfercher/maroto/v2/pkg/props"
 
 	"github.com/hostpact/hostpact/internal/accounts"
@@ -138,7 +139,7 @@ var quotePDFText = map[string]map[string]string{
 	"nl": {"quote": "Offerte", "draft": "CONCEPT — niet verzonden, niet te accepteren", "number": "Offertenummer", "sent": "Datum",
 		"valid": "Geldig tot en met", "customer_no": "Klantnummer", "terms": "Voorwaarden", "version": "versie %s",
 		"description": "Omschrijving", "period": "Periode", "qty": "Aantal", "price": "Prijs excl. btw", "vat": "Btw", "amount": "Bedrag excl. btw",
-		"excl": "Totaal excl. btw", "vat_over": "Btw %s%% over %s", "incl": "Totaal incl. btw",
+		"excl": "Totaal excl. btw", "vat_over": "Btw %s over %s", "incl": "Totaal incl. btw",
 		"setup": "eenmalige kosten %s", "term": "per contracttermijn %s", "one_off": "eenmalig",
 		"per_month": "per maand", "per_months": "per %d maanden", "per_year": "per jaar", "per_years": "per %d jaar",
 		"kvk": "KvK", "vat_id": "Btw-id", "seat": "Vestigingsplaats", "prices": "Alle prijzen zijn exclusief btw.",
@@ -146,7 +147,7 @@ var quotePDFText = map[string]map[string]string{
 	"en": {"quote": "Quote", "draft": "DRAFT — not sent, cannot be accepted", "number": "Quote number", "sent": "Date",
 		"valid": "Valid until (inclusive)", "customer_no": "Customer number", "terms": "Terms", "version": "version %s",
 		"description": "Description", "period": "Period", "qty": "Qty", "price": "Price excl. VAT", "vat": "VAT", "amount": "Amount excl. VAT",
-		"excl": "Total excl. VAT", "vat_over": "VAT %s%% on %s", "incl": "Total incl. VAT",
+		"excl": "Total excl. VAT", "vat_over": "VAT %s on %s", "incl": "Total incl. VAT",
 		"setup": "one-off setup fee %s", "term": "per contract term %s", "one_off": "one-off",
 		"per_month": "per month", "per_months": "per %d months", "per_year": "per year", "per_years": "per %d years",
 		"kvk": "Chamber of Commerce", "vat_id": "VAT id", "seat": "Registered office", "prices": "All prices exclude VAT.",
@@ -181,10 +182,26 @@ func shortHash(h string) string {
 }
 
 func (d quoteDoc) pdf() ([]byte, error) {
+	m, err := d.layout()
+	if err != nil {
+		return nil, err
+	}
+	doc, err := m.Generate()
+	if err != nil {
+		return nil, fmt.Errorf("contracts: pdf of quote %d: %w", d.ID, err)
+	}
+	return doc.GetBytes(), nil
+}
+
+// layout lays the quote out; tests read its texts through pdfdoc.Texts.
+func (d quoteDoc) layout() (core.Maroto, error) {
 	w := quotePDFText[d.Lang]
 	if w == nil {
 		w = quotePDFText["nl"]
 	}
+	// Amounts and dates as the reader writes them: "€ 1.234,56", "4 december 2026".
+	lang := d.Lang
+	euro := func(m terms.Money) string { return m.In(lang) }
 	number := fmt.Sprint(d.ID)
 	cb, err := pdfdoc.Config()
 	if err != nil {
@@ -253,10 +270,10 @@ func (d quoteDoc) pdf() ([]byte, error) {
 	}
 	meta := [][2]string{{w["number"], number}}
 	if !d.SentOn.IsZero() {
-		meta = append(meta, [2]string{w["sent"], d.SentOn.String()})
+		meta = append(meta, [2]string{w["sent"], d.SentOn.In(lang)})
 	}
 	if !d.Expires.IsZero() {
-		meta = append(meta, [2]string{w["valid"], d.Expires.String()})
+		meta = append(meta, [2]string{w["valid"], d.Expires.In(lang)})
 		if d.ExpiryClause != "" {
 			meta = append(meta, [2]string{"", "(" + fmt.Sprintf(w["clause"], d.ExpiryClause) + ")"})
 		}
@@ -291,17 +308,17 @@ func (d quoteDoc) pdf() ([]byte, error) {
 		}
 		var notes []string
 		if l.Billing == catalog.Subscription && l.TermPrice != l.UnitPrice {
-			notes = append(notes, fmt.Sprintf(w["term"], pdfdoc.Euro(l.TermPrice)))
+			notes = append(notes, fmt.Sprintf(w["term"], euro(l.TermPrice)))
 		}
 		if l.SetupFee != 0 {
-			notes = append(notes, fmt.Sprintf(w["setup"], pdfdoc.Euro(l.SetupFee)))
+			notes = append(notes, fmt.Sprintf(w["setup"], euro(l.SetupFee)))
 		}
 		rate := "–"
 		if r, ok := rates[l.VATCategory]; ok {
-			rate = r.String() + "%"
+			rate = pdfdoc.Percent(r, lang)
 		}
 		m.AddAutoRow(text.NewCol(5, desc), text.NewCol(2, periodText(w, l), small), text.NewCol(1, fmt.Sprint(l.Quantity), right),
-			text.NewCol(1, l.UnitPrice.String(), right), text.NewCol(1, rate, right), text.NewCol(2, pdfdoc.Euro(l.Amount), right))
+			text.NewCol(1, pdfdoc.Number(l.UnitPrice, lang), right), text.NewCol(1, rate, right), text.NewCol(2, euro(l.Amount), right))
 		if len(notes) > 0 {
 			m.AddAutoRow(text.NewCol(5, strings.Join(notes, "; "), props.Text{Size: 7.5, Style: fontstyle.Italic}), col.New(7))
 		}
@@ -316,11 +333,11 @@ func (d quoteDoc) pdf() ([]byte, error) {
 		}
 		m.AddRows(row.New(5).Add(col.New(4), text.NewCol(6, label, tp), text.NewCol(2, value, vp)))
 	}
-	sum(w["excl"], pdfdoc.Euro(d.Totals.TotalExcl), false)
+	sum(w["excl"], euro(d.Totals.TotalExcl), false)
 	for _, v := range d.Totals.VAT {
-		sum(fmt.Sprintf(w["vat_over"], v.Rate, pdfdoc.Euro(v.Base)), pdfdoc.Euro(v.VAT), false)
+		sum(fmt.Sprintf(w["vat_over"], pdfdoc.Percent(v.Rate, lang), euro(v.Base)), euro(v.VAT), false)
 	}
-	sum(w["incl"], pdfdoc.Euro(d.Totals.TotalIncl), true)
+	sum(w["incl"], euro(d.Totals.TotalIncl), true)
 	m.AddRows(row.New(5))
 	m.AddRows(text.NewRow(5, w["prices"]))
 	if !d.Draft {
@@ -329,9 +346,5 @@ func (d quoteDoc) pdf() ([]byte, error) {
 	if d.ContentHash != "" {
 		m.AddRows(text.NewRow(5, fmt.Sprintf(w["hash"], shortHash(d.ContentHash)), small))
 	}
-	doc, err := m.Generate()
-	if err != nil {
-		return nil, fmt.Errorf("contracts: pdf of quote %d: %w", d.ID, err)
-	}
-	return doc.GetBytes(), nil
+	return m, nil
 }

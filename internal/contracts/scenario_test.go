@@ -246,7 +246,7 @@ func TestTwoYears(t *testing.T) {
 				if err != nil || len(pi.Items) != 1 || !pi.Items[0].Allowed {
 					t.Fatalf("price increase: %+v %v", pi, err)
 				}
-				if e.count("mail_outbox", "org_id = $1 AND subject LIKE '%Prijswijziging%' AND body_text LIKE '%1 month%'", laat.User.OrgID) != 1 {
+				if e.count("mail_outbox", "org_id = $1 AND subject LIKE '%Prijswijziging%' AND body_text LIKE '%opzegtermijn van 1 maand.%' AND body_text LIKE '%excl. btw per maand.%'", laat.User.OrgID) != 1 {
 					t.Fatal("price increase not notified with the right to cancel")
 				}
 				// The explanation in the mail reads in the customer's language, with the

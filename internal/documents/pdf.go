@@ -14,26 +14,11 @@ import (
 	"github.com/johnfercher/maroto/v2/pkg/props"
 
 	"github.com/hostpact/hostpact/internal/pdfdoc"
-	"github.com/hostpact/hostpact/internal/terms"
 )
 
 var pdfText = map[string]map[string]string{
 	"nl": {"version": "Versie %s, van kracht vanaf %s", "hash": "SHA-256 van deze versie: %s", "url": "Online: %s", "page": "Pagina {current} van {total}"},
 	"en": {"version": "Version %s, in force from %s", "hash": "SHA-256 of this version: %s", "url": "Online: %s", "page": "Page {current} of {total}"},
-}
-
-var months = map[string][12]string{
-	"nl": {"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
-	"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
-}
-
-// dateWords writes a date as a reader of lang does: "2 maart 2026", "2 March 2026".
-func dateWords(d terms.Date, lang string) string {
-	names, ok := months[lang]
-	if !ok {
-		names = months["nl"]
-	}
-	return fmt.Sprintf("%d %s %d", d.Day(), names[d.Month()-1], d.Year())
 }
 
 var grey = &props.Color{Red: 110, Green: 110, Blue: 110}
@@ -50,7 +35,7 @@ func PDF(v Version, provider, baseURL string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	cb = cb.WithTitle(v.Title, true).WithSubject(fmt.Sprintf(w["version"], v.Version, dateWords(v.EffectiveOn, v.Lang)), true).
+	cb = cb.WithTitle(v.Title, true).WithSubject(fmt.Sprintf(w["version"], v.Version, v.EffectiveOn.In(v.Lang)), true).
 		WithAuthor(provider, true).WithCreationDate(v.PublishedAt).WithKeywords("sha256:"+v.Hash, false).
 		WithBottomMargin(15).WithMaxGridSize(24).
 		WithPageNumber(props.PageNumber{Pattern: w["page"], Place: props.RightBottom, Family: pdfdoc.Font, Size: 7, Color: grey})
@@ -59,7 +44,7 @@ func PDF(v Version, provider, baseURL string) ([]byte, error) {
 	small := props.Text{Size: 7.5, Color: grey}
 	m.AddRows(text.NewRow(6, provider, props.Text{Size: 9, Color: grey}))
 	m.AddAutoRow(text.NewCol(24, v.Title, props.Text{Style: fontstyle.Bold, Size: 15, Bottom: 2}))
-	m.AddRows(text.NewRow(5, fmt.Sprintf(w["version"], v.Version, dateWords(v.EffectiveOn, v.Lang)), props.Text{Size: 9}))
+	m.AddRows(text.NewRow(5, fmt.Sprintf(w["version"], v.Version, v.EffectiveOn.In(v.Lang)), props.Text{Size: 9}))
 	m.AddRows(line.NewRow(3))
 
 	for _, b := range Blocks(v.Body) {

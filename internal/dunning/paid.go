@@ -78,7 +78,7 @@ func (s *Service) settle(ctx context.Context, id int64, today terms.Date) error 
 			Key: "dunning.unsuspended", Args: terms.StepArgs(map[string]any{"paid_on": paidOn})}}
 		a := action{inv: inv, step: StepUnsuspend, dueOn: paidOn, ex: ex, mail: "unsuspended", data: baseData(inv),
 			summary: fmt.Sprintf("invoice %s paid on %s: suspension for it lifted", inv.Number, paidOn)}
-		a.data.PaidOn = paidOn.String()
+		a.data.PaidOn = paidOn
 		a.do = func(ctx context.Context, q store.Querier) (int64, error) {
 			_, err := s.susp.Unsuspend(ctx, q, inv.OrgID, refFor(inv.ID))
 			return 0, err
@@ -206,7 +206,7 @@ func (s *Service) chargeAction(inv OpenInvoice, sc schedule, step string, from t
 	}
 	a.summary = fmt.Sprintf("invoice %s: interest %s and collection costs %s charged", inv.Number, interest, costs)
 	a.mail, a.data = "charge", baseData(inv)
-	a.data.Interest, a.data.CollectionCosts, a.data.Charge, a.data.PaidOn = interest.String(), costs.String(), total.String(), dateStr(paidOn)
+	a.data.Interest, a.data.CollectionCosts, a.data.Charge, a.data.PaidOn = interest, costs, total, paidOn
 	a.do = func(ctx context.Context, q store.Querier) (int64, error) {
 		reason := fmt.Sprintf("interest and collection costs on invoice %s (dunning %s)", inv.Number, step)
 		return s.inv.IssueCharge(ctx, q, inv.OrgID, lines, reason)

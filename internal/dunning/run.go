@@ -205,7 +205,7 @@ func (s *Service) overdue(_ context.Context, inv OpenInvoice, sc schedule, steps
 	if inv.CustomerKind != terms.Consumer && s.rules(sc.pol).OverdueNotice {
 		a.mail = "overdue"
 		a.data = baseData(inv)
-		a.data.Due, a.data.DefaultFrom, a.data.InterestFrom = sc.pay.Due.String(), sc.pay.DefaultFrom.String(), sc.pay.InterestFrom.String()
+		a.data.Due, a.data.DefaultFrom, a.data.InterestFrom = sc.pay.Due, sc.pay.DefaultFrom, sc.pay.InterestFrom
 	}
 	return a, nil
 }
@@ -229,8 +229,8 @@ func (s *Service) reminder(_ context.Context, inv OpenInvoice, sc schedule, step
 		ex = append(ex, rex...)
 	}
 	a := &action{inv: inv, step: StepReminder, dueOn: sc.pay.Reminder, nextOn: payBy, mail: "reminder", data: baseData(inv)}
-	a.data.Due, a.data.PayBy, a.data.DefaultFrom = sc.pay.Due.String(), payBy.String(), payBy.AddDays(1).String()
-	a.data.InterestFrom = sc.pay.InterestFrom.String()
+	a.data.Due, a.data.PayBy, a.data.DefaultFrom = sc.pay.Due, payBy, payBy.AddDays(1)
+	a.data.InterestFrom = sc.pay.InterestFrom
 	if sc.pay.InterestFrom == sc.pay.DefaultFrom {
 		a.data.InterestFrom = a.data.DefaultFrom
 	}
@@ -241,7 +241,7 @@ func (s *Service) reminder(_ context.Context, inv OpenInvoice, sc schedule, step
 		}
 		ex = append(ex, ccEx...)
 		a.amount = cc.Amount
-		a.data.CollectionCosts = cc.Amount.String()
+		a.data.CollectionCosts = cc.Amount
 	}
 	a.ex = ex
 	a.summary = fmt.Sprintf("reminder (%s letter, art. 6:96 lid 6 BW) for invoice %s: open %s, pay by %s, collection costs %s due after that",
@@ -262,16 +262,16 @@ func (s *Service) defaulted(_ context.Context, inv OpenInvoice, sc schedule, ste
 	}
 	interestFrom := sc.interestFrom(steps)
 	a := &action{inv: inv, step: StepDefault, dueOn: from, mail: "default", data: baseData(inv)}
-	a.data.Due, a.data.DefaultFrom = sc.pay.Due.String(), from.String()
+	a.data.Due, a.data.DefaultFrom = sc.pay.Due, from
 	if !charge {
-		a.data.InterestFrom = interestFrom.String()
+		a.data.InterestFrom = interestFrom
 		cc, ccEx, err := sc.pol.CollectionCosts(terms.CollectionInput{Principal: inv.Open, Customer: inv.CustomerKind})
 		if err != nil {
 			return nil, err
 		}
 		ex = append(ex, ccEx...)
 		a.amount = cc.Amount
-		a.data.CollectionCosts = cc.Amount.String()
+		a.data.CollectionCosts = cc.Amount
 	}
 	summary := fmt.Sprintf("invoice %s in default from %s: open %s", inv.Number, from, inv.Open)
 	if !charge {
@@ -282,12 +282,12 @@ func (s *Service) defaulted(_ context.Context, inv OpenInvoice, sc schedule, ste
 		var step terms.Step
 		a.nextOn, step = esc.Suspension(today)
 		ex = append(ex, step)
-		a.data.SuspendOn = a.nextOn.String()
+		a.data.SuspendOn = a.nextOn
 		summary += fmt.Sprintf("; services will be suspended on %s unless paid", a.nextOn)
 	} else if esc.Terminate && s.susp != nil {
 		on, step := esc.Termination("default notice", today)
 		ex = append(ex, step)
-		a.data.TerminateOn = on.String()
+		a.data.TerminateOn = on
 		summary += fmt.Sprintf("; agreements will be terminated on %s unless paid", on)
 	}
 	a.ex, a.summary = ex, summary
@@ -309,7 +309,7 @@ func (s *Service) suspend(_ context.Context, inv OpenInvoice, sc schedule, steps
 		var tstep terms.Step
 		a.nextOn, tstep = esc.Termination("suspension", today)
 		ex = append(ex, tstep)
-		a.data.TerminateOn = a.nextOn.String()
+		a.data.TerminateOn = a.nextOn
 		summary += fmt.Sprintf("; agreements will be terminated on %s unless paid", a.nextOn)
 	}
 	a.ex, a.summary = ex, summary
@@ -343,7 +343,7 @@ func (s *Service) terminate(_ context.Context, inv OpenInvoice, sc schedule, ste
 	}
 	a := &action{inv: inv, step: StepTerminate, dueOn: on, ex: ex, mail: "terminated", data: baseData(inv),
 		summary: fmt.Sprintf("agreements terminated as of %s for unpaid invoice %s (open %s)", today, inv.Number, inv.Open)}
-	a.data.TerminateOn = today.String()
+	a.data.TerminateOn = today
 	a.do = func(ctx context.Context, q store.Querier) (int64, error) {
 		_, err := s.susp.TerminateForDefault(ctx, q, inv.OrgID, refFor(inv.ID), today, ex)
 		return 0, err

@@ -118,26 +118,49 @@ type action struct {
 	do func(ctx context.Context, q store.Querier) (int64, error)
 }
 
-// mailData is what the templates see.
+// mailData is what a step's letter says; in writes it in the letter's language, so a
+// Dutch letter reads "€ 1.234,56" and "4 december 2026" (CSV and the API keep the
+// machine forms).
 type mailData struct {
 	Number          string
-	InvoiceDate     string
-	Open            string
-	Due             string
-	PayBy           string
-	DefaultFrom     string
-	InterestFrom    string
-	CollectionCosts string // "" when none are due
-	SuspendOn       string
-	TerminateOn     string
-	Interest        string
-	Charge          string
-	PaidOn          string
+	InvoiceDate     terms.Date
+	Open            terms.Money
+	Due             terms.Date
+	PayBy           terms.Date
+	DefaultFrom     terms.Date
+	InterestFrom    terms.Date
+	CollectionCosts terms.Money // zero when none are due: the letter leaves them out
+	SuspendOn       terms.Date
+	TerminateOn     terms.Date
+	Interest        terms.Money
+	Charge          terms.Money
+	PaidOn          terms.Date
 	Explanation     string
 }
 
+// in returns the template's values in lang; a zero date or amount is "" so that
+// {{if .CollectionCosts}} and friends keep working.
+func (d mailData) in(lang string) map[string]any {
+	date := func(x terms.Date) string {
+		if x.IsZero() {
+			return ""
+		}
+		return x.In(lang)
+	}
+	money := func(m terms.Money) string {
+		if m == 0 {
+			return ""
+		}
+		return m.In(lang)
+	}
+	return map[string]any{"Number": d.Number, "InvoiceDate": date(d.InvoiceDate), "Open": d.Open.In(lang), "Due": date(d.Due),
+		"PayBy": date(d.PayBy), "DefaultFrom": date(d.DefaultFrom), "InterestFrom": date(d.InterestFrom),
+		"CollectionCosts": money(d.CollectionCosts), "SuspendOn": date(d.SuspendOn), "TerminateOn": date(d.TerminateOn),
+		"Interest": d.Interest.In(lang), "Charge": d.Charge.In(lang), "PaidOn": date(d.PaidOn), "Explanation": d.Explanation}
+}
+
 func baseData(inv OpenInvoice) mailData {
-	return mailData{Number: inv.Number, InvoiceDate: inv.InvoiceDate.String(), Open: inv.Open.String()}
+	return mailData{Number: inv.Number, InvoiceDate: inv.InvoiceDate, Open: inv.Open}
 }
 
 func dateStr(d terms.Date) string {
@@ -181,7 +204,7 @@ func (s *Service) perform(ctx context.Context, a action) (bool, error) {
 		}
 		if a.mail != "" {
 			a.data.Explanation = a.ex.Plain(a.inv.Lang)
-			subject, body, err := templates.Render(a.mail, a.inv.Lang, a.data)
+			subject, body, err := templates.Render(a.mail, a.inv.Lang, a.data.in(a.inv.Lang))
 			if err != nil {
 				return err
 			}

@@ -80,7 +80,7 @@ func (m Msg) In(lang string) string {
 	if len(m.Args) == 0 {
 		return f
 	}
-	return fmt.Sprintf(f, Args(lang, m.Args)...)
+	return OneDot(fmt.Sprintf(f, Args(lang, m.Args)...))
 }
 
 // Args writes the Localized values among args in lang, leaving the others to fmt.

@@ -20,6 +20,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 )
@@ -163,7 +164,8 @@ func (t Templates) Render(name, lang string, data any) (subject, body string, er
 	if !ok {
 		return "", "", fmt.Errorf("notify: template %s.%s must start with \"Subject: \"", name, lang)
 	}
-	return strings.TrimSpace(subject), strings.TrimLeft(rest, "\r\n"), nil
+	// A name like "Cloudprovider B.V." that ends a sentence gets one dot, not two.
+	return i18n.OneDot(strings.TrimSpace(subject)), i18n.OneDot(strings.TrimLeft(rest, "\r\n")), nil
 }
 
 // localize writes the values of a map that know their own written form (terms.Money,

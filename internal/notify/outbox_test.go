@@ -46,6 +46,7 @@ var mailFS = fstest.MapFS{
 	"reset.nl.txt":     {Data: []byte("Subject: Wachtwoord opnieuw instellen\n\nGebruik deze link: {{.Link}}\n")},
 	"broken.nl.txt":    {Data: []byte("Geen onderwerpregel\n\nTekst\n")},
 	"syntax.nl.txt":    {Data: []byte("Subject: {{.Name\n")},
+	"invite.nl.txt":    {Data: []byte("Subject: Welkom bij {{.Name}}.\n\nEr is een account voor u aangemaakt bij {{.Name}}.\n")},
 }
 
 func TestTemplatesRender(t *testing.T) {
@@ -65,6 +66,8 @@ func TestTemplatesRender(t *testing.T) {
 		{name: "no subject line", tmpl: "broken", lang: "nl", errWith: `must start with "Subject: "`},
 		{name: "no such template", tmpl: "nope", lang: "en", errWith: "template nope"},
 		{name: "syntax error", tmpl: "syntax", lang: "nl", errWith: "template syntax"},
+		{name: "a name ending in B.V. ends a sentence with one dot", tmpl: "invite", lang: "nl", data: map[string]string{"Name": "Cloudprovider B.V."},
+			subject: "Welkom bij Cloudprovider B.V.", body: "Er is een account voor u aangemaakt bij Cloudprovider B.V.\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -258,7 +258,7 @@ func (s *Service) ExportDirectDebitBatch(ctx context.Context, by accounts.Princi
 // preNotify queues the debtor's pre-notification of collection c, once (the dedupe
 // key is the collection's EndToEndId), in the invoice's language.
 func (s *Service) preNotify(ctx context.Context, q store.Querier, now time.Time, inv OpenItem, m Mandate, c Collection, on terms.Date) error {
-	data := map[string]any{"Name": inv.Name, "Invoice": inv.Number, "Amount": moneyText(inv.Lang, c.Amount), "Date": dateText(inv.Lang, on),
+	data := map[string]any{"Name": inv.Name, "Invoice": inv.Number, "Amount": c.Amount.In(inv.Lang), "Date": dateText(inv.Lang, on),
 		"Mandate": m.Reference, "CreditorID": s.cfg.Creditor.CreditorID, "Creditor": s.cfg.Creditor.Name, "Account": maskIBAN(m.IBAN)}
 	subject, body, err := templates.Render("dd_prenotification", inv.Lang, data)
 	if err != nil {

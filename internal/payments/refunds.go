@@ -700,8 +700,8 @@ func (s *Service) WarnRefundDeadlines(ctx context.Context, now time.Time) (int, 
 			var mailed []string
 			for _, st := range staff {
 				data := map[string]any{"Name": st.Name, "Customer": orDash(full.CustomerName), "Org": r.OrgID, "Refund": r.ID,
-					"Amount": moneyText(st.Lang, r.Amount), "DueBy": dateText(st.Lang, r.DueBy), "Overdue": today.After(r.DueBy),
-					"Status": r.Status, "Why": ex.Text(), "Link": s.cfg.BaseURL + "/staff/refunds"}
+					"Amount": r.Amount.In(st.Lang), "DueBy": dateText(st.Lang, r.DueBy), "Overdue": today.After(r.DueBy),
+					"Status": r.Status, "Why": ex.In(st.Lang), "Link": s.cfg.BaseURL + "/staff/refunds"}
 				subject, body, err := templates.Render("refund_warning", st.Lang, data)
 				if err != nil {
 					return err

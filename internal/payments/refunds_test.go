@@ -307,6 +307,10 @@ func TestRefundDeadlineWarningOnce(t *testing.T) {
 			if !strings.Contains(body, "Jan de Vries") || !strings.Contains(body, "https://portal.example/staff/refunds") {
 				t.Errorf("body %s", body)
 			}
+			// The Dutch letter writes its amount the Dutch way and says why, in Dutch.
+			if lang == "nl" && (!strings.Contains(body, "Bedrag: € 47,27") || !strings.Contains(body, "Waarom deze waarschuwing: ") || strings.Contains(body, "EUR")) {
+				t.Errorf("Dutch body %s", body)
+			}
 		}
 		if len(got) != 2 || got[0] != "billing@provider.test nl Terugbetaling 1 van € 47,27 moet uiterlijk woensdag 11 februari 2026 betaald zijn" ||
 			got[1] != "admin@provider.test en Refund 1 of €47.27 must be paid by Wednesday 11 February 2026" {

@@ -3,10 +3,13 @@
 package pdfdoc
 
 import (
+	"strings"
 	"sync"
 
+	"github.com/johnfercher/go-tree/node"
 	"github.com/johnfercher/maroto/v2/pkg/config"
 	"github.com/johnfercher/maroto/v2/pkg/consts/fontstyle"
+	"github.com/johnfercher/maroto/v2/pkg/core"
 	"github.com/johnfercher/maroto/v2/pkg/core/entity"
 	"github.com/johnfercher/maroto/v2/pkg/props"
 	"github.com/johnfercher/maroto/v2/pkg/repository"
@@ -51,5 +54,45 @@ func Config() (config.Builder, error) {
 		WithLeftMargin(15).WithRightMargin(15).WithTopMargin(15), nil
 }
 
-// Euro formats an amount as "€ 1234.56".
-func Euro(m terms.Money) string { return "€ " + m.String() }
+// Period writes a period between two dates in lang: "1 december 2026 – 31 december
+// 2026"; "" when from is zero.
+func Period(from, to terms.Date, lang string) string {
+	if from.IsZero() {
+		return ""
+	}
+	return from.In(lang) + " – " + to.In(lang)
+}
+
+// Number writes an amount in lang without the euro sign, for the narrow unit-price
+// column: "1.234,56" in Dutch, "1,234.56" in English.
+func Number(m terms.Money, lang string) string {
+	return strings.Replace(strings.Replace(m.In(lang), "€ ", "", 1), "€", "", 1)
+}
+
+// Percent writes a VAT rate in lang: "21%", "5,5%" in Dutch, "5.5%" in English.
+func Percent(r terms.Rate, lang string) string {
+	s := r.String()
+	if lang != "en" {
+		s = strings.ReplaceAll(s, ".", ",")
+	}
+	return s + "%"
+}
+
+// Texts returns the text of every text component of m in order, so tests can check
+// what a document says (the PDF stream itself is compressed and glyph-encoded).
+func Texts(m core.Maroto) []string {
+	var out []string
+	var walk func(n *node.Node[core.Structure])
+	walk = func(n *node.Node[core.Structure]) {
+		if d := n.GetData(); d.Type == "text" {
+			if s, ok := d.Value.(string); ok {
+				out = append(out, s)
+			}
+		}
+		for _, c := range n.GetNexts() {
+			walk(c)
+		}
+	}
+	walk(m.GetStructure())
+	return out
+}

@@ -30,7 +30,7 @@ func translate(lang, key string, args ...any) string {
 		s = m[1]
 	}
 	if len(args) > 0 {
-		return fmt.Sprintf(s, i18n.Args(lang, args)...)
+		return i18n.OneDot(fmt.Sprintf(s, i18n.Args(lang, args)...))
 	}
 	return s
 }
