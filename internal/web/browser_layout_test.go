@@ -332,7 +332,9 @@ const overflowJS = `(() => {
 // in one browser and one tab. Set HOSTPACT_SCREENSHOTS to a folder to keep a
 // screenshot of each page at each width.
 func TestBrowserEveryPageFitsTheScreen(t *testing.T) {
-	ctx := browsertest.Start(t)
+	// Every page of every role, at two widths and in two languages: several hundred
+	// loads, which take minutes under the race detector on a busy machine.
+	ctx := browsertest.Start(t, 10*time.Minute)
 	e := newEnv(t, openSQLite(t), Config{ProviderName: "Cloud Provider", Demo: true})
 	staff, customers := layoutWorld(t, e)
 	srv := httptest.NewServer(e.h)

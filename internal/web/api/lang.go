@@ -23,7 +23,7 @@ import (
 // one every operation accepts. A language hostpact does not write is dropped.
 func langParam(r *http.Request) *http.Request {
 	q := r.URL.Query()
-	if !q.Has("lang") {
+	if _, asked := q["lang"]; !asked {
 		return r
 	}
 	l := strings.ToLower(strings.TrimSpace(q.Get("lang")))

@@ -29,8 +29,9 @@ const (
 var Timeout = 2 * time.Minute
 
 // Start launches a headless Chromium with a fresh profile and returns a chromedp
-// context for it; the browser is stopped when the test ends.
-func Start(t *testing.T) context.Context {
+// context for it; the browser is stopped when the test ends. limit, when given,
+// replaces Timeout for a test that opens hundreds of pages.
+func Start(t *testing.T, limit ...time.Duration) context.Context {
 	t.Helper()
 	path := os.Getenv(EnvChromium)
 	if path == "" {
@@ -76,7 +77,11 @@ func Start(t *testing.T) context.Context {
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	// The deadline bounds the browser's whole life (chromedp ties the browser to the
 	// context of the first run), which is what a test wants.
-	ctx, cancelTimeout := context.WithTimeout(ctx, Timeout)
+	bound := Timeout
+	if len(limit) > 0 {
+		bound = limit[0]
+	}
+	ctx, cancelTimeout := context.WithTimeout(ctx, bound)
 	// Cancelling the allocator waits for the browser to exit, before t.TempDir removes
 	// its profile.
 	t.Cleanup(func() {
