@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -23,7 +24,7 @@ import (
 // one every operation accepts. A language hostpact does not write is dropped.
 func langParam(r *http.Request) *http.Request {
 	q := r.URL.Query()
-	if !q.Has("lang") {
+	if _, ok := q["lang"]; !ok {
 		return r
 	}
 	l := strings.ToLower(strings.TrimSpace(q.Get("lang")))
@@ -69,6 +70,18 @@ func requestLang(ctx huma.Context) string {
 	}
 	if p, ok := principalFrom(ctx.Context()); ok && (p.User.Language == "nl" || p.User.Language == "en") {
 		return p.User.Language
+	}
+	return "nl"
+}
+
+type langKey struct{}
+
+// langOf is the request's language, set by authenticate, for the text fields an
+// operation writes itself (term_text, a cancellation's or withdrawal's text); "nl"
+// outside a request.
+func langOf(ctx context.Context) string {
+	if l, ok := ctx.Value(langKey{}).(string); ok {
+		return l
 	}
 	return "nl"
 }
