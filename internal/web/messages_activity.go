@@ -1,7 +1,8 @@
 package web
 
 // The activity feed: one sentence per audit action, with the actor (%[1]s) and the
-// object (%[2]s, e.g. "factuur 12"). See activitySentence.
+// object (%[2]s, e.g. "factuur 2026-000004", or "factuur 12" when the invoice is gone).
+// See activitySentence.
 func init() {
 	for k, v := range activityMessages {
 		if _, dup := messages[k]; dup {
@@ -22,11 +23,13 @@ var activityMessages = map[string][2]string{
 	"activity.object.user":              {"gebruiker %s", "user %s"},
 	"activity.object.api_token":         {"API-sleutel %s", "API token %s"},
 	"activity.object.invoice":           {"factuur %s", "invoice %s"},
+	"activity.object.credit_note":       {"creditnota %s", "credit note %s"},
 	"activity.object.contract":          {"overeenkomst %s", "contract %s"},
 	"activity.object.subscription":      {"abonnement %s", "subscription %s"},
 	"activity.object.quote":             {"offerte %s", "quote %s"},
 	"activity.object.mandate":           {"machtiging %s", "mandate %s"},
 	"activity.object.payment":           {"betaling %s", "payment %s"},
+	"activity.object.psp_payment":       {"online betaling %s", "online payment %s"},
 	"activity.object.refund":            {"terugbetaling %s", "refund %s"},
 	"activity.object.claim":             {"claim %s", "claim %s"},
 	"activity.object.sla_claim":         {"claim %s", "claim %s"},
@@ -79,6 +82,7 @@ var activityMessages = map[string][2]string{
 	"activity.do.billing.invoice.issue":              {"%[1]s heeft %[2]s uitgereikt", "%[1]s issued %[2]s"},
 	"activity.do.billing.credit":                     {"%[1]s heeft een creditnota bij %[2]s gemaakt", "%[1]s issued a credit note for %[2]s"},
 	"activity.do.invoice.credit":                     {"%[1]s heeft een creditnota bij %[2]s gemaakt", "%[1]s issued a credit note for %[2]s"},
+	"activity.do.billing.credit_note.issue":          {"%[1]s heeft %[2]s uitgereikt", "%[1]s issued %[2]s"},
 	"activity.do.billing.payment.apply":              {"Betaling op %[2]s geboekt", "A payment on %[2]s was booked"},
 	"activity.do.billing.payment.reverse":            {"Een betaling op %[2]s is teruggedraaid", "A payment on %[2]s was reversed"},
 	"activity.do.billing.refund":                     {"%[1]s heeft een terugbetaling bij %[2]s vastgelegd", "%[1]s recorded a refund for %[2]s"},
@@ -101,5 +105,6 @@ var activityMessages = map[string][2]string{
 	"activity.do.sla.claim.approve":                  {"%[1]s heeft de claim toegekend", "%[1]s approved the claim"},
 	"activity.do.sla.claim.reject":                   {"%[1]s heeft de claim afgewezen", "%[1]s rejected the claim"},
 	"activity.do.status.subscribe":                   {"%[1]s heeft zich aangemeld voor statusberichten", "%[1]s subscribed to status updates"},
+	"activity.payer_did.payment.online_paid":         {"%[1]s heeft %[2]s betaald", "%[1]s paid %[2]s"},
 	"activity.do.status.unsubscribe":                 {"%[1]s heeft zich afgemeld voor statusberichten", "%[1]s unsubscribed from status updates"},
 }

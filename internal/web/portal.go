@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"sort"
@@ -49,7 +50,7 @@ func (s *server) portalOverview(w http.ResponseWriter, r *http.Request, p *accou
 		return err
 	}
 	if entries, err := s.acc.AuditTrail(ctx, *p, audit.Filter{OrgID: org.ID, Limit: 5}); err == nil {
-		v.Activity = s.activityRows(pg, entries)
+		v.Activity = s.activityRows(ctx, pg, *p, org.ID, entries)
 	} else if !errors.Is(err, accounts.ErrForbidden) {
 		return err
 	}
@@ -464,20 +465,25 @@ type activityRow struct {
 	IP       string
 }
 
-func (s *server) activityRows(pg *page, entries []audit.Entry) []activityRow {
+func (s *server) activityRows(ctx context.Context, pg *page, p accounts.Principal, orgID int64, entries []audit.Entry) []activityRow {
+	names := s.activityNames(ctx, p, orgID, entries)
 	rows := make([]activityRow, len(entries))
 	for i, e := range entries {
-		row := activityRow{At: pg.Time(e.At), Sentence: s.activitySentence(pg, e), Action: e.Action, Summary: e.Summary}
+		row := activityRow{At: pg.Time(e.At), Sentence: s.activitySentence(pg, names, e), Action: e.Action, Summary: e.Summary}
 		switch e.Actor.Kind {
 		case audit.ActorStaff:
 			row.Who = pg.T("activity.by_staff", s.cfg.ProviderName)
+			if pg.Staff() {
+				// Staff reading a customer's feed see which colleague acted.
+				row.Who = e.Actor.Label
+			}
 		case audit.ActorSystem:
 			row.Who = pg.T("actor.system")
 		case audit.ActorPublic:
 			row.Who = pg.T("actor.public")
 			row.IP = e.Actor.IP
 		default:
-			row.Who, row.IP = e.Actor.Label, e.Actor.IP
+			row.Who, row.IP = s.activityActor(pg, names, e), e.Actor.IP
 		}
 		if e.Actor.OnBehalfOf != 0 {
 			row.Who = pg.T("activity.on_behalf", row.Who, e.Actor.OnBehalfOfLabel)
@@ -510,7 +516,7 @@ func (s *server) portalActivity(w http.ResponseWriter, r *http.Request, p *accou
 		last = entries[len(entries)-1].Seq
 	}
 	pg := s.newPage(w, r, "activity.title")
-	pg.Nav, pg.Data = "activity", activityView{Rows: s.activityRows(pg, entries), Cursor: newCursor(r, "before", more, last)}
+	pg.Nav, pg.Data = "activity", activityView{Rows: s.activityRows(r.Context(), pg, *p, p.Org.ID, entries), Cursor: newCursor(r, "before", more, last)}
 	s.render(w, http.StatusOK, "activity", pg)
 	return nil
 }

@@ -77,7 +77,7 @@ func TestPortalProfileAndUsers(t *testing.T) {
 		r = c.get("/portal/activity")
 		c.expect(r, http.StatusOK, "")
 		// The feed says what happened in Dutch, not the audit code.
-		contains(t, r.Body, "heeft gebruiker", "toegevoegd", "geblokkeerd", "marieke@jansen.test", "192.0.2.10")
+		contains(t, r.Body, "Admin Bakkerij Jansen B.V. heeft gebruiker Piet Jansen toegevoegd", "geblokkeerd", "192.0.2.10")
 		if strings.Contains(r.Body, "user.create") {
 			t.Error("the customer's feed shows the raw action code")
 		}

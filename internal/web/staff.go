@@ -110,7 +110,7 @@ type customerView struct {
 	Org      accounts.Organisation
 	Reseller *accounts.Organisation
 	Users    []accounts.User
-	Activity []audit.Entry
+	Activity []activityRow
 	// Refusal is known when the contracts pages are mounted and the staff member may
 	// ask: then the page offers to refuse the customer, or to lift the refusal.
 	RefusalKnown bool
@@ -151,7 +151,8 @@ func (s *server) staffCustomerPage(w http.ResponseWriter, r *http.Request, p *ac
 	if v.Users, err = s.acc.ListUsers(ctx, *p, org.ID); err != nil && !errors.Is(err, accounts.ErrForbidden) {
 		return err
 	}
-	if v.Activity, err = s.acc.AuditTrail(ctx, *p, audit.Filter{OrgID: org.ID, Limit: 10}); err != nil && !errors.Is(err, accounts.ErrForbidden) {
+	activity, err := s.acc.AuditTrail(ctx, *p, audit.Filter{OrgID: org.ID, Limit: 10})
+	if err != nil && !errors.Is(err, accounts.ErrForbidden) {
 		return err
 	}
 	if s.contractsEnabled() {
@@ -164,6 +165,7 @@ func (s *server) staffCustomerPage(w http.ResponseWriter, r *http.Request, p *ac
 		}
 	}
 	pg := s.newPage(w, r, "")
+	v.Activity = s.activityRows(ctx, pg, *p, org.ID, activity)
 	if v.Summary, err = s.customerSummary(ctx, pg, p, org.ID, "/staff"); err != nil {
 		return err
 	}

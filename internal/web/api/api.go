@@ -112,7 +112,9 @@ func config() huma.Config {
 		"Requests are rate-limited per token (429 with Retry-After). " +
 		"Explanation steps carry their message key, arguments in machine form and the sentence in Dutch and English; " +
 		"`sentence` is the one in the language asked for with `?lang=nl|en` or Accept-Language " +
-		"(else the token user's language, else Dutch). Other values stay in machine form."
+		"(else the token user's language, else Dutch), and so are the text fields written from explanations " +
+		"(a checkout's `term_text` and `withdrawal.text`, a cancellation's and a withdrawal's `text`). " +
+		"Other values stay in machine form."
 	cfg.OpenAPIPath = "/api/openapi"
 	// The docs page loads its renderer from a CDN and the schema links add `$schema`
 	// to every response; hostpact ships neither.
@@ -231,6 +233,7 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	}
 	c := audit.WithActor(ctx.Context(), audit.Actor{Kind: kind, ID: p.User.ID, Label: p.User.Email, IP: ip, UserAgent: ua})
 	c = context.WithValue(c, principalKey{}, p)
+	c = context.WithValue(c, langKey{}, requestLang(huma.WithContext(ctx, c)))
 	next(huma.WithContext(ctx, c))
 }
 

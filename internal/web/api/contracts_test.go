@@ -228,6 +228,10 @@ func TestOrderFlow(t *testing.T) {
 		if pv.EndsOn == "" || pv.Deadline == "" || pv.Received != "2026-03-02" || pv.Basis != "regular" || !hasClause(pv.Explanation, "cp.av.13.1") {
 			t.Fatalf("preview %+v", pv)
 		}
+		textIn(t, "cancellation text", pv.Text, pv.Explanation, "nl")
+		var pvEN CancellationPreview
+		expect(t, f.do(request{method: "POST", path: subPath(sub.ID) + "/cancellation-preview?lang=en", token: f.a.token, body: map[string]any{}}), http.StatusOK, &pvEN)
+		textIn(t, "cancellation text in English", pvEN.Text, pvEN.Explanation, "en")
 		expectProblem(t, f.do(request{method: "POST", path: subPath(sub.ID) + "/cancel", token: f.a.token,
 			body: map[string]any{"expect_ends_on": "2030-01-01"}}), http.StatusUnprocessableEntity)
 		var cn Cancellation
@@ -259,6 +263,11 @@ func TestOrderFlow(t *testing.T) {
 		if w.ID != 0 || !w.Allowed || w.Status != "accepted" || len(w.Items) != 1 || len(w.Items[0].Explanation) == 0 {
 			t.Fatalf("withdrawal preview %+v", w)
 		}
+		textIn(t, "withdrawal text", w.Text, w.Items[0].Explanation, "nl")
+		var wEN Withdrawal
+		expect(t, f.do(request{method: "POST", path: contractPath(c2.ID) + "/withdrawal-preview", token: f.a.token, body: map[string]any{},
+			header: map[string]string{"Accept-Language": "en"}}), http.StatusOK, &wEN)
+		textIn(t, "withdrawal text in English", wEN.Text, wEN.Items[0].Explanation, "en")
 		expect(t, f.do(request{method: "POST", path: contractPath(c2.ID) + "/withdraw", token: f.a.token, body: map[string]any{}}), http.StatusCreated, &w)
 		if w.ID == 0 || w.Status != "accepted" || w.Refund == "" {
 			t.Errorf("withdrawal %+v", w)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -69,6 +70,18 @@ func requestLang(ctx huma.Context) string {
 	}
 	if p, ok := principalFrom(ctx.Context()); ok && (p.User.Language == "nl" || p.User.Language == "en") {
 		return p.User.Language
+	}
+	return "nl"
+}
+
+type langKey struct{}
+
+// langOf is the request's language, set by authenticate, for the text fields an
+// operation writes itself (term_text, a cancellation's or withdrawal's text); "nl"
+// outside a request.
+func langOf(ctx context.Context) string {
+	if l, ok := ctx.Value(langKey{}).(string); ok {
+		return l
 	}
 	return "nl"
 }

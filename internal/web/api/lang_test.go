@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -48,6 +49,12 @@ func TestExplanationSentenceInRequestedLanguage(t *testing.T) {
 					t.Errorf("%s: sentence %q, want the %s text %q", tt.name, s.Sentence, tt.lang, want)
 				}
 			}
+			// The text fields follow the same language (issue 9: no English left in a
+			// Dutch answer, no Dutch in an English one).
+			textIn(t, tt.name+" term_text", co.TermText, append(append([]ExplanationStep{}, co.Renewal...), co.Cancellation...), tt.lang)
+			if co.Withdrawal != nil {
+				textIn(t, tt.name+" withdrawal.text", co.Withdrawal.Text, co.Withdrawal.Explanation, tt.lang)
+			}
 			if got := rec.Header().Get("Content-Language"); got != tt.lang {
 				t.Errorf("%s: Content-Language %q, want %q", tt.name, got, tt.lang)
 			}
@@ -56,6 +63,27 @@ func TestExplanationSentenceInRequestedLanguage(t *testing.T) {
 		var list ContractList
 		expect(t, f.get("/api/v1/contracts?status=active&lang=en", f.a.token), http.StatusOK, &list)
 	})
+}
+
+// textIn fails unless text holds every step's sentence in lang and none written only
+// in the other language.
+func textIn(t *testing.T, name, text string, steps []ExplanationStep, lang string) {
+	t.Helper()
+	if text == "" || len(steps) == 0 {
+		t.Errorf("%s: empty (%d steps)", name, len(steps))
+	}
+	for _, s := range steps {
+		want, other := s.Text.NL, s.Text.EN
+		if lang == "en" {
+			want, other = other, want
+		}
+		if !strings.Contains(text, want) {
+			t.Errorf("%s: lacks the %s sentence %q:\n%s", name, lang, want, text)
+		}
+		if other != want && strings.Contains(text, other) {
+			t.Errorf("%s: holds the other language's sentence %q", name, other)
+		}
+	}
 }
 
 func TestAcceptLanguage(t *testing.T) {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -286,7 +287,7 @@ type CheckoutInput struct {
 // WithdrawalInfo is what a consumer is told about the right of withdrawal before ordering.
 type WithdrawalInfo struct {
 	LastDay     string            `json:"last_day" format:"date" example:"2026-03-16" doc:"The last day a withdrawal is in time, if the order is placed today."`
-	Text        string            `json:"text" doc:"The information, as text."`
+	Text        string            `json:"text" doc:"The information, as numbered sentences in the requested language (?lang=nl|en or Accept-Language)."`
 	Explanation []ExplanationStep `json:"explanation" doc:"Why."`
 }
 
@@ -301,19 +302,21 @@ type Checkout struct {
 	FirstRenewal   string            `json:"first_renewal" format:"date" doc:"The day the contract first renews, if ordered today."`
 	CancelDeadline string            `json:"cancel_deadline" format:"date" doc:"The last day a cancellation ends the contract at the end of the first term."`
 	EarliestEnd    string            `json:"earliest_end" format:"date" doc:"The earliest day the contract can end by cancellation."`
-	TermText       string            `json:"term_text" doc:"Term, renewal and cancellation rules as text."`
+	TermText       string            `json:"term_text" doc:"Term, renewal and cancellation rules, as numbered sentences in the requested language (?lang=nl|en or Accept-Language)."`
 	Renewal        []ExplanationStep `json:"renewal" doc:"Why it renews then."`
 	Cancellation   []ExplanationStep `json:"cancellation" doc:"How it is cancelled."`
 	Withdrawal     *WithdrawalInfo   `json:"withdrawal,omitempty" doc:"Consumers: the right of withdrawal."`
 }
 
-func checkoutOut(c contracts.Checkout) Checkout {
+// checkoutOut renders c; the text fields are in lang (see langOf), the explanations
+// carry both languages and their sentence.
+func checkoutOut(c contracts.Checkout, lang string) Checkout {
 	out := Checkout{OrgID: c.OrgID, CustomerKind: string(c.CustomerKind), TermsVersion: c.TermsVersion, Lines: linesOut(c.Lines),
 		Totals: totalsOut(c.Totals), VATExplanation: explanationOut(c.VATExplanation), FirstRenewal: dateOut(c.FirstRenewal),
-		CancelDeadline: dateOut(c.CancelDeadline), EarliestEnd: dateOut(c.EarliestEnd), TermText: c.TermText,
+		CancelDeadline: dateOut(c.CancelDeadline), EarliestEnd: dateOut(c.EarliestEnd), TermText: c.Renewal.Plain(lang) + c.Cancellation.Plain(lang),
 		Renewal: explanationOut(c.Renewal), Cancellation: explanationOut(c.Cancellation)}
 	if c.Withdrawal != nil {
-		out.Withdrawal = &WithdrawalInfo{LastDay: dateOut(c.Withdrawal.LastDay), Text: c.Withdrawal.Text, Explanation: explanationOut(c.Withdrawal.Explanation)}
+		out.Withdrawal = &WithdrawalInfo{LastDay: dateOut(c.Withdrawal.LastDay), Text: c.Withdrawal.Explanation.Plain(lang), Explanation: explanationOut(c.Withdrawal.Explanation)}
 	}
 	return out
 }
@@ -448,13 +451,13 @@ type CancellationPreview struct {
 	EndsOn         string            `json:"ends_on" format:"date" doc:"The first day the service no longer runs."`
 	Deadline       string            `json:"deadline" format:"date" doc:"The last day a cancellation still ends it on ends_on."`
 	Renewed        bool              `json:"renewed" doc:"Whether it renews once more before ending."`
-	Text           string            `json:"text" doc:"The explanation as text."`
+	Text           string            `json:"text" doc:"The explanation as numbered sentences in the requested language (?lang=nl|en or Accept-Language)."`
 	Explanation    []ExplanationStep `json:"explanation" doc:"Why it ends then."`
 }
 
-func cancellationPreviewOut(p contracts.CancellationPreview) CancellationPreview {
+func cancellationPreviewOut(p contracts.CancellationPreview, lang string) CancellationPreview {
 	return CancellationPreview{SubscriptionID: p.SubscriptionID, Basis: p.Basis, Received: dateOut(p.Received), EndsOn: dateOut(p.EndsOn),
-		Deadline: dateOut(p.Deadline), Renewed: p.Renewed, Text: p.Text, Explanation: explanationOut(p.Explanation)}
+		Deadline: dateOut(p.Deadline), Renewed: p.Renewed, Text: p.Explanation.Plain(lang), Explanation: explanationOut(p.Explanation)}
 }
 
 // Cancellation is a recorded cancellation.
@@ -499,15 +502,16 @@ type Withdrawal struct {
 	Refund     string           `json:"refund" example:"8.30" doc:"Total refund: what was paid less the deductions."`
 	Unpaid     string           `json:"unpaid" example:"0.00" doc:"Total invoiced but not paid, cancelled by credit notes."`
 	RefundBy   string           `json:"refund_by,omitempty" format:"date" doc:"The refund is due by this day."`
-	Text       string           `json:"text" doc:"The explanation as text."`
+	Text       string           `json:"text" doc:"The explanation per service, as numbered sentences in the requested language (?lang=nl|en or Accept-Language)."`
 }
 
-func withdrawalOut(w contracts.Withdrawal) Withdrawal {
+func withdrawalOut(w contracts.Withdrawal, lang string) Withdrawal {
 	out := Withdrawal{ID: w.ID, ContractID: w.ContractID, Received: dateOut(w.Received), Status: w.Status, Allowed: w.Allowed,
-		Items: make([]WithdrawalItem, len(w.Items)), Refund: w.Refund.String(), Unpaid: w.Unpaid.String(), RefundBy: dateOut(w.RefundBy), Text: w.Text}
+		Items: make([]WithdrawalItem, len(w.Items)), Refund: w.Refund.String(), Unpaid: w.Unpaid.String(), RefundBy: dateOut(w.RefundBy)}
 	for i, it := range w.Items {
 		out.Items[i] = WithdrawalItem{SubscriptionID: it.SubscriptionID, Service: it.Service, Allowed: it.Allowed, Reason: it.Reason,
 			Deduction: it.Deduction.String(), Paid: it.Paid.String(), Refund: it.Refund.String(), Unpaid: it.Unpaid.String(), RefundBy: dateOut(it.RefundBy), Explanation: explanationOut(it.Explanation)}
+		out.Text += fmt.Sprintf("%s:\n%s", it.Service, it.Explanation.Plain(lang))
 	}
 	return out
 }

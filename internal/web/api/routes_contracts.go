@@ -361,7 +361,7 @@ func (s *server) contractRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		return reply(checkoutOut(co))
+		return reply(checkoutOut(co, langOf(ctx)))
 	})
 
 	register(s, huma.Operation{
@@ -448,7 +448,7 @@ func (s *server) contractRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		return reply(cancellationPreviewOut(pv))
+		return reply(cancellationPreviewOut(pv, langOf(ctx)))
 	})
 
 	register(s, huma.Operation{
@@ -484,7 +484,7 @@ func (s *server) contractRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		return reply(Cancellation{ID: c.ID, CancellationPreview: cancellationPreviewOut(c.CancellationPreview), Channel: c.Channel,
+		return reply(Cancellation{ID: c.ID, CancellationPreview: cancellationPreviewOut(c.CancellationPreview, langOf(ctx)), Channel: c.Channel,
 			ReceivedAt: c.ReceivedAt, ByStaff: c.ByStaff})
 	})
 
@@ -520,7 +520,7 @@ func (s *server) contractRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		return reply(withdrawalOut(w))
+		return reply(withdrawalOut(w, langOf(ctx)))
 	})
 
 	register(s, huma.Operation{
@@ -548,7 +548,7 @@ func (s *server) contractRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		return reply(withdrawalOut(w))
+		return reply(withdrawalOut(w, langOf(ctx)))
 	})
 
 	// --- quotes ---
