@@ -2,7 +2,7 @@
 // month the unavailable minutes D, the excluded minutes, the credit and its explanation
 // (cp.sla.availability.1, cp.sla.compensation.2), frozen once after the month ends;
 // corrections with a reason; exclusions and breaches recorded by staff
-// (cp.sla.exclusions); claims (cp.sla.compensation.4) and, once approved, account credit
+// (cp.sla.exclusions.1-8); claims (cp.sla.compensation.4) and, once approved, account credit
 // in billing set off against future invoices only (cp.sla.compensation.5). Numbers and
 // periods come from the pack (terms.Policy.Terms.SLA); measurements from the monitor,
 // maintenance from the status package and overdue invoices from billing, each through a

@@ -31,7 +31,7 @@ type explainMsg struct {
 }
 
 var explainMessages = map[string]explainMsg{
-	// ---- contracts: term, renewal and cancellation (cp.av.13, fo.av.14) ----
+	// ---- contracts: term, renewal and cancellation (cp.av.13.1-13.10, fo.av.14.1-14.4) ----
 	"contract.start": {nl: "Het contract is ingegaan op {start:date} en loopt {initial:period}; daarna wordt het stilzwijgend verlengd met telkens {renewal:period}. De eerste verlenging is op {first:date}.",
 		en: "The contract started on {start:date} and runs for {initial:period}; after that it renews tacitly for terms of {renewal:period}. The first renewal is on {first:date}."},
 	"contract.renewals": {nl: "Het abonnement loopt eerst {initial:period} en wordt daarna stilzwijgend verlengd met telkens {renewal:period}; de eerste verlenging is op {first:date}.",
@@ -100,7 +100,7 @@ var explainMessages = map[string]explainMsg{
 	"withdrawal.unpaid_cancelled": {nl: "Wat gefactureerd maar niet betaald is ({unpaid:money}), wordt met een creditnota geschrapt; dat hoef je niet te betalen.",
 		en: "What was invoiced but not paid ({unpaid:money}) is cancelled by a credit note; you need not pay it.", lead: true},
 
-	// ---- price increase and change of terms (cp.av.4, cp.av.18) ----
+	// ---- price increase and change of terms (cp.av.4.1-4.4, cp.av.18.1-18.3) ----
 	"price.notice": {nl: "Een prijsverhoging moet minstens {notice:period} vooraf worden aangekondigd; aangekondigd op {announced:date}, gaat ze op zijn vroegst in op {earliest:date}.",
 		en: "A price increase must be announced at least {notice:period} before it applies; announced on {announced:date}, it applies on {earliest:date} at the earliest.", lead: true},
 	"price.first_period": {nl: "In de eerste {period:period} van het contract mag de prijs niet omhoog: niet vóór {first:date}.",
@@ -130,7 +130,7 @@ var explainMessages = map[string]explainMsg{
 	"plan.reduce": {nl: "Een lager pakket gaat in aan het einde van de lopende looptijd: op {effective:date}.",
 		en: "A lower plan applies at the end of the current term: on {effective:date}.", lead: true},
 
-	// ---- billing (cp.av.14) ----
+	// ---- billing (cp.av.14.1-14.7) ----
 	"billing.periods": {nl: "Een doorlopende dienst wordt vooraf gefactureerd per periode van {length:period} ({basis:basis}).",
 		en: "A continuing service is invoiced in advance per period of {length:period} ({basis:basis})."},
 	"billing.prorate": {nl: "Een deel van een periode wordt per dag berekend: {amount:money} × {days:int} dagen ÷ {period_days:int} dagen = {result:money} (van {from:date} tot en met {to:date}).",
@@ -140,7 +140,7 @@ var explainMessages = map[string]explainMsg{
 	"billing.term_price": {nl: "De prijs van een looptijd is {price:money} per {price_period:period} × de looptijd van {term:period}: {result:money}.",
 		en: "The price of one term is {price:money} per {price_period:period} × the term of {term:period}: {result:money}."},
 
-	// ---- payment, reminder, default and interest (cp.av.14, art. 6:96 and 6:119 BW) ----
+	// ---- payment, reminder, default and interest (cp.av.14.1-14.7, art. 6:96 and 6:119 BW) ----
 	"payment.due": {nl: "Een factuur betaal je binnen {term:period} na de factuurdatum ({invoice_date:date}): uiterlijk {due:date}.",
 		en: "An invoice is paid within {term:period} of the invoice date ({invoice_date:date}): by {due:date}.", lead: true},
 	"payment.stated_due": {nl: "De factuur noemt zelf een vervaldatum, {due:date}; die gaat voor.",
@@ -206,7 +206,7 @@ var explainMessages = map[string]explainMsg{
 	"refund.warning": {nl: "De financiële afdeling krijgt {before:period} voor de uiterste terugbetaaldatum ({due_by:date}) een waarschuwing: op {on:date}.",
 		en: "Billing staff are warned {before:period} before a refund's deadline ({due_by:date}): on {on:date}."},
 
-	// ---- SLA, maintenance, fair use, liability (cp.sla, cp.av.8-11) ----
+	// ---- SLA, maintenance, fair use, liability (cp.sla, cp.av.8.1 to cp.av.11.8) ----
 	"sla.credit_formula": {nl: "Bij {minutes:int} minuten onbeschikbaarheid in de maand (na uitzonderingen) is de vergoeding {percent:int}%, met een maximum van {cap:int}%.",
 		en: "With {minutes:int} minutes of unavailability in the month (after exclusions) the credit is {percent:int}%, at most {cap:int}%.", lead: true},
 	"sla.breach": {nl: "Er is voor deze maand een overtreding van de algemene voorwaarden vastgelegd; daardoor vervalt de vergoeding.",

@@ -6,7 +6,7 @@ package terms
 // catalogue test and the completeness test over the packages' sources
 // (TestEveryStepOutsideTermsHasAKey) treat them like the rules' own.
 var packageExplainMessages = map[string]explainMsg{
-	// ---- the SLA month (cp.sla.availability, cp.sla.exclusions, INTERPRETATION.md A01, A03) ----
+	// ---- the SLA month (cp.sla.availability.1-2, cp.sla.exclusions.1-8, INTERPRETATION.md A01, A03) ----
 	"sla.month.outages": {nl: "Een dienst van het type {kind:service} is onbeschikbaar zolang een van deze onderdelen uitvalt: {components:text}. Een onderdeel is uitgevallen vanaf de eerste van {confirm:int} mislukte controles op rij tot de volgende geslaagde, zolang de meeste meetpunten dat zien. In {month:month} waren er {outages:int} storingen, samen {minutes:int} minuten.",
 		en: "A {kind:service} service is unavailable while any of these components is down: {components:text}. A component is down from the first of {confirm:int} consecutive failed checks until the next successful one, while most probe locations see it down. In {month:month} there were {outages:int} outages, {minutes:int} minutes in all."},
 	"sla.month.outages_all": {nl: "Een dienst van het type {kind:service} is onbeschikbaar zolang een van deze onderdelen uitvalt: {components:text}; {all_down:text} telt pas als uitgevallen wanneer al zijn doelen tegelijk uit zijn. Een onderdeel is uitgevallen vanaf de eerste van {confirm:int} mislukte controles op rij tot de volgende geslaagde, zolang de meeste meetpunten dat zien. In {month:month} waren er {outages:int} storingen, samen {minutes:int} minuten.",
@@ -25,7 +25,7 @@ var packageExplainMessages = map[string]explainMsg{
 	"service.container":  {nl: "container", en: "container"},
 	"service.vpn":        {nl: "VPN", en: "VPN"},
 
-	// ---- dunning (cp.av.14, art. 6:96 and 6:119 BW) ----
+	// ---- dunning (cp.av.14.1-14.7, art. 6:96 and 6:119 BW) ----
 	"dunning.settled": {nl: "De factuur is op {paid_on:date} betaald; de invordering ervan is afgesloten.",
 		en: "The invoice was paid on {paid_on:date}; its collection is closed.", lead: true},
 	"dunning.unsuspended": {nl: "De factuur is op {paid_on:date} betaald, dus de diensten die ervoor buiten gebruik waren gesteld, worden weer in gebruik genomen.",
@@ -45,7 +45,7 @@ var packageExplainMessages = map[string]explainMsg{
 	"dunning.default_after_reminder": {nl: "Je bent in verzuim vanaf de dag na de termijn uit de herinnering (tot en met {pay_by:date}): vanaf {default_from:date}.",
 		en: "You are in default from the day after the period the reminder gave (up to and including {pay_by:date}): from {default_from:date}.", lead: true},
 
-	// ---- billing (cp.av.4.1, cp.av.14) ----
+	// ---- billing (cp.av.4.1, cp.av.14.1-14.7) ----
 	"billing.run": {nl: "Doorlopende diensten worden vooraf per periode gefactureerd; deze factuur is opgemaakt op {run_date:date}.",
 		en: "Continuing services are invoiced per period in advance; this invoice was drawn up on {run_date:date}."},
 	"billing.credit_setoff": {nl: "Je tegoed van {balance:money} wordt verrekend met deze nieuwe factuur: {applied:money}. Tegoed wordt nooit verrekend met een factuur die al openstaat en nooit uitbetaald.",
@@ -61,7 +61,7 @@ var packageExplainMessages = map[string]explainMsg{
 	"vat.domestic": {nl: "Het Nederlandse btw-tarief van de categorie geldt.",
 		en: "Dutch VAT applies at the Dutch rate of the category.", lead: true},
 
-	// ---- the contracts service (cp.av.9, cp.av.15) ----
+	// ---- the contracts service (cp.av.9.1-9.4, cp.av.15.1-15.6) ----
 	"contract.staff_suspended": {nl: "De aanbieder mag diensten buiten gebruik stellen zolang de klant een verplichting niet nakomt; de aanbieder heeft daartoe besloten.",
 		en: "The provider may take services out of use while the customer fails to meet an obligation; staff decided to do so.", lead: true},
 	"plan.raise_charge": {nl: "Een hoger pakket dat je aanvraagt, gaat meteen in op {requested:date}; het verschil in prijs per looptijd ({old:money} → {new:money}, × {quantity:int}) wordt voor de rest van de lopende looptijd in rekening gebracht.",

@@ -15,7 +15,7 @@ import (
 // that applied to the decision, not whatever is in force when the page is read. The
 // rules run on the pack in force on the decision's day (a cancellation on the day it
 // was received, an SLA month at its end), and changed terms apply to running contracts
-// (cp.av.18), so the general terms link the version in force on that day. The withdrawal
+// (cp.av.18.1-18.3), so the general terms link the version in force on that day. The withdrawal
 // information is the exception: what the consumer was given at conclusion fixes the
 // right of withdrawal for that contract (art. 6:230m BW), so its recorded version wins.
 // A document never published gets no entry, so its links open the document page as it

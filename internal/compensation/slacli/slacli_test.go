@@ -71,7 +71,7 @@ func TestComputeCreditSteps(t *testing.T) {
 			if o.Result.DownMinutes != c.down || o.Result.CreditPercent != c.pct || o.Result.Credit.String() != c.credit {
 				t.Fatalf("D=%d: got D=%d %d%% %s, want %d%% %s", c.down, o.Result.DownMinutes, o.Result.CreditPercent, o.Result.Credit, c.pct, c.credit)
 			}
-			if len(o.Explanation) == 0 || !strings.Contains(o.Explanation[len(o.Explanation)-1].Clause, "cp.sla.compensation") {
+			if len(o.Explanation) == 0 || !strings.Contains(o.Explanation[len(o.Explanation)-1].Clause, "cp.sla.compensation.2") {
 				t.Fatalf("explanation lacks the credit clause: %+v", o.Explanation)
 			}
 		})
