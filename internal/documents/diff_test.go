@@ -12,7 +12,7 @@ import (
 const (
 	diffOld = `# Voorwaarden
 
-## Opzegging {#cp.av.13}
+## Opzegging {#voorwaarden.artikel-13}
 
 Een zakelijke klant zegt op met een termijn van twee maanden. {#cp.av.13.3}
 
@@ -21,19 +21,19 @@ per brief. {#cp.av.13.4}
 
 Deze zin vervalt. {#cp.av.13.7}
 
-## Betaling {#cp.av.14}
+## Betaling {#voorwaarden.artikel-14}
 
 Je betaalt binnen een maand. {#cp.av.14.1}
 `
 	diffNew = `# Voorwaarden
 
-## Opzegging {#cp.av.13}
+## Opzegging {#voorwaarden.artikel-13}
 
 Een zakelijke klant zegt op met een termijn van drie maanden. {#cp.av.13.3}
 
 Je kunt opzeggen per e-mail of per brief. {#cp.av.13.4}
 
-## Betaling {#cp.av.14}
+## Betaling {#voorwaarden.artikel-14}
 
 Je betaalt binnen een maand. {#cp.av.14.1}
 
@@ -48,7 +48,7 @@ func TestDiff(t *testing.T) {
 	for _, b := range d {
 		got = append(got, string(b.Op)+" "+b.Block.Clause)
 	}
-	want := []string{"equal ", "equal cp.av.13", "change cp.av.13.3", "equal cp.av.13.4", "delete cp.av.13.7", "equal cp.av.14", "equal cp.av.14.1", "insert cp.av.14.7"}
+	want := []string{"equal ", "equal voorwaarden.artikel-13", "change cp.av.13.3", "equal cp.av.13.4", "delete cp.av.13.7", "equal voorwaarden.artikel-14", "equal cp.av.14.1", "insert cp.av.14.7"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("diff:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

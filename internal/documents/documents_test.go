@@ -25,9 +25,9 @@ var (
 		Org: &accounts.Organisation{ID: 7, Kind: accounts.Consumer}}
 )
 
-const termsNL = `# Algemene voorwaarden {#cp.av}
+const termsNL = `# Algemene voorwaarden {#voorwaarden.algemeen}
 
-## Artikel 13 Opzegging {#cp.av.13}
+## Artikel 13 Opzegging {#voorwaarden.artikel-13}
 
 Een consument zegt na de eerste verlenging op met een termijn van een maand. {#cp.av.13.2}
 
@@ -227,7 +227,7 @@ func TestPublishChecksThePreviewedHash(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.Previous != nil || strings.Join(d.Clauses, " ") != "cp.av cp.av.13 cp.av.13.2 cp.av.13.3" || !strings.Contains(d.HTML, `<p id="cp.av.13.3">`) {
+		if d.Previous != nil || strings.Join(d.Clauses, " ") != "voorwaarden.algemeen voorwaarden.artikel-13 cp.av.13.2 cp.av.13.3" || !strings.Contains(d.HTML, `<p id="cp.av.13.3">`) {
 			t.Fatalf("draft: %+v", d)
 		}
 		changed := in

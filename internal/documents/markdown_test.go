@@ -23,7 +23,7 @@ func TestClauseAnchors(t *testing.T) {
 		{"emphasis before the marker", "Je betaalt *binnen een maand*. {#cp.av.14.1}\n",
 			[]string{`<p id="cp.av.14.1">Je betaalt <em>binnen een maand</em>.</p>`}, nil},
 		{"emphasis around the marker stays text", "*Tekst {#cp.av.1.1}*\n", []string{`<p><em>Tekst {#cp.av.1.1}</em></p>`}, []string{` id=`}},
-		{"heading", "## Artikel 13 *Opzegging* {#cp.av.13}\n", []string{`<h2 id="cp.av.13">Artikel 13 <em>Opzegging</em></h2>`}, nil},
+		{"heading", "## Artikel 13 *Opzegging* {#voorwaarden.artikel-13}\n", []string{`<h2 id="voorwaarden.artikel-13">Artikel 13 <em>Opzegging</em></h2>`}, nil},
 		{"tight list", "- per e-mail {#cp.av.13.4}\n- per brief\n", []string{`<li id="cp.av.13.4">per e-mail</li>`, `<li>per brief</li>`}, nil},
 		{"loose list", "1. eerste {#cp.av.14.1}\n\n2. tweede {#cp.av.14.2}\n", []string{`<p id="cp.av.14.1">eerste</p>`, `<p id="cp.av.14.2">tweede</p>`}, nil},
 		{"quote", "> Geciteerd. {#cp.av.2.1}\n", []string{`<blockquote>` + "\n" + `<p id="cp.av.2.1">Geciteerd.</p>`}, nil},
@@ -90,7 +90,7 @@ func TestRawHTMLIsNotRendered(t *testing.T) {
 		"[klik](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)\n",
 		"<a href=\"javascript:alert(1)\">klik</a>\n",
 		"## Kop {onclick=alert(1)}\n",
-		"Tekst. {#cp.av.1\" onclick=\"alert(1)}\n",
+		"Tekst. {#cp.av.1.1\" onclick=\"alert(1)}\n",
 		"<style>body{display:none}</style>\n",
 		"<!-- <script>alert(1)</script> -->\n",
 	} {
@@ -114,7 +114,7 @@ var idAttrRE = regexp.MustCompile(`\sid="([^"]*)"`)
 // HTML about which clauses there are.
 func FuzzClauseAnchors(f *testing.F) {
 	for _, s := range []string{
-		"Tekst. {#cp.av.13.3}\n", "## Kop {#cp.av.13}\n", "- a {#cp.av.1.1}\n- b {#cp.av.1.2}\n",
+		"Tekst. {#cp.av.13.3}\n", "## Kop {#voorwaarden.artikel-13}\n", "- a {#cp.av.1.1}\n- b {#cp.av.1.2}\n",
 		"Tekst\n{#cp.av.1.1}\n", "{#cp.av.1.1}", "*a {#x.y}*", "> q {#a.b}\n", "1. a\n\n   b {#a.b}\n",
 		"Tekst {#a.b}{#c.d}\n", "Tekst { #a.b }\n", "```\n{#a.b}\n```\n", "| a {#a.b} |\n|---|\n| b |\n",
 		"<p id=\"x\">{#a.b}</p>\n", "\r\n{#a.b}\r\n", "[x](y) {#a.b}\n", "Setext {#a.b}\n===\n",

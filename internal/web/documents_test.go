@@ -15,7 +15,7 @@ import (
 
 const webTermsNL = `# Algemene voorwaarden
 
-## Artikel 13 Opzegging {#cp.av.13}
+## Artikel 13 Opzegging {#voorwaarden.artikel-13}
 
 Een consument zegt na de verlenging op met een maand opzegtermijn. {#cp.av.13.2}
 
@@ -52,7 +52,7 @@ func TestPublicTermsWithoutLogin(t *testing.T) {
 		for _, path := range []string{"/terms", "/voorwaarden", "/terms/v/2026-03"} {
 			r := anon.get(path)
 			anon.expect(r, http.StatusOK, "")
-			contains(t, r.Body, `<p id="cp.av.13.3">Een zakelijke klant zegt op met een termijn van twee maanden`, `<h2 id="cp.av.13">`,
+			contains(t, r.Body, `<p id="cp.av.13.3">Een zakelijke klant zegt op met een termijn van twee maanden`, `<h2 id="voorwaarden.artikel-13">`,
 				"Versie 2026-03", v1.Hash, `href="/terms/v/2026-03?lang=nl"`, "Van kracht", "Aangekondigd", "2026-05")
 			lacks(t, r.Body, `<script>alert`, "drie maanden")
 		}
