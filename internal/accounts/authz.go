@@ -80,6 +80,12 @@ const (
 	SLARead   Action = "sla.read"   // availability per service and month, claims
 	SLAClaim  Action = "sla.claim"  // claim an SLA credit (cp.sla.compensation.4); staff record a claim that came by e-mail
 	SLAManage Action = "sla.manage" // decide claims, record exclusions, breaches and corrections
+
+	// provisioning: the services as they run on servers
+	ServiceRead        Action = "service.read"        // a service's state, what is happening to it, its connection details
+	ServiceCredentials Action = "service.credentials" // reset a service's password, see new credentials once, open its panel
+	ProvisionRead      Action = "provision.read"      // provisioning servers, the queue, failures, synchronisation reports
+	ProvisionManage    Action = "provision.manage"    // register servers, run a failed step again, move a service, suspend by hand
 )
 
 // rule says who may do an action.
@@ -170,6 +176,14 @@ var table = map[Action]rule{
 	SLARead:   {staff: allStaff, customer: read},
 	SLAClaim:  {staff: []Role{RoleSupport}, customer: []Permission{PermBilling, PermTechnical}, write: true},
 	SLAManage: {staff: []Role{RoleBilling, RoleSupport}, write: true},
+
+	// A service's passwords belong to whoever runs it: the technical permission. Staff
+	// support may reset one on the customer's request (the new secret still goes to
+	// the customer through a one-time link, never to the staff member).
+	ServiceRead:        {staff: allStaff, customer: read, reseller: true},
+	ServiceCredentials: {staff: []Role{RoleSupport}, customer: []Permission{PermTechnical}, write: true},
+	ProvisionRead:      {staff: []Role{RoleSupport, RoleSecurity, RoleAbuse}},
+	ProvisionManage:    {staff: []Role{RoleSupport}, write: true},
 }
 
 // Actions lists every action in the table, sorted.
