@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // files is what the module renders from its accounts.
@@ -77,7 +79,7 @@ func (m *Mailhost) apply(ctx context.Context, reloadPostfix bool) error {
 		return err
 	}
 	f := m.render(accounts)
-	if err := writeAtomic(m.cfg.PasswdFile, f.passwd, 0o640, m.cfg.PasswdGID); err != nil {
+	if err := m.writePasswd(ctx, f.passwd); err != nil {
 		return fmt.Errorf("mailhost: write passwd-file: %w", err)
 	}
 	for _, w := range []struct {
@@ -91,6 +93,41 @@ func (m *Mailhost) apply(ctx context.Context, reloadPostfix bool) error {
 	if reloadPostfix && len(m.cfg.PostfixReload) > 0 {
 		if err := run(ctx, m.cfg.PostfixReload); err != nil {
 			return fmt.Errorf("mailhost: reload postfix: %w", err)
+		}
+	}
+	return nil
+}
+
+// writePasswd replaces the passwd-file when its content changes, and returns once
+// Dovecot cannot miss the change. Dovecot 2.3 (db-passwd-file.c) looks at the file at
+// most once a second and re-reads it only when its mtime (in whole seconds) or size
+// differ from what it read: a new password of the same length written in the same
+// second as the previous version would go unnoticed, and a lookup in the second of the
+// write may still answer from the old version. So after a write the module waits until
+// the clock has passed the file's mtime second: every later lookup then sees the new
+// file, and the next write gets a later mtime. A change costs at most a second; they
+// are rare (orders, suspensions, a customer adding a mailbox).
+func (m *Mailhost) writePasswd(ctx context.Context, data []byte) error {
+	if old, err := os.ReadFile(m.cfg.PasswdFile); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	if err := writeAtomic(m.cfg.PasswdFile, data, 0o640, m.cfg.PasswdGID); err != nil {
+		return err
+	}
+	st, err := os.Stat(m.cfg.PasswdFile)
+	if err != nil {
+		return err
+	}
+	// The file system's clock is coarse and may lag the process's by a few
+	// milliseconds, hence the margin.
+	until := st.ModTime().Truncate(time.Second).Add(time.Second + 20*time.Millisecond)
+	if wait := time.Until(until); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 	return nil

@@ -102,6 +102,8 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain
 auth_cache_size = 0
+auth_failure_delay = 0
+login_trusted_networks = 127.0.0.0/8
 mail_location = maildir:~/Maildir
 mail_plugins = $mail_plugins quota
 passdb {
