@@ -110,6 +110,9 @@ type Mailhost struct {
 	cfg   Config
 	store store
 	mu    sync.Mutex // serialises every change: the rendered files cover all accounts
+	// noSettle skips waiting for Dovecot to notice a new passwd-file, for tests
+	// without Dovecot.
+	noSettle bool
 }
 
 var _ driver.Driver = (*Mailhost)(nil)

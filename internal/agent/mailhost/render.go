@@ -114,6 +114,9 @@ func (m *Mailhost) writePasswd(ctx context.Context, data []byte) error {
 	if err := writeAtomic(m.cfg.PasswdFile, data, 0o640, m.cfg.PasswdGID); err != nil {
 		return err
 	}
+	if m.noSettle {
+		return nil
+	}
 	st, err := os.Stat(m.cfg.PasswdFile)
 	if err != nil {
 		return err
