@@ -15,51 +15,58 @@ import (
 // is well under it.
 const MaxRequestBytes = 16 << 10
 
-// Handler serves the module's own routes under Prefix, for the agent to mount there
-// (without stripping the prefix) behind its mutual-TLS authentication:
+// ServeHTTP serves the module's own routes. The agent (internal/agent) hands it every
+// request under /v1/email/x/ with that prefix taken off, after its mutual-TLS check:
 //
-//	GET    /v1/email/x/{ref}                           the account's mailboxes and aliases (View)
-//	POST   /v1/email/x/{ref}/mailboxes                 {"local": "info", "password": "…"}
+//	GET    /v1/email/x/{ref}                            the account's mailboxes and aliases (View)
+//	POST   /v1/email/x/{ref}/mailboxes                  {"local": "info", "password": "…"}
 //	PUT    /v1/email/x/{ref}/mailboxes/{local}/password {"password": "…"}
 //	DELETE /v1/email/x/{ref}/mailboxes/{local}
-//	PUT    /v1/email/x/{ref}/aliases/{local}           {"targets": ["info@example.nl"]}
+//	PUT    /v1/email/x/{ref}/aliases/{local}            {"targets": ["info@example.nl"]}
 //	DELETE /v1/email/x/{ref}/aliases/{local}
 //
-// Success answers 200 with the account's View. Failures answer {"error": "…"} with
-// 400 (malformed request), 404 (unknown account or mailbox), 413 (body too large),
-// 422 with "refused": true (a *driver.Refusal: the limit is reached, the name taken…;
-// the message is for staff and customer) or 500.
-func (m *Mailhost) Handler() http.Handler {
+// Success answers 200 with the account's View. Failures answer as the agent's own
+// routes do, {"error": {"code": …, "op": …, "message": …}}: 409 "refused" (a
+// *driver.Refusal: the limit is reached, the name taken…; the message is for staff and
+// customer), 404 "not_found", 400 or 413 "bad_request", 500 "internal".
+func (m *Mailhost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m.mux.ServeHTTP(w, r)
+}
+
+func (m *Mailhost) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+Prefix+"{ref}", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /{ref}", func(w http.ResponseWriter, r *http.Request) {
 		m.answer(w, r, nil)
 	})
-	mux.HandleFunc("POST "+Prefix+"{ref}/mailboxes", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST /{ref}/mailboxes", func(w http.ResponseWriter, r *http.Request) {
 		var req MailboxRequest
 		if !decodeRequest(w, r, &req) {
 			return
 		}
 		m.answer(w, r, m.AddMailbox(r.Context(), r.PathValue("ref"), req.Local, req.Password))
 	})
-	mux.HandleFunc("PUT "+Prefix+"{ref}/mailboxes/{local}/password", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("PUT /{ref}/mailboxes/{local}/password", func(w http.ResponseWriter, r *http.Request) {
 		var req PasswordRequest
 		if !decodeRequest(w, r, &req) {
 			return
 		}
 		m.answer(w, r, m.SetMailboxPassword(r.Context(), r.PathValue("ref"), r.PathValue("local"), req.Password))
 	})
-	mux.HandleFunc("DELETE "+Prefix+"{ref}/mailboxes/{local}", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("DELETE /{ref}/mailboxes/{local}", func(w http.ResponseWriter, r *http.Request) {
 		m.answer(w, r, m.RemoveMailbox(r.Context(), r.PathValue("ref"), r.PathValue("local")))
 	})
-	mux.HandleFunc("PUT "+Prefix+"{ref}/aliases/{local}", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("PUT /{ref}/aliases/{local}", func(w http.ResponseWriter, r *http.Request) {
 		var req AliasRequest
 		if !decodeRequest(w, r, &req) {
 			return
 		}
 		m.answer(w, r, m.AddAlias(r.Context(), r.PathValue("ref"), r.PathValue("local"), req.Targets))
 	})
-	mux.HandleFunc("DELETE "+Prefix+"{ref}/aliases/{local}", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("DELETE /{ref}/aliases/{local}", func(w http.ResponseWriter, r *http.Request) {
 		m.answer(w, r, m.RemoveAlias(r.Context(), r.PathValue("ref"), r.PathValue("local")))
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, codeBadRequest, "", "no such route")
 	})
 	return mux
 }
@@ -80,11 +87,26 @@ type AliasRequest struct {
 	Targets []string `json:"targets"`
 }
 
-// ErrorBody is the body of a failed request.
+// ErrorBody is the body of a failed request, the agent's wire format
+// (internal/agent.ErrorBody), repeated here so the module does not depend on the agent.
 type ErrorBody struct {
-	Error   string `json:"error"`
-	Refused bool   `json:"refused,omitempty"`
+	Error WireError `json:"error"`
 }
+
+// WireError is one error; Code says what hostpact does with it.
+type WireError struct {
+	Code    string `json:"code"`
+	Op      string `json:"op,omitempty"`
+	Message string `json:"message"`
+}
+
+// The agent's error codes.
+const (
+	codeRefused    = "refused"
+	codeNotFound   = "not_found"
+	codeBadRequest = "bad_request"
+	codeInternal   = "internal"
+)
 
 // answer writes err, or when nil the account's View.
 func (m *Mailhost) answer(w http.ResponseWriter, r *http.Request, err error) {
@@ -98,12 +120,16 @@ func (m *Mailhost) answer(w http.ResponseWriter, r *http.Request, err error) {
 	var refusal *driver.Refusal
 	switch {
 	case errors.As(err, &refusal):
-		writeJSON(w, http.StatusUnprocessableEntity, ErrorBody{Error: refusal.Message, Refused: true})
+		writeError(w, http.StatusConflict, codeRefused, refusal.Op, refusal.Message)
 	case errors.Is(err, driver.ErrNotFound):
-		writeJSON(w, http.StatusNotFound, ErrorBody{Error: err.Error()})
+		writeError(w, http.StatusNotFound, codeNotFound, "", err.Error())
 	default:
-		writeJSON(w, http.StatusInternalServerError, ErrorBody{Error: err.Error()})
+		writeError(w, http.StatusInternalServerError, codeInternal, "", err.Error())
 	}
+}
+
+func writeError(w http.ResponseWriter, status int, code, op, msg string) {
+	writeJSON(w, status, ErrorBody{Error: WireError{Code: code, Op: op, Message: msg}})
 }
 
 // decodeRequest reads the body into v, or answers the failure and returns false.
@@ -112,10 +138,10 @@ func decodeRequest(w http.ResponseWriter, r *http.Request, v any) bool {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		writeJSON(w, http.StatusRequestEntityTooLarge, ErrorBody{Error: fmt.Sprintf("request body over %d bytes", MaxRequestBytes)})
+		writeError(w, http.StatusRequestEntityTooLarge, codeBadRequest, "", fmt.Sprintf("request body over %d bytes", MaxRequestBytes))
 		return false
 	case err != nil:
-		writeJSON(w, http.StatusBadRequest, ErrorBody{Error: err.Error()})
+		writeError(w, http.StatusBadRequest, codeBadRequest, "", err.Error())
 		return false
 	}
 	return true

@@ -17,13 +17,14 @@ func TestHandler(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.m.Create(context.Background(), newAccount("hp1", "shop.example", driver.Package{Name: "duo", Mailboxes: 2, DiskMB: 100}))
 	must(t, err)
-	h := e.m.Handler()
+	// As the agent hands it the requests: with /v1/email/x taken off.
+	h := http.StripPrefix("/v1/email/x", e.m)
 	do := func(method, path, body string) (int, string) {
 		t.Helper()
 		r := httptest.NewRequest(method, path, strings.NewReader(body))
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
-		if ct := w.Header().Get("Content-Type"); w.Code != http.StatusNotFound && w.Code != http.StatusMethodNotAllowed && ct != "application/json" {
+		if ct := w.Header().Get("Content-Type"); ct != "application/json" {
 			t.Errorf("%s %s: content type %q", method, path, ct)
 		}
 		return w.Code, w.Body.String()
@@ -35,21 +36,21 @@ func TestHandler(t *testing.T) {
 	}{
 		{"GET", "/v1/email/x/hp1", "", 200, `"address":"postmaster@shop.example","quota_mb":100`},
 		{"POST", "/v1/email/x/hp1/mailboxes", `{"local":"info","password":"Inf0-Passw0rd!"}`, 200, `"address":"info@shop.example"`},
-		{"POST", "/v1/email/x/hp1/mailboxes", `{"local":"sales","password":"S4les-Passw0rd!"}`, 422, `"refused":true`},
-		{"POST", "/v1/email/x/hp1/mailboxes", `{"local":"sales","password":"S4les-Passw0rd!","admin":true}`, 400, "unknown field"},
+		{"POST", "/v1/email/x/hp1/mailboxes", `{"local":"sales","password":"S4les-Passw0rd!"}`, 409, `{"error":{"code":"refused","op":"add mailbox","message":"package \"duo\" allows 2 mailboxes`},
+		{"POST", "/v1/email/x/hp1/mailboxes", `{"local":"sales","password":"S4les-Passw0rd!","admin":true}`, 400, `{"error":{"code":"bad_request","message":"malformed request: json: unknown field`},
 		{"POST", "/v1/email/x/hp1/mailboxes", `{"local":"sales"}{"local":"x"}`, 400, "more than one"},
 		{"POST", "/v1/email/x/hp1/mailboxes", `{"local":`, 400, "malformed"},
-		{"POST", "/v1/email/x/hp1/mailboxes", `{"local":"` + strings.Repeat("a", MaxRequestBytes) + `"}`, 413, "over"},
-		{"POST", "/v1/email/x/hp9/mailboxes", `{"local":"info","password":"Inf0-Passw0rd!"}`, 404, "not found"},
+		{"POST", "/v1/email/x/hp1/mailboxes", `{"local":"` + strings.Repeat("a", MaxRequestBytes) + `"}`, 413, `"code":"bad_request","message":"request body over`},
+		{"POST", "/v1/email/x/hp9/mailboxes", `{"local":"info","password":"Inf0-Passw0rd!"}`, 404, `{"error":{"code":"not_found"`},
 		{"PUT", "/v1/email/x/hp1/mailboxes/info/password", `{"password":"N3w-Passw0rd!"}`, 200, `"info@shop.example"`},
-		{"PUT", "/v1/email/x/hp1/mailboxes/info/password", `{"password":"weak"}`, 422, "shorter than"},
+		{"PUT", "/v1/email/x/hp1/mailboxes/info/password", `{"password":"weak"}`, 409, "shorter than"},
 		{"PUT", "/v1/email/x/hp1/aliases/sales", `{"targets":["info@shop.example"]}`, 200, `"targets":["info@shop.example"]`},
 		{"PUT", "/v1/email/x/hp1/aliases/sales", `{"targets":"info@shop.example"}`, 400, "malformed"},
-		{"DELETE", "/v1/email/x/hp1/mailboxes/info", "", 422, "alias sales@shop.example forwards"},
+		{"DELETE", "/v1/email/x/hp1/mailboxes/info", "", 409, "alias sales@shop.example forwards"},
 		{"DELETE", "/v1/email/x/hp1/aliases/sales", "", 200, `"aliases":[]`},
 		{"DELETE", "/v1/email/x/hp1/mailboxes/info", "", 200, `"mailboxes":[{"address":"postmaster@shop.example"`},
-		{"GET", "/v1/email/x/hp1/mailboxes/info/password", "", 405, ""},
-		{"GET", "/v1/email/hp1", "", 404, ""},
+		{"GET", "/v1/email/x/hp1/mailboxes/info/password", "", 404, "no such route"},
+		{"POST", "/v1/email/x/hp1", "", 404, "no such route"},
 	} {
 		code, body := do(c.method, c.path, c.body)
 		if code != c.code || !strings.Contains(body, c.has) {

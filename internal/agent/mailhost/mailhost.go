@@ -44,9 +44,9 @@
 // module runs Config.PostfixReload after every change to them. Dovecot re-reads its
 // passwd-file by itself when the file changes.
 //
-// The module is driven by the agent (internal/agent), which registers it for the kind
-// email and mounts Handler at Prefix for the module's own routes (mailboxes and
-// aliases). One agent process owns the files; the module serialises its changes.
+// The module is driven by the agent (internal/agent), which makes it with Factory for
+// the kind email and hands it the routes under /v1/email/x/ (see ServeHTTP: mailboxes
+// and aliases). One agent process owns the files; the module serialises its changes.
 package mailhost
 
 import (
@@ -54,6 +54,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,46 +66,6 @@ import (
 	"github.com/hostpact/hostpact/internal/provision/driver"
 )
 
-// Config is where the provider's Dovecot and Postfix read what the module writes, and
-// how the module tells them. Every path is absolute.
-type Config struct {
-	// DataDir holds the module's state: one file per account under DataDir/accounts.
-	DataDir string
-	// PasswdFile is Dovecot's passwd-file for virtual users, written whole by the
-	// module (no other users may be kept in it). PasswdGID is the group that may read
-	// it (Dovecot's auth process runs as "dovecot"); zero leaves the group as it is.
-	PasswdFile string
-	PasswdGID  int
-	// MailDir is the base of the mailboxes' homes, MailDir/<domain>/<local>, owned by
-	// UID and GID (Debian has no vmail user by default; create one). Both must be
-	// non-zero: Dovecot refuses to run a mailbox as root.
-	MailDir  string
-	UID, GID int
-	// DomainsMap, MailboxesMap and AliasesMap are Postfix's texthash maps for
-	// virtual_mailbox_domains, virtual_mailbox_maps and virtual_alias_maps.
-	DomainsMap, MailboxesMap, AliasesMap string
-	// PostfixReload makes Postfix re-read the maps, e.g. ["postfix", "reload"].
-	// Empty: the maps are written and Postfix picks them up when it restarts.
-	PostfixReload []string
-	// Doveadm is doveadm with any options (e.g. ["doveadm", "-c", "/etc/dovecot/dovecot.conf"]);
-	// the module runs it to end open sessions of a suspended or removed mailbox.
-	// Empty: open sessions last until the client disconnects.
-	Doveadm []string
-	// Host is the mail server's name customers configure in their mail clients;
-	// IMAPPort, POP3Port and SubmissionPort are reported to them when non-zero.
-	Host                               string
-	IMAPPort, POP3Port, SubmissionPort int
-	// FirstMailbox is the local part of an account's first mailbox; "postmaster" when
-	// empty.
-	FirstMailbox string
-	// MaxAliases bounds the aliases of one account; 100 when zero.
-	MaxAliases int
-	Clock      clock.Clock // clock.Real when nil
-}
-
-// Prefix is where the agent mounts Handler.
-const Prefix = "/v1/email/x/"
-
 // Mailhost is the module. Its methods are safe for concurrent use.
 type Mailhost struct {
 	cfg   Config
@@ -113,6 +74,7 @@ type Mailhost struct {
 	// noSettle skips waiting for Dovecot to notice a new passwd-file, for tests
 	// without Dovecot.
 	noSettle bool
+	mux      *http.ServeMux
 }
 
 var _ driver.Driver = (*Mailhost)(nil)
@@ -144,7 +106,9 @@ func New(cfg Config) (*Mailhost, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("mailhost: %w", err)
 	}
-	return &Mailhost{cfg: cfg, store: store{dir: dir}}, nil
+	m := &Mailhost{cfg: cfg, store: store{dir: dir}}
+	m.mux = m.routes()
+	return m, nil
 }
 
 // Sync renders the files from the accounts and reloads Postfix. The agent calls it at

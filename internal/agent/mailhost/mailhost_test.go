@@ -2,6 +2,7 @@ package mailhost
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -441,5 +442,29 @@ func TestNames(t *testing.T) {
 		if err := validTarget(a); (err == nil) != ok {
 			t.Errorf("validTarget(%q) = %v, want ok=%v", a, err, ok)
 		}
+	}
+}
+
+func TestFactory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cfg := e.cfg
+	cfg.DataDir = ""
+	raw, err := json.Marshal(cfg)
+	must(t, err)
+	dataDir := t.TempDir()
+	d, err := Factory(raw, dataDir)
+	must(t, err)
+	if m := d.(*Mailhost); m.cfg.DataDir != dataDir {
+		t.Errorf("data dir %q, want the agent's %q", m.cfg.DataDir, dataDir)
+	}
+	if _, err := os.Stat(cfg.PasswdFile); err != nil {
+		t.Errorf("Factory did not render the files: %v", err)
+	}
+	if _, err := Factory([]byte(`{"passwd_fil": "/x"}`), dataDir); err == nil {
+		t.Error("a misspelt setting was accepted")
+	}
+	if _, err := Factory([]byte(`{}`), dataDir); err == nil {
+		t.Error("empty settings were accepted")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -38,8 +39,8 @@ func startReal(t *testing.T) *realServer {
 	t.Helper()
 	s := realtest.StartMailHosting(t)
 	dataDir := t.TempDir()
-	m, err := mailhost.New(mailhost.Config{
-		DataDir:    dataDir,
+	// Made as the agent makes it: from its JSON settings.
+	settings, err := json.Marshal(mailhost.Config{
 		PasswdFile: s.PasswdFile, PasswdGID: s.PasswdGID,
 		MailDir: s.MailDir, UID: s.UID, GID: s.GID,
 		DomainsMap: s.DomainsMap, MailboxesMap: s.MailboxesMap, AliasesMap: s.AliasesMap,
@@ -51,10 +52,11 @@ func startReal(t *testing.T) *realServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Sync(context.Background()); err != nil {
+	d, err := mailhost.Factory(settings, dataDir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return &realServer{MailHosting: s, m: m, dataDir: dataDir}
+	return &realServer{MailHosting: s, m: d.(*mailhost.Mailhost), dataDir: dataDir}
 }
 
 // TestRealMailhost takes one account through its life on real Dovecot and Postfix:
@@ -164,10 +166,13 @@ func TestRealMailhostMailboxesAndAliases(t *testing.T) {
 		t.Errorf("LMTP reply to a message within quota: %q, want 250", reply)
 	}
 
+	// A new password ends the sessions opened with the old one (doveadm kick).
+	session := imapOpen(t, s.IMAP, "info@shop.test", infoPW)
 	const newPW = "N3w-info!password"
 	if err := s.m.SetMailboxPassword(ctx, a.Ref, "info", newPW); err != nil {
 		t.Fatal(err)
 	}
+	waitClosed(t, session)
 	if err := imapLogin(s.IMAP, "info@shop.test", newPW); err != nil {
 		t.Errorf("login with the new password: %v", err)
 	}
@@ -405,4 +410,47 @@ func imapSession(addr, user, password, cmd string) ([]string, error) {
 
 func imapQuote(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// imapOpen logs in and leaves the session open.
+func imapOpen(t *testing.T, addr, user, password string) net.Conn {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	r := bufio.NewReader(conn)
+	if _, err := r.ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "a1 LOGIN %s %s\r\n", imapQuote(user), imapQuote(password))
+	for {
+		l, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(l, "a1 ") {
+			if !strings.HasPrefix(l, "a1 OK") {
+				t.Fatalf("login: %s", l)
+			}
+			return conn
+		}
+	}
+}
+
+// waitClosed waits until the server ends the session.
+func waitClosed(t *testing.T, conn net.Conn) {
+	t.Helper()
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	buf := make([]byte, 512)
+	for {
+		if _, err := conn.Read(buf); err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatal("the session was not ended")
+			}
+			return
+		}
+	}
 }
