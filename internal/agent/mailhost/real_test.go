@@ -81,6 +81,9 @@ func TestRealMailhost(t *testing.T) {
 			if err := imapLogin(s.IMAP, user, secret); err != nil {
 				t.Fatalf("IMAP login with the secret: %v", err)
 			}
+			if err := pop3Login(s.POP3, user, secret); err != nil {
+				t.Fatalf("POP3 login with the secret: %v", err)
+			}
 			if secret != a.Secret {
 				if err := imapLogin(s.IMAP, user, a.Secret); err == nil {
 					t.Error("the old password still logs in after the reset")
@@ -92,6 +95,9 @@ func TestRealMailhost(t *testing.T) {
 			err := imapLogin(s.IMAP, user, a.Secret)
 			if err == nil || !strings.Contains(err.Error(), "suspended") {
 				t.Errorf("IMAP login of a suspended mailbox: %v, want refused as suspended", err)
+			}
+			if err := pop3Login(s.POP3, user, a.Secret); err == nil || !strings.Contains(err.Error(), "suspended") {
+				t.Errorf("POP3 login of a suspended mailbox: %v, want refused as suspended", err)
 			}
 			// Mail keeps arriving while the account is suspended.
 			s.deliver(t, user, home)
@@ -331,6 +337,35 @@ func lmtpSend(t *testing.T, addr, rcpt, body string) string {
 		t.Fatal(err)
 	}
 	return line
+}
+
+// pop3Login logs in over POP3 (USER and PASS) and returns nil when the server said
+// +OK, or its answer as the error.
+func pop3Login(addr, user, password string) error {
+	n := sourceAddr.Add(1)
+	d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, byte(1+n/250), byte(1+n%250))}}
+	conn, err := d.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(60 * time.Second))
+	c := textproto.NewConn(conn)
+	for _, cmd := range []string{"", "USER " + user, "PASS " + password, "QUIT"} {
+		if cmd != "" {
+			if err := c.PrintfLine("%s", cmd); err != nil {
+				return err
+			}
+		}
+		line, err := c.ReadLine()
+		if err != nil {
+			return err
+		}
+		if !strings.HasPrefix(line, "+OK") {
+			return errors.New(line)
+		}
+	}
+	return nil
 }
 
 // imapLogin logs in over IMAP and returns nil when the server said OK, or the

@@ -12,13 +12,13 @@ import (
 // MailHosting is a private mail hosting server as hostpact's e-mail module expects it
 // on a provider's server: Dovecot with virtual users from one passwd-file (passdb and
 // userdb), maildirs under one base directory, the quota plugin (count backend, the
-// limit in each user's quota_rule) and IMAP and LMTP on 127.0.0.1; and Postfix taking
+// limit in each user's quota_rule) and IMAP, POP3 and LMTP on 127.0.0.1; and Postfix taking
 // mail over SMTP for the domains, mailboxes and aliases in three texthash maps and
 // handing it to Dovecot over LMTP. The files start empty; the module under test fills
 // them.
 type MailHosting struct {
-	Dovecot, Postfix *Process
-	IMAP, LMTP, SMTP string // 127.0.0.1:port
+	Dovecot, Postfix       *Process
+	IMAP, POP3, LMTP, SMTP string // 127.0.0.1:port
 	// PasswdFile is Dovecot's passwd-file; MailDir the base of the users' homes.
 	PasswdFile, MailDir string
 	// DomainsMap, MailboxesMap and AliasesMap are Postfix's texthash maps for
@@ -38,9 +38,9 @@ type MailHosting struct {
 func StartMailHosting(t testing.TB) *MailHosting {
 	t.Helper()
 	bins := Require(t, "dovecot", "dovecot", "doveadm")
-	for _, p := range []string{"/usr/lib/dovecot/imap", "/usr/lib/dovecot/lmtp", "/usr/lib/dovecot/modules/lib10_quota_plugin.so"} {
+	for _, p := range []string{"/usr/lib/dovecot/imap", "/usr/lib/dovecot/pop3", "/usr/lib/dovecot/lmtp", "/usr/lib/dovecot/modules/lib10_quota_plugin.so"} {
 		if _, err := os.Stat(p); err != nil {
-			Missing(t, "dovecot", p+" not installed (dovecot-imapd, dovecot-lmtpd)")
+			Missing(t, "dovecot", p+" not installed (dovecot-imapd, dovecot-pop3d, dovecot-lmtpd)")
 		}
 	}
 	postfixBin := Require(t, "postfix", "postfix")[0]
@@ -86,10 +86,10 @@ func StartMailHosting(t testing.TB) *MailHosting {
 	m.MailboxesMap = WriteFile(t, dir, "postfix/maps/mailboxes", "", 0o644)
 	m.AliasesMap = WriteFile(t, dir, "postfix/maps/aliases", "", 0o644)
 
-	imapPort, lmtpPort, smtpPort := FreePort(t), FreePort(t), FreePort(t)
-	m.IMAP, m.LMTP, m.SMTP = Addr(imapPort), Addr(lmtpPort), Addr(smtpPort)
+	imapPort, pop3Port, lmtpPort, smtpPort := FreePort(t), FreePort(t), FreePort(t), FreePort(t)
+	m.IMAP, m.POP3, m.LMTP, m.SMTP = Addr(imapPort), Addr(pop3Port), Addr(lmtpPort), Addr(smtpPort)
 
-	conf := fmt.Sprintf(`protocols = imap lmtp
+	conf := fmt.Sprintf(`protocols = imap pop3 lmtp
 listen = 127.0.0.1
 base_dir = %[1]s/dovecot/run
 state_dir = %[1]s/dovecot/state
@@ -136,10 +136,19 @@ service lmtp {
     port = %[6]d
   }
 }
-`, dir, loginUser, internalUser, m.PasswdFile, imapPort, lmtpPort)
+service pop3-login {
+  inet_listener pop3 {
+    address = 127.0.0.1
+    port = %[7]d
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+`, dir, loginUser, internalUser, m.PasswdFile, imapPort, lmtpPort, pop3Port)
 	dconf := WriteFile(t, dir, "dovecot/dovecot.conf", conf, 0o644)
 	m.Doveadm = []string{bins[1], "-c", dconf}
-	m.Dovecot = Start(t, "dovecot", []string{m.IMAP, m.LMTP}, bins[0], "-F", "-c", dconf)
+	m.Dovecot = Start(t, "dovecot", []string{m.IMAP, m.POP3, m.LMTP}, bins[0], "-F", "-c", dconf)
 
 	q := filepath.Join(dir, "postfix/queue")
 	for _, d := range []string{"conf", "data", "queue/pid", "queue/private", "queue/public", "queue/incoming",
