@@ -206,6 +206,16 @@ func TestRealMailhostMailboxesAndAliases(t *testing.T) {
 	// postmaster@ is the first mailbox itself.
 	s.deliver(t, "postmaster@shop.test", filepath.Join(s.MailDir, "shop.test", "postmaster"))
 
+	// A suspension ends the sessions already open, of every mailbox of the domain.
+	session = imapOpen(t, s.IMAP, "postmaster@shop.test", a.Secret)
+	if err := s.m.Suspend(ctx, a.Ref, driver.SuspendAbuse); err != nil {
+		t.Fatal(err)
+	}
+	waitClosed(t, session)
+	if err := s.m.Unsuspend(ctx, a.Ref); err != nil {
+		t.Fatal(err)
+	}
+
 	u, err := s.m.Usage(ctx, a.Ref)
 	if err != nil {
 		t.Fatal(err)
