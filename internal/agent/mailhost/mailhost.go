@@ -40,6 +40,8 @@
 //	virtual_alias_maps = texthash:<AliasesMap>
 //	virtual_transport = lmtp:inet:127.0.0.1:24
 //
+// Debian 12's Dovecot (2.3.19) ships all of this in dovecot-core (quota plugin with the
+// count backend, ARGON2ID via libsodium) plus dovecot-imapd, -pop3d and -lmtpd.
 // texthash maps need no postmap; Postfix reads them when its processes start, so the
 // module runs Config.PostfixReload after every change to them. Dovecot re-reads its
 // passwd-file by itself when the file changes.
