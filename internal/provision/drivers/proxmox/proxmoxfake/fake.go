@@ -16,6 +16,8 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -82,6 +84,8 @@ func New(secret string) *Server {
 	}
 	s.Server = httptest.NewUnstartedServer(s.handler())
 	s.Server.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	// A client that refuses the certificate (the pinning tests) is expected.
+	s.Server.Config.ErrorLog = log.New(io.Discard, "", 0)
 	s.Server.StartTLS()
 	return s
 }
