@@ -209,7 +209,9 @@ func (d *Driver) List(ctx context.Context) ([]driver.Listed, error) {
 		if cfg == nil {
 			continue // deleted between the two calls
 		}
-		out = append(out, driver.Listed{Ref: name, Kind: driver.KindWebhosting, Suspended: cfg.Get("suspended") == "yes"})
+		// Kind stays empty: a DirectAdmin user is web hosting or e-mail by its package,
+		// which only hostpact's plan says.
+		out = append(out, driver.Listed{Ref: name, Suspended: cfg.Get("suspended") == "yes"})
 	}
 	return out, nil
 }

@@ -275,3 +275,25 @@ func TestNewChecksSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateAdoptsEarlierAttempt: DirectAdmin created the user but the answer was lost.
+// The retry finds the user (same domain, created by this login) and makes it match:
+// package and password. It does not create a second account.
+func TestCreateAdoptsEarlierAttempt(t *testing.T) {
+	t.Parallel()
+	f, d := start(t)
+	a := account()
+	f.AddUser(dafake.User{Username: a.Ref, Password: "half-way", Email: a.Email, Domain: a.Domain, Package: "web-m", IP: "127.0.0.1", Creator: "admin"})
+	if _, err := d.Create(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := f.User(a.Ref)
+	if u.Package != "web-s" || u.Password != a.Secret {
+		t.Errorf("user = %+v, want package web-s and the account's secret", u)
+	}
+	for _, c := range f.Commands() {
+		if c == "CMD_API_ACCOUNT_USER create" {
+			t.Error("a second account creation was attempted")
+		}
+	}
+}

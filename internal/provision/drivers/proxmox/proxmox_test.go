@@ -308,3 +308,31 @@ func TestNewChecksSettings(t *testing.T) {
 		t.Errorf("Type = %+v", proxmox.Type)
 	}
 }
+
+// TestCloneInterrupted: the clone started but the driver lost sight of its task. The
+// retry finds the guest locked and waits (a retryable error); once the clone ends the
+// next retry finishes the same guest. One clone in all.
+func TestCloneInterrupted(t *testing.T) {
+	t.Parallel()
+	f, d := start(t)
+	ctx := context.Background()
+	f.FailRequest(http.MethodGet, "/status", http.StatusInternalServerError, "got timeout")
+	if _, err := d.Create(ctx, account()); err == nil || driver.IsRefusal(err) {
+		t.Fatalf("Create losing its task: %v, want a retryable error", err)
+	}
+	_, err := d.Create(ctx, account())
+	if err == nil || driver.IsRefusal(err) || !strings.Contains(err.Error(), "locked (clone)") {
+		t.Fatalf("Create during the clone: %v, want a retryable error about the lock", err)
+	}
+	f.FinishTasks()
+	if _, err := d.Create(ctx, account()); err != nil {
+		t.Fatal(err)
+	}
+	vm, _ := f.VM("hp42")
+	if f.Count("hp42") != 1 || !vm.Running || vm.CIPassword != "Initial-Secret-1" {
+		t.Errorf("after the clone ended: %d guests, %+v", f.Count("hp42"), vm)
+	}
+	if n := strings.Count(strings.Join(f.Requests(), "\n"), "/clone"); n != 1 {
+		t.Errorf("%d clones", n)
+	}
+}

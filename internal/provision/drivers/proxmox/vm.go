@@ -23,6 +23,7 @@ type guest struct {
 	Status   string `json:"status"`
 	Template int    `json:"template"`
 	Tags     string `json:"tags"`
+	Lock     string `json:"lock"`
 }
 
 func (g guest) path() string {
@@ -247,6 +248,11 @@ func (d *Driver) Create(ctx context.Context, a driver.Account) (driver.Created, 
 	g, err := d.find(ctx, op, a.Ref)
 	if err != nil {
 		return driver.Created{}, err
+	}
+	if g != nil && g.Lock != "" {
+		// An earlier attempt's clone (or another operation) is still running; Proxmox
+		// would refuse every change until it ends.
+		return driver.Created{}, fmt.Errorf("proxmox: guest %s (%d) is locked (%s); trying again later", a.Ref, g.VMID, g.Lock)
 	}
 	if g == nil {
 		if err := d.clone(ctx, a); err != nil {

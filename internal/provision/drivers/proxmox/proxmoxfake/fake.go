@@ -42,12 +42,21 @@ type VM struct {
 	Tags       []string
 	CIUser     string
 	CIPassword string
+	Lock       string // "clone" while the clone task runs
 }
 
 type task struct {
-	upid  string
-	polls int
-	exit  string
+	upid   string
+	polls  int
+	exit   string
+	onDone func() // runs once, when the task is first reported stopped
+}
+
+func (t *task) finish() {
+	if t.onDone != nil {
+		t.onDone()
+		t.onDone = nil
+	}
 }
 
 type failure struct {
@@ -145,6 +154,16 @@ func (s *Server) FailTask(typ, exit string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failTasks[typ] = exit
+}
+
+// FinishTasks ends every running task, as time passing would on a real node.
+func (s *Server) FinishTasks() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.tasks {
+		t.polls = max(t.polls, 1)
+		t.finish()
+	}
 }
 
 // Requests returns "METHOD path" of every authenticated request so far.
@@ -255,9 +274,19 @@ func (s *Server) guest(w http.ResponseWriter, r *http.Request) *VM {
 	return v
 }
 
+// changeable is guest for requests that change a guest, which a lock refuses.
+func (s *Server) changeable(w http.ResponseWriter, r *http.Request) *VM {
+	v := s.guest(w, r)
+	if v != nil && v.Lock != "" {
+		fail(w, http.StatusInternalServerError, fmt.Sprintf("VM %d is locked (%s)", v.VMID, v.Lock), nil)
+		return nil
+	}
+	return v
+}
+
 // startTask registers a task of type typ for vmid; effect runs unless a failure was
 // injected for typ or effect itself returns an error message.
-func (s *Server) startTask(w http.ResponseWriter, typ string, vmid int, effect func() string) {
+func (s *Server) startTask(w http.ResponseWriter, typ string, vmid int, effect func() string) *task {
 	s.seq++
 	now := time.Now().Unix()
 	upid := fmt.Sprintf("UPID:%s:%08X:%08X:%08X:%s:%d:%s:", s.Node, 4000+s.seq, 100000+s.seq, now, typ, vmid, strings.SplitN(s.TokenID, "!", 2)[0])
@@ -270,6 +299,7 @@ func (s *Server) startTask(w http.ResponseWriter, typ string, vmid int, effect f
 	}
 	s.tasks[upid] = t
 	ok(w, upid)
+	return t
 }
 
 func (s *Server) taskStatus(w http.ResponseWriter, r *http.Request) {
@@ -285,6 +315,7 @@ func (s *Server) taskStatus(w http.ResponseWriter, r *http.Request) {
 		ok(w, map[string]any{"upid": t.upid, "node": s.Node, "status": "running"})
 		return
 	}
+	t.finish()
 	ok(w, map[string]any{"upid": t.upid, "node": s.Node, "status": "stopped", "exitstatus": t.exit})
 }
 
@@ -317,6 +348,9 @@ func (s *Server) resources(w http.ResponseWriter, r *http.Request) {
 		if len(v.Tags) > 0 {
 			e["tags"] = strings.Join(v.Tags, ";")
 		}
+		if v.Lock != "" {
+			e["lock"] = v.Lock
+		}
 		out = append(out, e)
 	}
 	ok(w, out)
@@ -345,12 +379,18 @@ func (s *Server) clone(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusInternalServerError, "Linked clone feature is not supported for running VMs", nil)
 		return
 	}
-	s.startTask(w, "qmclone", src.VMID, func() string {
-		c := *src
-		c.VMID, c.Name, c.Template, c.Running, c.Tags = newid, name, false, false, nil
-		s.vms[newid] = &c
+	// The new guest exists, locked, from the start of the clone until its task ends.
+	var c *VM
+	t := s.startTask(w, "qmclone", src.VMID, func() string {
+		cp := *src
+		cp.VMID, cp.Name, cp.Template, cp.Running, cp.Tags, cp.Lock = newid, name, false, false, nil, "clone"
+		c = &cp
+		s.vms[newid] = c
 		return ""
 	})
+	if c != nil {
+		t.onDone = func() { c.Lock = "" }
+	}
 }
 
 func sizeString(mb int64) string {
@@ -395,7 +435,7 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 
 // setConfig is POST (asynchronous, answers a UPID) and PUT (synchronous, answers null).
 func (s *Server) setConfig(w http.ResponseWriter, r *http.Request) {
-	v := s.guest(w, r)
+	v := s.changeable(w, r)
 	if v == nil {
 		return
 	}
@@ -500,7 +540,7 @@ func parseSize(sz string) (mb int64, relative bool, ok bool) {
 }
 
 func (s *Server) resize(w http.ResponseWriter, r *http.Request) {
-	v := s.guest(w, r)
+	v := s.changeable(w, r)
 	if v == nil {
 		return
 	}
@@ -541,7 +581,7 @@ func (s *Server) current(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) power(w http.ResponseWriter, r *http.Request) {
-	v := s.guest(w, r)
+	v := s.changeable(w, r)
 	if v == nil {
 		return
 	}
@@ -608,7 +648,7 @@ func (s *Server) rrddata(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) destroy(w http.ResponseWriter, r *http.Request) {
-	v := s.guest(w, r)
+	v := s.changeable(w, r)
 	if v == nil {
 		return
 	}
