@@ -2,6 +2,7 @@ package directadmin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -54,6 +55,9 @@ func (d *Driver) call(ctx context.Context, op, login, cmd string, form url.Value
 		return nil, &driver.Refusal{Op: op, Message: fmt.Sprintf("DirectAdmin answered %s to %s", resp.Status, cmd)}
 	}
 	v, err := parseAnswer(string(raw))
+	if errors.Is(err, errNotAnswer) {
+		return nil, &driver.Refusal{Op: op, Message: "DirectAdmin answered " + cmd + " with a web page: " + err.Error()}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("directadmin: %s: %w", cmd, err)
 	}
@@ -85,7 +89,7 @@ func parseAnswer(body string) (url.Values, error) {
 	return v, nil
 }
 
-var errNotAnswer = fmt.Errorf("the answer is an HTML page, not an API answer (is the login an admin or reseller, and the endpoint the panel on port 2222?)")
+var errNotAnswer = errors.New("the login page or another HTML page instead of an API answer (a wrong login on older DirectAdmin versions; check the username, the password or login key, and that the endpoint is the panel)")
 
 // message is text and details of an error answer in one line, without DirectAdmin's
 // <br> tags.

@@ -234,6 +234,16 @@ func TestBadLogin(t *testing.T) {
 	}
 }
 
+func TestBadLoginOlderVersion(t *testing.T) {
+	t.Parallel()
+	f, _ := start(t)
+	f.LoginPageOnBadAuth = true
+	err := newDriver(t, f, "wrong").Test(context.Background())
+	if !driver.IsRefusal(err) || !strings.Contains(err.Error(), "login page") {
+		t.Fatalf("Test with a wrong password on an older DirectAdmin: %v", err)
+	}
+}
+
 func TestOtherCertificateIsRefused(t *testing.T) {
 	t.Parallel()
 	f, _ := start(t)

@@ -59,6 +59,9 @@ type Server struct {
 	*httptest.Server
 	Admin, Password string
 	IPs             []string
+	// LoginPageOnBadAuth answers a wrong login as DirectAdmin versions before the 401
+	// did: the login page with 200 OK.
+	LoginPageOnBadAuth bool
 
 	mu       sync.Mutex
 	packages []string
@@ -144,10 +147,12 @@ func success(w http.ResponseWriter, text, details string) {
 
 // unauthorized answers as DirectAdmin does to a wrong login: 401, the header
 // X-DirectAdmin: unauthorized, and the login page.
-func unauthorized(w http.ResponseWriter) {
-	w.Header().Set("X-DirectAdmin", "unauthorized")
+func (s *Server) unauthorized(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/html")
-	w.WriteHeader(http.StatusUnauthorized)
+	if !s.LoginPageOnBadAuth {
+		w.Header().Set("X-DirectAdmin", "unauthorized")
+		w.WriteHeader(http.StatusUnauthorized)
+	}
 	fmt.Fprint(w, `<html><head><title>DirectAdmin Login</title></head><body><form action="/CMD_LOGIN" method="POST">Invalid login. Please verify your Username and Password</form></body></html>`)
 }
 
@@ -199,20 +204,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	name, password, hasAuth := r.BasicAuth()
 	if !hasAuth {
-		unauthorized(w)
+		s.unauthorized(w)
 		return
 	}
 	var p principal
 	p.account, p.as, _ = strings.Cut(name, "|")
 	if !s.authenticate(p.account, password) {
-		unauthorized(w)
+		s.unauthorized(w)
 		return
 	}
 	if p.as != "" {
 		// Login-as: only an admin (or the user's creator) may act as a user.
 		u := s.users[p.as]
 		if p.account != s.Admin || u == nil {
-			unauthorized(w)
+			s.unauthorized(w)
 			return
 		}
 	}
@@ -479,7 +484,7 @@ func (s *Server) loginKeys(w http.ResponseWriter, r *http.Request, p principal) 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	name, password := r.Form.Get("username"), r.Form.Get("password")
 	if !s.authenticate(name, password) {
-		unauthorized(w)
+		s.unauthorized(w)
 		return
 	}
 	id := fmt.Sprintf("%x", s.now().UnixNano())
