@@ -336,3 +336,16 @@ func TestCloneInterrupted(t *testing.T) {
 		t.Errorf("%d clones", n)
 	}
 }
+
+func TestGuestOfSameNameNotOurs(t *testing.T) {
+	t.Parallel()
+	f, d := start(t)
+	f.AddGuest("hp42", 4096)
+	_, err := d.Create(context.Background(), account())
+	if !driver.IsRefusal(err) || !strings.Contains(err.Error(), "hostpact did not make") {
+		t.Fatalf("Create over another guest of the same name: %v", err)
+	}
+	if vm, _ := f.VM("hp42"); vm.CIPassword != "theirs" || vm.Running {
+		t.Errorf("the other guest was changed: %+v", vm)
+	}
+}

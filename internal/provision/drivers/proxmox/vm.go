@@ -36,6 +36,10 @@ func splitTags(s string) []string {
 	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ';' || r == ',' || r == ' ' })
 }
 
+// marker is the description a clone gets, which tells a guest an earlier attempt cloned
+// (and has not tagged yet) from another guest of the same name.
+func (d *Driver) marker(ref string) string { return "hostpact " + d.tag + " " + ref }
+
 func (d *Driver) suspendedTag() string  { return d.tag + "-suspended" }
 func (d *Driver) terminatedTag() string { return d.tag + "-terminated" }
 
@@ -100,11 +104,12 @@ func (d *Driver) template(ctx context.Context, name string) (*guest, error) {
 
 // config is the part of a guest's configuration the driver reads.
 type config struct {
-	Cores    int
-	MemoryMB int64
-	DiskMB   int64
-	Tags     []string
-	CIUser   string
+	Cores       int
+	MemoryMB    int64
+	DiskMB      int64
+	Tags        []string
+	CIUser      string
+	Description string
 }
 
 func (d *Driver) config(ctx context.Context, op string, g *guest) (config, error) {
@@ -121,7 +126,7 @@ func (d *Driver) config(ctx context.Context, op string, g *guest) (config, error
 		_ = json.Unmarshal(raw[k], &s)
 		return s
 	}
-	c := config{Cores: int(number(raw["cores"])), MemoryMB: int64(number(raw["memory"])), Tags: splitTags(str("tags")), CIUser: str("ciuser")}
+	c := config{Cores: int(number(raw["cores"])), MemoryMB: int64(number(raw["memory"])), Tags: splitTags(str("tags")), CIUser: str("ciuser"), Description: str("description")}
 	disk := str(d.disk)
 	if disk == "" {
 		return c, driver.Refused(op, "guest %d has no disk %s (setting disk)", g.VMID, d.disk)
@@ -266,6 +271,10 @@ func (d *Driver) Create(ctx context.Context, a driver.Account) (driver.Created, 
 	if err != nil {
 		return driver.Created{}, err
 	}
+	// A guest of that name that hostpact neither tagged nor cloned is someone else's.
+	if !slices.Contains(c.Tags, d.tag) && c.Description != d.marker(a.Ref) {
+		return driver.Created{}, driver.Refused(op, "Proxmox VE already has a guest named %s (%d) that hostpact did not make", a.Ref, g.VMID)
+	}
 	v := packageValues(a.Package)
 	v.Set("cipassword", a.Secret)
 	if d.ciuser != "" {
@@ -299,7 +308,7 @@ func (d *Driver) clone(ctx context.Context, a driver.Account) error {
 		return err
 	}
 	newid := strconv.Itoa(int(number(data)))
-	v := url.Values{"newid": {newid}, "name": {a.Ref}}
+	v := url.Values{"newid": {newid}, "name": {a.Ref}, "description": {d.marker(a.Ref)}}
 	if !d.linked {
 		// A full clone does not depend on the template staying unchanged.
 		v.Set("full", "1")

@@ -31,18 +31,19 @@ import (
 
 // VM is one guest as the fake keeps it.
 type VM struct {
-	VMID       int
-	Name       string
-	Template   bool
-	Running    bool
-	Cores      int
-	CPULimit   string
-	MemoryMB   int64
-	DiskMB     int64 // the size of scsi0
-	Tags       []string
-	CIUser     string
-	CIPassword string
-	Lock       string // "clone" while the clone task runs
+	VMID        int
+	Name        string
+	Template    bool
+	Running     bool
+	Cores       int
+	CPULimit    string
+	MemoryMB    int64
+	DiskMB      int64 // the size of scsi0
+	Tags        []string
+	CIUser      string
+	CIPassword  string
+	Lock        string // "clone" while the clone task runs
+	Description string
 }
 
 type task struct {
@@ -110,6 +111,16 @@ func (s *Server) AddTemplate(name string, diskMB int64) int {
 	defer s.mu.Unlock()
 	id := s.nextID()
 	s.vms[id] = &VM{VMID: id, Name: name, Template: true, Cores: 1, MemoryMB: 512, DiskMB: diskMB, CIUser: "debian"}
+	return id
+}
+
+// AddGuest adds a guest that hostpact did not make (no tag, no description) and
+// returns its vmid.
+func (s *Server) AddGuest(name string, diskMB int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.nextID()
+	s.vms[id] = &VM{VMID: id, Name: name, Cores: 2, MemoryMB: 2048, DiskMB: diskMB, CIUser: "root", CIPassword: "theirs"}
 	return id
 }
 
@@ -374,7 +385,7 @@ func (s *Server) clone(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusInternalServerError, fmt.Sprintf("unable to create VM %d: config file already exists", newid), nil)
 		return
 	}
-	name := r.PostForm.Get("name")
+	name, description := r.PostForm.Get("name"), r.PostForm.Get("description")
 	if !src.Template && src.Running && r.PostForm.Get("full") != "1" {
 		fail(w, http.StatusInternalServerError, "Linked clone feature is not supported for running VMs", nil)
 		return
@@ -384,6 +395,7 @@ func (s *Server) clone(w http.ResponseWriter, r *http.Request) {
 	t := s.startTask(w, "qmclone", src.VMID, func() string {
 		cp := *src
 		cp.VMID, cp.Name, cp.Template, cp.Running, cp.Tags, cp.Lock = newid, name, false, false, nil, "clone"
+		cp.Description = description
 		c = &cp
 		s.vms[newid] = c
 		return ""
@@ -420,6 +432,9 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 	}
 	if v.CPULimit != "" {
 		cfg["cpulimit"] = v.CPULimit
+	}
+	if v.Description != "" {
+		cfg["description"] = v.Description
 	}
 	if v.CIPassword != "" {
 		cfg["cipassword"] = "**********" // Proxmox never shows it
@@ -487,6 +502,9 @@ func (s *Server) setConfig(w http.ResponseWriter, r *http.Request) {
 		}
 		if f.Has("ciuser") {
 			v.CIUser = f.Get("ciuser")
+		}
+		if f.Has("description") {
+			v.Description = f.Get("description")
 		}
 		if f.Has("tags") {
 			v.Tags = nil
