@@ -32,13 +32,18 @@ import (
 	"github.com/hostpact/hostpact/internal/provision/drivers/pin"
 )
 
+// TypeName is the registry name of the driver type.
+const TypeName = "directadmin"
+
 // Type is the registry entry of the driver.
-var Type = driver.Type{
-	Name:             "directadmin",
-	Kinds:            []driver.Kind{driver.KindWebhosting, driver.KindEmail},
-	CredentialFields: []string{"username", "password", "fingerprint"},
-	SettingFields:    []string{"ip"},
-	New:              func(s driver.Server) (driver.Driver, error) { return New(s) },
+func Type() driver.Type {
+	return driver.Type{
+		Name:             TypeName,
+		Kinds:            []driver.Kind{driver.KindWebhosting, driver.KindEmail},
+		CredentialFields: []string{"username", "password", "fingerprint"},
+		SettingFields:    []string{"ip"},
+		New:              func(s driver.Server) (driver.Driver, error) { return New(s) },
+	}
 }
 
 // Driver talks to one DirectAdmin server.

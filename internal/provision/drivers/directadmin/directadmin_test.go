@@ -284,6 +284,9 @@ func TestNewChecksSettings(t *testing.T) {
 			t.Errorf("New(%+v) accepted", s)
 		}
 	}
+	if typ := directadmin.Type(); typ.Name != "directadmin" || len(typ.Kinds) != 2 || typ.New == nil {
+		t.Errorf("Type = %+v", typ)
+	}
 }
 
 // TestCreateAdoptsEarlierAttempt: DirectAdmin created the user but the answer was lost.

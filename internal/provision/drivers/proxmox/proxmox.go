@@ -37,13 +37,18 @@ import (
 	"github.com/hostpact/hostpact/internal/provision/drivers/pin"
 )
 
+// TypeName is the registry name of the driver type.
+const TypeName = "proxmox"
+
 // Type is the registry entry of the driver.
-var Type = driver.Type{
-	Name:             "proxmox",
-	Kinds:            []driver.Kind{driver.KindVPS},
-	CredentialFields: []string{"token_id", "token_secret", "fingerprint"},
-	SettingFields:    []string{"node", "disk", "tag", "storage", "linked_clone", "ciuser"},
-	New:              func(s driver.Server) (driver.Driver, error) { return New(s) },
+func Type() driver.Type {
+	return driver.Type{
+		Name:             TypeName,
+		Kinds:            []driver.Kind{driver.KindVPS},
+		CredentialFields: []string{"token_id", "token_secret", "fingerprint"},
+		SettingFields:    []string{"node", "disk", "tag", "storage", "linked_clone", "ciuser"},
+		New:              func(s driver.Server) (driver.Driver, error) { return New(s) },
+	}
 }
 
 // Driver talks to one Proxmox VE node (or cluster, through one of its nodes).

@@ -304,8 +304,8 @@ func TestNewChecksSettings(t *testing.T) {
 			t.Errorf("New(%+v) accepted", s)
 		}
 	}
-	if !slices.Contains(proxmox.Type.Kinds, driver.KindVPS) || proxmox.Type.Name != "proxmox" {
-		t.Errorf("Type = %+v", proxmox.Type)
+	if typ := proxmox.Type(); !slices.Contains(typ.Kinds, driver.KindVPS) || typ.Name != "proxmox" || typ.New == nil {
+		t.Errorf("Type = %+v", typ)
 	}
 }
 
