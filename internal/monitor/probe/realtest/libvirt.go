@@ -29,14 +29,16 @@ type Libvirt struct {
 }
 
 // StartLibvirt starts libvirtd (Debian's libvirt-daemon, libvirt-daemon-driver-qemu,
-// libvirt-clients, qemu-system-x86) when /dev/kvm is there; the test is skipped (or
-// fails under HOSTPACT_REQUIRE_REAL) otherwise.
+// libvirt-clients, qemu-system-x86, qemu-utils) when /dev/kvm is there, and skips the
+// test otherwise.
 func StartLibvirt(t testing.TB) *Libvirt {
 	t.Helper()
-	bins := Require(t, "libvirt", "/usr/sbin/libvirtd", "virsh", "qemu-system-x86_64", "qemu-img")
+	// Without /dev/kvm the test is skipped even under HOSTPACT_REQUIRE_REAL: KVM is a
+	// property of the machine, not a package CI could install.
 	if _, err := os.Stat("/dev/kvm"); err != nil {
-		Missing(t, "kvm", "/dev/kvm: "+err.Error())
+		t.Skip("no KVM on this machine: " + err.Error())
 	}
+	bins := Require(t, "libvirt", "/usr/sbin/libvirtd", "virsh", "qemu-system-x86_64", "qemu-img")
 	if os.Geteuid() != 0 {
 		Missing(t, "libvirt", "the kit starts libvirtd as nobody, which needs root")
 	}
