@@ -8,6 +8,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -40,7 +43,11 @@ func StartDocker(t testing.TB) *Docker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	// Runs after the daemon stopped: dockerd leaves its network namespace bind-mounted.
+	t.Cleanup(func() {
+		unmountUnder(t, dir)
+		_ = os.RemoveAll(dir)
+	})
 	sock := filepath.Join(dir, "docker.sock")
 	p := Start(t, "dockerd", nil, paths[0],
 		"--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-forward=false", "--ip-masq=false",
@@ -74,6 +81,27 @@ func StartDocker(t testing.TB) *Docker {
 		case <-ctx.Done():
 			t.Fatalf("dockerd did not answer on %s: %v\n%s", sock, err, p.Output())
 		case <-tick.C:
+		}
+	}
+}
+
+// unmountUnder detaches every mount below dir, deepest first.
+func unmountUnder(t testing.TB, dir string) {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return
+	}
+	var points []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 4 && strings.HasPrefix(f[4], dir+"/") {
+			points = append(points, f[4])
+		}
+	}
+	slices.SortFunc(points, func(a, b string) int { return len(b) - len(a) })
+	for _, p := range points {
+		if err := syscall.Unmount(p, syscall.MNT_DETACH); err != nil {
+			t.Logf("dockerd: unmount %s: %v", p, err)
 		}
 	}
 }
