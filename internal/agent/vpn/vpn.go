@@ -13,12 +13,16 @@
 // agent's data directory, written atomically, because a WireGuard device forgets its
 // peers when it is recreated and a suspended account has no peer at all.
 //
-// Suspension and termination remove the peer (its handshakes are then ignored: the
-// account is out of service, cp.av.13.6 keeps the data — the allocation); Unsuspend
-// adds it again; DeleteData frees the address. What is enforced of a package: nothing
-// but the account's existence — WireGuard has no rate limit, so a package's bandwidth
-// (Package.Extra["bandwidth"]) is recorded as a note for staff and not shaped.
-// Usage is the transfer counted by the peer's counters, kept across suspensions.
+// Suspension and termination remove the peer, so the device ignores its handshakes,
+// and keep the allocation; Unsuspend adds the peer again; DeleteData frees the address.
+// What is enforced of a package: nothing but the account's existence — WireGuard has no
+// rate limit, so a package's bandwidth (Package.Extra["bandwidth"]) is recorded as a
+// note for staff and not shaped.
+//
+// Privacy (cp.privacy.vpn.1, cp.privacy.vpn.2): the state file holds no peer endpoint,
+// no handshake time and no session; Usage reads only the peer's byte counters (the
+// total traffic), never its endpoint, and the transfer of removed peers is kept as a
+// sum.
 package vpn
 
 import (

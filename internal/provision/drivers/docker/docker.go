@@ -13,7 +13,8 @@
 //
 // Suspension pauses the container (its processes are frozen, its memory kept), so
 // unsuspending continues where it stopped. Termination stops it and keeps container and
-// volume; DeleteData removes both once the retention has passed (cp.av.13.6).
+// volume; DeleteData removes both, which the provisioning layer asks for one month after
+// the service ended (cp.privacy.hosting.4, containerhosting included).
 //
 // The secret: environment variables can only change by re-creating the container,
 // which would also lose its writable layer. Instead the secret is a file,
@@ -157,14 +158,14 @@ func labels(ref string) map[string]string {
 }
 
 // resources are the package's limits as the engine takes them. Swap equal to memory
-// means no swap beyond the limit; zero leaves both unlimited.
+// means no swap beyond the limit. Zero is no limit when the container is created; in
+// an update the engine reads zero as "unchanged", so a package change to "no limit"
+// keeps the limit in force until the container is created again.
 func resources(p driver.Package) container.Resources {
 	r := container.Resources{NanoCPUs: p.CPUMilli * 1_000_000}
 	if p.MemoryMB > 0 {
 		r.Memory = p.MemoryMB << 20
 		r.MemorySwap = r.Memory
-	} else {
-		r.MemorySwap = -1
 	}
 	return r
 }

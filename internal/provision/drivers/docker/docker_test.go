@@ -132,6 +132,49 @@ func TestRealDockerContainers(t *testing.T) {
 		}
 	})
 
+	t.Run("reset and create while suspended", func(t *testing.T) {
+		// The provisioning layer may reset the credentials of a suspended account, or
+		// retry a create after a suspension: the container stays paused and sees the
+		// new secret when it continues.
+		ctx := context.Background()
+		b := a
+		b.Ref = "hpc3"
+		if _, err := d.Create(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		waitAnswer(t, "http://"+addr+"/", "ok")
+		if err := d.Suspend(ctx, b.Ref, driver.SuspendAbuse); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.ResetCredentials(ctx, b.Ref, "Container-Secret-3"); err != nil {
+			t.Fatalf("reset while suspended: %v", err)
+		}
+		b.Secret = "Container-Secret-3"
+		if _, err := d.Create(ctx, b); err != nil {
+			t.Fatalf("create again while suspended: %v", err)
+		}
+		r, err := cli.ContainerInspect(ctx, b.Ref, client.ContainerInspectOptions{})
+		if err != nil || !r.Container.State.Paused {
+			t.Fatalf("after reset and create the suspended container is not paused: %v", err)
+		}
+		if err := d.Unsuspend(ctx, b.Ref); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256([]byte(b.Secret))
+		if got := get(t, "http://"+addr+"/secret", 10*time.Second); got != hex.EncodeToString(sum[:]) {
+			t.Errorf("after the reset the application sees another secret")
+		}
+		if err := d.Terminate(ctx, b.Ref); err != nil {
+			t.Fatal(err)
+		}
+		if u, err := d.Usage(ctx, b.Ref); err != nil || u.MemoryBytes != 0 {
+			t.Errorf("usage of a stopped container: %+v, %v", u, err)
+		}
+		if err := d.DeleteData(ctx, b.Ref); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("foreign container", func(t *testing.T) {
 		// A container of the same name that staff started by hand is refused, never
 		// taken over, and not listed.
