@@ -121,6 +121,16 @@ type Module struct {
 	server netip.Addr // the server's tunnel address
 	path   string     // the state file
 	mu     sync.Mutex
+	// failpoint, when set (tests), is called where a killed agent would leave the
+	// device and the state file disagreeing; an error stops the call there.
+	failpoint func(point string) error
+}
+
+func (m *Module) fail(point string) error {
+	if m.failpoint == nil {
+		return nil
+	}
+	return m.failpoint(point)
 }
 
 var _ driver.Driver = (*Module)(nil)
@@ -301,6 +311,9 @@ func (m *Module) Create(ctx context.Context, a driver.Account) (driver.Created, 
 	if err := m.save(st); err != nil {
 		return driver.Created{}, err
 	}
+	if err := m.fail("create.saved"); err != nil {
+		return driver.Created{}, err
+	}
 	if !al.Suspended {
 		if err := m.addPeer(al); err != nil {
 			return driver.Created{}, err
@@ -378,6 +391,9 @@ func (m *Module) change(op, ref string, f func(al *allocation) error) error {
 	if err := f(al); err != nil {
 		return err
 	}
+	if err := m.fail(op + ".applied"); err != nil {
+		return err
+	}
 	return m.save(st)
 }
 
@@ -425,6 +441,9 @@ func (m *Module) DeleteData(ctx context.Context, ref string) error {
 		return nil
 	}
 	if err := m.removePeer(al); err != nil {
+		return err
+	}
+	if err := m.fail("delete.removed"); err != nil {
 		return err
 	}
 	delete(st.Accounts, ref)
