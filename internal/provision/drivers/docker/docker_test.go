@@ -175,6 +175,35 @@ func TestRealDockerContainers(t *testing.T) {
 		}
 	})
 
+	t.Run("retry after a killed call", func(t *testing.T) {
+		// A create killed after the engine created the container (not started, no
+		// secret), and a delete killed after the container was removed (volume left):
+		// running them again completes them.
+		ctx := context.Background()
+		b := a
+		b.Ref = "hpc4"
+		if err := d.createContainer(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Create(ctx, b); err != nil {
+			t.Fatalf("create after a killed create: %v", err)
+		}
+		waitAnswer(t, "http://"+addr+"/", "ok")
+		sum := sha256.Sum256([]byte(b.Secret))
+		if got := get(t, "http://"+addr+"/secret", 10*time.Second); got != hex.EncodeToString(sum[:]) {
+			t.Errorf("the secret was not written by the retried create")
+		}
+		if _, err := cli.ContainerRemove(ctx, b.Ref, client.ContainerRemoveOptions{Force: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.DeleteData(ctx, b.Ref); err != nil {
+			t.Fatalf("delete after a killed delete: %v", err)
+		}
+		if _, err := cli.VolumeInspect(ctx, volumeName(b.Ref), client.VolumeInspectOptions{}); !cerrdefs.IsNotFound(err) {
+			t.Errorf("volume left after the retried delete: %v", err)
+		}
+	})
+
 	t.Run("foreign container", func(t *testing.T) {
 		// A container of the same name that staff started by hand is refused, never
 		// taken over, and not listed.
