@@ -4,13 +4,19 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/hex"
+	"fmt"
 	"image/png"
+	"io"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
+	"golang.zx2c4.com/wireguard/device"
+	"golang.zx2c4.com/wireguard/tun/netstack"
 	"golang.zx2c4.com/wireguard/wgctrl"
+	"golang.zx2c4.com/wireguard/wgctrl/wgtypes"
 
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/monitor/probe"
@@ -22,8 +28,8 @@ import (
 // TestRealWireGuardVPNPeers takes one VPN account through its life on a userspace
 // WireGuard device configured through its socket with wgctrl, as a kernel device
 // would be. The client configuration the customer gets completes a handshake and a
-// ping through the tunnel to the server; suspended, terminated or reset, the old
-// configuration no longer gets a handshake.
+// TCP exchange through the tunnel with the server; suspended, terminated or reset,
+// the old configuration no longer gets a handshake.
 func TestRealWireGuardVPNPeers(t *testing.T) {
 	dev := realtest.StartWireGuardDevice(t, netip.MustParseAddr("10.77.0.1"))
 	m, err := New(Config{
@@ -40,6 +46,7 @@ func TestRealWireGuardVPNPeers(t *testing.T) {
 	a := driver.Account{Ref: "hpv1", Kind: driver.KindVPN, Secret: "Vpn-Secret-1", Package: driver.Package{Name: "vpn-basic", Extra: map[string]string{"bandwidth": "100 Mbit/s"}}}
 	other := driver.Package{Name: "vpn-plus", Extra: map[string]string{"bandwidth": "1 Gbit/s"}}
 	var lastConfig string
+	echo := echoServer(t, dev)
 	hasPeer := func(t *testing.T, secret string) bool {
 		t.Helper()
 		key, err := DeriveKey(a.Ref, secret)
@@ -72,12 +79,15 @@ func TestRealWireGuardVPNPeers(t *testing.T) {
 			if cc.serverKey != dev.Key.Public || c.Details["server_public_key"] != dev.Key.Public || cc.endpoint != dev.Endpoint {
 				t.Errorf("client configuration names another server: %+v", cc)
 			}
-			if r := handshake(cc, 20*time.Second); !r.Up {
-				t.Fatalf("no handshake and ping through the tunnel with the client configuration: %+v\n%s", r.Reason, dev.Config(t))
+			cl := dial(t, cc)
+			if !cl.handshake(20 * time.Second) {
+				t.Fatalf("no handshake with the client configuration\nserver: %s", dev.Config(t))
 			}
+			cl.exchange(t, echo, "hello from "+a.Ref)
+			cl.dev.Close()
 			if lastConfig != "" && lastConfig != conf {
 				// The credentials were reset: the old configuration is dead.
-				if r := handshake(parseClientConfig(t, lastConfig), 2*time.Second); r.Up {
+				if dial(t, parseClientConfig(t, lastConfig)).handshake(2 * time.Second) {
 					t.Errorf("the configuration from before the reset still gets a handshake")
 				}
 				if hasPeer(t, a.Secret) {
@@ -92,8 +102,8 @@ func TestRealWireGuardVPNPeers(t *testing.T) {
 			}
 			// The handshake's own deadline bounds the attempt; wireguard-go retries the
 			// initiation within it.
-			if r := handshake(parseClientConfig(t, lastConfig), 2*time.Second); r.Up || r.Reason == nil || r.Reason.Key != "probe.wireguard.handshake" {
-				t.Errorf("a suspended account's configuration: up %v, reason %+v; want no handshake", r.Up, r.Reason)
+			if dial(t, parseClientConfig(t, lastConfig)).handshake(2 * time.Second) {
+				t.Errorf("a suspended account's configuration still gets a handshake")
 			}
 		},
 		Package: func(t *testing.T, _ driver.Account, p driver.Package) {
@@ -133,12 +143,14 @@ func TestRealWireGuardVPNPeers(t *testing.T) {
 		if c.Details["address"] != "10.77.0.2" {
 			t.Errorf("the deleted account's address was not freed: the next one got %s", c.Details["address"])
 		}
-		if r := handshake(parseClientConfig(t, c.Sensitive["wireguard_config"]), 20*time.Second); !r.Up {
-			t.Fatalf("no handshake: %+v", r.Reason)
+		cl := dial(t, parseClientConfig(t, c.Sensitive["wireguard_config"]))
+		if !cl.handshake(20 * time.Second) {
+			t.Fatalf("no handshake")
 		}
+		cl.exchange(t, echo, "hello from "+b.Ref)
 		u1, err := m.Usage(context.Background(), b.Ref)
 		if err != nil || u1.TransferBytes <= 0 {
-			t.Fatalf("usage after a handshake and a ping: %+v, %v", u1, err)
+			t.Fatalf("usage after a handshake and an exchange: %+v, %v", u1, err)
 		}
 		if err := m.Suspend(context.Background(), b.Ref, driver.SuspendStaff); err != nil {
 			t.Fatal(err)
@@ -172,12 +184,103 @@ func TestRealWireGuardVPNPeers(t *testing.T) {
 	})
 }
 
-func handshake(cc clientConfig, timeout time.Duration) probe.Result {
-	return probe.WireGuard{
-		Endpoint: cc.endpoint, ServerPublicKey: cc.serverKey, PrivateKey: cc.privateKey,
-		TunnelAddress: cc.address, PingAddress: netip.MustParseAddr("10.77.0.1"),
-		LocalAddress: "127.0.0.1", Timeout: timeout, Clock: clock.Real{},
-	}.Run(context.Background())
+// tunnel is the customer's side: a WireGuard client (wireguard-go on its own netstack)
+// made from the client configuration, on 127.0.0.1.
+type tunnel struct {
+	dev  *device.Device
+	tnet *netstack.Net
+}
+
+func dial(t *testing.T, cc clientConfig) *tunnel {
+	t.Helper()
+	tun, tnet, err := netstack.CreateNetTUN([]netip.Addr{cc.address}, nil, 1420)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := device.NewDevice(tun, probe.NewUDPBind("127.0.0.1"), device.NewLogger(device.LogLevelError, "wireguard client: "))
+	t.Cleanup(dev.Close)
+	// A persistent keepalive makes the device start the handshake as soon as it is up.
+	conf := fmt.Sprintf("private_key=%s\npublic_key=%s\nendpoint=%s\npersistent_keepalive_interval=1\nallowed_ip=0.0.0.0/0\n",
+		hexKey(t, cc.privateKey), hexKey(t, cc.serverKey), cc.endpoint)
+	if err := dev.IpcSet(conf); err != nil {
+		t.Fatal(err)
+	}
+	if err := dev.Up(); err != nil {
+		t.Fatal(err)
+	}
+	return &tunnel{dev: dev, tnet: tnet}
+}
+
+// handshake waits until the handshake completed or the deadline passed; wireguard-go
+// retries the initiation by itself within it and reports the handshake only in its
+// configuration dump.
+func (c *tunnel) handshake(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		st, err := c.dev.IpcGet()
+		if err == nil && strings.Contains(st, "last_handshake_time_sec=") && !strings.Contains(st, "last_handshake_time_sec=0\n") {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// exchange sends a line to the server's echo service through the tunnel and reads it
+// back.
+func (c *tunnel) exchange(t *testing.T, server netip.AddrPort, line string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	conn, err := c.tnet.DialContextTCPAddrPort(ctx, server)
+	if err != nil {
+		st, _ := c.dev.IpcGet()
+		t.Fatalf("connect to %s through the tunnel: %v\nclient: %s", server, err, st)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(conn, line+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || got != line+"\n" {
+		t.Fatalf("echo through the tunnel: %q, %v", got, err)
+	}
+}
+
+func hexKey(t *testing.T, b64 string) string {
+	t.Helper()
+	k, err := wgtypes.ParseKey(b64)
+	if err != nil {
+		t.Fatalf("bad key %q", b64)
+	}
+	return hex.EncodeToString(k[:])
+}
+
+// echoServer answers lines on port 7 of the server's tunnel address.
+func echoServer(t *testing.T, dev *realtest.WireGuardDevice) netip.AddrPort {
+	t.Helper()
+	addr := netip.AddrPortFrom(dev.TunnelAddress, 7)
+	l, err := dev.Net.ListenTCPAddrPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_, _ = io.Copy(c, c)
+			}()
+		}
+	}()
+	return addr
 }
 
 type clientConfig struct {
