@@ -20,6 +20,8 @@ import (
 type MariaDB struct {
 	*Process
 	Addr, User, Password string
+	// Socket is the server's Unix socket, where root logs in without a password.
+	Socket string
 }
 
 // StartMariaDB initialises a data directory with mariadb-install-db, starts mariadbd on
@@ -45,7 +47,7 @@ func StartMariaDB(t testing.TB) *MariaDB {
 	}
 	port := FreePort(t)
 	sock := filepath.Join(dir, "mysqld.sock")
-	m := &MariaDB{Addr: Addr(port), User: "hostpact_monitor"}
+	m := &MariaDB{Addr: Addr(port), User: "hostpact_monitor", Socket: sock}
 	m.Process = Start(t, "mariadbd", []string{m.Addr}, append([]string{bins[1], "--no-defaults", "--datadir=" + data,
 		"--bind-address=127.0.0.1", "--port=" + strconv.Itoa(port), "--socket=" + sock,
 		"--pid-file=" + filepath.Join(dir, "mysqld.pid"), "--skip-log-bin", "--innodb-buffer-pool-size=16M",
