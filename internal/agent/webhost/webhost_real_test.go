@@ -1,15 +1,12 @@
 package webhost_test
 
 import (
-	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,12 +20,11 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/hostpact/hostpact/internal/agent"
-	"github.com/hostpact/hostpact/internal/agent/pki"
+	"github.com/hostpact/hostpact/internal/agent/agenttest"
 	"github.com/hostpact/hostpact/internal/agent/webhost"
 	"github.com/hostpact/hostpact/internal/monitor/probe/realtest"
 	"github.com/hostpact/hostpact/internal/provision/driver"
 	"github.com/hostpact/hostpact/internal/provision/driver/drivertest"
-	"github.com/hostpact/hostpact/internal/provision/drivers/agentdriver"
 )
 
 // realSetup is one hosting server in a temporary directory: nginx, PHP-FPM and MariaDB
@@ -79,38 +75,7 @@ func startReal(t *testing.T) *realSetup {
 	}
 	t.Cleanup(func() { s.root.Close() })
 
-	port := realtest.FreePort(t)
-	endpoint := "https://" + realtest.Addr(port)
-	creds, bundle, err := agentdriver.Enroller{}.Enroll("web1", endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := pki.ParseBundle(bundle)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tc, err := agent.TLSConfig(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", realtest.Addr(port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go func() { done <- agent.Serve(ctx, l, tc, agent.Handler(mods, log), log) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("agent: %v", err)
-		}
-	})
-	s.driver, err = agentdriver.New(driver.Server{Name: "web1", Endpoint: endpoint, Credentials: creds})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s.driver = agenttest.Start(t, mods).Driver
 	return s
 }
 
@@ -212,7 +177,6 @@ func TestRealAgentWebhosting(t *testing.T) {
 		Secret:  "S3cret-" + ref + "'\"\\;",
 	}
 	other := driver.Package{Name: "large", DiskMB: 2000, MemoryMB: 512}
-	ctx := context.Background()
 
 	drivertest.Run(t, s.driver, a, other, drivertest.Checks{
 		Works: func(t *testing.T, a driver.Account, c driver.Created, secret string) {
@@ -254,7 +218,7 @@ func TestRealAgentWebhosting(t *testing.T) {
 			if _, err := s.login(a.Ref, secret+"wrong"); err == nil {
 				t.Error("a wrong password logs in")
 			}
-			use, err := s.driver.Usage(ctx, a.Ref)
+			use, err := s.driver.Usage(t.Context(), a.Ref)
 			if err != nil {
 				t.Fatal(err)
 			}
