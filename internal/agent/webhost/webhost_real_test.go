@@ -1,6 +1,7 @@
 package webhost_test
 
 import (
+	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
@@ -292,4 +293,67 @@ func TestRealAgentWebhosting(t *testing.T) {
 			}
 		},
 	})
+}
+
+func TestRealAgentWebhostingRefusesAndRecovers(t *testing.T) {
+	s := startReal(t)
+	ctx := t.Context()
+	// A ref that names a system user hostpact did not make is never taken over.
+	_, err := s.driver.Create(ctx, driver.Account{Ref: "daemon", Kind: driver.KindWebhosting, Domain: "daemon.example.test", Secret: "s"})
+	if !driver.IsRefusal(err) || !strings.Contains(err.Error(), "system user daemon") {
+		t.Fatalf("Create of ref daemon: %v", err)
+	}
+	if _, err := s.root.Exec("CREATE DATABASE foreigndb"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.driver.Create(ctx, driver.Account{Ref: "foreigndb", Kind: driver.KindWebhosting, Domain: "f.example.test", Secret: "s"})
+	if !driver.IsRefusal(err) || !strings.Contains(err.Error(), "database foreigndb") {
+		t.Fatalf("Create over an existing database: %v", err)
+	}
+
+	ref, other := newRef(t), newRef(t)
+	a := driver.Account{Ref: ref, Kind: driver.KindWebhosting, Domain: ref + ".example.test", Secret: "first-" + ref,
+		Package: driver.Package{Name: "small", MemoryMB: 128}}
+	if _, err := s.driver.Create(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.driver.DeleteData(context.Background(), ref) })
+	_, err = s.driver.Create(ctx, driver.Account{Ref: other, Kind: driver.KindWebhosting, Domain: a.Domain, Secret: "s"})
+	if !driver.IsRefusal(err) || !strings.Contains(err.Error(), ref) {
+		t.Fatalf("Create with a domain another account hosts: %v", err)
+	}
+	if _, err := user.Lookup(other); err == nil {
+		t.Error("the refused account's user was made")
+	}
+
+	// A create that was cut off half-way: no site, no pool, no database user. The retry
+	// (with the same secret, as the provisioning layer sends it) finishes the account.
+	for _, f := range []string{filepath.Join(s.nginx.SitesDir, "hostpact-"+ref+".conf"), filepath.Join(s.fpm.PoolDir, "hostpact-"+ref+".conf")} {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.root.Exec("DROP USER '" + ref + "'@'127.0.0.1'"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.driver.Create(ctx, a); err != nil {
+		t.Fatalf("Create after a half-made account: %v", err)
+	}
+	page := filepath.Join(s.home, ref, "public_html", "index.php")
+	if err := os.WriteFile(page, []byte(whoami), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.await(t, a.Domain, "/", func(code int, body string) bool { return code == 200 && body == "user="+ref }, "the finished site")
+	db, err := s.login(ref, a.Secret)
+	if err != nil {
+		t.Fatalf("login after the retry: %v", err)
+	}
+	db.Close()
+	l, err := s.driver.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l) != 1 || l[0].Ref != ref || l[0].Kind != driver.KindWebhosting {
+		t.Errorf("List = %+v, want only %s", l, ref)
+	}
 }
