@@ -230,6 +230,7 @@ func (s *server) create(_ http.ResponseWriter, r *http.Request, kind driver.Kind
 		return nil, badRequest{err}
 	}
 	a.Kind = kind
+	r.SetPathValue("ref", a.Ref) // for the log line
 	defer s.lock(a.Ref)()
 	return m.Create(r.Context(), a)
 }
