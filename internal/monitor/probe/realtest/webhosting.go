@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // NginxSites is an nginx that serves the server blocks a test (or the module under
@@ -63,6 +64,8 @@ http {
 	path := WriteFile(t, dir, "nginx.conf", conf, 0o644)
 	n.Reload = []string{bin, "-e", "stderr", "-p", dir, "-c", path, "-s", "reload"}
 	n.Process = Start(t, "nginx", []string{Addr(n.Port)}, bin, "-e", "stderr", "-p", dir, "-c", path)
+	// Reload finds the master by its pid file, which nginx may write after it listens.
+	waitFile(t, n.Process, filepath.Join(dir, "nginx.pid"))
 	return n
 }
 
@@ -135,6 +138,7 @@ done
 	script := WriteFile(t, dir, "reload.sh", reload, 0o755)
 	f.Reload = []string{"/bin/sh", script}
 	f.Process = Start(t, "php-fpm", []string{Addr(port)}, bin, "--nodaemonize", "--fpm-config", path)
+	waitFile(t, f.Process, pid)
 	t.Cleanup(func() {
 		if t.Failed() {
 			if data, err := os.ReadFile(log); err == nil {
@@ -143,4 +147,25 @@ done
 		}
 	})
 	return f
+}
+
+// waitFile polls until the server has written path (its pid file), or fails the test
+// when the server exits or 30 seconds pass.
+func waitFile(t testing.TB, p *Process, path string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if data, err := os.ReadFile(path); err == nil && len(data) > 0 {
+			return
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("%s exited: %v\n%s", p.Name, p.err, p.Output())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not write %s\n%s", p.Name, path, p.Output())
+		}
+		time.Sleep(10 * time.Millisecond) // readiness poll
+	}
 }
