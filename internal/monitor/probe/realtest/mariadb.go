@@ -52,6 +52,8 @@ func StartMariaDB(t testing.TB) *MariaDB {
 		"--bind-address=127.0.0.1", "--port=" + strconv.Itoa(port), "--socket=" + sock,
 		"--pid-file=" + filepath.Join(dir, "mysqld.pid"), "--skip-log-bin", "--innodb-buffer-pool-size=16M",
 		"--log-error=" + filepath.Join(dir, "error.log")}, user...)...)
+	// mariadbd listens on TCP a moment before its socket, where root logs in.
+	waitUnix(t, m.Process, sock)
 	var pw [12]byte
 	_, _ = rand.Read(pw[:])
 	m.Password = hex.EncodeToString(pw[:])

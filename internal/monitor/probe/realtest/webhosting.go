@@ -2,6 +2,7 @@ package realtest
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,14 +125,23 @@ pm.max_children = 1
 `, pid, log, f.PoolDir, port)
 	path := WriteFile(t, dir, "php-fpm.conf", conf, 0o644)
 	reload := fmt.Sprintf(`log=%[1]q
+pidfile=%[2]q
 ready() { grep -c 'ready to handle connections' "$log"; }
+# php-fpm removes its pid file while it re-executes and writes it again after.
+i=0
+while [ ! -s "$pidfile" ]; do
+  i=$((i+1))
+  if [ $i -gt 600 ]; then echo "php-fpm has no pid file" >&2; exit 1; fi
+  sleep 0.05
+done
+pid=$(cat "$pidfile")
 n=$(ready)
-kill -USR2 "$(cat %[2]q)" || exit 1
+kill -USR2 "$pid" || exit 1
 i=0
 while [ "$(ready)" -le "$n" ]; do
   i=$((i+1))
   if [ $i -gt 600 ]; then echo "php-fpm did not reload" >&2; tail -n 20 "$log" >&2; exit 1; fi
-  if ! kill -0 "$(cat %[2]q)" 2>/dev/null; then echo "php-fpm died on reload" >&2; tail -n 20 "$log" >&2; exit 1; fi
+  if ! kill -0 "$pid" 2>/dev/null; then echo "php-fpm died on reload" >&2; tail -n 20 "$log" >&2; exit 1; fi
   sleep 0.05
 done
 `, log, pid)
@@ -165,6 +175,28 @@ func waitFile(t testing.TB, p *Process, path string) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s did not write %s\n%s", p.Name, path, p.Output())
+		}
+		time.Sleep(10 * time.Millisecond) // readiness poll
+	}
+}
+
+// waitUnix polls until the server accepts connections on the Unix socket path.
+func waitUnix(t testing.TB, p *Process, path string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.Dial("unix", path)
+		if err == nil {
+			c.Close()
+			return
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("%s exited: %v\n%s", p.Name, p.err, p.Output())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s does not accept connections on %s: %v\n%s", p.Name, path, err, p.Output())
 		}
 		time.Sleep(10 * time.Millisecond) // readiness poll
 	}
