@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/hostpact/hostpact/internal/provision/driver"
 )
 
 // run executes argv with stdin; its error carries the program's output, which never
@@ -63,17 +65,32 @@ func (m *Module) ensureUser(ctx context.Context, ref string) error {
 		path string
 		mode os.FileMode
 	}{{m.home(ref), 0o711}, {m.docRoot(ref), 0o755}, {m.tmpDir(ref), 0o700}} {
-		if err := os.MkdirAll(d.path, d.mode); err != nil {
+		if err := os.Mkdir(d.path, d.mode); err != nil && !errors.Is(err, fs.ErrExist) {
 			return err
 		}
-		if err := os.Chown(d.path, uid, gid); err != nil {
-			return err
-		}
-		if err := os.Chmod(d.path, d.mode); err != nil {
+		if err := ownDir(d.path, uid, gid, d.mode); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ownDir gives the directory path to uid and gid with mode without following a
+// symbolic link: the customer owns the home and could have replaced public_html with a
+// link to a system directory, which a retried create must not then hand over.
+func ownDir(path string, uid, gid int, mode os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
+	if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENOTDIR) {
+		return driver.Refused("create", "%s is not a directory (a link or a file put there?); staff must look", path)
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Chown(uid, gid); err != nil {
+		return err
+	}
+	return f.Chmod(mode)
 }
 
 // setSystemPassword gives the system user the secret (for SFTP); chpasswd reads it from

@@ -8,6 +8,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/hostpact/hostpact/internal/agent"
@@ -204,6 +205,29 @@ func TestRealAgentWebhostingRefusesAndRecovers(t *testing.T) {
 		t.Fatalf("login after the retry: %v", err)
 	}
 	db.Close()
+	// The customer replaces public_html with a link to a system directory; a retried
+	// create must not give that directory to the customer.
+	target := realtest.TempDir(t)
+	docRoot := filepath.Join(s.Home, ref, "public_html")
+	if err := os.Rename(docRoot, docRoot+".old"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, docRoot); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.driver.Create(ctx, a); !driver.IsRefusal(err) {
+		t.Errorf("Create with public_html a link: %v, want a refusal", err)
+	}
+	if fi, err := os.Stat(target); err != nil || fi.Sys().(*syscall.Stat_t).Uid != 0 {
+		t.Errorf("the link's target changed owner: %v", err)
+	}
+	if err := os.Remove(docRoot); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(docRoot+".old", docRoot); err != nil {
+		t.Fatal(err)
+	}
+
 	l, err := s.driver.List(ctx)
 	if err != nil {
 		t.Fatal(err)
