@@ -49,6 +49,7 @@ func TestRealAgentWebhosting(t *testing.T) {
 		Secret:  "S3cret-" + ref + "'\"\\;",
 	}
 	other := driver.Package{Name: "large", DiskMB: 2000, MemoryMB: 512}
+	shadows := map[string]string{} // secret → its hash in /etc/shadow
 
 	drivertest.Run(t, s.driver, a, other, drivertest.Checks{
 		Works: func(t *testing.T, a driver.Account, c driver.Created, secret string) {
@@ -78,6 +79,17 @@ func TestRealAgentWebhosting(t *testing.T) {
 			if _, err := s.Login(a.Ref, secret+"wrong"); err == nil {
 				t.Error("a wrong password logs in")
 			}
+			// SFTP: the system user has the secret as its password (a hash per secret).
+			pw := webhosttest.ShadowPassword(t, a.Ref)
+			if pw == "" || strings.HasPrefix(pw, "!") {
+				t.Errorf("system password %q", pw)
+			}
+			for other, hash := range shadows {
+				if other != secret && hash == pw {
+					t.Error("the system password did not change with the secret")
+				}
+			}
+			shadows[secret] = pw
 			use, err := s.driver.Usage(t.Context(), a.Ref)
 			if err != nil {
 				t.Fatal(err)
@@ -100,6 +112,9 @@ func TestRealAgentWebhosting(t *testing.T) {
 			if db, err := s.Login(a.Ref, a.Secret); err == nil {
 				db.Close()
 				t.Error("the database accepts the login while suspended")
+			}
+			if pw := webhosttest.ShadowPassword(t, a.Ref); !strings.HasPrefix(pw, "!") {
+				t.Error("the SFTP password is not locked while suspended")
 			}
 		},
 		Package: func(t *testing.T, a driver.Account, p driver.Package) {

@@ -16,6 +16,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,6 +61,7 @@ func Start(t testing.TB) *Env {
 		"mariadb_dsn":     "root@unix(" + e.DB.Socket + ")/",
 		"database_hosts":  []string{"localhost", "127.0.0.1"},
 		"database_host":   "127.0.0.1",
+		"sftp":            true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -184,4 +186,22 @@ func (e *Env) DatabaseUsers(t testing.TB, ref string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// ShadowPassword is the password field of the system user ref in /etc/shadow: a hash,
+// or one starting with "!" while locked.
+func ShadowPassword(t testing.TB, ref string) string {
+	t.Helper()
+	data, err := os.ReadFile("/etc/shadow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) > 1 && f[0] == ref {
+			return f[1]
+		}
+	}
+	t.Fatalf("no shadow entry for %s", ref)
+	return ""
 }
