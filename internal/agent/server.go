@@ -11,6 +11,7 @@
 package agent
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -21,6 +22,9 @@ import (
 
 	"github.com/hostpact/hostpact/internal/provision/driver"
 )
+
+// OperationTimeout bounds one module operation.
+const OperationTimeout = 5 * time.Minute
 
 // Modules are the modules an agent serves, by the kind each delivers.
 type Modules map[driver.Kind]driver.Driver
@@ -95,6 +99,12 @@ func (s *server) module(h moduleFunc) http.HandlerFunc {
 			writeError(w, http.StatusNotFound, WireError{Code: CodeBadRequest, Message: "this agent delivers no " + string(kind)})
 			return
 		}
+		// An operation that started runs to its end even when hostpact hangs up: a
+		// server block written but not yet loaded helps nobody, and the retry that
+		// follows waits for this one on the ref's lock.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), OperationTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
 		start := time.Now()
 		out, err := h(w, r, kind, m)
 		status := s.answer(w, out, err)
