@@ -59,7 +59,7 @@ func (m *Module) load(ref string) (st state, ok bool, err error) {
 // save replaces the state file atomically (write, sync, rename), so a crash leaves the
 // old state or the new one.
 func (m *Module) save(st state) error {
-	st.UpdatedAt = m.now()
+	st.UpdatedAt = m.clock.Now()
 	data, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return err

@@ -25,8 +25,8 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"time"
 
+	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/provision/driver"
 )
 
@@ -36,7 +36,7 @@ type Module struct {
 	cfg     Config
 	dataDir string
 	db      *sql.DB
-	now     func() time.Time
+	clock   clock.Clock
 
 	reload sync.Mutex
 }
@@ -50,16 +50,16 @@ func Factory(raw json.RawMessage, dataDir string) (driver.Driver, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(c, dataDir, time.Now)
+	return New(c, dataDir, clock.Real{})
 }
 
-// New makes the module; now is its clock.
-func New(c Config, dataDir string, now func() time.Time) (*Module, error) {
+// New makes the module.
+func New(c Config, dataDir string, clk clock.Clock) (*Module, error) {
 	db, err := openMariaDB(c.MariaDBDSN)
 	if err != nil {
 		return nil, err
 	}
-	m := &Module{cfg: c, dataDir: dataDir, db: db, now: now}
+	m := &Module{cfg: c, dataDir: dataDir, db: db, clock: clk}
 	for _, d := range []string{dataDir, c.HomeBase, c.NginxSitesDir, c.PHPPoolDir, c.PHPSocketDir, c.SuspendedDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
@@ -125,7 +125,7 @@ func (m *Module) Create(ctx context.Context, a driver.Account) (driver.Created, 
 		if err := m.refuseForeign(ctx, a.Ref); err != nil {
 			return driver.Created{}, err
 		}
-		st = state{Ref: a.Ref, Status: StatusCreating, CreatedAt: m.now()}
+		st = state{Ref: a.Ref, Status: StatusCreating, CreatedAt: m.clock.Now()}
 	}
 	if err := m.refuseTakenDomain(a.Ref, a.Domain); err != nil {
 		return driver.Created{}, err
@@ -396,7 +396,7 @@ func (m *Module) Usage(ctx context.Context, ref string) (driver.Usage, error) {
 	if err != nil {
 		return driver.Usage{}, err
 	}
-	return driver.Usage{DiskBytes: disk, DatabaseBytes: dbBytes, MeasuredAt: m.now().UTC()}, nil
+	return driver.Usage{DiskBytes: disk, DatabaseBytes: dbBytes, MeasuredAt: m.clock.Now().UTC()}, nil
 }
 
 func (m *Module) List(context.Context) ([]driver.Listed, error) {

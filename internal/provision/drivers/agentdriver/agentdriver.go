@@ -21,6 +21,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/agent"
 	"github.com/hostpact/hostpact/internal/agent/pki"
+	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/provision/driver"
 )
 
@@ -320,7 +321,7 @@ func (c *Client) List(ctx context.Context) ([]driver.Listed, error) {
 
 // Enroller makes the per-server certificate authority (driver.Enroller).
 type Enroller struct {
-	Now func() time.Time // nil: time.Now
+	Clock clock.Clock // nil: clock.Real
 }
 
 // Enroll makes a new CA for the server name reached at endpoint, issues the agent's
@@ -334,10 +335,11 @@ func (e Enroller) Enroll(name, endpoint string) (map[string]string, []byte, erro
 	if err != nil || u.Scheme != "https" || u.Hostname() == "" {
 		return nil, nil, fmt.Errorf("agentdriver: endpoint %q is not https://host:port", endpoint)
 	}
-	now := time.Now()
-	if e.Now != nil {
-		now = e.Now()
+	var clk clock.Clock = clock.Real{}
+	if e.Clock != nil {
+		clk = e.Clock
 	}
+	now := clk.Now()
 	ca, err := pki.NewCA(name, now)
 	if err != nil {
 		return nil, nil, err
