@@ -21,6 +21,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/agent/agentcli"
 	"github.com/hostpact/hostpact/internal/app"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/bench"
@@ -49,6 +50,7 @@ usage:
   hostpact sla compute --policy P --kind K --month YYYY-MM --checks FILE …   (hostpact sla help)
   hostpact bench billing --subscriptions N [--db URL]
   hostpact bench probes --checks N [--interval 60s] [--duration 2m]
+  hostpact agent serve --config FILE   (the agent on a hosting server; hostpact agent help)
   hostpact totp SECRET                 (prints the current code; for the demo)
   hostpact version
 
@@ -91,6 +93,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdKeygen(rest, stdout, stderr)
 	case "totp":
 		err = cmdTOTP(rest, stdout)
+	case "agent":
+		return agentcli.Run(ctx, rest, stdout, stderr)
 	case "bench":
 		err = bench.Run(ctx, rest, stdout, stderr)
 	case "version":

@@ -20,6 +20,8 @@ import (
 type MariaDB struct {
 	*Process
 	Addr, User, Password string
+	// Socket is the server's Unix socket, where root logs in without a password.
+	Socket string
 }
 
 // StartMariaDB initialises a data directory with mariadb-install-db, starts mariadbd on
@@ -45,11 +47,13 @@ func StartMariaDB(t testing.TB) *MariaDB {
 	}
 	port := FreePort(t)
 	sock := filepath.Join(dir, "mysqld.sock")
-	m := &MariaDB{Addr: Addr(port), User: "hostpact_monitor"}
+	m := &MariaDB{Addr: Addr(port), User: "hostpact_monitor", Socket: sock}
 	m.Process = Start(t, "mariadbd", []string{m.Addr}, append([]string{bins[1], "--no-defaults", "--datadir=" + data,
 		"--bind-address=127.0.0.1", "--port=" + strconv.Itoa(port), "--socket=" + sock,
 		"--pid-file=" + filepath.Join(dir, "mysqld.pid"), "--skip-log-bin", "--innodb-buffer-pool-size=16M",
 		"--log-error=" + filepath.Join(dir, "error.log")}, user...)...)
+	// mariadbd listens on TCP a moment before its socket, where root logs in.
+	waitUnix(t, m.Process, sock)
 	var pw [12]byte
 	_, _ = rand.Read(pw[:])
 	m.Password = hex.EncodeToString(pw[:])
