@@ -11,6 +11,8 @@ import (
 	"log/slog"
 
 	"github.com/hostpact/hostpact/internal/agent"
+	"github.com/hostpact/hostpact/internal/agent/mailhost"
+	"github.com/hostpact/hostpact/internal/agent/vpn"
 	"github.com/hostpact/hostpact/internal/agent/webhost"
 	"github.com/hostpact/hostpact/internal/provision/driver"
 )
@@ -19,6 +21,8 @@ import (
 // chooses which do. A new module is one line here.
 var Modules = agent.Factories{
 	driver.KindWebhosting: webhost.Factory,
+	driver.KindEmail:      mailhost.Factory,
+	driver.KindVPN:        vpn.Factory,
 }
 
 const usage = `usage:

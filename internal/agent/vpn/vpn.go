@@ -26,6 +26,7 @@
 package vpn
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdh"
 	"crypto/hkdf"
@@ -616,4 +617,21 @@ func (m *Module) save(st *state) error {
 		dir.Close()
 	}
 	return nil
+}
+
+// Factory builds the module from the agent configuration's "vpn" section, a JSON object
+// of the settings ConfigFromSettings reads, with dataDir the agent's directory for it.
+func Factory(settings json.RawMessage, dataDir string) (driver.Driver, error) {
+	s := map[string]string{}
+	if len(settings) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(settings))
+		if err := dec.Decode(&s); err != nil {
+			return nil, fmt.Errorf("vpn: settings: %w", err)
+		}
+	}
+	c, err := ConfigFromSettings(dataDir, s)
+	if err != nil {
+		return nil, err
+	}
+	return New(c)
 }

@@ -3,7 +3,6 @@ package realtest
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -100,9 +99,7 @@ func StartLibvirt(t testing.TB) *Libvirt {
 			t.Logf("libvirtd output:\n%s", p.log.String())
 		}
 	})
-	if err := waitUnix(p, l.Socket, 30*time.Second); err != nil {
-		t.Fatalf("libvirtd did not start: %v\n%s", err, p.log.String())
-	}
+	waitUnix(t, p, l.Socket)
 	return l
 }
 
@@ -153,28 +150,6 @@ func (l *Libvirt) destroyAll(t testing.TB, dir string) {
 		}
 		if err := syscall.Kill(pid, syscall.SIGKILL); err == nil {
 			t.Logf("killed leftover qemu %d (%s)", pid, f)
-		}
-	}
-}
-
-func waitUnix(p *Process, path string, limit time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		var d net.Dialer
-		c, err := d.DialContext(ctx, "unix", path)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		select {
-		case <-p.done:
-			return fmt.Errorf("libvirtd exited: %v", p.err)
-		case <-ctx.Done():
-			return fmt.Errorf("no socket %s after %s: %w", path, limit, err)
-		case <-tick.C:
 		}
 	}
 }
