@@ -32,6 +32,9 @@ import (
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/provision"
+	"github.com/hostpact/hostpact/internal/provision/driver"
+	"github.com/hostpact/hostpact/internal/provision/drivers/demo"
 	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/signup"
 	"github.com/hostpact/hostpact/internal/status"
@@ -47,7 +50,8 @@ var Version = "dev"
 // Schemas lists every package's schema in the order they must be applied.
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
-		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema}
+		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
+		provision.Schema}
 }
 
 // App is a running hostpact's services.
@@ -72,6 +76,9 @@ type App struct {
 	Status *status.Service
 	// Compensation is the SLA's month figures, exclusions, claims and credit.
 	Compensation *compensation.Service
+	// Provision puts services on the provider's servers through the registered driver
+	// types (ProvisionTypes) and keeps their state; contracts drives it.
+	Provision *provision.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -171,10 +178,13 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	a.Billing = billing.New(db, clk, billing.Deps{Pack: pack, Customers: a.Accounts, Claims: dunningClaims{a: a}, Logger: logger, Config: billing.Config{
 		Provider: terms.Provider{VATID: cfg.Provider.VATID}, IBAN: cfg.Provider.IBAN, BIC: cfg.Provider.BIC, Mail: true,
 	}})
+	a.Provision = provision.New(db, clk, provision.Deps{Keys: cfg.Keys, Types: ProvisionTypes(cfg), Plans: a.Catalog,
+		Monitor: provisionMonitor{a: a}, Logger: logger})
 	a.Contracts = contracts.New(db, clk, contracts.Deps{
 		Pack: pack, Plans: a.Catalog, Customers: a.Accounts, Ledger: contractsLedger{b: a.Billing}, BaseURL: cfg.URL(), Logger: logger,
-		Documents: contractsDocuments{d: a.Documents},
+		Documents: contractsDocuments{d: a.Documents}, Provisioner: a.Provision,
 	})
+	a.Provision.SetDeletions(a.Contracts)
 	providers := map[string]payments.Provider{}
 	online := ""
 	if cfg.Mollie.APIKey != "" {
@@ -339,6 +349,10 @@ func (a *App) Runner() *jobs.Runner {
 	// Direct debits booked after their settlement date, refunds the provider paid,
 	// warnings before refund deadlines.
 	r.Register(a.Payments.Job())
+	// Provisioning: due steps on the servers (with retries), placements waiting for
+	// room, deletions after retention; and the hourly comparison with each server.
+	r.Register(a.Provision.RunJob())
+	r.Register(a.Provision.SyncJob())
 	return r
 }
 
@@ -424,4 +438,22 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		}
 	}
 	return first
+}
+
+// ProvisionTypes is the registry of driver types servers can be of. The demo type
+// runs nothing, so it is there only in demo mode, where no customer relies on it.
+func ProvisionTypes(cfg config.Config) []driver.Type {
+	var types []driver.Type
+	if cfg.Demo {
+		types = append(types, demo.Type())
+	}
+	return types
+}
+
+// provisionMonitor lets provisioning place a service on the monitor server its server
+// is measured as; the monitor is built after contracts, which holds provisioning.
+type provisionMonitor struct{ a *App }
+
+func (p provisionMonitor) Place(ctx context.Context, by accounts.Principal, subID, orgID, serverID int64) error {
+	return p.a.Monitor.Place(ctx, by, subID, orgID, serverID)
 }
