@@ -210,15 +210,21 @@ func (s *Service) terminate(ctx context.Context, q store.Querier, v svc) error {
 
 // Suspend implements contracts.ServiceSuspender: it sets the reason non-payment.
 func (s *Service) Suspend(ctx context.Context, sub contracts.Subscription) error {
-	return s.bySub(jobCtx(ctx, "provision"), sub.ID, func(q store.Querier, v svc) error {
-		return s.addReason(ctx, q, v, driver.SuspendNonPayment, "")
+	ctx = jobCtx(ctx, "provision")
+	return s.bySub(ctx, sub.ID, func(q store.Querier, v svc) error {
+		err := s.addReason(ctx, q, v, driver.SuspendNonPayment, "")
+		if errors.Is(err, ErrGone) {
+			return nil // an ended service needs no suspension
+		}
+		return err
 	})
 }
 
 // Resume implements contracts.ServiceSuspender: it lifts the reason non-payment; the
 // service comes back only when no other reason (staff, abuse) remains.
 func (s *Service) Resume(ctx context.Context, sub contracts.Subscription) error {
-	return s.bySub(jobCtx(ctx, "provision"), sub.ID, func(q store.Querier, v svc) error {
+	ctx = jobCtx(ctx, "provision")
+	return s.bySub(ctx, sub.ID, func(q store.Querier, v svc) error {
 		return s.liftReason(ctx, q, v, driver.SuspendNonPayment, "")
 	})
 }
@@ -303,7 +309,8 @@ func (s *Service) PlanChanged(ctx context.Context, sub contracts.Subscription) e
 	if err != nil {
 		return err
 	}
-	return s.bySub(jobCtx(ctx, "provision"), sub.ID, func(q store.Querier, v svc) error {
+	ctx = jobCtx(ctx, "provision")
+	return s.bySub(ctx, sub.ID, func(q store.Querier, v svc) error {
 		if v.state == StateTerminated || v.state == StateDeleted {
 			return nil
 		}
