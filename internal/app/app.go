@@ -34,7 +34,7 @@ import (
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/provision/driver"
-	"github.com/hostpact/hostpact/internal/provision/drivers/demo"
+	demodriver "github.com/hostpact/hostpact/internal/provision/drivers/demo"
 	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/signup"
 	"github.com/hostpact/hostpact/internal/status"
@@ -76,8 +76,7 @@ type App struct {
 	Status *status.Service
 	// Compensation is the SLA's month figures, exclusions, claims and credit.
 	Compensation *compensation.Service
-	// Provision puts services on the provider's servers through the registered driver
-	// types (ProvisionTypes) and keeps their state; contracts drives it.
+	// Provision delivers the services on the provider's servers (issue 13).
 	Provision *provision.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
@@ -178,13 +177,10 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	a.Billing = billing.New(db, clk, billing.Deps{Pack: pack, Customers: a.Accounts, Claims: dunningClaims{a: a}, Logger: logger, Config: billing.Config{
 		Provider: terms.Provider{VATID: cfg.Provider.VATID}, IBAN: cfg.Provider.IBAN, BIC: cfg.Provider.BIC, Mail: true,
 	}})
-	a.Provision = provision.New(db, clk, provision.Deps{Keys: cfg.Keys, Types: ProvisionTypes(cfg), Plans: a.Catalog,
-		Monitor: provisionMonitor{a: a}, Logger: logger})
 	a.Contracts = contracts.New(db, clk, contracts.Deps{
 		Pack: pack, Plans: a.Catalog, Customers: a.Accounts, Ledger: contractsLedger{b: a.Billing}, BaseURL: cfg.URL(), Logger: logger,
-		Documents: contractsDocuments{d: a.Documents}, Provisioner: a.Provision,
+		Documents: contractsDocuments{d: a.Documents},
 	})
-	a.Provision.SetDeletions(a.Contracts)
 	providers := map[string]payments.Provider{}
 	online := ""
 	if cfg.Mollie.APIKey != "" {
@@ -221,6 +217,15 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	a.ProbeStore = a.Monitor
 	a.Compensation = compensation.New(db, clk, compensation.Deps{Pack: pack, Monitor: a.Monitor, Maintenance: a.Status,
 		Billing: a.Billing, Subscriptions: compensation.Contracts{Pack: pack}, Customers: slaCustomers{}, Logger: logger})
+	var types []driver.Type
+	if cfg.Demo {
+		types = append(types, demodriver.Type())
+	}
+	a.Provision = provision.New(db, clk, provision.Deps{Keys: cfg.Keys, Types: types, Plans: a.Catalog, Monitor: a.Monitor, Logger: logger})
+	// Contracts drives provisioning (orders, ends, suspensions, plan changes) and tells
+	// it which data the terms let go; each was built without the other.
+	a.Contracts.UseProvisioner(a.Provision)
+	a.Provision.SetDeletions(a.Contracts)
 	return a, nil
 }
 
@@ -341,6 +346,9 @@ func (a *App) Runner() *jobs.Runner {
 	// SLA month figures, written once an hour after the month ends, and the claims the
 	// pack lets approve automatically.
 	r.Register(jobs.Job{Name: "sla.freeze", Every: time.Hour, Run: a.Compensation.Freeze})
+	// Provisioning: the steps on the servers, and the comparison with what they list.
+	r.Register(a.Provision.RunJob())
+	r.Register(a.Provision.SyncJob())
 	// Signed checkpoints of the audit trail, outside the database.
 	if a.Config.Audit.CheckpointDir != "" {
 		r.Register((&audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir,
@@ -349,10 +357,6 @@ func (a *App) Runner() *jobs.Runner {
 	// Direct debits booked after their settlement date, refunds the provider paid,
 	// warnings before refund deadlines.
 	r.Register(a.Payments.Job())
-	// Provisioning: due steps on the servers (with retries), placements waiting for
-	// room, deletions after retention; and the hourly comparison with each server.
-	r.Register(a.Provision.RunJob())
-	r.Register(a.Provision.SyncJob())
 	return r
 }
 
@@ -438,22 +442,4 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		}
 	}
 	return first
-}
-
-// ProvisionTypes is the registry of driver types servers can be of. The demo type
-// runs nothing, so it is there only in demo mode, where no customer relies on it.
-func ProvisionTypes(cfg config.Config) []driver.Type {
-	var types []driver.Type
-	if cfg.Demo {
-		types = append(types, demo.Type())
-	}
-	return types
-}
-
-// provisionMonitor lets provisioning place a service on the monitor server its server
-// is measured as; the monitor is built after contracts, which holds provisioning.
-type provisionMonitor struct{ a *App }
-
-func (p provisionMonitor) Place(ctx context.Context, by accounts.Principal, subID, orgID, serverID int64) error {
-	return p.a.Monitor.Place(ctx, by, subID, orgID, serverID)
 }

@@ -194,9 +194,6 @@ func seedContracts(ctx context.Context, a *app.App) error {
 		return fmt.Errorf("demo staff: %w", err)
 	}
 	by := accounts.Principal{User: admin}
-	if err := seedProvisioning(ctx, a, by); err != nil {
-		return fmt.Errorf("demo provisioning: %w", err)
-	}
 	var subs []contracts.Subscription
 	for _, o := range orders {
 		u, err := a.Accounts.FindUserByEmail(ctx, o.user)
@@ -232,11 +229,6 @@ func seedContracts(ctx context.Context, a *app.App) error {
 	}
 	if err := seedMonitoring(ctx, a, by, subs); err != nil {
 		return fmt.Errorf("demo monitoring: %w", err)
-	}
-	// The services ordered are created on the demo servers at once rather than at the
-	// job runner's first minute.
-	if err := a.Provision.Run(ctx, a.Clock.Now()); err != nil {
-		return fmt.Errorf("demo provisioning: %w", err)
 	}
 	return nil
 }
