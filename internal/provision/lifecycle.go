@@ -102,11 +102,14 @@ func (s *Service) place(ctx context.Context, q store.Querier, now time.Time, v s
 		args = append(args, t)
 		ph[i] = fmt.Sprintf("$%d", i+1)
 	}
+	args = append(args, "%,"+string(v.kind)+",%")
+	kindArg := fmt.Sprintf("$%d", len(args))
 	var serverID int64
 	var name string
 	err := q.QueryRowContext(ctx, `SELECT s.id, s.name FROM provision_servers s
 		JOIN (SELECT s2.id, (SELECT COUNT(*) FROM provision_services v WHERE v.server_id = s2.id AND v.state <> 'deleted') AS n FROM provision_servers s2) c ON c.id = s.id
 		WHERE s.enabled AND NOT s.draining AND s.driver_type IN (`+strings.Join(ph, ", ")+`) AND c.n < s.capacity
+		AND (s.kinds = '' OR s.kinds LIKE `+kindArg+`)
 		ORDER BY c.n, s.id LIMIT 1`, args...).Scan(&serverID, &name)
 	if isNoRows(err) {
 		if v.problem == problemNoRoom {
