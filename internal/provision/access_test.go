@@ -224,3 +224,27 @@ func TestMove(t *testing.T) {
 		}
 	})
 }
+
+// TestCustomerDoesNotSeeServerWords: a refusal's text is for staff; the customer sees
+// that the step waits, not the server's message.
+func TestCustomerDoesNotSeeServerWords(t *testing.T) {
+	each(t, Settings{}, func(t *testing.T, e *env) {
+		e.server("web1", 10)
+		acme := e.org("Acme BV")
+		sub := e.order(acme, "webhosting", "start")
+		e.kit.Refuse("create", "internal: /dev/sdb3 full on host 10.0.0.7")
+		e.run()
+		staff := e.of(sub)
+		cust, err := e.svc.Service(e.ctx, acme, staff.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if staff.ProblemText == "" || cust.ProblemText != "" || cust.Task == nil || cust.Task.Message != "" || cust.Problem != "provision.problem.refused" {
+			t.Fatalf("staff %+v; customer %+v %+v", staff, cust, cust.Task)
+		}
+		list, err := e.svc.Services(e.ctx, acme, acme.User.OrgID)
+		if err != nil || len(list) != 1 || list[0].ProblemText != "" {
+			t.Fatalf("%+v %v", list, err)
+		}
+	})
+}

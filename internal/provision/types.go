@@ -157,7 +157,8 @@ type ServiceView struct {
 	// Problem says, as a message key staff read, why nothing happens: no server with
 	// room, or the last refusal.
 	Problem string `json:"problem,omitempty"`
-	// ProblemText is the server's own words with a refusal or the last error.
+	// ProblemText is the server's own words with a refusal or the last error; staff
+	// only (a customer's view has it, and the task's Message, empty).
 	ProblemText string    `json:"problem_text,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
