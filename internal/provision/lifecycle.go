@@ -160,7 +160,11 @@ func (s *Service) placeWaiting(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	full := map[driver.Kind]bool{}
 	for _, v := range vs {
+		if full[v.kind] {
+			continue
+		}
 		placed := false
 		err := s.db.InTx(ctx, func(q store.Querier) error {
 			v, err := getSvc(ctx, q, `WHERE id = $1`, v.id)
@@ -174,7 +178,7 @@ func (s *Service) placeWaiting(ctx context.Context) error {
 			return err
 		}
 		if !placed {
-			break // no room for this kind; the next run looks again
+			full[v.kind] = true // no room for this kind; the next run looks again
 		}
 	}
 	return nil

@@ -422,3 +422,24 @@ func TestServerKeptToKinds(t *testing.T) {
 		}
 	})
 }
+
+// TestWaitingKindsDoNotBlockEachOther: a kind without room does not keep another kind
+// with room waiting.
+func TestWaitingKindsDoNotBlockEachOther(t *testing.T) {
+	each(t, Settings{}, func(t *testing.T, e *env) {
+		acme := e.org("Acme BV")
+		web := e.order(acme, "webhosting", "start")
+		mail := e.order(acme, "email", "basic")
+		if _, err := e.svc.RegisterServer(e.ctx, support, ServerInput{Name: "mail1", Type: "test", Endpoint: "mail1.test", Capacity: 10,
+			OnlyKinds: []driver.Kind{driver.KindEmail}, Credentials: map[string]string{"token": "t"}}); err != nil {
+			t.Fatal(err)
+		}
+		e.run()
+		if v := e.of(web); v.State != StatePending || v.ServerID != 0 {
+			t.Fatalf("web: %+v", v)
+		}
+		if v := e.of(mail); v.State != StateActive {
+			t.Fatalf("mail waited behind web hosting: %+v", v)
+		}
+	})
+}
