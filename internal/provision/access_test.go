@@ -94,6 +94,9 @@ func TestResetAndLogin(t *testing.T) {
 		if err != nil || cr.Secret == first.Secret || cr.Secret != acc.Secret || cr.Details["username"] != Ref(sub.ID) {
 			t.Fatalf("after the reset: %+v %v (server %q)", cr, err, acc.Secret)
 		}
+		if use, err := e.svc.Usage(e.ctx, acme, id); err != nil || use.DiskBytes != e.plan("webhosting", "start").StorageMB<<20 {
+			t.Fatalf("usage: %+v %v", use, err)
+		}
 		u, err := e.svc.LoginURL(e.ctx, acme, id)
 		if err != nil || !strings.HasPrefix(u, "https://web1.provider.test/login/") {
 			t.Fatalf("login: %q %v", u, err)

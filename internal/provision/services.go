@@ -403,3 +403,22 @@ func (s *Service) LoginURL(ctx context.Context, by accounts.Principal, id int64)
 	})
 	return u, err
 }
+
+// Usage asks the service's server what the service uses now (service.read): disk,
+// databases, memory, transfer as its driver measures them.
+func (s *Service) Usage(ctx context.Context, by accounts.Principal, id int64) (driver.Usage, error) {
+	v, err := s.readable(ctx, by, accounts.ServiceRead, `WHERE id = $1`, id)
+	if err != nil {
+		return driver.Usage{}, err
+	}
+	if (v.state != StateActive && v.state != StateSuspended) || v.serverID == 0 {
+		return driver.Usage{}, ErrNotRunning
+	}
+	d, err := s.driverFor(ctx, s.db, v.serverID)
+	if err != nil {
+		return driver.Usage{}, err
+	}
+	uctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return d.Usage(uctx, v.ref)
+}
