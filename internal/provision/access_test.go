@@ -187,7 +187,20 @@ func TestSyncReport(t *testing.T) {
 		if err != nil || r.Listed != 2 || len(r.Orphans) != 1 || r.Orphans[0].Ref != "stray1" || len(r.Missing) != 1 || r.Missing[0] != Ref(b.ID) {
 			t.Fatalf("report: %+v %v", r, err)
 		}
-		_ = a
+		// Suspended on the server behind hostpact's back.
+		d, err := e.kit.Type("test").New(driver.Server{Endpoint: sv.Endpoint, Credentials: map[string]string{"token": "x"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Suspend(e.ctx, Ref(a.ID), driver.SuspendStaff); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.Sync(e.ctx, e.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if r, _ = e.svc.SyncReport(e.ctx, support, sv.ID); len(r.Differ) != 1 || r.Differ[0] != Ref(a.ID) {
+			t.Fatalf("differ: %+v", r)
+		}
 		e.kit.FailNext("list", 1)
 		if err := e.svc.Sync(e.ctx, e.clk.Now()); err != nil {
 			t.Fatal(err)

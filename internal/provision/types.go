@@ -225,6 +225,9 @@ type SyncReport struct {
 	// Missing are refs of services hostpact holds active or suspended there that the
 	// server does not list.
 	Missing []string `json:"missing,omitempty"`
+	// Differ are refs the server lists as suspended while hostpact holds them active,
+	// or the other way round, with no step of theirs under way.
+	Differ []string `json:"differ,omitempty"`
 	// Error is why the server could not be listed (empty: it was).
 	Error string `json:"error,omitempty"`
 }
