@@ -34,7 +34,11 @@ import (
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/provision/driver"
+	"github.com/hostpact/hostpact/internal/provision/drivers/agentdriver"
 	demodriver "github.com/hostpact/hostpact/internal/provision/drivers/demo"
+	"github.com/hostpact/hostpact/internal/provision/drivers/directadmin"
+	"github.com/hostpact/hostpact/internal/provision/drivers/docker"
+	"github.com/hostpact/hostpact/internal/provision/drivers/proxmox"
 	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/signup"
 	"github.com/hostpact/hostpact/internal/status"
@@ -217,7 +221,9 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	a.ProbeStore = a.Monitor
 	a.Compensation = compensation.New(db, clk, compensation.Deps{Pack: pack, Monitor: a.Monitor, Maintenance: a.Status,
 		Billing: a.Billing, Subscriptions: compensation.Contracts{Pack: pack}, Customers: slaCustomers{}, Logger: logger})
-	var types []driver.Type
+	// The driver types a provider can register servers of (issue 13); the demo type
+	// runs nothing and exists only in the demo.
+	types := []driver.Type{agentdriver.Type(), docker.Type(clk), proxmox.Type(), directadmin.Type()}
 	if cfg.Demo {
 		types = append(types, demodriver.Type())
 	}

@@ -75,13 +75,15 @@ const (
 	SettingRestart = "restart"
 )
 
-// Type is the registry entry of the driver type.
-var Type = driver.Type{
-	Name:             "docker",
-	Kinds:            []driver.Kind{driver.KindContainers},
-	CredentialFields: []string{CredentialCA, CredentialCert, CredentialKey},
-	SettingFields:    []string{SettingNetwork, SettingRestart},
-	New:              func(s driver.Server) (driver.Driver, error) { return New(s, clock.Real{}) },
+// Type is the registry entry of the driver type; its drivers read time from clk.
+func Type(clk clock.Clock) driver.Type {
+	return driver.Type{
+		Name:             "docker",
+		Kinds:            []driver.Kind{driver.KindContainers},
+		CredentialFields: []string{CredentialCA, CredentialCert, CredentialKey},
+		SettingFields:    []string{SettingNetwork, SettingRestart},
+		New:              func(s driver.Server) (driver.Driver, error) { return New(s, clk) },
+	}
 }
 
 // Driver is one Docker Engine.
