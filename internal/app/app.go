@@ -227,7 +227,8 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	if cfg.Demo {
 		types = append(types, demodriver.Type())
 	}
-	a.Provision = provision.New(db, clk, provision.Deps{Keys: cfg.Keys, Types: types, Plans: a.Catalog, Monitor: a.Monitor, Logger: logger})
+	a.Provision = provision.New(db, clk, provision.Deps{Keys: cfg.Keys, Types: types, Plans: a.Catalog, Monitor: a.Monitor, Logger: logger,
+		Customers: provisionCustomers{}, BaseURL: cfg.URL(), Provider: pack.Provider.LegalName})
 	// Contracts drives provisioning (orders, ends, suspensions, plan changes) and tells
 	// it which data the terms let go; each was built without the other.
 	a.Contracts.UseProvisioner(a.Provision)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"github.com/hostpact/hostpact/internal/provision"
 
 	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/status"
@@ -29,4 +30,13 @@ type slaCustomers struct{}
 func (slaCustomers) Contact(ctx context.Context, q store.Querier, orgID int64) (compensation.Recipient, error) {
 	r, err := statusCustomers{}.Contact(ctx, q, orgID)
 	return compensation.Recipient{Email: r.Email, Name: r.Name, Lang: r.Lang}, err
+}
+
+// provisionCustomers gives the provisioning service the same contact, to say that a
+// service is ready or has new credentials.
+type provisionCustomers struct{}
+
+func (provisionCustomers) Contact(ctx context.Context, q store.Querier, orgID int64) (provision.Recipient, error) {
+	r, err := statusCustomers{}.Contact(ctx, q, orgID)
+	return provision.Recipient{Email: r.Email, Name: r.Name, Lang: r.Lang}, err
 }

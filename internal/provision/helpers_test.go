@@ -48,6 +48,14 @@ func (f *customers) GetOrganisation(_ context.Context, by accounts.Principal, id
 	return o, nil
 }
 
+// Contact is the organisation's contact, for the ready mails.
+func (f *customers) Contact(_ context.Context, _ store.Querier, id int64) (Recipient, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o := f.orgs[id]
+	return Recipient{Email: o.Email, Name: o.LegalName, Lang: o.Language}, nil
+}
+
 // placements records the monitor placements that were asked for.
 type placements struct {
 	mu   sync.Mutex
@@ -102,7 +110,7 @@ func each(t *testing.T, set Settings, fn func(t *testing.T, e *env)) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.svc = New(db, clk, Deps{Keys: secrets.Ephemeral(), Plans: e.cat, Monitor: e.mon, Settings: set,
+		e.svc = New(db, clk, Deps{Keys: secrets.Ephemeral(), Plans: e.cat, Monitor: e.mon, Settings: set, Customers: e.custs, BaseURL: "https://portal.example/", Provider: "Cloud Provider B.V.",
 			Types: []driver.Type{e.kit.Type("test", driver.KindWebhosting, driver.KindEmail, driver.KindVPN)}})
 		e.con = contracts.New(db, clk, contracts.Deps{Pack: pk, Plans: e.cat, Customers: e.custs, Provisioner: e.svc, BaseURL: "https://portal.example/"})
 		e.svc.SetDeletions(e.con)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
@@ -77,7 +78,12 @@ type Deps struct {
 	// System is who jobs act as; zero: SystemPrincipal.
 	System   accounts.Principal
 	Settings Settings // zero fields: DefaultSettings
-	Logger   *slog.Logger
+	// Customers: nil mails nobody. BaseURL and Provider (its legal name) go into the
+	// mails that say a service is ready or has new credentials.
+	Customers Customers
+	BaseURL   string
+	Provider  string
+	Logger    *slog.Logger
 }
 
 // Service is the provisioning layer.
@@ -93,6 +99,9 @@ type Service struct {
 	system    accounts.Principal
 	set       Settings
 	log       *slog.Logger
+	customers Customers
+	baseURL   string
+	provider  string
 
 	// failpoint, when set by a test, is called at named points of the jobs; an error
 	// aborts the job there as a crash would.
@@ -127,7 +136,8 @@ func New(db *store.DB, clk clock.Clock, d Deps) *Service {
 		d.Settings.Batch = def.Batch
 	}
 	s := &Service{db: db, clock: clk, keys: d.Keys, types: map[string]driver.Type{}, plans: d.Plans, monitor: d.Monitor,
-		deletions: d.Deletions, system: d.System, set: d.Settings, log: d.Logger}
+		deletions: d.Deletions, system: d.System, set: d.Settings, log: d.Logger,
+		customers: d.Customers, baseURL: strings.TrimRight(d.BaseURL, "/"), provider: d.Provider}
 	for _, t := range d.Types {
 		if _, dup := s.types[t.Name]; dup || t.Name == "" || t.New == nil {
 			panic(fmt.Sprintf("provision: driver type %q registered twice or incomplete", t.Name))

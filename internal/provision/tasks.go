@@ -581,6 +581,8 @@ func (s *Service) commit(ctx context.Context, t task, v svc, out outcome) error 
 		action := "provision." + string(t.Op)
 		if out.skipped {
 			action = "provision.skipped"
+		} else if err := s.mailReady(ctx, q, now, t, v); err != nil {
+			return err
 		}
 		return record(ctx, q, now, v.orgID, action, "provision_service", v.id, summary)
 	})
