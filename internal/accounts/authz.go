@@ -86,6 +86,7 @@ const (
 	ServiceCredentials Action = "service.credentials" // reset a service's password, see new credentials once, open its panel
 	ProvisionRead      Action = "provision.read"      // provisioning servers, the queue, failures, synchronisation reports
 	ProvisionManage    Action = "provision.manage"    // register servers, run a failed step again, move a service, suspend by hand
+	ServiceBlock       Action = "service.block"       // suspend a service for abuse and lift that block (the notice-and-takedown desk)
 )
 
 // rule says who may do an action.
@@ -184,6 +185,8 @@ var table = map[Action]rule{
 	ServiceCredentials: {staff: []Role{RoleSupport}, customer: []Permission{PermTechnical}, write: true},
 	ProvisionRead:      {staff: []Role{RoleSupport, RoleSecurity, RoleAbuse}},
 	ProvisionManage:    {staff: []Role{RoleSupport}, write: true},
+	// The abuse desk blocks what a notice concerns (cp.ntd.2.4); support may too, out of hours.
+	ServiceBlock: {staff: []Role{RoleAbuse, RoleSupport}, write: true},
 }
 
 // Actions lists every action in the table, sorted.

@@ -260,7 +260,12 @@ func TestRefusalKeepsState(t *testing.T) {
 		e.run()
 		e.kit.Refuse("suspend", "account is locked by the panel")
 		v := e.of(sub)
-		if err := e.svc.Block(e.ctx, support, v.ID, "notice 2026-17: phishing page"); err != nil {
+		// The abuse desk blocks (service.block) but does not run the platform.
+		abuse := accounts.Principal{User: accounts.User{ID: 3, Email: "abuse@provider.test", Roles: []accounts.Role{accounts.RoleAbuse}}}
+		if err := e.svc.SuspendByStaff(e.ctx, abuse, v.ID, "by hand"); !errors.Is(err, accounts.ErrForbidden) {
+			t.Fatalf("abuse suspending by hand: %v", err)
+		}
+		if err := e.svc.Block(e.ctx, abuse, v.ID, "notice 2026-17: phishing page"); err != nil {
 			t.Fatal(err)
 		}
 		e.run()

@@ -22,7 +22,11 @@ func validNote(note string, required bool) (string, error) {
 
 // staffReason sets or lifts a reason on one service as staff decided it.
 func (s *Service) staffReason(ctx context.Context, by accounts.Principal, id int64, r driver.SuspendReason, set bool, note string, required bool) error {
-	if err := mayManage(by); err != nil {
+	action := accounts.ProvisionManage
+	if r == driver.SuspendAbuse {
+		action = accounts.ServiceBlock
+	}
+	if err := by.Check(action, accounts.Provider); err != nil {
 		return err
 	}
 	note, err := validNote(note, required)
@@ -54,13 +58,13 @@ func (s *Service) UnsuspendByStaff(ctx context.Context, by accounts.Principal, i
 	return s.staffReason(ctx, by, id, driver.SuspendStaff, false, "", false)
 }
 
-// Block suspends one service for abuse (provision.manage), for the notice-and-
+// Block suspends one service for abuse (service.block), for the notice-and-
 // takedown desk; the note names the notice.
 func (s *Service) Block(ctx context.Context, by accounts.Principal, id int64, note string) error {
 	return s.staffReason(ctx, by, id, driver.SuspendAbuse, true, note, true)
 }
 
-// Unblock lifts an abuse block (provision.manage); other reasons stay.
+// Unblock lifts an abuse block (service.block); other reasons stay.
 func (s *Service) Unblock(ctx context.Context, by accounts.Principal, id int64, note string) error {
 	return s.staffReason(ctx, by, id, driver.SuspendAbuse, false, note, false)
 }
