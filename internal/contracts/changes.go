@@ -119,6 +119,9 @@ func (s *Service) ChangePlan(ctx context.Context, by accounts.Principal, subID, 
 		return record(ctx, q, now, sub.OrgID, "subscription.plan_change", "subscription", sub.ID,
 			fmt.Sprintf("plan %s → %s (%s), effective %s, charge %s", cur.Label(), next.Label(), pc.Direction, pc.EffectiveOn, pc.Charge))
 	})
+	if err == nil && pc.Direction == "up" {
+		s.planChanged(ctx, sub.ID)
+	}
 	return pc, err
 }
 

@@ -73,7 +73,7 @@ func (s *Service) renewOne(ctx context.Context, sub Subscription) (Subscription,
 		Inputs: []terms.Input{{Name: "start", Value: sub.StartOn.String()}, {Name: "term", Value: fmt.Sprint(sub.TermNo + 1)},
 			{Name: "ends_on", Value: dateText(sub.EndsOn)}}, Value: newEnd.String(),
 		Key: "contract.renewed", Args: terms.StepArgs(map[string]any{"term": sub.TermNo + 1, "from": newStart, "until": newEnd})})
-	renewed := false
+	renewed, downgraded := false, false
 	err = s.db.InTx(ctx, func(q store.Querier) error {
 		now := s.now()
 		var id int64
@@ -103,6 +103,7 @@ func (s *Service) renewOne(ctx context.Context, sub Subscription) (Subscription,
 				return err
 			}
 			summary += "; " + applied
+			downgraded = true
 		}
 		if _, err := q.ExecContext(ctx, `UPDATE renewals SET price = (SELECT price FROM subscriptions WHERE id = $1) WHERE id = $2`, sub.ID, id); err != nil {
 			return err
@@ -112,6 +113,9 @@ func (s *Service) renewOne(ctx context.Context, sub Subscription) (Subscription,
 	})
 	if err != nil {
 		return sub, false, err
+	}
+	if downgraded {
+		s.planChanged(ctx, sub.ID)
 	}
 	next, err := getSub(ctx, s.db, sub.ID)
 	return next, renewed, err
