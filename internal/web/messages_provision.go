@@ -169,7 +169,7 @@ var provisionMessages = map[string][2]string{
 	"prov.move":               {"Verhuizen", "Move"},
 	"prov.move_title":         {"Dienst verhuizen", "Move the service"},
 	"prov.move_question":      {"Dienst %s verhuizen van %s naar een andere server?", "Move the service %s from %s to another server?"},
-	"prov.move_detail":        {"De dienst wordt op de nieuwe server aangemaakt en daarna op de oude verwijderd; de klant houdt dezelfde inloggegevens.", "The service is created on the new server and then removed from the old one; the customer keeps the same credentials."},
+	"prov.move_detail":        {"De dienst wordt op de nieuwe server aangemaakt met nieuwe inloggegevens (die de klant eenmalig ziet), daar geblokkeerd als hij nu geblokkeerd is, en op de oude server beëindigd. De gegevens blijven op de oude server staan om over te zetten.", "The service is created on the new server with new credentials (which the customer sees once), suspended there if it is suspended now, and terminated on the old server. Its data stay on the old server to be copied."},
 	"prov.move_none":          {"Er is geen andere server van deze soort met ruimte.", "There is no other server of this kind with room."},
 	"prov.f.target":           {"Naar server", "To server"},
 	"prov.target_option":      {"%s (%s, nog %d vrij)", "%s (%s, %d free)"},
@@ -282,6 +282,7 @@ var provisionMessages = map[string][2]string{
 	"flash.prov_suspended":         {"De blokkade staat in de wachtrij.", "The suspension is in the queue."},
 	"flash.prov_unsuspended":       {"De blokkade door een medewerker is opgeheven.", "The staff suspension has been lifted."},
 	"flash.svc_creds_gone":         {"De inloggegevens zijn al eerder getoond. Kwijt? Stel nieuwe in.", "The credentials have been shown before. Lost them? Set new ones."},
+	"flash.svc_panel_failed":       {"Het configuratiescherm kon nu niet worden geopend. Probeer het later nog eens.", "The control panel could not be opened now. Please try again later."},
 	"flash.svc_reset":              {"Er worden nieuwe inloggegevens ingesteld. U ziet ze hier zodra ze klaar zijn.", "New credentials are being set. You see them here once they are ready."},
 }
 

@@ -160,6 +160,11 @@ func (s *server) portalServiceReveal(w http.ResponseWriter, r *http.Request, p *
 		return nil
 	}
 	c, err := s.prov.RevealCredentials(r.Context(), *p, id)
+	if errors.Is(err, provision.ErrNothingToShow) {
+		s.flash(w, "svc_creds_gone")
+		s.redirect(w, r, portalServiceBase(id))
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -202,6 +207,9 @@ func (s *server) portalResetPage(w http.ResponseWriter, r *http.Request, p *acco
 
 func (s *server) portalReset(r *http.Request, p *accounts.Principal, pg *page, f *form, id int64) (string, string, error) {
 	if err := s.prov.ResetCredentials(r.Context(), *p, id); err != nil {
+		if provRefused(f, err) {
+			return "", "", nil
+		}
 		return "", "", err
 	}
 	return "svc_reset", portalServiceBase(id), nil
@@ -219,8 +227,17 @@ func (s *server) portalServicePanel(w http.ResponseWriter, r *http.Request, p *a
 		return err
 	}
 	link, err := s.prov.LoginURL(r.Context(), *p, id)
-	if err != nil {
+	switch {
+	case err == nil:
+	case errors.Is(err, accounts.ErrNotFound), errors.Is(err, accounts.ErrForbidden):
 		return err
+	default:
+		// No panel, the service not running, or the panel's server not answering: the
+		// customer can do nothing about any of them but try later.
+		s.log.Warn("control panel login link", "service", id, "err", err)
+		s.flash(w, "svc_panel_failed")
+		s.redirect(w, r, portalServiceBase(id))
+		return nil
 	}
 	if u, err := url.Parse(link); err != nil || (u.Scheme != "https" && u.Scheme != "http") {
 		// Only a web address becomes a link: a driver's javascript: or data: answer

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/i18n"
 	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/provision/driver"
 )
@@ -621,9 +622,31 @@ func (s *server) provRetry(r *http.Request, p *accounts.Principal, pg *page, f *
 		return "", "", err
 	}
 	if err := s.prov.RunAgain(r.Context(), *p, id); err != nil {
+		if provRefused(f, err) {
+			return "", "", nil
+		}
 		return "", "", err
 	}
 	return "prov_retried", provServiceBase(t.ServiceID) + "#history", nil
+}
+
+// provRefused puts a provisioning refusal that belongs to no field (the service is not
+// running, a reset is under way, the step cannot run again) on the form, and reports
+// whether err was one.
+func provRefused(f *form, err error) bool {
+	for _, e := range []error{provision.ErrNothingToShow, provision.ErrNotRunning, provision.ErrNoPanel, provision.ErrResetUnderway,
+		provision.ErrNotRetryable, provision.ErrGone} {
+		if errors.Is(err, e) {
+			var m i18n.Msg
+			if errors.As(err, &m) {
+				f.Errors["service"] = say(f.lang, m)
+			} else {
+				f.Errors["service"] = err.Error()
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // ---- a service ----
@@ -663,8 +686,10 @@ func (s *server) provService(w http.ResponseWriter, r *http.Request, p *accounts
 	if org, err := s.acc.GetOrganisation(ctx, *p, sv.OrgID); err == nil {
 		v.Customer = org.LegalName
 	}
+	// Staff who may read services but not the queue (billing) see the service without
+	// its steps.
 	tasks, err := s.prov.Queue(ctx, *p, provision.QueueFilter{ServiceID: id, Limit: provQueueMax})
-	if err != nil {
+	if err := allowed(err); err != nil {
 		return err
 	}
 	v.Tasks = provTaskList{Tasks: tasks, Manage: v.Manage}
@@ -742,6 +767,9 @@ func (s *server) provMove(r *http.Request, p *accounts.Principal, pg *page, f *f
 		return "", "", nil
 	}
 	if err := s.prov.Move(r.Context(), *p, id, to); err != nil {
+		if provRefused(f, err) {
+			return "", "", nil
+		}
 		return "", "", err
 	}
 	return "prov_moved", provServiceBase(id) + "#history", nil
@@ -764,7 +792,7 @@ func (s *server) provSuspendPage(suspend bool) confirmPage {
 			pg.Title = pg.T("prov.suspend_title")
 			v.Question, v.Action, v.Submit, v.Danger = pg.T("prov.suspend_question", sv.Ref, customer), base+"/suspend", "prov.suspend", true
 			v.Details = []string{pg.T("prov.suspend_detail")}
-			v.Sets = pg.useFields(fieldset{Fields: []field{{Name: "note", Label: "prov.f.note", Type: "text", Max: 500, Wide: true, Hint: "prov.f.note_hint"}}})
+			v.Sets = pg.useFields(fieldset{Fields: []field{{Name: "note", Label: "prov.f.note", Type: "text", Required: true, Max: 2000, Wide: true, Hint: "prov.f.note_hint"}}})
 		} else {
 			pg.Title = pg.T("prov.unsuspend_title")
 			v.Question, v.Action, v.Submit = pg.T("prov.unsuspend_question", sv.Ref), base+"/unsuspend", "prov.unsuspend"
@@ -780,11 +808,17 @@ func (s *server) provSuspend(suspend bool) confirmAct {
 	return func(r *http.Request, p *accounts.Principal, pg *page, f *form, id int64) (string, string, error) {
 		if suspend {
 			if err := s.prov.SuspendByStaff(r.Context(), *p, id, strings.TrimSpace(f.Get("note"))); err != nil {
+				if provRefused(f, err) {
+					return "", "", nil
+				}
 				return "", "", err
 			}
 			return "prov_suspended", provServiceBase(id), nil
 		}
 		if err := s.prov.UnsuspendByStaff(r.Context(), *p, id); err != nil {
+			if provRefused(f, err) {
+				return "", "", nil
+			}
 			return "", "", err
 		}
 		return "prov_unsuspended", provServiceBase(id), nil
