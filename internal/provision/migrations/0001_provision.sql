@@ -40,6 +40,8 @@ CREATE TABLE provision_services (
 	secret TEXT NOT NULL DEFAULT '',
 	sensitive TEXT NOT NULL DEFAULT '',
 	secret_ready BOOLEAN NOT NULL DEFAULT FALSE,
+	secret_next TEXT NOT NULL DEFAULT '',
+	seq INTEGER NOT NULL DEFAULT 0,
 	problem TEXT NOT NULL DEFAULT '',
 	problem_text TEXT NOT NULL DEFAULT '',
 	created_at {{ts}} NOT NULL,
@@ -48,7 +50,7 @@ CREATE TABLE provision_services (
 CREATE INDEX provision_services_org ON provision_services (org_id);
 CREATE INDEX provision_services_server ON provision_services (server_id);
 
--- One row per step. key makes enqueueing idempotent; seq orders the steps of one
+-- One row per step. idem_key makes enqueueing idempotent; id orders the steps of one
 -- service; a running task holds a lease until lease_until.
 CREATE TABLE provision_tasks (
 	id {{pk}},
@@ -57,7 +59,9 @@ CREATE TABLE provision_tasks (
 	op TEXT NOT NULL,
 	reason TEXT NOT NULL DEFAULT '',
 	target_server_id BIGINT,
-	key TEXT NOT NULL UNIQUE,
+	idem_key TEXT NOT NULL UNIQUE,
+	-- payload: the package of a change_package task (JSON).
+	payload TEXT NOT NULL DEFAULT '',
 	status TEXT NOT NULL,
 	attempts INTEGER NOT NULL DEFAULT 0,
 	next_attempt_at {{ts}} NOT NULL,

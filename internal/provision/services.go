@@ -1,0 +1,387 @@
+package provision
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/i18n"
+	"github.com/hostpact/hostpact/internal/provision/driver"
+	"github.com/hostpact/hostpact/internal/secrets"
+	"github.com/hostpact/hostpact/internal/store"
+)
+
+// svc is a provision_services row.
+type svc struct {
+	id, subID, orgID, planID, serverID int64
+	kind                               driver.Kind
+	name, domain, email, ref           string
+	state                              State
+	reasons                            []driver.SuspendReason
+	pkg                                driver.Package
+	details                            map[string]string
+	secret, sensitive, secretNext      string
+	secretReady                        bool
+	problem, problemText               string
+	createdAt, updatedAt               time.Time
+}
+
+const svcCols = `id, subscription_id, org_id, plan_id, COALESCE(server_id, 0), kind, name, domain, email, ref, state, reasons, package, details,
+	secret, sensitive, secret_next, secret_ready, problem, problem_text, created_at, updated_at`
+
+func scanSvc(r interface{ Scan(...any) error }) (svc, error) {
+	var v svc
+	var reasons, pkg, details string
+	if err := r.Scan(&v.id, &v.subID, &v.orgID, &v.planID, &v.serverID, &v.kind, &v.name, &v.domain, &v.email, &v.ref, &v.state, &reasons,
+		&pkg, &details, &v.secret, &v.sensitive, &v.secretNext, &v.secretReady, &v.problem, &v.problemText, &v.createdAt, &v.updatedAt); err != nil {
+		return v, err
+	}
+	v.reasons = parseReasons(reasons)
+	rec := fmt.Sprintf("provisioned service %d", v.id)
+	if err := store.DecodeJSON(rec, "package", pkg, &v.pkg); err != nil {
+		return v, err
+	}
+	if err := store.DecodeJSON(rec, "details", details, &v.details); err != nil {
+		return v, err
+	}
+	v.createdAt, v.updatedAt = v.createdAt.UTC(), v.updatedAt.UTC()
+	return v, nil
+}
+
+func parseReasons(s string) []driver.SuspendReason {
+	var out []driver.SuspendReason
+	for r := range strings.SplitSeq(s, ",") {
+		if r != "" {
+			out = append(out, driver.SuspendReason(r))
+		}
+	}
+	return out
+}
+
+func joinReasons(rs []driver.SuspendReason) string {
+	ss := make([]string, len(rs))
+	for i, r := range rs {
+		ss[i] = string(r)
+	}
+	slices.Sort(ss)
+	return strings.Join(ss, ",")
+}
+
+func getSvc(ctx context.Context, q store.Querier, where string, args ...any) (svc, error) {
+	v, err := scanSvc(q.QueryRowContext(ctx, `SELECT `+svcCols+` FROM provision_services `+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, accounts.ErrNotFound
+	}
+	return v, err
+}
+
+func listSvcs(ctx context.Context, q store.Querier, where string, args ...any) ([]svc, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+svcCols+` FROM provision_services `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []svc
+	for rows.Next() {
+		v, err := scanSvc(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// ---- secrets ----
+
+func secretBinding(id int64, what string) string {
+	return fmt.Sprintf("provision-service:%d:%s", id, what)
+}
+
+func (s *Service) sealString(id int64, what, plain string) (string, error) {
+	if plain == "" {
+		return "", nil
+	}
+	sealed, err := s.keys.SealString(secrets.PurposeCredential, secretBinding(id, what), plain)
+	return string(sealed), err
+}
+
+func (s *Service) openString(id int64, what, sealed string) (string, error) {
+	if sealed == "" {
+		return "", nil
+	}
+	plain, err := s.keys.OpenString(secrets.PurposeCredential, secretBinding(id, what), secrets.Sealed(sealed))
+	if err != nil {
+		return "", fmt.Errorf("provision: %s of service %d: %w", what, id, err)
+	}
+	return plain, nil
+}
+
+// secretAlphabet leaves out letters and digits that are read alike (l, 1, o, 0), since
+// a customer may type the password over.
+const secretAlphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+// newSecret is a 24-character password (about 139 bits) that every driver accepts:
+// letters and digits only.
+func newSecret() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	for i := range b {
+		b[i] = secretAlphabet[int(b[i])%len(secretAlphabet)]
+	}
+	return string(b)
+}
+
+// ---- views ----
+
+func (s *Service) view(ctx context.Context, q store.Querier, v svc) (ServiceView, error) {
+	out := ServiceView{ID: v.id, SubscriptionID: v.subID, OrgID: v.orgID, Kind: v.kind, Name: v.name, Domain: v.domain, Ref: v.ref,
+		ServerID: v.serverID, State: v.state, Reasons: v.reasons, Package: v.pkg, Details: v.details, CredentialsReady: v.secretReady,
+		Problem: v.problem, ProblemText: v.problemText, CreatedAt: v.createdAt, UpdatedAt: v.updatedAt}
+	if v.serverID != 0 {
+		if err := q.QueryRowContext(ctx, `SELECT name FROM provision_servers WHERE id = $1`, v.serverID).Scan(&out.ServerName); err != nil {
+			return out, err
+		}
+	}
+	tasks, err := queryTasks(ctx, q, `WHERE t.service_id = $1 AND t.status IN ('queued', 'running') ORDER BY t.id LIMIT 1`, v.id)
+	if err != nil {
+		return out, err
+	}
+	if len(tasks) == 0 {
+		if tasks, err = queryTasks(ctx, q, `WHERE t.service_id = $1 AND t.status IN ('failed', 'refused') ORDER BY t.id DESC LIMIT 1`, v.id); err != nil {
+			return out, err
+		}
+	}
+	if len(tasks) > 0 {
+		out.Task = &tasks[0]
+	}
+	return out, nil
+}
+
+func (s *Service) views(ctx context.Context, vs []svc) ([]ServiceView, error) {
+	out := make([]ServiceView, 0, len(vs))
+	for _, v := range vs {
+		sv, err := s.view(ctx, s.db, v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sv)
+	}
+	return out, nil
+}
+
+// Services lists an organisation's services, newest first (service.read).
+func (s *Service) Services(ctx context.Context, by accounts.Principal, orgID int64) ([]ServiceView, error) {
+	if err := by.Check(accounts.ServiceRead, accounts.OrgID(orgID)); err != nil {
+		return nil, err
+	}
+	vs, err := listSvcs(ctx, s.db, `WHERE org_id = $1 ORDER BY id DESC`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return s.views(ctx, vs)
+}
+
+// ServicesOn lists the services on a server, deleted ones left out (provision.read).
+func (s *Service) ServicesOn(ctx context.Context, by accounts.Principal, serverID int64) ([]ServiceView, error) {
+	if err := mayRead(by); err != nil {
+		return nil, err
+	}
+	vs, err := listSvcs(ctx, s.db, `WHERE server_id = $1 AND state <> 'deleted' ORDER BY ref`, serverID)
+	if err != nil {
+		return nil, err
+	}
+	return s.views(ctx, vs)
+}
+
+// Unplaced lists the services that wait for a server with room (provision.read).
+func (s *Service) Unplaced(ctx context.Context, by accounts.Principal) ([]ServiceView, error) {
+	if err := mayRead(by); err != nil {
+		return nil, err
+	}
+	vs, err := listSvcs(ctx, s.db, `WHERE server_id IS NULL AND state = 'pending' ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	return s.views(ctx, vs)
+}
+
+// readable loads a service the principal may read with act; another organisation's
+// service answers accounts.ErrNotFound.
+func (s *Service) readable(ctx context.Context, by accounts.Principal, act accounts.Action, where string, args ...any) (svc, error) {
+	v, err := getSvc(ctx, s.db, where, args...)
+	if err != nil {
+		return v, err
+	}
+	return v, by.Check(act, accounts.OrgID(v.orgID))
+}
+
+// Service returns one service: its state, what is happening to it and its connection
+// details (service.read).
+func (s *Service) Service(ctx context.Context, by accounts.Principal, id int64) (ServiceView, error) {
+	v, err := s.readable(ctx, by, accounts.ServiceRead, `WHERE id = $1`, id)
+	if err != nil {
+		return ServiceView{}, err
+	}
+	return s.view(ctx, s.db, v)
+}
+
+// ServiceOf returns the service of a subscription (service.read); accounts.ErrNotFound
+// when nothing is provisioned for it.
+func (s *Service) ServiceOf(ctx context.Context, by accounts.Principal, subscriptionID int64) (ServiceView, error) {
+	v, err := s.readable(ctx, by, accounts.ServiceRead, `WHERE subscription_id = $1`, subscriptionID)
+	if err != nil {
+		return ServiceView{}, err
+	}
+	return s.view(ctx, s.db, v)
+}
+
+// Errors callers can test for (errors.Is); each reads as an i18n message (i18n.From).
+var (
+	ErrNothingToShow = msgErr("provision.err.nothing_to_show")
+	ErrNotRunning    = msgErr("provision.err.not_running")
+	ErrNoPanel       = msgErr("provision.err.no_panel")
+	ErrResetUnderway = msgErr("provision.err.reset_underway")
+	ErrNotRetryable  = msgErr("provision.err.not_retryable")
+	ErrGone          = msgErr("provision.err.gone")
+)
+
+type provErr struct{ key string }
+
+func msgErr(key string) error { return &provErr{key: key} }
+
+func (e *provErr) Error() string { return i18n.T(e.key).Error() }
+
+// As lets i18n.From find the message.
+func (e *provErr) As(target any) bool {
+	if m, ok := target.(*i18n.Msg); ok {
+		*m = i18n.T(e.key)
+		return true
+	}
+	return false
+}
+
+// RevealCredentials returns a service's secret and sensitive connection details once,
+// to the customer (service.credentials), and wipes them from the database: the next
+// call answers ErrNothingToShow until a reset makes new ones. Staff never see them; a
+// reset they make on the customer's request is revealed to the customer.
+func (s *Service) RevealCredentials(ctx context.Context, by accounts.Principal, id int64) (Credentials, error) {
+	if _, err := s.readable(ctx, by, accounts.ServiceCredentials, `WHERE id = $1`, id); err != nil {
+		return Credentials{}, err
+	}
+	if by.IsStaff() {
+		return Credentials{}, accounts.ErrForbidden
+	}
+	ctx = actorFor(ctx, by)
+	var out Credentials
+	err := s.db.InTx(ctx, func(q store.Querier) error {
+		v, err := getSvc(ctx, q, `WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if !v.secretReady {
+			return ErrNothingToShow
+		}
+		if out.Secret, err = s.openString(v.id, "secret", v.secret); err != nil {
+			return err
+		}
+		sens, err := s.openString(v.id, "sensitive", v.sensitive)
+		if err != nil {
+			return err
+		}
+		if sens != "" {
+			if err := json.Unmarshal([]byte(sens), &out.Sensitive); err != nil {
+				return err
+			}
+		}
+		out.Details = v.details
+		now := s.now()
+		res, err := q.ExecContext(ctx, `UPDATE provision_services SET secret = '', sensitive = '', secret_ready = FALSE, updated_at = $1
+			WHERE id = $2 AND secret_ready`, now, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrNothingToShow
+		}
+		return record(ctx, q, now, v.orgID, "service.credentials_shown", "provision_service", id,
+			fmt.Sprintf("credentials of %s (%s) shown once to %s and wiped", v.name, v.ref, by.User.Email))
+	})
+	if err != nil {
+		return Credentials{}, err
+	}
+	return out, nil
+}
+
+// ResetCredentials chooses a new secret for an active or suspended service
+// (service.credentials) and queues the reset; the customer sees the new secret once
+// after the server took it.
+func (s *Service) ResetCredentials(ctx context.Context, by accounts.Principal, id int64) error {
+	if _, err := s.readable(ctx, by, accounts.ServiceCredentials, `WHERE id = $1`, id); err != nil {
+		return err
+	}
+	ctx = actorFor(ctx, by)
+	return s.db.InTx(ctx, func(q store.Querier) error {
+		v, err := getSvc(ctx, q, `WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if v.state != StateActive && v.state != StateSuspended {
+			return ErrNotRunning
+		}
+		if v.secretNext != "" {
+			return ErrResetUnderway
+		}
+		next, err := s.sealString(v.id, "next", newSecret())
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if _, err := q.ExecContext(ctx, `UPDATE provision_services SET secret_next = $1, updated_at = $2 WHERE id = $3`, next, now, id); err != nil {
+			return err
+		}
+		if _, err := s.enqueue(ctx, q, now, v, taskSpec{op: OpResetCredentials}); err != nil {
+			return err
+		}
+		return record(ctx, q, now, v.orgID, "service.credentials_reset", "provision_service", id,
+			fmt.Sprintf("new credentials chosen for %s (%s); the server takes them next", v.name, v.ref))
+	})
+}
+
+// LoginURL returns a short-lived link that logs the customer into the service's own
+// panel (service.credentials); ErrNoPanel when its server's software has none.
+func (s *Service) LoginURL(ctx context.Context, by accounts.Principal, id int64) (string, error) {
+	v, err := s.readable(ctx, by, accounts.ServiceCredentials, `WHERE id = $1`, id)
+	if err != nil {
+		return "", err
+	}
+	if v.state != StateActive || v.serverID == 0 {
+		return "", ErrNotRunning
+	}
+	d, err := s.driverFor(ctx, s.db, v.serverID)
+	if err != nil {
+		return "", err
+	}
+	sso, ok := d.(driver.SingleSignOn)
+	if !ok {
+		return "", ErrNoPanel
+	}
+	u, err := sso.LoginURL(ctx, v.ref)
+	if err != nil {
+		return "", err
+	}
+	err = s.db.InTx(actorFor(ctx, by), func(q store.Querier) error {
+		return record(actorFor(ctx, by), q, s.now(), v.orgID, "service.panel_login", "provision_service", id,
+			fmt.Sprintf("panel login link for %s (%s) made for %s", v.name, v.ref, by.User.Email))
+	})
+	return u, err
+}
