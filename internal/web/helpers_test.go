@@ -77,10 +77,10 @@ type env struct {
 	// servers are servers (provision_helpers_test.go).
 	prov    *provision.Service
 	servers *pageServers
-	h      http.Handler
-	srv    *server
-	ctx    context.Context
-	log    *syncBuffer
+	h       http.Handler
+	srv     *server
+	ctx     context.Context
+	log     *syncBuffer
 }
 
 type syncBuffer struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"testing"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/contracts"
@@ -41,7 +42,9 @@ func (ps *pageServers) types() []driver.Type {
 		{Name: "pagetest", Kinds: kinds, CredentialFields: []string{"api_token"}, SettingFields: []string{"region"},
 			New: func(sv driver.Server) (driver.Driver, error) { return &pageDriver{ps: ps, endpoint: sv.Endpoint}, nil }},
 		{Name: "pageagent", Kinds: []driver.Kind{driver.KindWebhosting, driver.KindEmail}, CredentialFields: []string{"client_key"},
-			New:    func(sv driver.Server) (driver.Driver, error) { return &pageAgent{pageDriver{ps: ps, endpoint: sv.Endpoint}}, nil },
+			New: func(sv driver.Server) (driver.Driver, error) {
+				return &pageAgent{pageDriver{ps: ps, endpoint: sv.Endpoint}}, nil
+			},
 			Enroll: pageEnroller{}},
 	}
 }
@@ -235,4 +238,55 @@ func (e *env) provService(id int64) provision.ServiceView {
 		e.t.Fatal(err)
 	}
 	return v
+}
+
+// layoutProvisioning puts the layout world's services on servers with long names: the
+// consumer's and reseller's web hosting and the business's e-mail run, the business's
+// VPS waits on a step the server refused (with a long message of its own), and one
+// service is suspended by staff. It returns the staff ids (server, service, refused
+// step) and each organisation's first service.
+func layoutProvisioning(t *testing.T, e *env, orgs ...int64) (server, service, task string, byOrg map[int64]string) {
+	t.Helper()
+	admin := e.admin()
+	sv := e.provServer("shared-webhosting-cluster-07.ams1.cloudprovider.test", "Amsterdam", 500)
+	e.provServer("mail-and-vpn-platform-02.lwd1.cloudprovider.test", "Leeuwarden", 200)
+	byOrg = map[int64]string{}
+	var refused int64
+	for _, org := range orgs {
+		list, _, err := e.con.ListContracts(e.ctx, admin, contracts.ContractFilter{OrgID: org}, contracts.Page{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range list {
+			for _, sub := range c.Subscriptions {
+				if sub.Kind == "vps" {
+					e.servers.refuseOp("create", "Template 'debian-12-standard' not found on node pve-leeuwarden-03; check the storage 'local-lvm'")
+				}
+				if err := e.prov.Provision(e.ctx, sub); err != nil {
+					t.Fatal(err)
+				}
+				e.runQueue()
+				e.servers.refuseOp("create", "")
+				v, err := e.prov.ServiceOf(e.ctx, e.provStaff(), sub.ID)
+				if err != nil {
+					continue // a kind no server delivers (a domain)
+				}
+				if byOrg[org] == "" {
+					byOrg[org] = itoa(v.ID)
+				}
+				if sub.Kind == "vps" && v.Task != nil {
+					refused = v.Task.ID
+				}
+			}
+		}
+	}
+	if refused == 0 {
+		t.Fatal("layout: no refused step")
+	}
+	first := mustID(t, byOrg[orgs[0]])
+	if err := e.prov.SuspendByStaff(e.ctx, e.provStaff(), first, "Klant vroeg om tijdelijke blokkade tijdens de verhuizing"); err != nil {
+		t.Fatal(err)
+	}
+	e.runQueue()
+	return itoa(sv.ID), byOrg[orgs[0]], itoa(refused), byOrg
 }

@@ -178,4 +178,3 @@ func TestProvisionPortalCSRF(t *testing.T) {
 		}
 	})
 }
-
