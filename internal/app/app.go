@@ -32,6 +32,9 @@ import (
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/provision"
+	"github.com/hostpact/hostpact/internal/provision/driver"
+	demodriver "github.com/hostpact/hostpact/internal/provision/drivers/demo"
 	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/signup"
 	"github.com/hostpact/hostpact/internal/status"
@@ -47,7 +50,8 @@ var Version = "dev"
 // Schemas lists every package's schema in the order they must be applied.
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
-		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema}
+		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
+		provision.Schema}
 }
 
 // App is a running hostpact's services.
@@ -72,6 +76,8 @@ type App struct {
 	Status *status.Service
 	// Compensation is the SLA's month figures, exclusions, claims and credit.
 	Compensation *compensation.Service
+	// Provision delivers the services on the provider's servers (issue 13).
+	Provision *provision.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -211,6 +217,11 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	a.ProbeStore = a.Monitor
 	a.Compensation = compensation.New(db, clk, compensation.Deps{Pack: pack, Monitor: a.Monitor, Maintenance: a.Status,
 		Billing: a.Billing, Subscriptions: compensation.Contracts{Pack: pack}, Customers: slaCustomers{}, Logger: logger})
+	var types []driver.Type
+	if cfg.Demo {
+		types = append(types, demodriver.Type())
+	}
+	a.Provision = provision.New(db, clk, provision.Deps{Keys: cfg.Keys, Types: types, Plans: a.Catalog, Monitor: a.Monitor, Logger: logger})
 	return a, nil
 }
 
@@ -240,7 +251,8 @@ func (a *App) Handler() (http.Handler, error) {
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
 		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor, Compensation: a.Compensation,
-		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
+		Provision: a.Provision,
+		Config:    web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {
 		return nil, err
@@ -331,6 +343,9 @@ func (a *App) Runner() *jobs.Runner {
 	// SLA month figures, written once an hour after the month ends, and the claims the
 	// pack lets approve automatically.
 	r.Register(jobs.Job{Name: "sla.freeze", Every: time.Hour, Run: a.Compensation.Freeze})
+	// Provisioning: the steps on the servers, and the comparison with what they list.
+	r.Register(a.Provision.RunJob())
+	r.Register(a.Provision.SyncJob())
 	// Signed checkpoints of the audit trail, outside the database.
 	if a.Config.Audit.CheckpointDir != "" {
 		r.Register((&audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir,
