@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/provision"
@@ -184,9 +183,7 @@ func (s *server) portalServiceReveal(w http.ResponseWriter, r *http.Request, p *
 
 // isWireGuardConfig recognises a WireGuard client configuration, whatever name its
 // driver gives the fact.
-func isWireGuardConfig(v string) bool {
-	return strings.Contains(v, "[Interface]") && strings.Contains(v, "[Peer]")
-}
+func isWireGuardConfig(v string) bool { return strings.Contains(v, "[Interface]") }
 
 func (s *server) portalResetPage(w http.ResponseWriter, r *http.Request, p *accounts.Principal, pg *page, id int64, status int) error {
 	sv, err := s.prov.Service(r.Context(), *p, id)
@@ -247,33 +244,26 @@ func (s *server) portalServicePanel(w http.ResponseWriter, r *http.Request, p *a
 	return s.portalServicePage(w, r, p, id, nil, link)
 }
 
-// ssoTypes caches per driver type whether its drivers open the service's own panel
-// (driver.SingleSignOn).
-var ssoTypes sync.Map
-
-// provSingleSignOn reports whether the service's driver type has a single sign-on:
-// a driver made for no server says by its type, without calling anything.
+// provSingleSignOn reports whether the service's driver has a single sign-on into the
+// service's own panel (driver.SingleSignOn). The customer may not read servers, so the
+// provisioning system reads the service's server, and only that yes or no reaches the
+// page; making the driver calls nothing on the server.
 func (s *server) provSingleSignOn(ctx context.Context, sv provision.ServiceView) bool {
 	if sv.ServerID == 0 {
 		return false
 	}
-	// The customer may not read servers; the provisioning system reads which driver
-	// type the service's server is of, and only that yes or no reaches the page.
 	srv, err := s.prov.Server(ctx, provision.SystemPrincipal, sv.ServerID)
 	if err != nil {
 		return false
 	}
-	typ := srv.Type
-	if v, ok := ssoTypes.Load(typ); ok {
-		return v.(bool)
-	}
-	t, ok := s.provType(typ)
+	t, ok := s.provType(srv.Type)
 	if !ok {
 		return false
 	}
-	d, err := t.New(driver.Server{})
+	d, err := t.New(driver.Server{Name: srv.Name, Endpoint: srv.Endpoint, Location: srv.Location, Settings: srv.Settings})
+	if err != nil {
+		return false
+	}
 	_, sso := d.(driver.SingleSignOn)
-	sso = sso && err == nil
-	ssoTypes.Store(typ, sso)
 	return sso
 }

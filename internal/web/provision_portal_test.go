@@ -178,3 +178,56 @@ func TestProvisionPortalCSRF(t *testing.T) {
 		}
 	})
 }
+
+// TestProvisionPortalResellers: a reseller's admin acting for its own customer opens
+// that customer's service but not another reseller's customer's, nor a direct
+// customer's, whose credentials stay untouched.
+func TestProvisionPortalResellers(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.seedCatalog()
+		e.provServer("web01.ams", "Amsterdam", 10)
+		res := e.resellerOrg("WebBouwers B.V.", "lotte@webbouwers.test", true, 0)
+		mine := e.resellerOrg("Fietsenmaker Pietersen", "henk@pietersen.test", false, res.ID)
+		other := e.resellerOrg("Andere Reseller B.V.", "info@andere.test", true, 0)
+		theirs := e.resellerOrg("Klant Van Een Ander", "klant@ander.test", false, other.ID)
+		direct := e.resellerOrg("Bakkerij Jansen", "marieke@jansen.test", false, 0)
+		svcOf := func(email, domain string) provision.ServiceView {
+			u, err := e.acc.FindUserByEmail(e.ctx, email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return e.provision(e.order(e.customerPrincipal(u), "webhosting", "start", domain).Subscriptions[0])
+		}
+		own := svcOf("henk@pietersen.test", "pietersen.nl")
+		foreign := svcOf("klant@ander.test", "klantvaneenander.nl")
+		direct1 := svcOf("marieke@jansen.test", "bakkerijjansen.nl")
+		_, _ = theirs, direct
+
+		c := e.client()
+		c.login("lotte@webbouwers.test", "", "/portal/")
+		// The reseller works on its customer's services acting for it.
+		c.expect(c.post("/portal/customers/"+itoa(mine.ID)+"/act", nil), http.StatusSeeOther, "/portal/")
+		r := c.get("/portal/services/" + itoa(own.ID))
+		c.expect(r, http.StatusOK, "")
+		contains(t, r.Body, "pietersen.nl")
+		contains(t, c.get("/portal/services").Body, "pietersen.nl")
+		for _, v := range []provision.ServiceView{foreign, direct1} {
+			for _, path := range []string{"", "/reset"} {
+				r := c.get("/portal/services/" + itoa(v.ID) + path)
+				if r.Code != http.StatusNotFound && r.Code != http.StatusForbidden {
+					t.Errorf("reseller opens %s%s: %d", v.Domain, path, r.Code)
+				}
+				lacks(t, r.Body, v.Domain)
+			}
+			for _, path := range []string{"/credentials", "/reset", "/panel"} {
+				if r := c.post("/portal/services/"+itoa(v.ID)+path, nil); r.Code != http.StatusNotFound && r.Code != http.StatusForbidden {
+					t.Errorf("reseller posts %s%s: %d", v.Domain, path, r.Code)
+				}
+			}
+			if got := e.provService(v.ID); !got.CredentialsReady {
+				t.Errorf("%s: credentials taken", v.Domain)
+			}
+		}
+		lacks(t, c.get("/portal/services").Body, "klantvaneenander.nl", "bakkerijjansen.nl")
+	})
+}
