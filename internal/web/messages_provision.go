@@ -134,7 +134,6 @@ var provisionMessages = map[string][2]string{
 	"prov.orphans_hint":     {"Accounts die de server kent maar hostpact niet: controleer of ze weg kunnen.", "Accounts the server knows but hostpact does not: check whether they can go."},
 	"prov.missing":          {"Bij hostpact maar niet op de server", "Known to hostpact but missing on the server"},
 	"prov.missing_hint":     {"Diensten die volgens hostpact actief of geblokkeerd op deze server staan, maar die de server niet noemt.", "Services hostpact holds active or suspended on this server that the server does not list."},
-	"prov.sync_now":         {"Nu vergelijken", "Compare now"},
 	"prov.orphan_suspended": {"geblokkeerd", "suspended"},
 	"prov.open_tasks":       {"Openstaande stappen op deze server", "Open steps on this server"},
 	"prov.server_edit":      {"Server wijzigen", "Change the server"},
