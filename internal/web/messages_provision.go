@@ -75,7 +75,7 @@ var provisionMessages = map[string][2]string{
 	"prov.task.failed":  {"mislukt", "failed"},
 	"prov.task.refused": {"geweigerd", "refused"},
 
-	"prov.state.pending":      {"wacht op een server", "pending"},
+	"prov.state.pending":      {"wacht", "pending"},
 	"prov.state.provisioning": {"wordt aangemaakt", "provisioning"},
 	"prov.state.active":       {"actief", "active"},
 	"prov.state.suspended":    {"geblokkeerd", "suspended"},

@@ -271,7 +271,9 @@ func layoutProvisioning(t *testing.T, e *env, orgs ...int64) (server, service, t
 				if err != nil {
 					continue // a kind no server delivers (a domain)
 				}
-				if byOrg[org] == "" {
+				// An organisation's page in the walk is its first service, or its VPS,
+				// which waits on a refused step.
+				if byOrg[org] == "" || sub.Kind == "vps" {
 					byOrg[org] = itoa(v.ID)
 				}
 				if sub.Kind == "vps" && v.Task != nil {
