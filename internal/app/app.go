@@ -222,6 +222,10 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		types = append(types, demodriver.Type())
 	}
 	a.Provision = provision.New(db, clk, provision.Deps{Keys: cfg.Keys, Types: types, Plans: a.Catalog, Monitor: a.Monitor, Logger: logger})
+	// Contracts drives provisioning (orders, ends, suspensions, plan changes) and tells
+	// it which data the terms let go; each was built without the other.
+	a.Contracts.UseProvisioner(a.Provision)
+	a.Provision.SetDeletions(a.Contracts)
 	return a, nil
 }
 

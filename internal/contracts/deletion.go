@@ -80,3 +80,13 @@ func (s *Service) planChanged(ctx context.Context, subID int64) {
 		s.log.Error("contracts: plan change hook", "subscription", subID, "err", err)
 	}
 }
+
+// UseProvisioner sets the provisioning hook once the service exists: internal/app
+// builds the provisioning layer after contracts, since it reads deletions from it.
+// Call it before the service is used.
+func (s *Service) UseProvisioner(p Provisioner) {
+	if p == nil {
+		p = NoopProvisioner{}
+	}
+	s.prov = p
+}

@@ -191,9 +191,7 @@ func (e *env) count(table, where string, args ...any) int {
 	return n
 }
 
-func (e *env) endpoint(sv Server) string { return sv.Endpoint }
-
-// suspendFor places a dunning hold as dunning does and lets contracts tell the
+// hold places (or lifts) a dunning hold as dunning does and lets contracts tell the
 // provisioning layer.
 func (e *env) hold(orgID int64, ref string, on bool) {
 	e.t.Helper()

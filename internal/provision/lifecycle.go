@@ -29,8 +29,8 @@ func Ref(subscriptionID int64) string { return fmt.Sprintf("hp%d", subscriptionI
 // subscription, places it on a server with room and queues its creation. A kind no
 // registered driver type delivers (a design project, a domain) is not provisioned
 // here. Without a server with room the service stays pending, with the reason staff
-// see, and provision.run places it once capacity appears. Calling it again does
-// nothing.
+// see, and provision.run (or a second call) places it once capacity appears; calling
+// it again for a placed service does nothing.
 func (s *Service) Provision(ctx context.Context, sub contracts.Subscription) error {
 	kind := driver.Kind(sub.Kind)
 	if len(s.typesFor(kind)) == 0 {
@@ -60,7 +60,13 @@ func (s *Service) Provision(ctx context.Context, sub contracts.Subscription) err
 			created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $9)
 			ON CONFLICT (subscription_id) DO NOTHING RETURNING id`, sub.ID, sub.OrgID, kind, sub.Name, sub.Domain, sub.PlanID, ref, string(pj), now).Scan(&id)
 		if isNoRows(err) {
-			return nil
+			// Known already: one still waiting for room is placed if there is some now.
+			v, err := getSvc(ctx, q, `WHERE subscription_id = $1`, sub.ID)
+			if err != nil {
+				return err
+			}
+			_, err = s.place(ctx, q, now, v)
+			return err
 		}
 		if err != nil {
 			return err
@@ -210,15 +216,21 @@ func (s *Service) terminate(ctx context.Context, q store.Querier, v svc) error {
 
 // Suspend implements contracts.ServiceSuspender: it sets the reason non-payment.
 func (s *Service) Suspend(ctx context.Context, sub contracts.Subscription) error {
-	return s.bySub(jobCtx(ctx, "provision"), sub.ID, func(q store.Querier, v svc) error {
-		return s.addReason(ctx, q, v, driver.SuspendNonPayment, "")
+	ctx = jobCtx(ctx, "provision")
+	return s.bySub(ctx, sub.ID, func(q store.Querier, v svc) error {
+		err := s.addReason(ctx, q, v, driver.SuspendNonPayment, "")
+		if errors.Is(err, ErrGone) {
+			return nil // an ended service needs no suspension
+		}
+		return err
 	})
 }
 
 // Resume implements contracts.ServiceSuspender: it lifts the reason non-payment; the
 // service comes back only when no other reason (staff, abuse) remains.
 func (s *Service) Resume(ctx context.Context, sub contracts.Subscription) error {
-	return s.bySub(jobCtx(ctx, "provision"), sub.ID, func(q store.Querier, v svc) error {
+	ctx = jobCtx(ctx, "provision")
+	return s.bySub(ctx, sub.ID, func(q store.Querier, v svc) error {
 		return s.liftReason(ctx, q, v, driver.SuspendNonPayment, "")
 	})
 }
@@ -303,7 +315,8 @@ func (s *Service) PlanChanged(ctx context.Context, sub contracts.Subscription) e
 	if err != nil {
 		return err
 	}
-	return s.bySub(jobCtx(ctx, "provision"), sub.ID, func(q store.Querier, v svc) error {
+	ctx = jobCtx(ctx, "provision")
+	return s.bySub(ctx, sub.ID, func(q store.Querier, v svc) error {
 		if v.state == StateTerminated || v.state == StateDeleted {
 			return nil
 		}

@@ -368,3 +368,32 @@ func TestTasksRunInOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestDowngradeAtRenewal: a reduction takes effect at the renewal (cp.av.9.1); only
+// then does the server get the smaller package.
+func TestDowngradeAtRenewal(t *testing.T) {
+	each(t, Settings{}, func(t *testing.T, e *env) {
+		sv := e.server("web1", 10)
+		acme := e.org("Acme BV")
+		sub := e.order(acme, "webhosting", "pro")
+		e.run()
+		start := e.plan("webhosting", "start")
+		pc, err := e.con.ChangePlan(e.ctx, acme, sub.ID, start.ID)
+		if err != nil || pc.Direction != "down" {
+			t.Fatalf("%+v %v", pc, err)
+		}
+		e.run()
+		if acc, _ := e.kit.Get(sv.Endpoint, Ref(sub.ID)); acc.Package.Name != "pro" {
+			t.Fatalf("reduced before the renewal: %+v", acc.Package)
+		}
+		on := pc.EffectiveOn
+		e.clk.Set(time.Date(on.Year(), on.Month(), on.Day(), 9, 0, 0, 0, time.UTC))
+		if _, err := e.con.RenewDue(e.ctx, e.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		e.run()
+		if acc, _ := e.kit.Get(sv.Endpoint, Ref(sub.ID)); acc.Package.Name != "start" || acc.Package.DiskMB != start.StorageMB {
+			t.Fatalf("after the renewal: %+v", acc.Package)
+		}
+	})
+}

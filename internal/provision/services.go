@@ -155,7 +155,8 @@ func (s *Service) view(ctx context.Context, q store.Querier, v svc) (ServiceView
 		return out, err
 	}
 	if len(tasks) == 0 {
-		if tasks, err = queryTasks(ctx, q, `WHERE t.service_id = $1 AND t.status IN ('failed', 'refused') ORDER BY t.id DESC LIMIT 1`, v.id); err != nil {
+		if tasks, err = queryTasks(ctx, q, `WHERE t.service_id = $1 AND t.status IN ('failed', 'refused')
+			AND NOT EXISTS (SELECT 1 FROM provision_tasks d WHERE d.service_id = t.service_id AND d.id > t.id AND d.status = 'done') ORDER BY t.id DESC LIMIT 1`, v.id); err != nil {
 			return out, err
 		}
 	}

@@ -225,11 +225,19 @@ func (s *Service) claim(ctx context.Context) (task, bool, error) {
 				return err
 			}
 			claimed = true
-			if t.Op == OpCreate {
-				_, err = q.ExecContext(ctx, `UPDATE provision_services SET state = 'provisioning', updated_at = $1 WHERE id = $2 AND state = 'pending'`,
-					now, t.ServiceID)
+			if t.Op != OpCreate {
+				return nil
 			}
-			return err
+			res, err = q.ExecContext(ctx, `UPDATE provision_services SET state = 'provisioning', updated_at = $1 WHERE id = $2 AND state = 'pending'`,
+				now, t.ServiceID)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				return err
+			}
+			return record(ctx, q, now, t.OrgID, "provision.provisioning", "provision_service", t.ServiceID,
+				fmt.Sprintf("creation of %s started (attempt %d)", t.Ref, t.Attempts))
 		})
 		if err != nil {
 			return task{}, false, err
@@ -243,10 +251,9 @@ func (s *Service) claim(ctx context.Context) (task, bool, error) {
 
 // outcome is what a driver call returned that the commit stores.
 type outcome struct {
-	created  driver.Created
-	skipped  bool // nothing was asked of the server (an unsuspend while a reason remains)
-	monitor  int64
-	fromName string
+	created driver.Created
+	skipped bool // nothing was asked of the server (an unsuspend while a reason remains)
+	monitor int64
 }
 
 // driverTimeout bounds one driver call; a server that hangs is retried later.
@@ -296,6 +303,11 @@ func (s *Service) execute(ctx context.Context, t task) error {
 // call asks the server what the task says.
 func (s *Service) call(ctx context.Context, t task, v svc) (outcome, error) {
 	var out outcome
+	if (v.state == StateTerminated || v.state == StateDeleted) && t.Op != OpTerminate && t.Op != OpDelete {
+		// A step queued (or run again) before the service ended is no longer wanted.
+		out.skipped = true
+		return out, nil
+	}
 	if v.serverID == 0 {
 		switch t.Op {
 		case OpTerminate, OpDelete:
@@ -437,9 +449,17 @@ func (s *Service) retry(ctx context.Context, t task, v svc, callErr error) error
 		}
 		if t.Op == OpCreate {
 			// The create waits again: the service is pending, not being created.
-			if _, err := q.ExecContext(ctx, `UPDATE provision_services SET state = 'pending', updated_at = $1 WHERE id = $2 AND state = 'provisioning'`,
-				now, v.id); err != nil {
+			res, err := q.ExecContext(ctx, `UPDATE provision_services SET state = 'pending', updated_at = $1 WHERE id = $2 AND state = 'provisioning'`,
+				now, v.id)
+			if err != nil {
 				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n > 0 && status == TaskQueued {
+				return record(ctx, q, now, v.orgID, "provision.pending", "provision_service", v.id,
+					fmt.Sprintf("creation of %s failed (attempt %d), tried again from %s: %s", v.ref, t.Attempts,
+						now.Add(s.backoff(t.Attempts)).Format(time.RFC3339), msg))
 			}
 		}
 		if status == TaskQueued {
@@ -476,7 +496,15 @@ func (s *Service) commit(ctx context.Context, t task, v svc, out outcome) error 
 			return err
 		}
 		summary := ""
-		switch t.Op {
+		op := t.Op
+		if out.skipped {
+			op = ""
+			summary = fmt.Sprintf("%s of %s (%s) not needed: the service is %s", t.Op, v.name, v.ref, cur.state)
+			if len(cur.reasons) > 0 && cur.state == StateSuspended {
+				summary += " (" + joinReasons(cur.reasons) + ")"
+			}
+		}
+		switch op {
 		case OpCreate:
 			details, sens, err := s.sealedOutcome(v.id, out.created)
 			if err != nil {
@@ -500,10 +528,6 @@ func (s *Service) commit(ctx context.Context, t task, v svc, out outcome) error 
 			}
 			summary = fmt.Sprintf("%s (%s) suspended on its server (%s)", v.name, v.ref, t.Reason)
 		case OpUnsuspend:
-			if out.skipped {
-				summary = fmt.Sprintf("%s (%s) stays suspended: %s", v.name, v.ref, joinReasons(cur.reasons))
-				break
-			}
 			if cur.state == StateSuspended && len(cur.reasons) == 0 {
 				cur.state = StateActive
 			}
@@ -554,7 +578,11 @@ func (s *Service) commit(ctx context.Context, t task, v svc, out outcome) error 
 				summary = fmt.Sprintf("%s (%s) moved from server %d to server %d; new credentials, to be shown once", v.name, v.ref, v.serverID, t.TargetServerID)
 			}
 		}
-		return record(ctx, q, now, v.orgID, "provision."+string(t.Op), "provision_service", v.id, summary)
+		action := "provision." + string(t.Op)
+		if out.skipped {
+			action = "provision.skipped"
+		}
+		return record(ctx, q, now, v.orgID, action, "provision_service", v.id, summary)
 	})
 }
 

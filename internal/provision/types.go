@@ -223,3 +223,10 @@ type SyncReport struct {
 	// Error is why the server could not be listed (empty: it was).
 	Error string `json:"error,omitempty"`
 }
+
+// Input is the server as a form to change it starts from; credentials stay empty,
+// which keeps the stored ones.
+func (s Server) Input() ServerInput {
+	return ServerInput{Name: s.Name, Type: s.Type, Endpoint: s.Endpoint, Location: s.Location, Capacity: s.Capacity,
+		Settings: s.Settings, MonitorServerID: s.MonitorServerID}
+}
