@@ -19,6 +19,8 @@ var provisionMessages = map[string][2]string{
 	"prov.problems":      {"Mislukte of geweigerde stappen: %d.", "Failed or refused steps: %d."},
 	"prov.problems_link": {"Bekijk de wachtrij", "See the queue"},
 	"prov.no_problems":   {"Geen mislukte of geweigerde stappen.", "No failed or refused steps."},
+	"prov.waiting":       {"Wachten op een server", "Waiting for a server"},
+	"prov.waiting_hint":  {"Geen server van een soort die deze diensten levert heeft nog ruimte. Registreer een server of vergroot de capaciteit; de diensten worden dan vanzelf geplaatst.", "No server of a kind that delivers these services has room. Register a server or raise a capacity; the services are then placed by themselves."},
 	"prov.filter_label":  {"Wachtrij filteren", "Filter the queue"},
 	"prov.filter":        {"Filteren", "Filter"},
 	"prov.status_open":   {"Alles wat openstaat", "Everything open"},

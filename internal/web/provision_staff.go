@@ -81,6 +81,8 @@ type provOverviewView struct {
 	Servers  []provServerRow
 	Problems int
 	Manage   bool
+	// Waiting are services no server with room took yet.
+	Waiting []provServiceRow
 }
 
 func (s *server) provOverview(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
@@ -106,6 +108,11 @@ func (s *server) provOverview(w http.ResponseWriter, r *http.Request, p *account
 		}
 		v.Problems += len(list)
 	}
+	waiting, err := s.prov.Unplaced(ctx, *p)
+	if err != nil {
+		return err
+	}
+	v.Waiting = s.provServiceRows(r, p, waiting)
 	pg.Data = v
 	s.render(w, http.StatusOK, "staff_provisioning", pg)
 	return nil
@@ -389,6 +396,22 @@ type provServiceRow struct {
 	Customer string
 }
 
+// provServiceRows names each service's customer, as far as the person may read it.
+func (s *server) provServiceRows(r *http.Request, p *accounts.Principal, list []provision.ServiceView) []provServiceRow {
+	names := map[int64]string{}
+	out := make([]provServiceRow, 0, len(list))
+	for _, x := range list {
+		row := provServiceRow{ServiceView: x}
+		if name, ok := names[x.OrgID]; ok {
+			row.Customer = name
+		} else if org, err := s.acc.GetOrganisation(r.Context(), *p, x.OrgID); err == nil {
+			row.Customer, names[x.OrgID] = org.LegalName, org.LegalName
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
 type provServerView struct {
 	Server      provision.Server
 	Health      provHealth
@@ -450,16 +473,7 @@ func (s *server) provServerPage(w http.ResponseWriter, r *http.Request, p *accou
 	n := intParam(r.URL.Query().Get("page"), 1)
 	v.Pager = newPager(r, n, provPerPage, len(list))
 	from := min((n-1)*provPerPage, len(list))
-	names := map[int64]string{}
-	for _, x := range list[from:min(from+provPerPage, len(list))] {
-		row := provServiceRow{ServiceView: x}
-		if name, ok := names[x.OrgID]; ok {
-			row.Customer = name
-		} else if org, err := s.acc.GetOrganisation(ctx, *p, x.OrgID); err == nil {
-			row.Customer, names[x.OrgID] = org.LegalName, org.LegalName
-		}
-		v.Services = append(v.Services, row)
-	}
+	v.Services = s.provServiceRows(r, p, list[from:min(from+provPerPage, len(list))])
 	tasks, err := s.prov.Queue(ctx, *p, provision.QueueFilter{ServerID: id, Open: true, Limit: provPerPage})
 	if err != nil {
 		return err

@@ -71,6 +71,13 @@ func TestProvisionStaffServers(t *testing.T) {
 		r := c.get("/staff/provisioning")
 		c.expect(r, http.StatusOK, "")
 		contains(t, r.Body, "Er zijn nog geen servers voor levering", `href="/staff/provisioning/servers/new"`, "Geen mislukte of geweigerde stappen")
+		lacks(t, r.Body, "Wachten op een server")
+		// An order without a server waits, and staff see it wait.
+		_, u := e.customer("Slagerij Bos", "gert@slagerijbos.test")
+		if err := e.prov.Provision(e.ctx, e.order(e.customerPrincipal(u), "webhosting", "start", "slagerijbos.nl").Subscriptions[0]); err != nil {
+			t.Fatal(err)
+		}
+		contains(t, c.get("/staff/provisioning").Body, "Wachten op een server", "slagerijbos.nl", "Slagerij Bos")
 
 		r = c.get("/staff/provisioning/servers/new?type=pagetest")
 		c.expect(r, http.StatusOK, "")
@@ -96,10 +103,12 @@ func TestProvisionStaffServers(t *testing.T) {
 			t.Fatalf("registered: redirect to %q", r.Location())
 		}
 		base := "/staff/provisioning/servers/" + m[1]
+		// The queue's next run places the waiting service on the new server.
+		e.runQueue()
 		r = c.get(base)
 		c.expect(r, http.StatusOK, "")
 		contains(t, r.Body, "De server is geregistreerd.", "web02.ams", "eu-west", "api_token", "ingesteld", "nog niet gecontroleerd",
-			"Er staan nog geen diensten op deze server.", "Deze server is nog niet vergeleken.", `action="`+base+`/test"`)
+			"slagerijbos.nl", "Deze server is nog niet vergeleken.", `action="`+base+`/test"`)
 		lacks(t, r.Body, "geheim-token-123")
 
 		// The connection test answers on the page; a server that does not answer says why.
@@ -124,7 +133,8 @@ func TestProvisionStaffServers(t *testing.T) {
 			t.Fatalf("server after the change: %+v %v", sv, err)
 		}
 		r = c.get("/staff/provisioning")
-		contains(t, r.Body, "web02.ams", "0 van 12", "neemt geen nieuwe diensten")
+		contains(t, r.Body, "web02.ams", "1 van 12", "neemt geen nieuwe diensten")
+		lacks(t, r.Body, "Wachten op een server")
 
 		// A driver type that enrols: no credential fields, the bundle once.
 		r = c.get("/staff/provisioning/servers/new?type=pageagent")
