@@ -77,7 +77,13 @@ func TestProvisionStaffServers(t *testing.T) {
 		if err := e.prov.Provision(e.ctx, e.order(e.customerPrincipal(u), "webhosting", "start", "slagerijbos.nl").Subscriptions[0]); err != nil {
 			t.Fatal(err)
 		}
-		contains(t, c.get("/staff/provisioning").Body, "Wachten op een server", "slagerijbos.nl", "Slagerij Bos")
+		r = c.get("/staff/provisioning")
+		contains(t, r.Body, "Wachten op een server", "slagerijbos.nl", "Slagerij Bos")
+		waiting := regexp.MustCompile(`href="(/staff/provisioning/services/\d+)"`).FindStringSubmatch(r.Body)
+		if waiting == nil {
+			t.Fatal("no link to the waiting service")
+		}
+		contains(t, c.get(waiting[1]).Body, "wacht", "nog op geen server", "Nog geen stappen.", "Nog geen verbindingsgegevens.")
 
 		r = c.get("/staff/provisioning/servers/new?type=pagetest")
 		c.expect(r, http.StatusOK, "")
@@ -148,6 +154,12 @@ func TestProvisionStaffServers(t *testing.T) {
 		if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("bundle page Cache-Control %q", cc)
 		}
+		m = regexp.MustCompile(`href="(/staff/provisioning/servers/\d+)"`).FindStringSubmatch(r.Body)
+		if m == nil {
+			t.Fatal("no link to the enrolled server")
+		}
+		r = c.get(m[1])
+		contains(t, r.Body, "mail02.ams", "Er staan nog geen diensten op deze server.", "client_key", "ingesteld")
 	})
 }
 
@@ -260,6 +272,18 @@ func TestProvisionStaffServicesAndQueue(t *testing.T) {
 		}
 		contains(t, c.get(sbase).Body, "verhuizen", "web02.ams")
 		_ = org
+
+		// The comparison: an account web02 has that hostpact does not know, shown with
+		// the server's health.
+		e.servers.mu.Lock()
+		e.servers.accounts["https://web02.ams:8443"]["oldsite7"] = &pageAccount{kind: "webhosting"}
+		e.servers.mu.Unlock()
+		if err := e.prov.Sync(e.ctx, e.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		r = c.get("/staff/provisioning/servers/" + itoa(web2.ID))
+		contains(t, r.Body, "Op de server maar niet bij hostpact", "oldsite7", "verschillen: 1")
+		contains(t, c.get("/staff/provisioning").Body, "verschillen: 1", "gecontroleerd")
 	})
 }
 
