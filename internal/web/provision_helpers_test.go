@@ -290,5 +290,12 @@ func layoutProvisioning(t *testing.T, e *env, orgs ...int64) (server, service, t
 		t.Fatal(err)
 	}
 	e.runQueue()
+	// The comparison finds an account the server has that hostpact does not know.
+	e.servers.mu.Lock()
+	e.servers.accounts[sv.Endpoint]["oldclient9"] = &pageAccount{kind: driver.KindWebhosting, suspended: true}
+	e.servers.mu.Unlock()
+	if err := e.prov.Sync(e.ctx, e.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
 	return itoa(sv.ID), byOrg[orgs[0]], itoa(refused), byOrg
 }
