@@ -7,6 +7,7 @@ var _ = add(map[string][2]string{
 	"provision.err.name":               {"Geef een naam van hoogstens 100 tekens", "Give a name of at most 100 characters"},
 	"provision.err.name_taken":         {"Er is al een server met deze naam", "There is already a server with this name"},
 	"provision.err.type":               {"Kies een soort server uit de lijst", "Choose a server type from the list"},
+	"provision.err.kind":               {"Kies alleen soorten diensten die dit type server levert", "Choose only kinds of service this server type delivers"},
 	"provision.err.endpoint":           {"Geef het adres van de server (een host, host:poort of URL, zonder spaties)", "Give the server's address (a host, host:port or URL, without spaces)"},
 	"provision.err.location":           {"Geef een locatie van hoogstens 50 tekens", "Give a location of at most 50 characters"},
 	"provision.err.capacity":           {"Geef het aantal diensten dat de server hoogstens krijgt (1 tot 100000)", "Give the most services the server takes (1 to 100000)"},

@@ -94,6 +94,9 @@ func TestResetAndLogin(t *testing.T) {
 		if err != nil || cr.Secret == first.Secret || cr.Secret != acc.Secret || cr.Details["username"] != Ref(sub.ID) {
 			t.Fatalf("after the reset: %+v %v (server %q)", cr, err, acc.Secret)
 		}
+		if use, err := e.svc.Usage(e.ctx, acme, id); err != nil || use.DiskBytes != e.plan("webhosting", "start").StorageMB<<20 {
+			t.Fatalf("usage: %+v %v", use, err)
+		}
 		u, err := e.svc.LoginURL(e.ctx, acme, id)
 		if err != nil || !strings.HasPrefix(u, "https://web1.provider.test/login/") {
 			t.Fatalf("login: %q %v", u, err)
@@ -184,7 +187,20 @@ func TestSyncReport(t *testing.T) {
 		if err != nil || r.Listed != 2 || len(r.Orphans) != 1 || r.Orphans[0].Ref != "stray1" || len(r.Missing) != 1 || r.Missing[0] != Ref(b.ID) {
 			t.Fatalf("report: %+v %v", r, err)
 		}
-		_ = a
+		// Suspended on the server behind hostpact's back.
+		d, err := e.kit.Type("test").New(driver.Server{Endpoint: sv.Endpoint, Credentials: map[string]string{"token": "x"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Suspend(e.ctx, Ref(a.ID), driver.SuspendStaff); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.Sync(e.ctx, e.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if r, _ = e.svc.SyncReport(e.ctx, support, sv.ID); len(r.Differ) != 1 || r.Differ[0] != Ref(a.ID) {
+			t.Fatalf("differ: %+v", r)
+		}
 		e.kit.FailNext("list", 1)
 		if err := e.svc.Sync(e.ctx, e.clk.Now()); err != nil {
 			t.Fatal(err)
@@ -221,6 +237,30 @@ func TestMove(t *testing.T) {
 		onA, _ := e.kit.Get(a.Endpoint, ref)
 		if v.ServerID != b.ID || v.State != StateSuspended || !okB || !onB.Suspended || !onA.Terminated || !v.CredentialsReady {
 			t.Fatalf("after the move: %+v; on b %+v; on a %+v", v, onB, onA)
+		}
+	})
+}
+
+// TestCustomerDoesNotSeeServerWords: a refusal's text is for staff; the customer sees
+// that the step waits, not the server's message.
+func TestCustomerDoesNotSeeServerWords(t *testing.T) {
+	each(t, Settings{}, func(t *testing.T, e *env) {
+		e.server("web1", 10)
+		acme := e.org("Acme BV")
+		sub := e.order(acme, "webhosting", "start")
+		e.kit.Refuse("create", "internal: /dev/sdb3 full on host 10.0.0.7")
+		e.run()
+		staff := e.of(sub)
+		cust, err := e.svc.Service(e.ctx, acme, staff.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if staff.ProblemText == "" || cust.ProblemText != "" || cust.Task == nil || cust.Task.Message != "" || cust.Problem != "provision.problem.refused" {
+			t.Fatalf("staff %+v; customer %+v %+v", staff, cust, cust.Task)
+		}
+		list, err := e.svc.Services(e.ctx, acme, acme.User.OrgID)
+		if err != nil || len(list) != 1 || list[0].ProblemText != "" {
+			t.Fatalf("%+v %v", list, err)
 		}
 	})
 }

@@ -102,11 +102,14 @@ func (s *Service) place(ctx context.Context, q store.Querier, now time.Time, v s
 		args = append(args, t)
 		ph[i] = fmt.Sprintf("$%d", i+1)
 	}
+	args = append(args, "%,"+string(v.kind)+",%")
+	kindArg := fmt.Sprintf("$%d", len(args))
 	var serverID int64
 	var name string
 	err := q.QueryRowContext(ctx, `SELECT s.id, s.name FROM provision_servers s
 		JOIN (SELECT s2.id, (SELECT COUNT(*) FROM provision_services v WHERE v.server_id = s2.id AND v.state <> 'deleted') AS n FROM provision_servers s2) c ON c.id = s.id
 		WHERE s.enabled AND NOT s.draining AND s.driver_type IN (`+strings.Join(ph, ", ")+`) AND c.n < s.capacity
+		AND (s.kinds = '' OR s.kinds LIKE `+kindArg+`)
 		ORDER BY c.n, s.id LIMIT 1`, args...).Scan(&serverID, &name)
 	if isNoRows(err) {
 		if v.problem == problemNoRoom {
@@ -157,7 +160,11 @@ func (s *Service) placeWaiting(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	full := map[driver.Kind]bool{}
 	for _, v := range vs {
+		if full[v.kind] {
+			continue
+		}
 		placed := false
 		err := s.db.InTx(ctx, func(q store.Querier) error {
 			v, err := getSvc(ctx, q, `WHERE id = $1`, v.id)
@@ -171,7 +178,7 @@ func (s *Service) placeWaiting(ctx context.Context) error {
 			return err
 		}
 		if !placed {
-			break // no room for this kind; the next run looks again
+			full[v.kind] = true // no room for this kind; the next run looks again
 		}
 	}
 	return nil

@@ -397,3 +397,49 @@ func TestDowngradeAtRenewal(t *testing.T) {
 		}
 	})
 }
+
+// TestServerKeptToKinds: a server kept to some kinds takes only those; a kind it
+// does not take waits for another server.
+func TestServerKeptToKinds(t *testing.T) {
+	each(t, Settings{}, func(t *testing.T, e *env) {
+		r, err := e.svc.RegisterServer(e.ctx, support, ServerInput{Name: "mail1", Type: "test", Endpoint: "mail1.test", Capacity: 10,
+			OnlyKinds: []driver.Kind{driver.KindEmail}, Credentials: map[string]string{"token": "t"}})
+		if err != nil || len(r.Server.Kinds) != 1 || r.Server.Kinds[0] != driver.KindEmail || r.Server.Input().OnlyKinds[0] != driver.KindEmail {
+			t.Fatalf("%+v %v", r.Server, err)
+		}
+		acme := e.org("Acme BV")
+		mail := e.order(acme, "email", "basic")
+		web := e.order(acme, "webhosting", "start")
+		if v := e.of(mail); v.ServerID != r.Server.ID {
+			t.Fatalf("mail not on the mail server: %+v", v)
+		}
+		if v := e.of(web); v.ServerID != 0 || v.Problem != problemNoRoom {
+			t.Fatalf("web hosting on the mail server: %+v", v)
+		}
+		if _, err := e.svc.RegisterServer(e.ctx, support, ServerInput{Name: "x", Type: "test", Endpoint: "x.test", Capacity: 1,
+			OnlyKinds: []driver.Kind{driver.KindVPS}, Credentials: map[string]string{"token": "t"}}); err == nil {
+			t.Fatal("a kind the type does not deliver was accepted")
+		}
+	})
+}
+
+// TestWaitingKindsDoNotBlockEachOther: a kind without room does not keep another kind
+// with room waiting.
+func TestWaitingKindsDoNotBlockEachOther(t *testing.T) {
+	each(t, Settings{}, func(t *testing.T, e *env) {
+		acme := e.org("Acme BV")
+		web := e.order(acme, "webhosting", "start")
+		mail := e.order(acme, "email", "basic")
+		if _, err := e.svc.RegisterServer(e.ctx, support, ServerInput{Name: "mail1", Type: "test", Endpoint: "mail1.test", Capacity: 10,
+			OnlyKinds: []driver.Kind{driver.KindEmail}, Credentials: map[string]string{"token": "t"}}); err != nil {
+			t.Fatal(err)
+		}
+		e.run()
+		if v := e.of(web); v.State != StatePending || v.ServerID != 0 {
+			t.Fatalf("web: %+v", v)
+		}
+		if v := e.of(mail); v.State != StateActive {
+			t.Fatalf("mail waited behind web hosting: %+v", v)
+		}
+	})
+}

@@ -22,15 +22,15 @@ import (
 func serverBinding(id int64) string { return fmt.Sprintf("provision-server:%d", id) }
 
 const serverCols = `s.id, s.name, s.driver_type, s.endpoint, s.location, s.capacity, s.settings, s.credentials <> '', s.credential_names,
-	COALESCE(s.monitor_server_id, 0), s.enabled, s.draining, s.created_at, s.updated_at,
+	COALESCE(s.monitor_server_id, 0), s.enabled, s.draining, s.kinds, s.created_at, s.updated_at,
 	(SELECT COUNT(*) FROM provision_services v WHERE v.server_id = s.id AND v.state <> 'deleted'),
 	(SELECT COUNT(*) FROM provision_tasks t JOIN provision_services v ON v.id = t.service_id WHERE v.server_id = s.id AND t.status IN ('failed', 'refused'))`
 
 func (s *Service) scanServer(r interface{ Scan(...any) error }) (Server, error) {
 	var sv Server
-	var settings, names string
+	var settings, names, kinds string
 	if err := r.Scan(&sv.ID, &sv.Name, &sv.Type, &sv.Endpoint, &sv.Location, &sv.Capacity, &settings, &sv.CredentialsSet, &names,
-		&sv.MonitorServerID, &sv.Enabled, &sv.Draining, &sv.CreatedAt, &sv.UpdatedAt, &sv.Services, &sv.Failing); err != nil {
+		&sv.MonitorServerID, &sv.Enabled, &sv.Draining, &kinds, &sv.CreatedAt, &sv.UpdatedAt, &sv.Services, &sv.Failing); err != nil {
 		return sv, err
 	}
 	if err := store.DecodeJSON(fmt.Sprintf("provisioning server %d", sv.ID), "settings", settings, &sv.Settings); err != nil {
@@ -39,7 +39,11 @@ func (s *Service) scanServer(r interface{ Scan(...any) error }) (Server, error) 
 	if names != "" {
 		sv.CredentialNames = strings.Split(names, ",")
 	}
+	sv.OnlyKinds = parseKinds(kinds)
 	sv.Kinds = s.types[sv.Type].Kinds
+	if len(sv.OnlyKinds) > 0 {
+		sv.Kinds = sv.OnlyKinds
+	}
 	sv.CreatedAt, sv.UpdatedAt = sv.CreatedAt.UTC(), sv.UpdatedAt.UTC()
 	return sv, nil
 }
@@ -118,6 +122,11 @@ func (s *Service) validServer(in *ServerInput, update bool, old Server) accounts
 	}
 	if !ok {
 		return fe
+	}
+	for _, k := range in.OnlyKinds {
+		if !slices.Contains(t.Kinds, k) {
+			fe["only_kinds"] = i18n.T("provision.err.kind")
+		}
 	}
 	for k, v := range in.Settings {
 		if !slices.Contains(t.SettingFields, k) {
@@ -203,8 +212,8 @@ func (s *Service) RegisterServer(ctx context.Context, by accounts.Principal, in 
 		now := s.now()
 		settings, _ := json.Marshal(orEmpty(in.Settings))
 		err := q.QueryRowContext(ctx, `INSERT INTO provision_servers (name, driver_type, endpoint, location, capacity, settings, monitor_server_id,
-			created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
-			in.Name, in.Type, in.Endpoint, in.Location, in.Capacity, string(settings), nullID(in.MonitorServerID), now).Scan(&id)
+			kinds, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
+			in.Name, in.Type, in.Endpoint, in.Location, in.Capacity, string(settings), nullID(in.MonitorServerID), joinKinds(in.OnlyKinds), now).Scan(&id)
 		if nameTaken(err) {
 			return accounts.FieldErrors{"name": i18n.T("provision.err.name_taken")}
 		}
@@ -280,8 +289,8 @@ func (s *Service) UpdateServer(ctx context.Context, by accounts.Principal, id in
 		now := s.now()
 		settings, _ := json.Marshal(orEmpty(in.Settings))
 		_, err = q.ExecContext(ctx, `UPDATE provision_servers SET name = $1, endpoint = $2, location = $3, capacity = $4, settings = $5,
-			monitor_server_id = $6, credentials = $7, credential_names = $8, updated_at = $9 WHERE id = $10`,
-			in.Name, in.Endpoint, in.Location, in.Capacity, string(settings), nullID(in.MonitorServerID), sealed, names, now, id)
+			monitor_server_id = $6, credentials = $7, credential_names = $8, kinds = $9, updated_at = $10 WHERE id = $11`,
+			in.Name, in.Endpoint, in.Location, in.Capacity, string(settings), nullID(in.MonitorServerID), sealed, names, joinKinds(in.OnlyKinds), now, id)
 		if nameTaken(err) {
 			return accounts.FieldErrors{"name": i18n.T("provision.err.name_taken")}
 		}
@@ -382,6 +391,31 @@ func (s *Service) typesFor(kind driver.Kind) []string {
 	for _, n := range s.typeNames {
 		if slices.Contains(s.types[n].Kinds, kind) {
 			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// joinKinds stores a kind restriction as ",a,b," so that a kind is found with LIKE.
+func joinKinds(ks []driver.Kind) string {
+	if len(ks) == 0 {
+		return ""
+	}
+	ss := make([]string, 0, len(ks))
+	for _, k := range ks {
+		if !slices.Contains(ss, string(k)) {
+			ss = append(ss, string(k))
+		}
+	}
+	slices.Sort(ss)
+	return "," + strings.Join(ss, ",") + ","
+}
+
+func parseKinds(s string) []driver.Kind {
+	var out []driver.Kind
+	for k := range strings.SplitSeq(strings.Trim(s, ","), ",") {
+		if k != "" {
+			out = append(out, driver.Kind(k))
 		}
 	}
 	return out

@@ -166,16 +166,31 @@ func (s *Service) view(ctx context.Context, q store.Querier, v svc) (ServiceView
 	return out, nil
 }
 
-func (s *Service) views(ctx context.Context, vs []svc) ([]ServiceView, error) {
+func (s *Service) views(ctx context.Context, by accounts.Principal, vs []svc) ([]ServiceView, error) {
 	out := make([]ServiceView, 0, len(vs))
 	for _, v := range vs {
 		sv, err := s.view(ctx, s.db, v)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, sv)
+		out = append(out, scrub(by, sv))
 	}
 	return out, nil
+}
+
+// scrub leaves out, for a customer, the server's own words with a refusal or an
+// error: they are for staff, who know the server.
+func scrub(by accounts.Principal, v ServiceView) ServiceView {
+	if by.IsStaff() {
+		return v
+	}
+	v.ProblemText = ""
+	if v.Task != nil {
+		t := *v.Task
+		t.Message = ""
+		v.Task = &t
+	}
+	return v
 }
 
 // Services lists an organisation's services, newest first (service.read).
@@ -187,7 +202,7 @@ func (s *Service) Services(ctx context.Context, by accounts.Principal, orgID int
 	if err != nil {
 		return nil, err
 	}
-	return s.views(ctx, vs)
+	return s.views(ctx, by, vs)
 }
 
 // ServicesOn lists the services on a server, deleted ones left out (provision.read).
@@ -199,7 +214,7 @@ func (s *Service) ServicesOn(ctx context.Context, by accounts.Principal, serverI
 	if err != nil {
 		return nil, err
 	}
-	return s.views(ctx, vs)
+	return s.views(ctx, by, vs)
 }
 
 // Unplaced lists the services that wait for a server with room (provision.read).
@@ -211,7 +226,7 @@ func (s *Service) Unplaced(ctx context.Context, by accounts.Principal) ([]Servic
 	if err != nil {
 		return nil, err
 	}
-	return s.views(ctx, vs)
+	return s.views(ctx, by, vs)
 }
 
 // readable loads a service the principal may read with act; another organisation's
@@ -231,7 +246,8 @@ func (s *Service) Service(ctx context.Context, by accounts.Principal, id int64) 
 	if err != nil {
 		return ServiceView{}, err
 	}
-	return s.view(ctx, s.db, v)
+	sv, err := s.view(ctx, s.db, v)
+	return scrub(by, sv), err
 }
 
 // ServiceOf returns the service of a subscription (service.read); accounts.ErrNotFound
@@ -241,7 +257,8 @@ func (s *Service) ServiceOf(ctx context.Context, by accounts.Principal, subscrip
 	if err != nil {
 		return ServiceView{}, err
 	}
-	return s.view(ctx, s.db, v)
+	sv, err := s.view(ctx, s.db, v)
+	return scrub(by, sv), err
 }
 
 // Errors callers can test for (errors.Is); each reads as an i18n message (i18n.From).
@@ -385,4 +402,23 @@ func (s *Service) LoginURL(ctx context.Context, by accounts.Principal, id int64)
 			fmt.Sprintf("panel login link for %s (%s) made for %s", v.name, v.ref, by.User.Email))
 	})
 	return u, err
+}
+
+// Usage asks the service's server what the service uses now (service.read): disk,
+// databases, memory, transfer as its driver measures them.
+func (s *Service) Usage(ctx context.Context, by accounts.Principal, id int64) (driver.Usage, error) {
+	v, err := s.readable(ctx, by, accounts.ServiceRead, `WHERE id = $1`, id)
+	if err != nil {
+		return driver.Usage{}, err
+	}
+	if (v.state != StateActive && v.state != StateSuspended) || v.serverID == 0 {
+		return driver.Usage{}, ErrNotRunning
+	}
+	d, err := s.driverFor(ctx, s.db, v.serverID)
+	if err != nil {
+		return driver.Usage{}, err
+	}
+	uctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return d.Usage(uctx, v.ref)
 }

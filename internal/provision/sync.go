@@ -78,13 +78,27 @@ func (s *Service) syncServer(ctx context.Context, id int64) error {
 		for _, t := range moving {
 			known[t.Ref] = StateProvisioning
 		}
+		busy := map[string]bool{}
+		open, err := queryTasks(ctx, s.db, `WHERE v.server_id = $1 AND t.status <> 'done'`, id)
+		if err != nil {
+			return err
+		}
+		for _, t := range open {
+			busy[t.Ref] = true
+		}
 		on := map[string]bool{}
 		for _, l := range listed {
 			on[l.Ref] = true
-			if _, ok := known[l.Ref]; !ok {
+			st, ok := known[l.Ref]
+			if !ok {
 				r.Orphans = append(r.Orphans, l)
+				continue
+			}
+			if !busy[l.Ref] && (st == StateActive && l.Suspended || st == StateSuspended && !l.Suspended) {
+				r.Differ = append(r.Differ, l.Ref)
 			}
 		}
+		slices.Sort(r.Differ)
 		for ref, st := range known {
 			if (st == StateActive || st == StateSuspended) && !on[ref] {
 				r.Missing = append(r.Missing, ref)
@@ -95,12 +109,14 @@ func (s *Service) syncServer(ctx context.Context, id int64) error {
 	}
 	orphans, _ := json.Marshal(orEmptyList(r.Orphans))
 	missing, _ := json.Marshal(orEmptyStrings(r.Missing))
+	differ, _ := json.Marshal(orEmptyStrings(r.Differ))
 	ctx = jobCtx(ctx, "provision.sync")
 	return s.db.InTx(ctx, func(q store.Querier) error {
 		now := s.now()
-		_, err := q.ExecContext(ctx, `INSERT INTO provision_sync_reports (server_id, at, listed, orphans, missing, error) VALUES ($1, $2, $3, $4, $5, $6)
+		_, err := q.ExecContext(ctx, `INSERT INTO provision_sync_reports (server_id, at, listed, orphans, missing, differ, error)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (server_id) DO UPDATE SET at = excluded.at, listed = excluded.listed, orphans = excluded.orphans, missing = excluded.missing,
-			error = excluded.error`, id, now, r.Listed, string(orphans), string(missing), r.Error)
+			differ = excluded.differ, error = excluded.error`, id, now, r.Listed, string(orphans), string(missing), string(differ), r.Error)
 		return err
 	})
 }
@@ -139,9 +155,9 @@ func (s *Service) SyncReport(ctx context.Context, by accounts.Principal, serverI
 		return SyncReport{}, err
 	}
 	r := SyncReport{ServerID: serverID}
-	var orphans, missing string
-	err := s.db.QueryRowContext(ctx, `SELECT at, listed, orphans, missing, error FROM provision_sync_reports WHERE server_id = $1`, serverID).
-		Scan(&r.At, &r.Listed, &orphans, &missing, &r.Error)
+	var orphans, missing, differ string
+	err := s.db.QueryRowContext(ctx, `SELECT at, listed, orphans, missing, differ, error FROM provision_sync_reports WHERE server_id = $1`, serverID).
+		Scan(&r.At, &r.Listed, &orphans, &missing, &differ, &r.Error)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, nil
 	}
@@ -151,6 +167,9 @@ func (s *Service) SyncReport(ctx context.Context, by accounts.Principal, serverI
 	r.At = r.At.UTC()
 	rec := fmt.Sprintf("sync report of server %d", serverID)
 	if err := store.DecodeJSON(rec, "orphans", orphans, &r.Orphans); err != nil {
+		return r, err
+	}
+	if err := store.DecodeJSON(rec, "differ", differ, &r.Differ); err != nil {
 		return r, err
 	}
 	return r, store.DecodeJSON(rec, "missing", missing, &r.Missing)

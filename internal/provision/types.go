@@ -78,14 +78,16 @@ var TaskStatuses = []TaskStatus{TaskQueued, TaskRunning, TaskDone, TaskFailed, T
 // Server is a provisioning server as staff see it. Its credentials are never shown:
 // CredentialsSet says whether they are stored.
 type Server struct {
-	ID       int64             `json:"id"`
-	Name     string            `json:"name"`
-	Type     string            `json:"type"` // a driver.Type name of the registry
-	Endpoint string            `json:"endpoint"`
-	Location string            `json:"location"`
-	Kinds    []driver.Kind     `json:"kinds"`    // what its type delivers
-	Capacity int               `json:"capacity"` // the most services it takes
-	Settings map[string]string `json:"settings,omitempty"`
+	ID       int64         `json:"id"`
+	Name     string        `json:"name"`
+	Type     string        `json:"type"` // a driver.Type name of the registry
+	Endpoint string        `json:"endpoint"`
+	Location string        `json:"location"`
+	Kinds    []driver.Kind `json:"kinds"`    // what it takes: OnlyKinds, else what its type delivers
+	Capacity int           `json:"capacity"` // the most services it takes
+	// OnlyKinds keeps the server to some of the kinds its type delivers (empty: all).
+	OnlyKinds []driver.Kind     `json:"only_kinds,omitempty"`
+	Settings  map[string]string `json:"settings,omitempty"`
 	// CredentialsSet says credentials are stored (sealed); CredentialNames names
 	// which, never their values.
 	CredentialsSet  bool     `json:"credentials_set"`
@@ -109,11 +111,13 @@ func (s Server) Room() int { return max(s.Capacity-s.Services, 0) }
 // ServerInput is a server as staff register or change it. On an update, a credential
 // left empty keeps the stored one.
 type ServerInput struct {
-	Name            string            `json:"name"`
-	Type            string            `json:"type"`
-	Endpoint        string            `json:"endpoint"`
-	Location        string            `json:"location"`
-	Capacity        int               `json:"capacity"`
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Endpoint string `json:"endpoint"`
+	Location string `json:"location"`
+	Capacity int    `json:"capacity"`
+	// OnlyKinds keeps the server to some of the kinds its type delivers (empty: all).
+	OnlyKinds       []driver.Kind     `json:"only_kinds,omitempty"`
 	Settings        map[string]string `json:"settings,omitempty"`
 	Credentials     map[string]string `json:"credentials,omitempty"`
 	MonitorServerID int64             `json:"monitor_server_id,omitempty"`
@@ -153,7 +157,8 @@ type ServiceView struct {
 	// Problem says, as a message key staff read, why nothing happens: no server with
 	// room, or the last refusal.
 	Problem string `json:"problem,omitempty"`
-	// ProblemText is the server's own words with a refusal or the last error.
+	// ProblemText is the server's own words with a refusal or the last error; staff
+	// only (a customer's view has it, and the task's Message, empty).
 	ProblemText string    `json:"problem_text,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
@@ -220,6 +225,9 @@ type SyncReport struct {
 	// Missing are refs of services hostpact holds active or suspended there that the
 	// server does not list.
 	Missing []string `json:"missing,omitempty"`
+	// Differ are refs the server lists as suspended while hostpact holds them active,
+	// or the other way round, with no step of theirs under way.
+	Differ []string `json:"differ,omitempty"`
 	// Error is why the server could not be listed (empty: it was).
 	Error string `json:"error,omitempty"`
 }
@@ -228,5 +236,5 @@ type SyncReport struct {
 // which keeps the stored ones.
 func (s Server) Input() ServerInput {
 	return ServerInput{Name: s.Name, Type: s.Type, Endpoint: s.Endpoint, Location: s.Location, Capacity: s.Capacity,
-		Settings: s.Settings, MonitorServerID: s.MonitorServerID}
+		OnlyKinds: s.OnlyKinds, Settings: s.Settings, MonitorServerID: s.MonitorServerID}
 }
