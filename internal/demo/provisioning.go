@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/app"
@@ -21,14 +20,14 @@ import (
 type demoProvServer struct {
 	name, endpoint string
 	capacity       int
-	kinds          []catalog.Kind // the services the demo puts on it
+	kinds          []driver.Kind // the services it takes
 }
 
 var demoProvServers = []demoProvServer{
-	{"web01.ams", "https://web01.cloudprovider.test:8443", 400, []catalog.Kind{catalog.KindWebhosting, catalog.KindHosting}},
-	{"mail01.ams", "https://mail01.cloudprovider.test:8443", 1000, []catalog.Kind{catalog.KindEmail}},
-	{"hv01.lwd", "https://hv01.cloudprovider.test:8006", 40, []catalog.Kind{catalog.KindVPS, catalog.KindContainers}},
-	{"vpn01.ams", "https://vpn01.cloudprovider.test:8443", 250, []catalog.Kind{catalog.KindVPN}},
+	{"web01.ams", "https://web01.cloudprovider.test:8443", 400, []driver.Kind{driver.KindWebhosting}},
+	{"mail01.ams", "https://mail01.cloudprovider.test:8443", 1000, []driver.Kind{driver.KindEmail}},
+	{"hv01.lwd", "https://hv01.cloudprovider.test:8006", 40, []driver.Kind{driver.KindVPS, driver.KindContainers}},
+	{"vpn01.ams", "https://vpn01.cloudprovider.test:8443", 250, []driver.Kind{driver.KindVPN}},
 }
 
 // seedProvisioning registers the demo's provisioning servers, puts the demo customers'
@@ -60,32 +59,17 @@ func seedProvisioning(ctx context.Context, a *app.App, by accounts.Principal, su
 	var servers []provision.Server
 	for _, d := range demoProvServers {
 		reg, err := a.Provision.RegisterServer(ctx, by, provision.ServerInput{Name: d.name, Type: demodriver.TypeName, Endpoint: d.endpoint,
-			Location: locationOf(d.name), Capacity: d.capacity, MonitorServerID: measured[d.name]})
+			Location: locationOf(d.name), Capacity: d.capacity, OnlyKinds: d.kinds, MonitorServerID: measured[d.name]})
 		if err != nil {
 			return fmt.Errorf("provisioning server %s: %w", d.name, err)
 		}
 		servers = append(servers, reg.Server)
 	}
-	// Every demo server delivers every kind (one driver type), and placement takes the
-	// emptiest: each kind is placed while only its own server takes new services.
-	for i, d := range demoProvServers {
-		for j, sv := range servers {
-			if err := a.Provision.SetServerDraining(ctx, by, sv.ID, i != j); err != nil {
-				return err
-			}
-		}
-		for _, sub := range subs {
-			if !slices.Contains(d.kinds, sub.Kind) {
-				continue
-			}
-			if err := a.Provision.Provision(ctx, sub); err != nil {
-				return fmt.Errorf("provision subscription %d: %w", sub.ID, err)
-			}
-		}
-	}
-	for _, sv := range servers {
-		if err := a.Provision.SetServerDraining(ctx, by, sv.ID, false); err != nil {
-			return err
+	// Orders placed before the servers existed wait for one; provisioning each again
+	// places it (on the server that takes its kind) and queues its creation.
+	for _, sub := range subs {
+		if err := a.Provision.Provision(ctx, sub); err != nil {
+			return fmt.Errorf("provision subscription %d: %w", sub.ID, err)
 		}
 	}
 	if err := a.Provision.Run(ctx, a.Clock.Now()); err != nil {

@@ -62,14 +62,14 @@ type provHealth struct {
 	Checked bool
 	At      string
 	Error   string
-	Drift   int // orphans and missing accounts
+	Drift   int // orphans, missing accounts and suspensions that differ
 }
 
 func healthOf(pg *page, r provision.SyncReport) provHealth {
 	if r.At.IsZero() {
 		return provHealth{}
 	}
-	return provHealth{Checked: true, At: pg.Time(r.At), Error: r.Error, Drift: len(r.Orphans) + len(r.Missing)}
+	return provHealth{Checked: true, At: pg.Time(r.At), Error: r.Error, Drift: len(r.Orphans) + len(r.Missing) + len(r.Differ)}
 }
 
 type provServerRow struct {
@@ -201,6 +201,13 @@ func (s *server) provServerFields(r *http.Request, p *accounts.Principal, t driv
 		{Name: "location", Label: "prov.f.location", Type: "text", Required: true, Auto: "off", Max: 50},
 		{Name: "capacity", Label: "prov.f.capacity", Type: "text", Mode: "numeric", Required: true, Max: 6, Hint: "prov.f.capacity_hint"},
 	}
+	if len(t.Kinds) > 1 {
+		var kinds []option
+		for _, k := range t.Kinds {
+			kinds = append(kinds, option{Value: string(k), Label: "prov.kind." + string(k)})
+		}
+		main = append(main, field{Name: "only_kinds", Label: "prov.f.only_kinds", Type: "checkboxes", Options: kinds, Hint: "prov.f.only_kinds_hint"})
+	}
 	if s.mon != nil {
 		opts := []option{{Value: "", Label: "prov.f.monitor_none"}}
 		if svs, err := s.mon.Servers(r.Context(), *p); err == nil {
@@ -255,6 +262,9 @@ func provServerInput(f *form, t driver.Type, lang string) provision.ServerInput 
 			f.Errors["monitor_server_id"] = translate(lang, "form.not_a_number")
 		}
 		in.MonitorServerID = id
+	}
+	for _, k := range f.Values["only_kinds"] {
+		in.OnlyKinds = append(in.OnlyKinds, driver.Kind(k))
 	}
 	for _, k := range t.SettingFields {
 		if v := strings.TrimSpace(f.Get("setting." + k)); v != "" {
@@ -494,6 +504,9 @@ func (s *server) provServerPage(w http.ResponseWriter, r *http.Request, p *accou
 			}
 			if sv.Draining {
 				f.set("draining", "1")
+			}
+			for _, k := range sv.OnlyKinds {
+				f.Values["only_kinds"] = append(f.Values["only_kinds"], string(k))
 			}
 			for k, val := range sv.Settings {
 				f.set("setting."+k, val)

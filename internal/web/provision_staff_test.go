@@ -102,7 +102,8 @@ func TestProvisionStaffServers(t *testing.T) {
 		fieldError(t, r.Body, "credential.api_token")
 
 		r = c.post("/staff/provisioning/servers/new", url.Values{"type": {"pagetest"}, "name": {"web02.ams"}, "endpoint": {"https://web02.ams:8443"},
-			"location": {"Amsterdam"}, "capacity": {"10"}, "credential.api_token": {"geheim-token-123"}, "setting.region": {"eu-west"}})
+			"location": {"Amsterdam"}, "capacity": {"10"}, "credential.api_token": {"geheim-token-123"}, "setting.region": {"eu-west"},
+			"only_kinds": {"webhosting", "email"}})
 		c.expect(r, http.StatusSeeOther, "")
 		m := provServerInLocation.FindStringSubmatch(r.Location())
 		if m == nil {
@@ -114,6 +115,7 @@ func TestProvisionStaffServers(t *testing.T) {
 		r = c.get(base)
 		c.expect(r, http.StatusOK, "")
 		contains(t, r.Body, "De server is geregistreerd.", "web02.ams", "eu-west", "api_token", "ingesteld", "nog niet gecontroleerd",
+			"<dd>E-mail, Webhosting</dd>", `value="email" checked`,
 			"slagerijbos.nl", "Deze server is nog niet vergeleken.", `action="`+base+`/test"`)
 		lacks(t, r.Body, "geheim-token-123")
 
@@ -133,9 +135,10 @@ func TestProvisionStaffServers(t *testing.T) {
 		// Changing the server keeps the stored credential when the field is left empty,
 		// and draining shows on the overview.
 		c.expect(c.post(base, url.Values{"name": {"web02.ams"}, "endpoint": {"https://web02.ams:8443"}, "location": {"Amsterdam-Zuid"},
-			"capacity": {"12"}, "enabled": {"1"}, "draining": {"1"}, "setting.region": {"eu-west"}}), http.StatusSeeOther, base)
+			"capacity": {"12"}, "enabled": {"1"}, "draining": {"1"}, "setting.region": {"eu-west"}, "only_kinds": {"webhosting"}}), http.StatusSeeOther, base)
 		sv, err := e.prov.Server(e.ctx, e.provStaff(), mustID(t, m[1]))
-		if err != nil || sv.Location != "Amsterdam-Zuid" || sv.Capacity != 12 || !sv.Draining || !sv.CredentialsSet {
+		if err != nil || sv.Location != "Amsterdam-Zuid" || sv.Capacity != 12 || !sv.Draining || !sv.CredentialsSet ||
+			len(sv.OnlyKinds) != 1 || sv.OnlyKinds[0] != "webhosting" {
 			t.Fatalf("server after the change: %+v %v", sv, err)
 		}
 		r = c.get("/staff/provisioning")
