@@ -167,6 +167,7 @@ var demoOrders = map[string][]demoOrder{
 		{"jan@devries.test", "demo-order-consumer", [][3]string{{"webhosting", "pro", "devries.test"}, {"domains", "nl", "janvries.nl"}}},
 		{"marieke@bakkerijjansen.test", "demo-order-business", [][3]string{{"vps", "m", "vps1.bakkerijjansen.nl"},
 			{"vps-backup", "m", "vps1.bakkerijjansen.nl"}, {"email", "plus", "bakkerijjansen.nl"}}},
+		{"marieke@bakkerijjansen.test", "demo-order-business-vpn", [][3]string{{"vpn", "standard", ""}}},
 		{"info@webbouwers.test", "demo-order-reseller", [][3]string{{"webhosting", "business", "webbouwers.nl"}}},
 		{"henk@fietsenpietersen.test", "demo-order-reseller-customer", [][3]string{{"webhosting", "start", "fietsenpietersen.nl"},
 			{"domains", "nl", "fietsenpietersen.nl"}}},
@@ -229,6 +230,9 @@ func seedContracts(ctx context.Context, a *app.App) error {
 	}
 	if err := seedMonitoring(ctx, a, by, subs); err != nil {
 		return fmt.Errorf("demo monitoring: %w", err)
+	}
+	if err := seedProvisioning(ctx, a, by, subs); err != nil {
+		return fmt.Errorf("demo provisioning: %w", err)
 	}
 	return nil
 }

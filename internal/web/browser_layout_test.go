@@ -222,7 +222,10 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 		t.Fatalf("SLA claim: %v", err)
 	}
 
+	provServer, provService, provTask, provByOrg := layoutProvisioning(t, e, consumer.ID, business.ID, reseller.ID)
+
 	staffIDMap := map[string]string{
+		"/staff/provisioning/servers/": provServer, "/staff/provisioning/services/": provService, "/staff/provisioning/tasks/": provTask,
 		"/staff/monitoring/servers/": mon, "/staff/monitoring/components/": comp,
 		"/staff/incidents/": itoa(inc.ID), "/staff/maintenance/": itoa(maint.ID),
 		"/staff/sla/claims/": itoa(slaClaim.ID), "/staff/sla/months/": holds[consumer.ID].subscription, "{month}": slaMonth,
@@ -246,6 +249,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 			"/portal/terms/":        termsVersion,
 			"/portal/availability/": h.subscription, "{month}": slaMonth,
 			"/portal/customers/": itoa(fietsen.ID),
+			"/portal/services/":  provByOrg[orgID],
 		}}
 	}
 	customers = []layoutLogin{

@@ -335,6 +335,9 @@ type subRow struct {
 	Next      *contracts.CancellationPreview
 	CanCancel bool
 	Plans     []option // staff: other plans of the same product
+	// Service is the subscription's service on a server (0: none), State its state.
+	Service int64
+	State   string
 }
 
 type contractView struct {
@@ -411,6 +414,16 @@ func (s *server) contractView(r *http.Request, p *accounts.Principal, c contract
 			}
 		}
 		v.Subs = append(v.Subs, row)
+	}
+	rows := make([]serviceRow, len(v.Subs))
+	for i, row := range v.Subs {
+		rows[i].Sub = row.Sub
+	}
+	if err := s.linkServices(r.Context(), p, c.OrgID, rows); err != nil {
+		return contractView{}, err
+	}
+	for i := range rows {
+		v.Subs[i].Service, v.Subs[i].State = rows[i].Service, rows[i].State
 	}
 	v.CanWithdraw = c.CustomerKind == terms.Consumer && c.WithdrawalInfo != "" && c.Status == contracts.ContractActive && running > 0
 	return v, nil

@@ -31,6 +31,7 @@ import (
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/signup"
 	"github.com/hostpact/hostpact/internal/status"
@@ -72,10 +73,14 @@ type env struct {
 	// comp is the SLA service; slaMon feeds it checks (sla_test.go).
 	comp   *compensation.Service
 	slaMon *slaMonitor
-	h      http.Handler
-	srv    *server
-	ctx    context.Context
-	log    *syncBuffer
+	// prov is the provisioning service with the page tests' driver types, whose
+	// servers are servers (provision_helpers_test.go).
+	prov    *provision.Service
+	servers *pageServers
+	h       http.Handler
+	srv     *server
+	ctx     context.Context
+	log     *syncBuffer
 }
 
 type syncBuffer struct {
@@ -96,7 +101,8 @@ func (s *syncBuffer) String() string {
 }
 
 var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
-	billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema}
+	billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
+	provision.Schema}
 
 // each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
 // web handler in demo mode on a fake clock.
@@ -137,13 +143,16 @@ func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 	slaMon := &slaMonitor{}
 	comp := compensation.New(db, clk, compensation.Deps{Pack: pack, Monitor: slaMon, Billing: bill,
 		Subscriptions: compensation.Contracts{Pack: pack}, Logger: logger})
+	servers := newPageServers()
+	prov := provision.New(db, clk, provision.Deps{Keys: keys, Types: servers.types(), Plans: cat, Monitor: mon, Logger: logger})
 	d := Deps{DB: db, Clock: clk, Accounts: acc, Config: cfg, Catalog: cat, Contracts: con, Pack: pack,
-		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger, Documents: docs, Status: stat, Monitor: mon, Compensation: comp}
+		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger, Documents: docs, Status: stat, Monitor: mon, Compensation: comp,
+		Provision: prov}
 	srv, h, err := build(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
+	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, prov: prov, servers: servers, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
 	t.Cleanup(func() {
 		if t.Failed() {
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")

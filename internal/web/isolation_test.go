@@ -19,7 +19,7 @@ import (
 // without adding it here.
 var isolationRoutes = []struct {
 	pattern string
-	object  string // "user", "token", "contract", "subscription", "quote", "invoice" or "customer"
+	object  string // "user", "token", "contract", "subscription", "quote", "invoice", "customer" or "service"
 	form    url.Values
 }{
 	{"GET /portal/users/{id}", "user", nil},
@@ -53,6 +53,11 @@ var isolationRoutes = []struct {
 	{"POST /portal/customers/{id}/act", "customer", nil},
 	{"GET /portal/availability/{id}/{month}", "subscription", nil},
 	{"POST /portal/availability/{id}/{month}/claim", "subscription", url.Values{"message": {"storing"}}},
+	{"GET /portal/services/{id}", "service", nil},
+	{"POST /portal/services/{id}/credentials", "service", nil},
+	{"GET /portal/services/{id}/reset", "service", nil},
+	{"POST /portal/services/{id}/reset", "service", nil},
+	{"POST /portal/services/{id}/panel", "service", nil},
 }
 
 func TestEveryIDRouteIsInTheIsolationTable(t *testing.T) {
@@ -77,6 +82,7 @@ type tenantB struct {
 	con    contracts.Contract
 	quote  contracts.Quote
 	inv    billing.Invoice
+	svc    int64 // the service of B's subscription on a server
 }
 
 func (e *env) snapshotB(b tenantB) any {
@@ -114,7 +120,11 @@ func (e *env) snapshotB(b tenantB) any {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return []any{org, users, tokens, cs, qs, invs, online, credit}
+	svc, err := e.prov.Service(e.ctx, e.provStaff(), b.svc)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return []any{org, users, tokens, cs, qs, invs, online, credit, svc}
 }
 
 func TestTenantIsolation(t *testing.T) {
@@ -145,6 +155,9 @@ func TestTenantIsolation(t *testing.T) {
 		// quote it was sent.
 		e.seedCatalog()
 		b.con = e.order(bp, "webhosting", "start", "")
+		// … which runs on a server, its credentials waiting to be shown.
+		e.provServer("web01.ams", "Amsterdam", 10)
+		b.svc = e.provision(b.con.Subscriptions[0]).ID
 		// … and an invoice for it, from the billing run.
 		if _, err := e.bill.RunBilling(e.ctx, e.clk.Now()); err != nil {
 			t.Fatal(err)
@@ -163,7 +176,7 @@ func TestTenantIsolation(t *testing.T) {
 
 		ids := map[string][]int64{"user": {b.admin.ID, b.sub.ID}, "token": {b.tokens[0].ID, b.tokens[1].ID},
 			"contract": {b.con.ID}, "subscription": {b.con.Subscriptions[0].ID}, "quote": {b.quote.ID}, "invoice": {b.inv.ID},
-			"customer": {b.org.ID}}
+			"customer": {b.org.ID}, "service": {b.svc}}
 		c := e.client()
 		c.login("marieke@jansen.test", "", "/portal/")
 		// A's admin holds a token too, so A's own pages are not trivially empty.
@@ -193,7 +206,7 @@ func TestTenantIsolation(t *testing.T) {
 
 		// A's own pages list nothing of B.
 		for _, path := range []string{"/portal/", "/portal/users", "/portal/tokens", "/portal/activity", "/portal/profile", "/portal/allowlist",
-			"/portal/contracts", "/portal/quotes", "/portal/catalog", "/portal/invoices", "/portal/invoices?status=open", "/portal/mandates", "/portal/availability"} {
+			"/portal/contracts", "/portal/quotes", "/portal/catalog", "/portal/invoices", "/portal/invoices?status=open", "/portal/mandates", "/portal/availability", "/portal/services"} {
 			r := c.get(path)
 			c.expect(r, http.StatusOK, "")
 			lacks(t, r.Body, "Slagerij Bos", "slagerijbos.test", "Kees Bos", "Kassa", "Maatwerk Bos", "Contract "+itoa(b.con.ID), b.inv.Number,

@@ -44,10 +44,12 @@ type page struct {
 	Monitor  bool // the staff monitoring pages are mounted
 	Status   bool // the status page and the staff incident and maintenance pages are mounted
 	SLA      bool // the availability and SLA pages are mounted
-	Today    terms.Date
-	AssetVer string
-	Form     *form
-	Data     any
+	// Provision: the staff provisioning pages and the portal's service pages are mounted.
+	Provision bool
+	Today     terms.Date
+	AssetVer  string
+	Form      *form
+	Data      any
 	// ExplainDocs maps a document kind to the version the page's explanations cite
 	// (explain_docs.go); the explanation partial links its clauses there.
 	ExplainDocs map[string]string
@@ -108,6 +110,9 @@ type field struct {
 	Hint     string
 	Max      int // maxlength; 0: none
 	Wide     bool
+	// Text, when set, is the label shown as is instead of Label: a name that comes
+	// from outside the catalogue (a driver's setting or credential field).
+	Text string
 }
 
 type option struct {
@@ -129,6 +134,7 @@ type form struct {
 	Errors  map[string]string // field name → message
 	General []string          // messages that belong to no field, already translated
 	labels  map[string]string // field name → label key, for the error summary
+	texts   map[string]string // field name → label shown as is (field.Text)
 	order   []string          // field names in the order the page shows them
 	lang    string            // for translating the services' messages
 }
@@ -204,6 +210,9 @@ func (p *page) Summary() []summaryItem {
 		it := summaryItem{Message: f.Errors[k]}
 		if l, ok := f.labels[k]; ok {
 			it.Anchor, it.Label = fieldID(k), p.T(l)
+			if t, ok := f.texts[k]; ok {
+				it.Label = t
+			}
 		}
 		out = append(out, it)
 	}
@@ -223,6 +232,12 @@ func (p *page) useFields(sets ...fieldset) []fieldset {
 		for _, f := range s.Fields {
 			if _, dup := p.Form.labels[f.Name]; !dup && f.Type != "hidden" {
 				p.Form.labels[f.Name] = f.Label
+				if f.Text != "" {
+					if p.Form.texts == nil {
+						p.Form.texts = map[string]string{}
+					}
+					p.Form.texts[f.Name] = f.Text
+				}
 				p.Form.order = append(p.Form.order, f.Name)
 			}
 		}
@@ -239,6 +254,14 @@ type fieldView struct {
 	Value     string
 	Err       string
 	Described string
+}
+
+// LabelText is the field's label in the page's language.
+func (v fieldView) LabelText() string {
+	if v.F.Text != "" {
+		return v.F.Text
+	}
+	return v.P.T(v.F.Label)
 }
 
 type pairView struct {
@@ -333,20 +356,21 @@ func staticHandler() http.Handler {
 func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string) *page {
 	p := principalFrom(r.Context())
 	pg := &page{
-		Lang:     s.language(r, p),
-		P:        p,
-		Path:     r.URL.RequestURI(),
-		Provider: s.cfg.ProviderName,
-		Demo:     s.cfg.Demo,
-		Shop:     s.contractsEnabled(),
-		Billing:  s.billingEnabled(),
-		Payments: s.billingEnabled() && s.pay != nil,
-		Docs:     s.docs != nil,
-		Monitor:  s.mon != nil,
-		Status:   s.status != nil,
-		SLA:      s.comp != nil,
-		Today:    s.today(),
-		AssetVer: s.assetVer,
+		Lang:      s.language(r, p),
+		P:         p,
+		Path:      r.URL.RequestURI(),
+		Provider:  s.cfg.ProviderName,
+		Demo:      s.cfg.Demo,
+		Shop:      s.contractsEnabled(),
+		Billing:   s.billingEnabled(),
+		Payments:  s.billingEnabled() && s.pay != nil,
+		Docs:      s.docs != nil,
+		Monitor:   s.mon != nil,
+		Status:    s.status != nil,
+		SLA:       s.comp != nil,
+		Provision: s.prov != nil,
+		Today:     s.today(),
+		AssetVer:  s.assetVer,
 	}
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/staff/"):

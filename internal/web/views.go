@@ -31,10 +31,35 @@ func allowed(err error) error {
 	return err
 }
 
+// linkServices fills in the service on a server of each subscription listed.
+func (s *server) linkServices(ctx context.Context, p *accounts.Principal, orgID int64, rows []serviceRow) error {
+	if s.prov == nil || len(rows) == 0 {
+		return nil
+	}
+	list, err := s.prov.Services(ctx, *p, orgID)
+	if err != nil {
+		return allowed(err)
+	}
+	bySub := make(map[int64]int, len(list))
+	for i, x := range list {
+		bySub[x.SubscriptionID] = i
+	}
+	for i := range rows {
+		if j, ok := bySub[rows[i].Sub.ID]; ok {
+			rows[i].Service, rows[i].State = list[j].ID, string(list[j].State)
+		}
+	}
+	return nil
+}
+
 // serviceRow is one subscription as a list of services shows it.
 type serviceRow struct {
 	Sub      contracts.Subscription
 	Contract int64
+	// Service is the subscription's service on a server (0: none yet), and State its
+	// state there, so the list links to the service's own page.
+	Service int64
+	State   string
 }
 
 // todoItem is something that needs the customer's action, with where to do it.
@@ -86,6 +111,9 @@ func (s *server) customerSummary(ctx context.Context, pg *page, p *accounts.Prin
 					v.Renewals = append(v.Renewals, row)
 				}
 			}
+		}
+		if err := s.linkServices(ctx, p, orgID, v.Services); err != nil {
+			return v, err
 		}
 		sortRenewals(v.Renewals)
 		v.Renewals = v.Renewals[:min(len(v.Renewals), renewalsShown)]

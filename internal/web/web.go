@@ -32,6 +32,7 @@ import (
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/signup"
 	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/store"
@@ -91,6 +92,9 @@ type Deps struct {
 	// Compensation serves the portal's availability pages and the staff SLA pages
 	// (claims, corrections, exclusions, breaches); without it they are not mounted.
 	Compensation *compensation.Service
+	// Provision serves the staff provisioning pages (servers, queue, services) and the
+	// portal's service pages; without it they are not mounted.
+	Provision *provision.Service
 }
 
 type server struct {
@@ -108,6 +112,7 @@ type server struct {
 	status  *status.Service
 	mon     *monitor.Service
 	comp    *compensation.Service
+	prov    *provision.Service
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -145,7 +150,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	s := &server{
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
-		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation,
+		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -296,6 +301,10 @@ func (s *server) routes(mux *http.ServeMux) {
 	s.statusStaffRoutes(staff)
 	if s.comp != nil {
 		s.slaRoutes(staff, portal)
+	}
+	if s.prov != nil {
+		s.provisionStaffRoutes(staff)
+		s.provisionPortalRoutes(portal)
 	}
 }
 

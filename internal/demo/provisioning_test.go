@@ -1,0 +1,95 @@
+package demo
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/app"
+	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/config"
+	"github.com/hostpact/hostpact/internal/provision"
+	"github.com/hostpact/hostpact/internal/provision/driver"
+	"github.com/hostpact/hostpact/internal/secrets"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/store/storetest"
+)
+
+// TestSeedProvisioning: the demo's services run on the provisioning servers that match
+// the monitored ones, each kind on its own server, and the queue holds one step the
+// server could not carry out, with the server's message; a second seed adds nothing.
+func TestSeedProvisioning(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		cfg, err := config.Load("", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Demo, cfg.Keys = true, secrets.Ephemeral()
+		pack, err := app.LoadPack(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := app.Build(cfg, pack, db, nil, clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		if _, err := Seed(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		admin, err := a.Accounts.FindUserByEmail(ctx, staff[0].email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		by := accounts.Principal{User: admin}
+		svs, err := a.Provision.Servers(ctx, by)
+		if err != nil || len(svs) != len(demoProvServers) {
+			t.Fatalf("servers: %+v %v", svs, err)
+		}
+		mons, err := a.Monitor.Servers(ctx, by)
+		if err != nil {
+			t.Fatal(err)
+		}
+		measured := map[int64]string{}
+		for _, m := range mons {
+			measured[m.ID] = m.Name
+		}
+		kinds := map[driver.Kind]int{}
+		for _, sv := range svs {
+			if measured[sv.MonitorServerID] != sv.Name {
+				t.Errorf("%s is measured as %q", sv.Name, measured[sv.MonitorServerID])
+			}
+			on, err := a.Provision.ServicesOn(ctx, by, sv.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range on {
+				kinds[v.Kind]++
+				if v.State != provision.StateActive {
+					t.Errorf("%s on %s: %s", v.Ref, sv.Name, v.State)
+				}
+				want := map[driver.Kind]string{driver.KindWebhosting: "web01.ams", driver.KindEmail: "mail01.ams", driver.KindVPS: "hv01.lwd", driver.KindVPN: "vpn01.ams"}[v.Kind]
+				if sv.Name != want {
+					t.Errorf("%s (%s) on %s, want %s", v.Ref, v.Kind, sv.Name, want)
+				}
+			}
+		}
+		if kinds[driver.KindWebhosting] != 3 || kinds[driver.KindEmail] != 1 || kinds[driver.KindVPS] != 1 || kinds[driver.KindVPN] != 1 {
+			t.Errorf("services by kind: %v", kinds)
+		}
+		open, err := a.Provision.Queue(ctx, by, provision.QueueFilter{Open: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(open) != 1 || open[0].Op != provision.OpResetCredentials || open[0].Message == "" || open[0].Attempts != 1 {
+			t.Fatalf("open steps: %+v", open)
+		}
+		if _, err := Seed(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if again, err := a.Provision.Servers(ctx, by); err != nil || len(again) != len(svs) {
+			t.Fatalf("after a second seed: %d servers, %v", len(again), err)
+		}
+	}, app.Schemas()...)
+}
