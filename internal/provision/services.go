@@ -146,9 +146,11 @@ func (s *Service) view(ctx context.Context, q store.Querier, v svc) (ServiceView
 		ServerID: v.serverID, State: v.state, Reasons: v.reasons, Package: v.pkg, Details: v.details, CredentialsReady: v.secretReady,
 		Problem: v.problem, ProblemText: v.problemText, CreatedAt: v.createdAt, UpdatedAt: v.updatedAt}
 	if v.serverID != 0 {
-		if err := q.QueryRowContext(ctx, `SELECT name FROM provision_servers WHERE id = $1`, v.serverID).Scan(&out.ServerName); err != nil {
+		var typ string
+		if err := q.QueryRowContext(ctx, `SELECT name, driver_type FROM provision_servers WHERE id = $1`, v.serverID).Scan(&out.ServerName, &typ); err != nil {
 			return out, err
 		}
+		out.Panel = s.types[typ].SingleSignOn
 	}
 	tasks, err := queryTasks(ctx, q, `WHERE t.service_id = $1 AND t.status IN ('queued', 'running') ORDER BY t.id LIMIT 1`, v.id)
 	if err != nil {

@@ -151,6 +151,8 @@ type ServiceView struct {
 	Details map[string]string `json:"details,omitempty"`
 	// CredentialsReady: a new secret (and sensitive details) wait to be shown once.
 	CredentialsReady bool `json:"credentials_ready"`
+	// Panel: the service's server type offers single sign-on into its own panel.
+	Panel bool `json:"panel"`
 	// Task is what is happening now: the first queued or running task, or the last
 	// failed or refused one while nothing else is queued (nil: nothing).
 	Task *Task `json:"task,omitempty"`

@@ -40,7 +40,8 @@ func (ps *pageServers) types() []driver.Type {
 	kinds := []driver.Kind{driver.KindWebhosting, driver.KindEmail, driver.KindVPN, driver.KindVPS, driver.KindContainers}
 	return []driver.Type{
 		{Name: "pagetest", Kinds: kinds, CredentialFields: []string{"api_token"}, SettingFields: []string{"region"},
-			New: func(sv driver.Server) (driver.Driver, error) { return &pageDriver{ps: ps, endpoint: sv.Endpoint}, nil }},
+			New:          func(sv driver.Server) (driver.Driver, error) { return &pageDriver{ps: ps, endpoint: sv.Endpoint}, nil },
+			SingleSignOn: true},
 		{Name: "pageagent", Kinds: []driver.Kind{driver.KindWebhosting, driver.KindEmail}, CredentialFields: []string{"client_key"},
 			New: func(sv driver.Server) (driver.Driver, error) {
 				return &pageAgent{pageDriver{ps: ps, endpoint: sv.Endpoint}}, nil

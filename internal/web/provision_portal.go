@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"html/template"
 	"net/http"
@@ -96,7 +95,7 @@ func (s *server) portalServicePage(w http.ResponseWriter, r *http.Request, p *ac
 	v := portalServiceView{Service: sv, Details: detailRows(pg, sv.Details), Revealed: revealed, PanelURL: panelURL,
 		MayCredentials: p.Can(accounts.ServiceCredentials, accounts.OrgID(sv.OrgID))}
 	v.CanReset = v.MayCredentials && live && sv.ServerID != 0 && sv.State != provision.StatePending && sv.State != provision.StateProvisioning
-	v.Panel = v.MayCredentials && sv.State == provision.StateActive && s.provSingleSignOn(ctx, sv)
+	v.Panel = v.MayCredentials && sv.State == provision.StateActive && sv.Panel
 	if sv.State == provision.StateSuspended {
 		for _, reason := range sv.Reasons {
 			key := "svc.reason." + string(reason)
@@ -242,28 +241,4 @@ func (s *server) portalServicePanel(w http.ResponseWriter, r *http.Request, p *a
 		return errors.New("web: the panel's login link is not a web address")
 	}
 	return s.portalServicePage(w, r, p, id, nil, link)
-}
-
-// provSingleSignOn reports whether the service's driver has a single sign-on into the
-// service's own panel (driver.SingleSignOn). The customer may not read servers, so the
-// provisioning system reads the service's server, and only that yes or no reaches the
-// page; making the driver calls nothing on the server.
-func (s *server) provSingleSignOn(ctx context.Context, sv provision.ServiceView) bool {
-	if sv.ServerID == 0 {
-		return false
-	}
-	srv, err := s.prov.Server(ctx, provision.SystemPrincipal, sv.ServerID)
-	if err != nil {
-		return false
-	}
-	t, ok := s.provType(srv.Type)
-	if !ok {
-		return false
-	}
-	d, err := t.New(driver.Server{Name: srv.Name, Endpoint: srv.Endpoint, Location: srv.Location, Settings: srv.Settings})
-	if err != nil {
-		return false
-	}
-	_, sso := d.(driver.SingleSignOn)
-	return sso
 }

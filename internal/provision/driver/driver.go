@@ -179,6 +179,9 @@ type Type struct {
 	SettingFields    []string
 	New              Factory
 	Enroll           Enroller // nil: staff enter the credentials
+	// SingleSignOn says that its drivers implement SingleSignOn, so pages can offer
+	// "open the control panel" without making a driver.
+	SingleSignOn bool
 }
 
 // Refusal is a server's "no": the request reached it and was refused (a name taken,

@@ -58,7 +58,7 @@ func (k *Kit) Type(name string, kinds ...driver.Kind) driver.Type {
 				return nil, errors.New("provisiontest: no token")
 			}
 			return &Driver{k: k, endpoint: sv.Endpoint, token: sv.Credentials["token"]}, nil
-		}}
+		}, SingleSignOn: true}
 }
 
 // FailNext makes the next n calls of op ("create", "suspend", … as driver.Refusal ops

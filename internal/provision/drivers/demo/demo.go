@@ -25,7 +25,7 @@ const TypeName = "demo"
 // Type is the registry entry: every kind, no credentials.
 func Type() driver.Type {
 	return driver.Type{Name: TypeName, Kinds: []driver.Kind{driver.KindWebhosting, driver.KindEmail, driver.KindContainers, driver.KindVPN, driver.KindVPS},
-		New: New}
+		New: New, SingleSignOn: true}
 }
 
 type account struct {

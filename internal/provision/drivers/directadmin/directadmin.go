@@ -43,6 +43,7 @@ func Type() driver.Type {
 		CredentialFields: []string{"username", "password", "fingerprint"},
 		SettingFields:    []string{"ip"},
 		New:              func(s driver.Server) (driver.Driver, error) { return New(s) },
+		SingleSignOn:     true,
 	}
 }
 
