@@ -1,0 +1,205 @@
+package kvm
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/monitor/probe/realtest"
+	"github.com/hostpact/hostpact/internal/provision/driver"
+	"github.com/hostpact/hostpact/internal/provision/driver/drivertest"
+)
+
+const bootMessage = "HOSTPACT-VPS-OK"
+
+// TestRealKVM takes one VPS through its life on a private libvirt daemon with KVM. The
+// template is a one-sector guest that prints a line on its serial port, so the test
+// sees the VPS boot from its overlay disk; it has no operating system, so the password
+// is checked where the module puts it: hashed in the cloud-init seed ISO.
+func TestRealKVM(t *testing.T) {
+	lv := realtest.StartLibvirt(t)
+	bins := realtest.Require(t, "genisoimage", "genisoimage", "isoinfo", "qemu-img")
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(nobody.Uid)
+	gid, _ := strconv.Atoi(nobody.Gid)
+	templates := filepath.Join(lv.Dir, "templates")
+	images := filepath.Join(lv.Dir, "images")
+	if err := os.Mkdir(templates, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	realtest.BootSector(t, filepath.Join(templates, "boot.img"), bootMessage)
+	settings, _ := json.Marshal(Config{
+		Socket: lv.Socket, URI: "qemu:///session",
+		TemplatesDir: templates, ImagesDir: images, ImageUID: uid, ImageGID: gid,
+		// The boot sector does not answer the ACPI power button: every shutdown is
+		// the forced one after this timeout.
+		ShutdownTimeoutSeconds: 1,
+		Genisoimage:            bins[0], QemuImg: bins[2],
+	})
+	dd, err := Factory(settings, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dd.(*Driver)
+
+	a := driver.Account{Ref: "hp42", Kind: driver.KindVPS, Secret: `Gr33n "tea" \ latte`,
+		Package: driver.Package{Name: "vps-s", CPUMilli: 500, MemoryMB: 32, DiskMB: 16, Template: "boot.img"}}
+	other := driver.Package{Name: "vps-m", CPUMilli: 1500, MemoryMB: 48, DiskMB: 32, Template: "boot.img"}
+	dir := filepath.Join(images, a.Ref)
+	boots := 0 // times the guest has printed its line, as of the last suspension
+
+	drivertest.Run(t, d, a, other, drivertest.Checks{
+		Works: func(t *testing.T, a driver.Account, c driver.Created, secret string) {
+			if s := lv.Virsh(t, "domstate", a.Ref); s != "running" {
+				t.Fatalf("domain state %q, want running", s)
+			}
+			// The guest booted (again, after a suspension) from its disk.
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				b, _ := os.ReadFile(filepath.Join(dir, "console.log"))
+				if strings.Count(string(b), bootMessage) > boots {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the guest's console shows %q, want %d boots", b, boots+1)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			iso := filepath.Join(dir, "seed.iso")
+			if info := run(t, bins[1], "-d", "-i", iso); !strings.Contains(info, "Volume id: cidata") {
+				t.Errorf("seed is not a NoCloud volume:\n%s", info)
+			}
+			ud := run(t, bins[1], "-J", "-i", iso, "-x", "/user-data")
+			m := regexp.MustCompile(`password: '(\$6\$[^']+)'`).FindStringSubmatch(ud)
+			if m == nil || !passwordMatches(m[1], secret) {
+				t.Errorf("the seed's user-data does not carry the secret's hash:\n%s", ud)
+			}
+			if strings.Contains(ud, secret) {
+				t.Errorf("the seed carries the secret in the clear")
+			}
+			md := run(t, bins[1], "-J", "-i", iso, "-x", "/meta-data")
+			if !strings.HasPrefix(md, "instance-id: "+a.Ref) {
+				t.Errorf("meta-data:\n%s", md)
+			}
+			if c.Details["username"] != "root" || c.Details["package_applies"] != "next-boot" {
+				t.Errorf("details: %v", c.Details)
+			}
+		},
+		Suspended: func(t *testing.T, a driver.Account) {
+			if s := lv.Virsh(t, "domstate", a.Ref); s != "shut off" {
+				t.Errorf("domain state %q, want shut off", s)
+			}
+			b, _ := os.ReadFile(filepath.Join(dir, "console.log"))
+			boots = strings.Count(string(b), bootMessage)
+		},
+		Package: func(t *testing.T, a driver.Account, p driver.Package) {
+			x := lv.Virsh(t, "dumpxml", "--inactive", a.Ref)
+			if want := ">" + strconv.Itoa(vcpusFor(p.CPUMilli)) + "</vcpu>"; !strings.Contains(x, want) {
+				t.Errorf("definition has no %s:\n%s", want, x)
+			}
+			if want := "<memory unit='KiB'>" + strconv.FormatInt(p.MemoryMB*1024, 10) + "</memory>"; !strings.Contains(x, want) {
+				t.Errorf("definition has no %s:\n%s", want, x)
+			}
+			var info struct {
+				Size   int64  `json:"virtual-size"`
+				Format string `json:"format"`
+			}
+			if err := json.Unmarshal([]byte(run(t, bins[2], "info", "-U", "--output=json", filepath.Join(dir, "disk.qcow2"))), &info); err != nil {
+				t.Fatal(err)
+			}
+			if info.Format != "qcow2" || info.Size != p.DiskMB<<20 {
+				t.Errorf("disk is %s of %d bytes, want qcow2 of %d MB", info.Format, info.Size, p.DiskMB)
+			}
+		},
+		Terminated: func(t *testing.T, a driver.Account) {
+			if s := lv.Virsh(t, "domstate", a.Ref); s != "shut off" {
+				t.Errorf("domain state %q, want shut off", s)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "disk.qcow2")); err != nil {
+				t.Errorf("terminated VPS lost its disk: %v", err)
+			}
+		},
+		Gone: func(t *testing.T, a driver.Account) {
+			if out := lv.Virsh(t, "list", "--all", "--name"); strings.Contains(out, a.Ref) {
+				t.Errorf("domains left: %q", out)
+			}
+			if _, err := os.Stat(dir); !os.IsNotExist(err) {
+				t.Errorf("files left in %s: %v", dir, err)
+			}
+		},
+	})
+
+	ctx := context.Background()
+	t.Run("foreign domain", func(t *testing.T) {
+		realtest.WriteFile(t, lv.Dir, "hp99.xml", `<domain type='kvm'><name>hp99</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os></domain>`, 0o644)
+		lv.Virsh(t, "define", filepath.Join(lv.Dir, "hp99.xml"))
+		b := a
+		b.Ref = "hp99"
+		if _, err := d.Create(ctx, b); !driver.IsRefusal(err) {
+			t.Errorf("Create over a domain hostpact did not make: %v, want a refusal", err)
+		}
+		if err := d.DeleteData(ctx, "hp99"); !driver.IsRefusal(err) {
+			t.Errorf("DeleteData of a domain hostpact did not make: %v, want a refusal", err)
+		}
+		l, err := d.List(ctx)
+		if err != nil || len(l) != 0 {
+			t.Errorf("List = %v, %v; want nothing", l, err)
+		}
+	})
+	t.Run("refusals", func(t *testing.T) {
+		b := a
+		b.Ref = "hp43"
+		b.Package.Template = "nothing.img"
+		if _, err := d.Create(ctx, b); !driver.IsRefusal(err) {
+			t.Errorf("Create with a missing template: %v, want a refusal", err)
+		}
+		b.Package.Template = "boot.img"
+		if _, err := d.Create(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = d.DeleteData(ctx, b.Ref) })
+		small := b.Package
+		small.DiskMB = 8
+		if err := d.ChangePackage(ctx, b.Ref, small); !driver.IsRefusal(err) {
+			t.Errorf("shrinking the disk: %v, want a refusal", err)
+		}
+		if x := lv.Virsh(t, "dumpxml", "--inactive", b.Ref); !strings.Contains(x, "disk-mb=\"16\"") && !strings.Contains(x, "disk-mb='16'") {
+			t.Errorf("a refused change changed the definition:\n%s", x)
+		}
+		u, err := d.Usage(ctx, b.Ref)
+		if err != nil || u.DiskBytes <= 0 {
+			t.Errorf("Usage = %+v, %v", u, err)
+		}
+		if err := d.Unsuspend(ctx, "hp44"); !strings.Contains(errString(err), driver.ErrNotFound.Error()) {
+			t.Errorf("Unsuspend of nothing: %v, want not found", err)
+		}
+	})
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
