@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Marks in the metadata: what the provisioning layer last asked of the VPS.
@@ -194,7 +195,11 @@ func (v vps) render() (string, error) {
 	seed.Type, seed.Device = "file", "cdrom"
 	seed.Driver.Name, seed.Driver.Type = "qemu", "raw"
 	seed.Source.File = v.Seed
+	// Q35 has no IDE controller; i440FX ("pc") has no SATA one without an extra device.
 	seed.Target.Dev, seed.Target.Bus = "hdc", "ide"
+	if strings.Contains(v.Machine, "q35") {
+		seed.Target.Dev, seed.Target.Bus = "sda", "sata"
+	}
 	seed.ReadOnly = &struct{}{}
 	x.Devices.Disks = []diskEl{disk, seed}
 
