@@ -128,6 +128,16 @@ func Factory(settings json.RawMessage, dataDir string) (driver.Driver, error) {
 type Driver struct {
 	cfg     Config
 	timeout time.Duration
+	// failpoint, when set (tests), is called at named points between the steps of a
+	// call; an error it returns ends the call there, as a crash of the agent would.
+	failpoint func(point string) error
+}
+
+func (d *Driver) fail(point string) error {
+	if d.failpoint == nil {
+		return nil
+	}
+	return d.failpoint(point)
 }
 
 // New checks cfg and fills in its defaults.

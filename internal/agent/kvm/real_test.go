@@ -3,6 +3,7 @@ package kvm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"os/user"
@@ -20,11 +21,9 @@ import (
 
 const bootMessage = "HOSTPACT-VPS-OK"
 
-// TestRealKVM takes one VPS through its life on a private libvirt daemon with KVM. The
-// template is a one-sector guest that prints a line on its serial port, so the test
-// sees the VPS boot from its overlay disk; it has no operating system, so the password
-// is checked where the module puts it: hashed in the cloud-init seed ISO.
-func TestRealKVM(t *testing.T) {
+// startReal starts a private libvirt daemon and makes the module for it, with the
+// boot sector as the template "boot.img"; bins are genisoimage, isoinfo and qemu-img.
+func startReal(t *testing.T) (*realtest.Libvirt, *Driver, []string) {
 	lv := realtest.StartLibvirt(t)
 	bins := realtest.Require(t, "genisoimage", "genisoimage", "isoinfo", "qemu-img")
 	nobody, err := user.Lookup("nobody")
@@ -51,8 +50,17 @@ func TestRealKVM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := dd.(*Driver)
+	return lv, dd.(*Driver), bins
+}
 
+// TestRealKVM takes one VPS through its life on a private libvirt daemon with KVM. The
+// template is a one-sector guest that prints a line on its serial port, so the test
+// sees the VPS boot from its overlay disk; it has no operating system, so the password
+// is checked where the module puts it: hashed in the cloud-init seed ISO.
+func TestRealKVM(t *testing.T) {
+	t.Parallel()
+	lv, d, bins := startReal(t)
+	images := d.cfg.ImagesDir
 	a := driver.Account{Ref: "hp42", Kind: driver.KindVPS, Secret: `Gr33n "tea" \ latte`,
 		Package: driver.Package{Name: "vps-s", CPUMilli: 500, MemoryMB: 32, DiskMB: 16, Template: "boot.img"}}
 	other := driver.Package{Name: "vps-m", CPUMilli: 1500, MemoryMB: 48, DiskMB: 32, Template: "boot.img"}
@@ -184,6 +192,116 @@ func TestRealKVM(t *testing.T) {
 		}
 		if err := d.Unsuspend(ctx, "hp44"); !strings.Contains(errString(err), driver.ErrNotFound.Error()) {
 			t.Errorf("Unsuspend of nothing: %v, want not found", err)
+		}
+	})
+}
+
+// crashAt makes d fail once at point, as if the agent were killed there, and reports
+// whether it was reached.
+func crashAt(d *Driver, point string) *bool {
+	reached := new(bool)
+	d.failpoint = func(p string) error {
+		if p != point || *reached {
+			return nil
+		}
+		*reached = true
+		return errors.New("crash at " + p)
+	}
+	return reached
+}
+
+// TestRealKVMCrash interrupts each step of a VPS's life where the agent could be killed
+// and runs the call again: the retry completes it, with one domain and whole files.
+func TestRealKVMCrash(t *testing.T) {
+	t.Parallel()
+	lv, d, bins := startReal(t)
+	ctx := context.Background()
+	a := driver.Account{Ref: "hp45", Kind: driver.KindVPS, Secret: "first-secret",
+		Package: driver.Package{Name: "vps-s", MemoryMB: 32, DiskMB: 8, Template: "boot.img"}}
+	dir := filepath.Join(d.cfg.ImagesDir, a.Ref)
+	seedHash := func(t *testing.T) string {
+		ud := run(t, bins[1], "-J", "-i", filepath.Join(dir, "seed.iso"), "-x", "/user-data")
+		m := regexp.MustCompile(`password: '(\$6\$[^']+)'`).FindStringSubmatch(ud)
+		if m == nil {
+			t.Fatalf("no hash in the seed:\n%s", ud)
+		}
+		return m[1]
+	}
+	for _, point := range []string{"create:disk", "seed:iso", "create:seed", "create:defined"} {
+		t.Run(point, func(t *testing.T) {
+			reached := crashAt(d, point)
+			if _, err := d.Create(ctx, a); err == nil || !*reached {
+				t.Fatalf("Create with a crash at %s: %v (reached %v)", point, err, *reached)
+			}
+			d.failpoint = nil
+			if _, err := d.Create(ctx, a); err != nil {
+				t.Fatalf("Create after a crash at %s: %v", point, err)
+			}
+			if l, err := d.List(ctx); err != nil || len(l) != 1 || l[0].Ref != a.Ref || l[0].Suspended {
+				t.Errorf("List = %v, %v", l, err)
+			}
+			if s := lv.Virsh(t, "domstate", a.Ref); s != "running" {
+				t.Errorf("domain state %q", s)
+			}
+			if h := seedHash(t); !passwordMatches(h, a.Secret) {
+				t.Errorf("the seed's hash %s is not the secret's", h)
+			}
+			if left, _ := filepath.Glob(filepath.Join(dir, "*.tmp")); len(left) > 0 {
+				t.Errorf("files left over: %v", left)
+			}
+			if err := d.DeleteData(ctx, a.Ref); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+
+	if _, err := d.Create(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("reset", func(t *testing.T) {
+		reached := crashAt(d, "seed:iso")
+		if _, err := d.ResetCredentials(ctx, a.Ref, "second-secret"); err == nil || !*reached {
+			t.Fatalf("ResetCredentials with a crash: %v", err)
+		}
+		d.failpoint = nil
+		if _, err := d.ResetCredentials(ctx, a.Ref, "second-secret"); err != nil {
+			t.Fatal(err)
+		}
+		if h := seedHash(t); !passwordMatches(h, "second-secret") {
+			t.Errorf("the seed's hash %s is not the new secret's", h)
+		}
+		md := run(t, bins[1], "-J", "-i", filepath.Join(dir, "seed.iso"), "-x", "/meta-data")
+		if strings.HasPrefix(md, "instance-id: "+a.Ref+"\n") {
+			t.Errorf("a new password under the old instance id, which cloud-init would not apply:\n%s", md)
+		}
+	})
+	t.Run("suspend", func(t *testing.T) {
+		reached := crashAt(d, "suspend:marked")
+		if err := d.Suspend(ctx, a.Ref, driver.SuspendNonPayment); err == nil || !*reached {
+			t.Fatalf("Suspend with a crash: %v", err)
+		}
+		d.failpoint = nil
+		if err := d.Suspend(ctx, a.Ref, driver.SuspendNonPayment); err != nil {
+			t.Fatal(err)
+		}
+		if s := lv.Virsh(t, "domstate", a.Ref); s != "shut off" {
+			t.Errorf("domain state %q", s)
+		}
+	})
+	t.Run("delete", func(t *testing.T) {
+		reached := crashAt(d, "delete:undefined")
+		if err := d.DeleteData(ctx, a.Ref); err == nil || !*reached {
+			t.Fatalf("DeleteData with a crash: %v", err)
+		}
+		d.failpoint = nil
+		if err := d.DeleteData(ctx, a.Ref); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("files left: %v", err)
+		}
+		if l, err := d.List(ctx); err != nil || len(l) != 0 {
+			t.Errorf("List = %v, %v", l, err)
 		}
 	})
 }

@@ -115,6 +115,9 @@ func (d *Driver) writeSeed(ctx context.Context, ref, secret string) (bool, error
 	if err := os.Rename(tmp, d.seedPath(ref)); err != nil {
 		return false, err
 	}
+	if err := d.fail("seed:iso"); err != nil {
+		return false, err
+	}
 	if err := os.RemoveAll(d.seedDir(ref)); err != nil {
 		return false, err
 	}

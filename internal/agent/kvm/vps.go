@@ -175,6 +175,9 @@ func (d *Driver) Create(ctx context.Context, a driver.Account) (driver.Created, 
 	if err := d.makeDisk(ctx, a.Ref, base); err != nil {
 		return driver.Created{}, err
 	}
+	if err := d.fail("create:disk"); err != nil {
+		return driver.Created{}, err
+	}
 	running := false
 	if f != nil {
 		running, err = d.active(l, f.dom)
@@ -188,8 +191,14 @@ func (d *Driver) Create(ctx context.Context, a driver.Account) (driver.Created, 
 	if _, err := d.writeSeed(ctx, a.Ref, a.Secret); err != nil {
 		return driver.Created{}, err
 	}
+	if err := d.fail("create:seed"); err != nil {
+		return driver.Created{}, err
+	}
 	dom, err := d.define(l, d.vps(a.Ref, uuid, m))
 	if err != nil {
+		return driver.Created{}, err
+	}
+	if err := d.fail("create:defined"); err != nil {
 		return driver.Created{}, err
 	}
 	if m.State == stateActive {
@@ -331,6 +340,9 @@ func (d *Driver) Suspend(ctx context.Context, ref string, _ driver.SuspendReason
 	if err := d.mark(l, ref, f, stateSuspended); err != nil {
 		return err
 	}
+	if err := d.fail("suspend:marked"); err != nil {
+		return err
+	}
 	return d.stop(ctx, l, f.dom)
 }
 
@@ -399,6 +411,9 @@ func (d *Driver) DeleteData(ctx context.Context, ref string) error {
 			libvirt.DomainUndefineNvram | libvirt.DomainUndefineCheckpointsMetadata
 		if err := l.DomainUndefineFlags(f.dom, flags); err != nil && !libvirt.IsNotFound(err) {
 			return fmt.Errorf("kvm: undefine %s: %w", ref, err)
+		}
+		if err := d.fail("delete:undefined"); err != nil {
+			return err
 		}
 	}
 	return d.removeFiles(ref)
