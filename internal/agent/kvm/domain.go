@@ -142,7 +142,7 @@ type diskEl struct {
 		Name string `xml:"name,attr"`
 		Type string `xml:"type,attr"`
 	} `xml:"driver"`
-	Source struct {
+	Source *struct {
 		File string `xml:"file,attr"`
 	} `xml:"source"`
 	Target struct {
@@ -189,19 +189,11 @@ func (v vps) render() (string, error) {
 	var disk diskEl
 	disk.Type, disk.Device = "file", "disk"
 	disk.Driver.Name, disk.Driver.Type = "qemu", "qcow2"
-	disk.Source.File = v.Disk
+	disk.Source = &struct {
+		File string `xml:"file,attr"`
+	}{v.Disk}
 	disk.Target.Dev, disk.Target.Bus = "vda", "virtio"
-	var seed diskEl
-	seed.Type, seed.Device = "file", "cdrom"
-	seed.Driver.Name, seed.Driver.Type = "qemu", "raw"
-	seed.Source.File = v.Seed
-	// Q35 has no IDE controller; i440FX ("pc") has no SATA one without an extra device.
-	seed.Target.Dev, seed.Target.Bus = "hdc", "ide"
-	if strings.Contains(v.Machine, "q35") {
-		seed.Target.Dev, seed.Target.Bus = "sda", "sata"
-	}
-	seed.ReadOnly = &struct{}{}
-	x.Devices.Disks = []diskEl{disk, seed}
+	x.Devices.Disks = []diskEl{disk, v.seedDisk()}
 
 	if v.Meta.Network != "" {
 		var nic interfaceEl
@@ -220,6 +212,37 @@ func (v vps) render() (string, error) {
 		return "", err
 	}
 	return string(b) + "\n", nil
+}
+
+// seedDisk is the CD-ROM drive with the cloud-init seed.
+func (v vps) seedDisk() diskEl {
+	var seed diskEl
+	seed.Type, seed.Device = "file", "cdrom"
+	seed.Driver.Name, seed.Driver.Type = "qemu", "raw"
+	seed.Source = &struct {
+		File string `xml:"file,attr"`
+	}{v.Seed}
+	// Q35 has no IDE controller; i440FX ("pc") has no SATA one without an extra device.
+	seed.Target.Dev, seed.Target.Bus = "hdc", "ide"
+	if strings.Contains(v.Machine, "q35") {
+		seed.Target.Dev, seed.Target.Bus = "sda", "sata"
+	}
+	seed.ReadOnly = &struct{}{}
+	return seed
+}
+
+// seedXML is the seed drive's XML, for changing the medium of a running guest; empty
+// (ejected) when eject is set.
+func (v vps) seedXML(eject bool) (string, error) {
+	disk := v.seedDisk()
+	if eject {
+		disk.Source = nil
+	}
+	b, err := xml.Marshal(struct {
+		XMLName xml.Name `xml:"disk"`
+		diskEl
+	}{diskEl: disk})
+	return string(b), err
 }
 
 // macFor is the interface's MAC address, derived from the domain's UUID so that every

@@ -51,6 +51,7 @@ import (
 	"github.com/digitalocean/go-libvirt"
 	"github.com/digitalocean/go-libvirt/socket/dialers"
 
+	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/provision/driver"
 )
 
@@ -94,8 +95,9 @@ type Config struct {
 	// power button before it is destroyed; 120 (Proxmox's timeout) when zero.
 	ShutdownTimeoutSeconds int `json:"shutdown_timeout_seconds"`
 	// QemuImg and Genisoimage are the programs; found on PATH when empty.
-	QemuImg     string `json:"qemu_img"`
-	Genisoimage string `json:"genisoimage"`
+	QemuImg     string      `json:"qemu_img"`
+	Genisoimage string      `json:"genisoimage"`
+	Clock       clock.Clock `json:"-"` // clock.Real when nil
 }
 
 // MetadataNS is the namespace of hostpact's element in a domain's <metadata>.
@@ -156,6 +158,9 @@ func New(cfg Config) (*Driver, error) {
 	}
 	if cfg.ShutdownTimeoutSeconds == 0 {
 		cfg.ShutdownTimeoutSeconds = 120
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
 	}
 	if cfg.QemuImg == "" {
 		cfg.QemuImg = "qemu-img"

@@ -96,6 +96,11 @@ func TestRealKVM(t *testing.T) {
 			if strings.Contains(ud, secret) {
 				t.Errorf("the seed carries the secret in the clear")
 			}
+			// QEMU reads the seed now on disk, not one a reset replaced, which a reboot
+			// from inside the guest would still find.
+			if stale := staleFiles(t, dir); len(stale) > 0 {
+				t.Errorf("QEMU holds replaced files open: %v", stale)
+			}
 			md := run(t, bins[1], "-J", "-i", iso, "-x", "/meta-data")
 			if !strings.HasPrefix(md, "instance-id: "+a.Ref) {
 				t.Errorf("meta-data:\n%s", md)
@@ -187,7 +192,7 @@ func TestRealKVM(t *testing.T) {
 			t.Errorf("a refused change changed the definition:\n%s", x)
 		}
 		u, err := d.Usage(ctx, b.Ref)
-		if err != nil || u.DiskBytes <= 0 {
+		if err != nil || u.DiskBytes <= 0 || u.CPUSeconds <= 0 || u.MemoryBytes <= 0 || u.MeasuredAt.IsZero() {
 			t.Errorf("Usage = %+v, %v", u, err)
 		}
 		if err := d.Unsuspend(ctx, "hp44"); !strings.Contains(errString(err), driver.ErrNotFound.Error()) {
@@ -304,6 +309,37 @@ func TestRealKVMCrash(t *testing.T) {
 			t.Errorf("List = %v, %v", l, err)
 		}
 	})
+}
+
+// staleFiles returns the files under dir that a QEMU process holds open although they
+// have been replaced or removed; it fails the test when no QEMU has the seed open.
+func staleFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	var stale []string
+	seen := false
+	for _, p := range procs {
+		cmdline, _ := os.ReadFile(p)
+		if !strings.Contains(string(cmdline), "qemu-system") || !strings.Contains(string(cmdline), dir) {
+			continue
+		}
+		fds, _ := filepath.Glob(filepath.Join(filepath.Dir(p), "fd", "*"))
+		for _, fd := range fds {
+			target, err := os.Readlink(fd)
+			if err != nil || !strings.HasPrefix(target, dir) {
+				continue
+			}
+			if strings.HasSuffix(target, " (deleted)") {
+				stale = append(stale, target)
+			} else if target == filepath.Join(dir, "seed.iso") {
+				seen = true
+			}
+		}
+	}
+	if !seen && len(stale) == 0 {
+		t.Fatalf("no QEMU process has %s open", filepath.Join(dir, "seed.iso"))
+	}
+	return stale
 }
 
 func errString(err error) string {

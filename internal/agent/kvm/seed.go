@@ -64,16 +64,15 @@ func (d *Driver) seedHash(ref string) (hash, instanceID string) {
 	return string(h[1]), string(i[1])
 }
 
-// writeSeed makes the seed carry secret. It keeps a seed that already does (a retry);
-// it reports whether it wrote a new one.
-func (d *Driver) writeSeed(ctx context.Context, ref, secret string) (bool, error) {
+// writeSeed makes the seed carry secret. It keeps a seed that already does (a retry).
+func (d *Driver) writeSeed(ctx context.Context, ref, secret string) error {
 	oldHash, oldID := d.seedHash(ref)
 	if oldHash != "" && passwordMatches(oldHash, secret) {
-		return false, nil
+		return nil
 	}
 	hash, err := hashPassword(secret)
 	if err != nil {
-		return false, err
+		return err
 	}
 	// cloud-init sets passwords once per instance: a seed that replaces another gets
 	// a new instance id, so the guest applies the new password at its next boot. The
@@ -88,38 +87,38 @@ func (d *Driver) writeSeed(ctx context.Context, ref, secret string) (bool, error
 	// secret, and the retry makes the seed again.
 	src := d.seedDir(ref) + ".new"
 	if err := os.RemoveAll(src); err != nil {
-		return false, err
+		return err
 	}
 	if err := os.Mkdir(src, 0o700); err != nil {
-		return false, err
+		return err
 	}
 	if err := os.WriteFile(filepath.Join(src, "user-data"), []byte(userData(d.cfg.User, hash)), 0o600); err != nil {
-		return false, err
+		return err
 	}
 	if err := os.WriteFile(filepath.Join(src, "meta-data"), []byte(metaData(instanceID, ref)), 0o600); err != nil {
-		return false, err
+		return err
 	}
 	tmp := d.seedPath(ref) + ".tmp"
 	_ = os.Remove(tmp)
 	if _, err := d.run(ctx, d.cfg.Genisoimage, "-quiet", "-output", tmp, "-volid", "cidata", "-joliet", "-rock",
 		filepath.Join(src, "user-data"), filepath.Join(src, "meta-data")); err != nil {
-		return false, err
+		return err
 	}
 	// The ISO holds only the hash; QEMU must read it.
 	if err := os.Chmod(tmp, 0o644); err != nil {
-		return false, err
+		return err
 	}
 	if err := d.own(tmp); err != nil {
-		return false, err
+		return err
 	}
 	if err := os.Rename(tmp, d.seedPath(ref)); err != nil {
-		return false, err
+		return err
 	}
 	if err := d.fail("seed:iso"); err != nil {
-		return false, err
+		return err
 	}
 	if err := os.RemoveAll(d.seedDir(ref)); err != nil {
-		return false, err
+		return err
 	}
-	return true, os.Rename(src, d.seedDir(ref))
+	return os.Rename(src, d.seedDir(ref))
 }

@@ -188,8 +188,13 @@ func (d *Driver) Create(ctx context.Context, a driver.Account) (driver.Created, 
 	if err := d.grow(ctx, l, f, running, a.Ref, m.DiskMB); err != nil {
 		return driver.Created{}, err
 	}
-	if _, err := d.writeSeed(ctx, a.Ref, a.Secret); err != nil {
+	if err := d.writeSeed(ctx, a.Ref, a.Secret); err != nil {
 		return driver.Created{}, err
+	}
+	if running {
+		if err := d.changeSeed(l, f.dom, d.vps(a.Ref, uuid, m)); err != nil {
+			return driver.Created{}, err
+		}
 	}
 	if err := d.fail("create:seed"); err != nil {
 		return driver.Created{}, err
@@ -227,6 +232,26 @@ func (d *Driver) grow(ctx context.Context, l *libvirt.Libvirt, f *found, running
 	}
 	if err := l.DomainBlockResize(f.dom, "vda", uint64(mb)<<20, libvirt.DomainBlockResizeBytes); err != nil {
 		return fmt.Errorf("kvm: grow the disk of %s: %w", ref, err)
+	}
+	return nil
+}
+
+// changeSeed puts the new seed in a running guest's drive. The new file replaced the
+// old one by a rename, so QEMU still reads the old one; a reboot from inside the guest
+// keeps the QEMU process, and only a change of medium makes it open the new file.
+// The medium is ejected first: libvirt does nothing when asked to insert the medium
+// of the path that is already in the drive. It is changed on every call, also when the
+// seed was already written: a retry cannot tell whether the agent was killed between
+// writing the seed and changing the medium, or between ejecting and inserting.
+func (d *Driver) changeSeed(l *libvirt.Libvirt, dom libvirt.Domain, v vps) error {
+	for _, eject := range []bool{true, false} {
+		x, err := v.seedXML(eject)
+		if err != nil {
+			return err
+		}
+		if err := l.DomainUpdateDeviceFlags(dom, x, libvirt.DomainDeviceModifyLive|libvirt.DomainDeviceModifyForce); err != nil {
+			return fmt.Errorf("kvm: change the seed of %s: %w", v.Name, err)
+		}
 	}
 	return nil
 }
@@ -473,8 +498,15 @@ func (d *Driver) ResetCredentials(ctx context.Context, ref, secret string) (driv
 	if err != nil {
 		return driver.Created{}, err
 	}
-	if _, err := d.writeSeed(ctx, ref, secret); err != nil {
+	if err := d.writeSeed(ctx, ref, secret); err != nil {
 		return driver.Created{}, err
+	}
+	if running, err := d.active(l, f.dom); err != nil {
+		return driver.Created{}, err
+	} else if running {
+		if err := d.changeSeed(l, f.dom, d.vps(ref, uuidString(f.dom.UUID), f.meta)); err != nil {
+			return driver.Created{}, err
+		}
 	}
 	det := d.details(f.meta)
 	det["password_applies"] = "next-boot"
@@ -494,7 +526,7 @@ func (d *Driver) Usage(ctx context.Context, ref string) (driver.Usage, error) {
 	if err != nil {
 		return driver.Usage{}, err
 	}
-	u := driver.Usage{MeasuredAt: time.Now().UTC()}
+	u := driver.Usage{MeasuredAt: d.cfg.Clock.Now()}
 	stats, err := l.ConnectGetAllDomainStats([]libvirt.Domain{f.dom},
 		uint32(libvirt.DomainStatsState|libvirt.DomainStatsCPUTotal|libvirt.DomainStatsBalloon), 0)
 	if err != nil {
