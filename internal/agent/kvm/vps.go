@@ -360,7 +360,9 @@ func (d *Driver) Suspend(ctx context.Context, ref string, _ driver.SuspendReason
 		return err
 	}
 	if f.meta.State == stateTerminated {
-		return driver.Refused(op, "VPS %s is terminated", ref)
+		// Out of service already, and it stays marked terminated: Unsuspend must not
+		// bring it back.
+		return d.stop(ctx, l, f.dom)
 	}
 	if err := d.mark(l, ref, f, stateSuspended); err != nil {
 		return err
