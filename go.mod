@@ -20,7 +20,7 @@ require (
 	modernc.org/sqlite v1.60.1
 )
 
-require github.com/digitalocean/go-libvirt v0.0.0-20261013170128-efbbdf578ac8 // indirect
+require github.com/digitalocean/go-libvirt v0.0.0-20261013170128-efbbdf578ac8
 
 require (
 	filippo.io/edwards25519 v1.2.0 // indirect
