@@ -11,6 +11,7 @@ import (
 	"log/slog"
 
 	"github.com/hostpact/hostpact/internal/agent"
+	"github.com/hostpact/hostpact/internal/agent/kvm"
 	"github.com/hostpact/hostpact/internal/agent/mailhost"
 	"github.com/hostpact/hostpact/internal/agent/vpn"
 	"github.com/hostpact/hostpact/internal/agent/webhost"
@@ -23,6 +24,7 @@ var Modules = agent.Factories{
 	driver.KindWebhosting: webhost.Factory,
 	driver.KindEmail:      mailhost.Factory,
 	driver.KindVPN:        vpn.Factory,
+	driver.KindVPS:        kvm.Factory,
 }
 
 const usage = `usage:

@@ -40,7 +40,7 @@ const SettingKind = "kind"
 func Type() driver.Type {
 	return driver.Type{
 		Name:             "agent",
-		Kinds:            []driver.Kind{driver.KindWebhosting, driver.KindEmail, driver.KindVPN},
+		Kinds:            []driver.Kind{driver.KindWebhosting, driver.KindEmail, driver.KindVPN, driver.KindVPS},
 		CredentialFields: []string{CredCACert, CredClientCert, CredClientKey},
 		SettingFields:    []string{SettingKind},
 		New:              New,
