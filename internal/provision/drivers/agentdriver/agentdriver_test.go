@@ -144,7 +144,7 @@ func TestNewChecksTheServer(t *testing.T) {
 func TestEnrollment(t *testing.T) {
 	t.Parallel()
 	typ := agentdriver.Type()
-	if typ.Name != "agent" || typ.Enroll == nil || len(typ.Kinds) != 3 {
+	if typ.Name != "agent" || typ.Enroll == nil || len(typ.Kinds) != 4 {
 		t.Fatalf("type %+v", typ)
 	}
 	creds, bundle, err := typ.Enroll.Enroll("web1", "https://Web1.Example.NL:7443")
