@@ -174,3 +174,15 @@ func (s *Service) SyncReport(ctx context.Context, by accounts.Principal, serverI
 	}
 	return r, store.DecodeJSON(rec, "missing", missing, &r.Missing)
 }
+
+// SyncNow compares one server with hostpact's records at once, as the hourly job does,
+// for staff who just fixed something on it (provision.manage).
+func (s *Service) SyncNow(ctx context.Context, by accounts.Principal, serverID int64) error {
+	if err := mayManage(by); err != nil {
+		return err
+	}
+	if _, err := s.getServer(ctx, s.db, serverID); err != nil {
+		return err
+	}
+	return s.syncServer(ctx, serverID)
+}

@@ -127,6 +127,7 @@ var provisionMessages = map[string][2]string{
 	"prov.created":           {"Geregistreerd", "Registered"},
 	"prov.monitor_link":      {"monitoring", "monitoring"},
 	"prov.test":              {"Verbinding testen", "Test the connection"},
+	"prov.sync_now":          {"Nu vergelijken", "Compare now"},
 	"prov.test_ok":           {"De server antwoordt en de inloggegevens werken.", "The server answers and the credentials work."},
 	"prov.test_failed":       {"De test is mislukt: %s", "The test failed: %s"},
 	"prov.services":          {"Diensten op deze server", "Services on this server"},
@@ -280,8 +281,8 @@ var provisionMessages = map[string][2]string{
 
 	"flash.prov_server_registered": {"De server is geregistreerd.", "The server has been registered."},
 	"flash.prov_server_saved":      {"De server is opgeslagen.", "The server has been saved."},
+	"flash.prov_synced":            {"De server is vergeleken; het verslag staat hieronder.", "The server has been compared; the report is below."},
 	"flash.prov_test_ok":           {"De server antwoordt en de inloggegevens werken.", "The server answers and the credentials work."},
-	"flash.prov_synced":            {"De server is vergeleken.", "The server has been compared."},
 	"flash.prov_retried":           {"De stap staat weer in de wachtrij.", "The step is back in the queue."},
 	"flash.prov_moved":             {"De verhuizing staat in de wachtrij.", "The move is in the queue."},
 	"flash.prov_suspended":         {"De blokkade staat in de wachtrij.", "The suspension is in the queue."},

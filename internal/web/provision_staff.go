@@ -30,6 +30,7 @@ func (s *server) provisionStaffRoutes(staff func(string, handlerFunc)) {
 	staff("GET /staff/provisioning/servers/{id}", s.provServer)
 	staff("POST /staff/provisioning/servers/{id}", s.provServerUpdate)
 	staff("POST /staff/provisioning/servers/{id}/test", s.provServerTest)
+	staff("POST /staff/provisioning/servers/{id}/sync", s.provServerSync)
 	staff("GET /staff/provisioning/tasks/{id}/retry", s.confirmGet(s.provRetryPage))
 	staff("POST /staff/provisioning/tasks/{id}/retry", s.confirmPost(s.provRetryPage, nil, s.provRetry))
 	staff("GET /staff/provisioning/services/{id}", s.provService)
@@ -602,6 +603,23 @@ func (s *server) provServerTest(w http.ResponseWriter, r *http.Request, p *accou
 		return err
 	}
 	return s.provServerPage(w, r, p, id, nil, translate(lang, "prov.test_failed", err.Error()), http.StatusOK)
+}
+
+// provServerSync compares the server with hostpact's records now and shows the report.
+func (s *server) provServerSync(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	if err := s.prov.SyncNow(r.Context(), *p, id); err != nil {
+		return err
+	}
+	s.flash(w, "prov_synced")
+	s.redirect(w, r, provServerBase(id))
+	return nil
 }
 
 // ---- the queue: run again ----

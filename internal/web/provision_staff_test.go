@@ -22,6 +22,7 @@ var provIDRoutes = []struct {
 	{"GET /staff/provisioning/servers/{id}", "server", nil},
 	{"POST /staff/provisioning/servers/{id}", "server", url.Values{"name": {"x"}, "endpoint": {"https://x:1"}, "location": {"ams"}, "capacity": {"5"}}},
 	{"POST /staff/provisioning/servers/{id}/test", "server", nil},
+	{"POST /staff/provisioning/servers/{id}/sync", "server", nil},
 	{"GET /staff/provisioning/tasks/{id}/retry", "task", nil},
 	{"POST /staff/provisioning/tasks/{id}/retry", "task", nil},
 	{"GET /staff/provisioning/services/{id}", "service", nil},
@@ -131,6 +132,12 @@ func TestProvisionStaffServers(t *testing.T) {
 		e.servers.mu.Lock()
 		e.servers.down["https://web02.ams:8443"] = false
 		e.servers.mu.Unlock()
+
+		// "Compare now" runs the comparison at once and the report replaces "not yet".
+		c.expect(c.post(base+"/sync", nil), http.StatusSeeOther, base)
+		r = c.get(base)
+		contains(t, r.Body, "De server is vergeleken")
+		lacks(t, r.Body, "Deze server is nog niet vergeleken.")
 
 		// Changing the server keeps the stored credential when the field is left empty,
 		// and draining shows on the overview.
