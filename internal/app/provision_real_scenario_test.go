@@ -169,6 +169,22 @@ func (e *env) runMinute() {
 	}
 }
 
+// wantInSync compares the server's accounts with hostpact's services (the sync job's
+// work) and wants the report to list listed accounts and nothing amiss.
+func (e *env) wantInSync(what string, srv *realServer, listed int) {
+	e.t.Helper()
+	if err := e.a.Provision.Sync(e.ctx, e.clk.Now()); err != nil {
+		e.t.Fatalf("%s: sync: %v", what, err)
+	}
+	r, err := e.a.Provision.SyncReport(e.ctx, e.staff, srv.id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if r.Error != "" || r.Listed != listed || len(r.Orphans)+len(r.Missing)+len(r.Differ) > 0 {
+		e.t.Errorf("%s: sync report %+v, want %d accounts listed and nothing amiss", what, r, listed)
+	}
+}
+
 func (e *env) wantState(what string, orgID int64, k driver.Kind, want provision.State) provision.ServiceView {
 	e.t.Helper()
 	v := e.service(orgID, k)
@@ -259,6 +275,7 @@ func TestRealProvisioningScenario(t *testing.T) {
 			db.Close()
 			t.Error("a wrong database password logs in")
 		}
+		e.wantInSync("provisioned", srv, 2)
 		e.wantAudit("provisioned", web.ID, "provision.service_new", "provision.service_placed", "provision.create", "service.credentials_shown")
 		e.wantAudit("provisioned", mail.ID, "provision.service_new", "provision.service_placed", "provision.create", "service.credentials_shown")
 
@@ -297,6 +314,21 @@ func TestRealProvisioningScenario(t *testing.T) {
 		if err := realtest.IMAPLogin(srv.mail.IMAP, mailbox, mailCred.Secret); err == nil || !strings.Contains(err.Error(), "suspended") {
 			t.Errorf("IMAP login while suspended: %v, want refused as suspended", err)
 		}
+		if db, err := srv.web.Login(ref, webCred.Secret); err == nil {
+			db.Close()
+			t.Error("the database accepts the customer's login while suspended")
+		}
+		// The customer's portal shows the state, not why staff would see a problem.
+		own, err := e.a.Provision.Services(e.ctx, cust, org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range own {
+			if v.State != provision.StateSuspended || v.ProblemText != "" {
+				t.Errorf("the customer's view of %s: %s %q", v.Kind, v.State, v.ProblemText)
+			}
+		}
+		e.wantInSync("suspended", srv, 2)
 		e.wantAudit("suspended", web.ID, "provision.suspend_non_payment", "provision.suspend")
 		e.wantAudit("suspended", mail.ID, "provision.suspend_non_payment", "provision.suspend")
 
@@ -315,6 +347,7 @@ func TestRealProvisioningScenario(t *testing.T) {
 			t.Errorf("reasons left: web %v, mail %v", web.Reasons, mail.Reasons)
 		}
 		siteWorks("after payment")
+		e.wantInSync("after payment", srv, 2)
 		e.wantAudit("unsuspended", web.ID, "provision.unsuspend_non_payment", "provision.unsuspend")
 		e.wantAudit("unsuspended", mail.ID, "provision.unsuspend_non_payment", "provision.unsuspend")
 
@@ -396,6 +429,8 @@ func TestRealProvisioningScenario(t *testing.T) {
 		if n := e.count(`SELECT COUNT(*) FROM deletion_schedule WHERE org_id = $1 AND done_at IS NULL`, org.ID); n != 0 {
 			t.Errorf("%d deletions not recorded as done", n)
 		}
+		e.wantInSync("after the retention", srv, 0)
+		t.Logf("audit of the web hosting: %v", e.auditActions(web.ID))
 		e.wantAudit("deleted", web.ID, "provision.delete_queued", "provision.delete")
 		e.wantAudit("deleted", mail.ID, "provision.delete_queued", "provision.delete")
 		if n := e.count(`SELECT COUNT(*) FROM audit_entries WHERE action = 'subscription.data_deleted' AND org_id = $1`, org.ID); n != 2 {
