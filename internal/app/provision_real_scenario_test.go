@@ -377,6 +377,10 @@ func TestRealProvisioningScenario(t *testing.T) {
 		if err := realtest.IMAPLogin(srv.mail.IMAP, mailbox, mailCred.Secret); err == nil {
 			t.Error("the mailbox of an ended service still logs in")
 		}
+		if db, err := srv.web.Login(ref, webCred.Secret); err == nil {
+			db.Close()
+			t.Error("the database of an ended service accepts the customer's login")
+		}
 		home := filepath.Join(srv.web.Home, ref)
 		maildir := filepath.Join(srv.mail.MailDir, domain, "postmaster")
 		for _, p := range []string{filepath.Join(home, "public_html", "whoami.php"), maildir} {
@@ -430,7 +434,6 @@ func TestRealProvisioningScenario(t *testing.T) {
 			t.Errorf("%d deletions not recorded as done", n)
 		}
 		e.wantInSync("after the retention", srv, 0)
-		t.Logf("audit of the web hosting: %v", e.auditActions(web.ID))
 		e.wantAudit("deleted", web.ID, "provision.delete_queued", "provision.delete")
 		e.wantAudit("deleted", mail.ID, "provision.delete_queued", "provision.delete")
 		if n := e.count(`SELECT COUNT(*) FROM audit_entries WHERE action = 'subscription.data_deleted' AND org_id = $1`, org.ID); n != 2 {
