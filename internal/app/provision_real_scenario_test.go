@@ -22,6 +22,7 @@ import (
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/dunning"
+	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/monitor/probe/realtest"
 	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/provision/driver"
@@ -36,6 +37,8 @@ type realServer struct {
 	web  *webhosttest.Env
 	mail *realtest.MailHosting
 	id   int64 // its provisioning server id in hostpact
+	// monitorID is the monitor server it is measured as.
+	monitorID int64
 }
 
 // startRealServer starts the components, registers the server through the app's
@@ -61,9 +64,15 @@ func (e *env) startRealServer() *realServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The SLA measures the services where they run: the server is the monitor's too.
+	mon, err := e.a.Monitor.CreateServer(e.ctx, e.staff, monitor.ServerInput{Name: "ams-web-01", Kind: "webhosting", Location: "Amsterdam"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.monitorID = mon.ID
 	l, endpoint := agenttest.Listen(t)
 	reg, err := e.a.Provision.RegisterServer(e.ctx, e.staff, provision.ServerInput{Name: "ams-web-01", Type: "agent",
-		Endpoint: endpoint, Location: "Amsterdam", Capacity: 10})
+		Endpoint: endpoint, Location: "Amsterdam", Capacity: 10, MonitorServerID: mon.ID})
 	if err != nil {
 		t.Fatalf("register the server: %v", err)
 	}
@@ -231,6 +240,12 @@ func TestRealProvisioningScenario(t *testing.T) {
 		mail := e.wantState("after the order", org.ID, driver.KindEmail, provision.StateActive)
 		if web.Ref != ref || web.ServerID != srv.id || mail.ServerID != srv.id || web.Domain != domain {
 			t.Fatalf("placement: web %+v, mail %+v", web, mail)
+		}
+		for _, v := range []provision.ServiceView{web, mail} {
+			on, err := e.a.Monitor.PlacedOn(e.ctx, e.staff, v.SubscriptionID)
+			if err != nil || len(on) != 1 || on[0].ID != srv.monitorID {
+				t.Errorf("the SLA measures %s on %+v (%v), want monitor server %d", v.Kind, on, err, srv.monitorID)
+			}
 		}
 		if !web.CredentialsReady || !mail.CredentialsReady {
 			t.Fatal("no credentials waiting to be shown")
