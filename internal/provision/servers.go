@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/url"
 	"slices"
@@ -354,6 +355,7 @@ func (s *Service) TestServer(ctx context.Context, by accounts.Principal, id int6
 	if err != nil {
 		return err
 	}
+	defer release(d)
 	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	return d.Test(tctx)
@@ -383,6 +385,18 @@ func (s *Service) driverFor(ctx context.Context, q store.Querier, id int64) (dri
 		return nil, err
 	}
 	return t.New(sv)
+}
+
+// release lets a driver close what it holds open to its server (the agent driver's
+// idle HTTPS connections, the Docker client): driverFor makes a driver for each use,
+// so what is left open would pile up until it times out, if ever.
+func release(d driver.Driver) {
+	switch c := d.(type) {
+	case io.Closer:
+		_ = c.Close()
+	case interface{ CloseIdleConnections() }:
+		c.CloseIdleConnections()
+	}
 }
 
 // typesFor lists the registered types that deliver kind.

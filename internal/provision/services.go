@@ -391,6 +391,7 @@ func (s *Service) LoginURL(ctx context.Context, by accounts.Principal, id int64)
 	if err != nil {
 		return "", err
 	}
+	defer release(d)
 	sso, ok := d.(driver.SingleSignOn)
 	if !ok {
 		return "", ErrNoPanel
@@ -420,6 +421,7 @@ func (s *Service) Usage(ctx context.Context, by accounts.Principal, id int64) (d
 	if err != nil {
 		return driver.Usage{}, err
 	}
+	defer release(d)
 	uctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	return d.Usage(uctx, v.ref)

@@ -140,6 +140,7 @@ func (s *Service) list(ctx context.Context, id int64) ([]driver.Listed, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer release(d)
 	lctx, cancel := context.WithTimeout(ctx, driverTimeout)
 	defer cancel()
 	return d.List(lctx)

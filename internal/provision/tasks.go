@@ -320,6 +320,7 @@ func (s *Service) call(ctx context.Context, t task, v svc) (outcome, error) {
 	if err != nil {
 		return out, err
 	}
+	defer release(d)
 	switch t.Op {
 	case OpCreate:
 		secret, err := s.openString(v.id, "secret", v.secret)
@@ -374,6 +375,7 @@ func (s *Service) call(ctx context.Context, t task, v svc) (outcome, error) {
 		if err != nil {
 			return out, err
 		}
+		defer release(nd)
 		if out.created, err = nd.Create(ctx, s.account(v, secret)); err != nil {
 			return out, err
 		}

@@ -38,10 +38,35 @@ func Start(t testing.TB, mods agent.Modules) *Agent {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Bundle, err = pki.ParseBundle(bundle); err != nil {
+	a.Bundle = Serve(t, l, bundle, mods)
+	a.Driver, err = agentdriver.NewClient(driver.Server{Name: "test", Endpoint: a.Endpoint, Credentials: a.Credentials})
+	if err != nil {
 		t.Fatal(err)
 	}
-	tc, err := agent.TLSConfig(a.Bundle)
+	return a
+}
+
+// Listen opens a free loopback port for an agent and returns it with the endpoint
+// to register the server at; Serve then serves it with the bundle enrolment made.
+func Listen(t testing.TB) (net.Listener, string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l, "https://" + l.Addr().String()
+}
+
+// Serve runs an agent on l with the bundle enrolment produced (as a server installs
+// it) and the modules mods until the test ends, and returns the parsed bundle.
+func Serve(t testing.TB, l net.Listener, bundle []byte, mods agent.Modules) pki.Bundle {
+	t.Helper()
+	b, err := pki.ParseBundle(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, err := agent.TLSConfig(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,9 +80,5 @@ func Start(t testing.TB, mods agent.Modules) *Agent {
 			t.Errorf("agent: %v", err)
 		}
 	})
-	a.Driver, err = agentdriver.NewClient(driver.Server{Name: "test", Endpoint: a.Endpoint, Credentials: a.Credentials})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return b
 }

@@ -102,6 +102,10 @@ func NewClient(s driver.Server) (*Client, error) {
 	return &Client{base: u, http: &http.Client{Transport: tr, Timeout: 2 * time.Minute}, kind: kind, kinds: map[string]driver.Kind{}}, nil
 }
 
+// CloseIdleConnections closes the connections to the agent that no request uses:
+// the provisioning layer makes a client for each use and calls it when done.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+
 // do sends one request; out, when not nil, receives a 200 answer's JSON.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
