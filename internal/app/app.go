@@ -165,6 +165,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		ProviderName: pack.Provider.LegalName,
 		Keys:         cfg.Keys,
 		Logger:       logger,
+		HashWorkers:  cfg.PasswordHashWorkers,
 	})
 	a.Catalog = catalog.New(db, clk)
 	a.Documents = documents.New(db, clk, documents.Config{BaseURL: cfg.URL()})
