@@ -48,7 +48,7 @@ usage:
   hostpact keygen  --out FILE          (writes a new secret key file, mode 0600)
   hostpact terms list|diff|explain …   (hostpact terms help)
   hostpact sla compute --policy P --kind K --month YYYY-MM --checks FILE …   (hostpact sla help)
-  hostpact bench billing --subscriptions N [--db URL]
+  hostpact bench billing --subscriptions N [--db URL] [--baseline]
   hostpact bench probes --checks N [--interval 60s] [--duration 2m]
   hostpact agent serve --config FILE   (the agent on a hosting server; hostpact agent help)
   hostpact totp SECRET                 (prints the current code; for the demo)

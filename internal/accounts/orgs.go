@@ -418,8 +418,77 @@ func (s *Service) GetOrganisation(ctx context.Context, by Principal, id int64) (
 // ListOrganisations lists what the principal may see (staff: all; a reseller: its own
 // customers; another customer: itself) and the total count for pagination.
 func (s *Service) ListOrganisations(ctx context.Context, by Principal, f OrgFilter) ([]Organisation, int, error) {
-	if err := by.ready(); err != nil {
+	cond, args, err := orgListWhere(by, f)
+	if err != nil {
 		return nil, 0, err
+	}
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM organisations`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	per := orgPerPage(f)
+	page := max(f.Page, 1)
+	out, err := s.listOrgs(ctx, orgSelect+cond+fmt.Sprintf(` ORDER BY LOWER(legal_name), id LIMIT %d OFFSET %d`, per, (page-1)*per), args)
+	return out, total, err
+}
+
+// ListOrganisationsAfter is the customer list by keyset: up to f.PerPage organisations
+// after f.AfterID in the list's order (legal name, then id), walked along the index
+// organisations_name, without a count. A page costs the same whatever the page number
+// and however many customers there are, where OFFSET reads every row before the page
+// and COUNT(*) every row (issue 16). The next page starts after the last one returned;
+// fewer than PerPage means the end.
+func (s *Service) ListOrganisationsAfter(ctx context.Context, by Principal, f OrgFilter) ([]Organisation, error) {
+	cond, args, err := orgListWhere(by, f)
+	if err != nil {
+		return nil, err
+	}
+	// The cursor's sort key is read from the database, so that it is the engine's
+	// LOWER that orders both; bound as a value, it is a range on the index.
+	var name string
+	if f.AfterID != 0 {
+		err := s.db.QueryRowContext(ctx, `SELECT LOWER(legal_name) FROM organisations WHERE id = $1`, f.AfterID).Scan(&name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return s.listOrgs(ctx, orgsAfterQuery(cond, len(args)+1, orgPerPage(f), f.AfterID != 0), append(args, name, f.AfterID))
+}
+
+// orgsAfterQuery is ListOrganisationsAfter's query: cond (from orgListWhere) and the
+// cursor, LOWER(legal_name) and id of the last organisation of the previous page, in
+// parameters n and n+1.
+func orgsAfterQuery(cond string, n, per int, after bool) string {
+	a, b := "$"+strconv.Itoa(n), "$"+strconv.Itoa(n+1)
+	keyset := `CAST(` + a + ` AS TEXT) = '' AND CAST(` + b + ` AS BIGINT) = 0`
+	if after {
+		// Not the row value (LOWER(legal_name), id) > (a, b): SQLite does not take a
+		// row value over an expression index as a range.
+		keyset = `LOWER(legal_name) >= ` + a + ` AND (LOWER(legal_name) > ` + a + ` OR id > ` + b + `)`
+	}
+	if cond == "" {
+		cond = " WHERE " + keyset
+	} else {
+		cond += " AND " + keyset
+	}
+	return orgSelect + cond + fmt.Sprintf(` ORDER BY LOWER(legal_name), id LIMIT %d`, per)
+}
+
+func orgPerPage(f OrgFilter) int {
+	per := f.PerPage
+	if per <= 0 {
+		per = 25
+	}
+	return min(per, 100)
+}
+
+// orgListWhere is the condition of the customer list for by and f, with its arguments.
+func orgListWhere(by Principal, f OrgFilter) (string, []any, error) {
+	if err := by.ready(); err != nil {
+		return "", nil, err
 	}
 	var where []string
 	var args []any
@@ -433,7 +502,7 @@ func (s *Service) ListOrganisations(ctx context.Context, by Principal, f OrgFilt
 	switch {
 	case by.IsStaff():
 		if err := by.Check(CustomerRead, Provider); err != nil {
-			return nil, 0, err
+			return "", nil, err
 		}
 		if f.ResellerID > 0 {
 			add("reseller_id = ?", f.ResellerID)
@@ -443,7 +512,7 @@ func (s *Service) ListOrganisations(ctx context.Context, by Principal, f OrgFilt
 	case by.Can(CustomerRead, by.Own()):
 		add("id = ?", by.Own().ID)
 	default:
-		return nil, 0, ErrForbidden
+		return "", nil, ErrForbidden
 	}
 	if f.Kind != "" {
 		add("kind = ?", string(f.Kind))
@@ -465,30 +534,24 @@ func (s *Service) ListOrganisations(ctx context.Context, by Principal, f OrgFilt
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
-	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM organisations`+cond, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	per := f.PerPage
-	if per <= 0 {
-		per = 25
-	}
-	per = min(per, 100)
-	page := max(f.Page, 1)
-	rows, err := s.db.QueryContext(ctx, orgSelect+cond+fmt.Sprintf(` ORDER BY LOWER(legal_name), id LIMIT %d OFFSET %d`, per, (page-1)*per), args...)
+	return cond, args, nil
+}
+
+func (s *Service) listOrgs(ctx context.Context, query string, args []any) ([]Organisation, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	defer rows.Close()
 	var out []Organisation
 	for rows.Next() {
 		o, err := scanOrg(rows)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		out = append(out, o)
 	}
-	return out, total, rows.Err()
+	return out, rows.Err()
 }
 
 func likeEscape(s string) string {

@@ -40,12 +40,13 @@ func (s *Service) hashPassword(ctx context.Context, pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	if err := s.acquireHash(ctx); err != nil {
+	p := s.argon
+	var key []byte
+	if err := s.hashes.do(ctx, p.Memory, func() {
+		key = argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, argonKeyLen)
+	}); err != nil {
 		return "", err
 	}
-	defer s.releaseHash()
-	p := s.argon
-	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, argonKeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
@@ -59,11 +60,12 @@ func (s *Service) verifyPassword(ctx context.Context, encoded, pw string) (ok, r
 	if perr != nil {
 		p, salt, want = s.argon, make([]byte, argonSaltLen), make([]byte, argonKeyLen)
 	}
-	if err := s.acquireHash(ctx); err != nil {
+	var got []byte
+	if err := s.hashes.do(ctx, p.Memory, func() {
+		got = argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	}); err != nil {
 		return false, false, err
 	}
-	defer s.releaseHash()
-	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	if perr != nil {
 		return false, false, nil
 	}
@@ -89,16 +91,3 @@ func parsePHC(encoded string) (Argon2Params, []byte, []byte, error) {
 	}
 	return p, salt, key, nil
 }
-
-// acquireHash bounds how many argon2 computations run at once: each takes Memory KiB, and
-// a burst of sign-ins must not exhaust the server's memory.
-func (s *Service) acquireHash(ctx context.Context) error {
-	select {
-	case s.hashSem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (s *Service) releaseHash() { <-s.hashSem }

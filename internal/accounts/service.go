@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"time"
 
 	"github.com/hostpact/hostpact/internal/audit"
@@ -35,6 +34,10 @@ type Config struct {
 
 	// Argon2 is the password hashing cost; the zero value means DefaultArgon2.
 	Argon2 Argon2Params
+	// HashWorkers is how many argon2id computations (hashing or checking a password)
+	// run at once; the others queue. 0 means as many as fit in 128 MiB at the Argon2
+	// cost, at least one and at most one per core: one at DefaultArgon2.
+	HashWorkers int
 
 	// Keys is the secret key held outside the database, which seals TOTP secrets and
 	// mail with one-time links. nil (tests) means a key of this process only.
@@ -74,7 +77,7 @@ type Service struct {
 	sessionTTL time.Duration
 	resetTTL   time.Duration
 	argon      Argon2Params
-	hashSem    chan struct{}
+	hashes     *hashQueue
 	keys       *secrets.Keyring
 	log        *slog.Logger
 }
@@ -85,7 +88,6 @@ func New(db *store.DB, clk clock.Clock, cfg Config) *Service {
 		sessionTTL: parseTTL(cfg.SessionTTL, defaultSessionTTL),
 		resetTTL:   parseTTL(cfg.ResetTokenTTL, defaultResetTTL),
 		argon:      cfg.Argon2,
-		hashSem:    make(chan struct{}, max(2, runtime.NumCPU())),
 		log:        cfg.Logger,
 	}
 	if s.log == nil {
@@ -97,6 +99,7 @@ func New(db *store.DB, clk clock.Clock, cfg Config) *Service {
 	if s.argon == (Argon2Params{}) {
 		s.argon = DefaultArgon2
 	}
+	s.hashes = newHashQueue(hashWorkers(cfg, s.argon), s.argon.Memory)
 	if s.cfg.TOTPIssuer == "" {
 		s.cfg.TOTPIssuer = "hostpact"
 	}

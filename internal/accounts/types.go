@@ -296,4 +296,7 @@ type OrgFilter struct {
 	Disabled   *bool
 	Page       int // 1-based
 	PerPage    int // default 25, max 100
+	// AfterID, for ListOrganisationsAfter: the page starts after this organisation in
+	// the list's order (0: the first page).
+	AfterID int64
 }

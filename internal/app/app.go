@@ -175,6 +175,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		ProviderName: pack.Provider.LegalName,
 		Keys:         cfg.Keys,
 		Logger:       logger,
+		HashWorkers:  cfg.PasswordHashWorkers,
 	})
 	a.Catalog = catalog.New(db, clk)
 	a.Documents = documents.New(db, clk, documents.Config{BaseURL: cfg.URL()})
@@ -365,6 +366,9 @@ func (a *App) Runner() *jobs.Runner {
 	// Direct debits booked after their settlement date, refunds the provider paid,
 	// warnings before refund deadlines.
 	r.Register(a.Payments.Job())
+	// The query planner's statistics: PRAGMA optimize on SQLite, nothing on PostgreSQL,
+	// where autovacuum analyses (docs/architecture.md).
+	r.Register(jobs.Job{Name: "store.optimize", Every: 6 * time.Hour, Run: func(ctx context.Context, _ time.Time) error { return a.DB.Optimize(ctx) }})
 	return r
 }
 

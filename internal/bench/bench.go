@@ -1,7 +1,9 @@
 // Package bench measures hostpact's throughput claims on a fresh database:
-// `hostpact bench billing --subscriptions N [--db URL]` creates N active subscriptions
-// (bulk inserts, outside the timing) and times one billing run over them, printing
-// invoices per second and peak memory. `hostpact bench probes --checks N` runs N HTTP
+// `hostpact bench billing --subscriptions N [--db URL] [--baseline]` creates N active
+// subscriptions (bulk inserts, outside the timing) and times one billing run over them,
+// printing invoices per second and peak memory; with --baseline it then copies the
+// run's invoice, line, audit and outbox rows into a second fresh database with plain
+// multi-row INSERTs on the same engine and prints the run's time as a multiple of that. `hostpact bench probes --checks N` runs N HTTP
 // checks through the probe runner against loopback servers and prints checks per
 // minute, start lag, CPU time and peak RSS.
 package bench
@@ -44,7 +46,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case len(args) > 0 && args[0] == "probes":
 		return Probes(ctx, args[1:], stdout, stderr)
 	case len(args) == 0 || args[0] != "billing":
-		return errors.New("usage: hostpact bench billing --subscriptions N [--per-customer K] [--db URL]\n" +
+		return errors.New("usage: hostpact bench billing --subscriptions N [--per-customer K] [--db URL] [--baseline]\n" +
 			"       hostpact bench probes --checks N [--interval 60s] [--duration 2m]\n" +
 			"       hostpact bench status [--concurrency 50] [--duration 10s]")
 	}
@@ -74,6 +76,7 @@ type Config struct {
 	DatabaseURL   string // "" = a temporary SQLite file
 	Pack          string
 	Batch         int // customers per transaction; 0: billing's default
+	Baseline      bool
 }
 
 // Result is what a run measured.
@@ -84,8 +87,14 @@ type Result struct {
 	Lines         int
 	Setup         time.Duration
 	Billing       time.Duration
-	PeakHeap      uint64 // bytes, sampled from runtime.MemStats during the run
-	MaxRSS        int64  // bytes, getrusage(RUSAGE_SELF) at the end
+	BillingCPU    time.Duration // this process's user+system CPU during the run
+	// Baseline: the run's invoice, line, audit and outbox rows written again with plain
+	// multi-row INSERTs into an empty database of the same engine (Config.Baseline).
+	Baseline     time.Duration
+	BaselineCPU  time.Duration
+	BaselineRows map[string]int
+	PeakHeap     uint64 // bytes, sampled from runtime.MemStats during the run
+	MaxRSS       int64  // bytes, getrusage(RUSAGE_SELF) at the end
 }
 
 // Billing parses flags and runs the billing benchmark.
@@ -98,6 +107,7 @@ func Billing(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	pack := fs.String("pack", "cloudprovider", "policy pack")
 	batch := fs.Int("batch", 0, "customers per transaction in the billing run (0: billing.DefaultRunBatch for the engine)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	baseline := fs.Bool("baseline", false, "also time plain multi-row INSERTs of the run's invoice, line, audit and outbox rows into an empty database of the same engine")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -113,17 +123,24 @@ func Billing(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		defer pprof.StopCPUProfile()
 	}
 	fmt.Fprintf(stdout, "bench billing: %d subscriptions, %d per customer, %s\n", *n, *per, engineOf(*dbURL))
-	res, err := BillingRun(ctx, Config{Subscriptions: *n, PerCustomer: *per, DatabaseURL: *dbURL, Pack: *pack, Batch: *batch})
+	res, err := BillingRun(ctx, Config{Subscriptions: *n, PerCustomer: *per, DatabaseURL: *dbURL, Pack: *pack, Batch: *batch, Baseline: *baseline})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "setup (bulk insert):   %s\n", res.Setup.Round(time.Millisecond))
-	fmt.Fprintf(stdout, "billing run:           %s\n", res.Billing.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "billing run:           %s (CPU %s in this process)\n", res.Billing.Round(time.Millisecond), res.BillingCPU.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "invoices:              %d (%d lines, %d customers)\n", res.Invoices, res.Lines, res.Customers)
 	fmt.Fprintf(stdout, "invoices/second:       %.0f\n", float64(res.Invoices)/res.Billing.Seconds())
 	fmt.Fprintf(stdout, "subscriptions/second:  %.0f\n", float64(res.Subscriptions)/res.Billing.Seconds())
 	fmt.Fprintf(stdout, "peak Go heap:          %.1f MiB\n", float64(res.PeakHeap)/(1<<20))
 	fmt.Fprintf(stdout, "max RSS:               %.1f MiB\n", float64(res.MaxRSS)/(1<<20))
+	if *baseline {
+		fmt.Fprintf(stdout, "baseline (plain multi-row INSERTs of %d invoices, %d lines, %d audit entries, %d mails):\n",
+			res.BaselineRows["invoices"], res.BaselineRows["invoice_lines"], res.BaselineRows["audit_entries"], res.BaselineRows["mail_outbox"])
+		fmt.Fprintf(stdout, "                       %s (CPU %s in this process)\n", res.Baseline.Round(time.Millisecond), res.BaselineCPU.Round(time.Millisecond))
+		fmt.Fprintf(stdout, "run / baseline:        %.2f× (CPU %.2f×)\n", res.Billing.Seconds()/res.Baseline.Seconds(), res.BillingCPU.Seconds()/res.BaselineCPU.Seconds())
+	}
+	fmt.Fprintf(stdout, "load average:          %s\n", loadAverage())
 	return nil
 }
 
@@ -232,9 +249,9 @@ func BillingRun(ctx context.Context, cfg Config) (Result, error) {
 			}
 		}
 	}()
-	t1 := time.Now()
+	t1, c1 := time.Now(), cpuTime()
 	rr, err := svc.RunBilling(ctx, clk.Now())
-	res.Billing = time.Since(t1)
+	res.Billing, res.BillingCPU = time.Since(t1), cpuTime()-c1
 	close(stop)
 	wg.Wait()
 	if err != nil {
@@ -248,6 +265,11 @@ func BillingRun(ctx context.Context, cfg Config) (Result, error) {
 	want := (cfg.Subscriptions + cfg.PerCustomer - 1) / cfg.PerCustomer
 	if res.Invoices != want || res.Lines != cfg.Subscriptions {
 		return res, fmt.Errorf("billed %d invoices with %d lines, want %d with %d", res.Invoices, res.Lines, want, cfg.Subscriptions)
+	}
+	if cfg.Baseline {
+		if err := baseline(ctx, db, cfg.DatabaseURL, &res); err != nil {
+			return res, fmt.Errorf("baseline: %w", err)
+		}
 	}
 	return res, nil
 }

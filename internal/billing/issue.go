@@ -102,8 +102,9 @@ func (s *Service) issueAll(ctx context.Context, q store.Querier, now time.Time, 
 		return nil, err
 	}
 	invs := make([]Invoice, len(ds))
+	due := paymentMemo{}
 	for i := range ds {
-		inv, err := compose(&ds[i], s.provider)
+		inv, err := compose(&ds[i], s.provider, due)
 		if err != nil {
 			return nil, err
 		}
@@ -184,22 +185,56 @@ func (s *Service) issueAll(ctx context.Context, q store.Querier, now time.Time, 
 	if err := audit.RecordMany(ctx, q, now, changes); err != nil {
 		return nil, err
 	}
+	var mails []notify.Message
 	for _, inv := range invs {
 		if err := s.fail("issue:before-mail"); err != nil {
 			return nil, err
 		}
 		if s.cfg.Mail && inv.Customer.Email != "" {
-			if err := s.mailIssued(ctx, q, now, inv); err != nil {
+			m, err := issuedMail(inv)
+			if err != nil {
 				return nil, err
 			}
+			mails = append(mails, m)
 		}
+	}
+	// A mail already queued for a number (dedupe key) is left as it is.
+	if _, err := notify.EnqueueMany(ctx, q, now, mails); err != nil {
+		return nil, err
 	}
 	return invs, nil
 }
 
+// paymentMemo keeps the terms' payment dates of the documents of one issueAll: a
+// batch of the billing run has one issue date and two kinds of customer, and the
+// answer depends on nothing else (terms.Policy.Payment is pure).
+type paymentMemo map[paymentKey]paymentAnswer
+
+type paymentKey struct {
+	pol *terms.Policy
+	in  terms.PaymentInput
+}
+
+type paymentAnswer struct {
+	res terms.PaymentResult
+	ex  terms.Explanation
+}
+
+func (m paymentMemo) payment(pol *terms.Policy, in terms.PaymentInput) (terms.PaymentResult, terms.Explanation, error) {
+	k := paymentKey{pol, in}
+	if a, ok := m[k]; ok {
+		return a.res, a.ex, nil
+	}
+	res, ex, err := pol.Payment(in)
+	if err == nil {
+		m[k] = paymentAnswer{res, ex}
+	}
+	return res, ex, err
+}
+
 // compose builds the document of a draft, all but its number, account credit and
 // seal; it fills in the draft's lines' positions and amounts.
-func compose(d *draft, provider Party) (Invoice, error) {
+func compose(d *draft, provider Party, due paymentMemo) (Invoice, error) {
 	if len(d.lines) == 0 {
 		return Invoice{}, errors.New("billing: a document needs at least one line")
 	}
@@ -234,12 +269,12 @@ func compose(d *draft, provider Party) (Invoice, error) {
 		inv.DueDate = d.issueDate
 		inv.CreditsInvoiceID, inv.CreditsNumber, inv.CreditsIssueDate = d.credits.ID, d.credits.Number, d.credits.IssueDate
 	} else {
-		pr, ex, err := d.pol.Payment(terms.PaymentInput{Customer: d.kind, InvoiceDate: d.issueDate})
+		pr, ex, err := due.payment(d.pol, terms.PaymentInput{Customer: d.kind, InvoiceDate: d.issueDate})
 		if err != nil {
 			return Invoice{}, err
 		}
 		inv.DueDate = pr.Due
-		inv.Explanation = append(inv.Explanation, ex.Head(1)...) // the due date
+		inv.Explanation = append(inv.Explanation, ex.Head(1)...) // the due date; shared with the batch, never changed
 	}
 	inv.Series = series(d.docType, d.issueDate)
 	return inv, nil
@@ -439,7 +474,8 @@ func insertKeys(ctx context.Context, q store.Querier, invs []Invoice, ds []draft
 	return nil
 }
 
-func (s *Service) mailIssued(ctx context.Context, q store.Querier, now time.Time, inv Invoice) error {
+// issuedMail is the mail that tells the customer a document was issued.
+func issuedMail(inv Invoice) (notify.Message, error) {
 	name := "invoice_issued"
 	if inv.DocType == DocCreditNote {
 		name = "credit_note_issued"
@@ -449,12 +485,8 @@ func (s *Service) mailIssued(ctx context.Context, q store.Querier, now time.Time
 		"IBAN": inv.Provider.IBAN, "Provider": inv.Provider.Name, "Credits": inv.CreditsNumber}
 	subject, body, err := templates.Render(name, inv.Lang, data)
 	if err != nil {
-		return err
+		return notify.Message{}, err
 	}
-	_, err = notify.Enqueue(ctx, q, now, notify.Message{DedupeKey: "billing:" + inv.Number, OrgID: inv.OrgID, To: inv.Customer.Email,
-		ToName: inv.Customer.Name, Lang: inv.Lang, Subject: subject, Text: body})
-	if errors.Is(err, notify.ErrDuplicate) {
-		return nil
-	}
-	return err
+	return notify.Message{DedupeKey: "billing:" + inv.Number, OrgID: inv.OrgID, To: inv.Customer.Email,
+		ToName: inv.Customer.Name, Lang: inv.Lang, Subject: subject, Text: body}, nil
 }

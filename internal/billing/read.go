@@ -153,40 +153,7 @@ func (s *Service) ListInvoices(ctx context.Context, by accounts.Principal, f Inv
 		p.Limit = 25
 	}
 	p.Limit = min(p.Limit, 200)
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.OrgID != 0 {
-		add("i.org_id = $%d", f.OrgID)
-	}
-	if f.DocType != "" {
-		add("i.doc_type = $%d", string(f.DocType))
-	}
-	if f.Status != "" {
-		add("s.status = $%d", f.Status)
-	}
-	if !f.From.IsZero() {
-		add("i.issue_date >= $%d", f.From.String())
-	}
-	if !f.To.IsZero() {
-		add("i.issue_date <= $%d", f.To.String())
-	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		args = append(args, strings.ToUpper(q)+"%")
-		where = append(where, fmt.Sprintf("(i.number LIKE $%d OR i.reference LIKE $%d)", len(args), len(args)))
-	}
-	if p.Before > 0 {
-		add("i.id < $%d", p.Before)
-	}
-	sqlText := `SELECT ` + invCols + invFrom
-	if len(where) > 0 {
-		sqlText += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, p.Limit+1)
-	sqlText += fmt.Sprintf(" ORDER BY i.id DESC LIMIT $%d", len(args))
+	sqlText, args := invoiceListQuery(f, p)
 	rows, err := s.db.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, 0, err
@@ -209,6 +176,55 @@ func (s *Service) ListInvoices(ctx context.Context, by accounts.Principal, f Inv
 		next = out[len(out)-1].ID
 	}
 	return out, next, nil
+}
+
+// invoiceListQuery is ListInvoices' query for f and p (p.Limit set): one row more than
+// the page, to tell whether another follows. Filtered by status across customers, the
+// list walks invoice_state_open (status, invoice_id) backwards, ordering and paging by
+// s.invoice_id (the same number as i.id): ordered by i.id, SQLite read every invoice
+// newest first and looked up the state of each until a page of open ones was found
+// (issue 16). Otherwise the order is i.id, along the primary key or, for one customer,
+// invoices_org (org_id, id).
+func invoiceListQuery(f InvoiceFilter, p Page) (string, []any) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	key := "i.id"
+	if f.Status != "" && f.OrgID == 0 {
+		key = "s.invoice_id"
+	}
+	if f.OrgID != 0 {
+		add("i.org_id = $%d", f.OrgID)
+	}
+	if f.DocType != "" {
+		add("i.doc_type = $%d", string(f.DocType))
+	}
+	if f.Status != "" {
+		add("s.status = $%d", f.Status)
+	}
+	if !f.From.IsZero() {
+		add("i.issue_date >= $%d", f.From.String())
+	}
+	if !f.To.IsZero() {
+		add("i.issue_date <= $%d", f.To.String())
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		args = append(args, strings.ToUpper(q)+"%")
+		where = append(where, fmt.Sprintf("(i.number LIKE $%d OR i.reference LIKE $%d)", len(args), len(args)))
+	}
+	if p.Before > 0 {
+		add(key+" < $%d", p.Before)
+	}
+	sqlText := `SELECT ` + invCols + invFrom
+	if len(where) > 0 {
+		sqlText += " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, p.Limit+1)
+	sqlText += fmt.Sprintf(" ORDER BY %s DESC LIMIT $%d", key, len(args))
+	return sqlText, args
 }
 
 // OpenInvoice is what dunning needs of an invoice with something left to pay.

@@ -57,6 +57,10 @@ type Config struct {
 	SecretKeyFile string
 	Keys          *secrets.Keyring
 	Audit         Audit
+	// PasswordHashWorkers (HOSTPACT_PASSWORD_HASH_WORKERS): how many argon2id password
+	// computations run at once, each holding 64 MiB; the others queue. 0 (default): as
+	// many as fit in 128 MiB, which is one.
+	PasswordHashWorkers int
 }
 
 // Alerts: HOSTPACT_ALERT_MAIL (comma-separated addresses; empty: the staff with the
@@ -203,6 +207,9 @@ func Load(file string, environ []string) (Config, error) {
 	var err error
 	if c.SMTP.Port, err = strconv.Atoi(get("HOSTPACT_SMTP_PORT", "587")); err != nil || c.SMTP.Port <= 0 || c.SMTP.Port > 65535 {
 		return Config{}, fmt.Errorf("config: HOSTPACT_SMTP_PORT: want a port number, got %q", get("HOSTPACT_SMTP_PORT", ""))
+	}
+	if c.PasswordHashWorkers, err = strconv.Atoi(get("HOSTPACT_PASSWORD_HASH_WORKERS", "0")); err != nil || c.PasswordHashWorkers < 0 {
+		return Config{}, fmt.Errorf("config: HOSTPACT_PASSWORD_HASH_WORKERS: want a number (0 for the default), got %q", get("HOSTPACT_PASSWORD_HASH_WORKERS", ""))
 	}
 	if c.Audit.CheckpointEvery, err = strconv.ParseInt(get("HOSTPACT_AUDIT_CHECKPOINT_EVERY", "1000"), 10, 64); err != nil || c.Audit.CheckpointEvery < 1 {
 		return Config{}, fmt.Errorf("config: HOSTPACT_AUDIT_CHECKPOINT_EVERY: want a number of entries (1 or more), got %q", get("HOSTPACT_AUDIT_CHECKPOINT_EVERY", ""))

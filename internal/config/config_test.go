@@ -99,7 +99,7 @@ func TestSecretKeyAndCheckpointSettings(t *testing.T) {
 		c.Audit.CheckpointEvery != 1000 || c.Audit.CheckpointMail != "audit@provider.test" {
 		t.Fatalf("%+v", c.Audit)
 	}
-	for _, env := range []string{"HOSTPACT_AUDIT_CHECKPOINT_EVERY=0", "HOSTPACT_AUDIT_CHECKPOINT_EVERY=x", "HOSTPACT_AUDIT_CHECKPOINT_MAIL=Ops <a@b.test>, c@d.test"} {
+	for _, env := range []string{"HOSTPACT_AUDIT_CHECKPOINT_EVERY=0", "HOSTPACT_AUDIT_CHECKPOINT_EVERY=x", "HOSTPACT_PASSWORD_HASH_WORKERS=-1", "HOSTPACT_PASSWORD_HASH_WORKERS=two", "HOSTPACT_AUDIT_CHECKPOINT_MAIL=Ops <a@b.test>, c@d.test"} {
 		name, _, _ := strings.Cut(env, "=")
 		if _, err := Load("", []string{env}); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s: err = %v", env, err)

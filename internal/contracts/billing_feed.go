@@ -67,7 +67,7 @@ type PendingCharge struct {
 // every organisation's).
 func OpenPendingCharges(ctx context.Context, q store.Querier, orgID int64) ([]PendingCharge, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, org_id, subscription_id, amount, description, created_at FROM pending_charge
-		WHERE (CAST($1 AS BIGINT) = 0 OR org_id = $1) AND status = 'open' ORDER BY org_id, id`, orgID)
+		WHERE `+orgWhere(orgID)+` AND status = 'open' ORDER BY org_id, id`, orgID)
 	if err != nil {
 		return nil, err
 	}

@@ -114,13 +114,7 @@ func (s *Service) ListContracts(ctx context.Context, by accounts.Principal, f Co
 	p = p.norm()
 	// The page of contracts is chosen (and counted, before LIMIT) in the subquery;
 	// every contract has at least one subscription, concluded in the same transaction.
-	rows, err := s.db.QueryContext(ctx, `SELECT `+contractColsC+`, p.total, `+subColsS+`
-		FROM (SELECT id, COUNT(*) OVER () AS total FROM contracts
-			WHERE (CAST($1 AS BIGINT) = 0 OR org_id = $1) AND (CAST($2 AS TEXT) = '' OR status = $2)
-			ORDER BY id DESC LIMIT $3 OFFSET $4) p
-		JOIN contracts c ON c.id = p.id
-		JOIN subscriptions s ON s.contract_id = c.id
-		ORDER BY c.id DESC, s.position`, orgID, f.Status, p.Limit, p.Offset)
+	rows, err := s.db.QueryContext(ctx, contractsPageQuery(orgID), orgID, f.Status, p.Limit, p.Offset)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -147,10 +141,51 @@ func (s *Service) ListContracts(ctx context.Context, by accounts.Principal, f Co
 	}
 	if len(out) == 0 && p.Offset > 0 {
 		// Past the last page: the rows carry no total.
-		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts
-			WHERE (CAST($1 AS BIGINT) = 0 OR org_id = $1) AND (CAST($2 AS TEXT) = '' OR status = $2)`, orgID, f.Status).Scan(&total)
+		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts `+contractsWhere(orgID), orgID, f.Status).Scan(&total)
 	}
 	return out, total, err
+}
+
+// orgWhere is the organisation condition of a list query whose $1 is the organisation
+// (0: every organisation). It is chosen here rather than written as
+// "(CAST($1 AS BIGINT) = 0 OR org_id = $1)": SQLite plans a statement once for every
+// value of $1 and cannot use the (org_id, id) index for that OR, so a customer's own
+// list scanned every customer's rows (issue 16). "CAST($1 AS BIGINT) = 0" keeps $1
+// in the text of the all-organisations query, so both take the same arguments.
+func orgWhere(orgID int64) string {
+	if orgID == 0 {
+		return `CAST($1 AS BIGINT) = 0`
+	}
+	return `org_id = $1`
+}
+
+func contractsWhere(orgID int64) string {
+	return `WHERE ` + orgWhere(orgID) + ` AND (CAST($2 AS TEXT) = '' OR status = $2)`
+}
+
+// contractsPageQuery selects a page of contracts ($3 rows from $4) and the number
+// that match in all, newest first.
+func contractsPageQuery(orgID int64) string {
+	return `SELECT ` + contractColsC + `, p.total, ` + subColsS + `
+		FROM (SELECT id, COUNT(*) OVER () AS total FROM contracts ` + contractsWhere(orgID) + `
+			ORDER BY id DESC LIMIT $3 OFFSET $4) p
+		JOIN contracts c ON c.id = p.id
+		JOIN subscriptions s ON s.contract_id = c.id
+		ORDER BY c.id DESC, s.position`
+}
+
+func quotesWhere(orgID int64) string {
+	return `WHERE ` + orgWhere(orgID) + ` AND (CAST($2 AS TEXT) = '' OR status = $2) AND (status <> 'draft' OR $3)`
+}
+
+// quotesPageQuery selects a page of quotes ($4 rows from $5) and the number that
+// match in all, newest first.
+func quotesPageQuery(orgID int64) string {
+	return `SELECT ` + quoteColsQ + `, p.total, ` + lineColsL + `
+		FROM (SELECT id, COUNT(*) OVER () AS total FROM quotes ` + quotesWhere(orgID) + ` ORDER BY id DESC LIMIT $4 OFFSET $5) p
+		JOIN quotes q ON q.id = p.id
+		JOIN quote_lines l ON l.quote_id = q.id
+		ORDER BY q.id DESC, l.position`
 }
 
 // ListQuotes returns quotes with their lines, newest first, and how many match the
@@ -165,13 +200,8 @@ func (s *Service) ListQuotes(ctx context.Context, by accounts.Principal, f Quote
 		return nil, 0, err
 	}
 	p = p.norm()
-	const where = `WHERE (CAST($1 AS BIGINT) = 0 OR org_id = $1) AND (CAST($2 AS TEXT) = '' OR status = $2) AND (status <> 'draft' OR $3)`
 	// Every quote has at least one line, saved in the same transaction.
-	rows, err := s.db.QueryContext(ctx, `SELECT `+quoteColsQ+`, p.total, `+lineColsL+`
-		FROM (SELECT id, COUNT(*) OVER () AS total FROM quotes `+where+` ORDER BY id DESC LIMIT $4 OFFSET $5) p
-		JOIN quotes q ON q.id = p.id
-		JOIN quote_lines l ON l.quote_id = q.id
-		ORDER BY q.id DESC, l.position`, orgID, f.Status, by.IsStaff(), p.Limit, p.Offset)
+	rows, err := s.db.QueryContext(ctx, quotesPageQuery(orgID), orgID, f.Status, by.IsStaff(), p.Limit, p.Offset)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -201,7 +231,7 @@ func (s *Service) ListQuotes(ctx context.Context, by accounts.Principal, f Quote
 		return nil, 0, err
 	}
 	if len(out) == 0 && p.Offset > 0 {
-		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM quotes `+where, orgID, f.Status, by.IsStaff()).Scan(&total)
+		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM quotes `+quotesWhere(orgID), orgID, f.Status, by.IsStaff()).Scan(&total)
 	}
 	return out, total, err
 }

@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"net/mail"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -69,56 +70,16 @@ var ErrDuplicate = errors.New("notify: message already queued")
 
 // Enqueue puts m in the outbox inside q, the caller's transaction.
 func Enqueue(ctx context.Context, q store.Querier, now time.Time, m Message) (int64, error) {
-	addr, err := mail.ParseAddress(m.To)
+	row, err := outboxRow(m)
 	if err != nil {
-		return 0, fmt.Errorf("notify: recipient %q: %w", m.To, err)
-	}
-	// Stored bare, so the sender, List and a search by address all see the same
-	// string whether a caller passed "a@b" or "Name <a@b>".
-	m.To = addr.Address
-	if m.ToName == "" {
-		m.ToName = addr.Name
-	}
-	if strings.ContainsAny(m.ToName, "\r\n") {
-		return 0, errors.New("notify: recipient name must be one line")
-	}
-	if strings.TrimSpace(m.Subject) == "" || strings.TrimSpace(m.Text) == "" {
-		return 0, errors.New("notify: subject and text are required")
-	}
-	if strings.ContainsAny(m.Subject, "\r\n") {
-		return 0, errors.New("notify: subject must be one line")
-	}
-	if m.Lang != "en" {
-		m.Lang = "nl"
-	}
-	if strings.ContainsAny(m.ListUnsubscribe, "\r\n<>") {
-		return 0, errors.New("notify: unsubscribe URL must be one line")
-	}
-	var dedupe any
-	if m.DedupeKey != "" {
-		dedupe = m.DedupeKey
-	}
-	if m.Secret {
-		if m.Keys == nil {
-			return 0, errors.New("notify: a mail with a secret needs the secret key to be stored")
-		}
-		for _, body := range []*string{&m.Text, &m.HTML} {
-			if *body == "" {
-				continue
-			}
-			sealed, err := m.Keys.SealString(secrets.PurposeMail, mailBinding(m.To), *body)
-			if err != nil {
-				return 0, fmt.Errorf("notify: %w", err)
-			}
-			*body = string(sealed)
-		}
+		return 0, err
 	}
 	now = store.Now(now)
 	var id int64
 	err = q.QueryRowContext(ctx, `INSERT INTO mail_outbox (dedupe_key, org_id, to_addr, to_name, lang, subject, body_text, body_html, created_at, next_attempt_at, secret, list_unsubscribe)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)
 		ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-		dedupe, m.OrgID, m.To, m.ToName, m.Lang, m.Subject, m.Text, m.HTML, now, m.Secret, m.ListUnsubscribe).Scan(&id)
+		append(row[:8:8], now, row[8], row[9])...).Scan(&id)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, ErrDuplicate
@@ -128,15 +89,115 @@ func Enqueue(ctx context.Context, q store.Querier, now time.Time, m Message) (in
 	return id, nil
 }
 
+// enqueueChunk is the messages per INSERT of EnqueueMany (11 parameters each).
+const enqueueChunk = 1000
+
+// EnqueueMany puts ms in the outbox inside q, the caller's transaction, as Enqueue
+// would one by one, with one statement per thousand messages: a message whose
+// DedupeKey is already queued is left out, as Enqueue's ErrDuplicate would be. It
+// returns how many were queued. A message that Enqueue would refuse fails the whole
+// call before anything is written.
+func EnqueueMany(ctx context.Context, q store.Querier, now time.Time, ms []Message) (int, error) {
+	rows := make([][]any, len(ms))
+	for i, m := range ms {
+		row, err := outboxRow(m)
+		if err != nil {
+			return 0, err
+		}
+		rows[i] = row
+	}
+	now = store.Now(now)
+	queued := 0
+	for i := 0; i < len(rows); i += enqueueChunk {
+		part := rows[i:min(i+enqueueChunk, len(rows))]
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO mail_outbox (dedupe_key, org_id, to_addr, to_name, lang, subject, body_text, body_html, secret, list_unsubscribe, created_at, next_attempt_at) VALUES `)
+		args := make([]any, 0, len(part)*11)
+		for j, row := range part {
+			if j > 0 {
+				sb.WriteString(", ")
+			}
+			p := len(args)
+			fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8, p+9, p+10, p+11, p+11)
+			args = append(append(args, row...), now)
+		}
+		sb.WriteString(` ON CONFLICT (dedupe_key) DO NOTHING`)
+		res, err := q.ExecContext(ctx, sb.String(), args...)
+		if err != nil {
+			return queued, fmt.Errorf("notify: enqueue: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return queued, fmt.Errorf("notify: enqueue: %w", err)
+		}
+		queued += int(n)
+	}
+	return queued, nil
+}
+
+// outboxRow checks m and returns its columns dedupe_key, org_id, to_addr, to_name,
+// lang, subject, body_text, body_html, secret and list_unsubscribe, a secret body
+// sealed.
+func outboxRow(m Message) ([]any, error) {
+	addr, err := mail.ParseAddress(m.To)
+	if err != nil {
+		return nil, fmt.Errorf("notify: recipient %q: %w", m.To, err)
+	}
+	// Stored bare, so the sender, List and a search by address all see the same
+	// string whether a caller passed "a@b" or "Name <a@b>".
+	m.To = addr.Address
+	if m.ToName == "" {
+		m.ToName = addr.Name
+	}
+	if strings.ContainsAny(m.ToName, "\r\n") {
+		return nil, errors.New("notify: recipient name must be one line")
+	}
+	if strings.TrimSpace(m.Subject) == "" || strings.TrimSpace(m.Text) == "" {
+		return nil, errors.New("notify: subject and text are required")
+	}
+	if strings.ContainsAny(m.Subject, "\r\n") {
+		return nil, errors.New("notify: subject must be one line")
+	}
+	if m.Lang != "en" {
+		m.Lang = "nl"
+	}
+	if strings.ContainsAny(m.ListUnsubscribe, "\r\n<>") {
+		return nil, errors.New("notify: unsubscribe URL must be one line")
+	}
+	var dedupe any
+	if m.DedupeKey != "" {
+		dedupe = m.DedupeKey
+	}
+	if m.Secret {
+		if m.Keys == nil {
+			return nil, errors.New("notify: a mail with a secret needs the secret key to be stored")
+		}
+		for _, body := range []*string{&m.Text, &m.HTML} {
+			if *body == "" {
+				continue
+			}
+			sealed, err := m.Keys.SealString(secrets.PurposeMail, mailBinding(m.To), *body)
+			if err != nil {
+				return nil, fmt.Errorf("notify: %w", err)
+			}
+			*body = string(sealed)
+		}
+	}
+	return []any{dedupe, m.OrgID, m.To, m.ToName, m.Lang, m.Subject, m.Text, m.HTML, m.Secret, m.ListUnsubscribe}, nil
+}
+
 // Templates renders mail from text/template files named NAME.LANG.txt in a package's
 // embedded folder. The first line of a rendered template is "Subject: …", the rest
 // the body. Each domain package keeps its own mail templates beside its code.
 type Templates struct {
 	fs fs.FS
+	// parsed keeps each file's parsed template (file name → *template.Template): the
+	// files are embedded and do not change, and a billing run renders one per invoice.
+	parsed *sync.Map
 }
 
 // NewTemplates reads templates from f.
-func NewTemplates(f fs.FS) Templates { return Templates{fs: f} }
+func NewTemplates(f fs.FS) Templates { return Templates{fs: f, parsed: &sync.Map{}} }
 
 // Render fills template name in lang (falling back to nl) with data and returns the
 // subject and body.
@@ -144,14 +205,11 @@ func (t Templates) Render(name, lang string, data any) (subject, body string, er
 	if lang != "en" {
 		lang = "nl"
 	}
-	src, err := fs.ReadFile(t.fs, name+"."+lang+".txt")
-	if err != nil {
+	tmpl, err := t.parse(name, name+"."+lang+".txt")
+	if errors.Is(err, fs.ErrNotExist) {
 		lang = "nl"
-		if src, err = fs.ReadFile(t.fs, name+".nl.txt"); err != nil {
-			return "", "", fmt.Errorf("notify: template %s: %w", name, err)
-		}
+		tmpl, err = t.parse(name, name+".nl.txt")
 	}
-	tmpl, err := template.New(name).Option("missingkey=error").Parse(string(src))
 	if err != nil {
 		return "", "", fmt.Errorf("notify: template %s: %w", name, err)
 	}
@@ -166,6 +224,27 @@ func (t Templates) Render(name, lang string, data any) (subject, body string, er
 	}
 	// A name like "Cloudprovider B.V." that ends a sentence gets one dot, not two.
 	return i18n.OneDot(strings.TrimSpace(subject)), i18n.OneDot(strings.TrimLeft(rest, "\r\n")), nil
+}
+
+// parse returns the parsed template of file, named name.
+func (t Templates) parse(name, file string) (*template.Template, error) {
+	if t.parsed != nil {
+		if tmpl, ok := t.parsed.Load(file); ok {
+			return tmpl.(*template.Template), nil
+		}
+	}
+	src, err := fs.ReadFile(t.fs, file)
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := template.New(name).Option("missingkey=error").Parse(string(src))
+	if err != nil {
+		return nil, err
+	}
+	if t.parsed != nil {
+		t.parsed.Store(file, tmpl)
+	}
+	return tmpl, nil
 }
 
 // localize writes the values of a map that know their own written form (terms.Money,

@@ -94,3 +94,33 @@ func TestTemplatesRender(t *testing.T) {
 		})
 	}
 }
+
+func TestEnqueueManyAsEnqueueOneByOne(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		enqueue(t, db, notify.Message{DedupeKey: "k1", OrgID: 1, To: "a@klant.test", Subject: "Eerder", Text: "Al verstuurd"})
+		ms := []notify.Message{
+			{DedupeKey: "k1", OrgID: 1, To: "a@klant.test", Subject: "Dubbel", Text: "Niet opnieuw"},
+			{DedupeKey: "k2", OrgID: 2, To: "Bea <b@klant.test>", Lang: "en", Subject: "Invoice", Text: "Body"},
+			{OrgID: 3, To: "c@klant.test", Subject: "Zonder sleutel", Text: "Tekst"},
+		}
+		n, err := notify.EnqueueMany(ctx, db, t0, ms)
+		if err != nil || n != 2 {
+			t.Fatalf("EnqueueMany = %d, %v; want 2 (k1 already queued)", n, err)
+		}
+		for org, want := range map[int64]string{1: "Eerder", 2: "Invoice", 3: "Zonder sleutel"} {
+			got, err := notify.List(ctx, db, org, 0, 0)
+			if err != nil || len(got) != 1 || got[0].Subject != want || !got[0].CreatedAt.Equal(t0) {
+				t.Fatalf("org %d: %+v, %v; want one mail %q", org, got, err, want)
+			}
+		}
+		if got, _ := notify.List(ctx, db, 2, 0, 0); got[0].To != "b@klant.test" || got[0].Lang != "en" {
+			t.Fatalf("not normalised as Enqueue does: %+v", got[0])
+		}
+		// One bad message refuses the call before anything is written.
+		_, err = notify.EnqueueMany(ctx, db, t0, []notify.Message{{OrgID: 4, To: "d@klant.test", Subject: "s", Text: "t"}, {OrgID: 4, To: "x@", Subject: "s", Text: "t"}})
+		if got, _ := notify.List(ctx, db, 4, 0, 0); err == nil || len(got) != 0 {
+			t.Fatalf("a bad message: err %v, %d queued", err, len(got))
+		}
+	}, notify.Schema)
+}

@@ -2,7 +2,9 @@
 // and applies the schemas the domain packages own.
 //
 // One SQL text serves both engines: queries use $1 placeholders, RETURNING and
-// ON CONFLICT, which SQLite (3.35+) and PostgreSQL both understand. Where the engines
+// ON CONFLICT, which SQLite (3.35+) and PostgreSQL both understand. On SQLite the
+// connection runs "$N" as "?" (placeholders.go), which SQLite binds without a name
+// lookup. Where the engines
 // differ in DDL, a migration uses a token (see Dialect.Render) instead of a second file.
 package store
 
@@ -16,7 +18,6 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers driver "pgx"
-	_ "modernc.org/sqlite"             // registers driver "sqlite"
 )
 
 // Dialect names a database engine.
@@ -62,7 +63,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: sqlite URL: %w", err)
 		}
-		sqlDB, err := sql.Open("sqlite", dsn)
+		sqlDB, err := openSQLite(dsn)
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
 		}

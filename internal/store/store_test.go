@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -118,4 +119,65 @@ func TestInTxRollsBackOnError(t *testing.T) {
 			t.Fatalf("rows after rollback = %d (%v)", n, err)
 		}
 	}, widgets)
+}
+
+// TestOptimize: on SQLite the scheduled PRAGMA optimize gives a grown, never analysed
+// table its statistics, and a run interrupted before it ends leaves the database as it
+// was and the next run does the work; on PostgreSQL it is a no-op (autovacuum).
+func TestOptimize(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		t0 := store.Now(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+		if err := db.InTx(ctx, func(q store.Querier) error {
+			for i := range 2000 {
+				if _, err := q.ExecContext(ctx, `INSERT INTO widgets (name, made_at) VALUES ($1, $2)`, fmt.Sprint("w", i), t0.Add(time.Duration(i%7)*time.Hour)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := db.Optimize(cancelled); db.Dialect == store.SQLite && err == nil {
+			t.Fatal("an interrupted optimize reported success")
+		}
+		if db.Dialect == store.SQLite {
+			if n := stat1Rows(t, db); n != 0 {
+				t.Fatalf("an interrupted optimize left %d statistics rows", n)
+			}
+		}
+		if err := db.Optimize(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if db.Dialect != store.SQLite {
+			return
+		}
+		if n := stat1Rows(t, db); n == 0 {
+			t.Fatal("no statistics for widgets after optimize")
+		}
+		// The connection it ran on is back to full ANALYZE.
+		var limit int
+		for range 8 {
+			if err := db.QueryRowContext(ctx, `PRAGMA analysis_limit`).Scan(&limit); err != nil || limit != 0 {
+				t.Fatalf("analysis_limit %d, %v", limit, err)
+			}
+		}
+	}, widgets)
+}
+
+func stat1Rows(t *testing.T, db *store.DB) int {
+	t.Helper()
+	var exists, n int
+	if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'`).Scan(&exists); err != nil {
+		t.Fatal(err)
+	}
+	if exists == 0 {
+		return 0
+	}
+	if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'widgets'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -332,6 +332,7 @@ var messages = map[string][2]string{
 	"pager.showing": {"%d–%d van %d", "%d–%d of %d"},
 	"pager.newest":  {"← Nieuwste", "← Newest"},
 	"pager.older":   {"Oudere →", "Older →"},
+	"pager.first":   {"← Eerste pagina", "← First page"},
 
 	// flash messages (one-shot confirmations; the cookie carries the part after "flash.")
 	"flash.signed_out":            {"Je bent uitgelogd.", "You have signed out."},

@@ -46,6 +46,9 @@ func newPager(r *http.Request, page, perPage, total int) pager {
 type cursor struct {
 	OlderURL  string // the next page, when there is one
 	NewestURL string // back to the start, when not on it
+	// Ordered: the list is in an order of its own (names), not newest first, and the
+	// links say "next" and "first page".
+	Ordered bool
 }
 
 // newCursor takes one item more than it shows (limit+1) to know whether an older page

@@ -79,7 +79,8 @@ func (s *server) staffDashboard(w http.ResponseWriter, r *http.Request, p *accou
 
 type customersView struct {
 	Orgs     []accounts.Organisation
-	Pager    pager
+	Pager    pager  // a reseller's customers
+	Cursor   cursor // staff: every customer, by keyset
 	Query    string
 	Kind     string
 	Kinds    []option
@@ -94,13 +95,22 @@ func (s *server) staffCustomers(w http.ResponseWriter, r *http.Request, p *accou
 	if k := q.Get("kind"); k == string(accounts.Consumer) || k == string(accounts.Business) {
 		v.Kind = k
 	}
-	page := intParam(q.Get("page"), 1)
-	orgs, total, err := s.acc.ListOrganisations(r.Context(), *p, accounts.OrgFilter{
-		Query: truncate(v.Query, 200), Kind: accounts.OrgKind(v.Kind), Page: page, PerPage: perPage})
+	// By keyset, without a count: a page costs the same at any depth and any number of
+	// customers (issue 16).
+	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+	orgs, err := s.acc.ListOrganisationsAfter(r.Context(), *p, accounts.OrgFilter{
+		Query: truncate(v.Query, 200), Kind: accounts.OrgKind(v.Kind), PerPage: perPage + 1, AfterID: max(after, 0)})
 	if err != nil {
 		return err
 	}
-	v.Orgs, v.Pager, v.Filtered = orgs, newPager(r, page, perPage, total), v.Query != "" || v.Kind != ""
+	more := len(orgs) > perPage
+	orgs = orgs[:min(len(orgs), perPage)]
+	var last int64
+	if len(orgs) > 0 {
+		last = orgs[len(orgs)-1].ID
+	}
+	v.Orgs, v.Cursor, v.Filtered = orgs, newCursor(r, "after", more, last), v.Query != "" || v.Kind != ""
+	v.Cursor.Ordered = true
 	pg.Data = v
 	s.render(w, http.StatusOK, "staff_customers", pg)
 	return nil
