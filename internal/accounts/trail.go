@@ -9,7 +9,7 @@ import (
 
 // AuditTrail returns audit entries newest first as the principal may read them: staff
 // the whole trail or one organisation's part of it (f.OrgID), a customer its own
-// organisation's part (cp.privacy "Toegang portaal": a customer sees what was done in
+// organisation's part (cp.privacy.portal.1: a customer sees what was done in
 // its name). The audit package knows nothing of principals; this is its guarded door.
 func (s *Service) AuditTrail(ctx context.Context, by Principal, f audit.Filter) ([]audit.Entry, error) {
 	if f.OrgID == 0 {

@@ -2,7 +2,7 @@
 // organisations (consumer or business, optionally served by a reseller, cp.av.7.1) with an
 // administrative user and sub-users (cp.av.3.6), and everything that proves who they are:
 // passwords, TOTP, sessions, API tokens, login throttling and IP allowlists
-// (cp.security; INTERPRETATION.md, Accounts and security).
+// (cp.security.access.1-5, cp.security.passwords.1; INTERPRETATION.md, Accounts and security).
 //
 // Every operation takes the acting Principal and checks on the server what it may do;
 // a customer's principal never reaches another organisation's data (tenant isolation).

@@ -418,7 +418,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 			WriteTimeout:      60 * time.Second,
 			IdleTimeout:       120 * time.Second,
 			ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
-			// cp.security: transport encryption; TLS 1.2 is the floor.
+			// cp.security.crypto.2: transport encryption; TLS 1.2 is the floor.
 			TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12},
 		}
 		running++

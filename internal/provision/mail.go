@@ -21,7 +21,7 @@ type Customers interface {
 }
 
 // The mails say that something is ready and where to look; they never carry a password
-// or a configuration with a key (cp.security: credentials are shown once in the portal,
+// or a configuration with a key (cp.security.passwords.4: credentials are shown once in the portal,
 // behind the customer's own login). %[1]s the service, %[2]s the portal link, %[3]s the
 // name, %[4]s the provider.
 var readyTexts = map[string]map[Op][2]string{

@@ -23,7 +23,7 @@ import (
 // userspace WireGuard peer (wireguard-go over its gVisor netstack, so no kernel module
 // and no root) with the monitoring peer's own key, and optionally an ICMP echo through
 // the tunnel. The monitoring peer is the provider's, not a customer's: nothing about a
-// customer's sessions is read (cp.privacy VPN; INTERPRETATION.md, VPN). Give each probe
+// customer's sessions is read (cp.privacy.vpn.1; INTERPRETATION.md, VPN). Give each probe
 // location its own monitoring peer: a server rejects a peer's handshakes that follow
 // each other within about 20 ms as replays.
 type WireGuard struct {

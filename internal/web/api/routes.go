@@ -209,7 +209,7 @@ func (s *server) routes() {
 	register(s, huma.Operation{
 		OperationID: "set-organisation-ip-allowlist", Method: http.MethodPut, Path: "/api/v1/organisations/{id}/ip-allowlist", Tags: []string{"organisations"},
 		Summary:     "Replace the IP allowlist",
-		Description: "Restricts sign-in and token use by the organisation's users to these ranges (cp.security). Refused when it would lock out the address of this request.",
+		Description: "Restricts sign-in and token use by the organisation's users to these ranges (cp.security.access.3). Refused when it would lock out the address of this request.",
 		Errors:      []int{http.StatusNotFound},
 	}, func(ctx context.Context, p accounts.Principal, in *ipAllowlistInput) (*body[Organisation], error) {
 		if err := d.Accounts.SetIPAllowlist(ctx, p, in.ID, nonNil(in.Body.IPAllowlist), clientIPFrom(ctx)); err != nil {
