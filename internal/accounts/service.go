@@ -137,6 +137,12 @@ func (s *Service) tx(ctx context.Context, by Principal, fn func(ctx context.Cont
 	return s.db.InTx(ctx, func(q store.Querier) error { return fn(ctx, q) })
 }
 
+// ActorContext puts by in ctx as the actor of the audit entries written with it: staff
+// or customer, and the customer acted for when a reseller acts (the web layer's actor
+// in ctx still supplies address and user agent). Every package's service functions
+// use it, so that an entry says the same "who" whichever package wrote it.
+func ActorContext(ctx context.Context, by Principal) context.Context { return actorFor(ctx, by) }
+
 func actorFor(ctx context.Context, by Principal) context.Context {
 	a := ctxActor(ctx)
 	a.ID, a.Label = by.User.ID, by.User.Email

@@ -69,6 +69,15 @@ func WithActor(ctx context.Context, a Actor) context.Context {
 	return context.WithValue(ctx, actorKey{}, a)
 }
 
+// JobContext names the job name as the actor of ctx, unless a named system actor (an
+// outer job or command) is there already, which keeps the name of what started it.
+func JobContext(ctx context.Context, name string) context.Context {
+	if a := ActorFrom(ctx); a.Kind == ActorSystem && a.Label != "unknown" {
+		return ctx
+	}
+	return WithActor(ctx, System(name))
+}
+
 // ActorFrom returns the actor in ctx, or a system actor named "unknown".
 func ActorFrom(ctx context.Context) Actor {
 	if a, ok := ctx.Value(actorKey{}).(Actor); ok {

@@ -217,15 +217,7 @@ func (p Page) limits() (limit, offset int) {
 // actorFor names the principal as the actor of the audit entries; the web layer's
 // actor in ctx still supplies address and user agent.
 func actorFor(ctx context.Context, by accounts.Principal) context.Context {
-	a := audit.ActorFrom(ctx)
-	if a == audit.System("unknown") {
-		a = audit.Actor{}
-	}
-	a.ID, a.Label, a.Kind = by.User.ID, by.User.Email, audit.ActorCustomer
-	if by.IsStaff() {
-		a.Kind = audit.ActorStaff
-	}
-	return audit.WithActor(ctx, a)
+	return accounts.ActorContext(ctx, by)
 }
 
 func record(ctx context.Context, q store.Querier, at time.Time, orgID int64, action, kind string, id any, summary string) error {
@@ -240,9 +232,4 @@ func dateOrZero(s string) terms.Date {
 	return d
 }
 
-func jobCtx(ctx context.Context, name string) context.Context {
-	if a := audit.ActorFrom(ctx); a.Kind == audit.ActorSystem && a.Label != "unknown" {
-		return ctx
-	}
-	return audit.WithActor(ctx, audit.System(name))
-}
+func jobCtx(ctx context.Context, name string) context.Context { return audit.JobContext(ctx, name) }

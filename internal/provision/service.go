@@ -172,23 +172,10 @@ func (s *Service) fail(point string) error {
 }
 
 func actorFor(ctx context.Context, by accounts.Principal) context.Context {
-	a := audit.ActorFrom(ctx)
-	if a == audit.System("unknown") {
-		a = audit.Actor{}
-	}
-	a.ID, a.Label, a.Kind = by.User.ID, by.User.Email, audit.ActorCustomer
-	if by.IsStaff() {
-		a.Kind = audit.ActorStaff
-	}
-	return audit.WithActor(ctx, a)
+	return accounts.ActorContext(ctx, by)
 }
 
-func jobCtx(ctx context.Context, name string) context.Context {
-	if a := audit.ActorFrom(ctx); a.Kind == audit.ActorSystem && a.Label != "unknown" {
-		return ctx
-	}
-	return audit.WithActor(ctx, audit.System(name))
-}
+func jobCtx(ctx context.Context, name string) context.Context { return audit.JobContext(ctx, name) }
 
 func record(ctx context.Context, q store.Querier, at time.Time, orgID int64, action, kind string, id int64, summary string) error {
 	return audit.Record(ctx, q, at, audit.Change{OrgID: orgID, Action: action, ObjectKind: kind, ObjectID: fmt.Sprint(id), Summary: summary})
