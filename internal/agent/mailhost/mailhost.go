@@ -311,23 +311,30 @@ func (m *Mailhost) Unsuspend(ctx context.Context, ref string) error {
 func (m *Mailhost) Terminate(ctx context.Context, ref string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	acc, err := m.store.load(ref)
+	_, err := m.terminate(ctx, ref)
 	if errors.Is(err, driver.ErrNotFound) {
 		return nil
 	}
+	return err
+}
+
+// terminate marks the account terminated, takes it out of Dovecot's and Postfix's
+// files and ends its open sessions; it returns the account. m.mu is held.
+func (m *Mailhost) terminate(ctx context.Context, ref string) (*account, error) {
+	acc, err := m.store.load(ref)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !acc.Terminated {
 		acc.Terminated, acc.UpdatedAt = true, m.cfg.Clock.Now()
 		if err := m.store.save(acc); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := m.apply(ctx, true); err != nil {
-		return err
+		return nil, err
 	}
-	return m.kick(ctx, "*@"+acc.Domain)
+	return acc, m.kick(ctx, "*@"+acc.Domain)
 }
 
 // DeleteData removes the account: its lines and map entries, its maildirs, and
@@ -335,23 +342,11 @@ func (m *Mailhost) Terminate(ctx context.Context, ref string) error {
 func (m *Mailhost) DeleteData(ctx context.Context, ref string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	acc, err := m.store.load(ref)
+	acc, err := m.terminate(ctx, ref)
 	if errors.Is(err, driver.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
-		return err
-	}
-	if !acc.Terminated {
-		acc.Terminated, acc.UpdatedAt = true, m.cfg.Clock.Now()
-		if err := m.store.save(acc); err != nil {
-			return err
-		}
-	}
-	if err := m.apply(ctx, true); err != nil {
-		return err
-	}
-	if err := m.kick(ctx, "*@"+acc.Domain); err != nil {
 		return err
 	}
 	if err := os.RemoveAll(filepath.Join(m.cfg.MailDir, acc.Domain)); err != nil {
