@@ -196,14 +196,24 @@ type RevenueRow struct {
 	TotalIncl terms.Money `json:"total_incl"`
 }
 
+// revenueQuery and vatQuery read the documents of a period along invoices_issue: a
+// report costs what its period holds, not every invoice. The VAT report's rows are
+// summed in Go from each document's breakdown (VAT is rounded per document and rate,
+// DESIGN.md principle 7), one document at a time: its memory is that of its few rows,
+// one per scheme, country and rate.
+const (
+	revenueQuery = `SELECT SUBSTR(issue_date, 1, 7), doc_type, COUNT(*), SUM(total_excl), SUM(vat), SUM(total_incl)
+		FROM invoices WHERE issue_date >= $1 AND issue_date <= $2 GROUP BY SUBSTR(issue_date, 1, 7), doc_type ORDER BY 1, 2`
+	vatQuery = `SELECT doc_type, vat_scheme, vat_country, vat_json FROM invoices WHERE issue_date >= $1 AND issue_date <= $2`
+)
+
 // RevenuePerMonth reports invoiced revenue per month of issue date in [from, to],
 // credit notes subtracted. Staff only.
 func (s *Service) RevenuePerMonth(ctx context.Context, by accounts.Principal, from, to terms.Date) ([]RevenueRow, error) {
 	if err := by.Check(accounts.BillingReport, accounts.Provider); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT SUBSTR(issue_date, 1, 7), doc_type, COUNT(*), SUM(total_excl), SUM(vat), SUM(total_incl)
-		FROM invoices WHERE issue_date >= $1 AND issue_date <= $2 GROUP BY SUBSTR(issue_date, 1, 7), doc_type ORDER BY 1, 2`, from.String(), to.String())
+	rows, err := s.db.QueryContext(ctx, revenueQuery, from.String(), to.String())
 	if err != nil {
 		return nil, err
 	}
@@ -233,6 +243,28 @@ func (s *Service) RevenuePerMonth(ctx context.Context, by accounts.Principal, fr
 	return out, rows.Err()
 }
 
+// revenueTotalsQuery is the revenue of the whole period in one row, credit notes
+// subtracted, read along invoices_issue.
+const revenueTotalsQuery = `SELECT
+	COALESCE(SUM(CASE WHEN doc_type = 'credit_note' THEN 0 ELSE 1 END), 0),
+	COALESCE(SUM(CASE WHEN doc_type = 'credit_note' THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN doc_type = 'credit_note' THEN -total_excl ELSE total_excl END), 0),
+	COALESCE(SUM(CASE WHEN doc_type = 'credit_note' THEN -vat ELSE vat END), 0),
+	COALESCE(SUM(CASE WHEN doc_type = 'credit_note' THEN -total_incl ELSE total_incl END), 0)
+	FROM invoices WHERE issue_date >= $1 AND issue_date <= $2`
+
+// RevenueTotals is the revenue invoiced in [from, to], credit notes subtracted, in one
+// aggregate query: the total row of the revenue and VAT reports (its Month is empty).
+// Staff only.
+func (s *Service) RevenueTotals(ctx context.Context, by accounts.Principal, from, to terms.Date) (RevenueRow, error) {
+	var r RevenueRow
+	if err := by.Check(accounts.BillingReport, accounts.Provider); err != nil {
+		return r, err
+	}
+	err := s.db.QueryRowContext(ctx, revenueTotalsQuery, from.String(), to.String()).Scan(&r.Invoices, &r.Credits, &r.TotalExcl, &r.VAT, &r.TotalIncl)
+	return r, err
+}
+
 // VATRow is the tax base and VAT of one scheme, country, code and rate, for the VAT
 // return (domestic rates), the ICP listing (reverse charge per country) and the OSS
 // return (per member state).
@@ -251,8 +283,7 @@ func (s *Service) VATReport(ctx context.Context, by accounts.Principal, from, to
 	if err := by.Check(accounts.BillingReport, accounts.Provider); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT doc_type, vat_scheme, vat_country, vat_json FROM invoices WHERE issue_date >= $1 AND issue_date <= $2`,
-		from.String(), to.String())
+	rows, err := s.db.QueryContext(ctx, vatQuery, from.String(), to.String())
 	if err != nil {
 		return nil, err
 	}

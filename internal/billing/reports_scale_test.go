@@ -42,6 +42,13 @@ func TestReceivablesQueriesUseTheirIndex(t *testing.T) {
 		add("export", q, a)
 		q, a = receivableTotalsQuery(asOf)
 		add("totals", q, a)
+		period := []any{"2027-01-01", "2027-12-31"}
+		for name, q := range map[string]string{"revenue": revenueQuery, "revenue totals": revenueTotalsQuery, "vat": vatQuery} {
+			text := strings.Join(storetest.NoFullScan(t, db, tables, q, period...), "\n")
+			if !strings.Contains(text, "invoices_issue") {
+				t.Errorf("%s: not read along invoices_issue:\n%s", name, text)
+			}
+		}
 		for _, c := range qs {
 			text := strings.Join(storetest.NoFullScan(t, db, tables, c.q, c.args...), "\n")
 			if !strings.Contains(text, "invoice_state_open_org") {
