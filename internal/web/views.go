@@ -270,16 +270,11 @@ func (s *server) staffFigures(ctx context.Context, p *accounts.Principal) (staff
 		v.DraftQuotes = n
 	}
 	if s.comp != nil {
-		claims, err := s.comp.Claims(ctx, *p, 200)
+		claims, err := s.comp.PendingClaims(ctx, *p, compensation.PendingClaimsMax)
 		if err := allowed(err); err != nil {
 			return v, err
 		}
-		v.ClaimsKnown = err == nil
-		for _, c := range claims {
-			if c.Status == compensation.ClaimPending {
-				v.PendingClaims = append(v.PendingClaims, c)
-			}
-		}
+		v.ClaimsKnown, v.PendingClaims = err == nil, claims
 	}
 	if s.status != nil {
 		incs, err := s.status.Incidents(ctx, *p, 50)
