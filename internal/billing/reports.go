@@ -3,11 +3,13 @@ package billing
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strconv"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/csvsafe"
+	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
@@ -36,37 +38,152 @@ type ReceivableRow struct {
 	Total   terms.Money    `json:"total"`
 }
 
-// Receivables reports what customers owe on asOf, per customer and ageing bucket,
-// with a total row (OrgID 0). Staff only.
-func (s *Service) Receivables(ctx context.Context, by accounts.Principal, asOf terms.Date) ([]ReceivableRow, error) {
+// ReceivableTotals are the receivables of every customer together, from one aggregate
+// query: the total row of the report and the dashboard's figures.
+type ReceivableTotals struct {
+	ReceivableRow             // OrgID 0, Name "total"
+	Customers     int         `json:"customers"` // customers with something open
+	Overdue       terms.Money `json:"overdue"`   // past the due date (buckets 1–4)
+	Debtors       int         `json:"debtors"`   // customers with something overdue
+}
+
+// ReceivablesPageMax bounds a page of ReceivablesPage.
+const ReceivablesPageMax = 500
+
+// The buckets' sums (ageingSumsAs) take $1 = asOf and $2…$4 = asOf less 30, 60 and 90
+// days: due on or after asOf is not due yet; before it, 1–30 days late back to
+// asOf−30, and so on. ISO dates compare as text on both engines.
+
+// openWhere selects the invoices open on asOf ($1) the way OpenInvoices does: issued by
+// then and with something left to pay now.
+const openWhere = `s.status = 'open' AND s.open_amount > 0 AND i.issue_date <= $1`
+
+func ageingArgs(asOf terms.Date) []any {
+	return []any{asOf.String(), asOf.AddDays(-30).String(), asOf.AddDays(-60).String(), asOf.AddDays(-90).String()}
+}
+
+// receivablesGrouped is the receivables of each customer after customer $5, by
+// customer id: the grouped walk follows invoice_state_open_org (status, org_id) in the
+// order of the GROUP BY, so it streams without a sort and a LIMIT stops it after its
+// customers.
+const receivablesGrouped = `SELECT s.org_id AS org_id, MIN(s.invoice_id) AS first_id, ` + ageingSumsAs + `
+		FROM invoice_state s JOIN invoices i ON i.id = s.invoice_id
+		WHERE ` + openWhere + ` AND s.org_id > $5
+		GROUP BY s.org_id ORDER BY s.org_id`
+
+const ageingSumsAs = `SUM(CASE WHEN i.due_date >= $1 THEN s.open_amount ELSE 0 END) AS b0,
+	SUM(CASE WHEN i.due_date < $1 AND i.due_date >= $2 THEN s.open_amount ELSE 0 END) AS b1,
+	SUM(CASE WHEN i.due_date < $2 AND i.due_date >= $3 THEN s.open_amount ELSE 0 END) AS b2,
+	SUM(CASE WHEN i.due_date < $3 AND i.due_date >= $4 THEN s.open_amount ELSE 0 END) AS b3,
+	SUM(CASE WHEN i.due_date < $4 THEN s.open_amount ELSE 0 END) AS b4,
+	SUM(s.open_amount) AS total`
+
+// receivablesQuery is the report's rows after customer `after`, at most limit of them
+// (all when limit is 0), each named as on the customer's oldest open invoice.
+func receivablesQuery(asOf terms.Date, after int64, limit int) (string, []any) {
+	args := append(ageingArgs(asOf), after)
+	lim := ""
+	if limit > 0 {
+		args = append(args, limit)
+		lim = " LIMIT $6"
+	}
+	return `SELECT g.org_id, n.customer_json, g.b0, g.b1, g.b2, g.b3, g.b4, g.total FROM (` + receivablesGrouped + lim + `) g
+		JOIN invoices n ON n.id = g.first_id ORDER BY g.org_id`, args
+}
+
+// receivableTotalsQuery adds up the customers' rows in the database: one walk of the
+// open invoices (invoice_state_open_org from status = 'open', covering), each one's
+// dates read by primary key. An aggregate over all open invoices is inherent to a
+// total of what is owed; paid invoices are never read, and counting the customers
+// needs no set of ids because the walk is in customer order.
+func receivableTotalsQuery(asOf terms.Date) (string, []any) {
+	return `SELECT COALESCE(SUM(g.b0), 0), COALESCE(SUM(g.b1), 0), COALESCE(SUM(g.b2), 0), COALESCE(SUM(g.b3), 0),
+		COALESCE(SUM(g.b4), 0), COALESCE(SUM(g.total), 0), COUNT(*), COUNT(CASE WHEN g.b0 < g.total THEN 1 END)
+		FROM (` + receivablesGrouped + `) g`, append(ageingArgs(asOf), int64(0))
+}
+
+// ReceivablesPage reports what customers owe on asOf, per customer and ageing bucket:
+// the customers after `after` by id, at most limit of them (keyset, issue 16). Staff
+// only.
+func (s *Service) ReceivablesPage(ctx context.Context, by accounts.Principal, asOf terms.Date, after int64, limit int) ([]ReceivableRow, error) {
 	if err := by.Check(accounts.BillingReport, accounts.Provider); err != nil {
 		return nil, err
 	}
-	open, err := s.OpenInvoices(ctx, asOf)
+	limit = min(max(limit, 1), ReceivablesPageMax)
+	var out []ReceivableRow
+	err := s.eachReceivable(ctx, asOf, after, limit, func(r ReceivableRow) error {
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// EachReceivable calls fn with each customer's row of the receivables report on asOf,
+// by customer id, as the database returns them: the report's memory does not grow
+// with the number of customers. Staff only.
+func (s *Service) EachReceivable(ctx context.Context, by accounts.Principal, asOf terms.Date, fn func(ReceivableRow) error) error {
+	if err := by.Check(accounts.BillingReport, accounts.Provider); err != nil {
+		return err
+	}
+	return s.eachReceivable(ctx, asOf, 0, 0, fn)
+}
+
+func (s *Service) eachReceivable(ctx context.Context, asOf terms.Date, after int64, limit int, fn func(ReceivableRow) error) error {
+	q, args := receivablesQuery(asOf, after, limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r ReceivableRow
+		var cust string
+		b := &r.Buckets
+		if err := rows.Scan(&r.OrgID, &cust, &b[0], &b[1], &b[2], &b[3], &b[4], &r.Total); err != nil {
+			return err
+		}
+		var p Party
+		if err := store.DecodeJSON(fmt.Sprintf("receivables of organisation %d", r.OrgID), "customer_json", cust, &p); err != nil {
+			return err
+		}
+		r.Name = p.Name
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ReceivableTotals sums what every customer owes on asOf in one aggregate query. Staff
+// only.
+func (s *Service) ReceivableTotals(ctx context.Context, by accounts.Principal, asOf terms.Date) (ReceivableTotals, error) {
+	t := ReceivableTotals{ReceivableRow: ReceivableRow{Name: "total"}}
+	if err := by.Check(accounts.BillingReport, accounts.Provider); err != nil {
+		return t, err
+	}
+	b := &t.Buckets
+	q, args := receivableTotalsQuery(asOf)
+	err := s.db.QueryRowContext(ctx, q, args...).Scan(&b[0], &b[1], &b[2], &b[3], &b[4], &t.Total, &t.Customers, &t.Debtors)
+	t.Overdue = b[1] + b[2] + b[3] + b[4]
+	return t, err
+}
+
+// Receivables reports what customers owe on asOf, per customer (by id) and ageing
+// bucket, with a total row (OrgID 0) from ReceivableTotals. It holds every row: pages
+// use ReceivablesPage and exports EachReceivable. Staff only.
+func (s *Service) Receivables(ctx context.Context, by accounts.Principal, asOf terms.Date) ([]ReceivableRow, error) {
+	var out []ReceivableRow
+	if err := s.EachReceivable(ctx, by, asOf, func(r ReceivableRow) error {
+		out = append(out, r)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	t, err := s.ReceivableTotals(ctx, by, asOf)
 	if err != nil {
 		return nil, err
 	}
-	rows := map[int64]*ReceivableRow{}
-	var order []int64
-	total := ReceivableRow{Name: "total"}
-	for _, o := range open {
-		r := rows[o.OrgID]
-		if r == nil {
-			r = &ReceivableRow{OrgID: o.OrgID, Name: o.Name}
-			rows[o.OrgID] = r
-			order = append(order, o.OrgID)
-		}
-		b := bucket(o.DueDate.DaysUntil(asOf))
-		r.Buckets[b] += o.Open
-		r.Total += o.Open
-		total.Buckets[b] += o.Open
-		total.Total += o.Open
-	}
-	out := make([]ReceivableRow, 0, len(order)+1)
-	for _, id := range order {
-		out = append(out, *rows[id])
-	}
-	return append(out, total), nil
+	return append(out, t.ReceivableRow), nil
 }
 
 // RevenueRow is one month's invoiced revenue net of credit notes.
@@ -79,14 +196,24 @@ type RevenueRow struct {
 	TotalIncl terms.Money `json:"total_incl"`
 }
 
+// revenueQuery and vatQuery read the documents of a period along invoices_issue: a
+// report costs what its period holds, not every invoice. The VAT report's rows are
+// summed in Go from each document's breakdown (VAT is rounded per document and rate,
+// DESIGN.md principle 7), one document at a time: its memory is that of its few rows,
+// one per scheme, country and rate.
+const (
+	revenueQuery = `SELECT SUBSTR(issue_date, 1, 7), doc_type, COUNT(*), SUM(total_excl), SUM(vat), SUM(total_incl)
+		FROM invoices WHERE issue_date >= $1 AND issue_date <= $2 GROUP BY SUBSTR(issue_date, 1, 7), doc_type ORDER BY 1, 2`
+	vatQuery = `SELECT doc_type, vat_scheme, vat_country, vat_json FROM invoices WHERE issue_date >= $1 AND issue_date <= $2`
+)
+
 // RevenuePerMonth reports invoiced revenue per month of issue date in [from, to],
 // credit notes subtracted. Staff only.
 func (s *Service) RevenuePerMonth(ctx context.Context, by accounts.Principal, from, to terms.Date) ([]RevenueRow, error) {
 	if err := by.Check(accounts.BillingReport, accounts.Provider); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT SUBSTR(issue_date, 1, 7), doc_type, COUNT(*), SUM(total_excl), SUM(vat), SUM(total_incl)
-		FROM invoices WHERE issue_date >= $1 AND issue_date <= $2 GROUP BY SUBSTR(issue_date, 1, 7), doc_type ORDER BY 1, 2`, from.String(), to.String())
+	rows, err := s.db.QueryContext(ctx, revenueQuery, from.String(), to.String())
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +243,28 @@ func (s *Service) RevenuePerMonth(ctx context.Context, by accounts.Principal, fr
 	return out, rows.Err()
 }
 
+// revenueTotalsQuery is the revenue of the whole period in one row, credit notes
+// subtracted, read along invoices_issue.
+const revenueTotalsQuery = `SELECT
+	COALESCE(SUM(CASE WHEN doc_type = 'credit_note' THEN 0 ELSE 1 END), 0),
+	COALESCE(SUM(CASE WHEN doc_type = 'credit_note' THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN doc_type = 'credit_note' THEN -total_excl ELSE total_excl END), 0),
+	COALESCE(SUM(CASE WHEN doc_type = 'credit_note' THEN -vat ELSE vat END), 0),
+	COALESCE(SUM(CASE WHEN doc_type = 'credit_note' THEN -total_incl ELSE total_incl END), 0)
+	FROM invoices WHERE issue_date >= $1 AND issue_date <= $2`
+
+// RevenueTotals is the revenue invoiced in [from, to], credit notes subtracted, in one
+// aggregate query: the total row of the revenue and VAT reports (its Month is empty).
+// Staff only.
+func (s *Service) RevenueTotals(ctx context.Context, by accounts.Principal, from, to terms.Date) (RevenueRow, error) {
+	var r RevenueRow
+	if err := by.Check(accounts.BillingReport, accounts.Provider); err != nil {
+		return r, err
+	}
+	err := s.db.QueryRowContext(ctx, revenueTotalsQuery, from.String(), to.String()).Scan(&r.Invoices, &r.Credits, &r.TotalExcl, &r.VAT, &r.TotalIncl)
+	return r, err
+}
+
 // VATRow is the tax base and VAT of one scheme, country, code and rate, for the VAT
 // return (domestic rates), the ICP listing (reverse charge per country) and the OSS
 // return (per member state).
@@ -134,8 +283,7 @@ func (s *Service) VATReport(ctx context.Context, by accounts.Principal, from, to
 	if err := by.Check(accounts.BillingReport, accounts.Provider); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT doc_type, vat_scheme, vat_country, vat_json FROM invoices WHERE issue_date >= $1 AND issue_date <= $2`,
-		from.String(), to.String())
+	rows, err := s.db.QueryContext(ctx, vatQuery, from.String(), to.String())
 	if err != nil {
 		return nil, err
 	}
@@ -181,20 +329,58 @@ func (s *Service) VATReport(ctx context.Context, by accounts.Principal, from, to
 	return out, nil
 }
 
+// receivablesHeader is the receivables export's header line.
+func receivablesHeader() []string {
+	return append(append([]string{"org_id", "name"}, AgeingBuckets...), "total")
+}
+
+func receivableRecord(r ReceivableRow) []string {
+	rec := make([]string, 0, 8)
+	rec = append(rec, strconv.FormatInt(r.OrgID, 10), r.Name)
+	for _, b := range r.Buckets {
+		rec = append(rec, b.String())
+	}
+	return append(rec, r.Total.String())
+}
+
 // WriteReceivablesCSV writes the receivables report as CSV.
 func WriteReceivablesCSV(w io.Writer, rows []ReceivableRow) error {
 	cw := csvsafe.NewWriter(w) // names are customers' input (issue 8, finding 2)
-	if err := cw.Write(append(append([]string{"org_id", "name"}, AgeingBuckets...), "total")); err != nil {
+	if err := cw.Write(receivablesHeader()); err != nil {
 		return err
 	}
 	for _, r := range rows {
-		rec := []string{strconv.FormatInt(r.OrgID, 10), r.Name}
-		for _, b := range r.Buckets {
-			rec = append(rec, b.String())
-		}
-		if err := cw.Write(append(rec, r.Total.String())); err != nil {
+		if err := cw.Write(receivableRecord(r)); err != nil {
 			return err
 		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// StreamReceivablesCSV writes the receivables report on asOf as CSV, as
+// WriteReceivablesCSV does, row by row from the database to w, the total row last
+// from ReceivableTotals: memory stays the same at any number of customers (issue 16).
+// Staff only; nothing is written when the principal may not read it.
+func (s *Service) StreamReceivablesCSV(ctx context.Context, by accounts.Principal, asOf terms.Date, w io.Writer) error {
+	if err := by.Check(accounts.BillingReport, accounts.Provider); err != nil {
+		return err
+	}
+	cw := csvsafe.NewWriter(w) // names are customers' input (issue 8, finding 2)
+	if err := cw.Write(receivablesHeader()); err != nil {
+		return err
+	}
+	if err := s.eachReceivable(ctx, asOf, 0, 0, func(r ReceivableRow) error {
+		return cw.Write(receivableRecord(r))
+	}); err != nil {
+		return err
+	}
+	t, err := s.ReceivableTotals(ctx, by, asOf)
+	if err != nil {
+		return err
+	}
+	if err := cw.Write(receivableRecord(t.ReceivableRow)); err != nil {
+		return err
 	}
 	cw.Flush()
 	return cw.Error()

@@ -28,6 +28,10 @@ func TestReports(t *testing.T) {
 		if err != nil || len(rev) != 2 || rev[0].TotalExcl != eur(300, 0) || rev[1].TotalExcl != eur(200, 0) || rev[1].Credits != 1 {
 			t.Fatalf("revenue: %+v %v", rev, err)
 		}
+		tot, err := e.svc.RevenueTotals(e.ctx, e.staff, terms.D(2027, 1, 1), terms.D(2027, 12, 31))
+		if err != nil || tot.TotalExcl != eur(500, 0) || tot.Invoices != 6 || tot.Credits != 1 || tot.TotalIncl != rev[0].TotalIncl+rev[1].TotalIncl || tot.VAT != rev[0].VAT+rev[1].VAT {
+			t.Fatalf("revenue totals: %+v %v", tot, err)
+		}
 		vat, err := e.svc.VATReport(e.ctx, e.staff, terms.D(2027, 1, 1), terms.D(2027, 12, 31))
 		if err != nil {
 			t.Fatal(err)

@@ -156,6 +156,12 @@ func TestClaimDeadlineAndEmail(t *testing.T) {
 		if _, err := e.svc.Claims(e.ctx, customer(3), 0); err == nil {
 			t.Fatal("customer read the claims queue")
 		}
+		if pending, err := e.svc.PendingClaims(e.ctx, e.staff, 10); err != nil || len(pending) != 1 || pending[0].ID != c.ID {
+			t.Fatalf("pending claims: %v %v", pending, err)
+		}
+		if _, err := e.svc.PendingClaims(e.ctx, customer(3), 10); err == nil {
+			t.Fatal("customer read the pending claims")
+		}
 	})
 }
 

@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"mime"
 	"net/http"
+	"strconv"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/billing"
@@ -12,12 +14,28 @@ import (
 type reportsView struct {
 	AsOf, From, To terms.Date
 	Buckets        []string // catalogue keys of the ageing buckets
-	Receivables    []billing.ReceivableRow
-	Revenue        []billing.RevenueRow
-	VAT            []billing.VATRow
-	Query          string // the report dates, for the CSV links
-	DateFields     []dateField
+	// Receivables is one page of customers, by customer number (keyset ?after=), and
+	// ReceivableTotals every customer's together, from an aggregate query: the page
+	// costs the same at any number of customers (issue 16).
+	Receivables      []billing.ReceivableRow
+	ReceivableTotals billing.ReceivableTotals
+	ReceivablesPager cursor
+	// Revenue is up to a year of months from ?months= (keyset by month), and
+	// RevenueTotal the whole period's, from an aggregate query; the VAT report's total
+	// is the same period's base and VAT.
+	Revenue      []billing.RevenueRow
+	RevenueTotal billing.RevenueRow
+	RevenuePager cursor
+	VAT          []billing.VATRow
+	Query        string // the report dates, for the CSV links
+	DateFields   []dateField
 }
+
+// Report pages: customers of the receivables per page, months of revenue per page.
+const (
+	receivablesPerPage = perPage
+	revenueMonths      = 12
+)
 
 type dateField struct{ Name, ID, Label string }
 
@@ -39,7 +57,6 @@ func (s *server) reportDates(r *http.Request, f *form) (asOf, from, to terms.Dat
 }
 
 func (s *server) staffReports(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	ctx := r.Context()
 	pg := s.newPage(w, r, "reports.title")
 	pg.Form = newForm(nil)
 	pg.Form.lang = pg.Lang
@@ -53,14 +70,7 @@ func (s *server) staffReports(w http.ResponseWriter, r *http.Request, p *account
 	if len(pg.Form.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
 	} else {
-		var err error
-		if v.Receivables, err = s.bill.Receivables(ctx, *p, v.AsOf); err != nil {
-			return err
-		}
-		if v.Revenue, err = s.bill.RevenuePerMonth(ctx, *p, v.From, v.To); err != nil {
-			return err
-		}
-		if v.VAT, err = s.bill.VATReport(ctx, *p, v.From, v.To); err != nil {
+		if err := s.reportPages(r, p, &v); err != nil {
 			return err
 		}
 		v.Query = "as_of=" + v.AsOf.String() + "&from=" + v.From.String() + "&to=" + v.To.String()
@@ -68,6 +78,57 @@ func (s *server) staffReports(w http.ResponseWriter, r *http.Request, p *account
 	pg.Nav, pg.Data = "reports", v
 	s.render(w, status, "reports", pg)
 	return nil
+}
+
+// reportPages reads the page of each report that the query asks for.
+func (s *server) reportPages(r *http.Request, p *accounts.Principal, v *reportsView) error {
+	ctx := r.Context()
+	q := r.URL.Query()
+	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+	rows, err := s.bill.ReceivablesPage(ctx, *p, v.AsOf, max(after, 0), receivablesPerPage+1)
+	if err != nil {
+		return err
+	}
+	more := len(rows) > receivablesPerPage
+	v.Receivables = rows[:min(len(rows), receivablesPerPage)]
+	var last int64
+	if len(v.Receivables) > 0 {
+		last = v.Receivables[len(v.Receivables)-1].OrgID
+	}
+	v.ReceivablesPager = newCursor(r, "after", more, last)
+	v.ReceivablesPager.Ordered = true
+	if v.ReceivableTotals, err = s.bill.ReceivableTotals(ctx, *p, v.AsOf); err != nil {
+		return err
+	}
+
+	// Revenue: the months from ?months=YYYY-MM (within the period) for a year at most.
+	from := v.From
+	if m, err := terms.ParseDate(q.Get("months") + "-01"); err == nil && m.After(from) && !m.After(v.To) {
+		from = m
+	}
+	to := from.FirstOfMonth().AddMonths(revenueMonths).AddDays(-1)
+	if v.To.Before(to) {
+		to = v.To
+	}
+	if v.Revenue, err = s.bill.RevenuePerMonth(ctx, *p, from, to); err != nil {
+		return err
+	}
+	if from != v.From {
+		u := r.URL.Query()
+		u.Del("months")
+		v.RevenuePager.NewestURL = withQuery(r.URL.Path, u) + "#revenue-h"
+	}
+	if to.Before(v.To) {
+		u := r.URL.Query()
+		u.Set("months", to.AddDays(1).String()[:7])
+		v.RevenuePager.OlderURL = withQuery(r.URL.Path, u) + "#revenue-h"
+	}
+	v.RevenuePager.Ordered = true
+	if v.RevenueTotal, err = s.bill.RevenueTotals(ctx, *p, v.From, v.To); err != nil {
+		return err
+	}
+	v.VAT, err = s.bill.VATReport(ctx, *p, v.From, v.To)
+	return err
 }
 
 // staffReportCSV downloads one report as CSV, for the books and the tax returns.
@@ -81,18 +142,22 @@ func (s *server) staffReportCSV(report string) handlerFunc {
 			s.errorPage(w, r, http.StatusBadRequest, "error.400.title", "reports.bad_dates")
 			return nil
 		}
+		if report == "receivables" {
+			// Row by row from the database to the client: the export of 100,000
+			// customers takes no more memory than that of ten (issue 16).
+			d := &streamedDownload{w: w, contentType: "text/csv; charset=utf-8", name: "debiteuren-" + asOf.String() + ".csv"}
+			err := s.bill.StreamReceivablesCSV(ctx, *p, asOf, d)
+			if err != nil && d.started {
+				// Too late for an error page: the client sees the download cut off
+				// rather than a file that looks complete.
+				s.log.Error("receivables export failed", "err", err)
+				panic(http.ErrAbortHandler)
+			}
+			return err
+		}
 		var buf bytes.Buffer
 		var name string
 		switch report {
-		case "receivables":
-			rows, err := s.bill.Receivables(ctx, *p, asOf)
-			if err != nil {
-				return err
-			}
-			if err := billing.WriteReceivablesCSV(&buf, rows); err != nil {
-				return err
-			}
-			name = "debiteuren-" + asOf.String() + ".csv"
 		case "revenue":
 			rows, err := s.bill.RevenuePerMonth(ctx, *p, from, to)
 			if err != nil {
@@ -115,4 +180,25 @@ func (s *server) staffReportCSV(report string) handlerFunc {
 		download(w, "text/csv; charset=utf-8", name, buf.Bytes())
 		return nil
 	}
+}
+
+// streamedDownload sends a download's headers with its first bytes, so that an error
+// before them (a principal who may not read it) still gets an error page. No length:
+// the body is written as it is read.
+type streamedDownload struct {
+	w                 http.ResponseWriter
+	contentType, name string
+	started           bool
+}
+
+func (d *streamedDownload) Write(b []byte) (int, error) {
+	if !d.started {
+		d.started = true
+		h := d.w.Header()
+		h.Set("Content-Type", d.contentType)
+		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.name}))
+		h.Set("Cache-Control", "no-store")
+		d.w.WriteHeader(http.StatusOK)
+	}
+	return d.w.Write(b)
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"math/big"
 	"net/http"
 	"strconv"
 
@@ -234,63 +233,35 @@ type staffFigures struct {
 	DraftQuotes      int
 }
 
-// mrrScan bounds how many active contracts the dashboard adds up (pages of MaxLimit).
-const mrrScan = 20 * contracts.MaxLimit
-
+// The dashboard's figures come from aggregate queries along their indexes, not from
+// rows added up here: what is owed from the open invoices (billing.ReceivableTotals),
+// the recurring revenue per billing period (contracts.Recurring), today's orders by
+// date (contracts.ConcludedOn); a page costs the same at any number of customers
+// (issue 16).
 func (s *server) staffFigures(ctx context.Context, p *accounts.Principal) (staffFigures, error) {
 	var v staffFigures
 	today := s.today()
 	if s.billingEnabled() {
-		rows, err := s.bill.Receivables(ctx, *p, today)
+		t, err := s.bill.ReceivableTotals(ctx, *p, today)
 		if err := allowed(err); err != nil {
 			return v, err
 		}
 		if err == nil {
 			v.ReceivablesKnown = true
-			for _, r := range rows {
-				late := r.Buckets[1] + r.Buckets[2] + r.Buckets[3] + r.Buckets[4]
-				if r.OrgID == 0 {
-					v.Receivables, v.Overdue = r.Total, late
-				} else if late > 0 {
-					v.Debtors++
-				}
-			}
+			v.Receivables, v.Overdue, v.Debtors = t.Total, t.Overdue, t.Debtors
 		}
 	}
 	if s.contractsEnabled() {
-		// Monthly recurring revenue: every running subscription's price per month,
-		// excluding VAT; one-off lines are no recurring revenue.
-		mrr := new(big.Rat)
-		known := true
-		for off := 0; off < mrrScan; off += contracts.MaxLimit {
-			list, _, err := s.con.ListContracts(ctx, *p, contracts.ContractFilter{Status: contracts.ContractActive}, contracts.Page{Limit: contracts.MaxLimit, Offset: off})
-			if err := allowed(err); err != nil {
+		rec, err := s.con.Recurring(ctx, *p)
+		if err := allowed(err); err != nil {
+			return v, err
+		}
+		v.MRR, v.Services, v.MRRKnown = rec.MRR, rec.Services, err == nil
+		if err == nil {
+			if v.TodayOrders, err = s.con.ConcludedOn(ctx, *p, today, contracts.ConcludedMax); err != nil {
 				return v, err
-			} else if err != nil || list == nil {
-				known = err == nil && known
-				break
-			}
-			for _, c := range list {
-				if c.ConcludedOn == today {
-					v.TodayOrders = append(v.TodayOrders, c)
-				}
-				for _, sub := range c.Subscriptions {
-					if sub.Status != contracts.SubActive || sub.Billing != catalog.Subscription {
-						continue
-					}
-					months, ok := sub.Period.InMonths()
-					if !ok || months <= 0 {
-						continue
-					}
-					v.Services++
-					mrr.Add(mrr, new(big.Rat).SetFrac64(int64(sub.Price)*int64(max(sub.Quantity, 1)), int64(months)))
-				}
-			}
-			if len(list) < contracts.MaxLimit {
-				break
 			}
 		}
-		v.MRR, v.MRRKnown = terms.RoundCents(mrr), known
 		drafts, n, err := s.con.ListQuotes(ctx, *p, contracts.QuoteFilter{Status: contracts.QuoteDraft}, contracts.Page{Limit: 1})
 		if err := allowed(err); err != nil {
 			return v, err
@@ -299,16 +270,11 @@ func (s *server) staffFigures(ctx context.Context, p *accounts.Principal) (staff
 		v.DraftQuotes = n
 	}
 	if s.comp != nil {
-		claims, err := s.comp.Claims(ctx, *p, 200)
+		claims, err := s.comp.PendingClaims(ctx, *p, compensation.PendingClaimsMax)
 		if err := allowed(err); err != nil {
 			return v, err
 		}
-		v.ClaimsKnown = err == nil
-		for _, c := range claims {
-			if c.Status == compensation.ClaimPending {
-				v.PendingClaims = append(v.PendingClaims, c)
-			}
-		}
+		v.ClaimsKnown, v.PendingClaims = err == nil, claims
 	}
 	if s.status != nil {
 		incs, err := s.status.Incidents(ctx, *p, 50)

@@ -1,0 +1,94 @@
+package contracts
+
+import (
+	"context"
+	"math/big"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/terms"
+)
+
+// Recurring is the monthly recurring revenue: every running subscription's price per
+// month excluding VAT (one-off lines are no recurring revenue), and how many
+// subscriptions make it up.
+type Recurring struct {
+	MRR      terms.Money `json:"mrr"`
+	Services int         `json:"services"`
+}
+
+// mrrQuery sums the running subscriptions of running contracts per billing period in
+// the database, along subscriptions_mrr: a handful of rows (one per period), whatever
+// the number of subscriptions. Quantity 0 counts as 1, as on the contract.
+const mrrQuery = `SELECT s.period, COUNT(*), SUM(s.price * CASE WHEN s.quantity > 1 THEN s.quantity ELSE 1 END)
+	FROM subscriptions s JOIN contracts c ON c.id = s.contract_id
+	WHERE s.status = 'active' AND s.billing = 'subscription' AND c.status = 'active'
+	GROUP BY s.period`
+
+// Recurring reports the monthly recurring revenue of every customer. Staff only.
+func (s *Service) Recurring(ctx context.Context, by accounts.Principal) (Recurring, error) {
+	var out Recurring
+	if err := by.Check(accounts.ContractRead, accounts.Provider); err != nil {
+		return out, err
+	}
+	rows, err := s.db.QueryContext(ctx, mrrQuery)
+	if err != nil {
+		return out, err
+	}
+	defer rows.Close()
+	mrr := new(big.Rat)
+	for rows.Next() {
+		var period string
+		var n int
+		var sum int64
+		if err := rows.Scan(&period, &n, &sum); err != nil {
+			return out, err
+		}
+		p, err := terms.ParsePeriod(period)
+		if err != nil {
+			continue // no period: not recurring
+		}
+		months, ok := p.InMonths()
+		if !ok || months <= 0 {
+			continue
+		}
+		out.Services += n
+		// One division per period, rounded once at the end: the same figure as adding
+		// each subscription's share.
+		mrr.Add(mrr, new(big.Rat).SetFrac64(sum, int64(months)))
+	}
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	out.MRR = terms.RoundCents(mrr)
+	return out, nil
+}
+
+// ConcludedMax bounds the contracts ConcludedOn returns.
+const ConcludedMax = 50
+
+// concludedQuery reads the running contracts concluded on a day, newest first, along
+// contracts_concluded.
+const concludedQuery = `SELECT id, org_id, org_name, total_excl, vat, total_incl FROM contracts
+	WHERE concluded_on = $1 AND status = 'active' ORDER BY id DESC LIMIT $2`
+
+// ConcludedOn lists the running contracts concluded on day, newest first, at most
+// limit (≤ ConcludedMax), with their number, customer and totals only. Staff only.
+func (s *Service) ConcludedOn(ctx context.Context, by accounts.Principal, day terms.Date, limit int) ([]Contract, error) {
+	if err := by.Check(accounts.ContractRead, accounts.Provider); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, concludedQuery, day.String(), min(max(limit, 1), ConcludedMax))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Contract
+	for rows.Next() {
+		c := Contract{Status: ContractActive, ConcludedOn: day}
+		if err := rows.Scan(&c.ID, &c.OrgID, &c.OrgName, &c.TotalExcl, &c.VAT, &c.TotalIncl); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

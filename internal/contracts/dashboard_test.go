@@ -1,0 +1,84 @@
+package contracts
+
+import (
+	"math/big"
+	"strings"
+	"testing"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/catalog"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/store/storetest"
+	"github.com/hostpact/hostpact/internal/terms"
+)
+
+// TestDashboardQueriesUseTheirIndex: the recurring revenue walks the running
+// subscriptions along subscriptions_mrr and today's orders contracts_concluded, on both
+// engines, never every subscription or contract (issue 16).
+func TestDashboardQueriesUseTheirIndex(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		tables := []string{"contracts", "c", "subscriptions", "s"}
+		for _, c := range []struct {
+			name, query, index string
+			args               []any
+		}{
+			{"recurring revenue", mrrQuery, "subscriptions_mrr", nil},
+			{"today's orders", concludedQuery, "contracts_concluded", []any{"2026-01-05", ConcludedMax}},
+		} {
+			plan := storetest.NoFullScan(t, db, tables, c.query, c.args...)
+			if text := strings.Join(plan, "\n"); !strings.Contains(text, c.index) {
+				t.Errorf("%s: not read along %s:\n%s", c.name, c.index, text)
+			}
+			t.Logf("%s %s:\n  %v", db.Dialect, c.name, plan)
+		}
+	}, Schema)
+}
+
+// TestRecurringAndTodaysOrders: the recurring revenue from the aggregate equals the
+// sum of each running subscription's monthly price, and today's orders are the
+// contracts concluded today.
+func TestRecurringAndTodaysOrders(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		a := e.org(accounts.Consumer, "Anna A")
+		b := e.org(accounts.Business, "Bert B")
+		start, pro, vpn := e.plan("cloudprovider", "webhosting", "start"), e.plan("cloudprovider", "webhosting", "pro"), e.plan("cloudprovider", "vpn", "standard")
+		a1 := e.order(e.cp, a, false, OrderLine{PlanID: start.ID, Quantity: 1})
+		e.setDay(terms.D(2026, 1, 6))
+		b1 := e.order(e.cp, b, false, OrderLine{PlanID: pro.ID, Quantity: 3}, OrderLine{PlanID: vpn.ID, Quantity: 1})
+		b2 := e.order(e.cp, b, false, OrderLine{PlanID: vpn.ID, Quantity: 1})
+
+		want := new(big.Rat)
+		services := 0
+		cs, _, err := e.cp.ListContracts(e.ctx, e.sales, ContractFilter{Status: ContractActive}, Page{Limit: MaxLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cs {
+			for _, sub := range c.Subscriptions {
+				months, ok := sub.Period.InMonths()
+				if sub.Status != SubActive || sub.Billing != catalog.Subscription || !ok || months <= 0 {
+					continue
+				}
+				services++
+				want.Add(want, new(big.Rat).SetFrac64(int64(sub.Price)*int64(max(sub.Quantity, 1)), int64(months)))
+			}
+		}
+		got, err := e.cp.Recurring(e.ctx, e.sales)
+		if err != nil || got.MRR != terms.RoundCents(want) || got.Services != services || services < 3 {
+			t.Fatalf("recurring %+v %v, want %s over %d", got, err, terms.RoundCents(want), services)
+		}
+		today, err := e.cp.ConcludedOn(e.ctx, e.sales, terms.D(2026, 1, 6), 10)
+		if err != nil || len(today) != 2 || today[0].ID != b2.ID || today[1].ID != b1.ID || today[0].OrgName != b2.OrgName || today[1].TotalIncl != b1.TotalIncl {
+			t.Fatalf("today's orders %+v %v", today, err)
+		}
+		if old, err := e.cp.ConcludedOn(e.ctx, e.sales, terms.D(2026, 1, 5), 10); err != nil || len(old) != 1 || old[0].ID != a1.ID {
+			t.Fatalf("orders of the 5th %+v %v", old, err)
+		}
+		if _, err := e.cp.Recurring(e.ctx, a); err == nil {
+			t.Fatal("a customer read the recurring revenue")
+		}
+		if _, err := e.cp.ConcludedOn(e.ctx, a, terms.D(2026, 1, 6), 10); err == nil {
+			t.Fatal("a customer read today's orders")
+		}
+	})
+}
