@@ -52,16 +52,16 @@ func TestCustomerListByKeyset(t *testing.T) {
 		}
 
 		// The plans, on the engine at hand.
-		cond, args, err := orgListWhere(admin, OrgFilter{})
+		cond, args, err := orgListWhere(e.db.Dialect, admin, OrgFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		first := storetest.Plan(t, e.db, orgsAfterQuery(cond, len(args)+1, 25, false), append(args, "", int64(0))...)
+		first := storetest.Plan(t, e.db, orgsAfterQuery(cond, len(args)+1, 25, false, orgOrder(e.db.Dialect, OrgFilter{})), append(args, "", int64(0))...)
 		if !strings.Contains(strings.Join(first, "\n"), "organisations_name") || strings.Contains(strings.Join(first, "\n"), "TEMP B-TREE") ||
 			strings.Contains(strings.Join(first, "\n"), "Sort") {
 			t.Errorf("first page is not read along organisations_name:\n%s", strings.Join(first, "\n"))
 		}
-		next := storetest.NoFullScan(t, e.db, []string{"organisations"}, orgsAfterQuery(cond, len(args)+1, 25, true), append(args, "bakker bv", want[2])...)
+		next := storetest.NoFullScan(t, e.db, []string{"organisations"}, orgsAfterQuery(cond, len(args)+1, 25, true, orgOrder(e.db.Dialect, OrgFilter{})), append(args, "bakker bv", want[2])...)
 		if !strings.Contains(strings.Join(next, "\n"), "organisations_name") {
 			t.Errorf("a page after a cursor does not use organisations_name:\n%s", strings.Join(next, "\n"))
 		}
