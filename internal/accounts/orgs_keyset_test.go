@@ -68,3 +68,27 @@ func TestCustomerListByKeyset(t *testing.T) {
 		t.Logf("first page: %v\nnext page: %v", first, next)
 	})
 }
+
+// TestResellerCustomerListByKeyset: a reseller's customer list (the same condition as
+// staff filtering on a reseller) is read along organisations_reseller_name, without a
+// sort on SQLite, on the first page and after a cursor (issue 16).
+func TestResellerCustomerListByKeyset(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		admin := e.staff("admin@provider.test", RoleAdmin)
+		cond, args, err := orgListWhere(e.db.Dialect, admin, OrgFilter{ResellerID: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, after := range []bool{false, true} {
+			a := append(slices.Clone(args), "", int64(0))
+			if after {
+				a = append(slices.Clone(args), "bakker bv", int64(3))
+			}
+			plan := storetest.NoFullScan(t, e.db, []string{"organisations"}, orgsAfterQuery(cond, len(args)+1, 25, after, orgOrder(e.db.Dialect, OrgFilter{})), a...)
+			text := strings.Join(plan, "\n")
+			if !strings.Contains(text, "organisations_reseller_name") || strings.Contains(text, "TEMP B-TREE") {
+				t.Errorf("after=%v: not along organisations_reseller_name:\n%s", after, text)
+			}
+		}
+	})
+}
