@@ -102,18 +102,27 @@ func (s *server) staffImport(w http.ResponseWriter, r *http.Request, p *accounts
 // ---- the unmatched queue ----
 
 type unmatchedView struct {
-	Items []payments.BankTransaction
-	Pager pager
+	Items  []payments.BankTransaction
+	Cursor cursor
 }
 
 func (s *server) staffUnmatched(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	page := intParam(r.URL.Query().Get("page"), 1)
-	res, err := s.pay.Unmatched(r.Context(), *p, payments.Page{Page: page, PerPage: perPage})
+	// By keyset, without a count (issue 16).
+	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+	items, err := s.pay.UnmatchedAfter(r.Context(), *p, after, perPage+1)
 	if err != nil {
 		return err
 	}
 	pg := s.newPage(w, r, "unmatched.title")
-	pg.Nav, pg.Data = "payments", unmatchedView{Items: res.Items, Pager: newPager(r, page, perPage, res.Total)}
+	more := len(items) > perPage
+	items = items[:min(len(items), perPage)]
+	var last int64
+	if len(items) > 0 {
+		last = items[len(items)-1].ID
+	}
+	v := unmatchedView{Items: items, Cursor: newCursor(r, "after", more, last)}
+	v.Cursor.Ordered = true
+	pg.Nav, pg.Data = "payments", v
 	s.render(w, http.StatusOK, "unmatched", pg)
 	return nil
 }

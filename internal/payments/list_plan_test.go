@@ -1,0 +1,22 @@
+package payments
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/store/storetest"
+)
+
+// TestUnmatchedQueueUsesItsIndex: a page of the unmatched queue is read along
+// bank_transactions_status after the cursor, without a sort, on both engines
+// (issue 16).
+func TestUnmatchedQueueUsesItsIndex(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		plan := storetest.NoFullScan(t, db, []string{"bank_transactions"}, unmatchedAfterQuery, TxUnmatched, int64(1000), 26)
+		text := strings.Join(plan, "\n")
+		if !strings.Contains(text, "bank_transactions_status") || strings.Contains(text, "TEMP B-TREE") {
+			t.Errorf("not along bank_transactions_status:\n%s", text)
+		}
+	}, Schema)
+}
