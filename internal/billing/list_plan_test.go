@@ -24,6 +24,9 @@ func TestInvoiceListsUseTheirIndex(t *testing.T) {
 			{"open, next page", InvoiceFilter{Status: StatusOpen}, Page{Limit: 50, Before: 1000}, "invoice_state_open"},
 			{"one customer", InvoiceFilter{OrgID: 7}, Page{Limit: 50}, "invoices_org"},
 			{"one customer's open", InvoiceFilter{OrgID: 7, Status: StatusOpen}, Page{Limit: 50, Before: 1000}, "invoices_org"},
+			{"credit notes", InvoiceFilter{DocType: DocCreditNote}, Page{Limit: 50}, "invoices_doc_type"},
+			{"credit notes, next page", InvoiceFilter{DocType: DocCreditNote}, Page{Limit: 50, Before: 1000}, "invoices_doc_type"},
+			{"a series", InvoiceFilter{Series: "F2025"}, Page{Limit: 50, Before: 1000}, "invoices_series"},
 		} {
 			q, args := invoiceListQuery(c.f, c.p)
 			plan := storetest.NoFullScan(t, db, []string{"invoices", "i", "invoice_state", "s"}, q, args...)
