@@ -39,3 +39,14 @@ func TestInvoiceListsUseTheirIndex(t *testing.T) {
 		}
 	}, Schema)
 }
+
+// TestRefundsOwedUsesItsIndex: the refunds still owed are read along refunds_status,
+// not every refund ever made (issue 16).
+func TestRefundsOwedUsesItsIndex(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		plan := storetest.NoFullScan(t, db, []string{"refunds"}, refundsOwedQuery)
+		if text := strings.Join(plan, "\n"); !strings.Contains(text, "refunds_status") {
+			t.Errorf("not along refunds_status:\n%s", text)
+		}
+	}, Schema)
+}

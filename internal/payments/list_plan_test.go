@@ -20,3 +20,15 @@ func TestUnmatchedQueueUsesItsIndex(t *testing.T) {
 		}
 	}, Schema)
 }
+
+// TestRefundListsUseTheirIndex: the staff's refund page reads the payouts not yet paid
+// along refund_payouts_status, not every payout ever made (issue 16).
+func TestRefundListsUseTheirIndex(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		q := `SELECT ` + payoutColumns + ` FROM refund_payouts WHERE ` + unpaidPayouts + ` ORDER BY id`
+		plan := storetest.NoFullScan(t, db, []string{"refund_payouts"}, q, PayoutCreating, PayoutPending, PayoutSent, PayoutFailed)
+		if text := strings.Join(plan, "\n"); !strings.Contains(text, "refund_payouts_status") {
+			t.Errorf("not along refund_payouts_status:\n%s", text)
+		}
+	}, Schema)
+}
