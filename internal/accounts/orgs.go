@@ -552,8 +552,8 @@ var orgSearchColumns = []string{"legal_name", "email", "contact_name", "kvk", "v
 // orgSearch is the condition "q is a substring of one of orgSearchColumns, case
 // folded", appending its argument to args. From three characters on it is answered by
 // the index organisations_search: on SQLite an FTS5 trigram phrase (a phrase of a
-// query's trigrams, in order, is the query as a substring), on PostgreSQL the LIKE
-// that pg_trgm's GIN index serves. A query of one or two characters has no trigram;
+// query's trigrams, in order, is the query as a substring), on PostgreSQL a LIKE over
+// orgSearchPostgres that pg_trgm's GIN index serves. A query of one or two characters has no trigram;
 // it stays a LIKE, which the list reads along its order (organisations_name) until a
 // page is full — cheap for a common pair of letters, a walk of the customers for a
 // rare one (issue 16).
@@ -565,12 +565,21 @@ func orgSearch(d store.Dialect, q string, args *[]any) string {
 	}
 	*args = append(*args, "%"+likeEscape(q)+"%")
 	n := "$" + strconv.Itoa(len(*args))
+	if d == store.Postgres && utf8.RuneCountInString(q) >= 3 {
+		return orgSearchPostgres + ` LIKE ` + n + ` ESCAPE '\'`
+	}
 	var parts []string
 	for _, col := range orgSearchColumns {
 		parts = append(parts, "LOWER("+col+") LIKE "+n+` ESCAPE '\'`)
 	}
 	return "(" + strings.Join(parts, " OR ") + ")"
 }
+
+// orgSearchPostgres is the expression of the index organisations_search on
+// PostgreSQL (migration 0005), written the same here so that the planner matches it:
+// the searched columns joined by chr(1), which a query never holds (the search box
+// is one line), so that no match spans two columns.
+const orgSearchPostgres = `LOWER(legal_name || chr(1) || email || chr(1) || contact_name || chr(1) || kvk || chr(1) || vat_id || chr(1) || postal_code || chr(1) || postal_city)`
 
 func (s *Service) listOrgs(ctx context.Context, query string, args []any) ([]Organisation, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
