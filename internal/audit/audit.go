@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -286,6 +287,27 @@ type Filter struct {
 
 // List returns entries newest first.
 func List(ctx context.Context, q store.Querier, f Filter) ([]Entry, error) {
+	query, args := listQuery(f)
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		e, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// listQuery is List's query: newest first by keyset on seq, each filter along its index
+// (audit_entries_org, audit_entries_action, audit_entries_actor_kind). A text query is
+// tested on each entry of that walk until a page is full (issue 16).
+func listQuery(f Filter) (string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -301,9 +323,13 @@ func List(ctx context.Context, q store.Querier, f Filter) ([]Entry, error) {
 	if f.ActorKind != "" {
 		add("actor_kind = ?", string(f.ActorKind))
 	}
-	if f.BeforeSeq > 0 {
-		add("seq < ?", f.BeforeSeq)
+	// The first page too is "below a seq" (the largest there is), so that every page
+	// is a range of the primary key or of the filter's index (issue 16).
+	before := f.BeforeSeq
+	if before <= 0 {
+		before = math.MaxInt64
 	}
+	add("seq < ?", before)
 	if f.Query != "" {
 		like := "%" + strings.ToLower(f.Query) + "%"
 		args = append(args, like)
@@ -319,20 +345,7 @@ func List(ctx context.Context, q store.Querier, f Filter) ([]Entry, error) {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	query += " ORDER BY seq DESC LIMIT " + strconv.Itoa(limit)
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Entry
-	for rows.Next() {
-		e, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return query, args
 }
 
 type scanner interface{ Scan(...any) error }

@@ -24,6 +24,9 @@ func TestInvoiceListsUseTheirIndex(t *testing.T) {
 			{"open, next page", InvoiceFilter{Status: StatusOpen}, Page{Limit: 50, Before: 1000}, "invoice_state_open"},
 			{"one customer", InvoiceFilter{OrgID: 7}, Page{Limit: 50}, "invoices_org"},
 			{"one customer's open", InvoiceFilter{OrgID: 7, Status: StatusOpen}, Page{Limit: 50, Before: 1000}, "invoices_org"},
+			{"credit notes", InvoiceFilter{DocType: DocCreditNote}, Page{Limit: 50}, "invoices_doc_type"},
+			{"credit notes, next page", InvoiceFilter{DocType: DocCreditNote}, Page{Limit: 50, Before: 1000}, "invoices_doc_type"},
+			{"a series", InvoiceFilter{Series: "F2025"}, Page{Limit: 50, Before: 1000}, "invoices_series"},
 		} {
 			q, args := invoiceListQuery(c.f, c.p)
 			plan := storetest.NoFullScan(t, db, []string{"invoices", "i", "invoice_state", "s"}, q, args...)
@@ -33,6 +36,17 @@ func TestInvoiceListsUseTheirIndex(t *testing.T) {
 			if !strings.Contains(text, c.index) || strings.Contains(text, "TEMP B-TREE") {
 				t.Errorf("%s: not read along %s without a sort:\n%s", c.name, c.index, text)
 			}
+		}
+	}, Schema)
+}
+
+// TestRefundsOwedUsesItsIndex: the refunds still owed are read along refunds_status,
+// not every refund ever made (issue 16).
+func TestRefundsOwedUsesItsIndex(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		plan := storetest.NoFullScan(t, db, []string{"refunds"}, refundsOwedQuery)
+		if text := strings.Join(plan, "\n"); !strings.Contains(text, "refunds_status") {
+			t.Errorf("not along refunds_status:\n%s", text)
 		}
 	}, Schema)
 }

@@ -341,7 +341,7 @@ func (s *Service) RefundsOwed(ctx context.Context, by accounts.Principal) ([]Ref
 // or to the payment provider) whose execution is not confirmed yet, oldest due first.
 // A system call for payments; people read them through RefundsOwed.
 func (s *Service) OpenRefunds(ctx context.Context) ([]Refund, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, org_id, amount, due_by, source, source_ref, status FROM refunds WHERE status IN ('open', 'sent') ORDER BY due_by, id`)
+	rows, err := s.db.QueryContext(ctx, refundsOwedQuery)
 	if err != nil {
 		return nil, err
 	}
@@ -373,3 +373,7 @@ func (s *Service) MarkRefundPaid(ctx context.Context, q store.Querier, id int64,
 	}
 	return record(jobCtx(ctx, "billing.refund"), q, now, orgID, "billing.refund.paid", "refund", id, fmt.Sprintf("refund of %s paid on %s (%s)", amount, on, paidRef))
 }
+
+// refundsOwedQuery reads the refunds still owed along refunds_status (status, id): its
+// cost follows the refunds outstanding, not every refund ever made.
+const refundsOwedQuery = `SELECT id, org_id, amount, due_by, source, source_ref, status FROM refunds WHERE status IN ('open', 'sent') ORDER BY due_by, id`

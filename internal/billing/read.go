@@ -131,6 +131,7 @@ type InvoiceFilter struct {
 	DocType  DocType    // "" = both
 	Status   string     // "" = any
 	From, To terms.Date // issue date range, inclusive; zero = open-ended
+	Series   string     // only this numbering series ("F2026"), along invoices_series
 	Query    string     // number or reference prefix
 }
 
@@ -184,7 +185,10 @@ func (s *Service) ListInvoices(ctx context.Context, by accounts.Principal, f Inv
 // s.invoice_id (the same number as i.id): ordered by i.id, SQLite read every invoice
 // newest first and looked up the state of each until a page of open ones was found
 // (issue 16). Otherwise the order is i.id, along the primary key or, for one customer,
-// invoices_org (org_id, id).
+// invoices_org (org_id, id), for a document type invoices_doc_type (doc_type, id), for
+// a series invoices_series (series, id): each filter a range of an index in the list's
+// order, so that a page of credit notes or of last year's series does not walk every
+// newer invoice. A number or reference prefix (Query) is still tested row by row.
 func invoiceListQuery(f InvoiceFilter, p Page) (string, []any) {
 	var where []string
 	var args []any
@@ -201,6 +205,9 @@ func invoiceListQuery(f InvoiceFilter, p Page) (string, []any) {
 	}
 	if f.DocType != "" {
 		add("i.doc_type = $%d", string(f.DocType))
+	}
+	if f.Series != "" {
+		add("i.series = $%d", f.Series)
 	}
 	if f.Status != "" {
 		add("s.status = $%d", f.Status)

@@ -7,7 +7,9 @@ package contracts
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -118,6 +120,20 @@ func (s *Service) ListContracts(ctx context.Context, by accounts.Principal, f Co
 	if err != nil {
 		return nil, 0, err
 	}
+	out, total, err := scanContractRows(rows)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(out) == 0 && p.Offset > 0 {
+		// Past the last page: the rows carry no total.
+		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts `+contractsWhere(orgID), orgID, f.Status).Scan(&total)
+	}
+	return out, total, err
+}
+
+// scanContractRows reads the rows of a contracts page query: a contract's columns,
+// the total and a subscription's columns, a contract's subscriptions in a row.
+func scanContractRows(rows *sql.Rows) ([]Contract, int, error) {
 	defer rows.Close()
 	var out []Contract
 	total := 0
@@ -136,14 +152,86 @@ func (s *Service) ListContracts(ctx context.Context, by accounts.Principal, f Co
 		}
 		out[len(out)-1].Subscriptions = append(out[len(out)-1].Subscriptions, sub)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
+	return out, total, rows.Err()
+}
+
+// ListContractsBefore is the contract list by keyset: up to limit contracts (at most
+// MaxLimit) with an id below before (0: from the newest), newest first, without a
+// count. The page is read along the primary key, contracts_status or contracts_org,
+// so it costs the same at any depth and however many contracts there are, where
+// OFFSET reads every row before the page and COUNT(*) every row that matches
+// (issue 16).
+func (s *Service) ListContractsBefore(ctx context.Context, by accounts.Principal, f ContractFilter, before int64, limit int) ([]Contract, error) {
+	orgID, err := listOrg(by, f.OrgID)
+	if err != nil {
+		return nil, err
 	}
-	if len(out) == 0 && p.Offset > 0 {
-		// Past the last page: the rows carry no total.
-		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts `+contractsWhere(orgID), orgID, f.Status).Scan(&total)
+	if err := checkStatus(f.Status, ContractActive, ContractEnded, ContractWithdrawn); err != nil {
+		return nil, err
 	}
-	return out, total, err
+	rows, err := s.db.QueryContext(ctx, contractsBeforeQuery(orgID, f.Status), orgID, f.Status, beforeKey(before), Page{Limit: limit}.norm().Limit)
+	if err != nil {
+		return nil, err
+	}
+	out, _, err := scanContractRows(rows)
+	return out, err
+}
+
+// beforeKey is a keyset cursor "below before", the first page being below every id:
+// the query is then the same range on the index for every page.
+func beforeKey(before int64) int64 {
+	if before <= 0 {
+		return math.MaxInt64
+	}
+	return before
+}
+
+// statusWhere is the status condition of a list query whose $2 is the status ("":
+// any), chosen here as orgWhere is, so that a status reads its (status, id) index.
+func statusWhere(status string) string {
+	if status == "" {
+		return `CAST($2 AS TEXT) = ''`
+	}
+	return `status = $2`
+}
+
+// contractsBeforeQuery selects $4 contracts below id $3, newest first, with their
+// subscriptions; the total column is 0.
+func contractsBeforeQuery(orgID int64, status string) string {
+	return `SELECT ` + contractColsC + `, 0, ` + subColsS + `
+		FROM (SELECT id FROM contracts WHERE ` + orgWhere(orgID) + ` AND ` + statusWhere(status) + ` AND id < $3
+			ORDER BY id DESC LIMIT $4) p
+		JOIN contracts c ON c.id = p.id
+		JOIN subscriptions s ON s.contract_id = c.id
+		ORDER BY c.id DESC, s.position`
+}
+
+// quotesBeforeQuery selects $5 quotes below id $4, newest first, with their lines;
+// the total column is 0.
+func quotesBeforeQuery(orgID int64, status string) string {
+	return `SELECT ` + quoteColsQ + `, 0, ` + lineColsL + `
+		FROM (SELECT id FROM quotes WHERE ` + orgWhere(orgID) + ` AND ` + statusWhere(status) + ` AND (status <> 'draft' OR $3) AND id < $4
+			ORDER BY id DESC LIMIT $5) p
+		JOIN quotes q ON q.id = p.id
+		JOIN quote_lines l ON l.quote_id = q.id
+		ORDER BY q.id DESC, l.position`
+}
+
+// ListQuotesBefore is the quote list by keyset, as ListContractsBefore (issue 16).
+func (s *Service) ListQuotesBefore(ctx context.Context, by accounts.Principal, f QuoteFilter, before int64, limit int) ([]Quote, error) {
+	orgID, err := listOrg(by, f.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkStatus(f.Status, QuoteDraft, QuoteSent, QuoteAccepted, QuoteDeclined); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, quotesBeforeQuery(orgID, f.Status), orgID, f.Status, by.IsStaff(), beforeKey(before), Page{Limit: limit}.norm().Limit)
+	if err != nil {
+		return nil, err
+	}
+	out, _, err := scanQuoteRows(rows)
+	return out, err
 }
 
 // orgWhere is the organisation condition of a list query whose $1 is the organisation
@@ -205,6 +293,19 @@ func (s *Service) ListQuotes(ctx context.Context, by accounts.Principal, f Quote
 	if err != nil {
 		return nil, 0, err
 	}
+	out, total, err := scanQuoteRows(rows)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(out) == 0 && p.Offset > 0 {
+		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM quotes `+quotesWhere(orgID), orgID, f.Status, by.IsStaff()).Scan(&total)
+	}
+	return out, total, err
+}
+
+// scanQuoteRows reads the rows of a quotes page query: a quote's columns, the total
+// and a line's columns, a quote's lines in a row.
+func scanQuoteRows(rows *sql.Rows) ([]Quote, int, error) {
 	defer rows.Close()
 	var out []Quote
 	total := 0
@@ -227,13 +328,7 @@ func (s *Service) ListQuotes(ctx context.Context, by accounts.Principal, f Quote
 		}
 		out[len(out)-1].Lines = append(out[len(out)-1].Lines, l)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	if len(out) == 0 && p.Offset > 0 {
-		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM quotes `+quotesWhere(orgID), orgID, f.Status, by.IsStaff()).Scan(&total)
-	}
-	return out, total, err
+	return out, total, rows.Err()
 }
 
 // ListTermsVersions returns the versions of the terms published under this pack,

@@ -486,6 +486,31 @@ func (s *Service) Unmatched(ctx context.Context, by accounts.Principal, page Pag
 	return out, rows.Err()
 }
 
+// UnmatchedAfter is the queue by keyset: up to limit (at most 200) transactions after
+// the one with id after, oldest first, along bank_transactions_status and without a
+// count, so that a page costs the same however long the queue is (issue 16).
+func (s *Service) UnmatchedAfter(ctx context.Context, by accounts.Principal, after int64, limit int) ([]BankTransaction, error) {
+	if err := by.Check(accounts.PaymentRead, accounts.Provider); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, unmatchedAfterQuery, TxUnmatched, max(after, 0), min(max(limit, 1), 200))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []BankTransaction
+	for rows.Next() {
+		t, err := scanTx(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+const unmatchedAfterQuery = `SELECT ` + txColumns + ` FROM bank_transactions WHERE status = $1 AND id > $2 ORDER BY id LIMIT $3`
+
 // BankTransaction returns one imported transaction. Billing staff only.
 func (s *Service) BankTransaction(ctx context.Context, by accounts.Principal, id int64) (BankTransaction, error) {
 	if err := by.Check(accounts.PaymentRead, accounts.Provider); err != nil {

@@ -85,6 +85,20 @@ func TestImportCAMT053MatchesAndQueues(t *testing.T) {
 			q.Items[0].MatchNote == "" || q.Items[1].ReturnReason != "MD06" || q.Items[1].Credit {
 			t.Fatalf("queue %+v", q)
 		}
+		// By keyset: one a page gives the same queue.
+		first, err := e.s.UnmatchedAfter(e.ctx, e.billing, 0, 1)
+		if err != nil || len(first) != 1 || first[0].ID != q.Items[0].ID {
+			t.Fatalf("keyset first page %+v %v", first, err)
+		}
+		second, err := e.s.UnmatchedAfter(e.ctx, e.billing, first[0].ID, 1)
+		if err != nil || len(second) != 1 || second[0].ID != q.Items[1].ID {
+			t.Fatalf("keyset second page %+v %v", second, err)
+		}
+		if rest, err := e.s.UnmatchedAfter(e.ctx, e.billing, second[0].ID, 1); err != nil || len(rest) != 0 {
+			t.Fatalf("keyset past the end %+v %v", rest, err)
+		}
+		_, err = e.s.UnmatchedAfter(e.ctx, e.support, 0, 25)
+		wantErr(t, err, accounts.ErrForbidden)
 		_, err = e.s.Unmatched(e.ctx, e.support, Page{})
 		wantErr(t, err, accounts.ErrForbidden)
 		_, err = e.s.Unmatched(e.ctx, customer(101), Page{})

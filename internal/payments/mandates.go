@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -223,6 +224,36 @@ func (s *Service) ListMandates(ctx context.Context, by accounts.Principal, orgID
 	}
 	return out, rows.Err()
 }
+
+// MandatesBefore is the staff's mandate list by keyset: up to limit (at most 200)
+// mandates of every customer with an id below before (0: from the newest), newest
+// first, along the primary key. It replaces reading each customer's mandates for the
+// first customers by name, which missed the rest and cost a query per customer
+// (issue 16).
+func (s *Service) MandatesBefore(ctx context.Context, by accounts.Principal, before int64, limit int) ([]Mandate, error) {
+	if err := by.Check(accounts.MandateRead, accounts.Provider); err != nil {
+		return nil, err
+	}
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	rows, err := s.db.QueryContext(ctx, mandatesBeforeQuery, before, min(max(limit, 1), 200))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Mandate
+	for rows.Next() {
+		m, err := scanMandate(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+const mandatesBeforeQuery = `SELECT ` + mandateColumns + ` FROM mandates WHERE id < $1 ORDER BY id DESC LIMIT $2`
 
 // mandateForChange loads a mandate the principal may change, inside q.
 func (s *Service) mandateForChange(ctx context.Context, q store.Querier, by accounts.Principal, id int64) (Mandate, error) {

@@ -113,6 +113,9 @@ func scanPayout(r interface{ Scan(...any) error }) (payoutRow, error) {
 	return p, err
 }
 
+// unpaidPayouts is the condition of Refunds' payouts: every status but PayoutPaid.
+const unpaidPayouts = `status IN ($1, $2, $3, $4)`
+
 func queryPayouts(ctx context.Context, q store.Querier, where string, args ...any) ([]payoutRow, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+payoutColumns+` FROM refund_payouts WHERE `+where+` ORDER BY id`, args...)
 	if err != nil {
@@ -140,7 +143,9 @@ func (s *Service) Refunds(ctx context.Context, by accounts.Principal) ([]RefundL
 	if err != nil {
 		return nil, err
 	}
-	payouts, err := queryPayouts(ctx, s.db, `status <> $1`, PayoutPaid)
+	// The payouts not yet paid, named one by one: "status <> 'paid'" read every
+	// payout ever made; the IN list is a few ranges of refund_payouts_status (issue 16).
+	payouts, err := queryPayouts(ctx, s.db, unpaidPayouts, PayoutCreating, PayoutPending, PayoutSent, PayoutFailed)
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,13 @@ type Schema struct {
 //	{{pk}}     an auto-increment 64-bit primary key column type
 //	{{ts}}     a timestamp with time zone (UTC values, see Now)
 //	{{bytes}}  a byte string
+//
+// Where the engines have no common form at all (an FTS5 virtual table and its
+// triggers, a pg_trgm index), a migration marks sections with a line of its own:
+// "--@ sqlite" or "--@ postgres" keeps the lines up to the next marker for that engine
+// only, "--@ both" returns to the common text. Everything else stays one text.
 func (d Dialect) Render(sqlText string) string {
+	sqlText = d.sections(sqlText)
 	var r *strings.Replacer
 	if d == Postgres {
 		r = strings.NewReplacer(
@@ -41,6 +47,32 @@ func (d Dialect) Render(sqlText string) string {
 		)
 	}
 	return r.Replace(sqlText)
+}
+
+// sections drops the lines of sqlText that a "--@ <engine>" marker gives to the other
+// engine, and the markers themselves.
+func (d Dialect) sections(sqlText string) string {
+	if !strings.Contains(sqlText, "--@") {
+		return sqlText
+	}
+	var b strings.Builder
+	keep := true
+	for _, line := range strings.SplitAfter(sqlText, "\n") {
+		if m, ok := strings.CutPrefix(strings.TrimSpace(line), "--@ "); ok {
+			switch strings.TrimSpace(m) {
+			case "both":
+				keep = true
+				continue
+			case string(SQLite), string(Postgres):
+				keep = strings.TrimSpace(m) == string(d)
+				continue
+			}
+		}
+		if keep {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }
 
 type migration struct {
@@ -145,16 +177,25 @@ func (db *DB) applyOne(ctx context.Context, conn *sql.Conn, schema string, m mig
 }
 
 // splitStatements splits a migration on semicolons that end a line. Migrations keep
-// one statement per such line ending; no procedural bodies are used.
+// one statement per such line ending; the one procedural body is a SQLite trigger's
+// (an FTS5 index kept in sync), which runs from "CREATE TRIGGER" to a line "END;".
 func splitStatements(s string) []string {
 	var out []string
 	var cur strings.Builder
+	trigger := false
 	for _, line := range strings.SplitAfter(s, "\n") {
 		trimmed := strings.TrimSpace(line)
 		if strings.HasPrefix(trimmed, "--") {
 			continue
 		}
+		if cur.Len() == 0 && strings.HasPrefix(strings.ToUpper(trimmed), "CREATE TRIGGER") {
+			trigger = true
+		}
 		cur.WriteString(line)
+		if trigger && !strings.EqualFold(trimmed, "END;") {
+			continue
+		}
+		trigger = false
 		if strings.HasSuffix(trimmed, ";") {
 			if st := strings.TrimSpace(cur.String()); st != ";" {
 				out = append(out, st)

@@ -201,6 +201,7 @@ type mandatesView struct {
 	Customer string
 	Orgs     map[int64]string
 	Filtered bool
+	Cursor   cursor // staff, every customer's: by keyset
 }
 
 func (s *server) portalMandates(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {

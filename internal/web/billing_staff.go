@@ -23,9 +23,7 @@ func (s *server) staffInvoices(w http.ResponseWriter, r *http.Request, p *accoun
 		Kind: optionParam(r, "kind", docTypeOptions), Kinds: docTypeOptions, Series: seriesParam(r),
 		Customer: strings.TrimSpace(q.Get("customer")), Base: "/staff", Today: s.today()}
 	f := billing.InvoiceFilter{Status: v.Status, DocType: billing.DocType(v.Kind)}
-	if v.Series != "" {
-		f.Query = v.Series + "-"
-	}
+	f.Series = v.Series
 	if v.Customer != "" {
 		id, err := strconv.ParseInt(v.Customer, 10, 64)
 		if err != nil || id <= 0 {

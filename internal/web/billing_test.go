@@ -384,6 +384,10 @@ func TestStaffMandatesDirectDebitsRefundsReports(t *testing.T) {
 		if err != nil || len(ms) != 1 {
 			t.Fatalf("mandates %v %v", ms, err)
 		}
+		// Every customer's, by keyset, with the customer's name.
+		r = c.get("/staff/mandates")
+		contains(t, r.Body, "NL02ABNA0123456789", org.LegalName, "/staff/customers/"+itoa(org.ID))
+		lacks(t, r.Body, "Oudere →")
 		// The customer sees it.
 		cc := e.client()
 		cc.login("marieke@jansen.test", "", "/portal/")

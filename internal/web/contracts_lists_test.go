@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -46,21 +47,31 @@ func TestStaffListsSpanCustomers(t *testing.T) {
 
 		r := c.get("/staff/contracts")
 		c.expect(r, http.StatusOK, "")
-		contains(t, r.Body, "1–25 van 27", "Slagerij Bos", "Bakkerij Jansen B.V.", `href="/staff/contracts/`+itoa(last.ID)+`"`, "page=2")
-		r = c.get("/staff/contracts?page=2")
+		// By keyset (issue 16): 25 newest, then the two oldest after "Oudere".
+		contains(t, r.Body, "Slagerij Bos", "Bakkerij Jansen B.V.", `href="/staff/contracts/`+itoa(last.ID)+`"`, "Oudere →")
+		lacks(t, r.Body, "page=2", "← Nieuwste", " van 27")
+		next := regexp.MustCompile(`href="(/staff/contracts\?before=\d+)" rel="next"`).FindStringSubmatch(r.Body)
+		if next == nil {
+			t.Fatalf("no link to older contracts:\n%s", r.Body)
+		}
+		r = c.get(strings.ReplaceAll(next[1], "&amp;", "&"))
 		c.expect(r, http.StatusOK, "")
-		contains(t, r.Body, "26–27 van 27")
-		lacks(t, r.Body, `href="/staff/contracts/`+itoa(last.ID)+`"`)
+		contains(t, r.Body, "← Nieuwste")
+		lacks(t, r.Body, `href="/staff/contracts/`+itoa(last.ID)+`"`, "Oudere →")
+		if n := strings.Count(r.Body, `href="/staff/contracts/`); n != 2 {
+			t.Fatalf("second page shows %d contracts, want 2", n)
+		}
 		r = c.get("/staff/contracts?customer=" + itoa(bos.ID))
-		contains(t, r.Body, "1–1 van 1", "Slagerij Bos")
+		contains(t, r.Body, "Slagerij Bos")
 		lacks(t, r.Body, "Bakkerij Jansen B.V.")
 		contains(t, c.get("/staff/contracts?customer=999999").Body, "Geen contracten gevonden")
 
 		r = c.get("/staff/quotes")
 		c.expect(r, http.StatusOK, "")
-		contains(t, r.Body, "1–3 van 3", "Offerte Jansen", "Offerte Bos", "Concept Bos", "Bakkerij Jansen B.V.", "Slagerij Bos")
+		contains(t, r.Body, "Offerte Jansen", "Offerte Bos", "Concept Bos", "Bakkerij Jansen B.V.", "Slagerij Bos")
+		lacks(t, r.Body, "Oudere →")
 		r = c.get("/staff/quotes?customer=" + itoa(bos.ID) + "&status=draft")
-		contains(t, r.Body, "1–1 van 1", "Concept Bos")
+		contains(t, r.Body, "Concept Bos")
 		lacks(t, r.Body, "Offerte Bos", "Offerte Jansen")
 
 		// The customer sees its own, without drafts.
@@ -70,7 +81,8 @@ func TestStaffListsSpanCustomers(t *testing.T) {
 		contains(t, r.Body, "Offerte Bos")
 		lacks(t, r.Body, "Concept Bos", "Offerte Jansen")
 		r = cc.get("/portal/contracts")
-		contains(t, r.Body, "1–1 van 1")
+		contains(t, r.Body, "/portal/contracts/"+itoa(last.ID))
+		lacks(t, r.Body, "Oudere →", "Bakkerij Jansen B.V.")
 	})
 }
 

@@ -277,7 +277,7 @@ func (s *server) portalOrderPlace(w http.ResponseWriter, r *http.Request, p *acc
 
 type contractsView struct {
 	Contracts []contracts.Contract
-	Pager     pager
+	Cursor    cursor
 	Status    string
 	Statuses  []option
 	Filtered  bool
@@ -291,21 +291,27 @@ var contractStatusOptions = []option{
 	{Value: contracts.ContractWithdrawn, Label: "contract.status.withdrawn"},
 }
 
-// listPage reads the page number of a list, 1-based and bounded.
-func listPage(r *http.Request) (int, contracts.Page) {
-	page := min(intParam(r.URL.Query().Get("page"), 1), 100_000)
-	return page, contracts.Page{Limit: perPage, Offset: (page - 1) * perPage}
+// listBefore reads the keyset cursor of a newest-first list (?before=ID).
+func listBefore(r *http.Request) int64 {
+	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	return max(before, 0)
 }
 
 // contractsPage lists contracts for staff (every customer's, or one customer's) and
 // customers (their own) with one call of the service.
 func (s *server) contractsPage(w http.ResponseWriter, r *http.Request, p *accounts.Principal, v contractsView, orgID int64) error {
-	page, pp := listPage(r)
-	cs, total, err := s.con.ListContracts(r.Context(), *p, contracts.ContractFilter{OrgID: orgID, Status: v.Status}, pp)
+	// By keyset, without a count (issue 16).
+	cs, err := s.con.ListContractsBefore(r.Context(), *p, contracts.ContractFilter{OrgID: orgID, Status: v.Status}, listBefore(r), perPage+1)
 	if err != nil {
 		return err
 	}
-	v.Contracts, v.Pager = cs, newPager(r, page, perPage, total)
+	more := len(cs) > perPage
+	cs = cs[:min(len(cs), perPage)]
+	var last int64
+	if len(cs) > 0 {
+		last = cs[len(cs)-1].ID
+	}
+	v.Contracts, v.Cursor = cs, newCursor(r, "before", more, last)
 	pg := s.newPage(w, r, "contracts.title")
 	pg.Nav, pg.Data = "contracts", v
 	s.render(w, http.StatusOK, "contracts", pg)
@@ -629,7 +635,7 @@ func (s *server) portalWithdrawConfirm(w http.ResponseWriter, r *http.Request, p
 
 type quotesView struct {
 	Quotes   []contracts.Quote
-	Pager    pager
+	Cursor   cursor
 	Status   string
 	Statuses []option
 	Filtered bool
@@ -649,12 +655,18 @@ var quoteStatusOptions = []option{
 // customer's) and customers (those sent to them) with one call of the service; staff
 // see the customers' names.
 func (s *server) quotesPage(w http.ResponseWriter, r *http.Request, p *accounts.Principal, v quotesView, orgID int64) error {
-	page, pp := listPage(r)
-	qs, total, err := s.con.ListQuotes(r.Context(), *p, contracts.QuoteFilter{OrgID: orgID, Status: v.Status}, pp)
+	// By keyset, without a count (issue 16).
+	qs, err := s.con.ListQuotesBefore(r.Context(), *p, contracts.QuoteFilter{OrgID: orgID, Status: v.Status}, listBefore(r), perPage+1)
 	if err != nil {
 		return err
 	}
-	v.Quotes, v.Pager = qs, newPager(r, page, perPage, total)
+	more := len(qs) > perPage
+	qs = qs[:min(len(qs), perPage)]
+	var last int64
+	if len(qs) > 0 {
+		last = qs[len(qs)-1].ID
+	}
+	v.Quotes, v.Cursor = qs, newCursor(r, "before", more, last)
 	pg := s.newPage(w, r, "quotes.title")
 	if p.IsStaff() {
 		v.Orgs = map[int64]string{}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,34 +25,6 @@ func (s *server) staffContractRoutes(staff func(string, handlerFunc)) {
 	staff("GET /staff/customers/{id}/unrefuse", s.staffUnrefuseConfirm)
 	staff("POST /staff/customers/{id}/unrefuse", s.staffUnrefuse)
 	s.staffSalesRoutes(staff)
-}
-
-// orgScan bounds how many customers a list that reads per customer (mandates) reads
-// when no customer is chosen.
-const orgScan = 500
-
-// staffOrgs resolves the customer filter: one customer by number, or the customers
-// whose name matches q, or all (up to orgScan).
-func (s *server) staffOrgs(r *http.Request, p *accounts.Principal, customer int64, q string) ([]accounts.Organisation, error) {
-	if customer > 0 {
-		org, err := s.acc.GetOrganisation(r.Context(), *p, customer)
-		if errors.Is(err, accounts.ErrNotFound) {
-			return nil, nil
-		}
-		return []accounts.Organisation{org}, err
-	}
-	var out []accounts.Organisation
-	for page := 1; len(out) < orgScan; page++ {
-		orgs, total, err := s.acc.ListOrganisations(r.Context(), *p, accounts.OrgFilter{Query: truncate(q, 200), Page: page, PerPage: 100})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, orgs...)
-		if len(orgs) == 0 || len(out) >= total {
-			break
-		}
-	}
-	return out, nil
 }
 
 func (s *server) staffContracts(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {

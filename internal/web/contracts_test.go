@@ -200,7 +200,8 @@ func TestStaffContractsAndCancellation(t *testing.T) {
 
 		r := c.get("/staff/contracts")
 		c.expect(r, http.StatusOK, "")
-		contains(t, r.Body, "Bakkerij Jansen B.V.", "Sanne de Boer", "1–2 van 2")
+		contains(t, r.Body, "Bakkerij Jansen B.V.", "Sanne de Boer")
+		lacks(t, r.Body, "Oudere →") // both on the first page (by keyset, without a count)
 		r = c.get("/staff/contracts?customer=" + itoa(other.ID))
 		contains(t, r.Body, "Sanne de Boer")
 		lacks(t, r.Body, "Bakkerij Jansen B.V.")

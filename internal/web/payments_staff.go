@@ -102,18 +102,27 @@ func (s *server) staffImport(w http.ResponseWriter, r *http.Request, p *accounts
 // ---- the unmatched queue ----
 
 type unmatchedView struct {
-	Items []payments.BankTransaction
-	Pager pager
+	Items  []payments.BankTransaction
+	Cursor cursor
 }
 
 func (s *server) staffUnmatched(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	page := intParam(r.URL.Query().Get("page"), 1)
-	res, err := s.pay.Unmatched(r.Context(), *p, payments.Page{Page: page, PerPage: perPage})
+	// By keyset, without a count (issue 16).
+	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+	items, err := s.pay.UnmatchedAfter(r.Context(), *p, after, perPage+1)
 	if err != nil {
 		return err
 	}
 	pg := s.newPage(w, r, "unmatched.title")
-	pg.Nav, pg.Data = "payments", unmatchedView{Items: res.Items, Pager: newPager(r, page, perPage, res.Total)}
+	more := len(items) > perPage
+	items = items[:min(len(items), perPage)]
+	var last int64
+	if len(items) > 0 {
+		last = items[len(items)-1].ID
+	}
+	v := unmatchedView{Items: items, Cursor: newCursor(r, "after", more, last)}
+	v.Cursor.Ordered = true
+	pg.Nav, pg.Data = "payments", v
 	s.render(w, http.StatusOK, "unmatched", pg)
 	return nil
 }
@@ -237,21 +246,39 @@ func (s *server) staffMandates(w http.ResponseWriter, r *http.Request, p *accoun
 	v := mandatesView{Base: "/staff", Customer: strings.TrimSpace(r.URL.Query().Get("customer")), Orgs: map[int64]string{}}
 	customer, _ := strconv.ParseInt(v.Customer, 10, 64)
 	v.Filtered = v.Customer != ""
-	if !v.Filtered || customer > 0 {
-		orgs, err := s.staffOrgs(r, p, customer, "")
+	switch {
+	case customer > 0:
+		org, err := s.acc.GetOrganisation(r.Context(), *p, customer)
+		if errors.Is(err, accounts.ErrNotFound) {
+			break
+		} else if err != nil {
+			return err
+		}
+		if v.Mandates, err = s.pay.ListMandates(r.Context(), *p, org.ID); err != nil {
+			return err
+		}
+		v.Orgs[org.ID] = org.LegalName
+	case !v.Filtered:
+		// Every customer's, newest first by keyset; the names of this page's customers
+		// only (issue 16).
+		ms, err := s.pay.MandatesBefore(r.Context(), *p, beforeParam(r), perPage+1)
 		if err != nil {
 			return err
 		}
-		for _, o := range orgs {
-			ms, err := s.pay.ListMandates(r.Context(), *p, o.ID)
-			if err != nil {
-				return err
+		more := len(ms) > perPage
+		ms = ms[:min(len(ms), perPage)]
+		var last int64
+		for _, m := range ms {
+			last = m.ID
+			if _, ok := v.Orgs[m.OrgID]; ok {
+				continue
 			}
-			v.Orgs[o.ID] = o.LegalName
-			v.Mandates = append(v.Mandates, ms...)
+			if org, err := s.acc.GetOrganisation(r.Context(), *p, m.OrgID); err == nil {
+				v.Orgs[m.OrgID] = org.LegalName
+			}
 		}
+		v.Mandates, v.Cursor = ms, newCursor(r, "before", more, last)
 	}
-	slices.SortFunc(v.Mandates, func(a, b payments.Mandate) int { return int(b.ID - a.ID) })
 	pg := s.newPage(w, r, "mandates.title")
 	pg.Nav, pg.Data = "payments", v
 	s.render(w, http.StatusOK, "mandates", pg)

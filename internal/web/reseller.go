@@ -48,16 +48,24 @@ func (s *server) resellerCustomers(w http.ResponseWriter, r *http.Request, p *ac
 	if k := q.Get("kind"); k == string(accounts.Consumer) || k == string(accounts.Business) {
 		v.Kind = k
 	}
-	page := intParam(q.Get("page"), 1)
 	if !resellerAdmin(rp) {
 		return accounts.ErrNotFound
 	}
-	orgs, total, err := s.acc.ListOrganisations(r.Context(), rp, accounts.OrgFilter{
-		Query: truncate(v.Query, 200), Kind: accounts.OrgKind(v.Kind), Page: page, PerPage: perPage})
+	// By keyset along organisations_reseller_name, without a count (issue 16).
+	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+	orgs, err := s.acc.ListOrganisationsAfter(r.Context(), rp, accounts.OrgFilter{
+		Query: truncate(v.Query, 200), Kind: accounts.OrgKind(v.Kind), PerPage: perPage + 1, AfterID: max(after, 0)})
 	if err != nil {
 		return err
 	}
-	v.Orgs, v.Pager, v.Filtered = orgs, newPager(r, page, perPage, total), v.Query != "" || v.Kind != ""
+	more := len(orgs) > perPage
+	orgs = orgs[:min(len(orgs), perPage)]
+	var last int64
+	if len(orgs) > 0 {
+		last = orgs[len(orgs)-1].ID
+	}
+	v.Orgs, v.Cursor, v.Filtered = orgs, newCursor(r, "after", more, last), v.Query != "" || v.Kind != ""
+	v.Cursor.Ordered = true
 	pg.Nav, pg.Data = "customers", v
 	s.render(w, http.StatusOK, "reseller_customers", pg)
 	return nil
