@@ -10,7 +10,7 @@ import (
 // stops there costs the same at any number of customers, where COUNT(*) of every
 // customer on each staff dashboard grew with them (issue 16).
 func (s *Service) CountOrganisations(ctx context.Context, by Principal, upTo int) (n int, more bool, err error) {
-	cond, args, err := orgListWhere(by, OrgFilter{})
+	cond, args, err := orgListWhere(s.db.Dialect, by, OrgFilter{})
 	if err != nil {
 		return 0, false, err
 	}
