@@ -26,7 +26,10 @@ func TestDashboardQueriesUseTheirIndex(t *testing.T) {
 			{"today's orders", concludedQuery, "contracts_concluded", []any{"2026-01-05", ConcludedMax}},
 		} {
 			plan := storetest.NoFullScan(t, db, tables, c.query, c.args...)
-			if text := strings.Join(plan, "\n"); !strings.Contains(text, c.index) {
+			// PostgreSQL's planner picks among usable indexes by its statistics, which an
+			// empty test table does not have (contracts_status serves today's orders as
+			// well); the property that matters there is that no table is read whole.
+			if text := strings.Join(plan, "\n"); db.Dialect == store.SQLite && !strings.Contains(text, c.index) {
 				t.Errorf("%s: not read along %s:\n%s", c.name, c.index, text)
 			}
 			t.Logf("%s %s:\n  %v", db.Dialect, c.name, plan)
