@@ -171,9 +171,7 @@ func recordMany(ctx context.Context, q store.Querier, at time.Time, cs []Change,
 			if j > 0 {
 				sb.WriteString(", ")
 			}
-			n := len(args)
-			fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
-				n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13, n+14, n+15, n+16)
+			placeholders(&sb, len(args)+1, 16)
 			args = append(args, e.Seq, e.At, string(a.Kind), a.ID, a.Label, e.OrgID, e.Action, e.ObjectKind, e.ObjectID, e.Summary,
 				a.IP, a.UserAgent, e.PrevHash, e.Hash, a.OnBehalfOf, a.OnBehalfOfLabel)
 		}
@@ -446,4 +444,17 @@ func HeadKeyID(ctx context.Context, q store.Querier) (string, error) {
 		return "", fmt.Errorf("audit: read the head: %w", err)
 	}
 	return KeyIDOf(hash), nil
+}
+
+// placeholders writes a row of n placeholders, numbered from first: "($1, $2)".
+func placeholders(sb *strings.Builder, first, n int) {
+	sb.WriteByte('(')
+	for i := range n {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('$')
+		sb.WriteString(strconv.Itoa(first + i))
+	}
+	sb.WriteByte(')')
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -68,7 +69,11 @@ func reserveNumbers(ctx context.Context, q store.Querier, series string, n int) 
 func contentHash(inv Invoice) string {
 	c := inv
 	c.ID, c.ContentHash, c.CreatedAt, c.State, c.Explanation = 0, "", time.Time{}, State{}, nil
-	h := sha256.Sum256([]byte(mustJSON(c)))
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(err)
+	}
+	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
 
@@ -355,13 +360,27 @@ var invoiceColumns = []string{"doc_type", "series", "seq", "number", "reference"
 	"credit_applied", "amount_due", "credits_invoice_id", "credits_number", "credits_issue_date", "reason", "customer_json", "provider_json",
 	"vat_json", "explanation", "content_hash", "created_at"}
 
+// partyJSON encodes the parties of a batch's documents, the provider (the same on
+// every document of a run) once.
+type partyJSON struct {
+	provider Party
+	json     string
+}
+
+func (m *partyJSON) of(p Party) string {
+	if m.json == "" || p != m.provider {
+		m.provider, m.json = p, mustJSON(p)
+	}
+	return m.json
+}
+
 // invoiceRow is a document's invoiceColumns.
-func invoiceRow(inv *Invoice) []any {
+func invoiceRow(inv *Invoice, parties *partyJSON) []any {
 	return []any{string(inv.DocType), inv.Series, inv.Seq, inv.Number, inv.Reference, inv.OrgID, inv.Pack, inv.TermsVersion,
 		string(inv.CustomerKind), inv.Lang, inv.Currency, inv.IssueDate.String(), inv.DueDate.String(), dateText(inv.PeriodStart),
 		dateText(inv.PeriodEnd), inv.VATScheme, inv.VATCountry, int64(inv.TotalExcl), int64(inv.VAT), int64(inv.TotalIncl),
 		int64(inv.CreditApplied), int64(inv.AmountDue), inv.CreditsInvoiceID, inv.CreditsNumber, dateText(inv.CreditsIssueDate), inv.Reason,
-		mustJSON(inv.Customer), mustJSON(inv.Provider), mustJSON(inv.VATBreakdown), exJSON(inv.Explanation), inv.ContentHash, inv.CreatedAt}
+		mustJSON(inv.Customer), parties.of(inv.Provider), mustJSON(inv.VATBreakdown), exJSON(inv.Explanation), inv.ContentHash, inv.CreatedAt}
 }
 
 // insertInvoices stores the documents and sets their ids.
@@ -370,6 +389,7 @@ func insertInvoices(ctx context.Context, q store.Querier, invs []Invoice) error 
 		return copyInvoices(ctx, q, c, invs)
 	}
 	width := len(invoiceColumns)
+	var parties partyJSON
 	for i := 0; i < len(invs); i += invoiceChunk {
 		part := invs[i:min(i+invoiceChunk, len(invs))]
 		var sb strings.Builder
@@ -380,7 +400,7 @@ func insertInvoices(ctx context.Context, q store.Querier, invs []Invoice) error 
 		at := make(map[string]int, len(part))
 		for j := range part {
 			at[part[j].Number] = i + j
-			args = append(args, invoiceRow(&part[j])...)
+			args = append(args, invoiceRow(&part[j], &parties)...)
 		}
 		// RETURNING's row order is not promised on either engine: match by number.
 		rows, err := q.QueryContext(ctx, sb.String(), args...)
@@ -441,9 +461,10 @@ func copyInvoices(ctx context.Context, q store.Querier, c store.Copier, invs []I
 	slices.Sort(ids) // ids in the order of the numbers
 	cols := append([]string{"id"}, invoiceColumns...)
 	data := make([][]any, len(invs))
+	var parties partyJSON
 	for i := range invs {
 		invs[i].ID = ids[i]
-		data[i] = append([]any{ids[i]}, invoiceRow(&invs[i])...)
+		data[i] = append([]any{ids[i]}, invoiceRow(&invs[i], &parties)...)
 	}
 	if _, err := c.CopyFrom(ctx, "invoices", cols, data); err != nil {
 		return fmt.Errorf("billing: insert invoice: %w", err)
