@@ -106,6 +106,9 @@ func Record(ctx context.Context, q store.Querier, at time.Time, c Change) error 
 	return RecordMany(ctx, q, at, []Change{c})
 }
 
+var entryColumns = []string{"seq", "at", "actor_kind", "actor_id", "actor_label", "org_id", "action", "object_kind", "object_id",
+	"summary", "ip", "user_agent", "prev_hash", "hash", "on_behalf_of", "on_behalf_of_label"}
+
 // recordChunk is how many entries one INSERT writes (16 parameters each, well under
 // SQLite's 32,766 and PostgreSQL's 65,535 parameters per statement).
 const recordChunk = 500
@@ -150,33 +153,43 @@ func recordMany(ctx context.Context, q store.Querier, at time.Time, cs []Change,
 		return fmt.Errorf("audit: advance head: %w", err)
 	}
 	seq := last - int64(len(cs))
-	for i := 0; i < len(cs); i += recordChunk {
-		part := cs[i:min(i+recordChunk, len(cs))]
-		var sb strings.Builder
-		sb.WriteString(`INSERT INTO audit_entries
-		(seq, at, actor_kind, actor_id, actor_label, org_id, action, object_kind, object_id, summary, ip, user_agent, prev_hash, hash,
-		on_behalf_of, on_behalf_of_label)
-		VALUES `)
-		args := make([]any, 0, len(part)*16)
-		for j, c := range part {
-			seq++
-			e := Entry{Seq: seq, At: at, Actor: a, OrgID: c.OrgID, Action: c.Action, ObjectKind: c.ObjectKind, ObjectID: c.ObjectID,
-				Summary: c.Summary, PrevHash: prev}
-			if keys == nil {
-				e.Hash = e.legacyHash()
-			} else if e.Hash, err = e.mac(keys, keys.ID()); err != nil {
-				return fmt.Errorf("audit: %w", err)
-			}
-			prev = e.Hash
-			if j > 0 {
-				sb.WriteString(", ")
-			}
-			placeholders(&sb, len(args)+1, 16)
-			args = append(args, e.Seq, e.At, string(a.Kind), a.ID, a.Label, e.OrgID, e.Action, e.ObjectKind, e.ObjectID, e.Summary,
-				a.IP, a.UserAgent, e.PrevHash, e.Hash, a.OnBehalfOf, a.OnBehalfOfLabel)
+	rows := make([][]any, len(cs))
+	for j, c := range cs {
+		seq++
+		e := Entry{Seq: seq, At: at, Actor: a, OrgID: c.OrgID, Action: c.Action, ObjectKind: c.ObjectKind, ObjectID: c.ObjectID,
+			Summary: c.Summary, PrevHash: prev}
+		if keys == nil {
+			e.Hash = e.legacyHash()
+		} else if e.Hash, err = e.mac(keys, keys.ID()); err != nil {
+			return fmt.Errorf("audit: %w", err)
 		}
-		if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
+		prev = e.Hash
+		rows[j] = []any{e.Seq, e.At, string(a.Kind), a.ID, a.Label, e.OrgID, e.Action, e.ObjectKind, e.ObjectID, e.Summary,
+			a.IP, a.UserAgent, e.PrevHash, e.Hash, a.OnBehalfOf, a.OnBehalfOfLabel}
+	}
+	// A batch goes in by COPY where q can (a PostgreSQL transaction that holds its
+	// connection, store.CopierOf): no statement of thousands of parameters to build and
+	// plan. The rows are the same.
+	if cp, ok := store.CopierOf(q); ok && len(rows) > 1 {
+		if _, err := cp.CopyFrom(ctx, "audit_entries", entryColumns, rows); err != nil {
 			return fmt.Errorf("audit: insert: %w", err)
+		}
+	} else {
+		for i := 0; i < len(rows); i += recordChunk {
+			part := rows[i:min(i+recordChunk, len(rows))]
+			var sb strings.Builder
+			sb.WriteString(`INSERT INTO audit_entries (` + strings.Join(entryColumns, ", ") + `) VALUES `)
+			args := make([]any, 0, len(part)*len(entryColumns))
+			for j, row := range part {
+				if j > 0 {
+					sb.WriteString(", ")
+				}
+				placeholders(&sb, len(args)+1, len(row))
+				args = append(args, row...)
+			}
+			if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
+				return fmt.Errorf("audit: insert: %w", err)
+			}
 		}
 	}
 	if _, err := q.ExecContext(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, prev); err != nil {

@@ -84,13 +84,16 @@ type cachedTx struct {
 	ct *store.ConnTx
 }
 
-// copierOf returns q's COPY when it has one (a PostgreSQL transaction of inTx).
-func copierOf(q store.Querier) (store.Copier, bool) {
-	if c, ok := q.(cachedTx); ok && c.ct != nil {
-		return c.ct, true
+// Copier is the transaction's COPY (store.CopierOf), which audit.RecordMany uses too.
+func (q cachedTx) Copier() (store.Copier, bool) {
+	if q.ct == nil {
+		return nil, false
 	}
-	return nil, false
+	return store.CopierOf(q.ct)
 }
+
+// copierOf returns q's COPY when it has one (a PostgreSQL transaction of inTx).
+func copierOf(q store.Querier) (store.Copier, bool) { return store.CopierOf(q) }
 
 func (q cachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if st := q.c.get(query); st != nil {

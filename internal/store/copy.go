@@ -20,11 +20,24 @@ type Copier interface {
 	CopyFrom(ctx context.Context, table string, columns []string, rows [][]any) (int64, error)
 }
 
+// CopierOf returns q's COPY when it has one: q itself when it is a ConnTx of
+// PostgreSQL, or what a wrapper of one returns from its Copier method.
+func CopierOf(q Querier) (Copier, bool) {
+	switch c := q.(type) {
+	case *ConnTx:
+		return c, c != nil && c.postgres
+	case interface{ Copier() (Copier, bool) }:
+		return c.Copier()
+	}
+	return nil, false
+}
+
 // ConnTx is a transaction that keeps hold of its connection, so that it can COPY
 // (PostgreSQL only: see BeginConnTx).
 type ConnTx struct {
 	*sql.Tx
-	conn *sql.Conn
+	conn     *sql.Conn
+	postgres bool
 }
 
 // ErrNoCopy: the engine has no COPY (SQLite).
@@ -42,7 +55,7 @@ func (db *DB) BeginConnTx(ctx context.Context) (*ConnTx, error) {
 		conn.Close()
 		return nil, err
 	}
-	return &ConnTx{Tx: tx, conn: conn}, nil
+	return &ConnTx{Tx: tx, conn: conn, postgres: db.Dialect == Postgres}, nil
 }
 
 // Commit commits and returns the connection to the pool.
