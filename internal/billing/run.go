@@ -242,15 +242,33 @@ type billedInfo struct {
 // are int64 values formatted by strconv, so nothing can be injected.
 func (s *Service) billedState(ctx context.Context, subs []contracts.Subscription) (billedInfo, error) {
 	out := billedInfo{last: map[int64]terms.Date{}, setup: map[int64]bool{}, oneoff: map[int64]bool{}}
-	for i := 0; i < len(subs); i += billedStateChunk {
-		part := subs[i:min(i+billedStateChunk, len(subs))]
-		ids := make([]int64, len(part))
-		for j, sub := range part {
-			ids[j] = sub.ID
+	// Setup fees and one-off lines are looked up only for the subscriptions that have
+	// them: most have neither, and on SQLite every subquery per row counts.
+	var plain, extras []int64
+	for _, sub := range subs {
+		if sub.SetupFee > 0 || sub.Billing == catalog.OneOff {
+			extras = append(extras, sub.ID)
+		} else {
+			plain = append(plain, sub.ID)
 		}
-		rows, err := s.db.QueryContext(ctx, billedStateQuery(ids))
-		if err != nil {
+	}
+	for _, list := range []struct {
+		ids    []int64
+		extras bool
+	}{{plain, false}, {extras, true}} {
+		if err := s.readBilledState(ctx, list.ids, list.extras, &out); err != nil {
 			return out, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) readBilledState(ctx context.Context, all []int64, extras bool, out *billedInfo) error {
+	for i := 0; i < len(all); i += billedStateChunk {
+		ids := all[i:min(i+billedStateChunk, len(all))]
+		rows, err := s.db.QueryContext(ctx, billedStateQuery(ids, extras))
+		if err != nil {
+			return err
 		}
 		for rows.Next() {
 			var id int64
@@ -258,13 +276,13 @@ func (s *Service) billedState(ctx context.Context, subs []contracts.Subscription
 			var setup, oneoff sql.NullInt64
 			if err := rows.Scan(&id, &period, &setup, &oneoff); err != nil {
 				rows.Close()
-				return out, err
+				return err
 			}
 			if period.Valid {
 				d, err := terms.ParseDate(period.String)
 				if err != nil {
 					rows.Close()
-					return out, err
+					return err
 				}
 				out.last[id] = d
 			}
@@ -277,18 +295,19 @@ func (s *Service) billedState(ctx context.Context, subs []contracts.Subscription
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return out, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // billedStateChunk is the subscriptions of one billedState query: a whole feed page.
 const billedStateChunk = feedPage
 
 // billedStateQuery answers, per subscription id, the start of its last billed period
-// and whether its setup fee and one-off line are billed (NULL when not).
-func billedStateQuery(ids []int64) string {
+// and, with extras, whether its setup fee and one-off line are billed (NULL when not,
+// and always NULL without extras).
+func billedStateQuery(ids []int64, extras bool) string {
 	var sb strings.Builder
 	sb.WriteString(`WITH subs (id) AS (VALUES `)
 	for j, id := range ids {
@@ -301,9 +320,15 @@ func billedStateQuery(ids []int64) string {
 	}
 	sb.WriteString(`)
 		SELECT subs.id,
-			(SELECT MAX(b.period_start) FROM billed_items b WHERE b.source = 'period' AND b.source_id = subs.id),
+			(SELECT MAX(b.period_start) FROM billed_items b WHERE b.source = 'period' AND b.source_id = subs.id),`)
+	if extras {
+		sb.WriteString(`
 			(SELECT 1 FROM billed_items b WHERE b.source = 'setup' AND b.source_id = subs.id LIMIT 1),
-			(SELECT 1 FROM billed_items b WHERE b.source = 'oneoff' AND b.source_id = subs.id LIMIT 1)
+			(SELECT 1 FROM billed_items b WHERE b.source = 'oneoff' AND b.source_id = subs.id LIMIT 1)`)
+	} else {
+		sb.WriteString(` CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)`)
+	}
+	sb.WriteString(`
 		FROM subs`)
 	return sb.String()
 }
