@@ -116,6 +116,9 @@ func Record(ctx context.Context, q store.Querier, at time.Time, c Change) error 
 	return RecordMany(ctx, q, at, []Change{c})
 }
 
+var entryColumns = []string{"seq", "at", "actor_kind", "actor_id", "actor_label", "org_id", "action", "object_kind", "object_id",
+	"summary", "ip", "user_agent", "prev_hash", "hash", "on_behalf_of", "on_behalf_of_label"}
+
 // recordChunk is how many entries one INSERT writes (16 parameters each, well under
 // SQLite's 32,766 and PostgreSQL's 65,535 parameters per statement).
 const recordChunk = 500
@@ -160,35 +163,43 @@ func recordMany(ctx context.Context, q store.Querier, at time.Time, cs []Change,
 		return fmt.Errorf("audit: advance head: %w", err)
 	}
 	seq := last - int64(len(cs))
-	for i := 0; i < len(cs); i += recordChunk {
-		part := cs[i:min(i+recordChunk, len(cs))]
-		var sb strings.Builder
-		sb.WriteString(`INSERT INTO audit_entries
-		(seq, at, actor_kind, actor_id, actor_label, org_id, action, object_kind, object_id, summary, ip, user_agent, prev_hash, hash,
-		on_behalf_of, on_behalf_of_label)
-		VALUES `)
-		args := make([]any, 0, len(part)*16)
-		for j, c := range part {
-			seq++
-			e := Entry{Seq: seq, At: at, Actor: a, OrgID: c.OrgID, Action: c.Action, ObjectKind: c.ObjectKind, ObjectID: c.ObjectID,
-				Summary: c.Summary, PrevHash: prev}
-			if keys == nil {
-				e.Hash = e.legacyHash()
-			} else if e.Hash, err = e.mac(keys, keys.ID()); err != nil {
-				return fmt.Errorf("audit: %w", err)
-			}
-			prev = e.Hash
-			if j > 0 {
-				sb.WriteString(", ")
-			}
-			n := len(args)
-			fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
-				n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13, n+14, n+15, n+16)
-			args = append(args, e.Seq, e.At, string(a.Kind), a.ID, a.Label, e.OrgID, e.Action, e.ObjectKind, e.ObjectID, e.Summary,
-				a.IP, a.UserAgent, e.PrevHash, e.Hash, a.OnBehalfOf, a.OnBehalfOfLabel)
+	rows := make([][]any, len(cs))
+	for j, c := range cs {
+		seq++
+		e := Entry{Seq: seq, At: at, Actor: a, OrgID: c.OrgID, Action: c.Action, ObjectKind: c.ObjectKind, ObjectID: c.ObjectID,
+			Summary: c.Summary, PrevHash: prev}
+		if keys == nil {
+			e.Hash = e.legacyHash()
+		} else if e.Hash, err = e.mac(keys, keys.ID()); err != nil {
+			return fmt.Errorf("audit: %w", err)
 		}
-		if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
+		prev = e.Hash
+		rows[j] = []any{e.Seq, e.At, string(a.Kind), a.ID, a.Label, e.OrgID, e.Action, e.ObjectKind, e.ObjectID, e.Summary,
+			a.IP, a.UserAgent, e.PrevHash, e.Hash, a.OnBehalfOf, a.OnBehalfOfLabel}
+	}
+	// A batch goes in by COPY where q can (a PostgreSQL transaction that holds its
+	// connection, store.CopierOf): no statement of thousands of parameters to build and
+	// plan. The rows are the same.
+	if cp, ok := store.CopierOf(q); ok && len(rows) > 1 {
+		if _, err := cp.CopyFrom(ctx, "audit_entries", entryColumns, rows); err != nil {
 			return fmt.Errorf("audit: insert: %w", err)
+		}
+	} else {
+		for i := 0; i < len(rows); i += recordChunk {
+			part := rows[i:min(i+recordChunk, len(rows))]
+			var sb strings.Builder
+			sb.WriteString(`INSERT INTO audit_entries (` + strings.Join(entryColumns, ", ") + `) VALUES `)
+			args := make([]any, 0, len(part)*len(entryColumns))
+			for j, row := range part {
+				if j > 0 {
+					sb.WriteString(", ")
+				}
+				placeholders(&sb, len(args)+1, len(row))
+				args = append(args, row...)
+			}
+			if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
+				return fmt.Errorf("audit: insert: %w", err)
+			}
 		}
 	}
 	if _, err := q.ExecContext(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, prev); err != nil {
@@ -468,4 +479,17 @@ func HeadKeyID(ctx context.Context, q store.Querier) (string, error) {
 		return "", fmt.Errorf("audit: read the head: %w", err)
 	}
 	return KeyIDOf(hash), nil
+}
+
+// placeholders writes a row of n placeholders, numbered from first: "($1, $2)".
+func placeholders(sb *strings.Builder, first, n int) {
+	sb.WriteByte('(')
+	for i := range n {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('$')
+		sb.WriteString(strconv.Itoa(first + i))
+	}
+	sb.WriteByte(')')
 }

@@ -46,9 +46,15 @@ func baseline(ctx context.Context, src *store.DB, databaseURL string, res *Resul
 		return err
 	}
 	defer dst.Close()
+	dst.SetMaxIdleConns(20)
 	if err := dst.Migrate(ctx, audit.Schema, notify.Schema, contracts.Schema, billing.Schema); err != nil {
 		return err
 	}
+	s1, haveS1 := serverCPU(ctx, dst, appName(dsn))
+	defer func() {
+		s2, haveS2 := serverCPU(ctx, dst, appName(dsn))
+		res.BaselineServerCPU, res.HaveServerCPU = s2-s1, res.HaveServerCPU && haveS1 && haveS2
+	}()
 	res.BaselineRows = map[string]int{}
 	for _, t := range baselineTables {
 		n, wall, cpu, err := copyTable(ctx, src, dst, t.name, t.order)

@@ -88,6 +88,10 @@ type Result struct {
 	Setup         time.Duration
 	Billing       time.Duration
 	BillingCPU    time.Duration // this process's user+system CPU during the run
+	// ServerCPU: PostgreSQL on this machine, the user+system CPU of the backends
+	// serving the run (HaveServerCPU) and the baseline (serverCPU).
+	BillingServerCPU, BaselineServerCPU time.Duration
+	HaveServerCPU                       bool
 	// Baseline: the run's invoice, line, audit and outbox rows written again with plain
 	// multi-row INSERTs into an empty database of the same engine (Config.Baseline).
 	Baseline     time.Duration
@@ -129,6 +133,9 @@ func Billing(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(stdout, "setup (bulk insert):   %s\n", res.Setup.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "billing run:           %s (CPU %s in this process)\n", res.Billing.Round(time.Millisecond), res.BillingCPU.Round(time.Millisecond))
+	if res.HaveServerCPU {
+		fmt.Fprintf(stdout, "                       (CPU %s in the PostgreSQL backends)\n", res.BillingServerCPU.Round(time.Millisecond))
+	}
 	fmt.Fprintf(stdout, "invoices:              %d (%d lines, %d customers)\n", res.Invoices, res.Lines, res.Customers)
 	fmt.Fprintf(stdout, "invoices/second:       %.0f\n", float64(res.Invoices)/res.Billing.Seconds())
 	fmt.Fprintf(stdout, "subscriptions/second:  %.0f\n", float64(res.Subscriptions)/res.Billing.Seconds())
@@ -138,7 +145,14 @@ func Billing(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "baseline (plain multi-row INSERTs of %d invoices, %d lines, %d audit entries, %d mails):\n",
 			res.BaselineRows["invoices"], res.BaselineRows["invoice_lines"], res.BaselineRows["audit_entries"], res.BaselineRows["mail_outbox"])
 		fmt.Fprintf(stdout, "                       %s (CPU %s in this process)\n", res.Baseline.Round(time.Millisecond), res.BaselineCPU.Round(time.Millisecond))
+		if res.HaveServerCPU {
+			fmt.Fprintf(stdout, "                       (CPU %s in the PostgreSQL backends)\n", res.BaselineServerCPU.Round(time.Millisecond))
+		}
 		fmt.Fprintf(stdout, "run / baseline:        %.2f× (CPU %.2f×)\n", res.Billing.Seconds()/res.Baseline.Seconds(), res.BillingCPU.Seconds()/res.BaselineCPU.Seconds())
+		if res.HaveServerCPU {
+			run, base := res.BillingCPU+res.BillingServerCPU, res.BaselineCPU+res.BaselineServerCPU
+			fmt.Fprintf(stdout, "CPU, both sides:       run %s, baseline %s: %.2f×\n", run.Round(time.Millisecond), base.Round(time.Millisecond), run.Seconds()/base.Seconds())
+		}
 	}
 	fmt.Fprintf(stdout, "load average:          %s\n", loadAverage())
 	return nil
@@ -171,6 +185,7 @@ func BillingRun(ctx context.Context, cfg Config) (Result, error) {
 		return res, err
 	}
 	defer db.Close()
+	db.SetMaxIdleConns(20) // keep every backend to the end: serverCPU reads them
 	if err := db.Migrate(ctx, audit.Schema, notify.Schema, contracts.Schema, billing.Schema); err != nil {
 		return res, err
 	}
@@ -249,9 +264,12 @@ func BillingRun(ctx context.Context, cfg Config) (Result, error) {
 			}
 		}
 	}()
+	s1, haveS1 := serverCPU(ctx, db, appName(dsn))
 	t1, c1 := time.Now(), cpuTime()
 	rr, err := svc.RunBilling(ctx, clk.Now())
 	res.Billing, res.BillingCPU = time.Since(t1), cpuTime()-c1
+	s2, haveS2 := serverCPU(ctx, db, appName(dsn))
+	res.BillingServerCPU, res.HaveServerCPU = s2-s1, haveS1 && haveS2
 	close(stop)
 	wg.Wait()
 	if err != nil {
@@ -275,7 +293,8 @@ func BillingRun(ctx context.Context, cfg Config) (Result, error) {
 }
 
 // freshDatabase returns the URL of an empty database: a SQLite file in a temporary
-// directory, or a new schema in the PostgreSQL database u (dropped by cleanup).
+// directory, or a new schema in the PostgreSQL database u (dropped by cleanup), whose
+// connections carry an application_name of their own (appName).
 func freshDatabase(ctx context.Context, u string) (string, func(), error) {
 	if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
 		if u != "" {
@@ -309,6 +328,16 @@ func freshDatabase(ctx context.Context, u string) (string, func(), error) {
 	}
 	q := pu.Query()
 	q.Set("search_path", schema)
+	q.Set("application_name", "hostpact-"+schema) // finds the backends (serverCPU)
 	pu.RawQuery = q.Encode()
 	return pu.String(), cleanup, nil
+}
+
+// appName is the application_name of a database URL from freshDatabase ("" for SQLite).
+func appName(dsn string) string {
+	pu, err := url.Parse(dsn)
+	if err != nil || pu.Scheme == "" {
+		return ""
+	}
+	return pu.Query().Get("application_name")
 }

@@ -43,7 +43,8 @@
 // customer rolls its batch back and the batch is redone one transaction per customer,
 // so each customer's invoice, number, keys and audit entry are all-or-nothing. A
 // batch's invoices are issued together (issueAll): one reservation of consecutive
-// numbers, multi-row INSERTs and one audit.RecordMany for the batch, and one mail each.
+// numbers, multi-row INSERTs (COPY on PostgreSQL) and one audit.RecordMany for the
+// batch, and one mail each.
 // Billing periods follow the subscription's price period (monthly plans monthly,
 // yearly plans yearly) anchored on its start date with the
 // month rule of INTERPRETATION.md (A08); a period cut short by the end of the

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,7 +69,11 @@ func reserveNumbers(ctx context.Context, q store.Querier, series string, n int) 
 func contentHash(inv Invoice) string {
 	c := inv
 	c.ID, c.ContentHash, c.CreatedAt, c.State, c.Explanation = 0, "", time.Time{}, State{}, nil
-	h := sha256.Sum256([]byte(mustJSON(c)))
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(err)
+	}
+	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
 
@@ -337,26 +343,64 @@ func values(sb *strings.Builder, n, width int) {
 	}
 }
 
+// A batch of documents (the billing run's) is copied into its tables with COPY where
+// the transaction can (PostgreSQL, copierOf): no SQL text with tens of thousands of
+// parameters to build, send, parse and plan, and the rows streamed in the binary
+// format. One document (issue) stays a multi-row INSERT of one row, a single round
+// trip. Either way the rows, numbers and keys are the same, in the same transaction.
+func copyBatch(q store.Querier, n int) (store.Copier, bool) {
+	if n < 2 {
+		return nil, false
+	}
+	return copierOf(q)
+}
+
+var invoiceColumns = []string{"doc_type", "series", "seq", "number", "reference", "org_id", "pack", "terms_version", "customer_kind",
+	"lang", "currency", "issue_date", "due_date", "period_start", "period_end", "vat_scheme", "vat_country", "total_excl", "vat", "total_incl",
+	"credit_applied", "amount_due", "credits_invoice_id", "credits_number", "credits_issue_date", "reason", "customer_json", "provider_json",
+	"vat_json", "explanation", "content_hash", "created_at"}
+
+// partyJSON encodes the parties of a batch's documents, the provider (the same on
+// every document of a run) once.
+type partyJSON struct {
+	provider Party
+	json     string
+}
+
+func (m *partyJSON) of(p Party) string {
+	if m.json == "" || p != m.provider {
+		m.provider, m.json = p, mustJSON(p)
+	}
+	return m.json
+}
+
+// invoiceRow is a document's invoiceColumns.
+func invoiceRow(inv *Invoice, parties *partyJSON) []any {
+	return []any{string(inv.DocType), inv.Series, inv.Seq, inv.Number, inv.Reference, inv.OrgID, inv.Pack, inv.TermsVersion,
+		string(inv.CustomerKind), inv.Lang, inv.Currency, inv.IssueDate.String(), inv.DueDate.String(), dateText(inv.PeriodStart),
+		dateText(inv.PeriodEnd), inv.VATScheme, inv.VATCountry, int64(inv.TotalExcl), int64(inv.VAT), int64(inv.TotalIncl),
+		int64(inv.CreditApplied), int64(inv.AmountDue), inv.CreditsInvoiceID, inv.CreditsNumber, dateText(inv.CreditsIssueDate), inv.Reason,
+		mustJSON(inv.Customer), parties.of(inv.Provider), mustJSON(inv.VATBreakdown), exJSON(inv.Explanation), inv.ContentHash, inv.CreatedAt}
+}
+
 // insertInvoices stores the documents and sets their ids.
 func insertInvoices(ctx context.Context, q store.Querier, invs []Invoice) error {
+	if c, ok := copyBatch(q, len(invs)); ok {
+		return copyInvoices(ctx, q, c, invs)
+	}
+	width := len(invoiceColumns)
+	var parties partyJSON
 	for i := 0; i < len(invs); i += invoiceChunk {
 		part := invs[i:min(i+invoiceChunk, len(invs))]
 		var sb strings.Builder
-		sb.WriteString(`INSERT INTO invoices (doc_type, series, seq, number, reference, org_id, pack, terms_version, customer_kind,
-		lang, currency, issue_date, due_date, period_start, period_end, vat_scheme, vat_country, total_excl, vat, total_incl, credit_applied,
-		amount_due, credits_invoice_id, credits_number, credits_issue_date, reason, customer_json, provider_json, vat_json, explanation,
-		content_hash, created_at) VALUES `)
-		values(&sb, len(part), 32)
+		sb.WriteString(`INSERT INTO invoices (` + strings.Join(invoiceColumns, ", ") + `) VALUES `)
+		values(&sb, len(part), width)
 		sb.WriteString(` RETURNING id, number`)
-		args := make([]any, 0, len(part)*32)
+		args := make([]any, 0, len(part)*width)
 		at := make(map[string]int, len(part))
-		for j, inv := range part {
-			at[inv.Number] = i + j
-			args = append(args, string(inv.DocType), inv.Series, inv.Seq, inv.Number, inv.Reference, inv.OrgID, inv.Pack, inv.TermsVersion,
-				string(inv.CustomerKind), inv.Lang, inv.Currency, inv.IssueDate.String(), inv.DueDate.String(), dateText(inv.PeriodStart),
-				dateText(inv.PeriodEnd), inv.VATScheme, inv.VATCountry, inv.TotalExcl, inv.VAT, inv.TotalIncl, inv.CreditApplied, inv.AmountDue,
-				inv.CreditsInvoiceID, inv.CreditsNumber, dateText(inv.CreditsIssueDate), inv.Reason, mustJSON(inv.Customer),
-				mustJSON(inv.Provider), mustJSON(inv.VATBreakdown), exJSON(inv.Explanation), inv.ContentHash, inv.CreatedAt)
+		for j := range part {
+			at[part[j].Number] = i + j
+			args = append(args, invoiceRow(&part[j], &parties)...)
 		}
 		// RETURNING's row order is not promised on either engine: match by number.
 		rows, err := q.QueryContext(ctx, sb.String(), args...)
@@ -390,80 +434,145 @@ func insertInvoices(ctx context.Context, q store.Querier, invs []Invoice) error 
 	return nil
 }
 
+// copyInvoices takes ids for the documents from the invoices' identity sequence, in
+// one statement, and copies them in with those ids. Ids are only unique, not gapless
+// (the numbers are): a rolled back batch leaves its ids unused, as an INSERT would.
+func copyInvoices(ctx context.Context, q store.Querier, c store.Copier, invs []Invoice) error {
+	rows, err := q.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('invoices', 'id')) FROM generate_series(1, $1)`, int64(len(invs)))
+	if err != nil {
+		return fmt.Errorf("billing: invoice ids: %w", err)
+	}
+	ids := make([]int64, 0, len(invs))
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("billing: invoice ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("billing: invoice ids: %w", err)
+	}
+	if len(ids) != len(invs) {
+		return fmt.Errorf("billing: invoice ids: %d of %d", len(ids), len(invs))
+	}
+	slices.Sort(ids) // ids in the order of the numbers
+	cols := append([]string{"id"}, invoiceColumns...)
+	data := make([][]any, len(invs))
+	var parties partyJSON
+	for i := range invs {
+		invs[i].ID = ids[i]
+		data[i] = append([]any{ids[i]}, invoiceRow(&invs[i], &parties)...)
+	}
+	if _, err := c.CopyFrom(ctx, "invoices", cols, data); err != nil {
+		return fmt.Errorf("billing: insert invoice: %w", err)
+	}
+	return nil
+}
+
+var lineColumns = []string{"invoice_id", "position", "source", "source_id", "description", "period_start", "period_end", "quantity",
+	"unit", "unit_price", "amount", "vat_category", "vat_rate"}
+
 // insertLines stores the documents' lines.
 func insertLines(ctx context.Context, q store.Querier, invs []Invoice) error {
-	type row struct {
-		id int64
-		l  *Line
-	}
-	var all []row
+	var all [][]any
 	for i := range invs {
 		for j := range invs[i].Lines {
-			all = append(all, row{invs[i].ID, &invs[i].Lines[j]})
+			l := &invs[i].Lines[j]
+			all = append(all, []any{invs[i].ID, int64(l.Position), l.Source, l.SourceID, l.Description, dateText(l.PeriodStart),
+				dateText(l.PeriodEnd), l.Quantity, l.Unit, int64(l.UnitPrice), int64(l.Amount), string(l.VATCategory), l.VATRate.BasisPoints()})
 		}
+	}
+	if c, ok := copyBatch(q, len(invs)); ok {
+		if _, err := c.CopyFrom(ctx, "invoice_lines", lineColumns, all); err != nil {
+			return fmt.Errorf("billing: insert lines: %w", err)
+		}
+		return nil
 	}
 	for i := 0; i < len(all); i += lineChunk {
 		part := all[i:min(i+lineChunk, len(all))]
-		var sb strings.Builder
-		sb.WriteString(`INSERT INTO invoice_lines (invoice_id, position, source, source_id, description, period_start, period_end, quantity,
-		unit, unit_price, amount, vat_category, vat_rate) VALUES `)
-		values(&sb, len(part), 13)
-		args := make([]any, 0, len(part)*13)
-		for _, r := range part {
-			l := r.l
-			args = append(args, r.id, l.Position, l.Source, l.SourceID, l.Description, dateText(l.PeriodStart), dateText(l.PeriodEnd),
-				l.Quantity, l.Unit, l.UnitPrice, l.Amount, l.VATCategory, l.VATRate.BasisPoints())
-		}
-		if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
+		if _, err := q.ExecContext(ctx, insertText("invoice_lines", lineColumns, len(part), ""), flatten(part)...); err != nil {
 			return fmt.Errorf("billing: insert lines: %w", err)
 		}
 	}
 	return nil
 }
 
+// insertText is a multi-row INSERT of n rows into table's columns, with tail.
+func insertText(table string, columns []string, n int, tail string) string {
+	var sb strings.Builder
+	sb.WriteString(`INSERT INTO ` + table + ` (` + strings.Join(columns, ", ") + `) VALUES `)
+	values(&sb, n, len(columns))
+	sb.WriteString(tail)
+	return sb.String()
+}
+
+// flatten is rows' values in one argument list.
+func flatten(rows [][]any) []any {
+	n := 0
+	for _, r := range rows {
+		n += len(r)
+	}
+	out := make([]any, 0, n)
+	for _, r := range rows {
+		out = append(out, r...)
+	}
+	return out
+}
+
+var stateColumns = []string{"invoice_id", "org_id", "doc_type", "open_amount", "status", "settled_on", "updated_at"}
+
 // insertStates stores the documents' initial states.
 func insertStates(ctx context.Context, q store.Querier, invs []Invoice, now time.Time) error {
-	for i := 0; i < len(invs); i += stateChunk {
-		part := invs[i:min(i+stateChunk, len(invs))]
-		var sb strings.Builder
-		sb.WriteString(`INSERT INTO invoice_state (invoice_id, org_id, doc_type, open_amount, status, settled_on, updated_at) VALUES `)
-		values(&sb, len(part), 7)
-		args := make([]any, 0, len(part)*7)
-		for _, inv := range part {
-			st := inv.State
-			args = append(args, inv.ID, inv.OrgID, string(inv.DocType), st.Open, st.Status, nullDate(st.SettledOn), now)
+	all := make([][]any, len(invs))
+	for i := range invs {
+		inv := &invs[i]
+		st := inv.State
+		all[i] = []any{inv.ID, inv.OrgID, string(inv.DocType), int64(st.Open), string(st.Status), nullDate(st.SettledOn), now}
+	}
+	if c, ok := copyBatch(q, len(invs)); ok {
+		if _, err := c.CopyFrom(ctx, "invoice_state", stateColumns, all); err != nil {
+			return fmt.Errorf("billing: insert state: %w", err)
 		}
-		if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
+		return nil
+	}
+	for i := 0; i < len(all); i += stateChunk {
+		part := all[i:min(i+stateChunk, len(all))]
+		if _, err := q.ExecContext(ctx, insertText("invoice_state", stateColumns, len(part), ""), flatten(part)...); err != nil {
 			return fmt.Errorf("billing: insert state: %w", err)
 		}
 	}
 	return nil
 }
 
+var keyColumns = []string{"source", "source_id", "period_start", "invoice_id"}
+
 // insertKeys claims the drafts' items for their documents; any already claimed means
-// another run billed them first, and the whole transaction must roll back.
+// another run billed them first, and the whole transaction must roll back. An INSERT
+// skips a claimed key (ON CONFLICT DO NOTHING) and counts short; a COPY, which has no
+// ON CONFLICT, fails on the key's unique violation (after waiting, like the INSERT,
+// for a transaction that holds the key uncommitted).
 func insertKeys(ctx context.Context, q store.Querier, invs []Invoice, ds []draft) error {
-	type row struct {
-		id int64
-		k  billedKey
-	}
-	var all []row
+	var all [][]any
 	for i := range ds {
 		for _, k := range ds[i].keys {
-			all = append(all, row{invs[i].ID, k})
+			all = append(all, []any{k.source, k.sourceID, k.period, invs[i].ID})
 		}
+	}
+	if c, ok := copyBatch(q, len(invs)); ok {
+		if _, err := c.CopyFrom(ctx, "billed_items", keyColumns, all); err != nil {
+			if store.IsUniqueViolation(err) {
+				return ErrAlreadyBilled
+			}
+			return fmt.Errorf("billing: claim items: %w", err)
+		}
+		return nil
 	}
 	for i := 0; i < len(all); i += keyChunk {
 		part := all[i:min(i+keyChunk, len(all))]
-		var sb strings.Builder
-		sb.WriteString(`INSERT INTO billed_items (source, source_id, period_start, invoice_id) VALUES `)
-		values(&sb, len(part), 4)
-		sb.WriteString(" ON CONFLICT (source, source_id, period_start) DO NOTHING")
-		args := make([]any, 0, len(part)*4)
-		for _, r := range part {
-			args = append(args, r.k.source, r.k.sourceID, r.k.period, r.id)
-		}
-		res, err := q.ExecContext(ctx, sb.String(), args...)
+		res, err := q.ExecContext(ctx, insertText("billed_items", keyColumns, len(part), " ON CONFLICT (source, source_id, period_start) DO NOTHING"), flatten(part)...)
 		if err != nil {
 			return fmt.Errorf("billing: claim items: %w", err)
 		}

@@ -50,3 +50,33 @@ func TestRefundsOwedUsesItsIndex(t *testing.T) {
 		}
 	}, Schema)
 }
+
+// TestBilledStateProbesTheKey: the billing run reads what is billed of a page of
+// subscriptions by probing billed_items' key per subscription (source and source_id
+// both in the index condition), never by reading every item of a source: on
+// PostgreSQL an IN list of ids was planned as a pass over all billed items per page,
+// and a run of 100,000 subscriptions grew with the square of its size (issue 16).
+func TestBilledStateProbesTheKey(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		for extras, want := range map[bool]int{false: 1, true: 3} {
+			plan := storetest.NoFullScan(t, db, []string{"billed_items", "b"}, billedStateQuery([]int64{3, 5, 8, 4000000000}, extras))
+			if probes := keyProbes(db, plan); probes != want {
+				t.Errorf("%s, extras %v: %d probes of billed_items by (source, source_id), want %d:\n%s", db.Dialect, extras, probes, want, strings.Join(plan, "\n"))
+			}
+		}
+	}, Schema)
+}
+
+// keyProbes counts the lookups of billed_items by source and source_id in plan.
+func keyProbes(db *store.DB, plan []string) int {
+	probes := 0
+	for _, line := range plan {
+		switch {
+		case db.Dialect == store.SQLite && strings.Contains(line, "billed_items") && strings.Contains(line, "source=? AND source_id=?"):
+			probes++
+		case db.Dialect == store.Postgres && strings.Contains(line, "Index Cond: ((source = ") && strings.Contains(line, "AND (source_id = "):
+			probes++
+		}
+	}
+	return probes
+}

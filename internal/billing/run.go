@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -227,56 +228,109 @@ type billedInfo struct {
 
 // billedState reads which of the subscriptions' items are billed.
 //
-// The ids are written into the SQL as literals, not bound as parameters: billed_items
-// grows throughout the run, and PostgreSQL's cached generic plan for a 500-parameter
-// list, made while the table was small, filters every row against the list one by one
-// (hundreds of milliseconds a page by the end of a large run). Literals are planned
-// afresh each time, and a constant list is hashed. They are int64 values formatted by
-// strconv, so nothing can be injected.
+// Each subscription is looked up on its own in billed_items' primary key (source,
+// source_id, period_start): the last billed period by a backward walk, setup and
+// one-off by one probe each, so a page costs the same however many items earlier runs
+// billed. A list of ids in one IN (...) leaves the choice to the planner, and
+// PostgreSQL, costing 500 index descents above one pass over a table of 100,000
+// items, read every item of the source per page: the run grew with the square of its
+// size (issue 16). Correlated scalar subqueries are executed per row on both engines;
+// the plan test holds them to the index (TestBilledStateProbesTheKey).
+//
+// The ids are written into the SQL as literals: billed_items grows throughout the
+// run, and a generic plan made while it was small must not be cached for it. They
+// are int64 values formatted by strconv, so nothing can be injected.
 func (s *Service) billedState(ctx context.Context, subs []contracts.Subscription) (billedInfo, error) {
 	out := billedInfo{last: map[int64]terms.Date{}, setup: map[int64]bool{}, oneoff: map[int64]bool{}}
-	for i := 0; i < len(subs); i += 500 {
-		part := subs[i:min(i+500, len(subs))]
-		var sb strings.Builder
-		sb.WriteString(`SELECT source, source_id, MAX(period_start) FROM billed_items WHERE source IN ('period', 'setup', 'oneoff') AND source_id IN (`)
-		for j, sub := range part {
-			if j > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString(strconv.FormatInt(sub.ID, 10))
+	// Setup fees and one-off lines are looked up only for the subscriptions that have
+	// them: most have neither, and on SQLite every subquery per row counts.
+	var plain, extras []int64
+	for _, sub := range subs {
+		if sub.SetupFee > 0 || sub.Billing == catalog.OneOff {
+			extras = append(extras, sub.ID)
+		} else {
+			plain = append(plain, sub.ID)
 		}
-		sb.WriteString(`) GROUP BY source, source_id`)
-		rows, err := s.db.QueryContext(ctx, sb.String())
-		if err != nil {
+	}
+	for _, list := range []struct {
+		ids    []int64
+		extras bool
+	}{{plain, false}, {extras, true}} {
+		if err := s.readBilledState(ctx, list.ids, list.extras, &out); err != nil {
 			return out, err
 		}
+	}
+	return out, nil
+}
+
+func (s *Service) readBilledState(ctx context.Context, all []int64, extras bool, out *billedInfo) error {
+	for i := 0; i < len(all); i += billedStateChunk {
+		ids := all[i:min(i+billedStateChunk, len(all))]
+		rows, err := s.db.QueryContext(ctx, billedStateQuery(ids, extras))
+		if err != nil {
+			return err
+		}
 		for rows.Next() {
-			var source, period string
 			var id int64
-			if err := rows.Scan(&source, &id, &period); err != nil {
+			var period sql.NullString
+			var setup, oneoff sql.NullInt64
+			if err := rows.Scan(&id, &period, &setup, &oneoff); err != nil {
 				rows.Close()
-				return out, err
+				return err
 			}
-			switch source {
-			case SourcePeriod:
-				d, err := terms.ParseDate(period)
+			if period.Valid {
+				d, err := terms.ParseDate(period.String)
 				if err != nil {
 					rows.Close()
-					return out, err
+					return err
 				}
 				out.last[id] = d
-			case SourceSetup:
+			}
+			if setup.Valid {
 				out.setup[id] = true
-			case SourceOneOff:
+			}
+			if oneoff.Valid {
 				out.oneoff[id] = true
 			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return out, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// billedStateChunk is the subscriptions of one billedState query: a whole feed page.
+const billedStateChunk = feedPage
+
+// billedStateQuery answers, per subscription id, the start of its last billed period
+// and, with extras, whether its setup fee and one-off line are billed (NULL when not,
+// and always NULL without extras).
+func billedStateQuery(ids []int64, extras bool) string {
+	var sb strings.Builder
+	sb.WriteString(`WITH subs (id) AS (VALUES `)
+	for j, id := range ids {
+		if j > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('(')
+		sb.WriteString(strconv.FormatInt(id, 10))
+		sb.WriteByte(')')
+	}
+	sb.WriteString(`)
+		SELECT subs.id,
+			(SELECT MAX(b.period_start) FROM billed_items b WHERE b.source = 'period' AND b.source_id = subs.id),`)
+	if extras {
+		sb.WriteString(`
+			(SELECT 1 FROM billed_items b WHERE b.source = 'setup' AND b.source_id = subs.id LIMIT 1),
+			(SELECT 1 FROM billed_items b WHERE b.source = 'oneoff' AND b.source_id = subs.id LIMIT 1)`)
+	} else {
+		sb.WriteString(` CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)`)
+	}
+	sb.WriteString(`
+		FROM subs`)
+	return sb.String()
 }
 
 // dueItem is a line the run will bill, with its key.

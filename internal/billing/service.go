@@ -64,8 +64,8 @@ type Config struct {
 // commits save WAL writes; beyond 100 the run's CPU does not drop (measured with
 // `hostpact bench billing --batch`), while every other writer waits for the batch.
 // On PostgreSQL the run is round-trip bound, and a batch is issued with one statement
-// per table (issueAll: one number reservation, one audit RecordMany, multi-row INSERTs
-// and one EnqueueMany), so the statements per invoice fall with the batch size; on a
+// per table (issueAll: one number reservation, one audit RecordMany, COPY of the
+// invoices, lines, billed items and states, and one EnqueueMany), so the statements per invoice fall with the batch size; on a
 // loaded two-core machine 500 ran about a third faster than 100 (issue 16). The series
 // counter and audit head stay locked for the batch, at most maxBatchAge plus one
 // customer's issue, which other issuers wait out.

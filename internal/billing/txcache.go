@@ -76,11 +76,24 @@ func (c *stmtCache) preparePending(ctx context.Context) {
 	}
 }
 
-// cachedTx is a transaction whose statements come from the cache.
+// cachedTx is a transaction whose statements come from the cache; on PostgreSQL it
+// holds its connection (ct), through which the run's batches COPY their rows.
 type cachedTx struct {
 	tx *sql.Tx
 	c  *stmtCache
+	ct *store.ConnTx
 }
+
+// Copier is the transaction's COPY (store.CopierOf), which audit.RecordMany uses too.
+func (q cachedTx) Copier() (store.Copier, bool) {
+	if q.ct == nil {
+		return nil, false
+	}
+	return store.CopierOf(q.ct)
+}
+
+// copierOf returns q's COPY when it has one (a PostgreSQL transaction of inTx).
+func copierOf(q store.Querier) (store.Copier, bool) { return store.CopierOf(q) }
 
 func (q cachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if st := q.c.get(query); st != nil {
@@ -106,6 +119,20 @@ func (q cachedTx) QueryRowContext(ctx context.Context, query string, args ...any
 // inTx runs fn in a transaction with cached statements and commits when fn returns
 // nil (store.DB.InTx with the cache).
 func (s *Service) inTx(ctx context.Context, fn func(q store.Querier) error) error {
+	if s.db.Dialect == store.Postgres {
+		ct, err := s.db.BeginConnTx(ctx)
+		if err != nil {
+			return fmt.Errorf("billing: begin: %w", err)
+		}
+		if err := fn(cachedTx{tx: ct.Tx, c: s.stmts, ct: ct}); err != nil {
+			_ = ct.Rollback() // fn's error is the one to report; a failed rollback drops the connection
+			return err
+		}
+		if err := ct.Commit(); err != nil {
+			return fmt.Errorf("billing: commit: %w", err)
+		}
+		return nil
+	}
 	defer s.stmts.preparePending(context.WithoutCancel(ctx))
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {

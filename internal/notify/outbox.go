@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/mail"
+	"strconv"
 	"strings"
 	"sync"
 	"text/template"
@@ -117,8 +118,13 @@ func EnqueueMany(ctx context.Context, q store.Querier, now time.Time, ms []Messa
 			if j > 0 {
 				sb.WriteString(", ")
 			}
-			p := len(args)
-			fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8, p+9, p+10, p+11, p+11)
+			// created_at and next_attempt_at are both now: the last placeholder twice.
+			p := strconv.Itoa(len(args) + 11)
+			sb.WriteString("(")
+			for k := 1; k <= 10; k++ {
+				sb.WriteString("$" + strconv.Itoa(len(args)+k) + ", ")
+			}
+			sb.WriteString("$" + p + ", $" + p + ")")
 			args = append(append(args, row...), now)
 		}
 		sb.WriteString(` ON CONFLICT (dedupe_key) DO NOTHING`)
