@@ -35,6 +35,7 @@ type PagesConfig struct {
 	Customers   int
 	Invoices    int           // at least; the billing run bills every customer once per month, so ⌈Invoices/Customers⌉ runs
 	DatabaseURL string        // "" = a temporary SQLite file; postgres://… = a fresh schema there
+	Paid        int           // invoices paid through imported CAMT.053 bank statements (the oldest first)
 	Requests    int           // timed requests per route (after one untimed warm-up)
 	RouteBudget time.Duration // stop timing a route after this long (at least 3 requests)
 	Progress    io.Writer     // seeding progress; nil: none
@@ -58,6 +59,7 @@ type PagesResult struct {
 	Engine    string
 	Customers int
 	Invoices  int
+	Paid      int
 	Seed      time.Duration
 	Routes    []RouteTiming
 }
@@ -69,17 +71,18 @@ func Pages(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	n := fs.Int("customers", 1000, "customers to create (each with one monthly subscription under a contract of its own)")
 	m := fs.Int("invoices", 10000, "invoices to create, at least (billing runs of one invoice per customer each)")
 	dbURL := fs.String("db", "", "database URL (postgres://...: a fresh schema is made there and dropped after); default: a temporary SQLite file")
+	paid := fs.Int("paid", 5000, "invoices to pay through imported CAMT.053 bank statements (the oldest first)")
 	reqs := fs.Int("requests", 31, "timed requests per route")
 	budget := fs.Duration("route-budget", 15*time.Second, "stop timing a route after this long (at least 3 requests)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "bench pages: %d customers, %d invoices, %s\n", *n, *m, engineOf(*dbURL))
-	res, err := PagesRun(ctx, PagesConfig{Customers: *n, Invoices: *m, DatabaseURL: *dbURL, Requests: *reqs, RouteBudget: *budget, Progress: stdout})
+	res, err := PagesRun(ctx, PagesConfig{Customers: *n, Invoices: *m, DatabaseURL: *dbURL, Paid: *paid, Requests: *reqs, RouteBudget: *budget, Progress: stdout})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded %d customers, %d invoices in %s\n", res.Customers, res.Invoices, res.Seed.Round(time.Second))
+	fmt.Fprintf(stdout, "seeded %d customers, %d invoices (%d paid by bank statement) in %s\n", res.Customers, res.Invoices, res.Paid, res.Seed.Round(time.Second))
 	fmt.Fprintf(stdout, "server time through the real handler (httptest recorder, signed-in administrator), %d requests per route or %s:\n", *reqs, *budget)
 	printRoutes(stdout, res.Routes)
 	fmt.Fprintf(stdout, "%s\nload average:          %s\n", memoryLine(), loadAverage())
@@ -211,6 +214,16 @@ func PagesRun(ctx context.Context, cfg PagesConfig) (PagesResult, error) {
 		fmt.Fprintf(progress, "billing run %d/%d on %s: %d invoices in %s\n", k+1, runs, day.Format("2006-01-02"), rr.Invoices, time.Since(t).Round(time.Millisecond))
 		day = day.AddDate(0, 1, 0)
 	}
+	clk.Set(day.AddDate(0, 0, -20))
+	if cfg.Paid > 0 {
+		t := time.Now()
+		n, err := payInvoices(ctx, a, cfg.Paid)
+		if err != nil {
+			return res, fmt.Errorf("payments: %w", err)
+		}
+		res.Paid = n
+		fmt.Fprintf(progress, "%d invoices paid by bank statement in %s\n", n, time.Since(t).Round(time.Millisecond))
+	}
 	if err := a.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM invoices`).Scan(&res.Invoices); err != nil {
 		return res, err
 	}
@@ -218,7 +231,6 @@ func PagesRun(ctx context.Context, cfg PagesConfig) (PagesResult, error) {
 		return res, err
 	}
 	res.Seed = time.Since(t0)
-	clk.Set(day.AddDate(0, 0, -20))
 
 	ids, err := pickSamples(ctx, a.DB, first, cfg.Customers)
 	if err != nil {
