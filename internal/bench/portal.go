@@ -220,8 +220,11 @@ func PortalRun(ctx context.Context, cfg PortalConfig) (PortalResult, error) {
 
 // procMemory reads this process's resident set and its peak from /proc/self/status
 // (VmRSS, VmHWM), in bytes; zero where the file is missing.
-func procMemory() (rss, peak int64) {
-	b, err := os.ReadFile("/proc/self/status")
+func procMemory() (rss, peak int64) { return statusMemory("/proc/self/status") }
+
+// statusMemory reads VmRSS and VmHWM from a /proc/…/status file.
+func statusMemory(path string) (rss, peak int64) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, 0
 	}
