@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -24,6 +25,7 @@ type PortalConfig struct {
 	Concurrency int
 	Duration    time.Duration // per endpoint
 	Customer    string        // the demo customer user whose pages and API are measured
+	Path        string        // only this endpoint; "": portalEndpoints
 }
 
 // EndpointLoad is one endpoint under load.
@@ -65,10 +67,23 @@ func Portal(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	conc := fs.Int("concurrency", 50, "concurrent keep-alive connections")
 	dur := fs.Duration("duration", 10*time.Second, "how long to load each endpoint")
 	who := fs.String("customer", "marieke@bakkerijjansen.test", "demo customer user")
+	only := fs.String("path", "", "load only this endpoint (default: each of the portal pages and API lists)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	res, err := PortalRun(ctx, PortalConfig{Concurrency: *conc, Duration: *dur, Customer: *who})
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	res, err := PortalRun(ctx, PortalConfig{Concurrency: *conc, Duration: *dur, Customer: *who, Path: *only})
 	if err != nil {
 		return err
 	}
@@ -167,13 +182,17 @@ func PortalRun(ctx context.Context, cfg PortalConfig) (PortalResult, error) {
 		resp.Body.Close()
 		return resp.StatusCode, int(n), err
 	}
-	for _, p := range portalEndpoints {
+	endpoints := portalEndpoints
+	if cfg.Path != "" {
+		endpoints = []string{cfg.Path}
+	}
+	for _, p := range endpoints {
 		if _, _, err := get(p); err != nil {
 			return res, err
 		}
 	}
 	res.IdleRSS, res.IdlePeak = procMemory()
-	for _, p := range portalEndpoints {
+	for _, p := range endpoints {
 		e := EndpointLoad{Path: p}
 		var err error
 		if e.Status, e.Bytes, err = get(p); err != nil {
