@@ -20,6 +20,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/app"
+	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/config"
@@ -167,7 +168,8 @@ func staffRoutes(ids sampleIDs, today terms.Date) []string {
 // follow month by month.
 var benchEpoch = time.Date(2025, 1, 2, 9, 0, 0, 0, time.UTC)
 
-// PagesRun seeds a fresh database and times every staff page through the real handler.
+// PagesRun seeds a fresh database and times every staff page through the real handler,
+// then the portal pages of one of the seeded customers.
 func PagesRun(ctx context.Context, cfg PagesConfig) (PagesResult, error) {
 	if cfg.Customers <= 0 || cfg.Invoices < 0 {
 		return PagesResult{}, errors.New("customers must be positive")
@@ -254,6 +256,24 @@ func PagesRun(ctx context.Context, cfg PagesConfig) (PagesResult, error) {
 			rt.Next, rt.Parent = true, route
 			res.Routes = append(res.Routes, rt)
 		}
+	}
+	// A customer's own pages, as the sample customer's administrative user: their cost
+	// must not grow with what other customers hold (issue 16).
+	ctxAudit := audit.WithActor(ctx, audit.System("bench"))
+	email := fmt.Sprintf("bench%d@example.nl", ids.org)
+	if _, err := a.Accounts.CreateUserCLI(ctxAudit, accounts.UserInput{OrgID: ids.org, Email: email, Name: "Bench", Language: "nl",
+		Password: demo.Password, OrgAdmin: true}); err != nil {
+		return res, fmt.Errorf("customer user: %w", err)
+	}
+	cc := &benchClient{h: h, cookies: map[string]string{}}
+	if err := cc.customerLogin(email); err != nil {
+		return res, err
+	}
+	for _, route := range []string{"/portal/", "/portal/invoices", "/portal/invoices?status=open", "/portal/contracts",
+		"/portal/invoices/" + fmt.Sprint(ids.invoice), "/portal/contracts/" + fmt.Sprint(ids.contract)} {
+		rt, _ := cc.time(route, cfg.Requests, cfg.RouteBudget)
+		res.Routes = append(res.Routes, rt)
+		fmt.Fprintf(progress, "%s: %d, median %s\n", route, rt.Status, ms(rt.Median))
 	}
 	return res, nil
 }
