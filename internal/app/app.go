@@ -257,7 +257,7 @@ func (a *App) Close() error { return a.DB.Close() }
 func (a *App) Handler() (http.Handler, error) {
 	apiHandler := api.New(api.Deps{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning,
-		Logger: a.Logger, Demo: a.Config.Demo})
+		Logger: a.Logger, Demo: a.Config.Demo, TokenRate: a.Config.APITokenRate})
 	h, err := web.New(web.Deps{
 		DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Logger: a.Logger,
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,

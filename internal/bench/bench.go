@@ -43,12 +43,21 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch {
 	case len(args) > 0 && args[0] == "status":
 		return Status(ctx, args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "pages":
+		return Pages(ctx, args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "portal":
+		return Portal(ctx, args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "serve":
+		return Serve(ctx, args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "probes":
 		return Probes(ctx, args[1:], stdout, stderr)
 	case len(args) == 0 || args[0] != "billing":
 		return errors.New("usage: hostpact bench billing --subscriptions N [--per-customer K] [--db URL] [--baseline]\n" +
 			"       hostpact bench probes --checks N [--interval 60s] [--duration 2m]\n" +
-			"       hostpact bench status [--concurrency 50] [--duration 10s]")
+			"       hostpact bench status [--concurrency 50] [--duration 10s]\n" +
+			"       hostpact bench pages --customers N --invoices M [--db URL] [--requests 31]\n" +
+			"       hostpact bench portal [--concurrency 50] [--duration 10s]\n" +
+			"       hostpact bench serve [--concurrency 50] [--duration 20s]")
 	}
 	return Billing(ctx, args[1:], stdout, stderr)
 }
