@@ -30,9 +30,12 @@ type Figure struct {
 	Result         sla.MonthResult   `json:"result"`
 	Explanation    terms.Explanation `json:"explanation"`
 	Detail         Detail            `json:"detail"`
-	Digest         string            `json:"inputs_digest"`
-	Frozen         bool              `json:"frozen"`
-	FrozenAt       time.Time         `json:"frozen_at,omitzero"`
+	// Digest is the SHA-256 of the inputs, taken when the month is frozen (the
+	// evidence); a live month has none, because hashing every check of the month on
+	// each view cost most of a portal page (issue 16).
+	Digest   string    `json:"inputs_digest"`
+	Frozen   bool      `json:"frozen"`
+	FrozenAt time.Time `json:"frozen_at,omitzero"`
 	// UpTo is how far a live month was measured (now, or the month's end).
 	UpTo time.Time `json:"up_to,omitzero"`
 	// OutageEnded is the end of the month's last outage; zero without outages.
@@ -79,8 +82,8 @@ func margin(r sla.Rules) time.Duration {
 }
 
 // compute works out sub's month from the current measurements and records, up to
-// upTo (the month's end for a complete month).
-func (s *Service) compute(ctx context.Context, q store.Querier, sub Subscription, m sla.Month, upTo time.Time) (Figure, error) {
+// upTo (the month's end for a complete month); digested adds the inputs' digest.
+func (s *Service) compute(ctx context.Context, q store.Querier, sub Subscription, m sla.Month, upTo time.Time, digested bool) (Figure, error) {
 	pol, err := s.policy(m)
 	if err != nil {
 		return Figure{}, err
@@ -158,7 +161,10 @@ func (s *Service) compute(ctx context.Context, q store.Querier, sub Subscription
 		return Figure{}, fmt.Errorf("compensation: subscription %d, %s: %w", sub.ID, m, err)
 	}
 	f := Figure{SubscriptionID: sub.ID, OrgID: sub.OrgID, Month: m.String(), Kind: sub.Kind, Pack: s.d.Pack.Name, TermsVersion: pol.Version,
-		Result: res, Explanation: ex, Detail: det, Digest: digest(in), UpTo: to}
+		Result: res, Explanation: ex, Detail: det, UpTo: to}
+	if digested {
+		f.Digest = digest(in)
+	}
 	if n := len(res.Intervals); n > 0 {
 		f.OutageEnded = res.Intervals[n-1].To
 	}
@@ -320,7 +326,7 @@ func (s *Service) figure(ctx context.Context, q store.Querier, sub Subscription,
 		}
 		return f, nil
 	}
-	return s.compute(ctx, q, sub, m, s.now())
+	return s.compute(ctx, q, sub, m, s.now(), false)
 }
 
 // freezeOne writes sub's figure for m once; a second call (or a concurrent job) leaves
@@ -332,7 +338,7 @@ func (s *Service) freezeOne(ctx context.Context, sub Subscription, m sla.Month) 
 		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM sla_months WHERE subscription_id = $1 AND month = $2`, sub.ID, m.String()).Scan(&n); err != nil || n > 0 {
 			return err
 		}
-		f, err := s.compute(ctx, q, sub, m, m.Interval().To.Add(time.Hour*24*365))
+		f, err := s.compute(ctx, q, sub, m, m.Interval().To.Add(time.Hour*24*365), true)
 		if err != nil {
 			return err
 		}
