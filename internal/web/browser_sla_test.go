@@ -103,8 +103,12 @@ func TestBrowserStatusClaimAndCredit(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("sla-claim")),
 	)
 	fits(month)
+	// The month's page already shows a #sla-claim-state (the deadline), so waiting for it
+	// alone returned before the POST was handled, and the clock moved to April under it:
+	// wait until the page without the claim button has replaced this one.
 	run("claim",
 		chromedp.Click(chromedp.ID("sla-claim")),
+		chromedp.WaitNotPresent(chromedp.ID("sla-claim")),
 		chromedp.WaitVisible(chromedp.ID("sla-claim-state")),
 	)
 	if s := text("#sla-claim-state"); !strings.Contains(s, "wordt beoordeeld") {
