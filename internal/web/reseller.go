@@ -51,21 +51,12 @@ func (s *server) resellerCustomers(w http.ResponseWriter, r *http.Request, p *ac
 	if !resellerAdmin(rp) {
 		return accounts.ErrNotFound
 	}
-	// By keyset along organisations_reseller_name, without a count (issue 16).
-	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
-	orgs, err := s.acc.ListOrganisationsAfter(r.Context(), rp, accounts.OrgFilter{
-		Query: truncate(v.Query, 200), Kind: accounts.OrgKind(v.Kind), PerPage: perPage + 1, AfterID: max(after, 0)})
-	if err != nil {
+	// Along organisations_reseller_name (issue 16).
+	var err error
+	if v.Orgs, v.Cursor, err = s.customerPage(r, rp, v.Query, v.Kind); err != nil {
 		return err
 	}
-	more := len(orgs) > perPage
-	orgs = orgs[:min(len(orgs), perPage)]
-	var last int64
-	if len(orgs) > 0 {
-		last = orgs[len(orgs)-1].ID
-	}
-	v.Orgs, v.Cursor, v.Filtered = orgs, newCursor(r, "after", more, last), v.Query != "" || v.Kind != ""
-	v.Cursor.Ordered = true
+	v.Filtered = v.Query != "" || v.Kind != ""
 	pg.Nav, pg.Data = "customers", v
 	s.render(w, http.StatusOK, "reseller_customers", pg)
 	return nil

@@ -97,22 +97,11 @@ func (s *server) staffCustomers(w http.ResponseWriter, r *http.Request, p *accou
 	if k := q.Get("kind"); k == string(accounts.Consumer) || k == string(accounts.Business) {
 		v.Kind = k
 	}
-	// By keyset, without a count: a page costs the same at any depth and any number of
-	// customers (issue 16).
-	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
-	orgs, err := s.acc.ListOrganisationsAfter(r.Context(), *p, accounts.OrgFilter{
-		Query: truncate(v.Query, 200), Kind: accounts.OrgKind(v.Kind), PerPage: perPage + 1, AfterID: max(after, 0)})
-	if err != nil {
+	var err error
+	if v.Orgs, v.Cursor, err = s.customerPage(r, *p, v.Query, v.Kind); err != nil {
 		return err
 	}
-	more := len(orgs) > perPage
-	orgs = orgs[:min(len(orgs), perPage)]
-	var last int64
-	if len(orgs) > 0 {
-		last = orgs[len(orgs)-1].ID
-	}
-	v.Orgs, v.Cursor, v.Filtered = orgs, newCursor(r, "after", more, last), v.Query != "" || v.Kind != ""
-	v.Cursor.Ordered = true
+	v.Filtered = v.Query != "" || v.Kind != ""
 	pg.Data = v
 	s.render(w, http.StatusOK, "staff_customers", pg)
 	return nil
@@ -705,4 +694,25 @@ func (s *server) staffCustomerUserCreate(w http.ResponseWriter, r *http.Request,
 	}
 	s.customerUserFormPage(w, pg, org, http.StatusUnprocessableEntity)
 	return nil
+}
+
+// customerPage reads one page of the customers by sees, by keyset and without a count,
+// so a page costs the same at any depth and any number of customers (issue 16); staff
+// and a reseller's portal share it.
+func (s *server) customerPage(r *http.Request, by accounts.Principal, query, kind string) ([]accounts.Organisation, cursor, error) {
+	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+	orgs, err := s.acc.ListOrganisationsAfter(r.Context(), by, accounts.OrgFilter{
+		Query: truncate(query, 200), Kind: accounts.OrgKind(kind), PerPage: perPage + 1, AfterID: max(after, 0)})
+	if err != nil {
+		return nil, cursor{}, err
+	}
+	more := len(orgs) > perPage
+	orgs = orgs[:min(len(orgs), perPage)]
+	var last int64
+	if len(orgs) > 0 {
+		last = orgs[len(orgs)-1].ID
+	}
+	c := newCursor(r, "after", more, last)
+	c.Ordered = true
+	return orgs, c, nil
 }
