@@ -87,6 +87,42 @@ const (
 	ProvisionRead      Action = "provision.read"      // provisioning servers, the queue, failures, synchronisation reports
 	ProvisionManage    Action = "provision.manage"    // register servers, run a failed step again, move a service, suspend by hand
 	ServiceBlock       Action = "service.block"       // suspend a service for abuse and lift that block (the notice-and-takedown desk)
+
+	// domains: registrations at a registry and DNS zones
+	DomainRead          Action = "domain.read"           // a domain's registration, registry state, expiry and pending operations
+	DomainTransferToken Action = "domain.transfer_token" // fetch a domain's transfer token (the auth code)
+	DomainManage        Action = "domain.manage"         // registrar connections, synchronisation, redemption and registry operations by hand
+	DNSRead             Action = "dns.read"              // a zone and its records
+	DNSEdit             Action = "dns.edit"              // change a zone's records, DNSSEC on and off
+
+	// usage and backups
+	UsageRead     Action = "usage.read"     // usage per service and month, limits and warnings
+	UsageSubmit   Action = "usage.submit"   // deliver usage samples (a provider's own collectors, through the API)
+	UsageManage   Action = "usage.manage"   // fair-use decisions: warn, convert the plan, limit or block; usage reports
+	BackupRead    Action = "backup.read"    // a service's backups and restores
+	BackupRestore Action = "backup.restore" // ask for a backup to be restored into the service
+	BackupManage  Action = "backup.manage"  // backup servers, runs, retention and the quarterly restore test
+
+	// support: tickets, complaints, one-time secrets
+	TicketRead   Action = "ticket.read"   // an organisation's tickets and their public messages
+	TicketWrite  Action = "ticket.write"  // open a ticket, reply to it, close it
+	TicketManage Action = "ticket.manage" // assign, change status, internal notes, canned replies, link a sender to an organisation
+	SecretCreate Action = "secret.create" // create a one-time secret link
+
+	// notice-and-takedown and responsible disclosure
+	AbuseRead        Action = "abuse.read"        // notice-and-takedown cases and machine reports
+	AbuseManage      Action = "abuse.manage"      // run a case: forward, decide, block, identify, close
+	AbuseRespond     Action = "abuse.respond"     // a customer's view of a case about its service, and its answer (cp.ntd.2)
+	DisclosureRead   Action = "disclosure.read"   // vulnerability reports
+	DisclosureManage Action = "disclosure.manage" // run a vulnerability report through its states, rewards, acknowledgements
+
+	// privacy duties
+	PrivacyRead         Action = "privacy.read"          // the processing register, subprocessors, breaches, data requests, retention plan
+	PrivacyManage       Action = "privacy.manage"        // change the register, announce subprocessors, record breaches, handle requests, legal holds
+	PrivacyNotices      Action = "privacy.notices"       // a customer's subprocessor announcements and breach notices about it
+	SubprocessorObject  Action = "subprocessor.object"   // object to a new subprocessor (cp.dpa.6.2, fo.dpa.2.2), record the decision on a breach notice
+	PrivacyAuditRequest Action = "privacy.audit_request" // ask for an audit of the processing (cp.dpa.11, fo.dpa.7)
+	NewsletterManage    Action = "newsletter.manage"     // compose and send the newsletter, see subscribers
 )
 
 // rule says who may do an action.
@@ -187,6 +223,48 @@ var table = map[Action]rule{
 	ProvisionManage:    {staff: []Role{RoleSupport}, write: true},
 	// The abuse desk blocks what a notice concerns (cp.ntd.2.4); support may too, out of hours.
 	ServiceBlock: {staff: []Role{RoleAbuse, RoleSupport}, write: true},
+
+	// A domain is the registrant's: the transfer token goes to the technical or billing
+	// permission (moving a domain away touches both); registry work by hand is support's.
+	DomainRead:          {staff: allStaff, customer: read, reseller: true},
+	DomainTransferToken: {staff: []Role{RoleSupport}, customer: []Permission{PermTechnical, PermBilling}, reseller: true, write: true},
+	DomainManage:        {staff: []Role{RoleSupport}, write: true},
+	DNSRead:             {staff: allStaff, customer: read, reseller: true},
+	DNSEdit:             {staff: []Role{RoleSupport}, customer: []Permission{PermTechnical}, reseller: true, write: true},
+
+	// Usage is read like the service it belongs to; samples come from the provider's own
+	// collectors (a staff token); fair-use measures are support's with billing (fo.av.12).
+	UsageRead:     {staff: allStaff, customer: read, reseller: true},
+	UsageSubmit:   {staff: []Role{RoleSupport}, write: true},
+	UsageManage:   {staff: []Role{RoleSupport, RoleBilling}, write: true},
+	BackupRead:    {staff: allStaff, customer: read, reseller: true},
+	BackupRestore: {staff: []Role{RoleSupport}, customer: []Permission{PermTechnical}, reseller: true, write: true},
+	BackupManage:  {staff: []Role{RoleSupport}, write: true},
+
+	// Every user of an organisation may ask for help (cp.sla support); what a ticket says
+	// is read with the read permission. Internal notes and assignment are staff's.
+	TicketRead:   {staff: allStaff, customer: read, reseller: true},
+	TicketWrite:  {staff: []Role{RoleSupport, RoleAbuse, RoleSecurity, RolePrivacy, RoleBilling, RoleSales}, anyCustomer: true, reseller: true, write: true},
+	TicketManage: {staff: []Role{RoleSupport, RoleAbuse, RoleSecurity, RolePrivacy, RoleBilling, RoleSales}, write: true},
+	SecretCreate: {anyStaff: true, anyCustomer: true, write: true, session: true, self: true},
+
+	// The abuse desk runs the notices (cp.ntd.2); security and support read along. The
+	// customer whose service a notice concerns answers it with the technical permission.
+	AbuseRead:        {staff: []Role{RoleAbuse, RoleSupport, RoleSecurity}},
+	AbuseManage:      {staff: []Role{RoleAbuse}, write: true},
+	AbuseRespond:     {customer: []Permission{PermTechnical}, adminUser: true, write: true},
+	DisclosureRead:   {staff: []Role{RoleSecurity}},
+	DisclosureManage: {staff: []Role{RoleSecurity}, write: true},
+
+	// The privacy officer keeps the register and answers requests; a customer's admin
+	// user (or billing, who signs agreements) objects to a subprocessor and decides on a
+	// breach notice, because both end or bind the agreement (cp.dpa.6.2, cp.dpa.8).
+	PrivacyRead:         {staff: []Role{RolePrivacy, RoleSecurity}},
+	PrivacyManage:       {staff: []Role{RolePrivacy}, write: true},
+	PrivacyNotices:      {staff: []Role{RolePrivacy, RoleSupport}, customer: read},
+	SubprocessorObject:  {customer: billing, adminUser: true, write: true},
+	PrivacyAuditRequest: {staff: []Role{RolePrivacy}, adminUser: true, write: true},
+	NewsletterManage:    {staff: []Role{RoleSales, RolePrivacy}, write: true},
 }
 
 // Actions lists every action in the table, sorted.
