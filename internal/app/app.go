@@ -27,10 +27,12 @@ import (
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
+	"github.com/hostpact/hostpact/internal/files"
 	"github.com/hostpact/hostpact/internal/jobs"
 	"github.com/hostpact/hostpact/internal/metrics"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/notify"
+	"github.com/hostpact/hostpact/internal/onetime"
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/provision/driver"
@@ -55,7 +57,7 @@ var Version = "dev"
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-		provision.Schema}
+		provision.Schema, files.Schema, onetime.Schema}
 }
 
 // App is a running hostpact's services.
@@ -82,6 +84,7 @@ type App struct {
 	Compensation *compensation.Service
 	// Provision delivers the services on the provider's servers (issue 13).
 	Provision *provision.Service
+	Secrets   *onetime.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -234,6 +237,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	// it which data the terms let go; each was built without the other.
 	a.Contracts.UseProvisioner(a.Provision)
 	a.Provision.SetDeletions(a.Contracts)
+	a.Secrets = onetime.New(db, clk, cfg.Keys, pack, cfg.URL())
 	return a, nil
 }
 
@@ -263,8 +267,8 @@ func (a *App) Handler() (http.Handler, error) {
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
 		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor, Compensation: a.Compensation,
-		Provision: a.Provision,
-		Config:    web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
+		Provision: a.Provision, Secrets: a.Secrets,
+		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {
 		return nil, err
@@ -368,6 +372,11 @@ func (a *App) Runner() *jobs.Runner {
 	r.Register(a.Payments.Job())
 	// The query planner's statistics: PRAGMA optimize on SQLite, nothing on PostgreSQL,
 	// where autovacuum analyses (docs/architecture.md).
+	// One-time secrets that nobody opened go when they expire (cp.security.passwords.4).
+	r.Register(jobs.Job{Name: "onetime.purge", Every: 15 * time.Minute, Run: func(ctx context.Context, now time.Time) error {
+		_, err := a.Secrets.Purge(ctx, now)
+		return err
+	}})
 	r.Register(jobs.Job{Name: "store.optimize", Every: 6 * time.Hour, Run: func(ctx context.Context, _ time.Time) error { return a.DB.Optimize(ctx) }})
 	return r
 }

@@ -40,6 +40,7 @@ const (
 	PurposeMail            Purpose = "mail-body"             // mail bodies that carry a one-time link
 	PurposeTOTP            Purpose = "totp-secret"           // users' TOTP secrets
 	PurposeCredential      Purpose = "driver-credential"     // API keys and passwords of drivers and providers
+	PurposeOneTime         Purpose = "one-time-secret"       // the outer seal of a one-time secret (the inner key is in its link)
 )
 
 const (

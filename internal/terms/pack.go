@@ -558,6 +558,10 @@ func (v *validator) policy(pl *Policy, p string) {
 	v.clauses(p+".maintenance.clauses", pol.Maintenance.Clauses)
 	v.need(p+".monitoring.keep_results", pol.Monitoring.KeepResults, Days)
 	v.clauses(p+".monitoring.clauses", pol.Monitoring.Clauses)
+	if sl := pol.SecretLinks; sl.Shortest.Duration <= 0 || sl.Longest.Duration < sl.Shortest.Duration || sl.MaxBytes <= 0 {
+		v.fail(p+".secret_links", "needs 0 < shortest <= longest and max_bytes > 0")
+	}
+	v.clauses(p+".secret_links.clauses", pol.SecretLinks.Clauses)
 
 	u := pol.Usage
 	v.clauses(p+".usage.clauses", u.Clauses)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"time"
 )
 
 // Pack is a provider's terms as data: who the provider is, the data tables that
@@ -128,6 +129,7 @@ type Terms struct {
 	SLA             SLATerms                  `yaml:"sla"`
 	Maintenance     MaintenanceTerms          `yaml:"maintenance"`
 	Monitoring      MonitoringTerms           `yaml:"monitoring"`
+	SecretLinks     SecretLinkTerms           `yaml:"secret_links"`
 	Usage           UsageTerms                `yaml:"usage"`
 	Liability       LiabilityTerms            `yaml:"liability"`
 	PriceIncrease   PriceIncreaseTerms        `yaml:"price_increase"`
@@ -370,6 +372,33 @@ type MonitoringTerms struct {
 	Clauses     []string `yaml:"clauses"`
 	Reading     string   `yaml:"reading"`
 }
+
+// SecretLinkTerms bound the one-time links through which passwords are handed over
+// instead of by mail, phone or chat (cp.security.passwords.4). The clause leaves the
+// lifetime open; the pack states the shortest and longest a creator may choose.
+type SecretLinkTerms struct {
+	Shortest Duration `yaml:"shortest"`
+	Longest  Duration `yaml:"longest"`
+	MaxBytes int      `yaml:"max_bytes"`
+	Clauses  []string `yaml:"clauses"`
+	Reading  string   `yaml:"reading"`
+}
+
+// Duration is a length of time shorter than a day as a pack states it ("1h", "168h").
+type Duration struct{ time.Duration }
+
+// UnmarshalText reads a Go duration.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration back.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // SLAMeasurement: how the provider measures unavailability (cp.sla.availability.2;
 // INTERPRETATION.md, "Measuring availability").

@@ -7,8 +7,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/onetime"
 	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/provision/driver"
 )
@@ -64,6 +66,9 @@ type svcSensitive struct {
 type svcRevealed struct {
 	Secret    string
 	Sensitive []svcSensitive
+	// Link, when set, holds the credentials instead of the page: the customer asked to
+	// hand them over as a one-time link (cp.security.passwords.4).
+	Link *onetime.Link
 }
 
 type portalServiceView struct {
@@ -167,6 +172,13 @@ func (s *server) portalServiceReveal(w http.ResponseWriter, r *http.Request, p *
 		return err
 	}
 	lang := s.language(r, p)
+	if r.PostForm.Get("as") == "link" && s.secrets != nil {
+		link, err := s.secrets.Create(r.Context(), *p, credentialsText(lang, c, detailRows(&page{Lang: lang}, c.Sensitive)), s.handOverLifetime())
+		if err != nil {
+			return err
+		}
+		return s.portalServicePage(w, r, p, id, &svcRevealed{Link: &link}, "")
+	}
 	rv := &svcRevealed{Secret: c.Secret}
 	pg := &page{Lang: lang}
 	for _, row := range detailRows(pg, c.Sensitive) {
@@ -178,6 +190,29 @@ func (s *server) portalServiceReveal(w http.ResponseWriter, r *http.Request, p *
 		rv.Sensitive = append(rv.Sensitive, x)
 	}
 	return s.portalServicePage(w, r, p, id, rv, "")
+}
+
+// credentialsText is what a hand-over link holds: the password and the sensitive facts,
+// labelled in the reader's language.
+func credentialsText(lang string, c provision.Credentials, rows []provLabelled) string {
+	var b strings.Builder
+	if c.Secret != "" {
+		b.WriteString(translate(lang, "svc.password") + ": " + c.Secret + "\n")
+	}
+	for _, row := range rows {
+		if strings.Contains(row.Value, "\n") {
+			b.WriteString(row.Label + ":\n" + row.Value + "\n")
+			continue
+		}
+		b.WriteString(row.Label + ": " + row.Value + "\n")
+	}
+	return b.String()
+}
+
+// handOverLifetime is a day, inside the pack's bounds for secret links.
+func (s *server) handOverLifetime() time.Duration {
+	lim := s.secrets.Limits()
+	return min(max(24*time.Hour, lim.Shortest.Duration), lim.Longest.Duration)
 }
 
 // isWireGuardConfig recognises a WireGuard client configuration, whatever name its

@@ -31,6 +31,7 @@ import (
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/monitor"
+	"github.com/hostpact/hostpact/internal/onetime"
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/signup"
@@ -95,6 +96,9 @@ type Deps struct {
 	// Provision serves the staff provisioning pages (servers, queue, services) and the
 	// portal's service pages; without it they are not mounted.
 	Provision *provision.Service
+	// Secrets serves the one-time secret links (/s/…) and the pages that make them;
+	// without it they are not mounted.
+	Secrets *onetime.Service
 }
 
 type server struct {
@@ -113,6 +117,9 @@ type server struct {
 	mon     *monitor.Service
 	comp    *compensation.Service
 	prov    *provision.Service
+	secrets *onetime.Service
+	// secretLimit bounds reveals per client address, so a link cannot be guessed at.
+	secretLimit *limiter
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -150,7 +157,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	s := &server{
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
-		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision,
+		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision, secrets: d.Secrets,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -178,6 +185,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	// as well; this limit also covers /forgot, which must not become a mail cannon.
 	s.limiter = newLimiter(d.Clock, 10, time.Minute/10)
 	s.hooks = newLimiter(d.Clock, 60, time.Second)
+	s.secretLimit = newLimiter(d.Clock, 20, time.Minute)
 	if s.contractsEnabled() {
 		s.signups = signup.New(d.DB, d.Clock, d.Accounts, d.Contracts, signup.Config{BaseURL: s.cfg.BaseURL})
 		s.pow = newPowIssuer(d.Clock, signupPowMax)
@@ -305,6 +313,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	if s.prov != nil {
 		s.provisionStaffRoutes(staff)
 		s.provisionPortalRoutes(portal)
+	}
+	if s.secrets != nil {
+		s.secretRoutes(mux, staff, portal)
 	}
 }
 
