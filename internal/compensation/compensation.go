@@ -41,6 +41,12 @@ type Measurements interface {
 	ServiceChecks(ctx context.Context, q store.Querier, subscriptionID int64, from, to time.Time) ([]sla.Check, error)
 }
 
+// failureFinder is what a Measurements may add: whether any check of a subscription's
+// servers failed within a window, asked before loading the checks themselves.
+type failureFinder interface {
+	ServiceFailed(ctx context.Context, q store.Querier, subscriptionID int64, from, to time.Time) (bool, error)
+}
+
 // MaintenanceSource gives announced (in time) and emergency maintenance as exclusions
 // (cp.sla.exclusions.1).
 type MaintenanceSource interface {

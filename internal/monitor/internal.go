@@ -2,6 +2,8 @@ package monitor
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -128,6 +130,25 @@ func (s *Service) Outages(ctx context.Context, by accounts.Principal, f OutageFi
 // subscriptionID is placed on within [from, to), as the calculator's checks.
 func (s *Service) ServiceChecks(ctx context.Context, q store.Querier, subscriptionID int64, from, to time.Time) ([]sla.Check, error) {
 	return s.checks(ctx, q, `c.server_id IN (SELECT server_id FROM monitor_placements WHERE subscription_id = $3)`, subscriptionID, from, to)
+}
+
+// ServiceFailed reports whether any component of the servers subscriptionID is placed on
+// failed a check within [from, to). Without a failed check no location saw anything
+// down, so a month's figure needs none of the checks that ServiceChecks would expand:
+// the customer's home asks this first, for every service and month it shows.
+func (s *Service) ServiceFailed(ctx context.Context, q store.Querier, subscriptionID int64, from, to time.Time) (bool, error) {
+	var one int
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM monitor_results r JOIN monitor_components c ON c.id = r.component_id
+		WHERE NOT r.ok AND r.last_at >= $1 AND r.first_at < $2
+		AND c.server_id IN (SELECT server_id FROM monitor_placements WHERE subscription_id = $3) LIMIT 1`,
+		store.Now(from), store.Now(to), subscriptionID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("monitor: failed results of subscription %d: %w", subscriptionID, err)
+	}
+	return true, nil
 }
 
 // ServerChecks returns the results of one server's components within [from, to).
