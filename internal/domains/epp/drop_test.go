@@ -85,3 +85,24 @@ func TestDroppedBeforeApplyIsSentAgain(t *testing.T) {
 		t.Fatalf("clTRIDs %v", trids)
 	}
 }
+
+func dropped(t *testing.T, e *env, command string) {
+	t.Helper()
+	for _, l := range e.fake.Log() {
+		if l.Command == command && l.Dropped {
+			return
+		}
+	}
+	t.Fatalf("the fake never dropped %s", command)
+}
+
+func TestDropsReallyHappened(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sidnfake.Options{})
+	e.fake.DropAfterApply("contact:create", 1)
+	reg := e.registrant(t)
+	dropped(t, e, "contact:create")
+	e.fake.DropAfterApply("domain:create", 1)
+	e.create(t, "echt.nl", reg)
+	dropped(t, e, "domain:create")
+}
