@@ -65,14 +65,14 @@ func privacyRetention() []privacy.RetentionSource {
 		// Account data 6 months after the account is closed (cp.privacy.account.2): a
 		// disabled organisation, from the day it was disabled.
 		{Rule: "account-data", Kind: "organisation", Action: privacy.ActionAnonymise,
-			Candidates: candidates(`SELECT CAST(id AS TEXT), id, updated_at FROM organisations WHERE disabled = TRUE AND updated_at < $1
-				AND email NOT LIKE '%@anonymised.invalid' AND ` + privacy.NotDone("account-data", "organisation", "id") + ` ORDER BY id`),
+			Candidates: candidates(`SELECT CAST(o.id AS TEXT), o.id, o.updated_at FROM organisations o WHERE o.disabled = TRUE AND o.updated_at < $1
+				AND o.email NOT LIKE '%@anonymised.invalid' AND ` + privacy.NotDone("account-data", "organisation", "o.id") + ` ORDER BY o.id`),
 			Apply: anonymiseOrganisation},
 		// Contact records 6 months after the question was resolved (cp.privacy.enquiries.2):
 		// the privacy package's own closed data subject requests.
 		{Rule: "enquiries", Kind: "privacy_request", Action: privacy.ActionAnonymise,
-			Candidates: candidates(`SELECT CAST(id AS TEXT), 0, closed_at FROM privacy_requests WHERE closed_at IS NOT NULL AND closed_at < $1
-				AND ` + privacy.NotDone("enquiries", "privacy_request", "id") + ` ORDER BY id`),
+			Candidates: candidates(`SELECT CAST(r.id AS TEXT), 0, r.closed_at FROM privacy_requests r WHERE r.closed_at IS NOT NULL AND r.closed_at < $1
+				AND ` + privacy.NotDone("enquiries", "privacy_request", "r.id") + ` ORDER BY r.id`),
 			Apply: func(ctx context.Context, q store.Querier, id string) error {
 				_, err := q.ExecContext(ctx, `UPDATE privacy_requests SET subject_email = 'anonymised-request-' || CAST(id AS TEXT) || '@anonymised.invalid',
 					subject_name = '', details = '' WHERE CAST(id AS TEXT) = $1`, id)
