@@ -238,7 +238,6 @@ func TestPrivacyRetentionScenario(t *testing.T) {
 	})
 }
 
-
 func fmtInt(n int64) string {
 	s := ""
 	if n == 0 {

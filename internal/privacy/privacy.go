@@ -121,8 +121,8 @@ func invalid(field, key string, args ...any) error {
 	return accounts.FieldErrors{field: i18n.T(key, args...)}
 }
 
-func (s *Service) now() time.Time     { return store.Now(s.clk.Now()) }
-func (s *Service) today() terms.Date  { return terms.DateIn(s.clk.Now(), clock.Amsterdam) }
+func (s *Service) now() time.Time                 { return store.Now(s.clk.Now()) }
+func (s *Service) today() terms.Date              { return terms.DateIn(s.clk.Now(), clock.Amsterdam) }
 func (s *Service) policy() (*terms.Policy, error) { return s.d.Pack.At(s.today()) }
 
 func (s *Service) fail(point string) error {
