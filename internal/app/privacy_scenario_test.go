@@ -1,6 +1,9 @@
 package app_test
 
 import (
+	"archive/zip"
+	"bytes"
+	"io"
 	"net/mail"
 	"strings"
 	"testing"
@@ -11,6 +14,7 @@ import (
 	"github.com/hostpact/hostpact/internal/inbound"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/privacy"
+	"github.com/hostpact/hostpact/internal/privacy/holders"
 )
 
 func customerPrincipal(org accounts.Organisation) accounts.Principal {
@@ -248,4 +252,69 @@ func fmtInt(n int64) string {
 		n /= 10
 	}
 	return s
+}
+
+// TestPrivacyDataSubjectScenario: a consumer's access export holds their data and
+// nobody else's; an erasure anonymises them in every holder while the issued invoice
+// stays (fiscal retention).
+func TestPrivacyDataSubjectScenario(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		jan, _ := e.customer(accounts.Consumer, "Jan Jansen", "webhosting/business")
+		piet, _ := e.customer(accounts.Consumer, "Piet Pietersen", "webhosting/business")
+		e.runThrough(e.today())
+		req, err := e.a.Privacy.RecordRequest(e.ctx, e.staff, privacy.RequestInput{Kind: privacy.RequestAccess, Scope: privacy.ScopeProvider, Email: jan.Email, Name: "Jan Jansen"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eq(t, "due", req.DueOn, d("2026-02-15"))
+		if _, err := e.a.Privacy.Export(e.ctx, e.staff, req.ID, holders.Person); err != privacy.ErrIdentity {
+			t.Fatalf("export before the identity check: %v", err)
+		}
+		if err := e.a.Privacy.CheckIdentity(e.ctx, e.staff, req.ID, "signed in to the portal and confirmed by a code mailed to the address"); err != nil {
+			t.Fatal(err)
+		}
+		zipped, err := e.a.Privacy.Export(e.ctx, e.staff, req.ID, holders.Person)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := zip.NewReader(bytes.NewReader(zipped), int64(len(zipped)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all strings.Builder
+		names := map[string]bool{}
+		for _, f := range zr.File {
+			names[f.Name] = true
+			rc, _ := f.Open()
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			all.Write(b)
+		}
+		for _, n := range []string{"index.html", "accounts.json", "contracts.json", "billing.json", "notify.json", "audit.json"} {
+			if !names[n] {
+				t.Errorf("export lacks %s", n)
+			}
+		}
+		if !strings.Contains(all.String(), jan.Email) || !strings.Contains(all.String(), "invoices") {
+			t.Errorf("export lacks Jan's data")
+		}
+		if strings.Contains(all.String(), piet.Email) || strings.Contains(all.String(), "Pietersen") {
+			t.Errorf("export contains another customer's data")
+		}
+
+		// Erasure.
+		er, _ := e.a.Privacy.RecordRequest(e.ctx, e.staff, privacy.RequestInput{Kind: privacy.RequestErasure, Scope: privacy.ScopeProvider, Email: jan.Email, Name: "Jan Jansen"})
+		if err := e.a.Privacy.CheckIdentity(e.ctx, e.staff, er.ID, "as before"); err != nil {
+			t.Fatal(err)
+		}
+		invoices := e.count(`SELECT COUNT(*) FROM invoices WHERE org_id = $1`, jan.ID)
+		if err := e.a.Privacy.Erase(e.ctx, e.staff, er.ID, holders.Person); err != nil {
+			t.Fatal(err)
+		}
+		eq(t, "Jan's address left", e.count(`SELECT COUNT(*) FROM organisations WHERE LOWER(email) = $1`, jan.Email), 0)
+		eq(t, "Jan's name left", e.count(`SELECT COUNT(*) FROM organisations WHERE legal_name = 'Jan Jansen'`), 0)
+		eq(t, "Jan's contracts named", e.count(`SELECT COUNT(*) FROM contracts WHERE org_name = 'Jan Jansen'`), 0)
+		eq(t, "Piet untouched", e.count(`SELECT COUNT(*) FROM organisations WHERE LOWER(email) = $1`, piet.Email), 1)
+		eq(t, "invoices kept", e.count(`SELECT COUNT(*) FROM invoices WHERE org_id = $1`, jan.ID), invoices)
+	})
 }

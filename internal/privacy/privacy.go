@@ -25,6 +25,7 @@ import (
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/i18n"
+	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
 )
@@ -164,4 +165,12 @@ func lang(l string) string {
 		return "en"
 	}
 	return "nl"
+}
+
+func notifyEnqueue(ctx context.Context, q store.Querier, now time.Time, key string, orgID int64, to Recipient, l, subject, body string) (int64, error) {
+	id, err := notify.Enqueue(ctx, q, now, notify.Message{DedupeKey: key, OrgID: orgID, To: to.Email, ToName: to.Name, Lang: l, Subject: subject, Text: body})
+	if errors.Is(err, notify.ErrDuplicate) {
+		return 0, nil
+	}
+	return id, err
 }
