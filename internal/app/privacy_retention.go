@@ -79,11 +79,11 @@ func privacyRetention() []privacy.RetentionSource {
 				return err
 			}},
 		{Rule: "hosting-data", Kind: "subscription", Action: privacy.ActionElsewhere,
-			Link: "provisioning deletes a service's data on the contracts deletion schedule (contracts.DueDeletions, provision.DeleteDue; cp.dpa.12)"},
+			Link: "provisioning deletes a service's data on the contracts deletion schedule (contracts.DueDeletions, provision.DeleteDue)"},
 		{Rule: "email-data", Kind: "subscription", Action: privacy.ActionElsewhere,
 			Link: "provisioning deletes a mailbox's data on the contracts deletion schedule (contracts.DueDeletions, provision.DeleteDue)"},
 		{Rule: "customer-data", Kind: "subscription", Action: privacy.ActionElsewhere,
-			Link: "provisioning deletes the service's data on the contracts deletion schedule after the agreement ends (fo.dpa.8.1)"},
+			Link: "provisioning deletes the service's data on the contracts deletion schedule after the agreement ends"},
 		{Rule: "server-logs", Kind: "monitor_results", Action: privacy.ActionElsewhere,
 			Link: "the monitor's retention job (monitor.RetentionJob); logs on the hosting servers rotate there"},
 		{Rule: "invoices", Kind: "invoice", Action: privacy.ActionElsewhere,

@@ -3,7 +3,9 @@ package app_test
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/xml"
 	"io"
+	"net/http/httptest"
 	"net/mail"
 	"strings"
 	"testing"
@@ -316,5 +318,44 @@ func TestPrivacyDataSubjectScenario(t *testing.T) {
 		eq(t, "Jan's contracts named", e.count(`SELECT COUNT(*) FROM contracts WHERE org_name = 'Jan Jansen'`), 0)
 		eq(t, "Piet untouched", e.count(`SELECT COUNT(*) FROM organisations WHERE LOWER(email) = $1`, piet.Email), 1)
 		eq(t, "invoices kept", e.count(`SELECT COUNT(*) FROM invoices WHERE org_id = $1`, jan.ID), invoices)
+	})
+}
+
+// TestPrivacyPublicPages: /subprocessors lists the register and its history, and
+// /subprocessors.atom is a well-formed Atom feed of the changes, through the real
+// handler.
+func TestPrivacyPublicPages(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		if _, err := e.a.Privacy.AddSubprocessor(e.ctx, e.staff, privacy.SubprocessorInput{Name: "Leaseweb Netherlands B.V.", Purpose: "housing",
+			Location: "Netherlands", Kinds: []string{"webhosting"}, Since: d("2024-01-01")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.a.Privacy.Announce(e.ctx, e.staff, privacy.AnnounceInput{SubprocessorInput: privacy.SubprocessorInput{Name: "Backup Noord B.V.",
+			Purpose: "backups", Location: "Netherlands", Kinds: []string{"webhosting"}, Since: d("2026-03-01")}, SummaryNL: "Tweede kopie.", SummaryEN: "Second copy."}); err != nil {
+			t.Fatal(err)
+		}
+		h, err := e.a.Handler()
+		if err != nil {
+			t.Fatal(err)
+		}
+		get := func(path string) (int, string) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+			return rec.Code, rec.Body.String()
+		}
+		code, body := get("/subprocessors")
+		if code != 200 || !strings.Contains(body, "Leaseweb Netherlands B.V.") || !strings.Contains(body, "Tweede kopie.") {
+			t.Fatalf("/subprocessors: %d\n%s", code, body)
+		}
+		code, body = get("/subprocessors.atom?lang=en")
+		var feed struct {
+			Entries []struct {
+				Title   string `xml:"title"`
+				Summary string `xml:"summary"`
+			} `xml:"entry"`
+		}
+		if err := xml.Unmarshal([]byte(body), &feed); code != 200 || err != nil || len(feed.Entries) != 1 || feed.Entries[0].Summary != "Second copy." {
+			t.Fatalf("atom: %d %v %+v\n%s", code, err, feed, body)
+		}
 	})
 }

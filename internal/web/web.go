@@ -32,6 +32,7 @@ import (
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/privacy"
 	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/signup"
 	"github.com/hostpact/hostpact/internal/status"
@@ -95,6 +96,9 @@ type Deps struct {
 	// Provision serves the staff provisioning pages (servers, queue, services) and the
 	// portal's service pages; without it they are not mounted.
 	Provision *provision.Service
+	// Privacy serves /subprocessors (and its Atom feed), the portal's privacy notices
+	// and the staff privacy page; without it they are not mounted.
+	Privacy *privacy.Service
 }
 
 type server struct {
@@ -113,6 +117,7 @@ type server struct {
 	mon     *monitor.Service
 	comp    *compensation.Service
 	prov    *provision.Service
+	priv    *privacy.Service
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -150,7 +155,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	s := &server{
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
-		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision,
+		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision, priv: d.Privacy,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -305,6 +310,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	if s.prov != nil {
 		s.provisionStaffRoutes(staff)
 		s.provisionPortalRoutes(portal)
+	}
+	if s.priv != nil {
+		s.privacyRoutes(mux, staff, portal)
 	}
 }
 
