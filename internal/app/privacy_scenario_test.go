@@ -144,7 +144,7 @@ func TestPrivacyBreachScenario(t *testing.T) {
 		if _, err := e.runner.RunDue(e.ctx); err != nil {
 			t.Fatal(err)
 		}
-		eq(t, "alerts", e.count(`SELECT COUNT(*) FROM mail_outbox WHERE dedupe_key = 'privacy-breach-alert:' || CAST($1 AS TEXT)`, br.ID), 1)
+		eq(t, "alerts", e.count(`SELECT COUNT(*) FROM mail_outbox WHERE dedupe_key = $1`, "privacy-breach-alert:"+fmtInt(br.ID)), 1)
 		// 19 hours: the job informs the customers itself, before the deadline.
 		e.clk.Set(discovered.Add(19 * time.Hour))
 		if _, err := e.runner.RunDue(e.ctx); err != nil {

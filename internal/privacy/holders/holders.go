@@ -67,7 +67,11 @@ func (h Holder) PersonalData(ctx context.Context, q store.Querier, p privacy.Per
 // Anonymise implements privacy.Holder.
 func (h Holder) Anonymise(ctx context.Context, q store.Querier, p privacy.Person) error {
 	for _, a := range h.Anons {
-		if _, err := q.ExecContext(ctx, a.query, p.Normal(), privacy.Anonymised); err != nil {
+		args := []any{p.Normal()}
+		if strings.Contains(a.query, "$2") {
+			args = append(args, privacy.Anonymised)
+		}
+		if _, err := q.ExecContext(ctx, a.query, args...); err != nil {
 			return fmt.Errorf("%s: anonymise: %w", h.Pkg, err)
 		}
 	}
