@@ -48,6 +48,7 @@ usage:
   hostpact keygen  --out FILE          (writes a new secret key file, mode 0600)
   hostpact terms list|diff|explain …   (hostpact terms help)
   hostpact sla compute --policy P --kind K --month YYYY-MM --checks FILE …   (hostpact sla help)
+  hostpact retention plan [--json] [--until YYYY-MM-DD]   what the retention job will delete or anonymise, and when
   hostpact bench billing --subscriptions N [--db URL] [--baseline]
   hostpact bench probes --checks N [--interval 60s] [--duration 2m]
   hostpact agent serve --config FILE   (the agent on a hosting server; hostpact agent help)
@@ -89,6 +90,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return termscli.Run(rest, stdout, stderr)
 	case "sla":
 		return slacli.Run(rest, stdout, stderr)
+	case "retention":
+		err = cmdRetention(ctx, rest, stdout, stderr)
 	case "keygen":
 		err = cmdKeygen(rest, stdout, stderr)
 	case "totp":

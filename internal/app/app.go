@@ -34,6 +34,7 @@ import (
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/onetime"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/privacy"
 	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/provision/driver"
 	"github.com/hostpact/hostpact/internal/provision/drivers/agentdriver"
@@ -57,7 +58,7 @@ var Version = "dev"
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-		provision.Schema, files.Schema, onetime.Schema}
+		provision.Schema, files.Schema, onetime.Schema, privacy.Schema}
 }
 
 // App is a running hostpact's services.
@@ -85,6 +86,9 @@ type App struct {
 	// Provision delivers the services on the provider's servers (issue 13).
 	Provision *provision.Service
 	Secrets   *onetime.Service
+	// Privacy is the processor's and controller's duties (issue 12): subprocessors,
+	// breaches, data subject requests, retention.
+	Privacy *privacy.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -238,6 +242,11 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	a.Contracts.UseProvisioner(a.Provision)
 	a.Provision.SetDeletions(a.Contracts)
 	a.Secrets = onetime.New(db, clk, cfg.Keys, pack, cfg.URL())
+	a.Privacy = privacy.New(db, clk, privacy.Deps{Pack: pack, Customers: privacyCustomers{}, Subscriptions: privacySubscriptions{pack: pack.Name},
+		Placements: privacyPlacements{m: a.Monitor}, Holders: PrivacyHolders(), Retention: RetentionSources(),
+		BaseURL: cfg.URL(), Logger: logger})
+	// A cancellation may rest on an objection to a subprocessor (cp.dpa.6.2, fo.dpa.2.2).
+	a.Contracts.UseSubprocessorObjections(a.Privacy)
 	return a, nil
 }
 
@@ -267,7 +276,7 @@ func (a *App) Handler() (http.Handler, error) {
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
 		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor, Compensation: a.Compensation,
-		Provision: a.Provision, Secrets: a.Secrets,
+		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy,
 		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {
@@ -362,6 +371,10 @@ func (a *App) Runner() *jobs.Runner {
 	// Provisioning: the steps on the servers, and the comparison with what they list.
 	r.Register(a.Provision.RunJob())
 	r.Register(a.Provision.SyncJob())
+	// Privacy: breach notices within 24 hours with alerts from 12, and the retention
+	// schedule (issue 12).
+	r.Register(a.Privacy.BreachJob())
+	r.Register(a.Privacy.RetentionJob())
 	// Signed checkpoints of the audit trail, outside the database.
 	if a.Config.Audit.CheckpointDir != "" {
 		r.Register((&audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir,

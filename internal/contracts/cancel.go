@@ -23,7 +23,22 @@ const (
 	BasisPriceIncrease = string(terms.BasisPriceIncrease)
 	BasisTermsChange   = string(terms.BasisTermsChange)
 	BasisForceMajeure  = string(terms.BasisForceMajeure)
+	// BasisSubprocessor rests on an objection to a new subprocessor made in time and
+	// not accommodated (cp.dpa.6.2, fo.dpa.2.2); BasisID is the objection (package
+	// privacy), which answers through SubprocessorObjections.
+	BasisSubprocessor = string(terms.BasisSubprocessor)
 )
+
+// SubprocessorObjections is what a cancellation on BasisSubprocessor asks the privacy
+// package, in the cancellation's transaction: the day of the change and the
+// objection's explanation when objectionID is an unresolved objection of orgID whose
+// notice covered subscriptionID, else an error.
+type SubprocessorObjections interface {
+	ObjectionBasis(ctx context.Context, q store.Querier, objectionID, orgID, subscriptionID int64) (terms.Date, terms.Explanation, error)
+}
+
+// UseSubprocessorObjections lets cancellations rest on objections to subprocessors.
+func (s *Service) UseSubprocessorObjections(o SubprocessorObjections) { s.objections = o }
 
 // CancelInput is a cancellation of one subscription (or one domain, cp.av.13.1).
 type CancelInput struct {
@@ -139,6 +154,17 @@ func (s *Service) decideCancellation(ctx context.Context, q store.Querier, c Con
 		if before, err = parseEx(fmt.Sprintf("force majeure %d", basisID), fex); err != nil {
 			return CancellationPreview{}, err
 		}
+	case BasisSubprocessor:
+		if s.objections == nil {
+			return CancellationPreview{}, accounts.FieldErrors{"basis": i18n.T("contracts.choose_regular_price_increase")}
+		}
+		asOf, oex, err := s.objections.ObjectionBasis(ctx, q, basisID, c.OrgID, sub.ID)
+		if errors.Is(err, accounts.ErrNotFound) {
+			return CancellationPreview{}, accounts.FieldErrors{"basis_id": i18n.T("contracts.no_subprocessor_objection")}
+		} else if err != nil {
+			return CancellationPreview{}, err
+		}
+		bin.AsOf, before = asOf, oex
 	default:
 		return CancellationPreview{}, accounts.FieldErrors{"basis": i18n.T("contracts.choose_regular_price_increase")}
 	}

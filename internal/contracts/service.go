@@ -132,6 +132,9 @@ type Service struct {
 	baseURL   string
 	log       *slog.Logger
 	docs      ShownDocuments
+	// objections, when set, answers whether an objection to a subprocessor gives a
+	// subscription the right to end as of the change (BasisSubprocessor).
+	objections SubprocessorObjections
 }
 
 // New returns the contracts service for one policy pack.

@@ -234,6 +234,9 @@ func seedContracts(ctx context.Context, a *app.App) error {
 	if err := seedProvisioning(ctx, a, by, subs); err != nil {
 		return fmt.Errorf("demo provisioning: %w", err)
 	}
+	if err := seedPrivacy(ctx, a, by); err != nil {
+		return fmt.Errorf("demo privacy: %w", err)
+	}
 	return nil
 }
 

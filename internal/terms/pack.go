@@ -602,6 +602,8 @@ func (v *validator) policy(pl *Policy, p string) {
 	v.clauses(p+".vat.clauses", pol.VAT.Clauses)
 	v.moneyOut(pol, p)
 
+	v.privacy(p, pol.Privacy)
+
 	for _, name := range sortedKeys(pol.Deadlines) {
 		d := pol.Deadlines[name]
 		q := p + ".deadlines." + name

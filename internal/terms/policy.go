@@ -140,6 +140,7 @@ type Terms struct {
 	Refunds         RefundTerms               `yaml:"refunds"`
 	Deadlines       map[string]DeadlineTerms  `yaml:"deadlines"`
 	Retention       map[string]RetentionTerms `yaml:"retention"`
+	Privacy         PrivacyTerms              `yaml:"privacy"`
 }
 
 // Pack returns the pack this version belongs to.

@@ -13,6 +13,10 @@ const (
 	BasisPriceIncrease CancellationBasis = "price-increase" // cp.av.4.3, fo.av.15.4
 	BasisTermsChange   CancellationBasis = "terms-change"   // cp.av.18.3, fo.av.22.3
 	BasisForceMajeure  CancellationBasis = "force-majeure"  // cp.av.12.4, fo.av.18.3
+	// BasisSubprocessor: an objection to a new or replaced subprocessor that was made
+	// in time and not accommodated (cp.dpa.6.2, fo.dpa.2.2; INTERPRETATION.md,
+	// Processor duties); AsOf is the day of the change.
+	BasisSubprocessor CancellationBasis = "subprocessor"
 )
 
 // BasisCancellationInput is a cancellation that rests on a special basis.
@@ -113,8 +117,22 @@ func (p *Policy) CancellationWithBasis(in BasisCancellationInput) (CancellationR
 		end = in.Received
 		says, key, fmPeriod = fmt.Sprintf("The force majeure lasted beyond %s, so the contract may be ended in writing with immediate effect.", fm.Period.Words()), "cancel.basis.force_majeure", fm.Period
 		inp = append(inp, Input{Name: "rights_from", Value: in.RightsFrom.String()})
+	case BasisSubprocessor:
+		if err := requireDate("as_of", in.AsOf); err != nil {
+			return CancellationResult{}, nil, err
+		}
+		pt := p.Terms.Privacy
+		clauses, reading = pt.ObjectionClauses, pt.ObjectionReading
+		// As of the change; an agreement is not ended in the past, so a later receipt
+		// ends it on the day received.
+		end = in.AsOf
+		if in.Received.After(end) {
+			end = in.Received
+		}
+		says, key = "A customer whose objection to a new subprocessor was not accommodated may end the affected agreements as of the change; it ends on the earlier of that date and the ordinary end.", "cancel.basis.subprocessor"
+		inp = append(inp, Input{Name: "change", Value: in.AsOf.String()})
 	default:
-		return CancellationResult{}, nil, inputErr("basis", "choose price-increase, terms-change or force-majeure (got %q)", string(in.Basis))
+		return CancellationResult{}, nil, inputErr("basis", "choose price-increase, terms-change, force-majeure or subprocessor (got %q)", string(in.Basis))
 	}
 	res := in.Ordinary
 	if !end.IsZero() && end.Before(res.Ends) {

@@ -44,6 +44,7 @@ type page struct {
 	Monitor  bool // the staff monitoring pages are mounted
 	Status   bool // the status page and the staff incident and maintenance pages are mounted
 	SLA      bool // the availability and SLA pages are mounted
+	Privacy  bool // the privacy pages are mounted
 	// Provision: the staff provisioning pages and the portal's service pages are mounted.
 	Provision bool
 	// SecretsOn: the one-time secret links are mounted.
@@ -370,6 +371,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		Monitor:   s.mon != nil,
 		Status:    s.status != nil,
 		SLA:       s.comp != nil,
+		Privacy:   s.priv != nil,
 		Provision: s.prov != nil,
 		SecretsOn: s.secrets != nil,
 		Today:     s.today(),

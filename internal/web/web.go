@@ -33,6 +33,7 @@ import (
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/onetime"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/privacy"
 	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/signup"
 	"github.com/hostpact/hostpact/internal/status"
@@ -99,6 +100,9 @@ type Deps struct {
 	// Secrets serves the one-time secret links (/s/…) and the pages that make them;
 	// without it they are not mounted.
 	Secrets *onetime.Service
+	// Privacy serves /subprocessors (and its Atom feed), the portal's privacy notices
+	// and the staff privacy page; without it they are not mounted.
+	Privacy *privacy.Service
 }
 
 type server struct {
@@ -120,6 +124,7 @@ type server struct {
 	secrets *onetime.Service
 	// secretLimit bounds reveals per client address, so a link cannot be guessed at.
 	secretLimit *limiter
+	priv        *privacy.Service
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -158,7 +163,8 @@ func build(d Deps) (*server, http.Handler, error) {
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
 		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision, secrets: d.Secrets,
-		api: d.API, metrics: d.Metrics,
+		priv: d.Privacy,
+		api:  d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -316,6 +322,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	}
 	if s.secrets != nil {
 		s.secretRoutes(mux, staff, portal)
+	}
+	if s.priv != nil {
+		s.privacyRoutes(mux, staff, portal)
 	}
 }
 

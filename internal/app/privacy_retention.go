@@ -1,0 +1,94 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/privacy"
+	"github.com/hostpact/hostpact/internal/privacy/holders"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/terms"
+)
+
+func candidates(query string) func(ctx context.Context, q store.Querier, until terms.Date) ([]privacy.Candidate, error) {
+	return func(ctx context.Context, q store.Querier, until terms.Date) ([]privacy.Candidate, error) {
+		rows, err := q.QueryContext(ctx, query, store.Now(until.AddDays(1).Time(clock.Amsterdam)))
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []privacy.Candidate
+		for rows.Next() {
+			var c privacy.Candidate
+			var from time.Time
+			if err := rows.Scan(&c.ID, &c.OrgID, &from); err != nil {
+				return nil, err
+			}
+			c.From = terms.DateIn(from, clock.Amsterdam)
+			out = append(out, c)
+		}
+		return out, rows.Err()
+	}
+}
+
+// anonymiseOrganisation anonymises a closed customer: its contact and every user of
+// it, through every holder (invoices stay, sealed, for their fiscal period).
+func anonymiseOrganisation(ctx context.Context, q store.Querier, id string) error {
+	rows, err := q.QueryContext(ctx, `SELECT email FROM organisations WHERE CAST(id AS TEXT) = $1
+		UNION SELECT email FROM users WHERE CAST(org_id AS TEXT) = $1`, id)
+	if err != nil {
+		return err
+	}
+	var emails []string
+	for rows.Next() {
+		var e string
+		if err := rows.Scan(&e); err != nil {
+			rows.Close()
+			return err
+		}
+		emails = append(emails, e)
+	}
+	rows.Close()
+	for _, e := range emails {
+		for _, h := range holders.All() {
+			if err := h.Anonymise(ctx, q, privacy.Person{Email: e}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func privacyRetention() []privacy.RetentionSource {
+	return []privacy.RetentionSource{
+		// Account data 6 months after the account is closed (cp.privacy.account.2): a
+		// disabled organisation, from the day it was disabled.
+		{Rule: "account-data", Kind: "organisation", Action: privacy.ActionAnonymise,
+			Candidates: candidates(`SELECT CAST(o.id AS TEXT), o.id, o.updated_at FROM organisations o WHERE o.disabled = TRUE AND o.updated_at < $1
+				AND o.email NOT LIKE '%@anonymised.invalid' AND ` + privacy.NotDone("account-data", "organisation", "o.id") + ` ORDER BY o.id`),
+			Apply: anonymiseOrganisation},
+		// Contact records 6 months after the question was resolved (cp.privacy.enquiries.2):
+		// the privacy package's own closed data subject requests.
+		{Rule: "enquiries", Kind: "privacy_request", Action: privacy.ActionAnonymise,
+			Candidates: candidates(`SELECT CAST(r.id AS TEXT), 0, r.closed_at FROM privacy_requests r WHERE r.closed_at IS NOT NULL AND r.closed_at < $1
+				AND ` + privacy.NotDone("enquiries", "privacy_request", "r.id") + ` ORDER BY r.id`),
+			Apply: func(ctx context.Context, q store.Querier, id string) error {
+				_, err := q.ExecContext(ctx, `UPDATE privacy_requests SET subject_email = 'anonymised-request-' || CAST(id AS TEXT) || '@anonymised.invalid',
+					subject_name = '', details = '' WHERE CAST(id AS TEXT) = $1`, id)
+				return err
+			}},
+		{Rule: "hosting-data", Kind: "subscription", Action: privacy.ActionElsewhere,
+			Link: "provisioning deletes a service's data on the contracts deletion schedule (contracts.DueDeletions, provision.DeleteDue)"},
+		{Rule: "email-data", Kind: "subscription", Action: privacy.ActionElsewhere,
+			Link: "provisioning deletes a mailbox's data on the contracts deletion schedule (contracts.DueDeletions, provision.DeleteDue)"},
+		{Rule: "customer-data", Kind: "subscription", Action: privacy.ActionElsewhere,
+			Link: "provisioning deletes the service's data on the contracts deletion schedule after the agreement ends"},
+		{Rule: "server-logs", Kind: "monitor_results", Action: privacy.ActionElsewhere,
+			Link: "the monitor's retention job (monitor.RetentionJob); logs on the hosting servers rotate there"},
+		{Rule: "invoices", Kind: "invoice", Action: privacy.ActionElsewhere,
+			Link: "billing keeps issued invoices sealed for the fiscal period; their removal after it is not automated yet"},
+		{Rule: "job-applications", Kind: "application", Action: privacy.ActionElsewhere,
+			Link: "hostpact holds no job applications"},
+	}
+}
