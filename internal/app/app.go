@@ -26,6 +26,9 @@ import (
 	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/documents"
+	"github.com/hostpact/hostpact/internal/domains"
+	"github.com/hostpact/hostpact/internal/domains/domainstest"
+	"github.com/hostpact/hostpact/internal/domains/registry"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/jobs"
 	"github.com/hostpact/hostpact/internal/metrics"
@@ -55,7 +58,7 @@ var Version = "dev"
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-		provision.Schema}
+		provision.Schema, domains.Schema}
 }
 
 // App is a running hostpact's services.
@@ -82,6 +85,10 @@ type App struct {
 	Compensation *compensation.Service
 	// Provision delivers the services on the provider's servers (issue 13).
 	Provision *provision.Service
+	// Domains carries domain names through the product (issue 14).
+	Domains *domains.Service
+	// DemoRegistry is the in-memory registry of `hostpact demo` (nil otherwise).
+	DemoRegistry *domainstest.Registry
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -232,8 +239,18 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		Customers: provisionCustomers{}, BaseURL: cfg.URL(), Provider: pack.Provider.LegalName})
 	// Contracts drives provisioning (orders, ends, suspensions, plan changes) and tells
 	// it which data the terms let go; each was built without the other.
-	a.Contracts.UseProvisioner(a.Provision)
 	a.Provision.SetDeletions(a.Contracts)
+	// Domain plans go to the registry (issue 14); the EPP dialer is wired once the EPP
+	// client exists, the demo uses an in-memory registry that says so.
+	var dial domains.Dialer
+	if cfg.Demo {
+		a.DemoRegistry = domainstest.New(clk)
+		dial = func(_ context.Context, c domains.Connection) (registry.Registry, error) { return a.DemoRegistry.Conn(c.Username), nil }
+	}
+	a.Domains = domains.New(db, clk, domains.Deps{Keys: cfg.Keys, Dial: dial, Customers: a.Accounts, Subscriptions: a.Contracts, Pack: pack,
+		Logger: logger, BaseURL: cfg.URL(), Provider: pack.Provider.LegalName})
+	a.Contracts.UseProvisioner(contracts.ByKind{Default: a.Provision, Kinds: map[catalog.Kind]contracts.Provisioner{catalog.KindDomain: a.Domains}})
+	a.Contracts.UseDomainNames(a.Domains)
 	return a, nil
 }
 
@@ -358,6 +375,9 @@ func (a *App) Runner() *jobs.Runner {
 	// Provisioning: the steps on the servers, and the comparison with what they list.
 	r.Register(a.Provision.RunJob())
 	r.Register(a.Provision.SyncJob())
+	// Domains: registry steps, and the comparison with the registry's view.
+	r.Register(a.Domains.RunJob())
+	r.Register(a.Domains.SyncJob())
 	// Signed checkpoints of the audit trail, outside the database.
 	if a.Config.Audit.CheckpointDir != "" {
 		r.Register((&audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir,

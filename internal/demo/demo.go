@@ -195,6 +195,9 @@ func seedContracts(ctx context.Context, a *app.App) error {
 		return fmt.Errorf("demo staff: %w", err)
 	}
 	by := accounts.Principal{User: admin}
+	if err := seedDomainRegistry(ctx, a, by); err != nil {
+		return fmt.Errorf("demo registry: %w", err)
+	}
 	var subs []contracts.Subscription
 	for _, o := range orders {
 		u, err := a.Accounts.FindUserByEmail(ctx, o.user)
@@ -233,6 +236,9 @@ func seedContracts(ctx context.Context, a *app.App) error {
 	}
 	if err := seedProvisioning(ctx, a, by, subs); err != nil {
 		return fmt.Errorf("demo provisioning: %w", err)
+	}
+	if err := seedDomains(ctx, a); err != nil {
+		return fmt.Errorf("demo domains: %w", err)
 	}
 	return nil
 }
