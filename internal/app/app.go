@@ -245,7 +245,9 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	var dial domains.Dialer
 	if cfg.Demo {
 		a.DemoRegistry = domainstest.New(clk)
-		dial = func(_ context.Context, c domains.Connection) (registry.Registry, error) { return a.DemoRegistry.Conn(c.Username), nil }
+		dial = func(_ context.Context, c domains.Connection) (registry.Registry, error) {
+			return a.DemoRegistry.Conn(c.Username), nil
+		}
 	}
 	a.Domains = domains.New(db, clk, domains.Deps{Keys: cfg.Keys, Dial: dial, Customers: a.Accounts, Subscriptions: a.Contracts, Pack: pack,
 		Logger: logger, BaseURL: cfg.URL(), Provider: pack.Provider.LegalName})

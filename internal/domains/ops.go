@@ -184,9 +184,9 @@ func (s *Service) failed(ctx context.Context, op Operation, d Domain, cause erro
 }
 
 type stepArgs struct {
-	From        string `json:"from,omitempty"`         // renew: the expiry it renews from
-	Years       int    `json:"years,omitempty"`        // renew
-	TermNo      int    `json:"term_no,omitempty"`      // renew: the subscription term it covers
+	From        string `json:"from,omitempty"`          // renew: the expiry it renews from
+	Years       int    `json:"years,omitempty"`         // renew
+	TermNo      int    `json:"term_no,omitempty"`       // renew: the subscription term it covers
 	EndOfPeriod bool   `json:"end_of_period,omitempty"` // schedule_delete
 	Date        string `json:"date,omitempty"`          // schedule_delete, registrar_cancel
 }

@@ -137,9 +137,11 @@ func (s *Service) RequestTransfer(ctx context.Context, by accounts.Principal, or
 	})
 }
 
-func requestBinding(orgID int64, name string) string { return fmt.Sprintf("domain-transfer:%d:%s", orgID, name) }
-func opBinding(opID int64) string                   { return fmt.Sprintf("domain-op:%d", opID) }
-func tokenBinding(domainID int64) string            { return fmt.Sprintf("domain-token:%d", domainID) }
+func requestBinding(orgID int64, name string) string {
+	return fmt.Sprintf("domain-transfer:%d:%s", orgID, name)
+}
+func opBinding(opID int64) string        { return fmt.Sprintf("domain-op:%d", opID) }
+func tokenBinding(domainID int64) string { return fmt.Sprintf("domain-token:%d", domainID) }
 
 // Provision implements contracts.Provisioner for domain plans: it records the domain,
 // the basis on which the registrant's data go to the registry (cp.privacy.domains.1:

@@ -312,5 +312,3 @@ func (s *Service) queueBy(ctx context.Context, by accounts.Principal, d Domain, 
 
 // PlainState is the key of a state's sentence for the customer.
 func PlainState(state string) string { return "domains.state_" + state }
-
-
