@@ -29,6 +29,7 @@ import (
 	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/documents"
+	"github.com/hostpact/hostpact/internal/domains"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/payments"
@@ -95,6 +96,8 @@ type Deps struct {
 	// Provision serves the staff provisioning pages (servers, queue, services) and the
 	// portal's service pages; without it they are not mounted.
 	Provision *provision.Service
+	// Domains serves the staff and portal domain pages; without it they are not mounted.
+	Domains *domains.Service
 }
 
 type server struct {
@@ -113,6 +116,7 @@ type server struct {
 	mon     *monitor.Service
 	comp    *compensation.Service
 	prov    *provision.Service
+	domains *domains.Service
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -150,7 +154,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	s := &server{
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
-		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision,
+		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision, domains: d.Domains,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -305,6 +309,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	if s.prov != nil {
 		s.provisionStaffRoutes(staff)
 		s.provisionPortalRoutes(portal)
+	}
+	if s.domains != nil {
+		s.domainRoutes(staff, portal)
 	}
 }
 
