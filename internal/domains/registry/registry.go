@@ -127,6 +127,23 @@ type Registry interface {
 	Close() error
 }
 
+// Rules are a registry's own periods and rules that the product must honour (SIDN's for
+// .nl: a 40-day quarantine, a 30-day window for the registrant before a registrar
+// cancels for its own reasons). They are the registry's, not the provider's terms.
+type Rules struct {
+	QuarantineDays            int  // after a delete, days in which the domain can be redeemed
+	RegistrantNoticeDays      int  // a registrar-initiated cancellation waits this long after notifying the registrant
+	RestoreOnlyLastRegistrant bool // only the last registrant can redeem during quarantine
+	NewTokenAfterTransfer     bool // a completed transfer hands out a fresh transfer token
+	ScheduledDelete           bool // the registry itself keeps a cancellation date that can be withdrawn
+	AutoRenew                 bool // the registry renews every period until cancelled (no renew command)
+}
+
+// RuleSource is implemented by a Registry that knows its registry's rules.
+type RuleSource interface {
+	Rules() Rules
+}
+
 // Errors a caller acts on. An implementation wraps them with the registry's words.
 var (
 	ErrNotAvailable  = errors.New("registry: name not available")
