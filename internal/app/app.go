@@ -240,9 +240,9 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	// Contracts drives provisioning (orders, ends, suspensions, plan changes) and tells
 	// it which data the terms let go; each was built without the other.
 	a.Provision.SetDeletions(a.Contracts)
-	// Domain plans go to the registry (issue 14); the EPP dialer is wired once the EPP
-	// client exists, the demo uses an in-memory registry that says so.
-	var dial domains.Dialer
+	// Domain plans go to the registry of their TLD over EPP (issue 14); the demo uses an
+	// in-memory registry that says so.
+	dial := domains.EPPDialer(clk)
 	if cfg.Demo {
 		a.DemoRegistry = domainstest.New(clk)
 		dial = func(_ context.Context, c domains.Connection) (registry.Registry, error) {

@@ -14,6 +14,7 @@ import (
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/domains/domainstest"
+	"github.com/hostpact/hostpact/internal/domains/epp/sidnfake"
 	"github.com/hostpact/hostpact/internal/domains/registry"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/secrets"
@@ -73,12 +74,17 @@ type env struct {
 	con   *contracts.Service
 	svc   *Service
 	reg   *domainstest.Registry
+	fake  *sidnfake.Registry // overEPP only
 	custs *customers
 	zones *zones
 	next  int64
 }
 
-func each(t *testing.T, fn func(t *testing.T, e *env)) {
+func each(t *testing.T, fn func(t *testing.T, e *env)) { eachOn(t, false, fn) }
+
+// eachOn runs fn with the in-memory registry, or with overEPP the EPP client against
+// sidnfake, the in-process .nl registry over TLS on loopback, on the same fake clock.
+func eachOn(t *testing.T, overEPP bool, fn func(t *testing.T, e *env)) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -98,14 +104,22 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 			}
 			return e.reg.Conn(c.Username), nil
 		}
+		conn := ConnectionInput{TLD: "nl", Address: "127.0.0.1:700", Username: "hostpact",
+			Credentials: map[string]string{"password": "registrar-pw"}, Enabled: true}
+		if overEPP {
+			fake, addr, ca := sidnfake.StartTB(t, sidnfake.Options{Clock: clk})
+			e.fake = fake
+			dial = EPPDialer(clk)
+			conn = ConnectionInput{TLD: "nl", Address: addr, Username: sidnfake.Us,
+				Credentials: map[string]string{"password": sidnfake.UsPassword, "ca_pem": string(ca), "profile": "sidn"}, Enabled: true}
+		}
 		e.svc = New(db, clk, Deps{Keys: secrets.Ephemeral(), Dial: dial, Customers: e.custs, Pack: pk, Zones: e.zones,
 			BaseURL: "https://portal.example/", Provider: "Cloud Provider B.V.", Settings: Settings{Lease: time.Minute}})
 		e.con = contracts.New(db, clk, contracts.Deps{Pack: pk, Plans: e.cat, Customers: e.custs, BaseURL: "https://portal.example/",
 			Provisioner: contracts.ByKind{Kinds: map[catalog.Kind]contracts.Provisioner{catalog.KindDomain: e.svc}}})
 		e.con.UseDomainNames(e.svc)
 		e.svc.SetSubscriptions(e.con)
-		if _, err := e.svc.SaveConnection(ctx, support, ConnectionInput{TLD: "nl", Address: "127.0.0.1:700", Username: "hostpact",
-			Credentials: map[string]string{"password": "registrar-pw"}, Enabled: true}); err != nil {
+		if _, err := e.svc.SaveConnection(ctx, support, conn); err != nil {
 			t.Fatal(err)
 		}
 		fn(t, e)
