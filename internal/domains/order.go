@@ -91,8 +91,11 @@ func (s *Service) OrderableDomain(ctx context.Context, orgID int64, name string)
 	if a.Available {
 		return nil
 	}
+	// A transfer the customer asked for, or a name the customer already holds here (an
+	// order sent again with its idempotency key passes its check again), is not refused.
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM domain_transfer_requests WHERE org_id = $1 AND name = $2 AND used_at IS NULL`,
+	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM domain_transfer_requests WHERE org_id = $1 AND name = $2 AND used_at IS NULL)
+		+ (SELECT COUNT(*) FROM domains WHERE org_id = $1 AND name = $2 AND ended_at IS NULL)`,
 		orgID, strings.ToLower(name)).Scan(&n); err != nil {
 		return err
 	}
