@@ -26,6 +26,9 @@ import (
 	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/documents"
+	"github.com/hostpact/hostpact/internal/domains"
+	"github.com/hostpact/hostpact/internal/domains/domainstest"
+	"github.com/hostpact/hostpact/internal/domains/registry"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/files"
 	"github.com/hostpact/hostpact/internal/jobs"
@@ -58,7 +61,7 @@ var Version = "dev"
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-		provision.Schema, files.Schema, onetime.Schema, privacy.Schema}
+		provision.Schema, files.Schema, onetime.Schema, privacy.Schema, domains.Schema}
 }
 
 // App is a running hostpact's services.
@@ -89,6 +92,10 @@ type App struct {
 	// Privacy is the processor's and controller's duties (issue 12): subprocessors,
 	// breaches, data subject requests, retention.
 	Privacy *privacy.Service
+	// Domains carries domain names through the product (issue 14).
+	Domains *domains.Service
+	// DemoRegistry is the in-memory registry of `hostpact demo` (nil otherwise).
+	DemoRegistry *domainstest.Registry
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -239,7 +246,6 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		Customers: provisionCustomers{}, BaseURL: cfg.URL(), Provider: pack.Provider.LegalName})
 	// Contracts drives provisioning (orders, ends, suspensions, plan changes) and tells
 	// it which data the terms let go; each was built without the other.
-	a.Contracts.UseProvisioner(a.Provision)
 	a.Provision.SetDeletions(a.Contracts)
 	a.Secrets = onetime.New(db, clk, cfg.Keys, pack, cfg.URL())
 	a.Privacy = privacy.New(db, clk, privacy.Deps{Pack: pack, Customers: privacyCustomers{}, Subscriptions: privacySubscriptions{pack: pack.Name},
@@ -247,6 +253,19 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		BaseURL: cfg.URL(), Logger: logger})
 	// A cancellation may rest on an objection to a subprocessor (cp.dpa.6.2, fo.dpa.2.2).
 	a.Contracts.UseSubprocessorObjections(a.Privacy)
+	// Domain plans go to the registry of their TLD over EPP (issue 14); the demo uses an
+	// in-memory registry that says so.
+	dial := domains.EPPDialer(clk)
+	if cfg.Demo {
+		a.DemoRegistry = domainstest.New(clk)
+		dial = func(_ context.Context, c domains.Connection) (registry.Registry, error) {
+			return a.DemoRegistry.Conn(c.Username), nil
+		}
+	}
+	a.Domains = domains.New(db, clk, domains.Deps{Keys: cfg.Keys, Dial: dial, Customers: a.Accounts, Subscriptions: a.Contracts, Pack: pack,
+		Logger: logger, BaseURL: cfg.URL(), Provider: pack.Provider.LegalName})
+	a.Contracts.UseProvisioner(contracts.ByKind{Default: a.Provision, Kinds: map[catalog.Kind]contracts.Provisioner{catalog.KindDomain: a.Domains}})
+	a.Contracts.UseDomainNames(a.Domains)
 	return a, nil
 }
 
@@ -276,7 +295,7 @@ func (a *App) Handler() (http.Handler, error) {
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
 		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor, Compensation: a.Compensation,
-		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy,
+		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy, Domains: a.Domains,
 		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {
@@ -375,6 +394,9 @@ func (a *App) Runner() *jobs.Runner {
 	// schedule (issue 12).
 	r.Register(a.Privacy.BreachJob())
 	r.Register(a.Privacy.RetentionJob())
+	// Domains: registry steps, and the comparison with the registry's view.
+	r.Register(a.Domains.RunJob())
+	r.Register(a.Domains.SyncJob())
 	// Signed checkpoints of the audit trail, outside the database.
 	if a.Config.Audit.CheckpointDir != "" {
 		r.Register((&audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir,

@@ -246,6 +246,9 @@ func (s *Service) buildOrder(ctx context.Context, by accounts.Principal, in Chec
 			return customer{}, nil, Checkout{}, err
 		}
 		domain := checkDomain(fe, f("domain"), ol.Domain, plan.TLD)
+		if err := s.orderableDomain(ctx, fe, f("domain"), cust.ID, plan, domain); err != nil {
+			return customer{}, nil, Checkout{}, err
+		}
 		if plan.ProductKind == catalog.KindDomain && ol.Quantity != 1 {
 			fe[f("quantity")] = i18n.T("contracts.register_one_domain_name")
 		}

@@ -129,6 +129,7 @@ type Service struct {
 	customers Customers
 	ledger    Ledger
 	prov      Provisioner
+	dnames    DomainNames
 	baseURL   string
 	log       *slog.Logger
 	docs      ShownDocuments

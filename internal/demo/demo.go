@@ -195,6 +195,9 @@ func seedContracts(ctx context.Context, a *app.App) error {
 		return fmt.Errorf("demo staff: %w", err)
 	}
 	by := accounts.Principal{User: admin}
+	if err := seedDomainRegistry(ctx, a, by); err != nil {
+		return fmt.Errorf("demo registry: %w", err)
+	}
 	var subs []contracts.Subscription
 	for _, o := range orders {
 		u, err := a.Accounts.FindUserByEmail(ctx, o.user)
@@ -236,6 +239,9 @@ func seedContracts(ctx context.Context, a *app.App) error {
 	}
 	if err := seedPrivacy(ctx, a, by); err != nil {
 		return fmt.Errorf("demo privacy: %w", err)
+	}
+	if err := seedDomains(ctx, a); err != nil {
+		return fmt.Errorf("demo domains: %w", err)
 	}
 	return nil
 }

@@ -219,6 +219,8 @@ var explainMessages = map[string]explainMsg{
 		en: "Availability must be at least {target:rate}% of the calendar month; with {minutes:int} minutes of unavailability it was {availability:rate}%.", lead: true},
 	"sla.claim_window": {nl: "Een vergoeding vraag je aan binnen {window:period} na het einde van de storing ({ended:time}): uiterlijk op {last:date}.",
 		en: "A credit is claimed within {window:period} after the outage ended ({ended:time}): by {last:date} at the latest.", lead: true},
+	"domain.cancel_for_default": {nl: "Na ontbinding wegens niet betalen wordt een domeinnaam met een opzegtermijn van {notice:period} opgeheven: aangekondigd op {notice_on:date}, verwijdert de registry hem op {delete_on:date}.",
+		en: "After the agreement is dissolved for non-payment a domain name is cancelled with {notice:period} notice: announced on {notice_on:date}, the registry deletes it on {delete_on:date}.", lead: true},
 	"maintenance.notice": {nl: "Gepland onderhoud wordt minstens {notice:period} vooraf aangekondigd; aangekondigd op {announced_at:time}, kan het op zijn vroegst beginnen op {earliest:time}.",
 		en: "Planned maintenance is announced at least {notice:period} ahead; announced at {announced_at:time}, it can start at {earliest:time} at the earliest."},
 	"maintenance.announced": {nl: "Het onderhoud begint op {starts_at:time}, niet eerder dan dat; het is dus aangekondigd onderhoud, dat niet meetelt voor de SLA.",

@@ -599,6 +599,9 @@ func (v *validator) policy(pl *Policy, p string) {
 
 	v.need(p+".audit.min_interval", pol.Audit.MinInterval, Months, Years)
 	v.clauses(p+".audit.clauses", pol.Audit.Clauses)
+	v.need(p+".domains.default_cancel_notice", pol.Domains.DefaultCancelNotice, Days, Months)
+	v.clauses(p+".domains.clauses", pol.Domains.Clauses)
+	v.clauses(p+".domains.data_sharing", pol.Domains.DataSharing)
 	v.clauses(p+".vat.clauses", pol.VAT.Clauses)
 	v.moneyOut(pol, p)
 

@@ -135,6 +135,7 @@ type Terms struct {
 	PriceIncrease   PriceIncreaseTerms        `yaml:"price_increase"`
 	TermsChange     TermsChangeTerms          `yaml:"terms_change"`
 	Audit           AuditTerms                `yaml:"audit"`
+	Domains         DomainTerms               `yaml:"domains"`
 	VAT             VATTerms                  `yaml:"vat"`
 	DirectDebit     DirectDebitTerms          `yaml:"direct_debit"`
 	Refunds         RefundTerms               `yaml:"refunds"`
@@ -554,4 +555,15 @@ func (pk *Pack) Clauses() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// DomainTerms: domain names (cp.av.6, fo.av.10). DefaultCancelNotice is the notice
+// before a domain is cancelled at the registry after the agreement was dissolved for
+// non-payment (cp.av.6.9, fo.av.10.6); DataSharing cites where the terms tell the
+// customer that the registrant's data go to the registry, recorded with each domain.
+type DomainTerms struct {
+	DefaultCancelNotice Period   `yaml:"default_cancel_notice"`
+	Clauses             []string `yaml:"clauses"`
+	DataSharing         []string `yaml:"data_sharing"`
+	Reading             string   `yaml:"reading"`
 }

@@ -19,7 +19,7 @@ import (
 // without adding it here.
 var isolationRoutes = []struct {
 	pattern string
-	object  string // "user", "token", "contract", "subscription", "quote", "invoice", "customer" or "service"
+	object  string // "user", "token", "contract", "subscription", "quote", "invoice", "customer", "service" or "domain"
 	form    url.Values
 }{
 	{"GET /portal/users/{id}", "user", nil},
@@ -58,6 +58,9 @@ var isolationRoutes = []struct {
 	{"GET /portal/services/{id}/reset", "service", nil},
 	{"POST /portal/services/{id}/reset", "service", nil},
 	{"POST /portal/services/{id}/panel", "service", nil},
+	{"GET /portal/domains/{id}", "domain", nil},
+	{"POST /portal/domains/{id}/token", "domain", nil},
+	{"POST /portal/domains/{id}/transfer", "domain", url.Values{"auth_code": {"GESTOLEN"}}},
 }
 
 func TestEveryIDRouteIsInTheIsolationTable(t *testing.T) {
@@ -83,6 +86,7 @@ type tenantB struct {
 	quote  contracts.Quote
 	inv    billing.Invoice
 	svc    int64 // the service of B's subscription on a server
+	domain int64 // B's domain name
 }
 
 func (e *env) snapshotB(b tenantB) any {
@@ -124,7 +128,11 @@ func (e *env) snapshotB(b tenantB) any {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return []any{org, users, tokens, cs, qs, invs, online, credit, svc}
+	dom, err := e.doms.Get(e.ctx, e.admin(), b.domain)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return []any{org, users, tokens, cs, qs, invs, online, credit, svc, dom}
 }
 
 func TestTenantIsolation(t *testing.T) {
@@ -172,11 +180,12 @@ func TestTenantIsolation(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.quote = e.sentQuote(b.org.ID, "Maatwerk Bos")
+		b.domain = e.domainOrder(b.org, b.admin, "slagerijbos.nl").ID
 		before := e.snapshotB(b)
 
 		ids := map[string][]int64{"user": {b.admin.ID, b.sub.ID}, "token": {b.tokens[0].ID, b.tokens[1].ID},
 			"contract": {b.con.ID}, "subscription": {b.con.Subscriptions[0].ID}, "quote": {b.quote.ID}, "invoice": {b.inv.ID},
-			"customer": {b.org.ID}, "service": {b.svc}}
+			"customer": {b.org.ID}, "service": {b.svc}, "domain": {b.domain}}
 		c := e.client()
 		c.login("marieke@jansen.test", "", "/portal/")
 		// A's admin holds a token too, so A's own pages are not trivially empty.

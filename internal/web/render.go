@@ -49,6 +49,7 @@ type page struct {
 	Provision bool
 	// SecretsOn: the one-time secret links are mounted.
 	SecretsOn bool
+	Domains   bool
 	Today     terms.Date
 	AssetVer  string
 	Form      *form
@@ -374,6 +375,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		Privacy:   s.priv != nil,
 		Provision: s.prov != nil,
 		SecretsOn: s.secrets != nil,
+		Domains:   s.domains != nil,
 		Today:     s.today(),
 		AssetVer:  s.assetVer,
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/documents"
+	"github.com/hostpact/hostpact/internal/domains"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/onetime"
@@ -103,6 +104,8 @@ type Deps struct {
 	// Privacy serves /subprocessors (and its Atom feed), the portal's privacy notices
 	// and the staff privacy page; without it they are not mounted.
 	Privacy *privacy.Service
+	// Domains serves the staff and portal domain pages; without it they are not mounted.
+	Domains *domains.Service
 }
 
 type server struct {
@@ -125,6 +128,7 @@ type server struct {
 	// secretLimit bounds reveals per client address, so a link cannot be guessed at.
 	secretLimit *limiter
 	priv        *privacy.Service
+	domains     *domains.Service
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -163,8 +167,8 @@ func build(d Deps) (*server, http.Handler, error) {
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
 		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision, secrets: d.Secrets,
-		priv: d.Privacy,
-		api:  d.API, metrics: d.Metrics,
+		priv: d.Privacy, domains: d.Domains,
+		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -325,6 +329,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	}
 	if s.priv != nil {
 		s.privacyRoutes(mux, staff, portal)
+	}
+	if s.domains != nil {
+		s.domainRoutes(staff, portal)
 	}
 }
 
