@@ -2,7 +2,6 @@ package dns
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -184,11 +183,10 @@ func (d *demoBackend) AddCryptoKey(ctx context.Context, zone string, _ pdns.Cryp
 	zone = pdns.Fqdn(zone)
 	k := &mdns.DNSKEY{Hdr: mdns.RR_Header{Name: zone, Rrtype: mdns.TypeDNSKEY, Class: mdns.ClassINET, Ttl: 3600},
 		Flags: 257, Protocol: 3, Algorithm: mdns.ECDSAP256SHA256}
-	priv, err := k.Generate(256)
+	_, err := k.Generate(256)
 	if err != nil {
 		return pdns.CryptoKey{}, err
 	}
-	_ = priv.(*ecdsa.PrivateKey)
 	res, err := d.db.ExecContext(ctx, `UPDATE dns_demo_zones SET dnssec_key = $2 WHERE zone = $1`, zone, k.String())
 	if err != nil {
 		return pdns.CryptoKey{}, err
