@@ -334,16 +334,19 @@ func (s *Service) ensureZone(ctx context.Context, orgID int64, name string, orig
 		if err != nil {
 			return Zone{}, backendError(err)
 		}
-		if len(defaults) > 0 {
-			if err := b.PatchRRSets(ctx, name, rrsets(name, defaults, pdns.Replace)); err != nil {
-				return Zone{}, backendError(err)
-			}
-		}
 	} else if err != nil {
 		return Zone{}, backendError(err)
 	}
 	if exists {
 		return z, nil
+	}
+	// Until the row is written the zone is still being made: the default records are
+	// written again (REPLACE of the same sets), also after a run that stopped between
+	// creating the zone and writing them.
+	if len(defaults) > 0 {
+		if err := b.PatchRRSets(ctx, name, rrsets(name, defaults, pdns.Replace)); err != nil {
+			return Zone{}, backendError(err)
+		}
 	}
 	pz, err := b.Zone(ctx, name)
 	if err != nil {
