@@ -25,6 +25,7 @@ import (
 	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/dns"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/jobs"
@@ -55,7 +56,7 @@ var Version = "dev"
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-		provision.Schema}
+		provision.Schema, dns.Schema}
 }
 
 // App is a running hostpact's services.
@@ -82,6 +83,8 @@ type App struct {
 	Compensation *compensation.Service
 	// Provision delivers the services on the provider's servers (issue 13).
 	Provision *provision.Service
+	// DNS keeps the customers' zones on PowerDNS (issue 14).
+	DNS *dns.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -234,6 +237,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	// it which data the terms let go; each was built without the other.
 	a.Contracts.UseProvisioner(a.Provision)
 	a.Provision.SetDeletions(a.Contracts)
+	a.DNS = dns.New(db, clk, dns.Deps{Keys: cfg.Keys, Hosting: dnsHosting{prov: a.Provision}, Monitor: a.Monitor, Logger: logger})
 	return a, nil
 }
 
@@ -264,6 +268,7 @@ func (a *App) Handler() (http.Handler, error) {
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
 		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor, Compensation: a.Compensation,
 		Provision: a.Provision,
+		DNS:       a.DNS,
 		Config:    web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {
