@@ -237,7 +237,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	// it which data the terms let go; each was built without the other.
 	a.Contracts.UseProvisioner(a.Provision)
 	a.Provision.SetDeletions(a.Contracts)
-	a.DNS = dns.New(db, clk, dns.Deps{Keys: cfg.Keys, Hosting: dnsHosting{prov: a.Provision}, Monitor: a.Monitor, Logger: logger})
+	a.DNS = dns.New(db, clk, dns.Deps{Keys: cfg.Keys, Customers: a.Accounts, Hosting: dnsHosting{prov: a.Provision}, Monitor: a.Monitor, Logger: logger})
 	return a, nil
 }
 

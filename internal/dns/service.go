@@ -77,9 +77,17 @@ type Backend interface {
 	Rectify(ctx context.Context, zone string) error
 }
 
+// Customers finds an organisation (accounts.Service): a zone is made only for one that
+// exists.
+type Customers interface {
+	GetOrganisation(ctx context.Context, by accounts.Principal, id int64) (accounts.Organisation, error)
+}
+
 // Deps are the collaborators of the service.
 type Deps struct {
 	Keys *secrets.Keyring
+	// Customers: nil takes every organisation id as given.
+	Customers Customers
 	// Hosting: nil gives zones without service records.
 	Hosting Hosting
 	// Monitor: nil registers no components.
@@ -96,6 +104,7 @@ type Service struct {
 	clock   clock.Clock
 	keys    *secrets.Keyring
 	hosting Hosting
+	custs   Customers
 	monitor Monitor
 	lim     Limits
 	timeout time.Duration
@@ -118,7 +127,7 @@ func New(db *store.DB, clk clock.Clock, d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, clock: clk, keys: d.Keys, hosting: d.Hosting, monitor: d.Monitor, lim: d.Limits, timeout: d.Timeout, log: d.Logger}
+	return &Service{db: db, clock: clk, keys: d.Keys, hosting: d.Hosting, custs: d.Customers, monitor: d.Monitor, lim: d.Limits, timeout: d.Timeout, log: d.Logger}
 }
 
 // Limits are the editor's bounds.

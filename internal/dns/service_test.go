@@ -198,4 +198,3 @@ func TestRegisterMonitoring(t *testing.T) {
 		}
 	})
 }
-

@@ -405,6 +405,11 @@ func (s *Service) CreateZone(ctx context.Context, by accounts.Principal, orgID i
 		// types: that would let it claim another's domain on the nameservers.
 		return Zone{}, accounts.ErrForbidden
 	}
+	if s.custs != nil {
+		if _, err := s.custs.GetOrganisation(ctx, by, orgID); err != nil {
+			return Zone{}, err
+		}
+	}
 	return s.ensureZone(accounts.ActorContext(ctx, by), orgID, name, OriginDomain)
 }
 

@@ -58,6 +58,14 @@ var isolationRoutes = []struct {
 	{"GET /portal/services/{id}/reset", "service", nil},
 	{"POST /portal/services/{id}/reset", "service", nil},
 	{"POST /portal/services/{id}/panel", "service", nil},
+	// DNS zones: TestDNSIsolation (dns_pages_test.go) asks them for another's zone.
+	{"GET /portal/dns/{id}", "zone", nil},
+	{"GET /portal/dns/{id}/edit", "zone", nil},
+	{"GET /portal/dns/{id}/delete", "zone", nil},
+	{"POST /portal/dns/{id}/preview", "zone", nil},
+	{"POST /portal/dns/{id}/apply", "zone", nil},
+	{"GET /portal/dns/{id}/dnssec", "zone", nil},
+	{"POST /portal/dns/{id}/dnssec", "zone", nil},
 }
 
 func TestEveryIDRouteIsInTheIsolationTable(t *testing.T) {
