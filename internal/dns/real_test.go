@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	mdns "github.com/miekg/dns"
 
@@ -100,6 +101,19 @@ func TestRealPowerDNSZones(t *testing.T) {
 		}
 		if got := answers(ask(t, pd.Addr, zone, mdns.TypeTXT, false), mdns.TypeTXT); len(got) != 1 || got[0] != `"v=spf1 mx -all"` {
 			t.Fatalf("SPF %v", got)
+		}
+
+		// The nameserver registered for monitoring: the monitor's own DNS probe asks it
+		// for the zone's SOA and finds it answered authoritatively.
+		mon := &monitorRec{}
+		e.svc.monitor = mon
+		must(e.svc.RegisterMonitoring(ctx, support, sv.ID, 1, zone, time.Minute))
+		if len(mon.got) != 1 {
+			t.Fatalf("components %+v", mon.got)
+		}
+		check := must(mon.got[0].Spec.Build(e.clk))
+		if res := check.Run(ctx); !res.Up || res.Details.SOASerial == 0 {
+			t.Fatalf("DNS probe of the nameserver: %+v", res)
 		}
 
 		cust := customer(77)
@@ -272,6 +286,9 @@ func TestRealPowerDNSZones(t *testing.T) {
 		}
 		if r := ask(t, pd.Addr, zone, mdns.TypeSOA, false); r.Rcode != mdns.RcodeRefused && r.Rcode != mdns.RcodeNameError {
 			t.Fatalf("removed zone answered %s", mdns.RcodeToString[r.Rcode])
+		}
+		if res := check.Run(ctx); res.Up {
+			t.Fatalf("DNS probe up for a removed zone: %+v", res)
 		}
 		if err := e.svc.DomainGone(ctx, 78, other); err != nil {
 			t.Fatal(err)

@@ -64,12 +64,8 @@ func dnsBase(r *http.Request, id int64) string {
 	return "/portal/dns/" + strconv.FormatInt(id, 10)
 }
 
-func dnsNav(r *http.Request) string {
-	if strings.HasPrefix(r.URL.Path, "/staff/") {
-		return "dns"
-	}
-	return "dns"
-}
+// dnsNav is the navigation entry of the DNS pages, in the staff app and the portal.
+func dnsNav(*http.Request) string { return "dns" }
 
 // dnsServerError puts a DNS server's refusal or silence on the form; nothing changed.
 func dnsServerError(f *form, lang string, err error) bool {
