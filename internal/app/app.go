@@ -25,6 +25,7 @@ import (
 	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/dns"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/domains"
 	"github.com/hostpact/hostpact/internal/domains/domainstest"
@@ -61,7 +62,7 @@ var Version = "dev"
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-		provision.Schema, files.Schema, onetime.Schema, privacy.Schema, domains.Schema}
+		provision.Schema, files.Schema, onetime.Schema, privacy.Schema, domains.Schema, dns.Schema}
 }
 
 // App is a running hostpact's services.
@@ -96,6 +97,8 @@ type App struct {
 	Domains *domains.Service
 	// DemoRegistry is the in-memory registry of `hostpact demo` (nil otherwise).
 	DemoRegistry *domainstest.Registry
+	// DNS keeps the customers' zones on PowerDNS (issue 14).
+	DNS *dns.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -266,6 +269,9 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		Logger: logger, BaseURL: cfg.URL(), Provider: pack.Provider.LegalName})
 	a.Contracts.UseProvisioner(contracts.ByKind{Default: a.Provision, Kinds: map[catalog.Kind]contracts.Provisioner{catalog.KindDomain: a.Domains}})
 	a.Contracts.UseDomainNames(a.Domains)
+	a.DNS = dns.New(db, clk, dns.Deps{Keys: cfg.Keys, Customers: a.Accounts, Hosting: dnsHosting{prov: a.Provision}, Monitor: a.Monitor, Logger: logger})
+	// A domain that becomes active gets its zone; one that leaves takes it along.
+	a.Domains.SetZones(a.DNS)
 	return a, nil
 }
 
@@ -295,7 +301,7 @@ func (a *App) Handler() (http.Handler, error) {
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
 		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor, Compensation: a.Compensation,
-		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy, Domains: a.Domains,
+		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy, Domains: a.Domains, DNS: a.DNS,
 		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {

@@ -243,6 +243,9 @@ func seedContracts(ctx context.Context, a *app.App) error {
 	if err := seedDomains(ctx, a); err != nil {
 		return fmt.Errorf("demo domains: %w", err)
 	}
+	if err := seedDNS(ctx, a, by, subs); err != nil {
+		return fmt.Errorf("demo DNS: %w", err)
+	}
 	return nil
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/contracts"
+	dnssvc "github.com/hostpact/hostpact/internal/dns"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/domains"
 	"github.com/hostpact/hostpact/internal/domains/domainstest"
@@ -81,12 +82,13 @@ type env struct {
 	prov    *provision.Service
 	servers *pageServers
 	// dreg is the in-memory registry behind doms (domains_test.go).
-	dreg *domainstest.Registry
-	doms *domains.Service
-	h    http.Handler
-	srv  *server
-	ctx  context.Context
-	log  *syncBuffer
+	dreg  *domainstest.Registry
+	doms  *domains.Service
+	h     http.Handler
+	srv   *server
+	ctx   context.Context
+	log   *syncBuffer
+	zones *dnssvc.Service // DNS zones on the demo's stand-in server (dns_pages_test.go)
 }
 
 type syncBuffer struct {
@@ -108,7 +110,7 @@ func (s *syncBuffer) String() string {
 
 var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 	billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-	provision.Schema, onetime.Schema, domains.Schema}
+	provision.Schema, onetime.Schema, domains.Schema, dnssvc.Schema}
 
 // each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
 // web handler in demo mode on a fake clock.
@@ -152,14 +154,15 @@ func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 	servers := newPageServers()
 	prov := provision.New(db, clk, provision.Deps{Keys: keys, Types: servers.types(), Plans: cat, Monitor: mon, Logger: logger})
 	dreg, doms := domainServices(db, clk, keys, acc, con, pack)
+	zones := dnssvc.New(db, clk, dnssvc.Deps{Keys: keys, Customers: acc, Monitor: mon, Logger: logger})
 	d := Deps{DB: db, Clock: clk, Accounts: acc, Config: cfg, Catalog: cat, Contracts: con, Pack: pack,
 		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger, Documents: docs, Status: stat, Monitor: mon, Compensation: comp,
-		Provision: prov, Secrets: onetime.New(db, clk, keys, pack, "https://portal.example"), Domains: doms}
+		Provision: prov, Secrets: onetime.New(db, clk, keys, pack, "https://portal.example"), Domains: doms, DNS: zones}
 	srv, h, err := build(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, prov: prov, servers: servers, dreg: dreg, doms: doms, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
+	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, prov: prov, servers: servers, dreg: dreg, doms: doms, zones: zones, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
 	t.Cleanup(func() {
 		if t.Failed() {
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")

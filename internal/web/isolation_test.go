@@ -61,6 +61,14 @@ var isolationRoutes = []struct {
 	{"GET /portal/domains/{id}", "domain", nil},
 	{"POST /portal/domains/{id}/token", "domain", nil},
 	{"POST /portal/domains/{id}/transfer", "domain", url.Values{"auth_code": {"GESTOLEN"}}},
+	// DNS zones: TestDNSIsolation (dns_pages_test.go) asks them for another's zone.
+	{"GET /portal/dns/{id}", "zone", nil},
+	{"GET /portal/dns/{id}/edit", "zone", nil},
+	{"GET /portal/dns/{id}/delete", "zone", nil},
+	{"POST /portal/dns/{id}/preview", "zone", nil},
+	{"POST /portal/dns/{id}/apply", "zone", nil},
+	{"GET /portal/dns/{id}/dnssec", "zone", nil},
+	{"POST /portal/dns/{id}/dnssec", "zone", nil},
 }
 
 func TestEveryIDRouteIsInTheIsolationTable(t *testing.T) {

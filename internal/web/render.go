@@ -54,6 +54,8 @@ type page struct {
 	AssetVer  string
 	Form      *form
 	Data      any
+	// DNS: the DNS zone pages are mounted.
+	DNS bool
 	// ExplainDocs maps a document kind to the version the page's explanations cite
 	// (explain_docs.go); the explanation partial links its clauses there.
 	ExplainDocs map[string]string
@@ -376,6 +378,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		Provision: s.prov != nil,
 		SecretsOn: s.secrets != nil,
 		Domains:   s.domains != nil,
+		DNS:       s.zones != nil,
 		Today:     s.today(),
 		AssetVer:  s.assetVer,
 	}

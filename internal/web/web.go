@@ -28,6 +28,7 @@ import (
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/contracts"
+	dnssvc "github.com/hostpact/hostpact/internal/dns"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/domains"
 	"github.com/hostpact/hostpact/internal/dunning"
@@ -106,6 +107,9 @@ type Deps struct {
 	Privacy *privacy.Service
 	// Domains serves the staff and portal domain pages; without it they are not mounted.
 	Domains *domains.Service
+	// DNS serves the portal's and staff's DNS zone pages and the staff DNS server
+	// pages; without it they are not mounted.
+	DNS *dnssvc.Service
 }
 
 type server struct {
@@ -129,6 +133,7 @@ type server struct {
 	secretLimit *limiter
 	priv        *privacy.Service
 	domains     *domains.Service
+	zones       *dnssvc.Service
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -167,7 +172,7 @@ func build(d Deps) (*server, http.Handler, error) {
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
 		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision, secrets: d.Secrets,
-		priv: d.Privacy, domains: d.Domains,
+		priv: d.Privacy, domains: d.Domains, zones: d.DNS,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -332,6 +337,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	}
 	if s.domains != nil {
 		s.domainRoutes(staff, portal)
+	}
+	if s.zones != nil {
+		s.dnsRoutes(staff, portal)
 	}
 }
 
