@@ -29,7 +29,7 @@ func TestFairUseAmounts(t *testing.T) {
 	}{
 		{"25", []string{"10", "12", "10.5", "9", "11", "13"}, true, "21.83", "10.92", "warn_first"},
 		{"21.83", []string{"10", "12", "10.5", "9", "11", "13"}, false, "21.83", "10.92", "warn_first"}, // 21.8333… is the limit
-		{"20", []string{"10", "10", "10", "10", "10"}, false, "20.00", "10.00", "warn_first"},             // at the limit is fair
+		{"20", []string{"10", "10", "10", "10", "10"}, false, "20.00", "10.00", "warn_first"},           // at the limit is fair
 		{"20.001", []string{"10", "10", "10", "10", "10"}, true, "20.00", "10.00", "warn_first"},
 		{"1000", []string{"10", "10", "10", "10"}, false, "", "", "none"}, // 4 peers: no action possible
 		{"0", []string{"0", "0", "0", "0", "0"}, false, "0.00", "0.00", "warn_first"},

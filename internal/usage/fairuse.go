@@ -129,11 +129,15 @@ func (s *Service) Report(ctx context.Context, by accounts.Principal, month strin
 			}
 		}
 		sorted := slices.Clone(rows)
-		slices.SortFunc(sorted, func(a, b Row) int { return cmp.Or(cmp.Compare(b.Traffic, a.Traffic), cmp.Compare(a.ServiceID, b.ServiceID)) })
+		slices.SortFunc(sorted, func(a, b Row) int {
+			return cmp.Or(cmp.Compare(b.Traffic, a.Traffic), cmp.Compare(a.ServiceID, b.ServiceID))
+		})
 		pr.Heaviest = sorted[:min(heaviestPerPlan, len(sorted))]
 		out = append(out, pr)
 	}
-	slices.SortFunc(out, func(a, b PlanReport) int { return cmp.Or(strings.Compare(a.PlanName, b.PlanName), cmp.Compare(a.PlanID, b.PlanID)) })
+	slices.SortFunc(out, func(a, b PlanReport) int {
+		return cmp.Or(strings.Compare(a.PlanName, b.PlanName), cmp.Compare(a.PlanID, b.PlanID))
+	})
 	return out, nil
 }
 

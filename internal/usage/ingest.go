@@ -488,7 +488,9 @@ func saveSeries(ctx context.Context, q store.Querier, states map[seriesKey]serie
 			rows = append(rows, row{k, st})
 		}
 	}
-	slices.SortFunc(rows, func(a, b row) int { return cmp.Or(cmp.Compare(a.k.service, b.k.service), cmp.Compare(a.k.metric, b.k.metric)) })
+	slices.SortFunc(rows, func(a, b row) int {
+		return cmp.Or(cmp.Compare(a.k.service, b.k.service), cmp.Compare(a.k.metric, b.k.metric))
+	})
 	return chunk(rows, 500, func(rs []row) error {
 		var b strings.Builder
 		b.WriteString(`INSERT INTO usage_series (service_id, metric, last_value, last_at) VALUES `)
