@@ -204,10 +204,23 @@ type FairUseInput struct {
 
 // Errors of fair-use steps, with message keys.
 var (
-	ErrNotOver   = i18n.T("usage.err.not_over")
-	ErrWarnFirst = i18n.T("usage.err.warn_first")
-	ErrNoMeasure = i18n.T("usage.err.no_measure")
+	ErrNotOver   error = &usageErr{"usage.err.not_over"}
+	ErrWarnFirst error = &usageErr{"usage.err.warn_first"}
+	ErrNoMeasure error = &usageErr{"usage.err.no_measure"}
 )
+
+type usageErr struct{ key string }
+
+func (e *usageErr) Error() string { return i18n.T(e.key).Error() }
+
+// As lets i18n.From find the message.
+func (e *usageErr) As(target any) bool {
+	if m, ok := target.(*i18n.Msg); ok {
+		*m = i18n.T(e.key)
+		return true
+	}
+	return false
+}
 
 // FairUseStep takes one fair-use step for a service's month (usage.manage): a warning,
 // or after at least the pack's number of warnings (fo.av.12.4) a conversion to another
