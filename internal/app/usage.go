@@ -105,3 +105,7 @@ func (usageCustomers) Contact(ctx context.Context, q store.Querier, orgID int64)
 	r, err := statusCustomers{}.Contact(ctx, q, orgID)
 	return usage.Recipient{Email: r.Email, Name: r.Name, Lang: r.Lang}, err
 }
+
+// UsageDirectory is what the usage service knows of services (the demo seeds samples
+// with it).
+func (a *App) UsageDirectory() usage.Directory { return usageDirectory{a} }

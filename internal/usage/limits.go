@@ -30,7 +30,10 @@ type Figures struct {
 // monthFigures reads one service's aggregates of one month.
 func monthFigures(ctx context.Context, q store.Querier, serviceID int64, month string) (Figures, error) {
 	f := Figures{Month: month, PerMetric: map[Metric]int64{}}
-	rows, err := q.QueryContext(ctx, `SELECT metric, amount, samples, resets FROM usage_months WHERE service_id = $1 AND month = $2`, serviceID, month)
+	// Every metric named, so the primary key (service, metric, month) answers rather
+	// than the month index, which holds every service's rows of the month.
+	rows, err := q.QueryContext(ctx, `SELECT metric, amount, samples, resets FROM usage_months WHERE service_id = $1 AND month = $2
+		AND metric IN ('disk', 'mailbox', 'database', 'memory', 'cpu', 'traffic_in', 'traffic_out', 'traffic', 'vpn_traffic')`, serviceID, month)
 	if err != nil {
 		return f, err
 	}

@@ -228,12 +228,13 @@ func (s *Service) SetMode(ctx context.Context, by accounts.Principal, serviceID 
 		return accounts.FieldErrors{"mode": i18n.T("usage.err.mode")}
 	}
 	ctx = actorFor(ctx, by)
+	cl := terms.ClauseRef(pol.Terms.Usage.Clauses)
 	return s.db.InTx(ctx, func(q store.Querier) error {
 		if _, err := q.ExecContext(ctx, `UPDATE usage_services SET overage_mode = $1 WHERE service_id = $2`, mode, serviceID); err != nil {
 			return err
 		}
 		return audit.Record(ctx, q, s.now(), audit.Change{OrgID: m.OrgID, Action: "usage.mode", ObjectKind: "service", ObjectID: fmt.Sprint(serviceID),
-			Summary: fmt.Sprintf("usage above the plan of %s: %q (cp.av.9.1, cp.av.9.4)", m.Name, mode)})
+			Summary: fmt.Sprintf("usage above the plan of %s: %q (%s)", m.Name, mode, cl)})
 	})
 }
 
