@@ -51,6 +51,7 @@ import (
 	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
+	"github.com/hostpact/hostpact/internal/usage"
 	"github.com/hostpact/hostpact/internal/web"
 	"github.com/hostpact/hostpact/internal/web/api"
 )
@@ -62,7 +63,7 @@ var Version = "dev"
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-		provision.Schema, files.Schema, onetime.Schema, privacy.Schema, domains.Schema, dns.Schema}
+		provision.Schema, files.Schema, onetime.Schema, privacy.Schema, domains.Schema, dns.Schema, usage.Schema}
 }
 
 // App is a running hostpact's services.
@@ -99,6 +100,8 @@ type App struct {
 	DemoRegistry *domainstest.Registry
 	// DNS keeps the customers' zones on PowerDNS (issue 14).
 	DNS *dns.Service
+	// Usage meters services against their plans (issue 15).
+	Usage *usage.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -272,6 +275,9 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	a.DNS = dns.New(db, clk, dns.Deps{Keys: cfg.Keys, Customers: a.Accounts, Hosting: dnsHosting{prov: a.Provision}, Monitor: a.Monitor, Logger: logger})
 	// A domain that becomes active gets its zone; one that leaves takes it along.
 	a.Domains.SetZones(a.DNS)
+	a.Usage = usage.New(db, clk, usage.Deps{Pack: pack, Directory: usageDirectory{a}, Meter: usageDirectory{a}, Customers: usageCustomers{},
+		Measures: usageMeasures{a}, BaseURL: cfg.URL(), Provider: pack.Provider.LegalName, Logger: logger})
+	a.Billing.UseUsage(a.Usage)
 	return a, nil
 }
 
@@ -294,7 +300,7 @@ func (a *App) Close() error { return a.DB.Close() }
 // Handler builds the HTTP handler: pages, API, health and metrics.
 func (a *App) Handler() (http.Handler, error) {
 	apiHandler := api.New(api.Deps{DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
-		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning,
+		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, Usage: a.Usage,
 		Logger: a.Logger, Demo: a.Config.Demo, TokenRate: a.Config.APITokenRate})
 	h, err := web.New(web.Deps{
 		DB: a.DB, Clock: a.Clock, Accounts: a.Accounts, Logger: a.Logger,
@@ -403,6 +409,9 @@ func (a *App) Runner() *jobs.Runner {
 	// Domains: registry steps, and the comparison with the registry's view.
 	r.Register(a.Domains.RunJob())
 	r.Register(a.Domains.SyncJob())
+	// Usage: the drivers asked each hour; last month's usage above the plan priced.
+	r.Register(a.Usage.CollectJob())
+	r.Register(a.Usage.SettleJob())
 	// Signed checkpoints of the audit trail, outside the database.
 	if a.Config.Audit.CheckpointDir != "" {
 		r.Register((&audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir,

@@ -111,6 +111,10 @@ var PrivacyExempt = map[string]string{
 	"domain_registries":        "the registry's address and the provider's own registrar login",
 	"domain_transfer_requests": "name is the domain name asked for, public registry data kept with the contract like subscriptions.name",
 	"domains":                  "name is the domain name, public registry data kept with the contract like subscriptions.name; the registrant's contact lives at the registry under a handle",
+	"dns_demo_rrsets":          "record names of the demo's stand-in DNS server (zone data, public in the DNS)",
+	"dns_servers":              "names of the provider's nameservers",
+	"dns_zones":                "name is the zone (a domain name, public in the DNS), kept with the domain or service it belongs to",
+	"usage_services":           "name and plan_name are the service's and plan's names, usage figures belong to the service, not to a person",
 	"files":                    "attachments belong to the record named by owner (a ticket, a case); that record's holder exports and deletes them with files.ByOwner and files.DeleteOwner",
 }
 

@@ -51,9 +51,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return Serve(ctx, args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "probes":
 		return Probes(ctx, args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "usage":
+		return Usage(ctx, args[1:], stdout, stderr)
 	case len(args) == 0 || args[0] != "billing":
 		return errors.New("usage: hostpact bench billing --subscriptions N [--per-customer K] [--db URL] [--baseline]\n" +
 			"       hostpact bench probes --checks N [--interval 60s] [--duration 2m]\n" +
+			"       hostpact bench usage --samples N [--services S] [--batch B] [--db URL]\n" +
 			"       hostpact bench status [--concurrency 50] [--duration 10s]\n" +
 			"       hostpact bench pages --customers N --invoices M [--db URL] [--requests 31]\n" +
 			"       hostpact bench portal [--concurrency 50] [--duration 10s]\n" +
@@ -86,6 +89,9 @@ type Config struct {
 	Pack          string
 	Batch         int // customers per transaction; 0: billing's default
 	Baseline      bool
+	// UsageLines: every subscription has a usage charge to invoice (issue 15: a run
+	// with them stays within 1.5× of one without).
+	UsageLines bool
 }
 
 // Result is what a run measured.
@@ -121,6 +127,7 @@ func Billing(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	batch := fs.Int("batch", 0, "customers per transaction in the billing run (0: billing.DefaultRunBatch for the engine)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	baseline := fs.Bool("baseline", false, "also time plain multi-row INSERTs of the run's invoice, line, audit and outbox rows into an empty database of the same engine")
+	usageLines := fs.Bool("usage-lines", false, "give every subscription a usage charge that the run puts on its invoice")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -136,7 +143,7 @@ func Billing(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		defer pprof.StopCPUProfile()
 	}
 	fmt.Fprintf(stdout, "bench billing: %d subscriptions, %d per customer, %s\n", *n, *per, engineOf(*dbURL))
-	res, err := BillingRun(ctx, Config{Subscriptions: *n, PerCustomer: *per, DatabaseURL: *dbURL, Pack: *pack, Batch: *batch, Baseline: *baseline})
+	res, err := BillingRun(ctx, Config{Subscriptions: *n, PerCustomer: *per, DatabaseURL: *dbURL, Pack: *pack, Batch: *batch, Baseline: *baseline, UsageLines: *usageLines})
 	if err != nil {
 		return err
 	}
@@ -250,6 +257,9 @@ func BillingRun(ctx context.Context, cfg Config) (Result, error) {
 	svc := billing.New(db, clk, billing.Deps{Pack: pk, Customers: Customers{}, Config: billing.Config{
 		Provider: terms.Provider{VATID: "NL001234567B01", Address: "Hoofdstraat 1, 8731 AA Wommels, NL"},
 		IBAN:     "NL91ABNA0417164300", BIC: "ABNANL2A", Mail: true, RunBatch: cfg.Batch}})
+	if cfg.UsageLines {
+		svc.UseUsage(usageLines{pol: pk.Latest()})
+	}
 
 	runtime.GC()
 	var peak atomic.Uint64
@@ -290,8 +300,12 @@ func BillingRun(ctx context.Context, cfg Config) (Result, error) {
 		res.MaxRSS = ru.Maxrss * 1024 // Linux reports kilobytes
 	}
 	want := (cfg.Subscriptions + cfg.PerCustomer - 1) / cfg.PerCustomer
-	if res.Invoices != want || res.Lines != cfg.Subscriptions {
-		return res, fmt.Errorf("billed %d invoices with %d lines, want %d with %d", res.Invoices, res.Lines, want, cfg.Subscriptions)
+	wantLines := cfg.Subscriptions
+	if cfg.UsageLines {
+		wantLines *= 2
+	}
+	if res.Invoices != want || res.Lines != wantLines {
+		return res, fmt.Errorf("billed %d invoices with %d lines, want %d with %d", res.Invoices, res.Lines, want, wantLines)
 	}
 	if cfg.Baseline {
 		if err := baseline(ctx, db, cfg.DatabaseURL, &res); err != nil {

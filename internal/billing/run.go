@@ -78,6 +78,10 @@ func (s *Service) RunBilling(ctx context.Context, now time.Time) (RunResult, err
 	if err != nil {
 		return res, err
 	}
+	usage, err := s.openUsageLines(ctx)
+	if err != nil {
+		return res, err
+	}
 	// Who has account credit: only their invoices look up the balance. Credit
 	// granted while the run is under way is set off on a later invoice.
 	withCredit, err := s.orgsWithCredit(ctx)
@@ -116,10 +120,15 @@ func (s *Service) RunBilling(ctx context.Context, now time.Time) (RunResult, err
 		}
 		ch := charges[orgID]
 		delete(charges, orgID)
-		if len(items) == 0 && len(ch) == 0 {
+		ul := usage[orgID]
+		delete(usage, orgID)
+		if len(items) == 0 && len(ch) == 0 && len(ul) == 0 {
 			return nil
 		}
 		job, err := s.customerJob(ctx, pol, today, orgID, items, ch, withCredit[orgID])
+		if err == nil {
+			err = s.addUsageLines(pol, today, &job, ul)
+		}
 		if err != nil {
 			return batch.report(batchJob{orgID: orgID}, err)
 		}
@@ -170,8 +179,13 @@ func (s *Service) RunBilling(ctx context.Context, now time.Time) (RunResult, err
 			return res, fmt.Errorf("billing: organisation %d has more than %d subscriptions", carryOrg, 100*feedPage)
 		}
 	}
-	// Customers with only a pending charge.
+	// Customers with only a pending charge or usage line.
 	for orgID := range charges {
+		if err := handle(orgID, nil, billedInfo{}); err != nil {
+			return res, err
+		}
+	}
+	for orgID := range usage {
 		if err := handle(orgID, nil, billedInfo{}); err != nil {
 			return res, err
 		}
@@ -183,6 +197,53 @@ func (s *Service) RunBilling(ctx context.Context, now time.Time) (RunResult, err
 		return res, fmt.Errorf("billing run: %d customers failed: %w", res.Failed, errors.Join(errs...))
 	}
 	return res, nil
+}
+
+// openUsageLines reads the usage charges not yet invoiced, per organisation.
+func (s *Service) openUsageLines(ctx context.Context) (map[int64][]UsageLine, error) {
+	if s.usage == nil {
+		return nil, nil
+	}
+	all, err := s.usage.OpenUsageLines(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	m := map[int64][]UsageLine{}
+	for _, u := range all {
+		m[u.OrgID] = append(m[u.OrgID], u)
+	}
+	return m, nil
+}
+
+// addUsageLines puts usage charges on a customer's invoice, each a line of its own
+// whose computation (cp.av.5.11, cp.av.9.4) joins the invoice's explanation.
+func (s *Service) addUsageLines(pol *terms.Policy, today terms.Date, job *batchJob, ul []UsageLine) error {
+	if len(ul) == 0 {
+		return nil
+	}
+	d := &job.d
+	r, err := d.vat.rate(pol, terms.VATStandard, today)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, st := range d.ex {
+		seen[stepKey(st)] = true
+	}
+	for _, u := range ul {
+		d.lines = append(d.lines, Line{Source: SourceUsage, SourceID: u.ID, Description: u.Description, Quantity: 1, Unit: "C62",
+			UnitPrice: u.Amount, VATCategory: terms.VATStandard, VATRate: r})
+		d.keys = append(d.keys, billedKey{SourceUsage, u.ID, ""})
+		job.usage = append(job.usage, u.ID)
+		for _, st := range u.Explanation {
+			if k := stepKey(st); !seen[k] {
+				seen[k] = true
+				d.ex = append(d.ex, st)
+			}
+		}
+	}
+	job.lines = len(d.lines)
+	return nil
 }
 
 // isFatal: errors that will fail every customer alike stop the run.
@@ -528,6 +589,11 @@ func (s *Service) issueJobs(ctx context.Context, q store.Querier, jobs []batchJo
 				return err
 			}
 		}
+		for _, id := range j.usage {
+			if err := s.usage.MarkUsageLineInvoiced(ctx, q, id); err != nil {
+				return err
+			}
+		}
 		if err := s.fail("run:before-commit"); err != nil {
 			return err
 		}
@@ -559,6 +625,7 @@ type batchJob struct {
 	lines   int
 	d       draft
 	charges []contracts.PendingCharge
+	usage   []int64 // usage lines on the invoice
 }
 
 // run issues the jobs in one transaction.

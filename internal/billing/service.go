@@ -89,10 +89,30 @@ type ChargedClaim struct {
 	Costs, Interest terms.Money
 }
 
+// UsageLines are usage above the plan billed at the published price (cp.av.5.11,
+// cp.av.9.4), which the run puts on the customer's next invoice; the usage service
+// implements it. Mark is called in the transaction that issues the invoice.
+type UsageLines interface {
+	OpenUsageLines(ctx context.Context, q store.Querier) ([]UsageLine, error)
+	MarkUsageLineInvoiced(ctx context.Context, q store.Querier, id int64) error
+}
+
+// UsageLine is one usage charge, excl. VAT, with the computation that produced it.
+type UsageLine struct {
+	ID             int64
+	OrgID          int64
+	SubscriptionID int64
+	Description    string
+	Amount         terms.Money
+	Explanation    terms.Explanation
+}
+
 // Deps are the collaborators of the service.
 type Deps struct {
 	Pack      *terms.Pack
 	Customers Customers
+	// Usage: nil means no usage is billed.
+	Usage UsageLines
 	// Claims: nil means a payment always pays the invoice it names.
 	Claims Claims
 	Config Config
@@ -109,6 +129,7 @@ type Service struct {
 	pack      *terms.Pack
 	customers Customers
 	claims    Claims
+	usage     UsageLines
 	cfg       Config
 	provider  Party
 	log       *slog.Logger
@@ -132,7 +153,7 @@ func New(db *store.DB, clk clock.Clock, d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{db: db, clock: clk, pack: d.Pack, customers: d.Customers, claims: d.Claims, cfg: d.Config, log: d.Logger, job: SystemPrincipal,
+	s := &Service{db: db, clock: clk, pack: d.Pack, customers: d.Customers, claims: d.Claims, usage: d.Usage, cfg: d.Config, log: d.Logger, job: SystemPrincipal,
 		stmts: &stmtCache{db: db.DB, off: db.Dialect == store.Postgres}}
 	if s.cfg.RunBatch == 0 {
 		s.cfg.RunBatch = DefaultRunBatch(db.Dialect)
@@ -143,6 +164,10 @@ func New(db *store.DB, clk clock.Clock, d Deps) *Service {
 	s.provider = providerParty(d.Pack.Provider, d.Config)
 	return s
 }
+
+// UseUsage sets where the run finds usage charges (wiring: the usage service is built
+// after billing).
+func (s *Service) UseUsage(u UsageLines) { s.usage = u }
 
 func (s *Service) now() time.Time { return store.Now(s.clock.Now()) }
 

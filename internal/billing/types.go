@@ -46,6 +46,7 @@ const (
 	SourceSetup         = "setup"          // a subscription's setup fee
 	SourceOneOff        = "oneoff"         // a one-off line billed by the run
 	SourcePendingCharge = "pending_charge" // an upgrade's prorated difference (contracts)
+	SourceUsage         = "usage"          // usage above the plan (internal/usage, cp.av.9.4)
 	SourceDeposit       = "deposit"        // a project's deposit (fo.av.16.1)
 	SourceBalance       = "balance"        // a project's balance on acceptance (fo.av.16.1)
 	SourceCharge        = "charge"         // IssueCharge: interest, collection costs

@@ -98,17 +98,23 @@ type Plan struct {
 	Description string `json:"description"`
 	Billing     Billing
 	// Period is what Price buys (P1M, P1Y) for a subscription; zero for a one-off.
-	Period             terms.Period `json:"period"`
-	Price              terms.Money  `json:"price"` // excl. VAT
-	SetupFee           terms.Money  `json:"setup_fee"`
-	StorageMB          int64        `json:"storage_mb"` // 0: no limit stated
-	TrafficGB          int64        `json:"traffic_gb"` // per calendar month; 0: no limit stated
-	SLA                bool         `json:"sla"`
-	WithdrawalWaivable bool         `json:"withdrawal_waivable"`
-	TLD                string       `json:"tld,omitempty"` // domain plans: "nl", "be", "eu", "com"
-	VATCategory        string       `json:"vat_category"`
-	RetentionCategory  string       `json:"retention_category"`
-	Active             bool         `json:"active"`
+	Period    terms.Period `json:"period"`
+	Price     terms.Money  `json:"price"` // excl. VAT
+	SetupFee  terms.Money  `json:"setup_fee"`
+	StorageMB int64        `json:"storage_mb"` // 0 with StorageUnlimited
+	TrafficGB int64        `json:"traffic_gb"` // per calendar month; 0 with TrafficUnlimited
+	// StorageUnlimited and TrafficUnlimited say in so many words that the plan states
+	// no limit (cp.av.5.11, cp.av.9.4; fo.av.12.1: then fair use applies), so no reader
+	// ever mistakes a number for "unlimited". Read limits through StorageLimit and
+	// TrafficLimit.
+	StorageUnlimited   bool   `json:"storage_unlimited"`
+	TrafficUnlimited   bool   `json:"traffic_unlimited"`
+	SLA                bool   `json:"sla"`
+	WithdrawalWaivable bool   `json:"withdrawal_waivable"`
+	TLD                string `json:"tld,omitempty"` // domain plans: "nl", "be", "eu", "com"
+	VATCategory        string `json:"vat_category"`
+	RetentionCategory  string `json:"retention_category"`
+	Active             bool   `json:"active"`
 }
 
 // Label is the plan's display name with its product.
@@ -131,21 +137,26 @@ type ProductInput struct {
 
 // PlanInput creates or edits a plan. Period is an ISO-8601 period ("P1M", "P1Y").
 type PlanInput struct {
-	ProductID          int64       `json:"product_id"`
-	Code               string      `json:"code"`
-	Name               string      `json:"name"`
-	Description        string      `json:"description"`
-	Billing            Billing     `json:"billing"`
-	Period             string      `json:"period"`
-	Price              terms.Money `json:"price"`
-	SetupFee           terms.Money `json:"setup_fee"`
-	StorageMB          int64       `json:"storage_mb"`
-	TrafficGB          int64       `json:"traffic_gb"`
-	SLA                bool        `json:"sla"`
-	WithdrawalWaivable bool        `json:"withdrawal_waivable"`
-	TLD                string      `json:"tld"`
-	VATCategory        string      `json:"vat_category"`
-	Active             *bool       `json:"active,omitempty"` // nil: active
+	ProductID   int64       `json:"product_id"`
+	Code        string      `json:"code"`
+	Name        string      `json:"name"`
+	Description string      `json:"description"`
+	Billing     Billing     `json:"billing"`
+	Period      string      `json:"period"`
+	Price       terms.Money `json:"price"`
+	SetupFee    terms.Money `json:"setup_fee"`
+	StorageMB   int64       `json:"storage_mb"`
+	TrafficGB   int64       `json:"traffic_gb"`
+	// StorageUnlimited and TrafficUnlimited: nil means "unlimited when the amount is
+	// 0", which is what callers from before the flags meant; true with an amount above
+	// 0, or false with 0, is refused.
+	StorageUnlimited   *bool  `json:"storage_unlimited,omitempty"`
+	TrafficUnlimited   *bool  `json:"traffic_unlimited,omitempty"`
+	SLA                bool   `json:"sla"`
+	WithdrawalWaivable bool   `json:"withdrawal_waivable"`
+	TLD                string `json:"tld"`
+	VATCategory        string `json:"vat_category"`
+	Active             *bool  `json:"active,omitempty"` // nil: active
 }
 
 // Service is the catalog's operations.
@@ -265,6 +276,8 @@ func validatePlan(in *PlanInput, product Product) (terms.Period, accounts.FieldE
 	if in.TrafficGB < 0 {
 		fe["traffic_gb"] = i18n.T("catalog.cannot_negative")
 	}
+	checkLimit(fe, "storage_mb", in.StorageMB, in.StorageUnlimited)
+	checkLimit(fe, "traffic_gb", in.TrafficGB, in.TrafficUnlimited)
 	if in.VATCategory == "" {
 		in.VATCategory = terms.VATStandard
 	}
@@ -358,10 +371,11 @@ func insertPlan(ctx context.Context, q store.Querier, now time.Time, product Pro
 	active := in.Active == nil || *in.Active
 	var id int64
 	if err := q.QueryRowContext(ctx, `INSERT INTO catalog_plans (product_id, code, name, description, billing, period, price, setup_fee,
-		storage_mb, traffic_gb, sla, withdrawal_waivable, tld, vat_category, active, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id`,
+		storage_mb, traffic_gb, sla, withdrawal_waivable, tld, vat_category, active, created_at, updated_at, storage_unlimited, traffic_unlimited)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18) RETURNING id`,
 		product.ID, in.Code, in.Name, in.Description, string(in.Billing), in.Period, in.Price, in.SetupFee,
-		in.StorageMB, in.TrafficGB, in.SLA, in.WithdrawalWaivable, in.TLD, in.VATCategory, active, now).Scan(&id); err != nil {
+		in.StorageMB, in.TrafficGB, in.SLA, in.WithdrawalWaivable, in.TLD, in.VATCategory, active, now,
+		unlimited(in.StorageMB, in.StorageUnlimited), unlimited(in.TrafficGB, in.TrafficUnlimited)).Scan(&id); err != nil {
 		return Plan{}, err
 	}
 	if err := audit.Record(ctx, q, now, audit.Change{Action: "catalog.plan_create", ObjectKind: "plan", ObjectID: fmt.Sprint(id),
@@ -404,9 +418,10 @@ func (s *Service) UpdatePlan(ctx context.Context, by accounts.Principal, id int6
 		now := s.now()
 		if _, err := q.ExecContext(ctx, `UPDATE catalog_plans SET name = $1, description = $2, billing = $3, period = $4, price = $5,
 			setup_fee = $6, storage_mb = $7, traffic_gb = $8, sla = $9, withdrawal_waivable = $10, tld = $11, vat_category = $12,
-			active = $13, updated_at = $14 WHERE id = $15`,
+			active = $13, updated_at = $14, storage_unlimited = $16, traffic_unlimited = $17 WHERE id = $15`,
 			in.Name, in.Description, string(in.Billing), in.Period, in.Price, in.SetupFee, in.StorageMB, in.TrafficGB,
-			in.SLA, in.WithdrawalWaivable, in.TLD, in.VATCategory, active, now, id); err != nil {
+			in.SLA, in.WithdrawalWaivable, in.TLD, in.VATCategory, active, now, id,
+			unlimited(in.StorageMB, in.StorageUnlimited), unlimited(in.TrafficGB, in.TrafficUnlimited)); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, q, now, audit.Change{Action: "catalog.plan_update", ObjectKind: "plan", ObjectID: fmt.Sprint(id),
@@ -502,7 +517,7 @@ func getProduct(ctx context.Context, q store.Querier, id int64) (Product, error)
 
 const planSelect = `SELECT pl.id, pl.product_id, pr.pack, pr.code, pr.kind, pr.name, pl.code, pl.name, pl.description, pl.billing, pl.period,
 	pl.price, pl.setup_fee, pl.storage_mb, pl.traffic_gb, pl.sla, pl.withdrawal_waivable, pl.tld, pl.vat_category,
-	pr.retention_category, pl.active AND pr.active
+	pr.retention_category, pl.active AND pr.active, pl.storage_unlimited, pl.traffic_unlimited
 	FROM catalog_plans pl JOIN catalog_products pr ON pr.id = pl.product_id`
 
 func scanPlan(r scanner) (Plan, error) {
@@ -510,7 +525,7 @@ func scanPlan(r scanner) (Plan, error) {
 	var kind, billing, period string
 	err := r.Scan(&p.ID, &p.ProductID, &p.Pack, &p.ProductCode, &kind, &p.ProductName, &p.Code, &p.Name, &p.Description, &billing, &period,
 		&p.Price, &p.SetupFee, &p.StorageMB, &p.TrafficGB, &p.SLA, &p.WithdrawalWaivable, &p.TLD, &p.VATCategory,
-		&p.RetentionCategory, &p.Active)
+		&p.RetentionCategory, &p.Active, &p.StorageUnlimited, &p.TrafficUnlimited)
 	if errors.Is(err, errNoRows) {
 		return Plan{}, accounts.ErrNotFound
 	}
@@ -528,4 +543,40 @@ func scanPlan(r scanner) (Plan, error) {
 
 func getPlan(ctx context.Context, q store.Querier, id int64) (Plan, error) {
 	return scanPlan(q.QueryRowContext(ctx, planSelect+` WHERE pl.id = $1`, id))
+}
+
+// Limit is a plan's limit on one resource: an amount, or unlimited. There is no
+// number that means "unlimited".
+type Limit struct {
+	Unlimited bool  `json:"unlimited"`
+	Amount    int64 `json:"amount,omitempty"` // in the unit the accessor names
+}
+
+// StorageLimit is the plan's storage limit in MB (cp.av.5.11).
+func (p Plan) StorageLimit() Limit {
+	return Limit{Unlimited: p.StorageUnlimited || p.StorageMB <= 0, Amount: max(p.StorageMB, 0)}
+}
+
+// TrafficLimit is the plan's traffic limit per calendar month in GB (cp.av.9.4).
+func (p Plan) TrafficLimit() Limit {
+	return Limit{Unlimited: p.TrafficUnlimited || p.TrafficGB <= 0, Amount: max(p.TrafficGB, 0)}
+}
+
+// unlimited is the stored flag for an amount and an optional explicit choice.
+func unlimited(amount int64, flag *bool) bool {
+	if flag == nil {
+		return amount == 0
+	}
+	return *flag
+}
+
+// checkLimit refuses a limit that says two things: unlimited with an amount, or a
+// limit of 0 (nothing may be used) that was meant as unlimited.
+func checkLimit(fe accounts.FieldErrors, field string, amount int64, flag *bool) {
+	if _, bad := fe[field]; flag == nil || bad {
+		return
+	}
+	if *flag && amount != 0 || !*flag && amount == 0 {
+		fe[field] = i18n.T("catalog.limit_or_unlimited")
+	}
 }

@@ -246,6 +246,9 @@ func seedContracts(ctx context.Context, a *app.App) error {
 	if err := seedDNS(ctx, a, by, subs); err != nil {
 		return fmt.Errorf("demo DNS: %w", err)
 	}
+	if err := seedUsage(ctx, a, by, subs); err != nil {
+		return fmt.Errorf("demo usage: %w", err)
+	}
 	return nil
 }
 

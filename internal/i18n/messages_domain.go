@@ -43,6 +43,7 @@ var _ = add(map[string][2]string{
 	"billing.total_document_cannot_negative": {"het totaal van een document kan niet negatief zijn; maak een creditnota", "the total of a document cannot be negative; issue a credit note instead"},
 	// catalog
 	"catalog.cannot_negative":                  {"mag niet negatief zijn", "cannot be negative"},
+	"catalog.limit_or_unlimited":               {"geef een limiet boven 0, of kies onbeperkt zonder getal", "give a limit above 0, or choose unlimited without a number"},
 	"catalog.choose_product_kind":              {"kies een soort product", "choose a product kind"},
 	"catalog.choose_standard_reduced_zero":     {"kies standaard, verlaagd of nul", "choose standard, reduced or zero"},
 	"catalog.choose_subscription_one_off":      {"kies abonnement of eenmalig", "choose subscription or one-off"},

@@ -3,6 +3,7 @@ package terms
 import (
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"regexp"
 	"sort"
 	"strings"
@@ -133,6 +134,19 @@ func allExplanations(t *testing.T, pol *Policy) map[string]Explanation {
 	}
 	_, ex, err = pol.FairUse(FairUseInput{Usage: 1000, Peers: peers})
 	add("fair use", ex, err)
+	for _, u := range []int64{40, 1000} {
+		ps := []*big.Rat{big.NewRat(10, 1), big.NewRat(12, 1), big.NewRat(21, 2), big.NewRat(9, 1), big.NewRat(11, 1), big.NewRat(13, 1)}
+		_, ex, err = pol.FairUseAmounts(big.NewRat(u, 1), ps)
+		add("fair use amounts", ex, err)
+	}
+	for _, in := range []UsageInput{{Resource: ResourceTraffic, Month: "2026-03", Used: 90 * BytesPerGB, Limit: 100 * BytesPerGB},
+		{Resource: ResourceStorage, Month: "2026-03", Used: 9 * BytesPerGB, Unlimited: true},
+		{Resource: ResourceTraffic, Month: "2026-03", Used: 123_456_789_012, Limit: 100 * BytesPerGB}} {
+		_, ex, err = pol.UsageThresholds(in)
+		add("usage thresholds", ex, err)
+		_, ex, err = pol.OverageCharge(in)
+		add("overage", ex, err)
+	}
 	for _, proc := range pol.Processes() {
 		_, ex, err = pol.Deadline(proc, D(2026, 4, 24))
 		add("deadline "+proc, ex, err)
@@ -226,7 +240,7 @@ func TestEveryRuleExplainsInBothLanguages(t *testing.T) {
 }
 
 func labelKey(k string) bool {
-	for _, g := range []string{"kind.", "basis.", "what.", "dunningfrom.", "vat.standard", "vat.reduced", "vat.zero", "process.", "retention.", "doc.", "service."} {
+	for _, g := range []string{"kind.", "basis.", "what.", "dunningfrom.", "vat.standard", "vat.reduced", "vat.zero", "process.", "retention.", "doc.", "service.", "resource."} {
 		if strings.HasPrefix(k, g) && k != "retention" {
 			return true
 		}

@@ -576,6 +576,21 @@ func (v *validator) policy(pl *Policy, p string) {
 		v.oneOf(q+".statistic", u.FairUse.Statistic, "mean")
 		v.clauses(q+".clauses", u.FairUse.Clauses)
 	}
+	if u.OverageMode != "" {
+		v.oneOf(p+".usage.overage_mode", u.OverageMode, "bill", "raise", "fair_use")
+	}
+	if u.OverageMode == "bill" || u.CustomerChoosesMode {
+		if u.OveragePrices.TrafficGB <= 0 || u.OveragePrices.StorageGB <= 0 {
+			v.fail(p+".usage.overage_prices", "billing usage above the plan needs a price per GB for traffic and storage")
+		}
+	}
+	for i, w := range u.WarnAt {
+		if w <= 0 || w > 100 || i > 0 && w <= u.WarnAt[i-1] {
+			v.fail(p+".usage.warn_at", "must be ascending percentages from 1 to 100")
+		}
+	}
+	v.clauses(p+".usage.traffic_clauses", u.TrafficClauses)
+	v.clauses(p+".usage.storage_clauses", u.StorageClauses)
 
 	l := pol.Liability
 	v.oneOf(p+".liability.model", l.Model, "annual_fees", "agreement_fees")

@@ -430,6 +430,28 @@ type UsageTerms struct {
 	Clauses            []string     `yaml:"clauses"`
 	Reading            string       `yaml:"reading"`
 	FairUse            FairUseTerms `yaml:"fair_use"`
+	// WarnAt are the shares of a plan's limit, in percent, at which the customer is
+	// warned, once per month per resource per threshold (issue 15; provider default).
+	WarnAt []int `yaml:"warn_at"`
+	// OverageMode is what happens to usage above a limit when the customer chose
+	// nothing: "bill" (published overage price, cp.av.5.11, cp.av.9.4), "raise" (the
+	// plan is raised from the start of the month, cp.av.9.1) or "fair_use" (fo.av.12.4:
+	// staff decide after a warning).
+	OverageMode string `yaml:"overage_mode"`
+	// CustomerChoosesMode: the customer may choose between bill and raise.
+	CustomerChoosesMode bool          `yaml:"customer_chooses_mode"`
+	OveragePrices       OveragePrices `yaml:"overage_prices"`
+	TrafficClauses      []string      `yaml:"traffic_clauses"`
+	StorageClauses      []string      `yaml:"storage_clauses"`
+}
+
+// OveragePrices are the published prices of usage above a plan, per GB (10^9 bytes)
+// excluding VAT: traffic per GB in the month, storage per GB of the month's highest
+// use.
+type OveragePrices struct {
+	TrafficGB Money  `yaml:"traffic_gb"`
+	StorageGB Money  `yaml:"storage_gb"`
+	Reading   string `yaml:"reading"`
 }
 
 // FairUseTerms: the threshold above which a customer's use is unfair.

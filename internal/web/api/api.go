@@ -32,6 +32,7 @@ import (
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
+	"github.com/hostpact/hostpact/internal/usage"
 )
 
 // Deps is what the API needs from the application.
@@ -51,7 +52,9 @@ type Deps struct {
 	Billing  *billing.Service
 	Payments *payments.Service
 	Dunning  *dunning.Service
-	Logger   *slog.Logger
+	// Usage takes usage samples from a provider's collectors (POST /api/v1/usage).
+	Usage  *usage.Service
+	Logger *slog.Logger
 	// Demo enables GET /api/v1/mail, the outbox as staff see it, so a demo can follow
 	// password-reset and notice mails without an SMTP server.
 	Demo bool

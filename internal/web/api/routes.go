@@ -371,6 +371,7 @@ func (s *server) routes() {
 
 	s.contractRoutes()
 	s.billingRoutes()
+	s.usageRoutes()
 
 	if d.Demo {
 		register(s, huma.Operation{

@@ -1,0 +1,615 @@
+package usage
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/store"
+)
+
+// MaxBatch is the most samples one delivery may carry.
+const MaxBatch = 10_000
+
+// MaxKeyLen bounds an idempotency key.
+const MaxKeyLen = 200
+
+// earliest is the first moment a sample may claim to be measured at.
+var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ItemError says why one sample of a batch was refused.
+type ItemError struct {
+	Index   int    `json:"index"`
+	Key     string `json:"key,omitempty"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// BatchError is a refused batch: nothing of it was stored.
+type BatchError struct{ Items []ItemError }
+
+func (e *BatchError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "usage: %d sample(s) refused, nothing stored", len(e.Items))
+	for i, it := range e.Items {
+		if i == 5 {
+			b.WriteString("; …")
+			break
+		}
+		fmt.Fprintf(&b, "; #%d %s: %s", it.Index, it.Field, it.Message)
+	}
+	return b.String()
+}
+
+func (e *BatchError) Unwrap() error { return ErrInvalid }
+
+// Result counts what a delivery did.
+type Result struct {
+	Accepted   int `json:"accepted"`
+	Duplicates int `json:"duplicates"` // keys delivered before: nothing changed
+	Warnings   int `json:"warnings"`   // warnings this delivery caused
+}
+
+// Submit stores samples from a provider's own collector (usage.submit, a staff token or
+// one with the usage scope). The batch is all or nothing: any bad sample refuses it
+// with a *BatchError naming each bad item, and nothing is stored.
+func (s *Service) Submit(ctx context.Context, by accounts.Principal, samples []Sample) (Result, error) {
+	if err := by.Check(accounts.UsageSubmit, accounts.Provider); err != nil {
+		return Result{}, err
+	}
+	ctx = actorFor(ctx, by)
+	res, err := s.ingest(ctx, samples, "api", func(ctx context.Context, q store.Querier, r Result) error {
+		return audit.Record(ctx, q, s.now(), audit.Change{Action: "usage.submit", ObjectKind: "usage_batch", ObjectID: "",
+			Summary: fmt.Sprintf("%d usage samples accepted, %d repeated deliveries ignored", r.Accepted, r.Duplicates)})
+	})
+	return res, err
+}
+
+// Ingest stores samples from inside hostpact (the collector, the demo, the bench)
+// without an audit entry.
+func (s *Service) Ingest(ctx context.Context, samples []Sample, source string) (Result, error) {
+	return s.ingest(ctx, samples, source, nil)
+}
+
+// validate checks each sample on its own.
+func (s *Service) validate(samples []Sample) []ItemError {
+	var errs []ItemError
+	if len(samples) == 0 {
+		return []ItemError{{Index: -1, Field: "samples", Message: "no samples"}}
+	}
+	if len(samples) > MaxBatch {
+		return []ItemError{{Index: -1, Field: "samples", Message: fmt.Sprintf("at most %d samples per delivery", MaxBatch)}}
+	}
+	latest := s.clock.Now().Add(time.Hour)
+	bad := func(i int, sm Sample, field, format string, args ...any) {
+		errs = append(errs, ItemError{Index: i, Key: truncate(sm.Key, 60), Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	for i, sm := range samples {
+		switch {
+		case sm.Key == "":
+			bad(i, sm, "key", "an idempotency key is required")
+		case len(sm.Key) > MaxKeyLen || !printable(sm.Key):
+			bad(i, sm, "key", "at most %d printable characters", MaxKeyLen)
+		}
+		if sm.ServiceID <= 0 {
+			bad(i, sm, "service_id", "a service id is required")
+		}
+		if !sm.Metric.Valid() {
+			bad(i, sm, "metric", "unknown metric %q (one of %s)", truncate(string(sm.Metric), 30), metricNames())
+		}
+		if sm.Value < 0 {
+			bad(i, sm, "value", "cannot be negative (an unlimited plan is not a usage figure)")
+		}
+		switch {
+		case sm.MeasuredAt.IsZero():
+			bad(i, sm, "measured_at", "the time of the measurement is required")
+		case sm.MeasuredAt.Before(earliest):
+			bad(i, sm, "measured_at", "before %s", earliest.Format("2006-01-02"))
+		case sm.MeasuredAt.After(latest):
+			bad(i, sm, "measured_at", "lies in the future")
+		}
+	}
+	return errs
+}
+
+func metricNames() string {
+	s := make([]string, len(Metrics))
+	for i, m := range Metrics {
+		s[i] = string(m)
+	}
+	return strings.Join(s, ", ")
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// ingest stores a batch in one transaction: new samples, the monthly aggregates they
+// change, and the warnings they cause. after, when set, runs in the transaction.
+func (s *Service) ingest(ctx context.Context, samples []Sample, source string, after func(context.Context, store.Querier, Result) error) (Result, error) {
+	if errs := s.validate(samples); len(errs) > 0 {
+		return Result{}, &BatchError{Items: errs}
+	}
+	svcs := map[int64]Metered{}
+	var errs []ItemError
+	for i, sm := range samples {
+		if _, ok := svcs[sm.ServiceID]; ok {
+			continue
+		}
+		m, err := s.d.Directory.MeteredService(ctx, sm.ServiceID)
+		if errors.Is(err, accounts.ErrNotFound) {
+			errs = append(errs, ItemError{Index: i, Key: truncate(sm.Key, 60), Field: "service_id", Message: fmt.Sprintf("no service %d", sm.ServiceID)})
+			svcs[sm.ServiceID] = Metered{}
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		svcs[sm.ServiceID] = m
+	}
+	if len(errs) > 0 {
+		return Result{}, &BatchError{Items: errs}
+	}
+	var res Result
+	err := s.inConnTx(ctx, func(q store.Querier) error {
+		var err error
+		res, err = s.store(ctx, q, samples, svcs, source)
+		if err == nil && after != nil {
+			err = after(ctx, q, res)
+		}
+		return err
+	})
+	return res, err
+}
+
+func (s *Service) inConnTx(ctx context.Context, fn func(q store.Querier) error) error {
+	tx, err := s.db.BeginConnTx(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+type seriesKey struct {
+	service int64
+	metric  Metric
+}
+
+type monthKey struct {
+	service int64
+	metric  Metric
+	month   string
+}
+
+type monthAgg struct {
+	amount, samples, resets int64
+}
+
+type seriesState struct {
+	value int64
+	at    time.Time
+	known bool
+}
+
+// store writes a validated batch.
+func (s *Service) store(ctx context.Context, q store.Querier, samples []Sample, svcs map[int64]Metered, source string) (Result, error) {
+	now := s.now()
+	var res Result
+	if err := upsertServices(ctx, q, now, svcs); err != nil {
+		return res, err
+	}
+	// Drop keys repeated within the batch and keys delivered before.
+	seen := make(map[string]bool, len(samples))
+	fresh := make([]Sample, 0, len(samples))
+	for _, sm := range samples {
+		if seen[sm.Key] {
+			res.Duplicates++
+			continue
+		}
+		seen[sm.Key] = true
+		sm.MeasuredAt = store.Now(sm.MeasuredAt)
+		fresh = append(fresh, sm)
+	}
+	old, err := existingKeys(ctx, q, fresh)
+	if err != nil {
+		return res, err
+	}
+	if len(old) > 0 {
+		fresh = slices.DeleteFunc(fresh, func(sm Sample) bool { return old[sm.Key] })
+		res.Duplicates += len(old)
+	}
+	res.Accepted = len(fresh)
+	if len(fresh) == 0 {
+		return res, nil
+	}
+	if err := insertSamples(ctx, q, now, fresh, source); err != nil {
+		return res, err
+	}
+	slices.SortFunc(fresh, func(a, b Sample) int {
+		return cmp.Or(cmp.Compare(a.ServiceID, b.ServiceID), cmp.Compare(a.Metric, b.Metric), a.MeasuredAt.Compare(b.MeasuredAt))
+	})
+	states, err := loadSeries(ctx, q, fresh)
+	if err != nil {
+		return res, err
+	}
+	aggs := map[monthKey]*monthAgg{}
+	var late []seriesKey
+	lateFrom := map[seriesKey]string{}
+	for _, sm := range fresh {
+		k := seriesKey{sm.ServiceID, sm.Metric}
+		if _, isLate := lateFrom[k]; isLate {
+			continue
+		}
+		st := states[k]
+		if st.known && sm.MeasuredAt.Before(st.at) {
+			// Older than what the series has seen: the months from this one on are
+			// counted again from the samples (rare: a collector catching up).
+			late = append(late, k)
+			lateFrom[k] = MonthOf(sm.MeasuredAt)
+			continue
+		}
+		mk := monthKey{sm.ServiceID, sm.Metric, MonthOf(sm.MeasuredAt)}
+		a := aggs[mk]
+		if a == nil {
+			a = &monthAgg{}
+			aggs[mk] = a
+		}
+		a.samples++
+		if sm.Metric.Counter() {
+			switch {
+			case !st.known: // the first sample is the baseline
+			case sm.Value >= st.value:
+				a.amount += sm.Value - st.value
+			default: // a reset: a new counter run started from zero
+				a.amount += sm.Value
+				a.resets++
+			}
+		} else if sm.Value > a.amount {
+			a.amount = sm.Value
+		}
+		states[k] = seriesState{value: sm.Value, at: sm.MeasuredAt, known: true}
+	}
+	if err := upsertMonths(ctx, q, now, aggs); err != nil {
+		return res, err
+	}
+	if err := saveSeries(ctx, q, states, lateFrom); err != nil {
+		return res, err
+	}
+	for _, k := range late {
+		if err := recomputeSeries(ctx, q, now, k, lateFrom[k]); err != nil {
+			return res, err
+		}
+	}
+	// The warnings the new figures call for, once per service, month and resource.
+	touched := map[monthKey]bool{}
+	for mk := range aggs {
+		touched[monthKey{mk.service, "", mk.month}] = true
+	}
+	for _, k := range late {
+		touched[monthKey{k.service, "", lateFrom[k]}] = true
+	}
+	for mk := range touched {
+		n, err := s.warn(ctx, q, svcs[mk.service], mk.month)
+		if err != nil {
+			return res, err
+		}
+		res.Warnings += n
+	}
+	return res, nil
+}
+
+// chunk calls fn for consecutive slices of at most n items.
+func chunk[T any](xs []T, n int, fn func([]T) error) error {
+	for len(xs) > 0 {
+		m := min(n, len(xs))
+		if err := fn(xs[:m]); err != nil {
+			return err
+		}
+		xs = xs[m:]
+	}
+	return nil
+}
+
+func placeholders(b *strings.Builder, row, cols int) {
+	b.WriteByte('(')
+	for c := range cols {
+		if c > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(b, "$%d", row*cols+c+1)
+	}
+	b.WriteByte(')')
+}
+
+func nullInt(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func upsertServices(ctx context.Context, q store.Querier, now time.Time, svcs map[int64]Metered) error {
+	ms := make([]Metered, 0, len(svcs))
+	for _, m := range svcs {
+		ms = append(ms, m)
+	}
+	slices.SortFunc(ms, func(a, b Metered) int { return cmp.Compare(a.ServiceID, b.ServiceID) })
+	return chunk(ms, 200, func(ms []Metered) error {
+		var b strings.Builder
+		b.WriteString(`INSERT INTO usage_services (service_id, org_id, subscription_id, plan_id, plan_name, kind, name, active,
+			storage_limit_mb, traffic_limit_gb, updated_at) VALUES `)
+		args := make([]any, 0, len(ms)*11)
+		for i, m := range ms {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			placeholders(&b, i, 11)
+			args = append(args, m.ServiceID, m.OrgID, m.SubscriptionID, m.PlanID, m.PlanName, m.Kind, m.Name, m.Active,
+				nullInt(m.StorageMB), nullInt(m.TrafficGB), now)
+		}
+		b.WriteString(` ON CONFLICT (service_id) DO UPDATE SET org_id = excluded.org_id, subscription_id = excluded.subscription_id,
+			plan_id = excluded.plan_id, plan_name = excluded.plan_name, kind = excluded.kind, name = excluded.name, active = excluded.active,
+			storage_limit_mb = excluded.storage_limit_mb, traffic_limit_gb = excluded.traffic_limit_gb, updated_at = excluded.updated_at`)
+		_, err := q.ExecContext(ctx, b.String(), args...)
+		return err
+	})
+}
+
+func existingKeys(ctx context.Context, q store.Querier, samples []Sample) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := chunk(samples, 500, func(ss []Sample) error {
+		var b strings.Builder
+		b.WriteString(`SELECT idem_key FROM usage_samples WHERE idem_key IN (`)
+		args := make([]any, len(ss))
+		for i, sm := range ss {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "$%d", i+1)
+			args[i] = sm.Key
+		}
+		b.WriteByte(')')
+		rows, err := q.QueryContext(ctx, b.String(), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				return err
+			}
+			out[k] = true
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+var sampleColumns = []string{"idem_key", "service_id", "metric", "value", "measured_at", "source", "received_at"}
+
+// insertSamples writes new samples: COPY on PostgreSQL, multi-row INSERTs on SQLite.
+func insertSamples(ctx context.Context, q store.Querier, now time.Time, ss []Sample, source string) error {
+	if c, ok := store.CopierOf(q); ok {
+		rows := make([][]any, len(ss))
+		for i, sm := range ss {
+			rows[i] = []any{sm.Key, sm.ServiceID, string(sm.Metric), sm.Value, sm.MeasuredAt, source, now}
+		}
+		_, err := c.CopyFrom(ctx, "usage_samples", sampleColumns, rows)
+		return err
+	}
+	return chunk(ss, 500, func(ss []Sample) error {
+		var b strings.Builder
+		b.WriteString(`INSERT INTO usage_samples (idem_key, service_id, metric, value, measured_at, source, received_at) VALUES `)
+		args := make([]any, 0, len(ss)*7)
+		for i, sm := range ss {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			placeholders(&b, i, 7)
+			args = append(args, sm.Key, sm.ServiceID, string(sm.Metric), sm.Value, sm.MeasuredAt, source, now)
+		}
+		_, err := q.ExecContext(ctx, b.String(), args...)
+		return err
+	})
+}
+
+// loadSeries reads the baselines of the counter series (and the last times of the
+// gauges) a batch touches.
+func loadSeries(ctx context.Context, q store.Querier, ss []Sample) (map[seriesKey]seriesState, error) {
+	ids := []int64{}
+	for i, sm := range ss {
+		if i == 0 || sm.ServiceID != ss[i-1].ServiceID {
+			ids = append(ids, sm.ServiceID)
+		}
+	}
+	out := map[seriesKey]seriesState{}
+	err := chunk(ids, 500, func(ids []int64) error {
+		var b strings.Builder
+		b.WriteString(`SELECT service_id, metric, last_value, last_at FROM usage_series WHERE service_id IN (`)
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "$%d", i+1)
+			args[i] = id
+		}
+		b.WriteByte(')')
+		rows, err := q.QueryContext(ctx, b.String(), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k seriesKey
+			var st seriesState
+			if err := rows.Scan(&k.service, &k.metric, &st.value, &st.at); err != nil {
+				return err
+			}
+			st.known = true
+			out[k] = st
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+func saveSeries(ctx context.Context, q store.Querier, states map[seriesKey]seriesState, skip map[seriesKey]string) error {
+	type row struct {
+		k  seriesKey
+		st seriesState
+	}
+	rows := make([]row, 0, len(states))
+	for k, st := range states {
+		if _, late := skip[k]; !late && st.known {
+			rows = append(rows, row{k, st})
+		}
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		return cmp.Or(cmp.Compare(a.k.service, b.k.service), cmp.Compare(a.k.metric, b.k.metric))
+	})
+	return chunk(rows, 500, func(rs []row) error {
+		var b strings.Builder
+		b.WriteString(`INSERT INTO usage_series (service_id, metric, last_value, last_at) VALUES `)
+		args := make([]any, 0, len(rs)*4)
+		for i, r := range rs {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			placeholders(&b, i, 4)
+			args = append(args, r.k.service, string(r.k.metric), r.st.value, r.st.at)
+		}
+		b.WriteString(` ON CONFLICT (service_id, metric) DO UPDATE SET last_value = excluded.last_value, last_at = excluded.last_at`)
+		_, err := q.ExecContext(ctx, b.String(), args...)
+		return err
+	})
+}
+
+// upsertMonths adds the batch's figures to the monthly aggregates: counters add their
+// increases, gauges keep the higher value.
+func upsertMonths(ctx context.Context, q store.Querier, now time.Time, aggs map[monthKey]*monthAgg) error {
+	type row struct {
+		k monthKey
+		a *monthAgg
+	}
+	var counters, gauges []row
+	for k, a := range aggs {
+		if k.metric.Counter() {
+			counters = append(counters, row{k, a})
+		} else {
+			gauges = append(gauges, row{k, a})
+		}
+	}
+	order := func(a, b row) int {
+		return cmp.Or(cmp.Compare(a.k.service, b.k.service), cmp.Compare(a.k.metric, b.k.metric), cmp.Compare(a.k.month, b.k.month))
+	}
+	slices.SortFunc(counters, order)
+	slices.SortFunc(gauges, order)
+	write := func(rs []row, update string) error {
+		return chunk(rs, 400, func(rs []row) error {
+			var b strings.Builder
+			b.WriteString(`INSERT INTO usage_months (service_id, metric, month, amount, samples, resets, updated_at) VALUES `)
+			args := make([]any, 0, len(rs)*7)
+			for i, r := range rs {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				placeholders(&b, i, 7)
+				args = append(args, r.k.service, string(r.k.metric), r.k.month, r.a.amount, r.a.samples, r.a.resets, now)
+			}
+			b.WriteString(` ON CONFLICT (service_id, metric, month) DO UPDATE SET ` + update + `,
+				samples = usage_months.samples + excluded.samples, resets = usage_months.resets + excluded.resets, updated_at = excluded.updated_at`)
+			_, err := q.ExecContext(ctx, b.String(), args...)
+			return err
+		})
+	}
+	if err := write(counters, `amount = usage_months.amount + excluded.amount`); err != nil {
+		return err
+	}
+	return write(gauges, `amount = CASE WHEN excluded.amount > usage_months.amount THEN excluded.amount ELSE usage_months.amount END`)
+}
+
+// recomputeSeries counts a series' months from month on again from its samples: the
+// baseline is the last sample before the month.
+func recomputeSeries(ctx context.Context, q store.Querier, now time.Time, k seriesKey, month string) error {
+	from, err := monthStart(month)
+	if err != nil {
+		return err
+	}
+	st := seriesState{}
+	err = q.QueryRowContext(ctx, `SELECT value, measured_at FROM usage_samples WHERE service_id = $1 AND metric = $2 AND measured_at < $3
+		ORDER BY measured_at DESC, id DESC LIMIT 1`, k.service, string(k.metric), store.Now(from)).Scan(&st.value, &st.at)
+	if err == nil {
+		st.known = true
+	} else if !errors.Is(err, errNoRows) {
+		return err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT value, measured_at FROM usage_samples WHERE service_id = $1 AND metric = $2 AND measured_at >= $3
+		ORDER BY measured_at, id`, k.service, string(k.metric), store.Now(from))
+	if err != nil {
+		return err
+	}
+	aggs := map[monthKey]*monthAgg{}
+	for rows.Next() {
+		var v int64
+		var at time.Time
+		if err := rows.Scan(&v, &at); err != nil {
+			rows.Close()
+			return err
+		}
+		mk := monthKey{k.service, k.metric, MonthOf(at)}
+		a := aggs[mk]
+		if a == nil {
+			a = &monthAgg{}
+			aggs[mk] = a
+		}
+		a.samples++
+		if k.metric.Counter() {
+			switch {
+			case !st.known:
+			case v >= st.value:
+				a.amount += v - st.value
+			default:
+				a.amount += v
+				a.resets++
+			}
+		} else if v > a.amount {
+			a.amount = v
+		}
+		st = seriesState{value: v, at: at, known: true}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM usage_months WHERE service_id = $1 AND metric = $2 AND month >= $3`, k.service, string(k.metric), month); err != nil {
+		return err
+	}
+	if err := upsertMonths(ctx, q, now, aggs); err != nil {
+		return err
+	}
+	return saveSeries(ctx, q, map[seriesKey]seriesState{k: st}, nil)
+}
