@@ -558,6 +558,7 @@ func (v *validator) policy(pl *Policy, p string) {
 	v.clauses(p+".maintenance.clauses", pol.Maintenance.Clauses)
 	v.need(p+".monitoring.keep_results", pol.Monitoring.KeepResults, Days)
 	v.clauses(p+".monitoring.clauses", pol.Monitoring.Clauses)
+	pol.Backups.validate(v, p)
 
 	u := pol.Usage
 	v.clauses(p+".usage.clauses", u.Clauses)

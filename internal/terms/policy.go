@@ -129,6 +129,7 @@ type Terms struct {
 	Maintenance     MaintenanceTerms          `yaml:"maintenance"`
 	Monitoring      MonitoringTerms           `yaml:"monitoring"`
 	Usage           UsageTerms                `yaml:"usage"`
+	Backups         BackupTerms               `yaml:"backups"`
 	Liability       LiabilityTerms            `yaml:"liability"`
 	PriceIncrease   PriceIncreaseTerms        `yaml:"price_increase"`
 	TermsChange     TermsChangeTerms          `yaml:"terms_change"`
