@@ -79,7 +79,7 @@ func (s *Service) RequestRestore(ctx context.Context, by accounts.Principal, in 
 	}
 	r := runs[0]
 	now := s.now()
-	key := fmt.Sprintf("%d:%d:%s", e.ID, r.ID, today(now))
+	key := fmt.Sprintf("%d:%d:%s:%s:%s", e.ID, r.ID, today(now), via, in.Ticket)
 	var id int64
 	actx := accounts.ActorContext(ctx, by)
 	err = s.db.InTx(actx, func(q store.Querier) error {
