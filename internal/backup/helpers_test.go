@@ -74,7 +74,17 @@ func pack(t *testing.T) *terms.Pack {
 
 // each runs fn on both engines with a fresh service over eng (nil: a DemoEngine).
 func each(t *testing.T, eng func(t *testing.T) Engine, fn func(t *testing.T, e *env)) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	storetest.Each(t, setup(eng, fn), audit.Schema, notify.Schema, Schema)
+}
+
+// onSQLite runs fn on SQLite alone: the real-restic test spends its time in restic,
+// and its SQL is the same the DemoEngine tests run on both engines.
+func onSQLite(t *testing.T, eng func(t *testing.T) Engine, fn func(t *testing.T, e *env)) {
+	setup(eng, fn)(t, storetest.Open(t, store.SQLite, audit.Schema, notify.Schema, Schema))
+}
+
+func setup(eng func(t *testing.T) Engine, fn func(t *testing.T, e *env)) func(t *testing.T, db *store.DB) {
+	return func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := clock.NewFake(t0)
 		var en Engine = &DemoEngine{}
@@ -90,7 +100,7 @@ func each(t *testing.T, eng func(t *testing.T) Engine, fn func(t *testing.T, e *
 		if _, problems, err := audit.Verify(ctx, db); err != nil || len(problems) > 0 {
 			t.Fatalf("audit chain: %v %v", err, problems)
 		}
-	}, audit.Schema, notify.Schema, Schema)
+	}
 }
 
 func (e *env) server(name, repo string) Server {
