@@ -18,6 +18,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/backup"
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/billing/ledger"
 	"github.com/hostpact/hostpact/internal/catalog"
@@ -55,7 +56,7 @@ var Version = "dev"
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-		provision.Schema}
+		provision.Schema, backup.Schema}
 }
 
 // App is a running hostpact's services.
@@ -82,6 +83,8 @@ type App struct {
 	Compensation *compensation.Service
 	// Provision delivers the services on the provider's servers (issue 13).
 	Provision *provision.Service
+	// Backup makes, keeps, restores and tests the services' backups (issue 15).
+	Backup *backup.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -234,6 +237,15 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	// it which data the terms let go; each was built without the other.
 	a.Contracts.UseProvisioner(a.Provision)
 	a.Provision.SetDeletions(a.Contracts)
+	// Backups with restic; the demo records runs on a demo backup server instead.
+	// What of a service is backed up (backup.Source) comes from the drivers and the
+	// agent, which do not expose a data directory yet: until then only the demo has one.
+	bd := backup.Deps{Keys: cfg.Keys, Pack: pack, Staff: backupStaff{a.Accounts}, Customers: backupCustomers{}, AddOns: backupAddOns{db},
+		BaseURL: cfg.URL(), Provider: pack.Provider.LegalName, Logger: logger}
+	if cfg.Demo {
+		bd.Engine, bd.Source = &backup.DemoEngine{}, backup.DemoSource{}
+	}
+	a.Backup = backup.New(db, clk, bd)
 	return a, nil
 }
 
@@ -263,8 +275,8 @@ func (a *App) Handler() (http.Handler, error) {
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
 		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor, Compensation: a.Compensation,
-		Provision: a.Provision,
-		Config:    web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
+		Provision: a.Provision, Backup: a.Backup,
+		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {
 		return nil, err
@@ -358,6 +370,11 @@ func (a *App) Runner() *jobs.Runner {
 	// Provisioning: the steps on the servers, and the comparison with what they list.
 	r.Register(a.Provision.RunJob())
 	r.Register(a.Provision.SyncJob())
+	// Backups: the day's runs, the retention rule, restores and the quarterly test.
+	r.Register(a.Backup.RunJob())
+	r.Register(a.Backup.ForgetJob())
+	r.Register(a.Backup.RestoreJob())
+	r.Register(a.Backup.RestoreTestJob())
 	// Signed checkpoints of the audit trail, outside the database.
 	if a.Config.Audit.CheckpointDir != "" {
 		r.Register((&audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir,

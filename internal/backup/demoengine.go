@@ -95,3 +95,15 @@ func (d *DemoEngine) Restore(context.Context, Repo, string, string, string) erro
 
 // Files lists nothing.
 func (d *DemoEngine) Files(context.Context, Repo, string) ([]FileNode, error) { return nil, nil }
+
+// DemoSource names a service's data directory without looking at it: the demo's
+// services have no data on this machine, and DemoEngine copies nothing.
+type DemoSource struct{}
+
+// Paths is /srv/hosting/<ref>.
+func (DemoSource) Paths(_ context.Context, s Enrolled) ([]string, error) {
+	return []string{"/srv/hosting/" + s.Ref}, nil
+}
+
+// RestoreTarget is "/", in place.
+func (DemoSource) RestoreTarget(context.Context, Enrolled) (string, error) { return "/", nil }

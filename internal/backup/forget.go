@@ -31,7 +31,7 @@ func (s *Service) Forget(ctx context.Context, now time.Time) error {
 	prune := map[int64]bool{}
 	after := int64(0)
 	for {
-		es, err := s.enrolled(ctx, s.db, fmt.Sprintf(`WHERE b.id > $1 AND v.enabled AND NOT v.demo ORDER BY b.id LIMIT %d`, s.set.Batch), after)
+		es, err := s.enrolled(ctx, s.db, fmt.Sprintf(`WHERE b.id > $1 AND v.enabled ORDER BY b.id LIMIT %d`, s.set.Batch), after)
 		if err != nil {
 			return err
 		}
@@ -121,8 +121,21 @@ func (s *Service) forgetOne(ctx context.Context, pol *terms.Policy, e Enrolled, 
 	if err != nil {
 		return 0, err
 	}
-	snaps, err := s.engine.Snapshots(ctx, repo, []string{serviceTag(e.Ref)})
-	if err != nil {
+	var demo bool
+	if err := s.db.QueryRowContext(ctx, `SELECT demo FROM backup_servers WHERE id = $1`, e.ServerID).Scan(&demo); err != nil {
+		return 0, err
+	}
+	var snaps []Snapshot
+	if demo {
+		// The demo server keeps nothing across restarts: its runs are the snapshots.
+		runs, err := s.runs(ctx, s.db, `WHERE r.bservice_id = $1 AND r.status = 'done' AND r.forgotten_at IS NULL`, e.ID)
+		if err != nil {
+			return 0, err
+		}
+		for _, r := range runs {
+			snaps = append(snaps, Snapshot{ID: r.Snapshot, Short: r.Snapshot, Time: r.SnapshotAt, Tags: []string{serviceTag(e.Ref), dayTag(r.Day)}})
+		}
+	} else if snaps, err = s.engine.Snapshots(ctx, repo, []string{serviceTag(e.Ref)}); err != nil {
 		return 0, err
 	}
 	plan, err := PlanRetention(pol, snaps)

@@ -234,6 +234,9 @@ func seedContracts(ctx context.Context, a *app.App) error {
 	if err := seedProvisioning(ctx, a, by, subs); err != nil {
 		return fmt.Errorf("demo provisioning: %w", err)
 	}
+	if err := seedBackups(ctx, a, by, subs); err != nil {
+		return fmt.Errorf("demo backups: %w", err)
+	}
 	return nil
 }
 

@@ -46,6 +46,7 @@ type page struct {
 	SLA      bool // the availability and SLA pages are mounted
 	// Provision: the staff provisioning pages and the portal's service pages are mounted.
 	Provision bool
+	Backups   bool // the backup pages are mounted
 	Today     terms.Date
 	AssetVer  string
 	Form      *form
@@ -369,6 +370,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		Status:    s.status != nil,
 		SLA:       s.comp != nil,
 		Provision: s.prov != nil,
+		Backups:   s.bk != nil,
 		Today:     s.today(),
 		AssetVer:  s.assetVer,
 	}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/backup"
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
@@ -95,6 +96,9 @@ type Deps struct {
 	// Provision serves the staff provisioning pages (servers, queue, services) and the
 	// portal's service pages; without it they are not mounted.
 	Provision *provision.Service
+	// Backup serves the portal's and staff's backup pages; without it they are not
+	// mounted.
+	Backup *backup.Service
 }
 
 type server struct {
@@ -113,6 +117,7 @@ type server struct {
 	mon     *monitor.Service
 	comp    *compensation.Service
 	prov    *provision.Service
+	bk      *backup.Service
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -150,7 +155,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	s := &server{
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
-		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision,
+		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision, bk: d.Backup,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -305,6 +310,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	if s.prov != nil {
 		s.provisionStaffRoutes(staff)
 		s.provisionPortalRoutes(portal)
+	}
+	if s.bk != nil {
+		s.backupRoutes(staff, portal)
 	}
 }
 
