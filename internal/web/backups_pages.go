@@ -121,6 +121,9 @@ func (s *server) backupRestorePage(staff bool) confirmPage {
 				run = x
 			}
 		}
+		if runID == 0 && len(runs) > 0 {
+			run = runs[0] // no day chosen: the most recent backup
+		}
 		if run.ID == 0 {
 			return accounts.ErrNotFound
 		}
