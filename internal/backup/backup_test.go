@@ -249,3 +249,36 @@ func TestForgetKeepsTheRule(t *testing.T) {
 		}
 	})
 }
+
+// TestMissedRestoreTest: a quarter whose restore test did not pass is flagged once
+// the quarter is over (cp.security.backup.3); a failed test alerts staff.
+func TestMissedRestoreTest(t *testing.T) {
+	t.Parallel()
+	each(t, nil, func(t *testing.T, e *env) {
+		sv := e.server("backup1", "/srv/backup1")
+		e.service(sv, 81, 8, "webhosting")
+		e.run()
+		if missed, err := e.svc.MissedRestoreTests(e.ctx, support); err != nil || len(missed) != 0 {
+			t.Fatalf("the current quarter is not missed yet: %v %v", missed, err)
+		}
+		// The demo engine lists no files, so the test cannot pass.
+		if err := e.svc.RunRestoreTest(e.ctx, e.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		tests, _ := e.svc.RestoreTests(e.ctx, support, 5)
+		if len(tests) != 1 || tests[0].Status != "failed" || tests[0].Period != "2026-Q1" {
+			t.Fatalf("tests %+v", tests)
+		}
+		if n := e.count("mail_outbox", "subject LIKE 'Restore test failed%'"); n != 1 {
+			t.Fatalf("%d alerts", n)
+		}
+		e.clk.Set(time.Date(2026, 4, 2, 9, 0, 0, 0, time.UTC))
+		missed, err := e.svc.MissedRestoreTests(e.ctx, support)
+		if err != nil || !slices.Equal(missed, []string{"2026-Q1"}) {
+			t.Fatalf("missed %v %v", missed, err)
+		}
+		if _, err := e.svc.MissedRestoreTests(e.ctx, customer(8)); err == nil {
+			t.Fatal("a customer read the staff's restore tests")
+		}
+	})
+}
