@@ -67,7 +67,8 @@ func (s *Service) AddServer(ctx context.Context, by accounts.Principal, in Serve
 	}
 	if !in.Demo {
 		if err := s.engine.Init(ctx, Repo{Location: in.Repository, Password: in.Password}); err != nil {
-			return Server{}, fmt.Errorf("backup: repository %s: %w", in.Repository, err)
+			s.log.Warn("backup repository could not be opened", "repository", in.Repository, "err", err)
+			return Server{}, accounts.FieldErrors{"repository": i18n.T("backup.repository_failed", clip(err.Error()))}
 		}
 	}
 	now := s.now()

@@ -25,6 +25,7 @@ func (s *server) backupRoutes(staff, portal func(string, handlerFunc)) {
 	portal("GET /portal/backups/{id}/restore", s.confirmGet(s.backupRestorePage(false)))
 	portal("POST /portal/backups/{id}/restore", s.confirmPost(s.backupRestorePage(false), nil, s.backupRestore(false)))
 	staff("GET /staff/backups", s.staffBackups)
+	s.backupStaffFormRoutes(staff)
 	staff("GET /staff/backups/{id}", s.staffBackupService)
 	staff("GET /staff/backups/{id}/restore", s.confirmGet(s.backupRestorePage(true)))
 	staff("POST /staff/backups/{id}/restore", s.confirmPost(s.backupRestorePage(true), nil, s.backupRestore(true)))
@@ -170,6 +171,7 @@ type staffBackupsView struct {
 	Restores []backup.Restore
 	Runs     []backup.Run
 	StaleAt  time.Time
+	Manage   bool
 }
 
 func (s *server) staffBackups(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
@@ -206,6 +208,7 @@ func (s *server) staffBackups(w http.ResponseWriter, r *http.Request, p *account
 		return err
 	}
 	v.StaleAt = s.clock.Now().Add(-s.bk.Settings().StaleAfter)
+	v.Manage = p.Can(accounts.BackupManage, accounts.Provider)
 	pg := s.newPage(w, r, "bk.staff_title")
 	pg.Nav, pg.Data = "backups", v
 	s.render(w, http.StatusOK, "staff_backups", pg)

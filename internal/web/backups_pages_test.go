@@ -106,6 +106,33 @@ func TestBackupPages(t *testing.T) {
 		fieldError(t, r.Body, "ticket")
 		r = s.post(m[1], url.Values{"ticket": {"#2044"}})
 		s.expect(r, http.StatusSeeOther, "")
-		contains(t, s.get("/staff/backups").Body, "via ticket", "#2044")
+		contains(t, s.get("/staff/backups").Body, "via ticket", "#2044", `href="/staff/backups/servers/new"`, `href="/staff/backups/enrol"`)
+
+		// Staff add a backup server; the password is never sent back.
+		s.expect(s.get("/staff/backups/servers/new"), http.StatusOK, "")
+		r = s.post("/staff/backups/servers/new", url.Values{"name": {"backup02.ams"}, "repository": {"demo://backup02"}, "password": {"kort"}})
+		s.expect(r, http.StatusUnprocessableEntity, "")
+		fieldError(t, r.Body, "password")
+		lacks(t, r.Body, `value="kort"`)
+		r = s.post("/staff/backups/servers/new", url.Values{"name": {"backup02.ams"}, "repository": {"demo://backup02"}, "password": {"een lang geheim wachtwoord"}})
+		s.expect(r, http.StatusSeeOther, "")
+		contains(t, s.get("/staff/backups").Body, "backup02.ams")
+		lacks(t, s.get("/staff/backups").Body, "een lang geheim wachtwoord")
+		// … and put a service on a server; a number of no service is refused at the field.
+		s.expect(s.get("/staff/backups/enrol"), http.StatusOK, "")
+		r = s.post("/staff/backups/enrol", url.Values{"service_id": {"999999"}, "server_id": {"1"}})
+		s.expect(r, http.StatusUnprocessableEntity, "")
+		fieldError(t, r.Body, "service_id")
+		r = s.post("/staff/backups/enrol", url.Values{"service_id": {itoa(svc.ID)}, "server_id": {"1"}})
+		s.expect(r, http.StatusSeeOther, "")
+		if r.Location() != sbase {
+			t.Fatalf("enrolling again went to %s, want the service's page %s", r.Location(), sbase)
+		}
+		// A customer cannot reach the staff forms.
+		c = e.client()
+		c.login("gert@slagerijbos.test", "", "/portal/")
+		if r := c.get("/staff/backups/servers/new"); r.Code != http.StatusNotFound && r.Code != http.StatusForbidden {
+			t.Fatalf("a customer reached the staff form: %d", r.Code)
+		}
 	})
 }

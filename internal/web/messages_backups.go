@@ -79,6 +79,22 @@ var backupMessages = map[string][2]string{
 	"bk.servers":             {"Back-upservers", "Backup servers"},
 	"bk.server_services":     {"%d diensten", "%d services"},
 	"bk.no_servers":          {"Er zijn nog geen back-upservers.", "There are no backup servers yet."},
+	"bk.server_new":          {"Back-upserver toevoegen", "Add a backup server"},
+	"bk.server_add":          {"Toevoegen", "Add"},
+	"bk.f.server_name":       {"Naam", "Name"},
+	"bk.f.repository":        {"Opslagplaats", "Repository"},
+	"bk.f.repository_hint":   {"Een map op deze machine, of een adres dat restic kent (rest:https://…, sftp:…). Een nieuwe opslagplaats wordt aangemaakt.", "A directory on this machine, or an address restic understands (rest:https://…, sftp:…). A new repository is created."},
+	"bk.f.password":          {"Wachtwoord van de opslagplaats", "Repository password"},
+	"bk.f.password_hint":     {"Minstens 12 tekens. Het wordt versleuteld bewaard en nergens meer getoond; zonder dit wachtwoord zijn de back-ups onleesbaar.", "At least 12 characters. It is stored sealed and never shown again; without it the backups cannot be read."},
+	"bk.enrol":               {"Dienst aanmelden voor back-ups", "Back up a service"},
+	"bk.enrol_submit":        {"Aanmelden", "Back it up"},
+	"bk.enrol_intro":         {"Vanaf de volgende nacht wordt van de dienst elke dag een back-up gemaakt; van een VPS alleen als de klant de back-upaanvulling heeft.", "From the next night the service is backed up every day; a VPS only while its customer has the backup add-on."},
+	"bk.f.service_id":        {"Dienstnummer", "Service number"},
+	"bk.f.service_id_hint":   {"Het nummer van de dienst onder Levering.", "The service's number under Provisioning."},
+	"bk.f.server":            {"Back-upserver", "Backup server"},
+	"bk.no_such_service":     {"Er is geen dienst met dit nummer.", "There is no service with this number."},
+	"flash.bk_server_added":  {"De back-upserver is toegevoegd.", "The backup server has been added."},
+	"flash.bk_enrolled":      {"Van de dienst worden voortaan back-ups gemaakt.", "The service is backed up from now on."},
 }
 
 func init() {
