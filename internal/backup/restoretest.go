@@ -56,6 +56,14 @@ func (s *Service) RunRestoreTest(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return nil // the terms promise no backups
 	}
+	// The period's sample is taken once: services enrolled later do not add tests.
+	var taken int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM backup_restore_tests WHERE period = $1 AND status <> 'running'`, period).Scan(&taken); err != nil {
+		return err
+	}
+	if taken >= s.set.RestoreTestSample {
+		return nil
+	}
 	cands, err := s.enrolled(ctx, s.db, `WHERE b.enabled AND v.enabled AND NOT v.demo AND EXISTS (SELECT 1 FROM backup_runs r WHERE r.bservice_id = b.id AND r.status = 'done' AND r.forgotten_at IS NULL) ORDER BY b.id`)
 	if err != nil {
 		return err
