@@ -176,7 +176,7 @@ func (s *Service) backupOne(ctx context.Context, pol *terms.Policy, e Enrolled, 
 		}
 		if !ok {
 			_, err := s.db.ExecContext(ctx, `INSERT INTO backup_runs (bservice_id, org_id, day, status, errors, started_at, finished_at)
-				VALUES ($1, $2, $3, 'skipped', 'no backup add-on for this VPS (cp.sla.backups.3)', $4, $4) ON CONFLICT (bservice_id, day) DO NOTHING`,
+				VALUES ($1, $2, $3, 'skipped', 'no backup add-on for this VPS', $4, $4) ON CONFLICT (bservice_id, day) DO NOTHING`,
 				e.ID, e.OrgID, ds, now)
 			return err
 		}
