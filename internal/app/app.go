@@ -18,6 +18,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
+	"github.com/hostpact/hostpact/internal/backup"
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/billing/ledger"
 	"github.com/hostpact/hostpact/internal/catalog"
@@ -63,7 +64,7 @@ var Version = "dev"
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-		provision.Schema, files.Schema, onetime.Schema, privacy.Schema, domains.Schema, dns.Schema, usage.Schema}
+		provision.Schema, files.Schema, onetime.Schema, privacy.Schema, domains.Schema, dns.Schema, usage.Schema, backup.Schema}
 }
 
 // App is a running hostpact's services.
@@ -102,6 +103,8 @@ type App struct {
 	DNS *dns.Service
 	// Usage meters services against their plans (issue 15).
 	Usage *usage.Service
+	// Backup makes, keeps, restores and tests the services' backups (issue 15).
+	Backup *backup.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -278,6 +281,15 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	a.Usage = usage.New(db, clk, usage.Deps{Pack: pack, Directory: usageDirectory{a}, Meter: usageDirectory{a}, Customers: usageCustomers{},
 		Measures: usageMeasures{a}, BaseURL: cfg.URL(), Provider: pack.Provider.LegalName, Logger: logger})
 	a.Billing.UseUsage(a.Usage)
+	// Backups with restic; the demo records runs on a demo backup server instead.
+	// What of a service is backed up (backup.Source) comes from the drivers and the
+	// agent, which do not expose a data directory yet: until then only the demo has one.
+	bd := backup.Deps{Keys: cfg.Keys, Pack: pack, Staff: backupStaff{a.Accounts}, Customers: backupCustomers{}, AddOns: backupAddOns{db},
+		BaseURL: cfg.URL(), Provider: pack.Provider.LegalName, Logger: logger}
+	if cfg.Demo {
+		bd.Engine, bd.Source = &backup.DemoEngine{}, backup.DemoSource{}
+	}
+	a.Backup = backup.New(db, clk, bd)
 	return a, nil
 }
 
@@ -307,7 +319,7 @@ func (a *App) Handler() (http.Handler, error) {
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
 		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor, Compensation: a.Compensation,
-		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy, Domains: a.Domains, DNS: a.DNS,
+		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy, Domains: a.Domains, DNS: a.DNS, Backup: a.Backup,
 		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {
@@ -412,6 +424,11 @@ func (a *App) Runner() *jobs.Runner {
 	// Usage: the drivers asked each hour; last month's usage above the plan priced.
 	r.Register(a.Usage.CollectJob())
 	r.Register(a.Usage.SettleJob())
+	// Backups: the day's runs, the retention rule, restores and the quarterly test.
+	r.Register(a.Backup.RunJob())
+	r.Register(a.Backup.ForgetJob())
+	r.Register(a.Backup.RestoreJob())
+	r.Register(a.Backup.RestoreTestJob())
 	// Signed checkpoints of the audit trail, outside the database.
 	if a.Config.Audit.CheckpointDir != "" {
 		r.Register((&audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir,

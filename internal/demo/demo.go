@@ -249,6 +249,9 @@ func seedContracts(ctx context.Context, a *app.App) error {
 	if err := seedUsage(ctx, a, by, subs); err != nil {
 		return fmt.Errorf("demo usage: %w", err)
 	}
+	if err := seedBackups(ctx, a, by, subs); err != nil {
+		return fmt.Errorf("demo backups: %w", err)
+	}
 	return nil
 }
 

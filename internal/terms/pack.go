@@ -562,6 +562,7 @@ func (v *validator) policy(pl *Policy, p string) {
 		v.fail(p+".secret_links", "needs 0 < shortest <= longest and max_bytes > 0")
 	}
 	v.clauses(p+".secret_links.clauses", pol.SecretLinks.Clauses)
+	pol.Backups.validate(v, p)
 
 	u := pol.Usage
 	v.clauses(p+".usage.clauses", u.Clauses)

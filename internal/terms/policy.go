@@ -131,6 +131,7 @@ type Terms struct {
 	Monitoring      MonitoringTerms           `yaml:"monitoring"`
 	SecretLinks     SecretLinkTerms           `yaml:"secret_links"`
 	Usage           UsageTerms                `yaml:"usage"`
+	Backups         BackupTerms               `yaml:"backups"`
 	Liability       LiabilityTerms            `yaml:"liability"`
 	PriceIncrease   PriceIncreaseTerms        `yaml:"price_increase"`
 	TermsChange     TermsChangeTerms          `yaml:"terms_change"`

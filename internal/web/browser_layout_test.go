@@ -227,6 +227,10 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 	for _, org := range []accounts.Organisation{consumer, business, reseller} {
 		dnsZones[org.ID] = itoa(e.dnsZoneFor(org.ID, "zone-"+itoa(org.ID)+".test").ID)
 	}
+	bkByOrg := map[int64]string{}
+	for org, sid := range provByOrg {
+		bkByOrg[org] = itoa(e.backedUp(mustID(t, sid)).ID)
+	}
 
 	staffIDMap := map[string]string{
 		"/staff/provisioning/servers/": provServer, "/staff/provisioning/services/": provService, "/staff/provisioning/tasks/": provTask,
@@ -241,6 +245,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 		"/staff/refunds/batches/": itoa(batches[0].ID), "/staff/payments/unmatched/": itoa(queue.Items[0].ID),
 		"/staff/mandates/": itoa(mandate.ID), "/staff/documents/": itoa(termsDoc.ID),
 		"/staff/dns/zones/": dnsZones[business.ID], "/staff/dns/servers/": "1",
+		"/staff/backups/": bkByOrg[business.ID],
 	}
 	for i := range staff {
 		staff[i].ids = staffIDMap
@@ -256,6 +261,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 			"/portal/customers/": itoa(fietsen.ID),
 			"/portal/services/":  provByOrg[orgID],
 			"/portal/dns/":       dnsZones[orgID],
+			"/portal/backups/":   bkByOrg[orgID],
 		}}
 	}
 	customers = []layoutLogin{

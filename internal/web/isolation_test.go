@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/backup"
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/payments"
@@ -69,6 +70,9 @@ var isolationRoutes = []struct {
 	{"POST /portal/dns/{id}/apply", "zone", nil},
 	{"GET /portal/dns/{id}/dnssec", "zone", nil},
 	{"POST /portal/dns/{id}/dnssec", "zone", nil},
+	{"GET /portal/backups/{id}", "backup", nil},
+	{"GET /portal/backups/{id}/restore", "backup", nil},
+	{"POST /portal/backups/{id}/restore", "backup", nil},
 }
 
 func TestEveryIDRouteIsInTheIsolationTable(t *testing.T) {
@@ -95,6 +99,7 @@ type tenantB struct {
 	inv    billing.Invoice
 	svc    int64 // the service of B's subscription on a server
 	domain int64 // B's domain name
+	bk     int64 // that service's backups
 }
 
 func (e *env) snapshotB(b tenantB) any {
@@ -140,7 +145,11 @@ func (e *env) snapshotB(b tenantB) any {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return []any{org, users, tokens, cs, qs, invs, online, credit, svc, dom}
+	restores, err := e.bk.Restores(e.ctx, e.provStaff(), b.org.ID, backup.Page{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return []any{org, users, tokens, cs, qs, invs, online, credit, svc, dom, restores}
 }
 
 func TestTenantIsolation(t *testing.T) {
@@ -174,6 +183,8 @@ func TestTenantIsolation(t *testing.T) {
 		// … which runs on a server, its credentials waiting to be shown.
 		e.provServer("web01.ams", "Amsterdam", 10)
 		b.svc = e.provision(b.con.Subscriptions[0]).ID
+		// … and is backed up.
+		b.bk = e.backedUp(b.svc).ID
 		// … and an invoice for it, from the billing run.
 		if _, err := e.bill.RunBilling(e.ctx, e.clk.Now()); err != nil {
 			t.Fatal(err)
@@ -193,7 +204,7 @@ func TestTenantIsolation(t *testing.T) {
 
 		ids := map[string][]int64{"user": {b.admin.ID, b.sub.ID}, "token": {b.tokens[0].ID, b.tokens[1].ID},
 			"contract": {b.con.ID}, "subscription": {b.con.Subscriptions[0].ID}, "quote": {b.quote.ID}, "invoice": {b.inv.ID},
-			"customer": {b.org.ID}, "service": {b.svc}, "domain": {b.domain}}
+			"customer": {b.org.ID}, "service": {b.svc}, "domain": {b.domain}, "backup": {b.bk}}
 		c := e.client()
 		c.login("marieke@jansen.test", "", "/portal/")
 		// A's admin holds a token too, so A's own pages are not trivially empty.
@@ -223,7 +234,7 @@ func TestTenantIsolation(t *testing.T) {
 
 		// A's own pages list nothing of B.
 		for _, path := range []string{"/portal/", "/portal/users", "/portal/tokens", "/portal/activity", "/portal/profile", "/portal/allowlist",
-			"/portal/contracts", "/portal/quotes", "/portal/catalog", "/portal/invoices", "/portal/invoices?status=open", "/portal/mandates", "/portal/availability", "/portal/services"} {
+			"/portal/contracts", "/portal/quotes", "/portal/catalog", "/portal/invoices", "/portal/invoices?status=open", "/portal/mandates", "/portal/availability", "/portal/services", "/portal/backups"} {
 			r := c.get(path)
 			c.expect(r, http.StatusOK, "")
 			lacks(t, r.Body, "Slagerij Bos", "slagerijbos.test", "Kees Bos", "Kassa", "Maatwerk Bos", "Contract "+itoa(b.con.ID), b.inv.Number,

@@ -50,6 +50,7 @@ type page struct {
 	// SecretsOn: the one-time secret links are mounted.
 	SecretsOn bool
 	Domains   bool
+	Backups   bool // the backup pages are mounted
 	Today     terms.Date
 	AssetVer  string
 	Form      *form
@@ -379,6 +380,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		SecretsOn: s.secrets != nil,
 		Domains:   s.domains != nil,
 		DNS:       s.zones != nil,
+		Backups:   s.bk != nil,
 		Today:     s.today(),
 		AssetVer:  s.assetVer,
 	}

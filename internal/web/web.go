@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/backup"
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
@@ -110,6 +111,9 @@ type Deps struct {
 	// DNS serves the portal's and staff's DNS zone pages and the staff DNS server
 	// pages; without it they are not mounted.
 	DNS *dnssvc.Service
+	// Backup serves the portal's and staff's backup pages; without it they are not
+	// mounted.
+	Backup *backup.Service
 }
 
 type server struct {
@@ -134,6 +138,7 @@ type server struct {
 	priv        *privacy.Service
 	domains     *domains.Service
 	zones       *dnssvc.Service
+	bk          *backup.Service
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -172,7 +177,7 @@ func build(d Deps) (*server, http.Handler, error) {
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
 		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision, secrets: d.Secrets,
-		priv: d.Privacy, domains: d.Domains, zones: d.DNS,
+		priv: d.Privacy, domains: d.Domains, zones: d.DNS, bk: d.Backup,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -340,6 +345,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	}
 	if s.zones != nil {
 		s.dnsRoutes(staff, portal)
+	}
+	if s.bk != nil {
+		s.backupRoutes(staff, portal)
 	}
 }
 

@@ -1,0 +1,66 @@
+package demo
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/app"
+	"github.com/hostpact/hostpact/internal/backup"
+	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/config"
+	"github.com/hostpact/hostpact/internal/secrets"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/store/storetest"
+)
+
+// TestSeedBackups: the demo has a demo backup server with the customers' services on
+// it, each with the backups the retention rule keeps of forty nights (7 to 11), and a
+// restore recorded from a ticket that is done; a second seed adds nothing.
+func TestSeedBackups(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		cfg, err := config.Load("", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Demo, cfg.Keys = true, secrets.Ephemeral()
+		pack, err := app.LoadPack(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := app.Build(cfg, pack, db, nil, clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		for range 2 {
+			if _, err := Seed(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		admin, err := a.Accounts.FindUserByEmail(ctx, staff[0].email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		by := accounts.Principal{User: admin}
+		svs, err := a.Backup.Servers(ctx, by)
+		if err != nil || len(svs) != 1 || !svs[0].Demo {
+			t.Fatalf("backup servers %+v %v", svs, err)
+		}
+		list, err := a.Backup.StaffServices(ctx, by, backup.StaffFilter{}, backup.Page{})
+		if err != nil || len(list) < 3 {
+			t.Fatalf("backed-up services %d %v", len(list), err)
+		}
+		for _, e := range list {
+			_, runs, err := a.Backup.ServiceBackups(ctx, by, e.ID)
+			if err != nil || len(runs) < 7 || len(runs) > 11 {
+				t.Fatalf("%s (%s): %d restorable backups, %v", e.Ref, e.Kind, len(runs), err)
+			}
+		}
+		rs, err := a.Backup.Restores(ctx, by, 0, backup.Page{})
+		if err != nil || len(rs) != 1 || rs[0].Status != backup.RestoreDone || rs[0].Via != "ticket" {
+			t.Fatalf("restores %+v %v", rs, err)
+		}
+	}, app.Schemas()...)
+}
