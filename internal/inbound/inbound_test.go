@@ -75,13 +75,13 @@ func TestAutomaticMail(t *testing.T) {
 	t.Parallel()
 	base := "From: Klant <klant@example.nl>\r\nTo: support@provider.test\r\nSubject: Re: x\r\n"
 	cases := map[string]string{
-		"auto-replied":   base + "Auto-Submitted: auto-replied\r\n\r\nIk ben op vakantie.",
-		"precedence":     base + "Precedence: bulk\r\n\r\nnieuwsbrief",
-		"x-autoreply":    base + "X-Autoreply: yes\r\n\r\nafwezig",
-		"list":           base + "List-Id: <users.lists.example.nl>\r\n\r\nlijst",
-		"mailer-daemon":  "From: MAILER-DAEMON@mx.example.nl\r\nSubject: Undelivered\r\n\r\nbounce",
-		"null sender":    "Return-Path: <>\r\n" + base + "\r\nbounce",
-		"dsn":            "From: mx@example.nl\r\nSubject: failure\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n--b--\r\n",
+		"auto-replied":  base + "Auto-Submitted: auto-replied\r\n\r\nIk ben op vakantie.",
+		"precedence":    base + "Precedence: bulk\r\n\r\nnieuwsbrief",
+		"x-autoreply":   base + "X-Autoreply: yes\r\n\r\nafwezig",
+		"list":          base + "List-Id: <users.lists.example.nl>\r\n\r\nlijst",
+		"mailer-daemon": "From: MAILER-DAEMON@mx.example.nl\r\nSubject: Undelivered\r\n\r\nbounce",
+		"null sender":   "Return-Path: <>\r\n" + base + "\r\nbounce",
+		"dsn":           "From: mx@example.nl\r\nSubject: failure\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n--b--\r\n",
 	}
 	for name, raw := range cases {
 		m, err := inbound.Parse([]byte(raw), inbound.DefaultLimits)
