@@ -127,6 +127,7 @@ type Terms struct {
 	CollectionCosts CollectionTerms           `yaml:"collection_costs"`
 	SLA             SLATerms                  `yaml:"sla"`
 	Maintenance     MaintenanceTerms          `yaml:"maintenance"`
+	Support         SupportTerms              `yaml:"support"`
 	Monitoring      MonitoringTerms           `yaml:"monitoring"`
 	Usage           UsageTerms                `yaml:"usage"`
 	Liability       LiabilityTerms            `yaml:"liability"`
