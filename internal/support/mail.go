@@ -277,7 +277,7 @@ func (s *Service) acknowledge(ctx context.Context, q store.Querier, t Ticket, m 
 	var last, period any = "", ""
 	if t.ComplaintDueAt != nil {
 		d, _ := terms.ParseDate(t.ComplaintLast)
-		last, period = d, pol.Terms.Support.Complaint
+		last, period = d, terms.PeriodWords(t.Lang, pol.Terms.Support.Complaint)
 	}
 	subject, body, err := templates.Render("ack", t.Lang, map[string]any{"Subject": t.Subject, "Token": t.Token(), "Name": name,
 		"Complaint": t.ComplaintDueAt != nil, "Last": last, "Period": period, "Hours": pol.SupportHours(), "Link": s.link(t)})
