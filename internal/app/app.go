@@ -27,6 +27,8 @@ import (
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
+	"github.com/hostpact/hostpact/internal/files"
+	"github.com/hostpact/hostpact/internal/inbound"
 	"github.com/hostpact/hostpact/internal/jobs"
 	"github.com/hostpact/hostpact/internal/metrics"
 	"github.com/hostpact/hostpact/internal/monitor"
@@ -43,6 +45,7 @@ import (
 	"github.com/hostpact/hostpact/internal/signup"
 	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/support"
 	"github.com/hostpact/hostpact/internal/terms"
 	"github.com/hostpact/hostpact/internal/web"
 	"github.com/hostpact/hostpact/internal/web/api"
@@ -55,7 +58,7 @@ var Version = "dev"
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-		provision.Schema}
+		provision.Schema, files.Schema, inbound.Schema, support.Schema}
 }
 
 // App is a running hostpact's services.
@@ -82,6 +85,12 @@ type App struct {
 	Compensation *compensation.Service
 	// Provision delivers the services on the provider's servers (issue 13).
 	Provision *provision.Service
+	// Support is the support desk; Inbound routes received mail by address to the
+	// desks' handlers (support here; abuse and security register theirs), Receiver
+	// parses and de-duplicates it for the listener and the IMAP poller (support.go).
+	Support  *support.Service
+	Inbound  *inbound.Router
+	Receiver *inbound.Receiver
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -234,6 +243,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	// it which data the terms let go; each was built without the other.
 	a.Contracts.UseProvisioner(a.Provision)
 	a.Provision.SetDeletions(a.Contracts)
+	a.buildSupport(pack)
 	return a, nil
 }
 
@@ -336,6 +346,7 @@ func (a *App) Runner() *jobs.Runner {
 	}, a.Logger, d)
 	sender.Keys = a.Config.Keys
 	r.Register(sender.Job())
+	a.registerSupportJobs(r)
 	// Renewals, scheduled plan and price changes, contract ends and provisioning retries.
 	// Each step is idempotent by its own keys, so an hourly sweep is safe and picks up
 	// a day that a stopped instance missed.
@@ -383,6 +394,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		running++
 		r := a.Runner()
 		go func() { errc <- r.Run(ctx) }()
+	}
+	if err := a.serveInbound(ctx); err != nil {
+		return err
 	}
 	if a.Config.Has("probe") {
 		r, err := a.probeRunner()

@@ -88,7 +88,7 @@ type Receiver struct {
 	Clock  clock.Clock
 	Router *Router
 	Limits Limits
-	Log    *slog.Logger
+	Logger *slog.Logger
 	// Own are extra addresses of hostpact's own (the outbox's From): mail from them is a
 	// loop and marked automatic.
 	Own []string
@@ -157,8 +157,8 @@ func (rc *Receiver) Receive(ctx context.Context, recipient string, raw []byte) (
 }
 
 func (rc *Receiver) log() *slog.Logger {
-	if rc.Log == nil {
+	if rc.Logger == nil {
 		return slog.New(slog.DiscardHandler)
 	}
-	return rc.Log
+	return rc.Logger
 }

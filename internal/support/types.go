@@ -19,11 +19,11 @@ import (
 type Status string
 
 const (
-	StatusNew       Status = "new"
-	StatusOpen      Status = "open"
-	StatusWaiting   Status = "waiting_customer"
-	StatusResolved  Status = "resolved"
-	StatusClosed    Status = "closed"
+	StatusNew      Status = "new"
+	StatusOpen     Status = "open"
+	StatusWaiting  Status = "waiting_customer"
+	StatusResolved Status = "resolved"
+	StatusClosed   Status = "closed"
 )
 
 // Statuses in the order of a ticket's life.
