@@ -8,11 +8,12 @@
 package support
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"time"
+
+	"github.com/hostpact/hostpact/internal/accounts"
 )
 
 // Status of a ticket.
@@ -177,7 +178,7 @@ func (e *Error) Error() string { return fmt.Sprintf("support: %s %v", e.Key, e.A
 
 // Errors.
 var (
-	ErrNotFound    = errors.New("support: ticket not found")
+	ErrNotFound    = fmt.Errorf("support: ticket: %w", accounts.ErrNotFound)
 	ErrSubject     = &Error{Key: "support.err.subject"}
 	ErrBody        = &Error{Key: "support.err.body"}
 	ErrCategory    = &Error{Key: "support.err.category"}

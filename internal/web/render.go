@@ -46,10 +46,12 @@ type page struct {
 	SLA      bool // the availability and SLA pages are mounted
 	// Provision: the staff provisioning pages and the portal's service pages are mounted.
 	Provision bool
-	Today     terms.Date
-	AssetVer  string
-	Form      *form
-	Data      any
+	// Support: the ticket pages are mounted.
+	Support  bool
+	Today    terms.Date
+	AssetVer string
+	Form     *form
+	Data     any
 	// ExplainDocs maps a document kind to the version the page's explanations cite
 	// (explain_docs.go); the explanation partial links its clauses there.
 	ExplainDocs map[string]string
@@ -369,6 +371,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		Status:    s.status != nil,
 		SLA:       s.comp != nil,
 		Provision: s.prov != nil,
+		Support:   s.sup != nil,
 		Today:     s.today(),
 		AssetVer:  s.assetVer,
 	}

@@ -36,6 +36,7 @@ import (
 	"github.com/hostpact/hostpact/internal/signup"
 	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/support"
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
@@ -95,6 +96,9 @@ type Deps struct {
 	// Provision serves the staff provisioning pages (servers, queue, services) and the
 	// portal's service pages; without it they are not mounted.
 	Provision *provision.Service
+	// Support serves the ticket pages of staff and customers; without it they are not
+	// mounted.
+	Support *support.Service
 }
 
 type server struct {
@@ -113,6 +117,7 @@ type server struct {
 	mon     *monitor.Service
 	comp    *compensation.Service
 	prov    *provision.Service
+	sup     *support.Service
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -150,7 +155,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	s := &server{
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
-		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision,
+		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision, sup: d.Support,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -305,6 +310,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	if s.prov != nil {
 		s.provisionStaffRoutes(staff)
 		s.provisionPortalRoutes(portal)
+	}
+	if s.sup != nil {
+		s.supportRoutes(staff, portal)
 	}
 }
 
