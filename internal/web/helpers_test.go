@@ -28,6 +28,7 @@ import (
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
+	"github.com/hostpact/hostpact/internal/files"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/payments"
@@ -37,6 +38,7 @@ import (
 	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
+	"github.com/hostpact/hostpact/internal/support"
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
@@ -77,10 +79,12 @@ type env struct {
 	// servers are servers (provision_helpers_test.go).
 	prov    *provision.Service
 	servers *pageServers
-	h       http.Handler
-	srv     *server
-	ctx     context.Context
-	log     *syncBuffer
+	// sup is the support desk (support_test.go).
+	sup *support.Service
+	h   http.Handler
+	srv *server
+	ctx context.Context
+	log *syncBuffer
 }
 
 type syncBuffer struct {
@@ -102,7 +106,7 @@ func (s *syncBuffer) String() string {
 
 var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 	billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-	provision.Schema}
+	provision.Schema, files.Schema, support.Schema}
 
 // each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
 // web handler in demo mode on a fake clock.
@@ -145,14 +149,15 @@ func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 		Subscriptions: compensation.Contracts{Pack: pack}, Logger: logger})
 	servers := newPageServers()
 	prov := provision.New(db, clk, provision.Deps{Keys: keys, Types: servers.types(), Plans: cat, Monitor: mon, Logger: logger})
+	sup := support.New(db, clk, support.Deps{Pack: pack, Users: acc, Address: "support@cloudprovider.test", PortalURL: "https://portal.example"})
 	d := Deps{DB: db, Clock: clk, Accounts: acc, Config: cfg, Catalog: cat, Contracts: con, Pack: pack,
 		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger, Documents: docs, Status: stat, Monitor: mon, Compensation: comp,
-		Provision: prov}
+		Provision: prov, Support: sup}
 	srv, h, err := build(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, prov: prov, servers: servers, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
+	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, prov: prov, servers: servers, sup: sup, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
 	t.Cleanup(func() {
 		if t.Failed() {
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")

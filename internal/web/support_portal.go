@@ -42,10 +42,10 @@ func (p *page) TicketsNav() bool {
 }
 
 type ticketListView struct {
-	Tickets []support.Ticket
-	Cursor  cursor
-	Now     any
-	Staff   bool
+	Tickets    []support.Ticket
+	Cursor     cursor
+	Now        any
+	Staff      bool
 	Filter     support.Filter
 	Statuses   []support.Status
 	Categories []support.Category
