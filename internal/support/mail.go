@@ -296,6 +296,15 @@ func (s *Service) acknowledge(ctx context.Context, q store.Querier, t Ticket, m 
 	return err
 }
 
+// complaintClauses names the clauses of the complaint deadline in the policy in force.
+func (s *Service) complaintClauses(at time.Time) string {
+	pol, err := s.policy(at)
+	if err != nil {
+		return ""
+	}
+	return strings.Join(pol.Terms.Support.ComplaintClauses, ", ")
+}
+
 // AlertJob is support.overdue: every quarter of an hour, each complaint past its
 // deadline without an answer in substance alerts the support team once. The mail's
 // dedupe key and the alerted mark are written in one transaction, so a run killed
@@ -355,7 +364,7 @@ func (s *Service) AlertOverdue(ctx context.Context, now time.Time) (int, error) 
 			}
 			n++
 			return audit.Record(ctx, q, now, audit.Change{OrgID: t.OrgID, Action: "ticket.alert", ObjectKind: "ticket", ObjectID: strconv.FormatInt(id, 10),
-				Summary: fmt.Sprintf("complaint overdue since %s: support alerted (cp.av.17.1)", t.ComplaintLast)})
+				Summary: fmt.Sprintf("complaint overdue since %s: support alerted (%s)", t.ComplaintLast, s.complaintClauses(now))})
 		})
 		if err != nil {
 			return n, err
