@@ -223,6 +223,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 	}
 
 	provServer, provService, provTask, provByOrg := layoutProvisioning(t, e, consumer.ID, business.ID, reseller.ID)
+	tickets := layoutTickets(t, e, jan, marieke, lotte)
 
 	staffIDMap := map[string]string{
 		"/staff/provisioning/servers/": provServer, "/staff/provisioning/services/": provService, "/staff/provisioning/tasks/": provTask,
@@ -236,6 +237,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 		"/staff/invoices/": invoiceOf(business.ID), "/staff/refunds/": itoa(refunds[len(refunds)-1].Refund.ID),
 		"/staff/refunds/batches/": itoa(batches[0].ID), "/staff/payments/unmatched/": itoa(queue.Items[0].ID),
 		"/staff/mandates/": itoa(mandate.ID), "/staff/documents/": itoa(termsDoc.ID),
+		"/staff/tickets/": tickets[business.ID],
 	}
 	for i := range staff {
 		staff[i].ids = staffIDMap
@@ -250,6 +252,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 			"/portal/availability/": h.subscription, "{month}": slaMonth,
 			"/portal/customers/": itoa(fietsen.ID),
 			"/portal/services/":  provByOrg[orgID],
+			"/portal/tickets/":   tickets[orgID],
 		}}
 	}
 	customers = []layoutLogin{

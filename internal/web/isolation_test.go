@@ -63,7 +63,7 @@ var isolationRoutes = []struct {
 	{"POST /portal/tickets/{id}/reply", "ticket", url.Values{"body": {"ik lees mee"}}},
 	{"GET /portal/tickets/{id}/close", "ticket", nil},
 	{"POST /portal/tickets/{id}/close", "ticket", nil},
-	{"GET /portal/tickets/{id}/files/{file}", "ticket", nil},
+	{"GET /portal/tickets/{id}/file", "ticket", nil},
 }
 
 func TestEveryIDRouteIsInTheIsolationTable(t *testing.T) {

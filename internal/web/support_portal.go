@@ -26,7 +26,7 @@ func (s *server) supportRoutes(staff, portal func(string, handlerFunc)) {
 	portal("POST /portal/tickets/{id}/reply", s.portalTicketReply)
 	portal("GET /portal/tickets/{id}/close", s.confirmGet(s.ticketClosePage("/portal")))
 	portal("POST /portal/tickets/{id}/close", s.confirmPost(s.ticketClosePage("/portal"), nil, s.ticketClose("/portal")))
-	portal("GET /portal/tickets/{id}/files/{file}", s.ticketFile)
+	portal("GET /portal/tickets/{id}/file", s.ticketFile)
 	s.supportStaffRoutes(staff)
 }
 
@@ -327,7 +327,7 @@ func (s *server) ticketFile(w http.ResponseWriter, r *http.Request, p *accounts.
 	if err != nil {
 		return err
 	}
-	fid, err := strconv.ParseInt(r.PathValue("file"), 10, 64)
+	fid, err := strconv.ParseInt(r.URL.Query().Get("f"), 10, 64)
 	if err != nil || fid <= 0 {
 		return errBadID
 	}

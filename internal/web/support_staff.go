@@ -25,7 +25,7 @@ func (s *server) supportStaffRoutes(staff func(string, handlerFunc)) {
 	staff("POST /staff/tickets/{id}/category", s.staffTicketSet("category"))
 	staff("POST /staff/tickets/{id}/link", s.staffTicketSet("link"))
 	staff("POST /staff/tickets/{id}/contact", s.staffTicketSet("contact"))
-	staff("GET /staff/tickets/{id}/files/{file}", s.ticketFile)
+	staff("GET /staff/tickets/{id}/file", s.ticketFile)
 }
 
 func explainText(lang string, ex terms.Explanation) string {

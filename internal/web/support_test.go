@@ -77,3 +77,23 @@ func TestSupportPages(t *testing.T) {
 		_ = support.Complaint
 	})
 }
+
+// layoutTickets gives each customer of the layout test a ticket with a long thread, and
+// returns their ids by organisation.
+func layoutTickets(t *testing.T, e *env, users ...accounts.User) map[int64]string {
+	t.Helper()
+	out := map[int64]string{}
+	for _, u := range users {
+		p := e.customerPrincipal(u)
+		tk, err := e.sup.Open(e.ctx, p, support.OpenInput{OrgID: u.OrgID, Category: support.ChangeRequest,
+			Subject: "Verzoek om de PHP-versie van alle websites op het pakket naar 8.3 te brengen",
+			Body:    "Kunnen jullie de PHP-versie ophogen? https://een-heel-lang-domein-zonder-afbreekpunten.example/pad/naar/een/pagina/die/niet/afbreekt",
+			Fields:  map[string]string{"service": "webhosting", "change": "PHP 8.2 naar 8.3"},
+			Files:   []support.Upload{{Name: "phpinfo-uitvoer-van-de-website.txt", Data: []byte("PHP Version 8.2.12")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[u.OrgID] = itoa(tk.ID)
+	}
+	return out
+}
