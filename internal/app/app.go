@@ -33,6 +33,7 @@ import (
 	"github.com/hostpact/hostpact/internal/domains/registry"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/files"
+	"github.com/hostpact/hostpact/internal/inbound"
 	"github.com/hostpact/hostpact/internal/jobs"
 	"github.com/hostpact/hostpact/internal/metrics"
 	"github.com/hostpact/hostpact/internal/monitor"
@@ -51,6 +52,7 @@ import (
 	"github.com/hostpact/hostpact/internal/signup"
 	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/support"
 	"github.com/hostpact/hostpact/internal/terms"
 	"github.com/hostpact/hostpact/internal/usage"
 	"github.com/hostpact/hostpact/internal/web"
@@ -64,7 +66,7 @@ var Version = "dev"
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-		provision.Schema, files.Schema, onetime.Schema, privacy.Schema, domains.Schema, dns.Schema, usage.Schema, backup.Schema}
+		provision.Schema, files.Schema, onetime.Schema, privacy.Schema, domains.Schema, dns.Schema, usage.Schema, backup.Schema, inbound.Schema, support.Schema}
 }
 
 // App is a running hostpact's services.
@@ -105,6 +107,12 @@ type App struct {
 	Usage *usage.Service
 	// Backup makes, keeps, restores and tests the services' backups (issue 15).
 	Backup *backup.Service
+	// Support is the support desk; Inbound routes received mail by address to the
+	// desks' handlers (support here; abuse and security register theirs), Receiver
+	// parses and de-duplicates it for the listener and the IMAP poller (support.go).
+	Support  *support.Service
+	Inbound  *inbound.Router
+	Receiver *inbound.Receiver
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -259,7 +267,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	a.Secrets = onetime.New(db, clk, cfg.Keys, pack, cfg.URL())
 	a.Privacy = privacy.New(db, clk, privacy.Deps{Pack: pack, Customers: privacyCustomers{}, Subscriptions: privacySubscriptions{pack: pack.Name},
 		Placements: privacyPlacements{m: a.Monitor}, Holders: PrivacyHolders(), Retention: RetentionSources(),
-		BaseURL: cfg.URL(), Logger: logger})
+		BaseURL: cfg.URL(), Logger: logger, ReplyDomain: deskDomain(pack)})
 	// A cancellation may rest on an objection to a subprocessor (cp.dpa.6.2, fo.dpa.2.2).
 	a.Contracts.UseSubprocessorObjections(a.Privacy)
 	// Domain plans go to the registry of their TLD over EPP (issue 14); the demo uses an
@@ -290,6 +298,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		bd.Engine, bd.Source = &backup.DemoEngine{}, backup.DemoSource{}
 	}
 	a.Backup = backup.New(db, clk, bd)
+	a.buildSupport(pack)
 	return a, nil
 }
 
@@ -319,7 +328,7 @@ func (a *App) Handler() (http.Handler, error) {
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
 		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor, Compensation: a.Compensation,
-		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy, Domains: a.Domains, DNS: a.DNS, Backup: a.Backup,
+		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy, Domains: a.Domains, DNS: a.DNS, Backup: a.Backup, Support: a.Support,
 		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {
@@ -392,6 +401,7 @@ func (a *App) Runner() *jobs.Runner {
 	}, a.Logger, d)
 	sender.Keys = a.Config.Keys
 	r.Register(sender.Job())
+	a.registerSupportJobs(r)
 	// Renewals, scheduled plan and price changes, contract ends and provisioning retries.
 	// Each step is idempotent by its own keys, so an hourly sweep is safe and picks up
 	// a day that a stopped instance missed.
@@ -459,6 +469,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		running++
 		r := a.Runner()
 		go func() { errc <- r.Run(ctx) }()
+	}
+	if err := a.serveInbound(ctx); err != nil {
+		return err
 	}
 	if a.Config.Has("probe") {
 		r, err := a.probeRunner()

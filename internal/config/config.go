@@ -50,6 +50,8 @@ type Config struct {
 	ProbeLocation string
 	// Alerts are where monitoring alerts go besides the support role's mailboxes.
 	Alerts Alerts
+	// Inbound is the provider's received mail (internal/inbound).
+	Inbound Inbound
 
 	// SecretKeyFile (HOSTPACT_SECRET_KEY_FILE) is the file holding the secret key that
 	// encrypts secrets at rest and keys the audit trail; kept outside the database.
@@ -65,6 +67,17 @@ type Config struct {
 	// per second). It has no environment variable: only hostpact bench portal sets it,
 	// to measure the handlers at 50 connections rather than the limiter (issue 16).
 	APITokenRate float64
+}
+
+// Inbound: the addresses whose mail hostpact handles and the listener the provider's
+// mail server delivers to. HOSTPACT_SUPPORT_ADDRESS, HOSTPACT_ABUSE_ADDRESS and
+// HOSTPACT_SECURITY_ADDRESS (empty: the desk's role at the pack's provider domain);
+// HOSTPACT_INBOUND_LISTEN (host:port on loopback or a private network; empty: no
+// listener) and HOSTPACT_INBOUND_LMTP (true: speak LMTP instead of SMTP).
+type Inbound struct {
+	Support, Abuse, Security string
+	Listen                   string
+	LMTP                     bool
 }
 
 // Alerts: HOSTPACT_ALERT_MAIL (comma-separated addresses; empty: the staff with the
@@ -191,6 +204,11 @@ func Load(file string, environ []string) (Config, error) {
 		LogFormat:    get("HOSTPACT_LOG_FORMAT", "text"),
 		MetricsToken: get("HOSTPACT_METRICS_TOKEN", ""),
 		MetricsAddr:  get("HOSTPACT_METRICS_ADDR", ""),
+		Inbound: Inbound{
+			Support: get("HOSTPACT_SUPPORT_ADDRESS", ""), Abuse: get("HOSTPACT_ABUSE_ADDRESS", ""),
+			Security: get("HOSTPACT_SECURITY_ADDRESS", ""), Listen: get("HOSTPACT_INBOUND_LISTEN", ""),
+			LMTP: get("HOSTPACT_INBOUND_LMTP", "") == "true",
+		},
 		SMTP: SMTP{
 			Host: get("HOSTPACT_SMTP_HOST", ""), Username: get("HOSTPACT_SMTP_USERNAME", ""),
 			Password: get("HOSTPACT_SMTP_PASSWORD", ""), From: get("HOSTPACT_SMTP_FROM", "noreply@localhost"),

@@ -149,6 +149,9 @@ func seedRest(ctx context.Context, a *app.App) error {
 	if err := seedDocuments(ctx, a); err != nil {
 		return fmt.Errorf("documents: %w", err)
 	}
+	if err := seedSupport(ctx, a); err != nil {
+		return fmt.Errorf("support: %w", err)
+	}
 	return seedContracts(ctx, a)
 }
 

@@ -39,6 +39,13 @@ type Message struct {
 	// a delivery status report. Handlers record it but never answer it, so two robots
 	// cannot mail each other forever.
 	Automatic bool
+	// AutomaticWhy names the header that made the message automatic ("Auto-Submitted:
+	// auto-replied"), for the record a handler keeps.
+	AutomaticWhy string
+
+	// Omitted names the attachments left out because they were over the part size
+	// limit; a handler tells the sender rather than losing them silently.
+	Omitted []string
 }
 
 // Part is one attachment or machine-readable part.

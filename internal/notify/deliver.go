@@ -227,10 +227,27 @@ func (d *SMTPDeliverer) message(o Outgoing, now time.Time) (*gomail.Msg, error) 
 	}
 	m.Subject(o.Subject)
 	m.SetDateWithValue(now.In(clock.Amsterdam))
-	m.SetMessageIDWithValue(messageID(o, d.domain))
+	if o.Thread.MessageID != "" {
+		m.SetMessageIDWithValue(o.Thread.MessageID)
+	} else {
+		m.SetMessageIDWithValue(messageID(o, d.domain))
+	}
+	if o.Thread.InReplyTo != "" {
+		m.SetGenHeader(gomail.Header("In-Reply-To"), "<"+o.Thread.InReplyTo+">")
+	}
+	if len(o.Thread.References) > 0 {
+		m.SetGenHeader(gomail.Header("References"), "<"+strings.Join(o.Thread.References, "> <")+">")
+	}
+	if o.Thread.ReplyTo != "" {
+		if err := m.ReplyTo(o.Thread.ReplyTo); err != nil {
+			return nil, fmt.Errorf("reply-to: %w", err)
+		}
+	}
 	m.SetGenHeader(gomail.HeaderContentLang, o.Lang)
 	// RFC 3834: out-of-office replies and autoresponders must not answer this mail.
-	m.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	if !o.Thread.ByPerson {
+		m.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	}
 	if o.ListUnsubscribe != "" {
 		m.SetGenHeader(gomail.Header("List-Unsubscribe"), "<"+o.ListUnsubscribe+">")
 		m.SetGenHeader(gomail.Header("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click")

@@ -53,6 +53,40 @@ type Message struct {
 	// ListUnsubscribe, when set, is the HTTPS URL that unsubscribes the recipient with
 	// one POST: the mail carries List-Unsubscribe and List-Unsubscribe-Post (RFC 8058).
 	ListUnsubscribe string
+
+	// Thread carries the headers of a mail in a conversation (a support reply): set,
+	// it is stored with the row and sent as written. Enqueue only; EnqueueMany refuses it.
+	Thread Thread
+}
+
+// Thread is the threading headers of one mail; message ids without angle brackets.
+type Thread struct {
+	MessageID  string
+	InReplyTo  string
+	References []string
+	ReplyTo    string // an address
+	// ByPerson says a person wrote the mail (a staff reply): it goes without
+	// Auto-Submitted, so the customer's mail client treats it as the answer it is.
+	// Stored as reply_to's companion column by_person.
+	ByPerson bool
+}
+
+func (t Thread) empty() bool {
+	return t.MessageID == "" && t.InReplyTo == "" && len(t.References) == 0 && t.ReplyTo == "" && !t.ByPerson
+}
+
+func (t Thread) check() error {
+	for _, v := range append([]string{t.MessageID, t.InReplyTo, t.ReplyTo}, t.References...) {
+		if strings.ContainsAny(v, "\r\n<> \t") {
+			return fmt.Errorf("notify: thread header %q must be one bare id or address", v)
+		}
+	}
+	if t.ReplyTo != "" {
+		if _, err := mail.ParseAddress(t.ReplyTo); err != nil {
+			return fmt.Errorf("notify: reply-to %q: %w", t.ReplyTo, err)
+		}
+	}
+	return nil
 }
 
 // The text that replaces a secret body, by language: while it waits (only the sealed
@@ -87,6 +121,12 @@ func Enqueue(ctx context.Context, q store.Querier, now time.Time, m Message) (in
 		}
 		return 0, fmt.Errorf("notify: enqueue: %w", err)
 	}
+	if !m.Thread.empty() {
+		if _, err := q.ExecContext(ctx, `UPDATE mail_outbox SET message_id = $1, in_reply_to = $2, refs = $3, reply_to = $4, by_person = $5 WHERE id = $6`,
+			m.Thread.MessageID, m.Thread.InReplyTo, strings.Join(m.Thread.References, " "), m.Thread.ReplyTo, m.Thread.ByPerson, id); err != nil {
+			return 0, fmt.Errorf("notify: enqueue: %w", err)
+		}
+	}
 	return id, nil
 }
 
@@ -101,6 +141,9 @@ const enqueueChunk = 1000
 func EnqueueMany(ctx context.Context, q store.Querier, now time.Time, ms []Message) (int, error) {
 	rows := make([][]any, len(ms))
 	for i, m := range ms {
+		if !m.Thread.empty() {
+			return 0, errors.New("notify: a mail with thread headers is queued with Enqueue")
+		}
 		row, err := outboxRow(m)
 		if err != nil {
 			return 0, err
@@ -148,6 +191,9 @@ func outboxRow(m Message) ([]any, error) {
 	addr, err := mail.ParseAddress(m.To)
 	if err != nil {
 		return nil, fmt.Errorf("notify: recipient %q: %w", m.To, err)
+	}
+	if err := m.Thread.check(); err != nil {
+		return nil, err
 	}
 	// Stored bare, so the sender, List and a search by address all see the same
 	// string whether a caller passed "a@b" or "Name <a@b>".

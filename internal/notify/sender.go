@@ -139,7 +139,7 @@ func (s *Sender) claim(ctx context.Context, now, lease time.Time) ([]Outgoing, e
 			WHERE status = 'pending' AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until < $2)
 			ORDER BY next_attempt_at, id LIMIT $3)
 		AND status = 'pending' AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until < $2)
-		RETURNING id, COALESCE(dedupe_key, ''), org_id, to_addr, to_name, lang, subject, body_text, body_html, created_at, attempts, secret, list_unsubscribe`,
+		RETURNING id, COALESCE(dedupe_key, ''), org_id, to_addr, to_name, lang, subject, body_text, body_html, created_at, attempts, secret, list_unsubscribe, message_id, in_reply_to, refs, reply_to, by_person`,
 		lease, now, s.BatchSize)
 	if err != nil {
 		return nil, fmt.Errorf("notify: claim mail: %w", err)
@@ -148,10 +148,12 @@ func (s *Sender) claim(ctx context.Context, now, lease time.Time) ([]Outgoing, e
 	var batch []Outgoing
 	for rows.Next() {
 		var o Outgoing
-		if err := rows.Scan(&o.ID, &o.DedupeKey, &o.OrgID, &o.To, &o.ToName, &o.Lang, &o.Subject, &o.Text, &o.HTML, &o.CreatedAt, &o.Attempts, &o.Secret, &o.ListUnsubscribe); err != nil {
+		var refs string
+		if err := rows.Scan(&o.ID, &o.DedupeKey, &o.OrgID, &o.To, &o.ToName, &o.Lang, &o.Subject, &o.Text, &o.HTML, &o.CreatedAt, &o.Attempts, &o.Secret, &o.ListUnsubscribe, &o.Thread.MessageID, &o.Thread.InReplyTo, &refs, &o.Thread.ReplyTo, &o.Thread.ByPerson); err != nil {
 			return nil, fmt.Errorf("notify: claim mail: %w", err)
 		}
 		o.CreatedAt = o.CreatedAt.UTC()
+		o.Thread.References = strings.Fields(refs)
 		batch = append(batch, o)
 	}
 	if err := rows.Err(); err != nil {

@@ -544,3 +544,33 @@ func TestSenderAddsOneClickUnsubscribe(t *testing.T) {
 		}
 	}, notify.Schema)
 }
+
+func TestSenderWritesThreadHeaders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := startServer(t, serverOptions{tls: "none"})
+		clk := clock.NewFake(t0.Add(time.Minute))
+		s := notify.NewSender(db, clk, smtpConfig(srv), testLogger(t))
+		m := opzegging
+		m.Thread = notify.Thread{MessageID: "t12.r3@provider.test", InReplyTo: "abc@klant.test",
+			References: []string{"first@klant.test", "abc@klant.test"}, ReplyTo: "support@provider.test", ByPerson: true}
+		enqueue(t, db, m)
+		if sent, err := s.SendPending(ctx, clk.Now()); sent != 1 || err != nil {
+			t.Fatalf("SendPending = %d, %v", sent, err)
+		}
+		got := parseMail(t, srv.received()[0].Data)
+		h := got.Header
+		if h.Get("Message-Id") != "<t12.r3@provider.test>" || h.Get("In-Reply-To") != "<abc@klant.test>" ||
+			h.Get("References") != "<first@klant.test> <abc@klant.test>" || !strings.Contains(h.Get("Reply-To"), "support@provider.test") {
+			t.Fatalf("headers: %v", h)
+		}
+		if h.Get("Auto-Submitted") != "" {
+			t.Error("a person's reply marked Auto-Submitted")
+		}
+		bad := opzegging
+		bad.Thread.InReplyTo = "x>\r\nBcc: y@z"
+		if _, err := notify.Enqueue(ctx, db, clk.Now(), bad); err == nil {
+			t.Error("header injection through a thread id accepted")
+		}
+	}, notify.Schema)
+}

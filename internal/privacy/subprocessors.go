@@ -379,8 +379,13 @@ func (s *Service) announceTo(ctx context.Context, q store.Querier, now time.Time
 	}
 	l := lang(to.Lang)
 	subject, body := announcementMail(l, s.d.Provider, s.d.BaseURL, to.Name, in, replaces, by, token)
-	outbox, err := notify.Enqueue(ctx, q, now, notify.Message{DedupeKey: fmt.Sprintf("privacy-announcement:%d", id), OrgID: a.OrgID,
-		To: to.Email, ToName: to.Name, Lang: l, Subject: subject, Text: body})
+	msg := notify.Message{DedupeKey: fmt.Sprintf("privacy-announcement:%d", id), OrgID: a.OrgID,
+		To: to.Email, ToName: to.Name, Lang: l, Subject: subject, Text: body}
+	if s.d.ReplyDomain != "" {
+		// An objection by reply reaches the privacy desk's handler (MailHandler).
+		msg.Thread.ReplyTo = "privacy@" + s.d.ReplyDomain
+	}
+	outbox, err := notify.Enqueue(ctx, q, now, msg)
 	if err != nil {
 		return err
 	}

@@ -556,6 +556,7 @@ func (v *validator) policy(pl *Policy, p string) {
 
 	v.need(p+".maintenance.notice", pol.Maintenance.Notice, Days, Werkdagen)
 	v.clauses(p+".maintenance.clauses", pol.Maintenance.Clauses)
+	v.support(p+".support", pol.Support)
 	v.need(p+".monitoring.keep_results", pol.Monitoring.KeepResults, Days)
 	v.clauses(p+".monitoring.clauses", pol.Monitoring.Clauses)
 	if sl := pol.SecretLinks; sl.Shortest.Duration <= 0 || sl.Longest.Duration < sl.Shortest.Duration || sl.MaxBytes <= 0 {

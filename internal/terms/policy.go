@@ -128,6 +128,7 @@ type Terms struct {
 	CollectionCosts CollectionTerms           `yaml:"collection_costs"`
 	SLA             SLATerms                  `yaml:"sla"`
 	Maintenance     MaintenanceTerms          `yaml:"maintenance"`
+	Support         SupportTerms              `yaml:"support"`
 	Monitoring      MonitoringTerms           `yaml:"monitoring"`
 	SecretLinks     SecretLinkTerms           `yaml:"secret_links"`
 	Usage           UsageTerms                `yaml:"usage"`

@@ -231,6 +231,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 	for org, sid := range provByOrg {
 		bkByOrg[org] = itoa(e.backedUp(mustID(t, sid)).ID)
 	}
+	tickets := layoutTickets(t, e, jan, marieke, lotte)
 
 	staffIDMap := map[string]string{
 		"/staff/provisioning/servers/": provServer, "/staff/provisioning/services/": provService, "/staff/provisioning/tasks/": provTask,
@@ -246,6 +247,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 		"/staff/mandates/": itoa(mandate.ID), "/staff/documents/": itoa(termsDoc.ID),
 		"/staff/dns/zones/": dnsZones[business.ID], "/staff/dns/servers/": "1",
 		"/staff/backups/": bkByOrg[business.ID],
+		"/staff/tickets/": tickets[business.ID],
 	}
 	for i := range staff {
 		staff[i].ids = staffIDMap
@@ -262,6 +264,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 			"/portal/services/":  provByOrg[orgID],
 			"/portal/dns/":       dnsZones[orgID],
 			"/portal/backups/":   bkByOrg[orgID],
+			"/portal/tickets/":   tickets[orgID],
 		}}
 	}
 	customers = []layoutLogin{

@@ -13,6 +13,7 @@ import (
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/support"
 )
 
 // isolationRoutes lists every portal route that takes an object id, with the kind of
@@ -20,7 +21,7 @@ import (
 // without adding it here.
 var isolationRoutes = []struct {
 	pattern string
-	object  string // "user", "token", "contract", "subscription", "quote", "invoice", "customer", "service" or "domain"
+	object  string // "user", "token", "contract", "subscription", "quote", "invoice", "customer", "service", "domain", "zone", "backup" or "ticket"
 	form    url.Values
 }{
 	{"GET /portal/users/{id}", "user", nil},
@@ -73,6 +74,11 @@ var isolationRoutes = []struct {
 	{"GET /portal/backups/{id}", "backup", nil},
 	{"GET /portal/backups/{id}/restore", "backup", nil},
 	{"POST /portal/backups/{id}/restore", "backup", nil},
+	{"GET /portal/tickets/{id}", "ticket", nil},
+	{"POST /portal/tickets/{id}/reply", "ticket", url.Values{"body": {"ik lees mee"}}},
+	{"GET /portal/tickets/{id}/close", "ticket", nil},
+	{"POST /portal/tickets/{id}/close", "ticket", nil},
+	{"GET /portal/tickets/{id}/file", "ticket", nil},
 }
 
 func TestEveryIDRouteIsInTheIsolationTable(t *testing.T) {
@@ -100,6 +106,7 @@ type tenantB struct {
 	svc    int64 // the service of B's subscription on a server
 	domain int64 // B's domain name
 	bk     int64 // that service's backups
+	ticket int64 // a ticket of B's
 }
 
 func (e *env) snapshotB(b tenantB) any {
@@ -149,7 +156,11 @@ func (e *env) snapshotB(b tenantB) any {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return []any{org, users, tokens, cs, qs, invs, online, credit, svc, dom, restores}
+	tk, msgs, err := e.sup.Get(e.ctx, e.admin(), b.ticket)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return []any{org, users, tokens, cs, qs, invs, online, credit, svc, dom, restores, tk, msgs}
 }
 
 func TestTenantIsolation(t *testing.T) {
@@ -200,11 +211,16 @@ func TestTenantIsolation(t *testing.T) {
 		}
 		b.quote = e.sentQuote(b.org.ID, "Maatwerk Bos")
 		b.domain = e.domainOrder(b.org, b.admin, "slagerijbos.nl").ID
+		tk, err := e.sup.Open(e.ctx, bp, support.OpenInput{OrgID: b.org.ID, Subject: "Vraag van Slagerij Bos", Body: "Kassa werkt niet"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.ticket = tk.ID
 		before := e.snapshotB(b)
 
 		ids := map[string][]int64{"user": {b.admin.ID, b.sub.ID}, "token": {b.tokens[0].ID, b.tokens[1].ID},
 			"contract": {b.con.ID}, "subscription": {b.con.Subscriptions[0].ID}, "quote": {b.quote.ID}, "invoice": {b.inv.ID},
-			"customer": {b.org.ID}, "service": {b.svc}, "domain": {b.domain}, "backup": {b.bk}}
+			"customer": {b.org.ID}, "service": {b.svc}, "domain": {b.domain}, "backup": {b.bk}, "ticket": {b.ticket}}
 		c := e.client()
 		c.login("marieke@jansen.test", "", "/portal/")
 		// A's admin holds a token too, so A's own pages are not trivially empty.

@@ -57,6 +57,8 @@ type page struct {
 	Data      any
 	// DNS: the DNS zone pages are mounted.
 	DNS bool
+	// Support: the ticket pages are mounted.
+	Support bool
 	// ExplainDocs maps a document kind to the version the page's explanations cite
 	// (explain_docs.go); the explanation partial links its clauses there.
 	ExplainDocs map[string]string
@@ -381,6 +383,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		Domains:   s.domains != nil,
 		DNS:       s.zones != nil,
 		Backups:   s.bk != nil,
+		Support:   s.sup != nil,
 		Today:     s.today(),
 		AssetVer:  s.assetVer,
 	}

@@ -179,6 +179,20 @@ func All() []privacy.Holder {
 		Holder{Pkg: "provision", Covers: []string{"provision_services"},
 			Reads: []read{{"provision_services", `SELECT id, subscription_id, name, email FROM provision_services WHERE LOWER(email) = $1`}},
 			Anons: []anon{{`UPDATE provision_services SET email = '' WHERE LOWER(email) = $1`}}},
+		// Tickets the person asked and the messages they wrote; staff's internal notes are
+		// the provider's work notes, not the person's, and stay out of the export.
+		Holder{Pkg: "support", Covers: []string{"tickets", "ticket_messages", "ticket_files"},
+			Reads: []read{
+				{"tickets", `SELECT id, org_id, subject, category, status, channel, requester_email, requester_name, created_at FROM tickets WHERE LOWER(requester_email) = $1`},
+				{"ticket_messages", `SELECT m.id, m.ticket_id, m.kind, m.author_name, m.author_email, m.body, m.created_at FROM ticket_messages m
+					WHERE m.public AND (LOWER(m.author_email) = $1 OR m.ticket_id IN (SELECT id FROM tickets WHERE LOWER(requester_email) = $1)) ORDER BY m.id`},
+				{"ticket_files", `SELECT f.file_id AS id, f.message_id, f.name, f.size FROM ticket_files f JOIN ticket_messages m ON m.id = f.message_id
+					WHERE m.public AND LOWER(m.author_email) = $1`},
+			},
+			Anons: []anon{
+				{`UPDATE ticket_messages SET author_name = $2, body = $2, author_email = 'anonymised-message-' || CAST(id AS TEXT) || '@anonymised.invalid' WHERE LOWER(author_email) = $1`},
+				{`UPDATE tickets SET requester_name = $2, subject = $2, requester_email = 'anonymised-ticket-' || CAST(id AS TEXT) || '@anonymised.invalid' WHERE LOWER(requester_email) = $1`},
+			}},
 		Holder{Pkg: "privacy", Covers: []string{"privacy_requests"},
 			Reads: []read{{"privacy_requests", `SELECT id, kind, scope, subject_email, subject_name, received_at, status FROM privacy_requests WHERE LOWER(subject_email) = $1`}},
 			Why:   "the request itself is the evidence of how it was answered; the retention rule 'enquiries' removes it 6 months after it was closed"},

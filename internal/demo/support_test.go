@@ -1,0 +1,57 @@
+package demo
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/app"
+	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/config"
+	"github.com/hostpact/hostpact/internal/secrets"
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/store/storetest"
+	"github.com/hostpact/hostpact/internal/support"
+)
+
+// TestDemoSupportTickets: the demo shows a complaint with its clock, a change request
+// with its fields and a ticket waiting for the customer; seeding twice adds nothing.
+func TestDemoSupportTickets(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, app.Schemas()...)
+	cfg, err := config.Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Demo, cfg.Keys = true, secrets.Ephemeral()
+	pack, err := app.LoadPack(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Build(cfg, pack, db, nil, clock.NewFake(time.Date(2026, 12, 18, 9, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for range 2 {
+		if _, err := Seed(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin, err := a.Accounts.FindUserByEmail(ctx, staff[0].email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, _, err := a.Support.List(ctx, accounts.Principal{User: admin}, support.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[support.Category]support.Ticket{}
+	for _, x := range ts {
+		got[x.Category] = x
+	}
+	if len(ts) != 3 || !got[support.Complaint].ComplaintOpen() || got[support.Complaint].OrgID == 0 ||
+		got[support.ChangeRequest].Fields["change"] == "" || got[support.Question].Status != support.StatusWaiting {
+		t.Fatalf("demo tickets: %+v", ts)
+	}
+}
