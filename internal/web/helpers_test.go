@@ -32,6 +32,7 @@ import (
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/onetime"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/privacy"
 	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/signup"
@@ -78,10 +79,12 @@ type env struct {
 	// servers are servers (provision_helpers_test.go).
 	prov    *provision.Service
 	servers *pageServers
-	h       http.Handler
-	srv     *server
-	ctx     context.Context
-	log     *syncBuffer
+	// priv is the privacy service with the adapters of privacy_helpers_test.go.
+	priv *privacy.Service
+	h    http.Handler
+	srv  *server
+	ctx  context.Context
+	log  *syncBuffer
 }
 
 type syncBuffer struct {
@@ -103,7 +106,7 @@ func (s *syncBuffer) String() string {
 
 var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 	billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-	provision.Schema, onetime.Schema}
+	provision.Schema, onetime.Schema, privacy.Schema}
 
 // each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
 // web handler in demo mode on a fake clock.
@@ -149,11 +152,13 @@ func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 	d := Deps{DB: db, Clock: clk, Accounts: acc, Config: cfg, Catalog: cat, Contracts: con, Pack: pack,
 		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger, Documents: docs, Status: stat, Monitor: mon, Compensation: comp,
 		Provision: prov, Secrets: onetime.New(db, clk, keys, pack, "https://portal.example")}
+	priv := newTestPrivacy(db, clk, pack, mon, logger)
+	d.Privacy = priv
 	srv, h, err := build(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, prov: prov, servers: servers, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
+	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, prov: prov, servers: servers, priv: priv, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
 	t.Cleanup(func() {
 		if t.Failed() {
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")

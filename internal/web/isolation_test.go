@@ -19,7 +19,7 @@ import (
 // without adding it here.
 var isolationRoutes = []struct {
 	pattern string
-	object  string // "user", "token", "contract", "subscription", "quote", "invoice", "customer" or "service"
+	object  string // "user", "token", "contract", "subscription", "quote", "invoice", "customer", "service", "announcement" or "breach"
 	form    url.Values
 }{
 	{"GET /portal/users/{id}", "user", nil},
@@ -58,6 +58,8 @@ var isolationRoutes = []struct {
 	{"GET /portal/services/{id}/reset", "service", nil},
 	{"POST /portal/services/{id}/reset", "service", nil},
 	{"POST /portal/services/{id}/panel", "service", nil},
+	{"POST /portal/privacy/announcements/{id}/object", "announcement", url.Values{"reason": {"indringer"}}},
+	{"POST /portal/privacy/breaches/{id}/decision", "breach", url.Values{"authority": {"notify"}, "subjects": {"notify"}}},
 }
 
 func TestEveryIDRouteIsInTheIsolationTable(t *testing.T) {
@@ -83,6 +85,9 @@ type tenantB struct {
 	quote  contracts.Quote
 	inv    billing.Invoice
 	svc    int64 // the service of B's subscription on a server
+	// ann and breach are B's subprocessor announcement and breach notice (issue 12).
+	ann    int64
+	breach int64
 }
 
 func (e *env) snapshotB(b tenantB) any {
@@ -124,7 +129,15 @@ func (e *env) snapshotB(b tenantB) any {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return []any{org, users, tokens, cs, qs, invs, online, credit, svc}
+	anns, err := e.priv.Announcements(e.ctx, e.admin(), b.org.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	breaches, err := e.priv.BreachNotices(e.ctx, e.admin(), b.org.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return []any{org, users, tokens, cs, qs, invs, online, credit, svc, anns, breaches}
 }
 
 func TestTenantIsolation(t *testing.T) {
@@ -172,11 +185,12 @@ func TestTenantIsolation(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.quote = e.sentQuote(b.org.ID, "Maatwerk Bos")
+		b.ann, b.breach = e.privacyNoticesFor(b.org.ID, b.con.Subscriptions[0].ID)
 		before := e.snapshotB(b)
 
 		ids := map[string][]int64{"user": {b.admin.ID, b.sub.ID}, "token": {b.tokens[0].ID, b.tokens[1].ID},
 			"contract": {b.con.ID}, "subscription": {b.con.Subscriptions[0].ID}, "quote": {b.quote.ID}, "invoice": {b.inv.ID},
-			"customer": {b.org.ID}, "service": {b.svc}}
+			"customer": {b.org.ID}, "service": {b.svc}, "announcement": {b.ann}, "breach": {b.breach}}
 		c := e.client()
 		c.login("marieke@jansen.test", "", "/portal/")
 		// A's admin holds a token too, so A's own pages are not trivially empty.
