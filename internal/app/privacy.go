@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/privacy"
@@ -113,6 +114,6 @@ var PrivacyExempt = map[string]string{
 
 // RetentionSources are the rules of the retention schedule (INTERPRETATION.md,
 // Retention) the privacy job applies or links to.
-func RetentionSources() []privacy.RetentionSource {
-	return privacyRetention()
+func RetentionSources(clk clock.Clock) []privacy.RetentionSource {
+	return privacyRetention(clk)
 }
