@@ -249,6 +249,61 @@ func layoutPrivacy(t *testing.T, e *env, serverID int64) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	acts, err := e.priv.Register(e.ctx, e.admin())
+	if err != nil || len(acts) == 0 {
+		t.Fatalf("register: %v", err)
+	}
 	return map[string]string{"/staff/privacy/breaches/": fmt.Sprint(b.ID), "/staff/privacy/requests/": fmt.Sprint(req.ID),
-		"/staff/privacy/holds/": fmt.Sprint(hold)}
+		"/staff/privacy/holds/": fmt.Sprint(hold), "/staff/privacy/register/": fmt.Sprint(acts[0].ID)}
+}
+
+// TestPrivacyRegister: the register of processing lists every purpose of cp.privacy and
+// the processor activities, with subprocessors and transfers outside the EEA taken from
+// the subprocessor register; staff edit an activity; the CSV is formula-safe and the
+// PDF a PDF; support sees none of it.
+func TestPrivacyRegister(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		if _, err := e.priv.AddSubprocessor(e.ctx, e.admin(), privacy.SubprocessorInput{Name: "Mailversand Inc.", Purpose: "sending",
+			Location: "Verenigde Staten", Transfer: "modelcontractbepalingen (SCC 2021/914)", Kinds: []string{"email-marketing"}, Since: e.srv.today()}); err != nil {
+			t.Fatal(err)
+		}
+		e.staff("pim@provider.test", accounts.RolePrivacy)
+		c := e.client()
+		c.login("pim@provider.test", staffSecret, "/staff/")
+		r := c.get("/staff/privacy/register")
+		c.expect(r, http.StatusOK, "")
+		contains(t, r.Body, "Nieuwsbrief", "Sollicitaties", "Serverlogs", "Webhosting (verwerker)", "cp.privacy.newsletter.1",
+			"Mailversand Inc. (Verenigde Staten): modelcontractbepalingen (SCC 2021/914)")
+		acts, _ := e.priv.Register(e.ctx, e.admin())
+		var news privacy.Activity
+		for _, a := range acts {
+			if a.Key == "newsletter" {
+				news = a
+			}
+		}
+		edit := fmt.Sprintf("/staff/privacy/register/%d", news.ID)
+		c.expect(c.get(edit), http.StatusOK, "")
+		c.expect(c.post(edit, url.Values{"name": {""}}), http.StatusUnprocessableEntity, "")
+		c.expect(c.post(edit, url.Values{"name": {"=HYPERLINK(\"x\")"}, "purpose": {"nieuws"}, "data_categories": {"e-mailadres"},
+			"subject_categories": {"abonnees"}, "legal_basis": {"toestemming"}, "retention": {"tot afmelding"}}), http.StatusSeeOther, "")
+		r = c.get("/staff/privacy/register.csv")
+		c.expect(r, http.StatusOK, "")
+		contains(t, r.Body, "Activiteit,Doel", "'=HYPERLINK", "Mailversand Inc.")
+		r = c.get("/staff/privacy/register/pdf")
+		c.expect(r, http.StatusOK, "")
+		if !strings.HasPrefix(r.Body, "%PDF") {
+			t.Fatalf("not a PDF")
+		}
+		if n := e.countQ(`SELECT COUNT(*) FROM audit_entries WHERE action = 'privacy.register'`); n != 1 {
+			t.Fatalf("register edits audited: %d", n)
+		}
+		e.staff("sam@provider.test", accounts.RoleSupport)
+		sc := e.client()
+		sc.login("sam@provider.test", staffSecret, "/staff/")
+		for _, p := range []string{"/staff/privacy/register", "/staff/privacy/register.csv", edit} {
+			if r := sc.get(p); r.Code != http.StatusForbidden {
+				t.Errorf("support GET %s: %d", p, r.Code)
+			}
+		}
+	})
 }

@@ -326,6 +326,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	if s.priv != nil {
 		s.privacyRoutes(mux, staff, portal)
 		s.privacyStaffRoutes(staff)
+		s.privacyRegisterRoutes(staff)
 	}
 }
 
