@@ -65,7 +65,7 @@ func (a Activity) OutsideEEA() []string {
 // ActivityInput is what staff edit.
 type ActivityInput struct {
 	Name, Purpose, DataCategories, SubjectCategories, LegalBasis, Retention, Recipients, Transfers string
-	Kinds                                                                                         []string
+	Kinds                                                                                          []string
 }
 
 type seedActivity struct {
