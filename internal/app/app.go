@@ -266,7 +266,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	a.Provision.SetDeletions(a.Contracts)
 	a.Secrets = onetime.New(db, clk, cfg.Keys, pack, cfg.URL())
 	a.Privacy = privacy.New(db, clk, privacy.Deps{Pack: pack, Customers: privacyCustomers{}, Subscriptions: privacySubscriptions{pack: pack.Name},
-		Placements: privacyPlacements{m: a.Monitor}, Holders: PrivacyHolders(), Retention: RetentionSources(),
+		Placements: privacyPlacements{m: a.Monitor}, Holders: PrivacyHolders(), Retention: RetentionSources(clk),
 		BaseURL: cfg.URL(), Logger: logger, ReplyDomain: deskDomain(pack)})
 	// A cancellation may rest on an objection to a subprocessor (cp.dpa.6.2, fo.dpa.2.2).
 	a.Contracts.UseSubprocessorObjections(a.Privacy)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/privacy"
@@ -105,6 +106,7 @@ var PrivacyExempt = map[string]string{
 	"privacy_subprocessors":    "companies, not persons",
 	"privacy_breaches":         "contact is the provider's follow-up contact",
 	"privacy_holds":            "no personal data (a customer id and a reason)",
+	"privacy_activities":       "the register of processing: names of processing activities",
 	"user_totp":                "secrets only, deleted with the user",
 	"throttle_buckets":         "rate-limit counters that expire within hours",
 	"throttle_events":          "rate-limit counters that expire within hours",
@@ -123,6 +125,6 @@ var PrivacyExempt = map[string]string{
 
 // RetentionSources are the rules of the retention schedule (INTERPRETATION.md,
 // Retention) the privacy job applies or links to.
-func RetentionSources() []privacy.RetentionSource {
-	return privacyRetention()
+func RetentionSources(clk clock.Clock) []privacy.RetentionSource {
+	return privacyRetention(clk)
 }

@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"strconv"
 	"time"
 
+	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/privacy"
 	"github.com/hostpact/hostpact/internal/privacy/holders"
@@ -51,8 +53,14 @@ func anonymiseOrganisation(ctx context.Context, q store.Querier, id string) erro
 	}
 	rows.Close()
 	for _, e := range emails {
+		// The person with their organisations, resolved before any holder changes the
+		// addresses they are found by (billing restricts by organisation).
+		p, err := holders.Person(ctx, q, e)
+		if err != nil {
+			return err
+		}
 		for _, h := range holders.All() {
-			if err := h.Anonymise(ctx, q, privacy.Person{Email: e}); err != nil {
+			if err := h.Anonymise(ctx, q, p); err != nil {
 				return err
 			}
 		}
@@ -60,7 +68,27 @@ func anonymiseOrganisation(ctx context.Context, q store.Querier, id string) erro
 	return nil
 }
 
-func privacyRetention() []privacy.RetentionSource {
+// invoiceCandidates lists the issued documents whose fiscal period started (issue
+// date) on or before until and that are not redacted yet.
+func invoiceCandidates(ctx context.Context, q store.Querier, until terms.Date) ([]privacy.Candidate, error) {
+	rows, err := q.QueryContext(ctx, `SELECT CAST(i.id AS TEXT), i.org_id, i.issue_date FROM invoices i WHERE i.issue_date <= $1
+		AND NOT EXISTS (SELECT 1 FROM invoice_redactions r WHERE r.invoice_id = i.id) AND `+privacy.NotDone("invoices", "invoice", "i.id")+` ORDER BY i.issue_date, i.id`, until.String())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []privacy.Candidate
+	for rows.Next() {
+		var c privacy.Candidate
+		if err := rows.Scan(&c.ID, &c.OrgID, &c.From); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func privacyRetention(clk clock.Clock) []privacy.RetentionSource {
 	return []privacy.RetentionSource{
 		// Account data 6 months after the account is closed (cp.privacy.account.2): a
 		// disabled organisation, from the day it was disabled.
@@ -86,8 +114,19 @@ func privacyRetention() []privacy.RetentionSource {
 			Link: "provisioning deletes the service's data on the contracts deletion schedule after the agreement ends"},
 		{Rule: "server-logs", Kind: "monitor_results", Action: privacy.ActionElsewhere,
 			Link: "the monitor's retention job (monitor.RetentionJob); logs on the hosting servers rotate there"},
-		{Rule: "invoices", Kind: "invoice", Action: privacy.ActionElsewhere,
-			Link: "billing keeps issued invoices sealed for the fiscal period; their removal after it is not automated yet"},
+		// Invoices 7 years (cp.privacy.order.1, art. 52 AWR): sealed and unchanged during
+		// the period (an erased person's organisation is only restricted, billing shows
+		// it anonymised); after it, billing removes the customer party through a sealed
+		// redaction. The document itself stays: the numbering must stay gapless and the
+		// amounts belong to the provider's own books.
+		{Rule: "invoices", Kind: "invoice", Action: privacy.ActionAnonymise, Candidates: invoiceCandidates,
+			Apply: func(ctx context.Context, q store.Querier, id string) error {
+				n, err := strconv.ParseInt(id, 10, 64)
+				if err != nil {
+					return err
+				}
+				return billing.Redact(ctx, q, clk.Now(), n, "invoices")
+			}},
 		{Rule: "job-applications", Kind: "application", Action: privacy.ActionElsewhere,
 			Link: "hostpact holds no job applications"},
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/inbound"
 	"github.com/hostpact/hostpact/internal/monitor"
@@ -318,6 +319,37 @@ func TestPrivacyDataSubjectScenario(t *testing.T) {
 		eq(t, "Jan's contracts named", e.count(`SELECT COUNT(*) FROM contracts WHERE org_name = 'Jan Jansen'`), 0)
 		eq(t, "Piet untouched", e.count(`SELECT COUNT(*) FROM organisations WHERE LOWER(email) = $1`, piet.Email), 1)
 		eq(t, "invoices kept", e.count(`SELECT COUNT(*) FROM invoices WHERE org_id = $1`, jan.ID), invoices)
+		// The invoices stay sealed and unchanged for the fiscal period, but every read
+		// shows Jan anonymised (restriction, AVG art. 17(3)(b) and 18).
+		eq(t, "sealed rows unchanged", e.count(`SELECT COUNT(*) FROM invoices WHERE org_id = $1 AND customer_json LIKE '%Jan Jansen%'`, jan.ID), invoices)
+		list, _, err := e.a.Billing.ListInvoices(e.ctx, e.staff, billing.InvoiceFilter{OrgID: jan.ID}, billing.Page{})
+		if err != nil || len(list) != invoices {
+			t.Fatalf("Jan's invoices: %v %v", list, err)
+		}
+		for _, inv := range list {
+			full, err := e.a.Billing.GetInvoice(e.ctx, e.staff, inv.ID)
+			if inv.Customer.Name != privacy.Anonymised || err != nil || full.Customer.Name != privacy.Anonymised || full.Customer.Street != "" {
+				t.Fatalf("invoice %s shows %q / %q (%v)", inv.Number, inv.Customer.Name, full.Customer.Name, err)
+			}
+		}
+		pietInvs, _, _ := e.a.Billing.ListInvoices(e.ctx, e.staff, billing.InvoiceFilter{OrgID: piet.ID}, billing.Page{})
+		if len(pietInvs) == 0 || pietInvs[0].Customer.Name != "Piet Pietersen" {
+			t.Fatalf("Piet's invoice: %+v", pietInvs)
+		}
+		if _, problems, err := e.a.Billing.Verify(e.ctx); err != nil || len(problems) != 0 {
+			t.Fatalf("billing verify after erasure: %v %v", problems, err)
+		}
+		// After the fiscal period the retention job redacts the party from the sealed
+		// documents themselves, and the seal still verifies.
+		e.clk.Set(e.clk.Now().AddDate(7, 2, 0))
+		if err := e.a.Privacy.ApplyRetention(e.ctx, e.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		eq(t, "Jan's name left in invoices", e.count(`SELECT COUNT(*) FROM invoices WHERE customer_json LIKE '%Jan Jansen%'`), 0)
+		eq(t, "redactions", e.count(`SELECT COUNT(*) FROM invoice_redactions`), e.count(`SELECT COUNT(*) FROM invoices`))
+		if _, problems, err := e.a.Billing.Verify(e.ctx); err != nil || len(problems) != 0 {
+			t.Fatalf("billing verify after redaction: %v %v", problems, err)
+		}
 	})
 }
 

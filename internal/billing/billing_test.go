@@ -330,6 +330,11 @@ func TestImmutable(t *testing.T) {
 			t.Fatal(err)
 		}
 		src := strings.ToUpper(string(b))
+		if f == "redact.go" {
+			// The sealed redaction after the fiscal period (issue 12) is the one
+			// exception: it rewrites only the customer party, beside its record.
+			src = strings.Replace(src, "UPDATE INVOICES SET CUSTOMER_JSON = $1 WHERE ID = $2 AND CONTENT_HASH = $3", "", 1)
+		}
 		for _, bad := range []string{"UPDATE INVOICES", "UPDATE INVOICE_LINES", "DELETE FROM INVOICES", "DELETE FROM INVOICE_LINES", "UPDATE BILLED_ITEMS", "DELETE FROM BILLED_ITEMS"} {
 			if strings.Contains(src, bad) {
 				t.Errorf("%s contains %q: issued invoices are immutable", f, bad)

@@ -15,7 +15,7 @@ import (
 const invCols = `i.id, i.doc_type, i.series, i.seq, i.number, i.reference, i.org_id, i.pack, i.terms_version, i.customer_kind, i.lang, i.currency,
 	i.issue_date, i.due_date, i.period_start, i.period_end, i.vat_scheme, i.vat_country, i.total_excl, i.vat, i.total_incl, i.credit_applied,
 	i.amount_due, i.credits_invoice_id, i.credits_number, i.credits_issue_date, i.reason, i.customer_json, i.provider_json, i.vat_json,
-	i.explanation, i.content_hash, i.created_at, s.status, s.open_amount, s.paid, s.credited, s.settled_on`
+	i.explanation, i.content_hash, i.created_at, s.status, s.open_amount, s.paid, s.credited, s.settled_on, ` + restrictedCol
 
 const invFrom = ` FROM invoices i JOIN invoice_state s ON s.invoice_id = i.id`
 
@@ -26,11 +26,13 @@ func scanInvoice(r scanner) (Invoice, error) {
 	var docType, kind, custJSON, provJSON, vatJSON, exJSONText string
 	var ps, pe, cid string
 	var settled sql.NullString
+	var restricted int64
 	err := r.Scan(&inv.ID, &docType, &inv.Series, &inv.Seq, &inv.Number, &inv.Reference, &inv.OrgID, &inv.Pack, &inv.TermsVersion, &kind,
 		&inv.Lang, &inv.Currency, &inv.IssueDate, &inv.DueDate, &ps, &pe, &inv.VATScheme, &inv.VATCountry, &inv.TotalExcl, &inv.VAT,
 		&inv.TotalIncl, &inv.CreditApplied, &inv.AmountDue, &inv.CreditsInvoiceID, &inv.CreditsNumber, &cid, &inv.Reason,
 		&custJSON, &provJSON, &vatJSON, &exJSONText, &inv.ContentHash, &inv.CreatedAt,
-		&inv.State.Status, &inv.State.Open, &inv.State.Paid, &inv.State.Credited, &settled)
+		&inv.State.Status, &inv.State.Open, &inv.State.Paid, &inv.State.Credited, &settled, &restricted)
+	inv.Restricted = restricted > 0
 	if errors.Is(err, sql.ErrNoRows) {
 		return Invoice{}, ErrNotFound
 	}
@@ -105,9 +107,18 @@ func getInvoice(ctx context.Context, q store.Querier, id int64) (Invoice, error)
 	if inv.Lines, err = loadLines(ctx, q, id); err != nil {
 		return Invoice{}, err
 	}
-	if contentHash(inv) != inv.ContentHash {
-		return inv, fmt.Errorf("%w: %s", ErrTampered, inv.Number)
+	if h := contentHash(inv); h != inv.ContentHash {
+		// A redacted document is sealed by its redaction record (redact.go).
+		ok, err := redactionSeals(ctx, q, inv.ID, inv.ContentHash, h)
+		if err != nil {
+			return inv, err
+		}
+		if !ok {
+			return inv, fmt.Errorf("%w: %s", ErrTampered, inv.Number)
+		}
+		inv.Redacted = true
 	}
+	inv.Customer = shownParty(inv)
 	return inv, nil
 }
 
@@ -166,6 +177,7 @@ func (s *Service) ListInvoices(ctx context.Context, by accounts.Principal, f Inv
 		if err != nil {
 			return nil, 0, err
 		}
+		inv.Customer = shownParty(inv)
 		out = append(out, inv)
 	}
 	if err := rows.Err(); err != nil {
@@ -252,12 +264,13 @@ type OpenInvoice struct {
 	TermsVersion string             `json:"terms_version"`
 }
 
-const openCols = `i.id, i.number, i.org_id, i.customer_kind, i.pack, i.issue_date, i.due_date, s.open_amount, i.total_incl, i.reference, i.lang, i.customer_json, i.terms_version`
+const openCols = `i.id, i.number, i.org_id, i.customer_kind, i.pack, i.issue_date, i.due_date, s.open_amount, i.total_incl, i.reference, i.lang, i.customer_json, i.terms_version, ` + restrictedCol
 
 func scanOpen(r scanner) (OpenInvoice, error) {
 	var o OpenInvoice
 	var kind, cust string
-	if err := r.Scan(&o.ID, &o.Number, &o.OrgID, &kind, &o.Pack, &o.IssueDate, &o.DueDate, &o.Open, &o.TotalIncl, &o.Reference, &o.Lang, &cust, &o.TermsVersion); err != nil {
+	var restricted int64
+	if err := r.Scan(&o.ID, &o.Number, &o.OrgID, &kind, &o.Pack, &o.IssueDate, &o.DueDate, &o.Open, &o.TotalIncl, &o.Reference, &o.Lang, &cust, &o.TermsVersion, &restricted); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return o, ErrNotFound
 		}
@@ -267,6 +280,9 @@ func scanOpen(r scanner) (OpenInvoice, error) {
 	var p Party
 	if err := store.DecodeJSON(fmt.Sprintf("invoice %d", o.ID), "customer_json", cust, &p); err != nil {
 		return o, err
+	}
+	if restricted > 0 {
+		p = restrictParty(p)
 	}
 	o.Email, o.Name = p.Email, p.Name
 	return o, nil

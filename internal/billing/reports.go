@@ -87,7 +87,8 @@ func receivablesQuery(asOf terms.Date, after int64, limit int) (string, []any) {
 		args = append(args, limit)
 		lim = " LIMIT $6"
 	}
-	return `SELECT g.org_id, n.customer_json, g.b0, g.b1, g.b2, g.b3, g.b4, g.total FROM (` + receivablesGrouped + lim + `) g
+	return `SELECT g.org_id, n.customer_json, g.b0, g.b1, g.b2, g.b3, g.b4, g.total,
+		(SELECT COUNT(*) FROM invoice_restrictions r WHERE r.org_id = g.org_id) FROM (` + receivablesGrouped + lim + `) g
 		JOIN invoices n ON n.id = g.first_id ORDER BY g.org_id`, args
 }
 
@@ -138,13 +139,17 @@ func (s *Service) eachReceivable(ctx context.Context, asOf terms.Date, after int
 	for rows.Next() {
 		var r ReceivableRow
 		var cust string
+		var restricted int64
 		b := &r.Buckets
-		if err := rows.Scan(&r.OrgID, &cust, &b[0], &b[1], &b[2], &b[3], &b[4], &r.Total); err != nil {
+		if err := rows.Scan(&r.OrgID, &cust, &b[0], &b[1], &b[2], &b[3], &b[4], &r.Total, &restricted); err != nil {
 			return err
 		}
 		var p Party
 		if err := store.DecodeJSON(fmt.Sprintf("receivables of organisation %d", r.OrgID), "customer_json", cust, &p); err != nil {
 			return err
+		}
+		if restricted > 0 {
+			p = restrictParty(p)
 		}
 		r.Name = p.Name
 		if err := fn(r); err != nil {

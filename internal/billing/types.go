@@ -133,6 +133,12 @@ type Invoice struct {
 	ContentHash      string             `json:"content_hash"`
 	CreatedAt        time.Time          `json:"created_at"`
 	State            State              `json:"state"`
+	// Restricted: the customer's person was erased while fiscal law keeps the document
+	// (AVG art. 17(3)(b), art. 18); Customer is shown anonymised (redact.go).
+	Restricted bool `json:"-"`
+	// Redacted: the fiscal period has passed and the customer party was removed
+	// through a sealed redaction (redact.go).
+	Redacted bool `json:"-"`
 }
 
 // State is the part of a document that changes after issue.

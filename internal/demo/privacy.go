@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/app"
@@ -35,6 +36,37 @@ func seedPrivacy(ctx context.Context, a *app.App, by accounts.Principal) error {
 		SummaryEN: "We keep a second copy of the daily backups in a data centre in Groningen, so that a fire or outage in Amsterdam loses no data."})
 	if err != nil {
 		return fmt.Errorf("demo announcement: %w", err)
+	}
+	// The register of processing, seeded from the packs' purposes.
+	if err := a.Privacy.SeedRegister(ctx); err != nil {
+		return fmt.Errorf("demo register: %w", err)
+	}
+	// A breach on the provider's own side two hours ago, not yet notified (no servers:
+	// it concerns the provider's own customer data, so the authority's 72 hours run).
+	br, err := a.Privacy.RecordBreach(ctx, by, privacy.BreachInput{DiscoveredAt: a.Clock.Now().Add(-2 * time.Hour),
+		Description: "Een medewerker stuurde een klantoverzicht naar een verkeerd e-mailadres.", DataCategories: "namen, e-mailadressen, bestelde diensten",
+		SubjectCategories: "klanten (contactpersonen)", SubjectsEstimate: "ongeveer 40", Cause: "een verkeerd aangevulde ontvanger",
+		Consequences: "de ontvanger kan namen en e-mailadressen lezen", Solution: "de ontvanger is gevraagd het bericht te verwijderen",
+		Measures: "automatisch aanvullen van externe adressen uitgezet", Secured: "nee, onversleutelde bijlage", Contact: "privacy@cloudprovider.test",
+		ProviderController: true})
+	if err != nil {
+		return fmt.Errorf("demo breach: %w", err)
+	}
+	// Two data subject requests: one waiting for the identity check, one checked.
+	if _, err := a.Privacy.RecordRequest(ctx, by, privacy.RequestInput{Kind: privacy.RequestAccess, Scope: privacy.ScopeProvider,
+		Email: "j.devries@example.test", Name: "Johan de Vries", Details: "Wil weten welke gegevens we van hem hebben."}); err != nil {
+		return fmt.Errorf("demo request: %w", err)
+	}
+	er, err := a.Privacy.RecordRequest(ctx, by, privacy.RequestInput{Kind: privacy.RequestErasure, Scope: privacy.ScopeProvider,
+		Email: "oud.klant@example.test", Name: "Sanne Oud", Details: "Account opgeheven; wil dat alles verwijderd wordt."})
+	if err != nil {
+		return fmt.Errorf("demo request: %w", err)
+	}
+	if err := a.Privacy.CheckIdentity(ctx, by, er.ID, "reactie op een code gemaild naar het bekende adres"); err != nil {
+		return fmt.Errorf("demo identity: %w", err)
+	}
+	if _, err := a.Privacy.PlaceHold(ctx, by, 0, fmt.Sprintf("breach:%d", br.ID), "mogelijk nodig voor een klacht bij de Autoriteit Persoonsgegevens"); err != nil {
+		return fmt.Errorf("demo hold: %w", err)
 	}
 	return nil
 }

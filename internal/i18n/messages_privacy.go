@@ -20,6 +20,7 @@ var _ = add(map[string][2]string{
 	"privacy.objection_resolved_or_missing": {"Dit bezwaar bestaat niet of is al afgehandeld", "This objection does not exist or was handled already"},
 	"privacy.give_hold_reason":              {"Geef de reden van de bewaarplicht (hoogstens 2000 tekens)", "Give the reason for the legal hold (at most 2000 characters)"},
 	"privacy.hold_customer_or_case":         {"Kies een klant of een zaak, niet allebei", "Choose a customer or a case, not both"},
+	"privacy.register_field":                {"Vul dit in (hoogstens 4000 tekens)", "Fill this in (at most 4000 characters)"},
 	"privacy.breach_field":                  {"Vul dit in: de melding moet het bevatten", "Fill this in: the notice must contain it"},
 	"privacy.breach_servers":                {"Kies de getroffen servers", "Choose the affected servers"},
 	"privacy.choose_decision":               {"Kies: melden, niet melden of nog niet besloten", "Choose: notify, do not notify, or not decided yet"},

@@ -239,10 +239,8 @@ func (s *Service) ExtendRequest(ctx context.Context, by accounts.Principal, id i
 		if _, err := q.ExecContext(ctx, `UPDATE privacy_requests SET extended_to = $1, extension_reason = $2 WHERE id = $3`, res.ExtendedTo.String(), reason, id); err != nil {
 			return err
 		}
-		l := "nl"
-		subject := fmt.Sprintf("Je verzoek #%d: we hebben meer tijd nodig", id)
-		body := fmt.Sprintf("Beste %s,\n\nWe hebben meer tijd nodig om je verzoek af te handelen. De reden: %s\n\nJe krijgt uiterlijk %s antwoord.\n\nMet vriendelijke groet,\n%s\n", r.Name, reason, res.ExtendedTo.In("nl"), s.d.Provider)
-		if _, err := notifyEnqueue(ctx, q, now, fmt.Sprintf("privacy-request-extend:%d", id), 0, Recipient{Email: r.Email, Name: r.Name}, l, subject, body); err != nil {
+		subject, body := extensionMail(id, r.Name, reason, res.ExtendedTo, s.d.Provider)
+		if _, err := notifyEnqueue(ctx, q, now, fmt.Sprintf("privacy-request-extend:%d", id), 0, Recipient{Email: r.Email, Name: r.Name}, "nl", subject, body); err != nil {
 			return err
 		}
 		return record(ctx, q, now, 0, "privacy.request_extend", "privacy_request", id, "deadline extended to "+res.ExtendedTo.String())
@@ -251,6 +249,22 @@ func (s *Service) ExtendRequest(ctx context.Context, by accounts.Principal, id i
 		return Request{}, err
 	}
 	return s.request(ctx, s.db, id)
+}
+
+// extensionMail is the reasoned notice of an extension (AVG art. 12(3),
+// cp.privacy.rights.1). A requester may write from outside any account, so the
+// language is unknown: the notice is in Dutch and English, one after the other.
+func extensionMail(id int64, name, reason string, to terms.Date, provider string) (string, string) {
+	if name == "" {
+		name = "aanvrager / requester"
+	}
+	subject := fmt.Sprintf("Je verzoek #%d: we hebben meer tijd nodig / Your request #%d: we need more time", id, id)
+	body := fmt.Sprintf("Beste %s,\n\nJe verzoek over je persoonsgegevens is ingewikkelder dan gewoonlijk, daarom hebben we meer tijd nodig. "+
+		"De reden: %s\n\nJe krijgt uiterlijk %s antwoord.\n\nMet vriendelijke groet,\n%s\n\n-----\n\n"+
+		"Dear %s,\n\nYour request about your personal data needs more work than usual, so we need more time. "+
+		"The reason: %s\n\nYou will have our answer by %s at the latest.\n\nKind regards,\n%s\n",
+		name, reason, to.In("nl"), provider, name, reason, to.In("en"), provider)
+	return subject, body
 }
 
 // Export is the access and portability answer: everything every Holder holds about

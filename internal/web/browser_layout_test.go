@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -249,6 +250,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 		"/staff/backups/": bkByOrg[business.ID],
 		"/staff/tickets/": tickets[business.ID],
 	}
+	maps.Copy(staffIDMap, layoutPrivacy(t, e, srvLong.ID))
 	for i := range staff {
 		staff[i].ids = staffIDMap
 	}
@@ -287,7 +289,7 @@ func layoutPages(t *testing.T, e *env, prefix string, ids map[string]string) []s
 		if !ok || !strings.HasPrefix(path, prefix) {
 			continue
 		}
-		if slices.ContainsFunc([]string{"/pdf", "/ubl", ".csv", "/file"}, func(s string) bool { return strings.HasSuffix(path, s) }) {
+		if slices.ContainsFunc([]string{"/pdf", "/ubl", ".csv", "/file", "/export"}, func(s string) bool { return strings.HasSuffix(path, s) }) {
 			continue
 		}
 		path = strings.TrimSuffix(path, "{$}")

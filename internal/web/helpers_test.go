@@ -37,6 +37,7 @@ import (
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/onetime"
 	"github.com/hostpact/hostpact/internal/payments"
+	"github.com/hostpact/hostpact/internal/privacy"
 	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/signup"
@@ -96,6 +97,8 @@ type env struct {
 	bk *backup.Service
 	// sup is the support desk (support_test.go).
 	sup *support.Service
+	// priv is the privacy service with the adapters of privacy_helpers_test.go.
+	priv *privacy.Service
 }
 
 type syncBuffer struct {
@@ -117,7 +120,7 @@ func (s *syncBuffer) String() string {
 
 var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 	billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-	provision.Schema, onetime.Schema, domains.Schema, dnssvc.Schema, backup.Schema, files.Schema, support.Schema}
+	provision.Schema, onetime.Schema, domains.Schema, dnssvc.Schema, backup.Schema, files.Schema, support.Schema, privacy.Schema}
 
 // each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
 // web handler in demo mode on a fake clock.
@@ -167,11 +170,13 @@ func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 	d := Deps{DB: db, Clock: clk, Accounts: acc, Config: cfg, Catalog: cat, Contracts: con, Pack: pack,
 		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger, Documents: docs, Status: stat, Monitor: mon, Compensation: comp,
 		Provision: prov, Secrets: onetime.New(db, clk, keys, pack, "https://portal.example"), Domains: doms, DNS: zones, Backup: bk, Support: sup}
+	priv := newTestPrivacy(db, clk, pack, mon, logger)
+	d.Privacy = priv
 	srv, h, err := build(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, prov: prov, servers: servers, dreg: dreg, doms: doms, zones: zones, bk: bk, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs, sup: sup}
+	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, prov: prov, servers: servers, dreg: dreg, doms: doms, zones: zones, bk: bk, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs, sup: sup, priv: priv}
 	t.Cleanup(func() {
 		if t.Failed() {
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")

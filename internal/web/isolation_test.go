@@ -21,7 +21,7 @@ import (
 // without adding it here.
 var isolationRoutes = []struct {
 	pattern string
-	object  string // "user", "token", "contract", "subscription", "quote", "invoice", "customer", "service", "domain", "zone", "backup" or "ticket"
+	object  string // "user", "token", "contract", "subscription", "quote", "invoice", "customer", "service", "domain", "zone", "backup", "ticket", "announcement" or "breach"
 	form    url.Values
 }{
 	{"GET /portal/users/{id}", "user", nil},
@@ -79,6 +79,8 @@ var isolationRoutes = []struct {
 	{"GET /portal/tickets/{id}/close", "ticket", nil},
 	{"POST /portal/tickets/{id}/close", "ticket", nil},
 	{"GET /portal/tickets/{id}/file", "ticket", nil},
+	{"POST /portal/privacy/announcements/{id}/object", "announcement", url.Values{"reason": {"indringer"}}},
+	{"POST /portal/privacy/breaches/{id}/decision", "breach", url.Values{"authority": {"notify"}, "subjects": {"notify"}}},
 }
 
 func TestEveryIDRouteIsInTheIsolationTable(t *testing.T) {
@@ -107,6 +109,9 @@ type tenantB struct {
 	domain int64 // B's domain name
 	bk     int64 // that service's backups
 	ticket int64 // a ticket of B's
+	// ann and breach are B's subprocessor announcement and breach notice (issue 12).
+	ann    int64
+	breach int64
 }
 
 func (e *env) snapshotB(b tenantB) any {
@@ -160,7 +165,15 @@ func (e *env) snapshotB(b tenantB) any {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return []any{org, users, tokens, cs, qs, invs, online, credit, svc, dom, restores, tk, msgs}
+	anns, err := e.priv.Announcements(e.ctx, e.admin(), b.org.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	breaches, err := e.priv.BreachNotices(e.ctx, e.admin(), b.org.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return []any{org, users, tokens, cs, qs, invs, online, credit, svc, dom, restores, tk, msgs, anns, breaches}
 }
 
 func TestTenantIsolation(t *testing.T) {
@@ -216,11 +229,12 @@ func TestTenantIsolation(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.ticket = tk.ID
+		b.ann, b.breach = e.privacyNoticesFor(b.org.ID, b.con.Subscriptions[0].ID)
 		before := e.snapshotB(b)
 
 		ids := map[string][]int64{"user": {b.admin.ID, b.sub.ID}, "token": {b.tokens[0].ID, b.tokens[1].ID},
 			"contract": {b.con.ID}, "subscription": {b.con.Subscriptions[0].ID}, "quote": {b.quote.ID}, "invoice": {b.inv.ID},
-			"customer": {b.org.ID}, "service": {b.svc}, "domain": {b.domain}, "backup": {b.bk}, "ticket": {b.ticket}}
+			"customer": {b.org.ID}, "service": {b.svc}, "domain": {b.domain}, "backup": {b.bk}, "ticket": {b.ticket}, "announcement": {b.ann}, "breach": {b.breach}}
 		c := e.client()
 		c.login("marieke@jansen.test", "", "/portal/")
 		// A's admin holds a token too, so A's own pages are not trivially empty.

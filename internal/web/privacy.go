@@ -147,7 +147,7 @@ func (s *server) portalPrivacyObject(w http.ResponseWriter, r *http.Request, p *
 	if _, err := s.priv.Object(r.Context(), *p, id, f.Get("reason")); err != nil {
 		return err
 	}
-	s.flash(w, "flash.privacy_objected")
+	s.flash(w, "privacy_objected")
 	s.redirect(w, r, "/portal/privacy")
 	return nil
 }
@@ -164,7 +164,7 @@ func (s *server) portalPrivacyDecision(w http.ResponseWriter, r *http.Request, p
 	if err := s.priv.RecordBreachDecision(r.Context(), *p, id, p.Org.ID, f.Get("authority"), f.Get("subjects")); err != nil {
 		return err
 	}
-	s.flash(w, "flash.privacy_decided")
+	s.flash(w, "privacy_decided")
 	s.redirect(w, r, "/portal/privacy")
 	return nil
 }
@@ -208,7 +208,7 @@ func (s *server) staffPrivacyResolve(w http.ResponseWriter, r *http.Request, p *
 	if err := s.priv.Resolve(r.Context(), *p, id, f.Get("outcome"), f.Get("resolution")); err != nil {
 		return err
 	}
-	s.flash(w, "flash.privacy_resolved")
+	s.flash(w, "privacy_resolved")
 	s.redirect(w, r, "/staff/privacy")
 	return nil
 }

@@ -344,6 +344,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	}
 	if s.priv != nil {
 		s.privacyRoutes(mux, staff, portal)
+		s.privacyStaffRoutes(staff)
+		s.privacyRegisterRoutes(staff)
 	}
 	if s.domains != nil {
 		s.domainRoutes(staff, portal)

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/privacy"
 	"github.com/hostpact/hostpact/internal/store"
 )
@@ -150,11 +151,21 @@ func All() []privacy.Holder {
 			Reads: []read{{"contracts", `SELECT id, org_id, org_name, org_email, accepted_ip, status, created_at FROM contracts WHERE LOWER(org_email) = $1`}},
 			Anons: []anon{{`UPDATE contracts SET org_name = $2, accepted_ip = '', org_email = 'anonymised-contract-' || CAST(id AS TEXT) || '@anonymised.invalid' WHERE LOWER(org_email) = $1`}}},
 		// Issued invoices are sealed with a content hash and kept 7 years (art. 52 AWR,
-		// cp.privacy.order.1): the export lists them; rewriting the name inside the seal
-		// needs billing to reseal with a redaction record, which it does not offer yet.
-		Holder{Pkg: "billing", Covers: []string{"invoices", "invoice_lines", "account_credit"},
+		// cp.privacy.order.1): the export lists them; erasure leaves the sealed rows as
+		// they are and restricts the organisation (AVG art. 17(3)(b), art. 18), so that
+		// billing shows its customer anonymised everywhere; the retention rule
+		// 'invoices' redacts the party from the document after the period.
+		Holder{Pkg: "billing", Covers: []string{"invoices", "invoice_lines", "account_credit", "invoice_restrictions", "invoice_redactions"},
 			Reads: []read{{"invoices", `SELECT id, number, issue_date, total_incl, customer_json FROM invoices WHERE org_id IN ` + orgsOf}},
-			Why:   "issued invoices are fiscal records kept 7 years (art. 52 AWR) and sealed; the retention rule 'invoices' removes them after that"},
+			AnonymiseF: func(ctx context.Context, q store.Querier, p privacy.Person) error {
+				for _, org := range p.OrgIDs {
+					if err := billing.RestrictCustomer(ctx, q, org, "erasure (AVG art. 17(3)(b)): kept for fiscal purposes only"); err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+			Why: "issued invoices are fiscal records kept 7 years (art. 52 AWR) and sealed: restricted at erasure, redacted by the retention rule 'invoices' after the period"},
 		Holder{Pkg: "payments", Covers: []string{"mandates", "bank_transactions", "refund_payouts", "payment_statements"},
 			Reads: []read{{"mandates", `SELECT id, org_id, debtor_name, iban, created_at FROM mandates WHERE org_id IN ` + orgsOf}},
 			Why:   "mandates and bank transactions are payment records kept with the invoices they settle (fiscal retention, 7 years)"},
