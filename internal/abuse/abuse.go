@@ -429,3 +429,10 @@ func (s *Service) list(ctx context.Context, where string, args []any, before int
 	}
 	return out, rows.Err()
 }
+
+var errNoRows = sql.ErrNoRows
+
+func jobCtx(ctx context.Context, name string) context.Context { return audit.JobContext(ctx, name) }
+
+// amsterdam is the zone the terms count days in.
+func amsterdam() *time.Location { return clock.Amsterdam }
