@@ -213,8 +213,22 @@ func (s *Service) policy() (*terms.Policy, error) { return s.d.Pack.At(s.today()
 // Errors with the key of the message a person reads.
 var (
 	ErrNotFound = accounts.ErrNotFound
-	ErrState    = i18n.T("abuse.err.state")
+	ErrState    error = &keyErr{key: "abuse.err.state"}
 )
+
+// keyErr is an error with the key of its message.
+type keyErr struct{ key string }
+
+func (e *keyErr) Error() string { return i18n.T(e.key).Error() }
+
+// As lets the web layer show the message.
+func (e *keyErr) As(target any) bool {
+	if m, ok := target.(*i18n.Msg); ok {
+		*m = i18n.T(e.key)
+		return true
+	}
+	return false
+}
 
 func record(ctx context.Context, q store.Querier, at time.Time, orgID int64, action string, id int64, summary string) error {
 	return audit.Record(ctx, q, at, audit.Change{OrgID: orgID, Action: action, ObjectKind: "abuse_case", ObjectID: fmt.Sprint(id), Summary: summary})
