@@ -212,7 +212,7 @@ func (s *Service) policy() (*terms.Policy, error) { return s.d.Pack.At(s.today()
 
 // Errors with the key of the message a person reads.
 var (
-	ErrNotFound = accounts.ErrNotFound
+	ErrNotFound       = accounts.ErrNotFound
 	ErrState    error = &keyErr{key: "abuse.err.state"}
 )
 

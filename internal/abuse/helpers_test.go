@@ -27,7 +27,9 @@ var (
 // customers stands in for the organisations table.
 type customers map[int64]Recipient
 
-func (c customers) Contact(_ context.Context, _ store.Querier, orgID int64) (Recipient, error) { return c[orgID], nil }
+func (c customers) Contact(_ context.Context, _ store.Querier, orgID int64) (Recipient, error) {
+	return c[orgID], nil
+}
 
 // blocker records the blocks provisioning was asked for, checking the action as
 // provision.Service does.
