@@ -16,6 +16,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hostpact/hostpact/internal/abuse"
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/billing"
@@ -25,8 +26,10 @@ import (
 	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/disclosure"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
+	"github.com/hostpact/hostpact/internal/files"
 	"github.com/hostpact/hostpact/internal/jobs"
 	"github.com/hostpact/hostpact/internal/metrics"
 	"github.com/hostpact/hostpact/internal/monitor"
@@ -55,7 +58,7 @@ var Version = "dev"
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-		provision.Schema}
+		provision.Schema, files.Schema, abuse.Schema, disclosure.Schema}
 }
 
 // App is a running hostpact's services.
@@ -82,6 +85,9 @@ type App struct {
 	Compensation *compensation.Service
 	// Provision delivers the services on the provider's servers (issue 13).
 	Provision *provision.Service
+	// Abuse is the notice-and-takedown desk; Disclosure responsible disclosure (issue 11).
+	Abuse      *abuse.Service
+	Disclosure *disclosure.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -234,6 +240,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	// it which data the terms let go; each was built without the other.
 	a.Contracts.UseProvisioner(a.Provision)
 	a.Provision.SetDeletions(a.Contracts)
+	a.buildDesks()
 	return a, nil
 }
 
@@ -263,8 +270,8 @@ func (a *App) Handler() (http.Handler, error) {
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
 		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor, Compensation: a.Compensation,
-		Provision: a.Provision,
-		Config:    web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
+		Provision: a.Provision, Abuse: a.Abuse, Disclosure: a.Disclosure, SecurityContact: deskAddress(a.Pack, "security"),
+		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {
 		return nil, err
@@ -354,6 +361,8 @@ func (a *App) Runner() *jobs.Runner {
 	r.Register(a.Monitor.RetentionJob())
 	// SLA month figures, written once an hour after the month ends, and the claims the
 	// pack lets approve automatically.
+	r.Register(a.Abuse.DeadlinesJob())
+	r.Register(a.Disclosure.Job())
 	r.Register(jobs.Job{Name: "sla.freeze", Every: time.Hour, Run: a.Compensation.Freeze})
 	// Provisioning: the steps on the servers, and the comparison with what they list.
 	r.Register(a.Provision.RunJob())

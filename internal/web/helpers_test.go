@@ -19,6 +19,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/hostpact/hostpact/internal/abuse"
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/billing"
@@ -26,7 +27,9 @@ import (
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/disclosure"
 	"github.com/hostpact/hostpact/internal/documents"
+	"github.com/hostpact/hostpact/internal/files"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/notify"
@@ -102,7 +105,7 @@ func (s *syncBuffer) String() string {
 
 var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 	billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-	provision.Schema}
+	provision.Schema, files.Schema, abuse.Schema, disclosure.Schema}
 
 // each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
 // web handler in demo mode on a fake clock.
@@ -145,9 +148,13 @@ func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 		Subscriptions: compensation.Contracts{Pack: pack}, Logger: logger})
 	servers := newPageServers()
 	prov := provision.New(db, clk, provision.Deps{Keys: keys, Types: servers.types(), Plans: cat, Monitor: mon, Logger: logger})
+	abuseDesk := abuse.New(db, clk, abuse.Deps{Pack: pack, Locator: abuse.SQLLocator{}, Customers: pageAbuseCustomers{}, Blocker: prov,
+		DeskEmail: "abuse@provider.example", BaseURL: "https://portal.example", Provider: "Cloud Provider", Logger: logger})
+	disc := disclosure.New(db, clk, disclosure.Deps{Pack: pack, DeskEmail: "security@provider.example", BaseURL: "https://portal.example",
+		Provider: "Cloud Provider", Logger: logger})
 	d := Deps{DB: db, Clock: clk, Accounts: acc, Config: cfg, Catalog: cat, Contracts: con, Pack: pack,
 		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger, Documents: docs, Status: stat, Monitor: mon, Compensation: comp,
-		Provision: prov}
+		Provision: prov, Abuse: abuseDesk, Disclosure: disc, SecurityContact: "security@provider.example"}
 	srv, h, err := build(d)
 	if err != nil {
 		t.Fatal(err)

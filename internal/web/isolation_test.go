@@ -58,6 +58,8 @@ var isolationRoutes = []struct {
 	{"GET /portal/services/{id}/reset", "service", nil},
 	{"POST /portal/services/{id}/reset", "service", nil},
 	{"POST /portal/services/{id}/panel", "service", nil},
+	{"GET /portal/abuse/{id}", "abuse", nil},
+	{"POST /portal/abuse/{id}", "abuse", url.Values{"answer": {"niet van ons"}}},
 }
 
 func TestEveryIDRouteIsInTheIsolationTable(t *testing.T) {
@@ -83,6 +85,7 @@ type tenantB struct {
 	quote  contracts.Quote
 	inv    billing.Invoice
 	svc    int64 // the service of B's subscription on a server
+	notice int64 // a notice about B's service, forwarded to B
 }
 
 func (e *env) snapshotB(b tenantB) any {
@@ -124,7 +127,11 @@ func (e *env) snapshotB(b tenantB) any {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return []any{org, users, tokens, cs, qs, invs, online, credit, svc}
+	notice, err := e.srv.abuse.Get(e.ctx, accounts.Principal{User: accounts.User{ID: -2, Email: "desk@test", Roles: []accounts.Role{accounts.RoleAbuse}}}, b.notice)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return []any{org, users, tokens, cs, qs, invs, online, credit, svc, notice}
 }
 
 func TestTenantIsolation(t *testing.T) {
@@ -172,11 +179,12 @@ func TestTenantIsolation(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.quote = e.sentQuote(b.org.ID, "Maatwerk Bos")
+		b.notice = e.noticeAbout(b.svc, "slagerijbos-shop.nl")
 		before := e.snapshotB(b)
 
 		ids := map[string][]int64{"user": {b.admin.ID, b.sub.ID}, "token": {b.tokens[0].ID, b.tokens[1].ID},
 			"contract": {b.con.ID}, "subscription": {b.con.Subscriptions[0].ID}, "quote": {b.quote.ID}, "invoice": {b.inv.ID},
-			"customer": {b.org.ID}, "service": {b.svc}}
+			"customer": {b.org.ID}, "service": {b.svc}, "abuse": {b.notice}}
 		c := e.client()
 		c.login("marieke@jansen.test", "", "/portal/")
 		// A's admin holds a token too, so A's own pages are not trivially empty.
@@ -206,7 +214,7 @@ func TestTenantIsolation(t *testing.T) {
 
 		// A's own pages list nothing of B.
 		for _, path := range []string{"/portal/", "/portal/users", "/portal/tokens", "/portal/activity", "/portal/profile", "/portal/allowlist",
-			"/portal/contracts", "/portal/quotes", "/portal/catalog", "/portal/invoices", "/portal/invoices?status=open", "/portal/mandates", "/portal/availability", "/portal/services"} {
+			"/portal/contracts", "/portal/quotes", "/portal/catalog", "/portal/invoices", "/portal/invoices?status=open", "/portal/mandates", "/portal/availability", "/portal/services", "/portal/abuse"} {
 			r := c.get(path)
 			c.expect(r, http.StatusOK, "")
 			lacks(t, r.Body, "Slagerij Bos", "slagerijbos.test", "Kees Bos", "Kassa", "Maatwerk Bos", "Contract "+itoa(b.con.ID), b.inv.Number,

@@ -22,12 +22,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hostpact/hostpact/internal/abuse"
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/disclosure"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/monitor"
@@ -95,6 +97,12 @@ type Deps struct {
 	// Provision serves the staff provisioning pages (servers, queue, services) and the
 	// portal's service pages; without it they are not mounted.
 	Provision *provision.Service
+	// Abuse serves the public notice form (/abuse), the staff desk and the portal's
+	// notices; Disclosure the public report form (/security), security.txt and the
+	// security desk's pages. SecurityContact is the address security.txt names.
+	Abuse           *abuse.Service
+	Disclosure      *disclosure.Service
+	SecurityContact string
 }
 
 type server struct {
@@ -113,6 +121,12 @@ type server struct {
 	mon     *monitor.Service
 	comp    *compensation.Service
 	prov    *provision.Service
+	abuse   *abuse.Service
+	disc    *disclosure.Service
+	// abuseLimit limits the public notice and report forms per address;
+	// securityContact is the mail address of security.txt.
+	abuseLimit      *limiter
+	securityContact string
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -151,6 +165,7 @@ func build(d Deps) (*server, http.Handler, error) {
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
 		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision,
+		abuse: d.Abuse, disc: d.Disclosure, securityContact: d.SecurityContact,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -178,6 +193,8 @@ func build(d Deps) (*server, http.Handler, error) {
 	// as well; this limit also covers /forgot, which must not become a mail cannon.
 	s.limiter = newLimiter(d.Clock, 10, time.Minute/10)
 	s.hooks = newLimiter(d.Clock, 60, time.Second)
+	// Five notices or reports at once from one address, then one every ten minutes.
+	s.abuseLimit = newLimiter(d.Clock, 5, signupLimitEvery)
 	if s.contractsEnabled() {
 		s.signups = signup.New(d.DB, d.Clock, d.Accounts, d.Contracts, signup.Config{BaseURL: s.cfg.BaseURL})
 		s.pow = newPowIssuer(d.Clock, signupPowMax)
@@ -305,6 +322,14 @@ func (s *server) routes(mux *http.ServeMux) {
 	if s.prov != nil {
 		s.provisionStaffRoutes(staff)
 		s.provisionPortalRoutes(portal)
+	}
+	if s.abuse != nil {
+		s.abusePublicRoutes(mux)
+		s.abuseStaffRoutes(staff)
+		s.abusePortalRoutes(portal)
+	}
+	if s.disc != nil {
+		s.disclosureRoutes(mux, staff)
 	}
 }
 
