@@ -356,7 +356,7 @@ func (s *Service) ForCustomer(ctx context.Context, by accounts.Principal, orgID,
 	}
 	cc := CustomerCase{ID: c.ID, State: c.State, Ground: c.Ground, Description: c.Description, ReceivedAt: c.ReceivedAt, DueOn: c.DueOn,
 		AsksRemoval: c.AsksRemoval, Response: c.Response, RespondedAt: c.RespondedAt, Blocked: c.Blocked,
-		CanRespond: c.State == StateForwarded || c.State == StateDeciding && c.Decision == ""}
+		CanRespond: c.Response == "" && (c.State == StateForwarded || c.State == StateDeciding && c.Decision == "")}
 	if c.Decision != "" {
 		cc.Decision, cc.Reasons = c.Decision, c.DecisionReasons
 	}

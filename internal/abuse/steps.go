@@ -223,8 +223,8 @@ func (s *Service) Respond(ctx context.Context, by accounts.Principal, orgID, id 
 		if c.OrgID != orgID || c.ForwardedAt == nil {
 			return ErrNotFound
 		}
-		if c.State != StateForwarded && (c.State != StateDeciding || c.Decision != "") {
-			return ErrState
+		if c.Response != "" || c.State != StateForwarded && (c.State != StateDeciding || c.Decision != "") {
+			return ErrState // one answer, passed on as given
 		}
 		now := s.now()
 		if _, err := q.ExecContext(ctx, `UPDATE abuse_cases SET response = $1, responded_at = $2, state = $3, updated_at = $2 WHERE id = $4`,

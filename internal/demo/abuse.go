@@ -50,7 +50,7 @@ func seedAbuse(ctx context.Context, a *app.App) error {
 	}
 	r, err := a.Disclosure.Submit(ctx, disclosure.Submission{Title: "Open redirect after sign-in", Affected: "https://portal.cloudprovider.test/login?next=",
 		Description: "The next parameter of the sign-in form accepts an absolute URL on another host, so a phishing mail can send customers to a look-alike page after a real sign-in.",
-		Name: "Eva de Onderzoeker", Email: "eva@onderzoek.test", Lang: "nl", CreditWanted: true, CreditName: "Eva O.", Key: "demo-rd-1"})
+		Name:        "Eva de Onderzoeker", Email: "eva@onderzoek.test", Lang: "nl", CreditWanted: true, CreditName: "Eva O.", Key: "demo-rd-1"})
 	if err != nil {
 		return fmt.Errorf("demo disclosure: %w", err)
 	}
