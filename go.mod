@@ -24,10 +24,14 @@ require (
 	modernc.org/sqlite v1.60.1
 )
 
-require github.com/digitalocean/go-libvirt v0.0.0-20261013170128-efbbdf578ac8
+require (
+	github.com/ProtonMail/go-crypto v1.3.0
+	github.com/digitalocean/go-libvirt v0.0.0-20261013170128-efbbdf578ac8
+)
 
 require (
 	github.com/Microsoft/go-winio v0.6.2 // indirect
+	github.com/cloudflare/circl v1.6.0 // indirect
 	github.com/containerd/errdefs/pkg v0.3.0 // indirect
 	github.com/distribution/reference v0.6.0 // indirect
 	github.com/docker/go-connections v0.8.2 // indirect

@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/hostpact/hostpact/internal/abuse"
 	"github.com/hostpact/hostpact/internal/disclosure"
@@ -47,9 +50,29 @@ func deskAddress(pk *terms.Pack, local string) string {
 // buildDesks builds the notice-and-takedown desk and responsible disclosure. The
 // lead registers their mail handlers with the inbound listener: Abuse.MailHandler()
 // for the abuse address, Disclosure.MailHandler() for the security address.
-func (a *App) buildDesks() {
+func (a *App) buildDesks() error {
 	a.Abuse = abuse.New(a.DB, a.Clock, abuse.Deps{Pack: a.Pack, Locator: abuse.SQLLocator{}, Customers: abuseCustomers{}, Blocker: a.Provision,
 		DeskEmail: deskAddress(a.Pack, "abuse"), BaseURL: a.Config.URL(), Provider: a.Pack.Provider.LegalName, Logger: a.Logger})
 	a.Disclosure = disclosure.New(a.DB, a.Clock, disclosure.Deps{Pack: a.Pack, DeskEmail: deskAddress(a.Pack, "security"), BaseURL: a.Config.URL(),
 		Provider: a.Pack.Provider.LegalName, Logger: a.Logger})
+	if a.Config.SecurityTxtKey != "" {
+		b, err := os.ReadFile(a.Config.SecurityTxtKey)
+		if err != nil {
+			return fmt.Errorf("HOSTPACT_SECURITY_TXT_KEY: %w", err)
+		}
+		if a.securityTxt, err = disclosure.NewSigner(b); err != nil {
+			return fmt.Errorf("HOSTPACT_SECURITY_TXT_KEY: %w", err)
+		}
+	}
+	return nil
+}
+
+// signer is the security.txt signer as the web layer takes it: nil when none.
+func (a *App) signer() interface {
+	Sign([]byte, time.Time) ([]byte, error)
+} {
+	if a.securityTxt == nil {
+		return nil
+	}
+	return a.securityTxt
 }

@@ -99,6 +99,8 @@ type App struct {
 	// (the monitor service).
 	ProbeStore monitor.Store
 
+	securityTxt *disclosure.Signer // clear-signs security.txt when a key is configured
+
 	paid *paidQueue // invoices a payment was applied to, for dunning (ledger.go)
 }
 
@@ -240,7 +242,9 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	// it which data the terms let go; each was built without the other.
 	a.Contracts.UseProvisioner(a.Provision)
 	a.Provision.SetDeletions(a.Contracts)
-	a.buildDesks()
+	if err := a.buildDesks(); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -271,7 +275,8 @@ func (a *App) Handler() (http.Handler, error) {
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
 		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor, Compensation: a.Compensation,
 		Provision: a.Provision, Abuse: a.Abuse, Disclosure: a.Disclosure, SecurityContact: deskAddress(a.Pack, "security"),
-		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
+		SecurityTxtSigner: a.signer(),
+		Config:            web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {
 		return nil, err

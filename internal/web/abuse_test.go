@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
@@ -10,8 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
+
 	"github.com/hostpact/hostpact/internal/abuse"
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/disclosure"
 	"github.com/hostpact/hostpact/internal/provision/driver"
 	"github.com/hostpact/hostpact/internal/store"
 )
@@ -199,4 +205,35 @@ func (e *env) noticeAbout(serviceID int64, domain string) int64 {
 		e.t.Fatal(err)
 	}
 	return c.ID
+}
+
+// With a configured key, security.txt is an OpenPGP clear-signed message that
+// verifies against the key (RFC 9116 section 2.3).
+func TestSecurityTxtSigned(t *testing.T) {
+	e := newEnv(t, openSQLite(t), Config{BaseURL: "https://portal.example"})
+	ent, err := openpgp.NewEntity("Security", "", "security@provider.example", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var priv bytes.Buffer
+	w, _ := armor.Encode(&priv, openpgp.PrivateKeyType, nil)
+	if err := ent.SerializePrivate(w, nil); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	signer, err := disclosure.NewSigner(priv.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.securityTxtSign = signer
+	c := e.client()
+	r := c.get("/.well-known/security.txt")
+	c.expect(r, http.StatusOK, "")
+	b, _ := clearsign.Decode([]byte(r.Body))
+	if b == nil || !strings.Contains(string(b.Plaintext), "Expires: ") || !strings.Contains(string(b.Plaintext), "Canonical: https://portal.example/.well-known/security.txt") {
+		t.Fatalf("not signed:\n%s", r.Body)
+	}
+	if _, err := b.VerifySignature(openpgp.EntityList{ent}, nil); err != nil {
+		t.Fatal(err)
+	}
 }

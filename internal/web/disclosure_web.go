@@ -124,8 +124,8 @@ func (s *server) securityThanks(w http.ResponseWriter, r *http.Request) {
 
 // securityTxt serves RFC 9116: Contact, Expires (from the clock, the pack's period
 // ahead and never more than a year), Policy, Preferred-Languages and Canonical. The
-// file is not signed: an OpenPGP clear-signature needs a key this deployment does not
-// configure yet.
+// file is clear-signed when the deployment configures an OpenPGP key
+// (HOSTPACT_SECURITY_TXT_KEY).
 func (s *server) securityTxt(w http.ResponseWriter, r *http.Request) {
 	base := strings.TrimRight(s.cfg.BaseURL, "/")
 	if base == "" {
@@ -141,9 +141,18 @@ func (s *server) securityTxt(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(&b, "Acknowledgments: %s/security/thanks\n", base)
 	b.WriteString("Preferred-Languages: nl, en\n")
 	fmt.Fprintf(&b, "Canonical: %s/.well-known/security.txt\n", base)
+	out := []byte(b.String())
+	if s.securityTxtSign != nil {
+		signed, err := s.securityTxtSign.Sign(out, s.clock.Now())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out = signed
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "max-age=3600")
-	_, _ = w.Write([]byte(b.String()))
+	_, _ = w.Write(out)
 }
 
 type secListView struct {

@@ -103,6 +103,10 @@ type Deps struct {
 	Abuse           *abuse.Service
 	Disclosure      *disclosure.Service
 	SecurityContact string
+	// SecurityTxtSigner, when set, clear-signs security.txt (disclosure.Signer).
+	SecurityTxtSigner interface {
+		Sign(text []byte, now time.Time) ([]byte, error)
+	}
 }
 
 type server struct {
@@ -127,6 +131,9 @@ type server struct {
 	// securityContact is the mail address of security.txt.
 	abuseLimit      *limiter
 	securityContact string
+	securityTxtSign interface {
+		Sign(text []byte, now time.Time) ([]byte, error)
+	}
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -165,7 +172,7 @@ func build(d Deps) (*server, http.Handler, error) {
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
 		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision,
-		abuse: d.Abuse, disc: d.Disclosure, securityContact: d.SecurityContact,
+		abuse: d.Abuse, disc: d.Disclosure, securityContact: d.SecurityContact, securityTxtSign: d.SecurityTxtSigner,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
