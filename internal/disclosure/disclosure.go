@@ -11,8 +11,10 @@ package disclosure
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -241,7 +243,7 @@ func (s *Service) Submit(ctx context.Context, in Submission) (Report, error) {
 	}
 	key := "form:" + in.Key
 	if in.Key == "" {
-		key = fmt.Sprintf("form:%d", s.now().UnixNano())
+		key = "form:" + randomKey()
 	}
 	id, err := s.intake(ctx, "form", in, key)
 	if err != nil {
@@ -770,4 +772,12 @@ func clip(s string, n int) string {
 	}
 	r := []rune(s[:n])
 	return string(r[:len(r)-1])
+}
+
+// randomKey stands in for a form's one-time key when the caller has none: on a fake
+// clock two submissions share a time, never a key.
+func randomKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

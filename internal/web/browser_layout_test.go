@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/disclosure"
 	"github.com/hostpact/hostpact/internal/billing"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/monitor"
@@ -224,7 +225,20 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 
 	provServer, provService, provTask, provByOrg := layoutProvisioning(t, e, consumer.ID, business.ID, reseller.ID)
 
+	// A notice about each customer's service, forwarded to it (issue 11), and a
+	// vulnerability report.
+	notices := map[int64]string{}
+	for _, org := range []int64{consumer.ID, business.ID, reseller.ID} {
+		sid, _ := strconv.ParseInt(provByOrg[org], 10, 64)
+		notices[org] = itoa(e.noticeAbout(sid, fmt.Sprintf("klant-%d-webwinkel-met-een-lange-naam.nl", org)))
+	}
+	secReport, err := e.srv.disc.Submit(e.ctx, disclosure.Submission{Title: "Open redirect na het inloggen op het klantportaal",
+		Affected: "https://portal.example/login?next=https://elders.example", Description: "De parameter next wordt niet gecontroleerd.", Email: "eva@onderzoek.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	staffIDMap := map[string]string{
+		"/staff/abuse/": notices[consumer.ID], "/staff/security-reports/": itoa(secReport.ID),
 		"/staff/provisioning/servers/": provServer, "/staff/provisioning/services/": provService, "/staff/provisioning/tasks/": provTask,
 		"/staff/monitoring/servers/": mon, "/staff/monitoring/components/": comp,
 		"/staff/incidents/": itoa(inc.ID), "/staff/maintenance/": itoa(maint.ID),
@@ -250,6 +264,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 			"/portal/availability/": h.subscription, "{month}": slaMonth,
 			"/portal/customers/": itoa(fietsen.ID),
 			"/portal/services/":  provByOrg[orgID],
+			"/portal/abuse/":     notices[orgID],
 		}}
 	}
 	customers = []layoutLogin{
