@@ -6,12 +6,9 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/hostpact/hostpact/internal/abuse"
 	"github.com/hostpact/hostpact/internal/accounts"
-	"github.com/hostpact/hostpact/internal/clock"
-	"github.com/hostpact/hostpact/internal/terms"
 )
 
 // The public notice form (cp.ntd.2.1; issue 11 "Notice-and-takedown desk"): what a
@@ -204,6 +201,3 @@ func abuseDue(pg *page, c abuse.Case) string {
 	return s
 }
 
-func caseDate(pg *page, t time.Time) terms.Date {
-	return terms.DateIn(t.In(clock.Amsterdam), clock.Amsterdam)
-}
