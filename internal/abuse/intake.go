@@ -225,7 +225,7 @@ func (s *Service) intake(ctx context.Context, c Case, targets []string, key stri
 					return err
 				}
 			}
-			return s.event(ctx, q, id, "closed", "system", "desk", outcome+" (cp.ntd.2.2)")
+			return s.event(ctx, q, id, "closed", "system", "desk", outcome)
 		}
 		if first != nil {
 			if _, err := q.ExecContext(ctx, `UPDATE abuse_cases SET org_id = $1, service_id = $2, subscription_id = $3 WHERE id = $4`,
@@ -264,7 +264,7 @@ func (s *Service) intake(ctx context.Context, c Case, targets []string, key stri
 			if err := s.mail(ctx, q, &c, "notifier", c.NotifierEmail, c.NotifierName, c.NotifierLang, "ack", line); err != nil {
 				return err
 			}
-			if err := s.event(ctx, q, id, "acknowledged", "notifier", "desk", "cp.ntd.2.1"); err != nil {
+			if err := s.event(ctx, q, id, "acknowledged", "notifier", "desk", ""); err != nil {
 				return err
 			}
 		}
@@ -287,7 +287,7 @@ func (s *Service) intake(ctx context.Context, c Case, targets []string, key stri
 		return 0, err
 	}
 	if csam {
-		if err := s.block(ctx, SystemPrincipal, id, "child sexual abuse material (cp.ntd.2.6): blocked at once"); err != nil {
+		if err := s.block(ctx, SystemPrincipal, id, "child sexual abuse material: blocked at once"); err != nil {
 			s.log.Error("abuse: immediate block failed", "case", id, "err", err)
 		}
 	}

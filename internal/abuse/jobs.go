@@ -3,6 +3,7 @@ package abuse
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hostpact/hostpact/internal/jobs"
@@ -51,7 +52,7 @@ func (s *Service) RunDeadlines(ctx context.Context, _ time.Time) error {
 				if err := s.setState(ctx, q, &c, StateDeciding, ""); err != nil {
 					return err
 				}
-				if err := s.event(ctx, q, id, "no_response", "staff", "desk", "the customer did not respond in time; staff decide (cp.ntd.2.3)"); err != nil {
+				if err := s.event(ctx, q, id, "no_response", "staff", "desk", "the customer did not respond in time; staff decide"); err != nil {
 					return err
 				}
 			}
@@ -63,7 +64,13 @@ func (s *Service) RunDeadlines(ctx context.Context, _ time.Time) error {
 			if n, _ := res.RowsAffected(); n == 0 {
 				return nil
 			}
-			what := map[string]string{"urgent": "urgent notice: every step within 1 werkdag (cp.ntd.2.6)", "response": "the customer's response (cp.ntd.2.3)"}[c.DueKind]
+			process := map[string]string{"urgent": "ntd-urgent", "response": "ntd"}[c.DueKind]
+			what := c.DueKind
+			if pol, err := s.policy(); err == nil {
+				if d, ok := pol.Terms.Deadlines[process]; ok {
+					what = fmt.Sprintf("%s within %s (%s)", d.Meaning, d.Period.Words(), strings.Join(d.Clauses, ", "))
+				}
+			}
 			if err := s.mail(ctx, q, &c, "staff", s.d.DeskEmail, "", "en", "alert", c.DueOn.String(), what, s.caseURL(id)); err != nil {
 				return err
 			}

@@ -189,7 +189,7 @@ func (s *Service) Forward(ctx context.Context, by accounts.Principal, id int64) 
 		if err := s.mail(ctx, q, c, "notifier", c.NotifierEmail, c.NotifierName, c.NotifierLang, "forwarded", due.String()); err != nil {
 			return "", err
 		}
-		return "forwarded to the customer, response due " + due.String(), s.event(ctx, q, c.ID, "forwarded", "customer", "", "response due "+due.String()+" (cp.ntd.2.3)")
+		return "forwarded to the customer, response due " + due.String(), s.event(ctx, q, c.ID, "forwarded", "customer", "", "response due "+due.String())
 	})
 }
 
@@ -238,7 +238,7 @@ func (s *Service) Respond(ctx context.Context, by accounts.Principal, orgID, id 
 		if err := s.mail(ctx, q, &c, "notifier", c.NotifierEmail, c.NotifierName, c.NotifierLang, "passed_on", answer); err != nil {
 			return err
 		}
-		if err := s.event(ctx, q, id, "passed_on", "notifier", "desk", "the customer's answer was passed on (cp.ntd.2.3)"); err != nil {
+		if err := s.event(ctx, q, id, "passed_on", "notifier", "desk", "the customer's answer was passed on"); err != nil {
 			return err
 		}
 		return record(ctx, q, now, orgID, "abuse.respond", id, c.Number()+": the customer answered")
@@ -324,7 +324,7 @@ func (s *Service) Decide(ctx context.Context, by accounts.Principal, id int64, j
 	if err != nil || !block {
 		return err
 	}
-	return s.block(ctx, by, id, "notice "+Number(id)+" justified (cp.ntd.2.4)")
+	return s.block(ctx, by, id, "notice "+Number(id)+" justified")
 }
 
 // Identify decides a request for the customer's name and address (cp.ntd.2.5,

@@ -738,7 +738,12 @@ func (s *Service) RunDeadlines(ctx context.Context, _ time.Time) error {
 			if n, _ := res.RowsAffected(); n == 0 {
 				return nil
 			}
-			what := map[string]string{"ack": "acknowledgement (cp.rd.expect.4)", "assessment": "assessment and fix date (cp.rd.expect.5)", "fix": "fix (cp.rd.expect.7)"}[d.kind]
+			what := d.kind
+			if pol, err := s.d.Pack.At(s.today()); err == nil {
+				if dl, ok := pol.Terms.Deadlines[map[string]string{"ack": "disclosure-ack", "assessment": "disclosure-assessment", "fix": "disclosure-fix"}[d.kind]]; ok {
+					what = fmt.Sprintf("%s (%s)", dl.Meaning, strings.Join(dl.Clauses, ", "))
+				}
+			}
 			subject := fmt.Sprintf("[%s] Deadline: %s on %s", Number(d.id), what, d.date)
 			link := fmt.Sprintf("%s/staff/security-reports/%d", strings.TrimRight(s.d.BaseURL, "/"), d.id)
 			if s.d.DeskEmail != "" {

@@ -200,4 +200,3 @@ func abuseDue(pg *page, c abuse.Case) string {
 	}
 	return s
 }
-

@@ -22,8 +22,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hostpact/hostpact/internal/accounts"
-	"github.com/hostpact/hostpact/internal/disclosure"
 	"github.com/hostpact/hostpact/internal/billing"
+	"github.com/hostpact/hostpact/internal/disclosure"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/payments"
