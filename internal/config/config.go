@@ -41,14 +41,10 @@ type Config struct {
 	// served (issue 8, finding 7).
 	MetricsToken string
 	MetricsAddr  string
-	// SecurityTxtKey (HOSTPACT_SECURITY_TXT_KEY) is the path of an armored OpenPGP
-	// private key without passphrase; when set, /.well-known/security.txt is
-	// clear-signed with it (RFC 9116 section 2.3).
-	SecurityTxtKey string
-	SMTP           SMTP
-	Provider       Provider
-	Mollie         Mollie
-	Demo           bool // set by `hostpact demo`
+	SMTP         SMTP
+	Provider     Provider
+	Mollie       Mollie
+	Demo         bool // set by `hostpact demo`
 	// ProbeLocation (HOSTPACT_PROBE_LOCATION) is the probe location a process with the
 	// probe role measures from, e.g. ams1; the role needs it.
 	ProbeLocation string
@@ -69,6 +65,10 @@ type Config struct {
 	// per second). It has no environment variable: only hostpact bench portal sets it,
 	// to measure the handlers at 50 connections rather than the limiter (issue 16).
 	APITokenRate float64
+	// SecurityTxtKey (HOSTPACT_SECURITY_TXT_KEY) is the path of an armored OpenPGP
+	// private key without passphrase; when set, /.well-known/security.txt is
+	// clear-signed with it (RFC 9116 section 2.3).
+	SecurityTxtKey string
 }
 
 // Alerts: HOSTPACT_ALERT_MAIL (comma-separated addresses; empty: the staff with the
@@ -184,18 +184,17 @@ func Load(file string, environ []string) (Config, error) {
 		return def
 	}
 	c := Config{
-		DatabaseURL:    get("HOSTPACT_DATABASE_URL", "hostpact.db"),
-		Addr:           get("HOSTPACT_ADDR", "127.0.0.1:8080"),
-		BaseURL:        get("HOSTPACT_BASE_URL", ""),
-		TLSCert:        get("HOSTPACT_TLS_CERT", ""),
-		TLSKey:         get("HOSTPACT_TLS_KEY", ""),
-		Policy:         get("HOSTPACT_POLICY", "cloudprovider"),
-		PolicyFile:     get("HOSTPACT_POLICY_FILE", ""),
-		LogLevel:       get("HOSTPACT_LOG_LEVEL", "info"),
-		LogFormat:      get("HOSTPACT_LOG_FORMAT", "text"),
-		MetricsToken:   get("HOSTPACT_METRICS_TOKEN", ""),
-		MetricsAddr:    get("HOSTPACT_METRICS_ADDR", ""),
-		SecurityTxtKey: get("HOSTPACT_SECURITY_TXT_KEY", ""),
+		DatabaseURL:  get("HOSTPACT_DATABASE_URL", "hostpact.db"),
+		Addr:         get("HOSTPACT_ADDR", "127.0.0.1:8080"),
+		BaseURL:      get("HOSTPACT_BASE_URL", ""),
+		TLSCert:      get("HOSTPACT_TLS_CERT", ""),
+		TLSKey:       get("HOSTPACT_TLS_KEY", ""),
+		Policy:       get("HOSTPACT_POLICY", "cloudprovider"),
+		PolicyFile:   get("HOSTPACT_POLICY_FILE", ""),
+		LogLevel:     get("HOSTPACT_LOG_LEVEL", "info"),
+		LogFormat:    get("HOSTPACT_LOG_FORMAT", "text"),
+		MetricsToken: get("HOSTPACT_METRICS_TOKEN", ""),
+		MetricsAddr:  get("HOSTPACT_METRICS_ADDR", ""),
 		SMTP: SMTP{
 			Host: get("HOSTPACT_SMTP_HOST", ""), Username: get("HOSTPACT_SMTP_USERNAME", ""),
 			Password: get("HOSTPACT_SMTP_PASSWORD", ""), From: get("HOSTPACT_SMTP_FROM", "noreply@localhost"),
@@ -272,6 +271,7 @@ func Load(file string, environ []string) (Config, error) {
 	if err := c.checkMetrics(); err != nil {
 		return Config{}, err
 	}
+	c.SecurityTxtKey = get("HOSTPACT_SECURITY_TXT_KEY", "")
 	if err := c.Provider.normalise(); err != nil {
 		return Config{}, err
 	}

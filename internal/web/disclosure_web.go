@@ -34,7 +34,7 @@ func (s *server) disclosureRoutes(mux *http.ServeMux, staff func(string, handler
 
 // SecurityNav reports whether the staff app shows the vulnerability reports.
 func (p *page) SecurityNav() bool {
-	return p.Disclosure && p.P != nil && p.P.Can(accounts.DisclosureRead, accounts.Provider)
+	return p.Disclose && p.P != nil && p.P.Can(accounts.DisclosureRead, accounts.Provider)
 }
 
 var secFields = []fieldset{

@@ -46,16 +46,15 @@ type page struct {
 	SLA      bool // the availability and SLA pages are mounted
 	// Provision: the staff provisioning pages and the portal's service pages are mounted.
 	Provision bool
-	// Abuse and Disclosure: the notice-and-takedown and vulnerability pages are mounted.
-	Abuse      bool
-	Disclosure bool
-	Today      terms.Date
-	AssetVer   string
-	Form       *form
-	Data       any
+	Today     terms.Date
+	AssetVer  string
+	Form      *form
+	Data      any
 	// ExplainDocs maps a document kind to the version the page's explanations cite
 	// (explain_docs.go); the explanation partial links its clauses there.
 	ExplainDocs map[string]string
+	// Abuse and Disclose: the notice-and-takedown and vulnerability pages are mounted.
+	Abuse, Disclose bool
 }
 
 // T translates key into the page's language; args fill its %-verbs.
@@ -359,24 +358,23 @@ func staticHandler() http.Handler {
 func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string) *page {
 	p := principalFrom(r.Context())
 	pg := &page{
-		Lang:       s.language(r, p),
-		P:          p,
-		Path:       r.URL.RequestURI(),
-		Provider:   s.cfg.ProviderName,
-		Demo:       s.cfg.Demo,
-		Shop:       s.contractsEnabled(),
-		Billing:    s.billingEnabled(),
-		Payments:   s.billingEnabled() && s.pay != nil,
-		Docs:       s.docs != nil,
-		Monitor:    s.mon != nil,
-		Status:     s.status != nil,
-		SLA:        s.comp != nil,
-		Provision:  s.prov != nil,
-		Abuse:      s.abuse != nil,
-		Disclosure: s.disc != nil,
-		Today:      s.today(),
-		AssetVer:   s.assetVer,
+		Lang:      s.language(r, p),
+		P:         p,
+		Path:      r.URL.RequestURI(),
+		Provider:  s.cfg.ProviderName,
+		Demo:      s.cfg.Demo,
+		Shop:      s.contractsEnabled(),
+		Billing:   s.billingEnabled(),
+		Payments:  s.billingEnabled() && s.pay != nil,
+		Docs:      s.docs != nil,
+		Monitor:   s.mon != nil,
+		Status:    s.status != nil,
+		SLA:       s.comp != nil,
+		Provision: s.prov != nil,
+		Today:     s.today(),
+		AssetVer:  s.assetVer,
 	}
+	pg.Abuse, pg.Disclose = s.abuse != nil, s.disc != nil
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/staff/"):
 		pg.Area = "staff"
