@@ -24,16 +24,20 @@ require (
 	modernc.org/sqlite v1.60.1
 )
 
-require github.com/digitalocean/go-libvirt v0.0.0-20261013170128-efbbdf578ac8
+require (
+	github.com/ProtonMail/go-crypto v1.3.0
+	github.com/digitalocean/go-libvirt v0.0.0-20261013170128-efbbdf578ac8
+	github.com/emersion/go-imap v1.2.1
+	github.com/emersion/go-message v0.18.2
+)
 
 require (
 	github.com/Microsoft/go-winio v0.6.2 // indirect
+	github.com/cloudflare/circl v1.6.0 // indirect
 	github.com/containerd/errdefs/pkg v0.3.0 // indirect
 	github.com/distribution/reference v0.6.0 // indirect
 	github.com/docker/go-connections v0.8.2 // indirect
 	github.com/docker/go-units v0.5.0 // indirect
-	github.com/emersion/go-imap v1.2.1 // indirect
-	github.com/emersion/go-message v0.18.2 // indirect
 	github.com/felixge/httpsnoop v1.0.4 // indirect
 	github.com/go-logr/logr v1.4.2 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect

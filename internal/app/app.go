@@ -16,6 +16,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hostpact/hostpact/internal/abuse"
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/backup"
@@ -26,6 +27,7 @@ import (
 	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/disclosure"
 	"github.com/hostpact/hostpact/internal/dns"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/domains"
@@ -66,7 +68,7 @@ var Version = "dev"
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-		provision.Schema, files.Schema, onetime.Schema, privacy.Schema, domains.Schema, dns.Schema, usage.Schema, backup.Schema, inbound.Schema, support.Schema}
+		provision.Schema, files.Schema, onetime.Schema, privacy.Schema, domains.Schema, dns.Schema, usage.Schema, backup.Schema, inbound.Schema, support.Schema, abuse.Schema, disclosure.Schema}
 }
 
 // App is a running hostpact's services.
@@ -113,6 +115,9 @@ type App struct {
 	Support  *support.Service
 	Inbound  *inbound.Router
 	Receiver *inbound.Receiver
+	// Abuse is the notice-and-takedown desk; Disclosure responsible disclosure (issue 11).
+	Abuse      *abuse.Service
+	Disclosure *disclosure.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -123,6 +128,8 @@ type App struct {
 	// ProbeStore is what the probe role leases checks from and records results in
 	// (the monitor service).
 	ProbeStore monitor.Store
+
+	securityTxt *disclosure.Signer // clear-signs security.txt when a key is configured
 
 	paid *paidQueue // invoices a payment was applied to, for dunning (ledger.go)
 }
@@ -299,6 +306,12 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	}
 	a.Backup = backup.New(db, clk, bd)
 	a.buildSupport(pack)
+	if err := a.buildDesks(); err != nil {
+		return nil, err
+	}
+	// Notices and reports by e-mail reach the abuse and security desks (cp.ntd.2, cp.rd).
+	a.Inbound.Handle(a.DeskAddress("abuse"), a.Abuse.MailHandler())
+	a.Inbound.Handle(a.DeskAddress("security"), a.Disclosure.MailHandler())
 	return a, nil
 }
 
@@ -328,7 +341,7 @@ func (a *App) Handler() (http.Handler, error) {
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
 		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor, Compensation: a.Compensation,
-		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy, Domains: a.Domains, DNS: a.DNS, Backup: a.Backup, Support: a.Support,
+		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy, Domains: a.Domains, DNS: a.DNS, Backup: a.Backup, Support: a.Support, Abuse: a.Abuse, Disclosure: a.Disclosure, SecurityContact: deskAddress(a.Pack, "security"), SecurityTxtSigner: a.signer(),
 		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {
@@ -420,6 +433,8 @@ func (a *App) Runner() *jobs.Runner {
 	r.Register(a.Monitor.RetentionJob())
 	// SLA month figures, written once an hour after the month ends, and the claims the
 	// pack lets approve automatically.
+	r.Register(a.Abuse.DeadlinesJob())
+	r.Register(a.Disclosure.Job())
 	r.Register(jobs.Job{Name: "sla.freeze", Every: time.Hour, Run: a.Compensation.Freeze})
 	// Provisioning: the steps on the servers, and the comparison with what they list.
 	r.Register(a.Provision.RunJob())

@@ -67,6 +67,10 @@ type Config struct {
 	// per second). It has no environment variable: only hostpact bench portal sets it,
 	// to measure the handlers at 50 connections rather than the limiter (issue 16).
 	APITokenRate float64
+	// SecurityTxtKey (HOSTPACT_SECURITY_TXT_KEY) is the path of an armored OpenPGP
+	// private key without passphrase; when set, /.well-known/security.txt is
+	// clear-signed with it (RFC 9116 section 2.3).
+	SecurityTxtKey string
 }
 
 // Inbound: the addresses whose mail hostpact handles and the listener the provider's
@@ -285,6 +289,7 @@ func Load(file string, environ []string) (Config, error) {
 	if err := c.checkMetrics(); err != nil {
 		return Config{}, err
 	}
+	c.SecurityTxtKey = get("HOSTPACT_SECURITY_TXT_KEY", "")
 	if err := c.Provider.normalise(); err != nil {
 		return Config{}, err
 	}

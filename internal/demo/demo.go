@@ -152,7 +152,10 @@ func seedRest(ctx context.Context, a *app.App) error {
 	if err := seedSupport(ctx, a); err != nil {
 		return fmt.Errorf("support: %w", err)
 	}
-	return seedContracts(ctx, a)
+	if err := seedContracts(ctx, a); err != nil {
+		return err
+	}
+	return seedAbuse(ctx, a)
 }
 
 // demoOrder is what one demo customer has ordered: catalog plans by product and plan

@@ -633,6 +633,7 @@ func (v *validator) policy(pl *Policy, p string) {
 		}
 		v.clauses(q+".clauses", d.Clauses)
 	}
+	v.ntd(pol, p)
 	for _, name := range sortedKeys(pol.Retention) {
 		r := pol.Retention[name]
 		q := p + ".retention." + name
@@ -725,6 +726,39 @@ func (v *validator) tables(t Tables) {
 	for i, d := range t.ClosedDays {
 		if d.Date.IsZero() {
 			v.fail(fmt.Sprintf("tables.closed_days[%d].date", i), "is required")
+		}
+	}
+}
+
+// ntd checks the notice-and-takedown and disclosure sections (rules_ntd.go,
+// rules_disclosure.go): the processes they count with must be in Deadlines.
+func (v *validator) ntd(pol *Terms, p string) {
+	n := pol.NTD
+	v.need(p+".ntd.machine_reports.window", n.MachineReports.Window, Days, Weeks)
+	if len(n.MachineReports.EscalateAt) == 0 {
+		v.fail(p+".ntd.machine_reports.escalate_at", "must name a threshold per kind of report")
+	}
+	for k, at := range n.MachineReports.EscalateAt {
+		if at < 1 {
+			v.fail(p+".ntd.machine_reports.escalate_at."+k, "must be at least 1")
+		}
+	}
+	if n.EvidenceMaxBytes < 1 || n.EvidenceMaxFiles < 1 {
+		v.fail(p+".ntd.evidence_max_bytes", "evidence_max_bytes and evidence_max_files must be at least 1")
+	}
+	if n.Hotline == "" {
+		v.fail(p+".ntd.hotline", "must name the hotline child sexual abuse material is referred to")
+	}
+	v.clauses(p+".ntd.clauses", n.Clauses)
+	d := pol.Disclosure
+	if d.RewardMax <= 0 {
+		v.fail(p+".disclosure.reward_max", "must be an amount above 0")
+	}
+	v.need(p+".disclosure.security_txt_expires", d.SecurityTxtExpires, Days, Months)
+	v.clauses(p+".disclosure.clauses", d.Clauses)
+	for _, name := range []string{"ntd", "ntd-urgent", "disclosure-ack", "disclosure-assessment", "disclosure-fix"} {
+		if _, ok := pol.Deadlines[name]; !ok {
+			v.fail(p+".deadlines."+name, "is required by the notice-and-takedown and disclosure desks")
 		}
 	}
 }

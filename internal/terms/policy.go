@@ -142,6 +142,8 @@ type Terms struct {
 	DirectDebit     DirectDebitTerms          `yaml:"direct_debit"`
 	Refunds         RefundTerms               `yaml:"refunds"`
 	Deadlines       map[string]DeadlineTerms  `yaml:"deadlines"`
+	NTD             NTDTerms                  `yaml:"ntd"`
+	Disclosure      DisclosureTerms           `yaml:"disclosure"`
 	Retention       map[string]RetentionTerms `yaml:"retention"`
 	Privacy         PrivacyTerms              `yaml:"privacy"`
 }

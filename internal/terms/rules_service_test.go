@@ -172,7 +172,7 @@ func TestDeadlines(t *testing.T) {
 			t.Errorf("%s %s from %s = %s (%v), want %s\n%s", tt.pack, tt.process, tt.from, res.Deadline, err, tt.want, ex.Text())
 		}
 	}
-	for _, process := range []string{"complaint", "disclosure-ack", "nosuch"} {
+	for _, process := range []string{"complaint", "nosuch"} {
 		if _, _, err := mustPolicy(t, "5online").Deadline(process, D(2025, 1, 1)); !errors.Is(err, ErrNotInTerms) {
 			t.Errorf("5online %s: %v", process, err)
 		}

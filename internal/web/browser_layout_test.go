@@ -24,6 +24,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/billing"
+	"github.com/hostpact/hostpact/internal/disclosure"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/payments"
@@ -234,7 +235,20 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 	}
 	tickets := layoutTickets(t, e, jan, marieke, lotte)
 
+	// A notice about each customer's service, forwarded to it (issue 11), and a
+	// vulnerability report.
+	notices := map[int64]string{}
+	for _, org := range []int64{consumer.ID, business.ID, reseller.ID} {
+		sid, _ := strconv.ParseInt(provByOrg[org], 10, 64)
+		notices[org] = itoa(e.noticeAbout(sid, fmt.Sprintf("klant-%d-webwinkel-met-een-lange-naam.nl", org)))
+	}
+	secReport, err := e.srv.disc.Submit(e.ctx, disclosure.Submission{Title: "Open redirect na het inloggen op het klantportaal",
+		Affected: "https://portal.example/login?next=https://elders.example", Description: "De parameter next wordt niet gecontroleerd.", Email: "eva@onderzoek.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	staffIDMap := map[string]string{
+		"/staff/abuse/": notices[consumer.ID], "/staff/security-reports/": itoa(secReport.ID),
 		"/staff/provisioning/servers/": provServer, "/staff/provisioning/services/": provService, "/staff/provisioning/tasks/": provTask,
 		"/staff/monitoring/servers/": mon, "/staff/monitoring/components/": comp,
 		"/staff/incidents/": itoa(inc.ID), "/staff/maintenance/": itoa(maint.ID),
@@ -267,6 +281,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 			"/portal/dns/":       dnsZones[orgID],
 			"/portal/backups/":   bkByOrg[orgID],
 			"/portal/tickets/":   tickets[orgID],
+			"/portal/abuse/":     notices[orgID],
 		}}
 	}
 	customers = []layoutLogin{

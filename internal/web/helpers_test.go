@@ -19,6 +19,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/hostpact/hostpact/internal/abuse"
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/backup"
@@ -27,6 +28,7 @@ import (
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/disclosure"
 	dnssvc "github.com/hostpact/hostpact/internal/dns"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/domains"
@@ -120,7 +122,7 @@ func (s *syncBuffer) String() string {
 
 var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 	billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-	provision.Schema, onetime.Schema, domains.Schema, dnssvc.Schema, backup.Schema, files.Schema, support.Schema, privacy.Schema}
+	provision.Schema, onetime.Schema, domains.Schema, dnssvc.Schema, backup.Schema, files.Schema, support.Schema, privacy.Schema, abuse.Schema, disclosure.Schema}
 
 // each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
 // web handler in demo mode on a fake clock.
@@ -172,6 +174,11 @@ func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 		Provision: prov, Secrets: onetime.New(db, clk, keys, pack, "https://portal.example"), Domains: doms, DNS: zones, Backup: bk, Support: sup}
 	priv := newTestPrivacy(db, clk, pack, mon, logger)
 	d.Privacy = priv
+	abuseDesk := abuse.New(db, clk, abuse.Deps{Pack: pack, Locator: abuse.SQLLocator{}, Customers: pageAbuseCustomers{}, Blocker: prov,
+		DeskEmail: "abuse@provider.example", BaseURL: "https://portal.example", Provider: "Cloud Provider", Logger: logger})
+	disc := disclosure.New(db, clk, disclosure.Deps{Pack: pack, DeskEmail: "security@provider.example", BaseURL: "https://portal.example",
+		Provider: "Cloud Provider", Logger: logger})
+	d.Abuse, d.Disclosure, d.SecurityContact = abuseDesk, disc, "security@provider.example"
 	srv, h, err := build(d)
 	if err != nil {
 		t.Fatal(err)

@@ -81,6 +81,8 @@ var isolationRoutes = []struct {
 	{"GET /portal/tickets/{id}/file", "ticket", nil},
 	{"POST /portal/privacy/announcements/{id}/object", "announcement", url.Values{"reason": {"indringer"}}},
 	{"POST /portal/privacy/breaches/{id}/decision", "breach", url.Values{"authority": {"notify"}, "subjects": {"notify"}}},
+	{"GET /portal/abuse/{id}", "abuse", nil},
+	{"POST /portal/abuse/{id}", "abuse", url.Values{"answer": {"niet van ons"}}},
 }
 
 func TestEveryIDRouteIsInTheIsolationTable(t *testing.T) {
@@ -112,6 +114,7 @@ type tenantB struct {
 	// ann and breach are B's subprocessor announcement and breach notice (issue 12).
 	ann    int64
 	breach int64
+	notice int64 // a notice about B's service, forwarded to B
 }
 
 func (e *env) snapshotB(b tenantB) any {
@@ -173,7 +176,11 @@ func (e *env) snapshotB(b tenantB) any {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return []any{org, users, tokens, cs, qs, invs, online, credit, svc, dom, restores, tk, msgs, anns, breaches}
+	notice, err := e.srv.abuse.Get(e.ctx, accounts.Principal{User: accounts.User{ID: -2, Email: "desk@test", Roles: []accounts.Role{accounts.RoleAbuse}}}, b.notice)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return []any{org, users, tokens, cs, qs, invs, online, credit, svc, dom, restores, tk, msgs, anns, breaches, notice}
 }
 
 func TestTenantIsolation(t *testing.T) {
@@ -230,11 +237,12 @@ func TestTenantIsolation(t *testing.T) {
 		}
 		b.ticket = tk.ID
 		b.ann, b.breach = e.privacyNoticesFor(b.org.ID, b.con.Subscriptions[0].ID)
+		b.notice = e.noticeAbout(b.svc, "slagerijbos-shop.nl")
 		before := e.snapshotB(b)
 
 		ids := map[string][]int64{"user": {b.admin.ID, b.sub.ID}, "token": {b.tokens[0].ID, b.tokens[1].ID},
 			"contract": {b.con.ID}, "subscription": {b.con.Subscriptions[0].ID}, "quote": {b.quote.ID}, "invoice": {b.inv.ID},
-			"customer": {b.org.ID}, "service": {b.svc}, "domain": {b.domain}, "backup": {b.bk}, "ticket": {b.ticket}, "announcement": {b.ann}, "breach": {b.breach}}
+			"customer": {b.org.ID}, "service": {b.svc}, "domain": {b.domain}, "backup": {b.bk}, "ticket": {b.ticket}, "announcement": {b.ann}, "breach": {b.breach}, "abuse": {b.notice}}
 		c := e.client()
 		c.login("marieke@jansen.test", "", "/portal/")
 		// A's admin holds a token too, so A's own pages are not trivially empty.
@@ -264,7 +272,7 @@ func TestTenantIsolation(t *testing.T) {
 
 		// A's own pages list nothing of B.
 		for _, path := range []string{"/portal/", "/portal/users", "/portal/tokens", "/portal/activity", "/portal/profile", "/portal/allowlist",
-			"/portal/contracts", "/portal/quotes", "/portal/catalog", "/portal/invoices", "/portal/invoices?status=open", "/portal/mandates", "/portal/availability", "/portal/services", "/portal/backups"} {
+			"/portal/contracts", "/portal/quotes", "/portal/catalog", "/portal/invoices", "/portal/invoices?status=open", "/portal/mandates", "/portal/availability", "/portal/services", "/portal/backups", "/portal/abuse"} {
 			r := c.get(path)
 			c.expect(r, http.StatusOK, "")
 			lacks(t, r.Body, "Slagerij Bos", "slagerijbos.test", "Kees Bos", "Kassa", "Maatwerk Bos", "Contract "+itoa(b.con.ID), b.inv.Number,

@@ -182,6 +182,9 @@ func (s *server) limitBody(next http.Handler) http.Handler {
 			if r.URL.Path == importPath {
 				limit = maxUploadBytes
 			}
+			if r.URL.Path == abusePath {
+				limit = maxAbuseBody
+			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)

@@ -62,6 +62,8 @@ type page struct {
 	// ExplainDocs maps a document kind to the version the page's explanations cite
 	// (explain_docs.go); the explanation partial links its clauses there.
 	ExplainDocs map[string]string
+	// Abuse and Disclose: the notice-and-takedown and vulnerability pages are mounted.
+	Abuse, Disclose bool
 }
 
 // T translates key into the page's language; args fill its %-verbs.
@@ -387,6 +389,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		Today:     s.today(),
 		AssetVer:  s.assetVer,
 	}
+	pg.Abuse, pg.Disclose = s.abuse != nil, s.disc != nil
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/staff/"):
 		pg.Area = "staff"

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hostpact/hostpact/internal/abuse"
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/backup"
 	"github.com/hostpact/hostpact/internal/billing"
@@ -29,6 +30,7 @@ import (
 	"github.com/hostpact/hostpact/internal/clock"
 	"github.com/hostpact/hostpact/internal/compensation"
 	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/disclosure"
 	dnssvc "github.com/hostpact/hostpact/internal/dns"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/domains"
@@ -118,6 +120,16 @@ type Deps struct {
 	// Support serves the ticket pages of staff and customers; without it they are not
 	// mounted.
 	Support *support.Service
+	// Abuse serves the public notice form (/abuse), the staff desk and the portal's
+	// notices; Disclosure the public report form (/security), security.txt and the
+	// security desk's pages. SecurityContact is the address security.txt names.
+	Abuse           *abuse.Service
+	Disclosure      *disclosure.Service
+	SecurityContact string
+	// SecurityTxtSigner, when set, clear-signs security.txt (disclosure.Signer).
+	SecurityTxtSigner interface {
+		Sign(text []byte, now time.Time) ([]byte, error)
+	}
 }
 
 type server struct {
@@ -144,6 +156,15 @@ type server struct {
 	zones       *dnssvc.Service
 	bk          *backup.Service
 	sup         *support.Service
+	abuse       *abuse.Service
+	disc        *disclosure.Service
+	// abuseLimit limits the public notice and report forms per address;
+	// securityContact is the mail address of security.txt.
+	abuseLimit      *limiter
+	securityContact string
+	securityTxtSign interface {
+		Sign(text []byte, now time.Time) ([]byte, error)
+	}
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -183,6 +204,7 @@ func build(d Deps) (*server, http.Handler, error) {
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
 		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision, secrets: d.Secrets,
 		priv: d.Privacy, domains: d.Domains, zones: d.DNS, bk: d.Backup, sup: d.Support,
+		abuse: d.Abuse, disc: d.Disclosure, securityContact: d.SecurityContact, securityTxtSign: d.SecurityTxtSigner,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -211,6 +233,8 @@ func build(d Deps) (*server, http.Handler, error) {
 	s.limiter = newLimiter(d.Clock, 10, time.Minute/10)
 	s.hooks = newLimiter(d.Clock, 60, time.Second)
 	s.secretLimit = newLimiter(d.Clock, 20, time.Minute)
+	// Five notices or reports at once from one address, then one every ten minutes.
+	s.abuseLimit = newLimiter(d.Clock, 5, signupLimitEvery)
 	if s.contractsEnabled() {
 		s.signups = signup.New(d.DB, d.Clock, d.Accounts, d.Contracts, signup.Config{BaseURL: s.cfg.BaseURL})
 		s.pow = newPowIssuer(d.Clock, signupPowMax)
@@ -358,6 +382,14 @@ func (s *server) routes(mux *http.ServeMux) {
 	}
 	if s.sup != nil {
 		s.supportRoutes(staff, portal)
+	}
+	if s.abuse != nil {
+		s.abusePublicRoutes(mux)
+		s.abuseStaffRoutes(staff)
+		s.abusePortalRoutes(portal)
+	}
+	if s.disc != nil {
+		s.disclosureRoutes(mux, staff)
 	}
 }
 

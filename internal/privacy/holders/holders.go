@@ -204,6 +204,14 @@ func All() []privacy.Holder {
 				{`UPDATE ticket_messages SET author_name = $2, body = $2, author_email = 'anonymised-message-' || CAST(id AS TEXT) || '@anonymised.invalid' WHERE LOWER(author_email) = $1`},
 				{`UPDATE tickets SET requester_name = $2, subject = $2, requester_email = 'anonymised-ticket-' || CAST(id AS TEXT) || '@anonymised.invalid' WHERE LOWER(requester_email) = $1`},
 			}},
+		// A notifier's and a reporter's own details; what the case says about a hosted
+		// site is the case, kept with it as the record of its steps (cp.ntd.2.1-2.6).
+		Holder{Pkg: "abuse", Covers: []string{"abuse_cases"},
+			Reads: []read{{"abuse_cases", `SELECT id, source, state, ground, notifier_name, notifier_org, notifier_email, notifier_phone, created_at FROM abuse_cases WHERE LOWER(notifier_email) = $1`}},
+			Anons: []anon{{`UPDATE abuse_cases SET notifier_name = $2, notifier_phone = '', notifier_email = 'anonymised-notice-' || CAST(id AS TEXT) || '@anonymised.invalid' WHERE LOWER(notifier_email) = $1`}}},
+		Holder{Pkg: "disclosure", Covers: []string{"disclosure_reports"},
+			Reads: []read{{"disclosure_reports", `SELECT id, source, state, title, reporter_name, reporter_email, reporter_phone, credit_name, received_at FROM disclosure_reports WHERE LOWER(reporter_email) = $1`}},
+			Anons: []anon{{`UPDATE disclosure_reports SET reporter_name = $2, reporter_phone = '', credit_name = '', reporter_email = 'anonymised-report-' || CAST(id AS TEXT) || '@anonymised.invalid' WHERE LOWER(reporter_email) = $1`}}},
 		Holder{Pkg: "privacy", Covers: []string{"privacy_requests"},
 			Reads: []read{{"privacy_requests", `SELECT id, kind, scope, subject_email, subject_name, received_at, status FROM privacy_requests WHERE LOWER(subject_email) = $1`}},
 			Why:   "the request itself is the evidence of how it was answered; the retention rule 'enquiries' removes it 6 months after it was closed"},

@@ -1,0 +1,36 @@
+package i18n
+
+// Texts of the notice-and-takedown desk (internal/abuse) and responsible disclosure
+// (internal/disclosure): field errors and refused steps.
+var _ = add(map[string][2]string{
+	"abuse.err.name":               {"Geef uw naam (hoogstens 200 tekens)", "Give your name (at most 200 characters)"},
+	"abuse.err.email":              {"Geef een geldig e-mailadres, zodat we u kunnen antwoorden", "Give a valid e-mail address so that we can answer you"},
+	"abuse.err.url":                {"dit is geen URL of IP-adres: %[1]s", "this is not a URL or IP address: %[1]s"},
+	"abuse.err.urls":               {"Geef ten minste één URL of IP-adres van de inhoud", "Give at least one URL or IP address of the content"},
+	"abuse.err.too_many_urls":      {"Geef hoogstens %[1]d URL's per melding", "Give at most %[1]d URLs per notice"},
+	"abuse.err.ground":             {"Kies de grond van uw melding", "Choose the ground of your notice"},
+	"abuse.err.asks":               {"Kies wat u vraagt: verwijdering of blokkering, de gegevens van de klant, of beide", "Choose what you ask: removal or blocking, the customer's details, or both"},
+	"abuse.err.description":        {"Beschrijf waarom de inhoud onrechtmatig is", "Describe why the content is unlawful"},
+	"abuse.err.accurate":           {"Verklaar dat uw melding juist en volledig is", "State that your notice is accurate and complete"},
+	"abuse.err.urgency_reasons":    {"Geef de redenen voor spoed", "Give the reasons for urgency"},
+	"abuse.err.evidence_count":     {"Voeg hoogstens %[1]d bestanden toe", "Attach at most %[1]d files"},
+	"abuse.err.evidence_too_large": {"het bestand %[1]s is groter dan %[2]d MB; niets is opgeslagen", "the file %[1]s is larger than %[2]d MB; nothing was stored"},
+	"abuse.err.evidence_empty":     {"het bestand %[1]s is leeg; niets is opgeslagen", "the file %[1]s is empty; nothing was stored"},
+	"abuse.err.evidence_bad_name":  {"Een bestand heeft geen bruikbare naam; niets is opgeslagen", "A file has no usable name; nothing was stored"},
+	"abuse.err.evidence_type":      {"het bestand %[1]s is geen PDF, afbeelding, tekst of e-mail; niets is opgeslagen", "the file %[1]s is not a PDF, image, text or e-mail; nothing was stored"},
+	"abuse.err.state":              {"Deze stap kan nu niet bij deze melding", "This step is not possible for this notice now"},
+	"abuse.err.reasons":            {"Geef de redenen (hoogstens 4000 tekens)", "Give the reasons (at most 4000 characters)"},
+	"abuse.err.identify":           {"De gegevens van de klant worden alleen gegeven als de melding gegrond is en de melder er een reëel belang bij heeft", "The customer's details are given only when the notice is justified and the notifier has a real interest in them"},
+	"sec.err.title":                {"Geef een korte titel (hoogstens 200 tekens)", "Give a short title (at most 200 characters)"},
+	"sec.err.affected":             {"Geef de URL of het IP-adres van het getroffen systeem", "Give the URL or IP address of the affected system"},
+	"sec.err.description":          {"Beschrijf de kwetsbaarheid zo dat we haar kunnen nadoen", "Describe the vulnerability so that we can reproduce it"},
+	"sec.err.email":                {"Geef een geldig e-mailadres", "Give a valid e-mail address"},
+	"sec.err.contact":              {"Geef ten minste een e-mailadres of telefoonnummer", "Give at least an e-mail address or a telephone number"},
+	"sec.err.credit_name":          {"Geef de naam waaronder u vermeld wilt worden", "Give the name you want to be credited as"},
+	"sec.err.state":                {"Deze stap kan nu niet bij deze melding", "This step is not possible for this report now"},
+	"sec.err.text":                 {"Vul dit in (hoogstens 8000 tekens)", "Fill this in (at most 8000 characters)"},
+	"sec.err.severity":             {"Kies de ernst", "Choose the severity"},
+	"sec.err.fix_date":             {"Kies een datum vanaf vandaag en uiterlijk %[1]s (60 dagen na ontvangst)", "Choose a date from today and no later than %[1]s (60 days after receipt)"},
+	"sec.err.reward_kind":          {"Kies een beloning", "Choose a reward"},
+	"sec.err.reward_amount":        {"Geef een bedrag boven 0 en hoogstens %[1]s", "Give an amount above 0 and at most %[1]s"},
+})
