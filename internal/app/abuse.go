@@ -10,7 +10,6 @@ import (
 	"github.com/hostpact/hostpact/internal/abuse"
 	"github.com/hostpact/hostpact/internal/disclosure"
 	"github.com/hostpact/hostpact/internal/store"
-	"github.com/hostpact/hostpact/internal/terms"
 )
 
 // abuseCustomers gives the notice-and-takedown desk an organisation's contact and,
@@ -30,30 +29,12 @@ func (abuseCustomers) Contact(ctx context.Context, q store.Querier, orgID int64)
 	return r, nil
 }
 
-// deskAddress is a desk's mail address at the provider's domain (abuse@, security@):
-// the domain of the pack's e-mail address, else of its website.
-func deskAddress(pk *terms.Pack, local string) string {
-	p := pk.Provider
-	domain := ""
-	if _, d, ok := strings.Cut(p.Email, "@"); ok {
-		domain = d
-	} else if p.Website != "" {
-		domain = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(p.Website, "https://"), "http://"), "www.")
-		domain = strings.TrimSuffix(domain, "/")
-	}
-	if domain == "" {
-		return ""
-	}
-	return local + "@" + domain
-}
-
-// buildDesks builds the notice-and-takedown desk and responsible disclosure. The
-// lead registers their mail handlers with the inbound listener: Abuse.MailHandler()
-// for the abuse address, Disclosure.MailHandler() for the security address.
+// buildDesks builds the notice-and-takedown desk and responsible disclosure; Build
+// registers their mail handlers for the abuse and security addresses.
 func (a *App) buildDesks() error {
 	a.Abuse = abuse.New(a.DB, a.Clock, abuse.Deps{Pack: a.Pack, Locator: abuse.SQLLocator{}, Customers: abuseCustomers{}, Blocker: a.Provision,
-		DeskEmail: deskAddress(a.Pack, "abuse"), BaseURL: a.Config.URL(), Provider: a.Pack.Provider.LegalName, Logger: a.Logger})
-	a.Disclosure = disclosure.New(a.DB, a.Clock, disclosure.Deps{Pack: a.Pack, DeskEmail: deskAddress(a.Pack, "security"), BaseURL: a.Config.URL(),
+		DeskEmail: a.DeskAddress("abuse"), BaseURL: a.Config.URL(), Provider: a.Pack.Provider.LegalName, Logger: a.Logger})
+	a.Disclosure = disclosure.New(a.DB, a.Clock, disclosure.Deps{Pack: a.Pack, DeskEmail: a.DeskAddress("security"), BaseURL: a.Config.URL(),
 		Provider: a.Pack.Provider.LegalName, Logger: a.Logger})
 	if a.Config.SecurityTxtKey != "" {
 		b, err := os.ReadFile(a.Config.SecurityTxtKey)
