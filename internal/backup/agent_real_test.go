@@ -288,4 +288,3 @@ func custOf(orgID int64) accounts.Principal {
 	o := accounts.Organisation{ID: orgID}
 	return accounts.Principal{User: accounts.User{ID: 1000 + orgID, OrgID: orgID, OrgAdmin: true, Email: "admin@org.test"}, Org: &o}
 }
-
