@@ -34,6 +34,9 @@ type Config struct {
 	Bundle  string                     `json:"bundle"` // the PEM file enrolment produced
 	DataDir string                     `json:"data_dir"`
 	Modules map[string]json.RawMessage `json:"modules"`
+	// Backup, when present, lets hostpact back up and restore the modules' accounts
+	// here with restic (docs/agent.md, "Backups").
+	Backup *BackupConfig `json:"backup,omitempty"`
 }
 
 // Factory makes a module from its section of the configuration and its data directory.
@@ -111,5 +114,9 @@ func Run(ctx context.Context, c Config, fs Factories, log *slog.Logger) error {
 		return err
 	}
 	log.Info("hostpact agent listening", "addr", l.Addr().String(), "modules", len(mods))
-	return Serve(ctx, l, tc, Handler(mods, log), log)
+	var bk *Backups
+	if c.Backup != nil {
+		bk = NewBackups(*c.Backup, c.DataDir)
+	}
+	return Serve(ctx, l, tc, HandlerWith(mods, bk, log), log)
 }

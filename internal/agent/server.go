@@ -33,11 +33,17 @@ type Modules map[driver.Kind]driver.Driver
 // layer verified hostpact's client certificate (see TLSConfig); it logs operations,
 // kinds and refs, never a body, so no secret reaches a log.
 func Handler(mods Modules, log *slog.Logger) http.Handler {
+	return HandlerWith(mods, nil, log)
+}
+
+// HandlerWith is Handler with the backup routes served by b (nil: none).
+func HandlerWith(mods Modules, b *Backups, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &server{mods: mods, log: log, locks: map[string]*refLock{}}
+	s := &server{mods: mods, backups: b, log: log, locks: map[string]*refLock{}}
 	mux := http.NewServeMux()
+	s.backupRoutes(mux)
 	mux.HandleFunc("GET /v1/health", s.health)
 	mux.HandleFunc("GET /v1/locate", s.locate)
 	mux.HandleFunc("GET /v1/{kind}/accounts", s.module(s.list))
@@ -53,8 +59,9 @@ func Handler(mods Modules, log *slog.Logger) http.Handler {
 }
 
 type server struct {
-	mods Modules
-	log  *slog.Logger
+	mods    Modules
+	backups *Backups
+	log     *slog.Logger
 
 	mu    sync.Mutex
 	locks map[string]*refLock

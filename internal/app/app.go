@@ -297,10 +297,10 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		Measures: usageMeasures{a}, BaseURL: cfg.URL(), Provider: pack.Provider.LegalName, Logger: logger})
 	a.Billing.UseUsage(a.Usage)
 	// Backups with restic; the demo records runs on a demo backup server instead.
-	// What of a service is backed up (backup.Source) comes from the drivers and the
-	// agent, which do not expose a data directory yet: until then only the demo has one.
+	// Services on agent servers are backed up by restic on their agent (Remote) and
+	// enrolled by the backup.enrol job; other drivers expose no data directory yet.
 	bd := backup.Deps{Keys: cfg.Keys, Pack: pack, Staff: backupStaff{a.Accounts}, Customers: backupCustomers{}, AddOns: backupAddOns{db},
-		BaseURL: cfg.URL(), Provider: pack.Provider.LegalName, Logger: logger}
+		BaseURL: cfg.URL(), Provider: pack.Provider.LegalName, Logger: logger, Remote: backupRemote{a.Provision}}
 	if cfg.Demo {
 		bd.Engine, bd.Source = &backup.DemoEngine{}, backup.DemoSource{}
 	}
@@ -312,6 +312,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	// Notices and reports by e-mail reach the abuse and security desks (cp.ntd.2, cp.rd).
 	a.Inbound.Handle(a.DeskAddress("abuse"), a.Abuse.MailHandler())
 	a.Inbound.Handle(a.DeskAddress("security"), a.Disclosure.MailHandler())
+	a.Backup.SetProvisioning(backupProvisioning{db})
 	return a, nil
 }
 
@@ -451,6 +452,7 @@ func (a *App) Runner() *jobs.Runner {
 	r.Register(a.Usage.SettleJob())
 	// Backups: the day's runs, the retention rule, restores and the quarterly test.
 	r.Register(a.Backup.RunJob())
+	r.Register(a.Backup.EnrolJob())
 	r.Register(a.Backup.ForgetJob())
 	r.Register(a.Backup.RestoreJob())
 	r.Register(a.Backup.RestoreTestJob())

@@ -2,6 +2,7 @@ package backup
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,7 +29,9 @@ func (s *Service) Forget(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	var errs []error
-	prune := map[int64]bool{}
+	// The servers to prune, each with the agent of a service on it that can reach
+	// its repository (nil: restic here).
+	prune := map[int64]Host{}
 	after := int64(0)
 	for {
 		es, err := s.enrolled(ctx, s.db, fmt.Sprintf(`WHERE b.id > $1 AND v.enabled ORDER BY b.id LIMIT %d`, s.set.Batch), after)
@@ -41,7 +44,12 @@ func (s *Service) Forget(ctx context.Context, now time.Time) error {
 				errs = append(errs, fmt.Errorf("%s: %w", e.Ref, err))
 			}
 			if n > 0 {
-				prune[e.ServerID] = true
+				h, herr := s.host(ctx, e)
+				if herr != nil {
+					errs = append(errs, herr)
+				} else if cur, ok := prune[e.ServerID]; !ok || cur == nil {
+					prune[e.ServerID] = h
+				}
 			}
 		}
 		if len(es) < s.set.Batch {
@@ -52,9 +60,11 @@ func (s *Service) Forget(ctx context.Context, now time.Time) error {
 	if err := s.fail("before-prune"); err != nil {
 		return err
 	}
-	for id := range prune {
+	for id, h := range prune {
 		repo, err := s.repo(ctx, s.db, id)
-		if err == nil {
+		if err == nil && h != nil {
+			err = h.Prune(ctx, repo)
+		} else if err == nil {
 			err = s.engine.Prune(ctx, repo)
 		}
 		if err != nil {
@@ -135,11 +145,14 @@ func (s *Service) forgetOne(ctx context.Context, pol *terms.Policy, e Enrolled, 
 		for _, r := range runs {
 			snaps = append(snaps, Snapshot{ID: r.Snapshot, Short: r.Snapshot, Time: r.SnapshotAt, Tags: []string{serviceTag(e.Ref), dayTag(r.Day)}})
 		}
-	} else if snaps, err = s.engine.Snapshots(ctx, repo, []string{serviceTag(e.Ref)}); err != nil {
+	} else if snaps, err = s.snapshots(ctx, e, repo, []string{serviceTag(e.Ref)}); err != nil {
 		return 0, err
 	}
 	plan, err := PlanRetention(pol, snaps)
 	if err != nil {
+		return 0, err
+	}
+	if err := s.expireStopped(ctx, pol, e, now, &plan); err != nil {
 		return 0, err
 	}
 	ids := make([]string, 0, len(plan.Forget))
@@ -147,7 +160,16 @@ func (s *Service) forgetOne(ctx context.Context, pol *terms.Policy, e Enrolled, 
 		ids = append(ids, sn.ID)
 	}
 	slices.Sort(ids)
-	if err := s.engine.Forget(ctx, repo, ids); err != nil {
+	h, err := s.host(ctx, e)
+	if err != nil {
+		return 0, err
+	}
+	if h != nil {
+		err = h.Forget(ctx, repo, ids)
+	} else {
+		err = s.engine.Forget(ctx, repo, ids)
+	}
+	if err != nil {
 		return 0, err
 	}
 	if err := s.fail("after-forget"); err != nil {
@@ -190,4 +212,34 @@ func keptByPrefix(kept map[string]bool, id string) bool {
 		}
 	}
 	return false
+}
+
+// expireStopped moves to Forget the kept snapshots of a service that ended whose
+// retention of backups (the pack's retention "backups", counted from the day the
+// backup was made; cp.sla.backups.2) has passed: no newer backup comes to push them
+// out, so without this the rule would keep a terminated service's last backups for
+// ever.
+func (s *Service) expireStopped(ctx context.Context, pol *terms.Policy, e Enrolled, now time.Time, plan *RetentionPlan) error {
+	if e.Enabled {
+		return nil
+	}
+	var stopped sql.NullTime
+	if err := s.db.QueryRowContext(ctx, `SELECT stopped_at FROM backup_services WHERE id = $1`, e.ID).Scan(&stopped); err != nil || !stopped.Valid {
+		return err
+	}
+	day := today(now)
+	keep := plan.Keep[:0:0]
+	for _, sn := range plan.Keep {
+		r, _, err := pol.Retention("backups", snapshotDay(sn))
+		if err != nil {
+			return err
+		}
+		if day.After(r.Until) {
+			plan.Forget = append(plan.Forget, sn)
+		} else {
+			keep = append(keep, sn)
+		}
+	}
+	plan.Keep = keep
+	return nil
 }

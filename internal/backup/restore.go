@@ -221,12 +221,19 @@ func (s *Service) restoreOne(ctx context.Context, id int64, now time.Time) error
 }
 
 func (s *Service) restoreFiles(ctx context.Context, e Enrolled, snapshot string) error {
-	if s.source == nil {
-		return errors.New("no source of the service's data is configured")
-	}
 	repo, err := s.repo(ctx, s.db, e.ServerID)
 	if err != nil {
 		return err
+	}
+	h, err := s.host(ctx, e)
+	if err != nil {
+		return err
+	}
+	if h != nil {
+		return h.Restore(ctx, repo, e, snapshot)
+	}
+	if s.source == nil {
+		return errors.New("no source of the service's data is configured")
 	}
 	paths, err := s.source.Paths(ctx, e)
 	if err != nil {

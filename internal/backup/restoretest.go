@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -153,48 +152,28 @@ func (s *Service) testOne(ctx context.Context, e Enrolled, period string, now ti
 	})
 }
 
-// verifyRestore restores the snapshot's paths under scratch and compares every file
-// the snapshot lists (restic ls) with what was restored: present, a regular file, the
-// same size. The scratch directory is removed afterwards.
+// verifyRestore restores the snapshot where the service's restic runs into a scratch
+// directory and checks it (VerifyRestore).
 func (s *Service) verifyRestore(ctx context.Context, e Enrolled, snapshot, scratch string) (files, mismatches int, err error) {
-	if s.source == nil {
-		return 0, 0, errors.New("no source of the service's data is configured")
-	}
 	repo, err := s.repo(ctx, s.db, e.ServerID)
 	if err != nil {
 		return 0, 0, err
+	}
+	h, err := s.host(ctx, e)
+	if err != nil {
+		return 0, 0, err
+	}
+	if h != nil {
+		return h.Verify(ctx, repo, e, snapshot)
+	}
+	if s.source == nil {
+		return 0, 0, errors.New("no source of the service's data is configured")
 	}
 	paths, err := s.source.Paths(ctx, e)
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := os.RemoveAll(scratch); err != nil {
-		return 0, 0, err
-	}
-	if err := os.MkdirAll(scratch, 0o700); err != nil {
-		return 0, 0, err
-	}
-	defer os.RemoveAll(scratch)
-	for _, p := range paths {
-		if err := s.engine.Restore(ctx, repo, snapshot, p, scratch); err != nil {
-			return 0, 0, err
-		}
-	}
-	nodes, err := s.engine.Files(ctx, repo, snapshot)
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, n := range nodes {
-		if n.Type != "file" || !under(n.Path, paths) {
-			continue
-		}
-		files++
-		fi, err := os.Lstat(filepath.Join(scratch, filepath.FromSlash(n.Path)))
-		if err != nil || !fi.Mode().IsRegular() || fi.Size() != n.Size {
-			mismatches++
-		}
-	}
-	return files, mismatches, nil
+	return VerifyRestore(ctx, s.engine, repo, snapshot, paths, scratch)
 }
 
 func under(p string, roots []string) bool {

@@ -194,7 +194,7 @@ func (s *Service) backupOne(ctx context.Context, pol *terms.Policy, e Enrolled, 
 	}
 	if recovering {
 		// The attempt before was killed; restic may have made the day's snapshot.
-		snaps, err := s.engine.Snapshots(ctx, repo, []string{serviceTag(e.Ref), dayTag(ds)})
+		snaps, err := s.snapshots(ctx, e, repo, []string{serviceTag(e.Ref), dayTag(ds)})
 		if err != nil {
 			return s.runFailed(ctx, e, runID, now, err)
 		}
@@ -208,14 +208,7 @@ func (s *Service) backupOne(ctx context.Context, pol *terms.Policy, e Enrolled, 
 			return s.runDone(ctx, e, runID, now, Result{SnapshotID: latest.ID}, latest.Time, true)
 		}
 	}
-	if s.source == nil {
-		return s.runFailed(ctx, e, runID, now, errors.New("no source of the service's data is configured"))
-	}
-	paths, err := s.source.Paths(ctx, e)
-	if err != nil {
-		return s.runFailed(ctx, e, runID, now, err)
-	}
-	res, err := s.engine.Backup(ctx, repo, paths, []string{serviceTag(e.Ref), dayTag(ds)}, now)
+	res, err := s.makeBackup(ctx, e, repo, []string{serviceTag(e.Ref), dayTag(ds)}, now)
 	if err != nil {
 		return s.runFailed(ctx, e, runID, now, err)
 	}
@@ -286,4 +279,23 @@ func clip(s string) string {
 		return s[:4000] + "…"
 	}
 	return s
+}
+
+// makeBackup runs restic where the service's data are: on its agent, or here.
+func (s *Service) makeBackup(ctx context.Context, e Enrolled, repo Repo, tags []string, now time.Time) (Result, error) {
+	h, err := s.host(ctx, e)
+	if err != nil {
+		return Result{}, err
+	}
+	if h != nil {
+		return h.Backup(ctx, repo, e, tags, now)
+	}
+	if s.source == nil {
+		return Result{}, errors.New("no source of the service's data is configured")
+	}
+	paths, err := s.source.Paths(ctx, e)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.engine.Backup(ctx, repo, paths, tags, now)
 }

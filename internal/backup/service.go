@@ -89,7 +89,10 @@ type Deps struct {
 	Engine Engine
 	// Source says what of a service is backed up; nil: nothing can be, and runs fail
 	// with a clear error that alerts staff.
-	Source    Source
+	Source Source
+	// Remote runs restic on the agent that holds a service's data; nil: every
+	// service is backed up here with Engine and Source.
+	Remote    Remote
 	AddOns    AddOns
 	Staff     Staff
 	Customers Customers
@@ -107,6 +110,8 @@ type Service struct {
 	pack      *terms.Pack
 	engine    Engine
 	source    Source
+	remote    Remote
+	prov      Provisioning
 	addOns    AddOns
 	staff     Staff
 	customers Customers
@@ -151,7 +156,7 @@ func New(db *store.DB, clk clock.Clock, d Deps) *Service {
 	if set.Scratch == "" {
 		set.Scratch = filepath.Join(os.TempDir(), "hostpact-restore-test")
 	}
-	return &Service{db: db, clock: clk, keys: d.Keys, pack: d.Pack, engine: d.Engine, source: d.Source, addOns: d.AddOns,
+	return &Service{db: db, clock: clk, keys: d.Keys, pack: d.Pack, engine: d.Engine, source: d.Source, remote: d.Remote, addOns: d.AddOns,
 		staff: d.Staff, customers: d.Customers, baseURL: strings.TrimRight(d.BaseURL, "/"), provider: d.Provider, set: set, log: d.Logger}
 }
 

@@ -28,6 +28,12 @@ type Agent struct {
 // and returns the agent with hostpact's driver for it.
 func Start(t testing.TB, mods agent.Modules) *Agent {
 	t.Helper()
+	return StartWithBackups(t, mods, nil)
+}
+
+// StartWithBackups is Start with the agent's backup routes served by b.
+func StartWithBackups(t testing.TB, mods agent.Modules, b *agent.Backups) *Agent {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +44,7 @@ func Start(t testing.TB, mods agent.Modules) *Agent {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.Bundle = Serve(t, l, bundle, mods)
+	a.Bundle = serve(t, l, bundle, mods, b)
 	a.Driver, err = agentdriver.NewClient(driver.Server{Name: "test", Endpoint: a.Endpoint, Credentials: a.Credentials})
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +68,11 @@ func Listen(t testing.TB) (net.Listener, string) {
 // it) and the modules mods until the test ends, and returns the parsed bundle.
 func Serve(t testing.TB, l net.Listener, bundle []byte, mods agent.Modules) pki.Bundle {
 	t.Helper()
+	return serve(t, l, bundle, mods, nil)
+}
+
+func serve(t testing.TB, l net.Listener, bundle []byte, mods agent.Modules, bk *agent.Backups) pki.Bundle {
+	t.Helper()
 	b, err := pki.ParseBundle(bundle)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +84,7 @@ func Serve(t testing.TB, l net.Listener, bundle []byte, mods agent.Modules) pki.
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go func() { done <- agent.Serve(ctx, l, tc, agent.Handler(mods, log), log) }()
+	go func() { done <- agent.Serve(ctx, l, tc, agent.HandlerWith(mods, bk, log), log) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
