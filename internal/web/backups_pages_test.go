@@ -128,6 +128,28 @@ func TestBackupPages(t *testing.T) {
 		if r.Location() != sbase {
 			t.Fatalf("enrolling again went to %s, want the service's page %s", r.Location(), sbase)
 		}
+		// … and link a provisioning server to the new backup server, so its services are
+		// enrolled by the job; an unknown backup server is refused and changes nothing.
+		r = s.get("/staff/backups/hosts")
+		s.expect(r, http.StatusOK, "")
+		contains(t, r.Body, `name="prov_server_id"`, "backup02.ams")
+		var provServer, bk02 int64
+		if err := e.db.QueryRowContext(e.ctx, `SELECT MIN(id) FROM provision_servers`).Scan(&provServer); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.db.QueryRowContext(e.ctx, `SELECT id FROM backup_servers WHERE name = 'backup02.ams'`).Scan(&bk02); err != nil {
+			t.Fatal(err)
+		}
+		r = s.post("/staff/backups/hosts", url.Values{"prov_server_id": {itoa(provServer)}, "server_id": {"999999"}})
+		if r.Code == http.StatusSeeOther {
+			t.Fatal("an unknown backup server was linked")
+		}
+		r = s.post("/staff/backups/hosts", url.Values{"prov_server_id": {itoa(provServer)}, "server_id": {itoa(bk02)}})
+		s.expect(r, http.StatusSeeOther, "/staff/backups")
+		var linked int64
+		if err := e.db.QueryRowContext(e.ctx, `SELECT server_id FROM backup_hosts WHERE prov_server_id = $1`, provServer).Scan(&linked); err != nil || linked != bk02 {
+			t.Fatalf("linked %d (%v), want %d", linked, err, bk02)
+		}
 		// A customer cannot reach the staff forms.
 		c = e.client()
 		c.login("gert@slagerijbos.test", "", "/portal/")

@@ -18,6 +18,67 @@ func (s *server) backupStaffFormRoutes(staff func(string, handlerFunc)) {
 	staff("POST /staff/backups/servers/new", s.bkServerCreate)
 	staff("GET /staff/backups/enrol", s.bkEnrolForm)
 	staff("POST /staff/backups/enrol", s.bkEnrol)
+	staff("GET /staff/backups/hosts", s.bkHostForm)
+	staff("POST /staff/backups/hosts", s.bkHostAssign)
+}
+
+// bkHostPage links a provisioning server to the backup server that takes its services:
+// from then on the enrolment job puts every web hosting and e-mail service on it.
+func (s *server) bkHostPage(w http.ResponseWriter, r *http.Request, p *accounts.Principal, pg *page, status int) error {
+	if s.prov == nil {
+		return accounts.ErrNotFound
+	}
+	bks, err := s.bk.Servers(r.Context(), *p)
+	if err != nil {
+		return err
+	}
+	provs, err := s.prov.Servers(r.Context(), *p)
+	if err != nil {
+		return err
+	}
+	from := make([]option, 0, len(provs))
+	for _, sv := range provs {
+		from = append(from, option{Value: strconv.FormatInt(sv.ID, 10), Text: sv.Name})
+	}
+	to := []option{{Value: "0", Label: "bk.host_none"}}
+	for _, sv := range bks {
+		to = append(to, option{Value: strconv.FormatInt(sv.ID, 10), Text: sv.Name})
+	}
+	pg.Title, pg.Nav = pg.T("bk.hosts"), "backups"
+	pg.Data = formView{Action: "/staff/backups/hosts", Submit: "bk.hosts_submit", Cancel: "/staff/backups", Intro: pg.T("bk.hosts_intro"),
+		Sets: pg.useFields(fieldset{Fields: []field{
+			{Name: "prov_server_id", Label: "bk.f.prov_server", Type: "select", Required: true, Options: from},
+			{Name: "server_id", Label: "bk.f.server", Type: "select", Required: true, Options: to},
+		}})}
+	s.render(w, status, "form", pg)
+	return nil
+}
+
+func (s *server) bkHostForm(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	if err := p.Check(accounts.BackupManage, accounts.Provider); err != nil {
+		return err
+	}
+	return s.bkHostPage(w, r, p, s.newPage(w, r, ""), http.StatusOK)
+}
+
+func (s *server) bkHostAssign(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	pg := s.newPage(w, r, "")
+	f, err := s.readForm(r, pg.Lang)
+	if err != nil {
+		return err
+	}
+	pg.Form = f
+	provID, _ := strconv.ParseInt(f.Get("prov_server_id"), 10, 64)
+	serverID, _ := strconv.ParseInt(f.Get("server_id"), 10, 64)
+	if err := s.bk.AssignHost(r.Context(), *p, provID, serverID); err != nil {
+		if fieldErrors(f, err, map[string]string{"prov_server_id": "prov_server_id", "server_id": "server_id"}) {
+			return s.bkHostPage(w, r, p, pg, http.StatusUnprocessableEntity)
+		}
+		return err
+	}
+	s.flash(w, "bk_host_assigned")
+	s.redirect(w, r, "/staff/backups")
+	return nil
 }
 
 var bkServerFields = fieldset{Fields: []field{

@@ -234,6 +234,14 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 		bkByOrg[org] = itoa(e.backedUp(mustID(t, sid)).ID)
 	}
 	tickets := layoutTickets(t, e, jan, marieke, lotte)
+	// A domain name of each customer's, with a name as long as real ones (issue 14).
+	doms := map[int64]string{}
+	for _, o := range []struct {
+		org  accounts.Organisation
+		user accounts.User
+	}{{consumer, jan}, {business, marieke}, {reseller, lotte}} {
+		doms[o.org.ID] = itoa(e.domainOrder(o.org, o.user, fmt.Sprintf("klant-%d-met-een-lange-domeinnaam.nl", o.org.ID)).ID)
+	}
 
 	// A notice about each customer's service, forwarded to it (issue 11), and a
 	// vulnerability report.
@@ -263,6 +271,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 		"/staff/dns/zones/": dnsZones[business.ID], "/staff/dns/servers/": "1",
 		"/staff/backups/": bkByOrg[business.ID],
 		"/staff/tickets/": tickets[business.ID],
+		"/staff/domains/": doms[business.ID], "/staff/domains/operations/": domainOp(t, e, doms[business.ID]),
 	}
 	maps.Copy(staffIDMap, layoutPrivacy(t, e, srvLong.ID))
 	for i := range staff {
@@ -282,6 +291,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 			"/portal/backups/":   bkByOrg[orgID],
 			"/portal/tickets/":   tickets[orgID],
 			"/portal/abuse/":     notices[orgID],
+			"/portal/domains/":   doms[orgID],
 		}}
 	}
 	customers = []layoutLogin{
@@ -291,6 +301,16 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 		portal("reseller admin user", lotte, reseller.ID, lotte),
 	}
 	return staff, customers
+}
+
+// domainOp is the first registry step of a domain.
+func domainOp(t *testing.T, e *env, domainID string) string {
+	t.Helper()
+	var id int64
+	if err := e.db.QueryRowContext(e.ctx, `SELECT MIN(id) FROM domain_operations WHERE domain_id = $1`, mustID(t, domainID)).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return itoa(id)
 }
 
 // layoutPages lists the GET pages under prefix from the registered routes, so a new
