@@ -319,7 +319,7 @@ func (a *App) Handler() (http.Handler, error) {
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
 		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor, Compensation: a.Compensation,
-		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy, Domains: a.Domains, DNS: a.DNS, Backup: a.Backup,
+		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy, Domains: a.Domains, DNS: a.DNS, Backup: a.Backup, Usage: a.Usage,
 		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {

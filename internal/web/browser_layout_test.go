@@ -230,6 +230,9 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 	bkByOrg := map[int64]string{}
 	for org, sid := range provByOrg {
 		bkByOrg[org] = itoa(e.backedUp(mustID(t, sid)).ID)
+		// … and metered, for the usage pages.
+		e.meter(mustID(t, sid), e.clk.Now().Add(-48*time.Hour), 0, 1)
+		e.meter(mustID(t, sid), e.clk.Now().Add(-time.Hour), 7, 1)
 	}
 
 	staffIDMap := map[string]string{
@@ -246,6 +249,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 		"/staff/mandates/": itoa(mandate.ID), "/staff/documents/": itoa(termsDoc.ID),
 		"/staff/dns/zones/": dnsZones[business.ID], "/staff/dns/servers/": "1",
 		"/staff/backups/": bkByOrg[business.ID],
+		"/staff/usage/":   provByOrg[business.ID],
 	}
 	for i := range staff {
 		staff[i].ids = staffIDMap
@@ -262,6 +266,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 			"/portal/services/":  provByOrg[orgID],
 			"/portal/dns/":       dnsZones[orgID],
 			"/portal/backups/":   bkByOrg[orgID],
+			"/portal/usage/":     provByOrg[orgID],
 		}}
 	}
 	customers = []layoutLogin{

@@ -43,6 +43,7 @@ import (
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
 	"github.com/hostpact/hostpact/internal/terms"
+	"github.com/hostpact/hostpact/internal/usage"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -92,6 +93,8 @@ type env struct {
 	zones *dnssvc.Service // DNS zones on the demo's stand-in server (dns_pages_test.go)
 	// bk is the backup service over the demo engine (backups_pages_test.go).
 	bk *backup.Service
+	// usage meters the page tests' services (usage_pages_test.go).
+	usage *usage.Service
 }
 
 type syncBuffer struct {
@@ -113,7 +116,7 @@ func (s *syncBuffer) String() string {
 
 var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 	billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-	provision.Schema, onetime.Schema, domains.Schema, dnssvc.Schema, backup.Schema}
+	provision.Schema, onetime.Schema, domains.Schema, dnssvc.Schema, backup.Schema, usage.Schema}
 
 // each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
 // web handler in demo mode on a fake clock.
@@ -159,14 +162,15 @@ func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 	dreg, doms := domainServices(db, clk, keys, acc, con, pack)
 	zones := dnssvc.New(db, clk, dnssvc.Deps{Keys: keys, Customers: acc, Monitor: mon, Logger: logger})
 	bk := backup.New(db, clk, backup.Deps{Keys: keys, Pack: pack, Engine: &backup.DemoEngine{}, Source: backup.DemoSource{}, Logger: logger})
+	us := usage.New(db, clk, usage.Deps{Pack: pack, Directory: testUsageDirectory{db: db, prov: prov, cat: cat}, BaseURL: "https://portal.example", Logger: logger})
 	d := Deps{DB: db, Clock: clk, Accounts: acc, Config: cfg, Catalog: cat, Contracts: con, Pack: pack,
 		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger, Documents: docs, Status: stat, Monitor: mon, Compensation: comp,
-		Provision: prov, Secrets: onetime.New(db, clk, keys, pack, "https://portal.example"), Domains: doms, DNS: zones, Backup: bk}
+		Provision: prov, Secrets: onetime.New(db, clk, keys, pack, "https://portal.example"), Domains: doms, DNS: zones, Backup: bk, Usage: us}
 	srv, h, err := build(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, prov: prov, servers: servers, dreg: dreg, doms: doms, zones: zones, bk: bk, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
+	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, prov: prov, servers: servers, dreg: dreg, doms: doms, zones: zones, bk: bk, usage: us, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs}
 	t.Cleanup(func() {
 		if t.Failed() {
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")

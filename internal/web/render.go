@@ -51,6 +51,7 @@ type page struct {
 	SecretsOn bool
 	Domains   bool
 	Backups   bool // the backup pages are mounted
+	Usage     bool // the usage pages are mounted
 	Today     terms.Date
 	AssetVer  string
 	Form      *form
@@ -381,6 +382,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		Domains:   s.domains != nil,
 		DNS:       s.zones != nil,
 		Backups:   s.bk != nil,
+		Usage:     s.usage != nil,
 		Today:     s.today(),
 		AssetVer:  s.assetVer,
 	}

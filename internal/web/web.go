@@ -42,6 +42,7 @@ import (
 	"github.com/hostpact/hostpact/internal/status"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
+	"github.com/hostpact/hostpact/internal/usage"
 )
 
 // Config is the deployment's view of the web layer.
@@ -114,6 +115,9 @@ type Deps struct {
 	// Backup serves the portal's and staff's backup pages; without it they are not
 	// mounted.
 	Backup *backup.Service
+	// Usage serves the portal's usage pages and the staff usage report; without it
+	// they are not mounted.
+	Usage *usage.Service
 }
 
 type server struct {
@@ -139,6 +143,7 @@ type server struct {
 	domains     *domains.Service
 	zones       *dnssvc.Service
 	bk          *backup.Service
+	usage       *usage.Service
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -177,7 +182,7 @@ func build(d Deps) (*server, http.Handler, error) {
 		db: d.DB, clock: d.Clock, acc: d.Accounts, log: d.Logger, cfg: d.Config,
 		catalog: d.Catalog, con: d.Contracts, pack: d.Pack,
 		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision, secrets: d.Secrets,
-		priv: d.Privacy, domains: d.Domains, zones: d.DNS, bk: d.Backup,
+		priv: d.Privacy, domains: d.Domains, zones: d.DNS, bk: d.Backup, usage: d.Usage,
 		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
@@ -348,6 +353,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	}
 	if s.bk != nil {
 		s.backupRoutes(staff, portal)
+	}
+	if s.usage != nil {
+		s.usageRoutes(staff, portal)
 	}
 }
 
