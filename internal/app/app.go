@@ -279,7 +279,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	// A domain that becomes active gets its zone; one that leaves takes it along.
 	a.Domains.SetZones(a.DNS)
 	a.Usage = usage.New(db, clk, usage.Deps{Pack: pack, Directory: usageDirectory{a}, Meter: usageDirectory{a}, Customers: usageCustomers{},
-		Measures: usageMeasures{a}, BaseURL: cfg.URL(), Provider: pack.Provider.LegalName, Logger: logger})
+		Measures: usageMeasures{a}, Plans: usagePlans{a}, BaseURL: cfg.URL(), Provider: pack.Provider.LegalName, Logger: logger})
 	a.Billing.UseUsage(a.Usage)
 	// Backups with restic; the demo records runs on a demo backup server instead.
 	// What of a service is backed up (backup.Source) comes from the drivers and the

@@ -39,6 +39,7 @@ var usageMessages = map[string][2]string{
 	"usage.warning_line":           {"%s: %s op %d%% van het pakket (%s van %s)", "%s: %s at %d%% of the plan (%s of %s)"},
 	"usage.charges":                {"Verbruik boven het pakket", "Usage above the plan"},
 	"usage.charge_line":            {"%s: %s %s boven %s: %s, %s", "%s: %s %s above %s: %s, %s"},
+	"usage.raise_line":             {"%s: het pakket is verhoogd vanaf het begin van de maand; het verschil in maandprijs is %s, %s", "%s: the plan was raised from the start of the month; the difference in monthly price is %s, %s"},
 	"usage.charge_status.open":     {"komt op de volgende factuur", "on the next invoice"},
 	"usage.charge_status.invoiced": {"gefactureerd", "invoiced"},
 	"usage.fair_use":               {"Redelijk gebruik", "Fair use"},
