@@ -4,6 +4,9 @@ package web
 var usageMessages = map[string][2]string{
 	"nav.usage": {"Verbruik", "Usage"},
 
+	"scope.usage":              {"Alleen verbruik doorgeven", "Only deliver usage"},
+	"tokens.scopes_usage_hint": {"Kies alleen wijzigen als de software ook iets moet aanpassen. Een sleutel voor een eigen verbruiksmeter krijgt alleen \"verbruik doorgeven\": daarmee kan hij niets lezen of wijzigen.", "Choose write only when the software must change things too. A key for your own usage collector gets only \"deliver usage\": it can read or change nothing with it."},
+
 	"usage.title":                  {"Verbruik", "Usage"},
 	"usage.intro":                  {"Het verbruik van je diensten in %s tegen de grenzen van hun pakket. Dataverkeer is inkomend en uitgaand samen per kalendermaand, zonder meenemen naar de volgende maand (voorwaarden artikel 9 lid 2 en 3); opslag is het hoogste gebruik van de maand. Je krijgt een e-mail bij 80%% en 100%% van een grens.", "Your services' usage in %s against their plans' limits. Data traffic is inbound and outbound together per calendar month, not carried over to the next month (terms article 9 paragraphs 2 and 3); storage is the month's highest use. You get an e-mail at 80%% and 100%% of a limit."},
 	"usage.this_month":             {"Verbruik in %s", "Usage in %s"},

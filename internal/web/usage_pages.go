@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -294,4 +295,18 @@ func (s *server) usageSetMode(r *http.Request, p *accounts.Principal, pg *page, 
 		return "", "", err
 	}
 	return "usage_mode_saved", "/portal/usage/" + strconv.FormatInt(id, 10), nil
+}
+
+// usageTokenFields is the token form with the usage scope too, for those who may
+// deliver usage samples: a provider's collector gets a token that does nothing else.
+func usageTokenFields() fieldset {
+	fs := fieldset{Fields: slices.Clone(tokenFields.Fields)}
+	for i, f := range fs.Fields {
+		if f.Name == "scopes" {
+			f.Options = append(slices.Clone(f.Options), option{Value: string(accounts.ScopeUsage), Label: "scope.usage"})
+			f.Hint = "tokens.scopes_usage_hint"
+			fs.Fields[i] = f
+		}
+	}
+	return fs
 }
