@@ -210,6 +210,12 @@ func TestUsageStaffPages(t *testing.T) {
 			"20.00 GB (2 × gemiddeld 10.00 GB van 6 anderen)", `href="/staff/usage/9007/fair-use?month=2026-03&amp;step=warn"`)
 		lacks(t, r.Body, "⟦")
 
+		// Support staff may make a collector's token that only delivers usage.
+		contains(t, s.get("/staff/tokens").Body, `value="usage"`, "Alleen verbruik doorgeven")
+		r = s.post("/staff/tokens", url.Values{"name": {"Meter"}, "scopes": {"usage"}, "expires_in_days": {"30"}})
+		s.expect(r, http.StatusOK, "")
+		contains(t, r.Body, "Alleen verbruik doorgeven")
+
 		// A measure before a warning is refused.
 		r = s.post("/staff/usage/9007/fair-use?month=2026-03&step=limit", url.Values{"note": {"te veel"}})
 		s.expect(r, http.StatusUnprocessableEntity, "")
@@ -253,5 +259,6 @@ func TestUsageStaffPages(t *testing.T) {
 		lacks(t, r.Body, "Bewaard bewijs", "site1.nl", "na waarschuwing")
 		c.expect(c.get("/portal/usage/9001"), http.StatusNotFound, "")
 		c.expect(c.get("/staff/usage"), http.StatusForbidden, "")
+		lacks(t, c.get("/portal/tokens").Body, `value="usage"`)
 	}, schemas...)
 }
