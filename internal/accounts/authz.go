@@ -315,6 +315,10 @@ func (p Principal) Check(a Action, o OrgRef) error {
 	if err := p.ready(); err != nil {
 		return err
 	}
+	// A usage token delivers samples and does nothing else (issue 15).
+	if p.UsageOnly() && a != UsageSubmit {
+		return ErrForbidden
+	}
 	if r.self {
 		o = p.Own()
 	}
@@ -327,7 +331,7 @@ func (p Principal) Check(a Action, o OrgRef) error {
 	case rel == relNone, rel == relReseller && !r.reseller:
 		return ErrNotFound
 	}
-	if r.write && !p.CanWrite() || r.session && (p.Token != nil || p.Session == nil) {
+	if r.write && !p.CanWrite() && !(a == UsageSubmit && p.UsageOnly()) || r.session && (p.Token != nil || p.Session == nil) {
 		return ErrForbidden
 	}
 	switch rel {

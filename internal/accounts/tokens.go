@@ -71,15 +71,21 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
-// normaliseScopes accepts read and write; write implies read.
+// normaliseScopes accepts read and write (write implies read), or usage alone.
 func normaliseScopes(in []Scope) ([]Scope, error) {
 	if len(in) == 0 {
 		return nil, i18n.T("accounts.scopes")
 	}
 	for _, s := range in {
-		if s != ScopeRead && s != ScopeWrite {
+		if s != ScopeRead && s != ScopeWrite && s != ScopeUsage {
 			return nil, i18n.T("accounts.not_scope", truncate(string(s), 30))
 		}
+	}
+	if slices.Contains(in, ScopeUsage) {
+		if slices.ContainsFunc(in, func(s Scope) bool { return s != ScopeUsage }) {
+			return nil, i18n.T("usage.err.scope_alone")
+		}
+		return []Scope{ScopeUsage}, nil
 	}
 	if slices.Contains(in, ScopeWrite) {
 		return []Scope{ScopeRead, ScopeWrite}, nil
@@ -110,7 +116,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, by Principal, name string,
 		return APIToken{}, "", fe
 	}
 	want := TokenCreate
-	if slices.Contains(scopes, ScopeWrite) {
+	if slices.Contains(scopes, ScopeWrite) || slices.Contains(scopes, ScopeUsage) {
 		want = TokenCreateWrite
 	}
 	if err := by.Check(want, by.Own()); err != nil {

@@ -11,6 +11,7 @@ package accounts
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -170,6 +171,9 @@ type Scope string
 const (
 	ScopeRead  Scope = "read"  // GET everything the owner may see
 	ScopeWrite Scope = "write" // also change what the owner may change
+	// ScopeUsage allows only delivering usage samples (usage.submit), for a provider's
+	// own collectors (issue 15): a leaked collector token reads and changes nothing.
+	ScopeUsage Scope = "usage"
 )
 
 // APIToken is a bearer token for /api/v1. Only its hash is stored; the plaintext is
@@ -236,6 +240,12 @@ func (p Principal) Real() Principal {
 
 // IsStaff reports whether the principal works for the provider.
 func (p Principal) IsStaff() bool { return p.User.IsStaff() }
+
+// UsageOnly reports whether p is a token with the usage scope, which may deliver
+// usage samples and nothing else.
+func (p Principal) UsageOnly() bool {
+	return p.Token != nil && slices.Contains(p.Token.Scopes, ScopeUsage)
+}
 
 // CanWrite reports whether a token's scopes allow changes (sessions always may).
 func (p Principal) CanWrite() bool {

@@ -294,7 +294,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	// A domain that becomes active gets its zone; one that leaves takes it along.
 	a.Domains.SetZones(a.DNS)
 	a.Usage = usage.New(db, clk, usage.Deps{Pack: pack, Directory: usageDirectory{a}, Meter: usageDirectory{a}, Customers: usageCustomers{},
-		Measures: usageMeasures{a}, BaseURL: cfg.URL(), Provider: pack.Provider.LegalName, Logger: logger})
+		Measures: usageMeasures{a}, Plans: usagePlans{a}, BaseURL: cfg.URL(), Provider: pack.Provider.LegalName, Logger: logger})
 	a.Billing.UseUsage(a.Usage)
 	// Backups with restic; the demo records runs on a demo backup server instead.
 	// Services on agent servers are backed up by restic on their agent (Remote) and
@@ -342,7 +342,7 @@ func (a *App) Handler() (http.Handler, error) {
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
 		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor, Compensation: a.Compensation,
-		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy, Domains: a.Domains, DNS: a.DNS, Backup: a.Backup, Support: a.Support, Abuse: a.Abuse, Disclosure: a.Disclosure, SecurityContact: a.DeskAddress("security"), SecurityTxtSigner: a.signer(),
+		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy, Domains: a.Domains, DNS: a.DNS, Backup: a.Backup, Support: a.Support, Abuse: a.Abuse, Disclosure: a.Disclosure, SecurityContact: a.DeskAddress("security"), SecurityTxtSigner: a.signer(), Usage: a.Usage,
 		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {

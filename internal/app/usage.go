@@ -4,10 +4,12 @@ import (
 	"context"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/catalog"
 	"github.com/hostpact/hostpact/internal/contracts"
 	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/provision/driver"
 	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/terms"
 	"github.com/hostpact/hostpact/internal/usage"
 )
 
@@ -109,3 +111,46 @@ func (usageCustomers) Contact(ctx context.Context, q store.Querier, orgID int64)
 // UsageDirectory is what the usage service knows of services (the demo seeds samples
 // with it).
 func (a *App) UsageDirectory() usage.Directory { return usageDirectory{a} }
+
+// usagePlans tells usage, from contracts and the catalog, a subscription's plan and the
+// other active plans of its product, with their price per month, for raising a plan
+// (cp.av.9.1).
+type usagePlans struct{ a *App }
+
+func (u usagePlans) option(p catalog.Plan) usage.PlanOption {
+	o := usage.PlanOption{ID: p.ID, Name: p.Label(), Price: p.Price}
+	// A plan billed per several months is compared by its price per month, rounded
+	// down to the cent.
+	if m, ok := p.Period.InMonths(); ok && m > 1 {
+		o.Price = p.Price / terms.Money(m)
+	}
+	if l := p.TrafficLimit(); !l.Unlimited {
+		o.TrafficGB = &l.Amount
+	}
+	if l := p.StorageLimit(); !l.Unlimited {
+		o.StorageMB = &l.Amount
+	}
+	return o
+}
+
+func (u usagePlans) Options(ctx context.Context, subID int64) (usage.PlanOption, []usage.PlanOption, error) {
+	sub, err := contracts.SubscriptionForBilling(ctx, u.a.DB, subID)
+	if err != nil {
+		return usage.PlanOption{}, nil, err
+	}
+	cur, err := u.a.Catalog.GetPlan(ctx, sub.PlanID)
+	if err != nil {
+		return usage.PlanOption{}, nil, err
+	}
+	plans, err := u.a.Catalog.ListPlans(ctx, catalog.PlanFilter{Pack: cur.Pack, ProductID: cur.ProductID, ActiveOnly: true})
+	if err != nil {
+		return usage.PlanOption{}, nil, err
+	}
+	var out []usage.PlanOption
+	for _, p := range plans {
+		if p.Billing == catalog.Subscription {
+			out = append(out, u.option(p))
+		}
+	}
+	return u.option(cur), out, nil
+}

@@ -32,7 +32,9 @@ func (s *Service) SettleJob() jobs.Job {
 // customer's choice to bill, a usage charge at the published price per GB
 // (cp.av.5.11, cp.av.9.4), which the next billing run invoices. The charge keeps the
 // month's figures and the explanation. One charge per service, month and resource
-// (a unique key): running again, or after a crash, adds nothing.
+// (a unique key): running again, or after a crash, adds nothing. Under a pack or a
+// customer's choice to raise the plan, the plan is raised instead (raiseOne,
+// cp.av.9.1).
 func (s *Service) Settle(ctx context.Context, now time.Time) (int, error) {
 	ctx = audit.JobContext(ctx, "usage.settle")
 	month := SettledMonth(now)
@@ -41,7 +43,7 @@ func (s *Service) Settle(ctx context.Context, now time.Time) (int, error) {
 		return 0, err
 	}
 	u := pol.Terms.Usage
-	if u.OverageMode != "bill" && !u.CustomerChoosesMode {
+	if u.OverageMode != "bill" && u.OverageMode != "raise" && !u.CustomerChoosesMode {
 		return 0, nil // fo: fair use, decided by staff (fo.av.12.4)
 	}
 	n := 0
@@ -53,8 +55,17 @@ func (s *Service) Settle(ctx context.Context, now time.Time) (int, error) {
 		}
 		for _, m := range ms {
 			after = m.ServiceID
-			if m.mode == "raise" || m.mode == "" && u.OverageMode != "bill" {
-				continue // the plan is raised instead (cp.av.9.1), see RaisePlan
+			if m.mode == "raise" || m.mode == "" && u.OverageMode == "raise" {
+				// The plan is raised instead (cp.av.9.1); with no plan to raise to,
+				// the usage is billed at the published price (cp.av.9.4).
+				k, handled, err := s.raiseOne(ctx, pol, m.Metered, month, now)
+				if err != nil {
+					return n, err
+				}
+				n += k
+				if handled {
+					continue
+				}
 			}
 			k, err := s.settleOne(ctx, pol, m.Metered, month, now)
 			if err != nil {

@@ -143,9 +143,12 @@ type Deps struct {
 	Meter     Meter
 	Customers Customers
 	Measures  Measures
-	BaseURL   string
-	Provider  string
-	Logger    *slog.Logger
+	// Plans gives the plans a subscription can be raised to (cp.av.9.1); without it a
+	// raise is billed at the published price instead.
+	Plans    Plans
+	BaseURL  string
+	Provider string
+	Logger   *slog.Logger
 }
 
 // Service is the usage domain's operations.

@@ -232,6 +232,9 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 	bkByOrg := map[int64]string{}
 	for org, sid := range provByOrg {
 		bkByOrg[org] = itoa(e.backedUp(mustID(t, sid)).ID)
+		// … and metered, for the usage pages.
+		e.meter(mustID(t, sid), e.clk.Now().Add(-48*time.Hour), 0, 1)
+		e.meter(mustID(t, sid), e.clk.Now().Add(-time.Hour), 7, 1)
 	}
 	tickets := layoutTickets(t, e, jan, marieke, lotte)
 	// A domain name of each customer's, with a name as long as real ones (issue 14).
@@ -272,6 +275,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 		"/staff/backups/": bkByOrg[business.ID],
 		"/staff/tickets/": tickets[business.ID],
 		"/staff/domains/": doms[business.ID], "/staff/domains/operations/": domainOp(t, e, doms[business.ID]),
+		"/staff/usage/": provByOrg[business.ID],
 	}
 	maps.Copy(staffIDMap, layoutPrivacy(t, e, srvLong.ID))
 	for i := range staff {
@@ -292,6 +296,7 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 			"/portal/tickets/":   tickets[orgID],
 			"/portal/abuse/":     notices[orgID],
 			"/portal/domains/":   doms[orgID],
+			"/portal/usage/":     provByOrg[orgID],
 		}}
 	}
 	customers = []layoutLogin{

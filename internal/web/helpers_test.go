@@ -48,6 +48,7 @@ import (
 	"github.com/hostpact/hostpact/internal/store/storetest"
 	"github.com/hostpact/hostpact/internal/support"
 	"github.com/hostpact/hostpact/internal/terms"
+	"github.com/hostpact/hostpact/internal/usage"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -101,6 +102,8 @@ type env struct {
 	sup *support.Service
 	// priv is the privacy service with the adapters of privacy_helpers_test.go.
 	priv *privacy.Service
+	// usage meters the page tests' services (usage_pages_test.go).
+	usage *usage.Service
 }
 
 type syncBuffer struct {
@@ -122,7 +125,7 @@ func (s *syncBuffer) String() string {
 
 var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 	billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-	provision.Schema, onetime.Schema, domains.Schema, dnssvc.Schema, backup.Schema, files.Schema, support.Schema, privacy.Schema, abuse.Schema, disclosure.Schema}
+	provision.Schema, onetime.Schema, domains.Schema, dnssvc.Schema, backup.Schema, files.Schema, support.Schema, privacy.Schema, abuse.Schema, disclosure.Schema, usage.Schema}
 
 // each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
 // web handler in demo mode on a fake clock.
@@ -168,10 +171,11 @@ func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 	dreg, doms := domainServices(db, clk, keys, acc, con, pack)
 	zones := dnssvc.New(db, clk, dnssvc.Deps{Keys: keys, Customers: acc, Monitor: mon, Logger: logger})
 	bk := backup.New(db, clk, backup.Deps{Keys: keys, Pack: pack, Engine: &backup.DemoEngine{}, Source: backup.DemoSource{}, Logger: logger})
+	us := usage.New(db, clk, usage.Deps{Pack: pack, Directory: testUsageDirectory{db: db, prov: prov, cat: cat}, BaseURL: "https://portal.example", Logger: logger})
 	sup := support.New(db, clk, support.Deps{Pack: pack, Users: acc, Address: "support@cloudprovider.test", PortalURL: "https://portal.example"})
 	d := Deps{DB: db, Clock: clk, Accounts: acc, Config: cfg, Catalog: cat, Contracts: con, Pack: pack,
 		Billing: bill, Payments: pay, Dunning: dun, DemoPSP: psp, Logger: logger, Documents: docs, Status: stat, Monitor: mon, Compensation: comp,
-		Provision: prov, Secrets: onetime.New(db, clk, keys, pack, "https://portal.example"), Domains: doms, DNS: zones, Backup: bk, Support: sup}
+		Provision: prov, Secrets: onetime.New(db, clk, keys, pack, "https://portal.example"), Domains: doms, DNS: zones, Backup: bk, Support: sup, Usage: us}
 	priv := newTestPrivacy(db, clk, pack, mon, logger)
 	d.Privacy = priv
 	abuseDesk := abuse.New(db, clk, abuse.Deps{Pack: pack, Locator: abuse.SQLLocator{}, Customers: pageAbuseCustomers{}, Blocker: prov,
@@ -183,7 +187,7 @@ func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, prov: prov, servers: servers, dreg: dreg, doms: doms, zones: zones, bk: bk, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs, sup: sup, priv: priv}
+	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, prov: prov, servers: servers, dreg: dreg, doms: doms, zones: zones, bk: bk, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs, sup: sup, priv: priv, usage: us}
 	t.Cleanup(func() {
 		if t.Failed() {
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")

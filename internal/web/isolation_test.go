@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/backup"
@@ -83,6 +84,9 @@ var isolationRoutes = []struct {
 	{"POST /portal/privacy/breaches/{id}/decision", "breach", url.Values{"authority": {"notify"}, "subjects": {"notify"}}},
 	{"GET /portal/abuse/{id}", "abuse", nil},
 	{"POST /portal/abuse/{id}", "abuse", url.Values{"answer": {"niet van ons"}}},
+	{"GET /portal/usage/{id}", "service", nil},
+	{"GET /portal/usage/{id}/mode", "service", nil},
+	{"POST /portal/usage/{id}/mode", "service", url.Values{"mode": {"raise"}}},
 }
 
 func TestEveryIDRouteIsInTheIsolationTable(t *testing.T) {
@@ -180,7 +184,11 @@ func (e *env) snapshotB(b tenantB) any {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return []any{org, users, tokens, cs, qs, invs, online, credit, svc, dom, restores, tk, msgs, anns, breaches, notice}
+	use, err := e.usage.ServiceMonths(e.ctx, e.provStaff(), b.svc, 1)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return []any{org, users, tokens, cs, qs, invs, online, credit, svc, dom, restores, tk, msgs, anns, breaches, notice, use}
 }
 
 func TestTenantIsolation(t *testing.T) {
@@ -216,6 +224,8 @@ func TestTenantIsolation(t *testing.T) {
 		b.svc = e.provision(b.con.Subscriptions[0]).ID
 		// … and is backed up.
 		b.bk = e.backedUp(b.svc).ID
+		// … and metered.
+		e.meter(b.svc, e.clk.Now().Add(-time.Hour), 3, 1)
 		// … and an invoice for it, from the billing run.
 		if _, err := e.bill.RunBilling(e.ctx, e.clk.Now()); err != nil {
 			t.Fatal(err)
@@ -272,7 +282,7 @@ func TestTenantIsolation(t *testing.T) {
 
 		// A's own pages list nothing of B.
 		for _, path := range []string{"/portal/", "/portal/users", "/portal/tokens", "/portal/activity", "/portal/profile", "/portal/allowlist",
-			"/portal/contracts", "/portal/quotes", "/portal/catalog", "/portal/invoices", "/portal/invoices?status=open", "/portal/mandates", "/portal/availability", "/portal/services", "/portal/backups", "/portal/abuse"} {
+			"/portal/contracts", "/portal/quotes", "/portal/catalog", "/portal/invoices", "/portal/invoices?status=open", "/portal/mandates", "/portal/availability", "/portal/services", "/portal/backups", "/portal/abuse", "/portal/usage"} {
 			r := c.get(path)
 			c.expect(r, http.StatusOK, "")
 			lacks(t, r.Body, "Slagerij Bos", "slagerijbos.test", "Kees Bos", "Kassa", "Maatwerk Bos", "Contract "+itoa(b.con.ID), b.inv.Number,

@@ -359,6 +359,9 @@ func (s *server) tokensPage(w http.ResponseWriter, r *http.Request, p *accounts.
 		return err
 	}
 	v.Tokens, v.Sets = tokens, pg.useFields(tokenFields)
+	if p.Can(accounts.UsageSubmit, accounts.Provider) {
+		v.Sets = pg.useFields(usageTokenFields()) // a collector's token (usage_pages.go)
+	}
 	pg.Nav, pg.Data = "tokens", v
 	s.render(w, status, "portal_tokens", pg)
 	return nil

@@ -51,6 +51,7 @@ type page struct {
 	SecretsOn bool
 	Domains   bool
 	Backups   bool // the backup pages are mounted
+	Usage     bool // the usage pages are mounted
 	Today     terms.Date
 	AssetVer  string
 	Form      *form
@@ -386,6 +387,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		DNS:       s.zones != nil,
 		Backups:   s.bk != nil,
 		Support:   s.sup != nil,
+		Usage:     s.usage != nil,
 		Today:     s.today(),
 		AssetVer:  s.assetVer,
 	}

@@ -45,6 +45,7 @@ import (
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/support"
 	"github.com/hostpact/hostpact/internal/terms"
+	"github.com/hostpact/hostpact/internal/usage"
 )
 
 // Config is the deployment's view of the web layer.
@@ -130,6 +131,9 @@ type Deps struct {
 	SecurityTxtSigner interface {
 		Sign(text []byte, now time.Time) ([]byte, error)
 	}
+	// Usage serves the portal's usage pages and the staff usage report; without it
+	// they are not mounted.
+	Usage *usage.Service
 }
 
 type server struct {
@@ -165,6 +169,7 @@ type server struct {
 	securityTxtSign interface {
 		Sign(text []byte, now time.Time) ([]byte, error)
 	}
+	usage *usage.Service
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -205,7 +210,8 @@ func build(d Deps) (*server, http.Handler, error) {
 		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision, secrets: d.Secrets,
 		priv: d.Privacy, domains: d.Domains, zones: d.DNS, bk: d.Backup, sup: d.Support,
 		abuse: d.Abuse, disc: d.Disclosure, securityContact: d.SecurityContact, securityTxtSign: d.SecurityTxtSigner,
-		api: d.API, metrics: d.Metrics,
+		usage: d.Usage,
+		api:   d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -390,6 +396,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	}
 	if s.disc != nil {
 		s.disclosureRoutes(mux, staff)
+	}
+	if s.usage != nil {
+		s.usageRoutes(staff, portal)
 	}
 }
 

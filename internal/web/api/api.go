@@ -234,7 +234,14 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		s.fail(ctx, throttled(wait))
 		return
 	}
-	if !readOnlyMethod(ctx.Method()) && !p.CanWrite() {
+	// A usage token delivers samples and reaches nothing else (issue 15); the service's
+	// check (usage.submit) decides again.
+	usageSubmit := ctx.Method() == http.MethodPost && ctx.URL().Path == "/api/v1/usage"
+	if p.UsageOnly() && !usageSubmit {
+		s.fail(ctx, huma.Error403Forbidden("this token has only the usage scope: it may only deliver usage samples (POST /api/v1/usage)"))
+		return
+	}
+	if !readOnlyMethod(ctx.Method()) && !p.CanWrite() && !(usageSubmit && p.UsageOnly()) {
 		s.fail(ctx, huma.Error403Forbidden("this token has only the read scope; create one with the write scope to make changes"))
 		return
 	}

@@ -243,7 +243,7 @@ type APIToken struct {
 	OrgID      int64      `json:"org_id,omitempty" example:"42" doc:"The user's organisation; absent for staff."`
 	Name       string     `json:"name" example:"deploy script" doc:"What the token is for."`
 	Prefix     string     `json:"prefix" example:"hp_3kq9" doc:"The first characters of the secret, to recognise it."`
-	Scopes     []string   `json:"scopes" enum:"read,write" doc:"read: GET only; write: also changes."`
+	Scopes     []string   `json:"scopes" enum:"read,write,usage" doc:"read: GET only; write: also changes; usage: only deliver usage samples (alone)."`
 	CreatedAt  time.Time  `json:"created_at" doc:"When it was created."`
 	ExpiresAt  *time.Time `json:"expires_at,omitempty" doc:"When it stops working; absent when it does not expire."`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty" doc:"When it was last used."`
@@ -266,7 +266,7 @@ type APITokenList struct {
 // APITokenInput creates a token for the calling user.
 type APITokenInput struct {
 	Name          string   `json:"name" minLength:"1" maxLength:"100" example:"deploy script" doc:"What the token is for."`
-	Scopes        []string `json:"scopes" minItems:"1" maxItems:"2" uniqueItems:"true" enum:"read,write" example:"[\"read\"]" doc:"read: GET only; write: also changes."`
+	Scopes        []string `json:"scopes" minItems:"1" maxItems:"2" uniqueItems:"true" enum:"read,write,usage" example:"[\"read\"]" doc:"read: GET only; write: also changes; usage: only deliver usage samples (alone)."`
 	ExpiresInDays int      `json:"expires_in_days,omitempty" minimum:"0" maximum:"3650" example:"90" doc:"Days until the token expires; 0 or absent: it does not expire."`
 }
 

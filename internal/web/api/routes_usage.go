@@ -50,8 +50,11 @@ func (s *server) usageRoutes() {
 			"database, memory (levels, bytes) or cpu (counter, milliseconds); `measured_at` is RFC 3339. `key` is the sample's " +
 			"idempotency key: a sample delivered again changes nothing. A counter value below the one before starts a new counter run. " +
 			"The delivery is all or nothing: a bad sample is answered with 422 naming each bad item, and nothing is stored. " +
-			"Staff with the support role (usage.submit), a token with the write scope.",
+			"Staff with the support role (usage.submit), a token with the write scope or the usage scope (which allows nothing else).",
 		Errors: []int{http.StatusUnprocessableEntity},
+		// The body is read raw and parsed by usage.ParseSamples, which names each bad
+		// item; huma's own check would refuse every JSON object as "expected string".
+		SkipValidateBody: true,
 	}, func(ctx context.Context, p accounts.Principal, in *submitUsageInput) (*body[UsageResult], error) {
 		if err := p.Check(accounts.UsageSubmit, accounts.Provider); err != nil {
 			return nil, err
