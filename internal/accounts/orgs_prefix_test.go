@@ -1,0 +1,88 @@
+package accounts
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/store/storetest"
+)
+
+// TestShortCustomerSearchByPrefix: a search of one or two characters (no trigram)
+// finds the customers whose name or e-mail address starts with it, or the customer
+// with that number, through indexes on both engines: no scan of the customers and no
+// walk of the name index testing each (issue 16).
+func TestShortCustomerSearchByPrefix(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		admin := e.staff("admin@provider.test", RoleAdmin)
+		ids := map[string]int64{}
+		for i, name := range []string{"Bakker Hosting BV", "Zeeman & Zonen", "de Vries", "Ärzte Web"} {
+			in := business(name)
+			in.Email = fmt.Sprintf("%c%d@klant.test", 'p'+i, i)
+			o, err := e.s.CreateOrganisation(e.ctx, admin, in, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[name] = o.ID
+		}
+		find := func(q string) []string {
+			t.Helper()
+			list, err := e.s.ListOrganisationsAfter(e.ctx, admin, OrgFilter{Query: q, PerPage: 100})
+			if err != nil {
+				t.Fatalf("search %q: %v", q, err)
+			}
+			var names []string
+			for _, o := range list {
+				names = append(names, o.LegalName)
+			}
+			return names
+		}
+		for q, want := range map[string][]string{
+			"ze": {"Zeeman & Zonen"},
+			"Z":  {"Zeeman & Zonen"},
+			"DE": {"de Vries"},
+			"q1": {"Zeeman & Zonen"}, // e-mail q1@klant.test
+			"r":  {"de Vries"},       // e-mail r2@klant.test
+			"on": nil,                // inside a name, not at its start
+			"%":  nil,                // a character, not a wildcard
+			"b":  {"Bakker Hosting BV"},
+		} {
+			if got := find(q); !slices.Equal(got, want) {
+				t.Errorf("search %q: %v, want %v", q, got, want)
+			}
+		}
+		num := fmt.Sprint(ids["de Vries"])
+		if len(num) <= 2 {
+			if got := find(num); !slices.Contains(got, "de Vries") {
+				t.Errorf("customer number %s: %v", num, got)
+			}
+		}
+
+		for _, q := range []string{"ze", "7"} {
+			f := OrgFilter{Query: q}
+			cond, args, err := orgListWhere(e.db.Dialect, admin, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, after := range []bool{false, true} {
+				cursor := []any{"", int64(0)}
+				if after {
+					cursor = []any{"zeeman", int64(3)}
+				}
+				plan := storetest.NoFullScan(t, e.db, []string{"organisations"}, orgsAfterQuery(cond, len(args)+1, 25, after, orgOrder(e.db.Dialect, f)), append(args, cursor...)...)
+				text := strings.Join(plan, "\n")
+				want := []string{"organisations_name", "organisations_email"}
+				if e.db.Dialect == store.Postgres {
+					want = []string{"organisations_name_c", "organisations_email_c"}
+				}
+				for _, w := range want {
+					if !strings.Contains(text, w) {
+						t.Errorf("%s %q: no range of %s:\n%s", e.db.Dialect, q, w, text)
+					}
+				}
+			}
+		}
+	})
+}
