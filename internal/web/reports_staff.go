@@ -29,10 +29,10 @@ type reportsView struct {
 	RevenuePager cursor
 	// VAT is a page of the VAT report's rows (keyset ?vat_after=), read from the
 	// maintained day totals; its total row is RevenueTotal's base and VAT.
-	VAT          []billing.VATRow
-	VATPager     cursor
-	Query        string // the report dates, for the CSV links
-	DateFields   []dateField
+	VAT        []billing.VATRow
+	VATPager   cursor
+	Query      string // the report dates, for the CSV links
+	DateFields []dateField
 }
 
 // Report pages: customers of the receivables per page, months of revenue per page.
