@@ -48,7 +48,7 @@ type ReceivableTotals struct {
 }
 
 // ReceivablesPageMax bounds a page of ReceivablesPage.
-const ReceivablesPageMax = 500
+const ReceivablesPageMax = 1000
 
 // The buckets' sums (ageingSumsAs) take $1 = asOf and $2…$4 = asOf less 30, 60 and 90
 // days: due on or after asOf is not due yet; before it, 1–30 days late back to
