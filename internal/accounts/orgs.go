@@ -571,7 +571,7 @@ func orgSearch(d store.Dialect, q string, args *[]any) string {
 // folded), or q is the customer number. Each prefix is the range [q, q+U+10FFFF) in
 // byte order, of organisations_name and organisations_email on SQLite (BINARY), and of
 // organisations_name_c and organisations_email_c on PostgreSQL (the "C" collation: in a
-// linguistic one a prefix's strings need not be adjacent). Migration 0007.
+// linguistic one a prefix's strings need not be adjacent). Migration 0016.
 func orgPrefix(d store.Dialect, q string, args *[]any) string {
 	*args = append(*args, q, q+"\U0010FFFF")
 	lo, hi := "$"+strconv.Itoa(len(*args)-1), "$"+strconv.Itoa(len(*args))

@@ -323,7 +323,7 @@ func List(ctx context.Context, q store.Querier, f Filter) ([]Entry, error) {
 // listQuery is List's query on engine d: newest first by keyset on seq, each filter
 // along its index (audit_entries_org, audit_entries_action, audit_entries_actor_kind).
 // A text query of three characters or more is answered by the index of migration
-// 0005: on SQLite the FTS5 table audit_search, walked in its own rowid (seq) order
+// 0016: on SQLite the FTS5 table audit_search, walked in its own rowid (seq) order
 // newest first, each match joined to its entry, so a page stops after itself however
 // many entries match; on PostgreSQL a LIKE over searchPostgres, which pg_trgm's GIN
 // index serves, the planner choosing between the matches and the walk along seq from
@@ -401,7 +401,7 @@ func listQuery(d store.Dialect, f Filter) (string, []any) {
 const entryCols = `seq, at, actor_kind, actor_id, actor_label, org_id, action, object_kind, object_id, summary, ip, user_agent, prev_hash, hash, on_behalf_of, on_behalf_of_label`
 
 // searchPostgres is the expression of the index audit_entries_search on PostgreSQL
-// (migration 0005), written the same here so that the planner matches it; chr(1)
+// (migration 0016), written the same here so that the planner matches it; chr(1)
 // keeps a match from spanning two columns.
 const searchPostgres = `LOWER(summary || chr(1) || actor_label || chr(1) || object_id)`
 
