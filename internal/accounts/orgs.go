@@ -433,6 +433,37 @@ func (s *Service) ListOrganisations(ctx context.Context, by Principal, f OrgFilt
 	return out, total, err
 }
 
+// OrganisationNames returns the legal names of the organisations ids that the
+// principal may see, in one query: a list that names the customer of each row asks
+// once, not once per row (issue 16). Ids it may not see, or that do not exist, are
+// left out.
+func (s *Service) OrganisationNames(ctx context.Context, by Principal, ids []int64) (map[int64]string, error) {
+	if err := by.ready(); err != nil {
+		return nil, err
+	}
+	out := map[int64]string{}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	for len(ids) > 0 {
+		part := ids[:min(len(ids), 500)]
+		ids = ids[len(part):]
+		marks := make([]string, len(part))
+		args := make([]any, len(part))
+		for i, id := range part {
+			marks[i], args[i] = "$"+strconv.Itoa(i+1), id
+		}
+		list, err := s.listOrgs(ctx, orgSelect+` WHERE id IN (`+strings.Join(marks, ", ")+`)`, args)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range list {
+			if by.Check(CustomerRead, o.Ref()) == nil {
+				out[o.ID] = o.LegalName
+			}
+		}
+	}
+	return out, nil
+}
+
 // ListOrganisationsAfter is the customer list by keyset: up to f.PerPage organisations
 // after f.AfterID in the list's order (legal name, then id), walked along the index
 // organisations_name, without a count. A page costs the same whatever the page number

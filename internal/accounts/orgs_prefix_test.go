@@ -86,3 +86,32 @@ func TestShortCustomerSearchByPrefix(t *testing.T) {
 		}
 	})
 }
+
+// TestOrganisationNames: the names of a list's customers come in one call, each
+// only when the principal may see it (issue 16).
+func TestOrganisationNames(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		admin := e.staff("admin@provider.test", RoleAdmin)
+		var ids []int64
+		for _, name := range []string{"Alfa BV", "Bravo BV"} {
+			o, err := e.s.CreateOrganisation(e.ctx, admin, business(name), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, o.ID)
+		}
+		names, err := e.s.OrganisationNames(e.ctx, admin, append(ids, ids[0], 999999))
+		if err != nil || len(names) != 2 || names[ids[0]] != "Alfa BV" || names[ids[1]] != "Bravo BV" {
+			t.Fatalf("staff: %v %v", names, err)
+		}
+		o, err := e.s.GetOrganisation(e.ctx, admin, ids[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		own := Principal{User: User{ID: 5000, OrgID: ids[0], OrgAdmin: true, Email: "a@alfa.test"}, Org: &o}
+		names, err = e.s.OrganisationNames(e.ctx, own, ids)
+		if err != nil || len(names) != 1 || names[ids[0]] != "Alfa BV" {
+			t.Fatalf("a customer: %v %v", names, err)
+		}
+	})
+}
