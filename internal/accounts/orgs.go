@@ -487,8 +487,46 @@ func (s *Service) ListOrganisationsAfter(ctx context.Context, by Principal, f Or
 			return nil, err
 		}
 	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(f.Query)); n > 0 && n < 3 {
+		// A short prefix that many customers share ("kl" of "Klant …") fills a page
+		// within the next few hundred customers in name order, where the index ranges
+		// would gather and sort every match; a rare one does not, and then the ranges
+		// are cheap (issue 16). The window first, the ranges when it falls short.
+		page, err := s.prefixWindow(ctx, by, f, name)
+		if err != nil || len(page) == orgPerPage(f) {
+			return page, err
+		}
+	}
 	return s.listOrgs(ctx, orgsAfterQuery(cond, len(args)+1, orgPerPage(f), f.AfterID != 0, orgOrder(s.db.Dialect, f)), append(args, name, f.AfterID))
 }
+
+// prefixWindow is the short search's page from the next prefixWindowRows customers
+// after the cursor in name order (a range of organisations_name): the first matches
+// of that window are the first matches of all, so a full page from it is the page.
+func (s *Service) prefixWindow(ctx context.Context, by Principal, f OrgFilter, name string) ([]Organisation, error) {
+	q, args, err := prefixWindowQuery(s.db.Dialect, by, f, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.listOrgs(ctx, q, args)
+}
+
+func prefixWindowQuery(d store.Dialect, by Principal, f OrgFilter, name string) (string, []any, error) {
+	base := f
+	base.Query = ""
+	cond, args, err := orgListWhere(d, by, base)
+	if err != nil {
+		return "", nil, err
+	}
+	inner := orgsAfterQuery(cond, len(args)+1, prefixWindowRows, f.AfterID != 0, `LOWER(legal_name)`)
+	args = append(args, name, f.AfterID)
+	match := orgPrefix(d, strings.ToLower(truncate(strings.TrimSpace(f.Query), 100)), &args)
+	return `SELECT * FROM (` + inner + `) w WHERE ` + match + fmt.Sprintf(` ORDER BY LOWER(legal_name), id LIMIT %d`, orgPerPage(f)), args, nil
+}
+
+// prefixWindowRows is how many customers in name order the short search reads before
+// it turns to the index ranges.
+const prefixWindowRows = 500
 
 // orgsAfterQuery is ListOrganisationsAfter's query: cond (from orgListWhere) and the
 // cursor, LOWER(legal_name) and id of the last organisation of the previous page, in

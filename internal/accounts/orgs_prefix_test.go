@@ -53,6 +53,23 @@ func TestShortCustomerSearchByPrefix(t *testing.T) {
 				t.Errorf("search %q: %v, want %v", q, got, want)
 			}
 		}
+		// A prefix shared by more customers than a page: the window's page, then the
+		// next, in name order, as the ranges would give them.
+		for i := range 30 {
+			in := business(fmt.Sprintf("Klant %02d", i))
+			in.Email = fmt.Sprintf("k%d@klant.test", i)
+			if _, err := e.s.CreateOrganisation(e.ctx, admin, in, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		first, err := e.s.ListOrganisationsAfter(e.ctx, admin, OrgFilter{Query: "kl", PerPage: 25})
+		if err != nil || len(first) != 25 || first[0].LegalName != "Klant 00" || first[24].LegalName != "Klant 24" {
+			t.Fatalf("first page of kl: %d %v", len(first), err)
+		}
+		rest, err := e.s.ListOrganisationsAfter(e.ctx, admin, OrgFilter{Query: "kl", PerPage: 25, AfterID: first[24].ID})
+		if err != nil || len(rest) != 5 || rest[0].LegalName != "Klant 25" || rest[4].LegalName != "Klant 29" {
+			t.Fatalf("second page of kl: %d %v", len(rest), err)
+		}
 		num := fmt.Sprint(ids["de Vries"])
 		if len(num) <= 2 {
 			if got := find(num); !slices.Contains(got, "de Vries") {
@@ -60,6 +77,23 @@ func TestShortCustomerSearchByPrefix(t *testing.T) {
 			}
 		}
 
+		// The window: a range of organisations_name, no scan of the table.
+		for _, after := range []int64{0, 3} {
+			q, args, err := prefixWindowQuery(e.db.Dialect, admin, OrgFilter{Query: "kl", AfterID: after}, map[bool]string{false: "", true: "klant"}[after != 0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The first window is the first 500 in name order: SQLite calls that walk a
+			// SCAN of the index, bounded by its LIMIT.
+			tables := []string{"organisations"}
+			if after == 0 {
+				tables = nil
+			}
+			text := strings.Join(storetest.NoFullScan(t, e.db, tables, q, args...), "\n")
+			if !strings.Contains(text, "organisations_name") {
+				t.Errorf("%s: the window is not a range of organisations_name:\n%s", e.db.Dialect, text)
+			}
+		}
 		for _, q := range []string{"ze", "7"} {
 			f := OrgFilter{Query: q}
 			cond, args, err := orgListWhere(e.db.Dialect, admin, f)
