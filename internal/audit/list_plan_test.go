@@ -57,6 +57,11 @@ func TestSearchUsesItsIndex(t *testing.T) {
 				t.Errorf("%+v: not through the search index without a sort:\n%s", f, text)
 			}
 		}
+		// SQLite's window before FTS5: a range of the key or the filter's index.
+		for _, f := range []Filter{{Query: "invoice", BeforeSeq: 1000}, {Query: "invoice", OrgID: 7, BeforeSeq: 1000}} {
+			q, args := searchWindowQuery(f)
+			storetest.NoFullScan(t, db, []string{"audit_entries"}, q, args...)
+		}
 		if db.Dialect == store.Postgres {
 			plan := strings.Join(storetest.Plan(t, db, `SELECT seq FROM audit_entries WHERE `+searchPostgres+` LIKE $1`, "%klant%"), "\n")
 			if !strings.Contains(plan, "audit_entries_search") {

@@ -38,6 +38,8 @@ func TestTextSearch(t *testing.T) {
 		}
 		same("summary", seqs(audit.Filter{Query: "PHONE changed (2"}), 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 2)
 		same("summary, page", seqs(audit.Filter{Query: "changed (2", BeforeSeq: 22, Limit: 2}), 21, 20)
+		same("a common word, a page from the newest", seqs(audit.Filter{Query: "phone", Limit: 3}), 30, 29, 28)
+		same("a common word, next page", seqs(audit.Filter{Query: "phone", Limit: 3, BeforeSeq: 28}), 27, 26, 25)
 		same("summary, one customer", seqs(audit.Filter{Query: "changed (2", OrgID: 1}), 29, 27, 25, 23, 21)
 		same("object id", seqs(audit.Filter{Query: "30"}), 30)
 		if got := seqs(audit.Filter{Query: "cloudprovider.test", Limit: 500}); len(got) != 30 {
