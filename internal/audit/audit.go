@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
@@ -298,7 +299,47 @@ type Filter struct {
 
 // List returns entries newest first.
 func List(ctx context.Context, q store.Querier, f Filter) ([]Entry, error) {
-	query, args := listQuery(f)
+	var d store.Dialect // unknown in a transaction: the text search is then a filter
+	if db, ok := q.(*store.DB); ok {
+		d = db.Dialect
+	}
+	if d == store.SQLite && utf8.RuneCountInString(strings.TrimSpace(f.Query)) >= 3 {
+		// A common word ("invoice") fills a page within the newest few hundred
+		// entries, where FTS5 would read its whole list of matches; a rare one does
+		// not, and FTS5 is then cheap (issue 16). The window first.
+		query, args := searchWindowQuery(f)
+		page, err := list(ctx, q, query, args...)
+		if err != nil || len(page) == listLimit(f) {
+			return page, err
+		}
+	}
+	query, args := listQuery(d, f)
+	return list(ctx, q, query, args...)
+}
+
+// searchWindowQuery is the text search of f over the newest searchWindow entries
+// below the cursor (with f's other filters), a range of the primary key or of the
+// filter's index: its first matches are the first matches of all.
+func searchWindowQuery(f Filter) (string, []any) {
+	inner, args := listQuery("", Filter{OrgID: f.OrgID, Action: f.Action, ActorKind: f.ActorKind, BeforeSeq: f.BeforeSeq, Limit: searchWindow})
+	args = append(args, "%"+likeEscape(strings.ToLower(strings.TrimSpace(f.Query)))+"%")
+	n := "$" + strconv.Itoa(len(args))
+	return `SELECT * FROM (` + inner + `) w WHERE (LOWER(summary) LIKE ` + n + ` ESCAPE '\' OR LOWER(actor_label) LIKE ` + n +
+		` ESCAPE '\' OR LOWER(object_id) LIKE ` + n + ` ESCAPE '\') ORDER BY seq DESC LIMIT ` + strconv.Itoa(listLimit(f)), args
+}
+
+// searchWindow is how many of the newest entries (below the cursor) a text search
+// on SQLite reads before it turns to FTS5.
+const searchWindow = 500
+
+func listLimit(f Filter) int {
+	if f.Limit <= 0 || f.Limit > 500 {
+		return 50
+	}
+	return f.Limit
+}
+
+func list(ctx context.Context, q store.Querier, query string, args ...any) ([]Entry, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -315,24 +356,42 @@ func List(ctx context.Context, q store.Querier, f Filter) ([]Entry, error) {
 	return out, rows.Err()
 }
 
-// listQuery is List's query: newest first by keyset on seq, each filter along its index
-// (audit_entries_org, audit_entries_action, audit_entries_actor_kind). A text query is
-// tested on each entry of that walk until a page is full (issue 16).
-func listQuery(f Filter) (string, []any) {
+// listQuery is List's query on engine d: newest first by keyset on seq, each filter
+// along its index (audit_entries_org, audit_entries_action, audit_entries_actor_kind).
+// A text query of three characters or more is answered by the index of migration
+// 0016: on SQLite the FTS5 table audit_search, walked in its own rowid (seq) order
+// newest first, each match joined to its entry, so a page stops after itself however
+// many entries match; on PostgreSQL a LIKE over searchPostgres, which pg_trgm's GIN
+// index serves, the planner choosing between the matches and the walk along seq from
+// its statistics. A shorter query has no trigram and stays a filter on the walk
+// (issue 16).
+func listQuery(d store.Dialect, f Filter) (string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
 		args = append(args, v)
 		where = append(where, strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1))
 	}
+	text := strings.ToLower(strings.TrimSpace(f.Query))
+	fts := d == store.SQLite && utf8.RuneCountInString(text) >= 3
+	col := func(c string) string {
+		if fts {
+			return "a." + c
+		}
+		return c
+	}
+	if fts {
+		add("audit_search MATCH ?", `"`+strings.ReplaceAll(text, `"`, `""`)+`"`)
+		where = append(where, "a.seq = audit_search.rowid")
+	}
 	if f.OrgID > 0 {
-		add("org_id = ?", f.OrgID)
+		add(col("org_id")+" = ?", f.OrgID)
 	}
 	if f.Action != "" {
-		add("action = ?", f.Action)
+		add(col("action")+" = ?", f.Action)
 	}
 	if f.ActorKind != "" {
-		add("actor_kind = ?", string(f.ActorKind))
+		add(col("actor_kind")+" = ?", string(f.ActorKind))
 	}
 	// The first page too is "below a seq" (the largest there is), so that every page
 	// is a range of the primary key or of the filter's index (issue 16).
@@ -340,23 +399,50 @@ func listQuery(f Filter) (string, []any) {
 	if before <= 0 {
 		before = math.MaxInt64
 	}
-	add("seq < ?", before)
-	if f.Query != "" {
-		like := "%" + strings.ToLower(f.Query) + "%"
-		args = append(args, like)
+	key := "seq"
+	if fts {
+		key = "audit_search.rowid"
+	}
+	add(key+" < ?", before)
+	switch {
+	case fts:
+	case d == store.Postgres && utf8.RuneCountInString(text) >= 3:
+		add(searchPostgres+` LIKE ? ESCAPE '\'`, "%"+likeEscape(text)+"%")
+	case text != "":
+		args = append(args, "%"+likeEscape(text)+"%")
 		n := "$" + strconv.Itoa(len(args))
-		where = append(where, "(LOWER(summary) LIKE "+n+" OR LOWER(actor_label) LIKE "+n+" OR LOWER(object_id) LIKE "+n+")")
+		where = append(where, "(LOWER(summary) LIKE "+n+` ESCAPE '\' OR LOWER(actor_label) LIKE `+n+` ESCAPE '\' OR LOWER(object_id) LIKE `+n+` ESCAPE '\')`)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	query := `SELECT seq, at, actor_kind, actor_id, actor_label, org_id, action, object_kind, object_id, summary, ip, user_agent, prev_hash, hash, on_behalf_of, on_behalf_of_label FROM audit_entries`
+	cols := strings.Split(entryCols, ", ")
+	for i := range cols {
+		cols[i] = col(cols[i])
+	}
+	query := `SELECT ` + strings.Join(cols, ", ") + ` FROM audit_entries`
+	if fts {
+		// FTS5 first (CROSS JOIN keeps SQLite's loop there): it hands out its matches
+		// in rowid order, so ORDER BY ... DESC LIMIT reads no more than the page.
+		query = `SELECT ` + strings.Join(cols, ", ") + ` FROM audit_search CROSS JOIN audit_entries a`
+	}
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY seq DESC LIMIT " + strconv.Itoa(limit)
+	query += " ORDER BY " + key + " DESC LIMIT " + strconv.Itoa(limit)
 	return query, args
+}
+
+const entryCols = `seq, at, actor_kind, actor_id, actor_label, org_id, action, object_kind, object_id, summary, ip, user_agent, prev_hash, hash, on_behalf_of, on_behalf_of_label`
+
+// searchPostgres is the expression of the index audit_entries_search on PostgreSQL
+// (migration 0016), written the same here so that the planner matches it; chr(1)
+// keeps a match from spanning two columns.
+const searchPostgres = `LOWER(summary || chr(1) || actor_label || chr(1) || object_id)`
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 type scanner interface{ Scan(...any) error }

@@ -107,7 +107,10 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Micros
 
 // Sample ids the route list fills in: a customer, an invoice and a contract from the
 // middle of the bulk-loaded ones, so no page is cheap because its rows come first.
-type sampleIDs struct{ org, invoice, contract int64 }
+type sampleIDs struct {
+	org, invoice, contract int64
+	number                 string // the sample invoice's number
+}
 
 // staffRoutes are the staff app's list, search, filter, report and detail pages, from
 // its navigation (templates/_layout.html) and the filter forms of each list.
@@ -120,6 +123,8 @@ func staffRoutes(ids sampleIDs, today terms.Date) []string {
 		"/staff/customers?q=jansen",
 		"/staff/customers?q=" + url.QueryEscape("klant "+o),
 		"/staff/customers?q=example.nl",
+		"/staff/customers?q=kl", // two letters: a prefix, common
+		"/staff/customers?q=zq", // two letters: a prefix, rare
 		"/staff/customers?kind=business",
 		"/staff/customers/" + o,
 		"/staff/contracts",
@@ -133,6 +138,8 @@ func staffRoutes(ids sampleIDs, today terms.Date) []string {
 		"/staff/invoices?status=paid",
 		"/staff/invoices?kind=credit_note",
 		"/staff/invoices?customer=" + o,
+		"/staff/invoices?q=" + url.QueryEscape(ids.number),
+		"/staff/invoices?q=" + url.QueryEscape(ids.number[:min(len(ids.number), 5)]),
 		"/staff/invoices/" + inv,
 		"/staff/reports",
 		"/staff/reports?from=" + from + "&to=" + today.String(),
@@ -146,6 +153,7 @@ func staffRoutes(ids sampleIDs, today terms.Date) []string {
 		"/staff/price-increases",
 		"/staff/audit",
 		"/staff/audit?q=invoice",
+		"/staff/audit?q=" + url.QueryEscape(ids.number),
 		"/staff/audit?org=" + o,
 		"/staff/mail",
 		"/staff/users",
@@ -424,6 +432,9 @@ func seedCustomers(ctx context.Context, db *store.DB, pack string, n int, progre
 func pickSamples(ctx context.Context, db *store.DB, first int64, n int) (sampleIDs, error) {
 	ids := sampleIDs{org: first + int64(n/2)}
 	if err := db.QueryRowContext(ctx, `SELECT MIN(id) FROM invoices WHERE org_id = $1`, ids.org).Scan(&ids.invoice); err != nil {
+		return ids, fmt.Errorf("sample invoice: %w", err)
+	}
+	if err := db.QueryRowContext(ctx, `SELECT number FROM invoices WHERE id = $1`, ids.invoice).Scan(&ids.number); err != nil {
 		return ids, fmt.Errorf("sample invoice: %w", err)
 	}
 	if err := db.QueryRowContext(ctx, `SELECT MIN(id) FROM contracts WHERE org_id = $1`, ids.org).Scan(&ids.contract); err != nil {

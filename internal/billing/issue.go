@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -385,6 +386,9 @@ func invoiceRow(inv *Invoice, parties *partyJSON) []any {
 
 // insertInvoices stores the documents and sets their ids.
 func insertInvoices(ctx context.Context, q store.Querier, invs []Invoice) error {
+	if err := addVATDays(ctx, q, invs); err != nil {
+		return err
+	}
 	if c, ok := copyBatch(q, len(invs)); ok {
 		return copyInvoices(ctx, q, c, invs)
 	}
@@ -598,4 +602,54 @@ func issuedMail(inv Invoice) (notify.Message, error) {
 	}
 	return notify.Message{DedupeKey: "billing:" + inv.Number, OrgID: inv.OrgID, To: inv.Customer.Email,
 		ToName: inv.Customer.Name, Lang: inv.Lang, Subject: subject, Text: body}, nil
+}
+
+// vatDay is a row of vat_days: the VAT report's totals of one day of issue, scheme,
+// country, code and rate.
+type vatDay struct {
+	date, scheme, country, code string
+	rate                        terms.Rate
+}
+
+// addVATDays adds the documents' VAT breakdowns to vat_days in the issuing
+// transaction, credit notes negative, in one statement per batch (a batch's documents
+// share a day and a few rates). The keys are written in order, so that two
+// transactions adding to the same days lock their rows in the same order (issue 16).
+func addVATDays(ctx context.Context, q store.Querier, invs []Invoice) error {
+	sums := map[vatDay][2]terms.Money{}
+	for i := range invs {
+		sign := terms.Money(1)
+		if invs[i].DocType == DocCreditNote {
+			sign = -1
+		}
+		for _, l := range invs[i].VATBreakdown {
+			k := vatDay{invs[i].IssueDate.String(), invs[i].VATScheme, invs[i].VATCountry, l.Code, l.Rate}
+			s := sums[k]
+			sums[k] = [2]terms.Money{s[0] + sign*l.Base, s[1] + sign*l.VAT}
+		}
+	}
+	if len(sums) == 0 {
+		return nil
+	}
+	keys := make([]vatDay, 0, len(sums))
+	for k := range sums {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b vatDay) int {
+		return cmp.Or(cmp.Compare(a.date, b.date), cmp.Compare(a.scheme, b.scheme), cmp.Compare(a.country, b.country),
+			cmp.Compare(a.code, b.code), cmp.Compare(a.rate, b.rate))
+	})
+	var sb strings.Builder
+	sb.WriteString(`INSERT INTO vat_days (issue_date, scheme, country, code, rate, base, vat) VALUES `)
+	values(&sb, len(keys), 7)
+	sb.WriteString(` ON CONFLICT (issue_date, scheme, country, code, rate) DO UPDATE SET base = vat_days.base + excluded.base, vat = vat_days.vat + excluded.vat`)
+	args := make([]any, 0, 7*len(keys))
+	for _, k := range keys {
+		s := sums[k]
+		args = append(args, k.date, k.scheme, k.country, k.code, int64(k.rate), int64(s[0]), int64(s[1]))
+	}
+	if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
+		return fmt.Errorf("billing: vat days: %w", err)
+	}
+	return nil
 }

@@ -28,7 +28,7 @@ func TestInvoiceListsUseTheirIndex(t *testing.T) {
 			{"credit notes, next page", InvoiceFilter{DocType: DocCreditNote}, Page{Limit: 50, Before: 1000}, "invoices_doc_type"},
 			{"a series", InvoiceFilter{Series: "F2025"}, Page{Limit: 50, Before: 1000}, "invoices_series"},
 		} {
-			q, args := invoiceListQuery(c.f, c.p)
+			q, args := invoiceListQuery(db.Dialect, c.f, c.p)
 			plan := storetest.NoFullScan(t, db, []string{"invoices", "i", "invoice_state", "s"}, q, args...)
 			text := strings.Join(plan, "\n")
 			// PostgreSQL costs a sort of the few rows of an empty test table as cheaper

@@ -165,7 +165,7 @@ func (s *Service) ListInvoices(ctx context.Context, by accounts.Principal, f Inv
 		p.Limit = 25
 	}
 	p.Limit = min(p.Limit, 200)
-	sqlText, args := invoiceListQuery(f, p)
+	sqlText, args := invoiceListQuery(s.db.Dialect, f, p)
 	rows, err := s.db.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, 0, err
@@ -200,8 +200,15 @@ func (s *Service) ListInvoices(ctx context.Context, by accounts.Principal, f Inv
 // invoices_org (org_id, id), for a document type invoices_doc_type (doc_type, id), for
 // a series invoices_series (series, id): each filter a range of an index in the list's
 // order, so that a page of credit notes or of last year's series does not walk every
-// newer invoice. A number or reference prefix (Query) is still tested row by row.
-func invoiceListQuery(f InvoiceFilter, p Page) (string, []any) {
+// newer invoice. A number or reference prefix (Query) across customers is a range of
+// the number's (or reference's) unique index, listed in that order, newest number
+// first: the walk stops after a page whether the prefix matches one invoice or a
+// million (see prefixSearch). For one customer it stays a filter on that customer's
+// invoices, which are few.
+func invoiceListQuery(d store.Dialect, f InvoiceFilter, p Page) (string, []any) {
+	if q := strings.ToUpper(strings.TrimSpace(f.Query)); q != "" && f.OrgID == 0 {
+		return invoiceSearchQuery(d, q, f, p)
+	}
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -231,8 +238,8 @@ func invoiceListQuery(f InvoiceFilter, p Page) (string, []any) {
 		add("i.issue_date <= $%d", f.To.String())
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		args = append(args, strings.ToUpper(q)+"%")
-		where = append(where, fmt.Sprintf("(i.number LIKE $%d OR i.reference LIKE $%d)", len(args), len(args)))
+		args = append(args, likeEscape(strings.ToUpper(q))+"%")
+		where = append(where, fmt.Sprintf(`(i.number LIKE $%d ESCAPE '\' OR i.reference LIKE $%d ESCAPE '\')`, len(args), len(args)))
 	}
 	if p.Before > 0 {
 		add(key+" < $%d", p.Before)
@@ -244,6 +251,67 @@ func invoiceListQuery(f InvoiceFilter, p Page) (string, []any) {
 	args = append(args, p.Limit+1)
 	sqlText += fmt.Sprintf(" ORDER BY %s DESC LIMIT $%d", key, len(args))
 	return sqlText, args
+}
+
+// invoiceSearchQuery is the number or reference prefix search across customers: the
+// range [q, q+U+10FFFF) of the unique index on invoices.number (on PostgreSQL the
+// index invoices_number_c, the same column in the "C" collation: a prefix is a range
+// only in byte order, and a linguistic collation such as en_US ignores the hyphen of
+// F2026-000123). A query that starts like an RF creditor reference ("RF" and two check
+// digits) searches the references instead. The page is in that column's order, newest
+// number first, and the cursor (an invoice id) is turned into its number, so a page
+// walks no further than itself (issue 16).
+func invoiceSearchQuery(d store.Dialect, q string, f InvoiceFilter, p Page) (string, []any) {
+	col := "number"
+	if isRFPrefix(q) {
+		col = "reference"
+	}
+	key := "i." + col
+	sub := col
+	if d == store.Postgres {
+		key += ` COLLATE "C"`
+		sub += ` COLLATE "C"`
+	}
+	args := []any{q, q + "\U0010FFFF"}
+	where := []string{key + " >= $1", key + " < $2", "s.invoice_id = i.id"}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.DocType != "" {
+		add("i.doc_type = $%d", string(f.DocType))
+	}
+	if f.Series != "" {
+		add("i.series = $%d", f.Series)
+	}
+	if f.Status != "" {
+		add("s.status = $%d", f.Status)
+	}
+	if !f.From.IsZero() {
+		add("i.issue_date >= $%d", f.From.String())
+	}
+	if !f.To.IsZero() {
+		add("i.issue_date <= $%d", f.To.String())
+	}
+	if p.Before > 0 {
+		add(key+" < (SELECT "+sub+" FROM invoices WHERE id = $%d)", p.Before)
+	}
+	args = append(args, p.Limit+1)
+	// CROSS JOIN keeps SQLite's loop on invoices (PostgreSQL treats it as the inner
+	// join it is): with a status, SQLite chose invoice_state_open_org and sorted every
+	// open invoice.
+	return `SELECT ` + invCols + ` FROM invoices i CROSS JOIN invoice_state s WHERE ` + strings.Join(where, " AND ") +
+		fmt.Sprintf(` ORDER BY %s DESC LIMIT $%d`, key, len(args)), args
+}
+
+// isRFPrefix: q starts as an RF creditor reference (ISO 11649) does, "RF" and two
+// check digits.
+func isRFPrefix(q string) bool {
+	return len(q) >= 4 && strings.HasPrefix(q, "RF") && q[2] >= '0' && q[2] <= '9' && q[3] >= '0' && q[3] <= '9'
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // OpenInvoice is what dunning needs of an invoice with something left to pay.

@@ -48,7 +48,7 @@ type ReceivableTotals struct {
 }
 
 // ReceivablesPageMax bounds a page of ReceivablesPage.
-const ReceivablesPageMax = 500
+const ReceivablesPageMax = 1000
 
 // The buckets' sums (ageingSumsAs) take $1 = asOf and $2…$4 = asOf less 30, 60 and 90
 // days: due on or after asOf is not due yet; before it, 1–30 days late back to
@@ -202,10 +202,8 @@ type RevenueRow struct {
 }
 
 // revenueQuery and vatQuery read the documents of a period along invoices_issue: a
-// report costs what its period holds, not every invoice. The VAT report's rows are
-// summed in Go from each document's breakdown (VAT is rounded per document and rate,
-// DESIGN.md principle 7), one document at a time: its memory is that of its few rows,
-// one per scheme, country and rate.
+// report costs what its period holds, not every invoice. vatQuery is the check of
+// vat_days (vatFromDocuments); the VAT report itself reads vat_days.
 const (
 	revenueQuery = `SELECT SUBSTR(issue_date, 1, 7), doc_type, COUNT(*), SUM(total_excl), SUM(vat), SUM(total_incl)
 		FROM invoices WHERE issue_date >= $1 AND issue_date <= $2 GROUP BY SUBSTR(issue_date, 1, 7), doc_type ORDER BY 1, 2`
@@ -282,23 +280,94 @@ type VATRow struct {
 	VAT     terms.Money `json:"vat"`
 }
 
+// VATKey is where a page of the VAT report ends: the next page starts after it.
+type VATKey struct {
+	Scheme, Country, Code string
+	Rate                  terms.Rate
+}
+
+// Key is the row's VATKey.
+func (r VATRow) Key() VATKey { return VATKey{r.Scheme, r.Country, r.Code, r.Rate} }
+
+// VATPageMax bounds a page of VATPage.
+const VATPageMax = 500
+
+// vatDaysQuery is the VAT report's rows of [from, to] after the key in $3…$6 (when
+// after), at most limit (all when 0): the days of the period read along vat_days'
+// primary key (issue_date first), a few rows a day, grouped by scheme, country, code
+// and rate in that order (issue 16).
+func vatDaysQuery(from, to terms.Date, after *VATKey, limit int) (string, []any) {
+	args := []any{from.String(), to.String()}
+	q := `SELECT scheme, country, code, rate, SUM(base), SUM(vat) FROM vat_days WHERE issue_date >= $1 AND issue_date <= $2`
+	if after != nil {
+		args = append(args, after.Scheme, after.Country, after.Code, int64(after.Rate))
+		q += ` AND (scheme, country, code, rate) > ($3, $4, $5, $6)`
+	}
+	q += ` GROUP BY scheme, country, code, rate ORDER BY scheme, country, code, rate`
+	if limit > 0 {
+		args = append(args, limit)
+		q += ` LIMIT $` + strconv.Itoa(len(args))
+	}
+	return q, args
+}
+
 // VATReport totals the VAT breakdowns of the documents issued in [from, to], credit
-// notes subtracted. Staff only.
+// notes subtracted, by scheme, country, code and rate, from vat_days. Staff only.
 func (s *Service) VATReport(ctx context.Context, by accounts.Principal, from, to terms.Date) ([]VATRow, error) {
 	if err := by.Check(accounts.BillingReport, accounts.Provider); err != nil {
 		return nil, err
 	}
+	var out []VATRow
+	err := s.eachVAT(ctx, from, to, nil, 0, func(r VATRow) error {
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// VATPage is up to limit rows of the VAT report of [from, to] after the row with key
+// after (nil: from the first), in the report's order (keyset, issue 16). Staff only.
+func (s *Service) VATPage(ctx context.Context, by accounts.Principal, from, to terms.Date, after *VATKey, limit int) ([]VATRow, error) {
+	if err := by.Check(accounts.BillingReport, accounts.Provider); err != nil {
+		return nil, err
+	}
+	var out []VATRow
+	err := s.eachVAT(ctx, from, to, after, min(max(limit, 1), VATPageMax), func(r VATRow) error {
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+func (s *Service) eachVAT(ctx context.Context, from, to terms.Date, after *VATKey, limit int, fn func(VATRow) error) error {
+	q, args := vatDaysQuery(from, to, after, limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r VATRow
+		if err := rows.Scan(&r.Scheme, &r.Country, &r.Code, &r.Rate, &r.Base, &r.VAT); err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// vatFromDocuments is the VAT report of [from, to] summed from each document's own
+// breakdown, one document at a time: what vat_days must always equal
+// (TestVATDaysMatchTheDocuments). It reads every document of the period.
+func (s *Service) vatFromDocuments(ctx context.Context, from, to terms.Date) (map[VATKey][2]terms.Money, error) {
 	rows, err := s.db.QueryContext(ctx, vatQuery, from.String(), to.String())
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	type key struct {
-		scheme, country, code string
-		rate                  terms.Rate
-	}
-	sums := map[key]*VATRow{}
-	var order []key
+	sums := map[VATKey][2]terms.Money{}
 	for rows.Next() {
 		var doc, scheme, country, vj string
 		if err := rows.Scan(&doc, &scheme, &country, &vj); err != nil {
@@ -308,30 +377,17 @@ func (s *Service) VATReport(ctx context.Context, by accounts.Principal, from, to
 		if err := jsonUnmarshal(vj, &lines); err != nil {
 			return nil, err
 		}
+		sign := terms.Money(1)
+		if doc == string(DocCreditNote) {
+			sign = -1
+		}
 		for _, l := range lines {
-			k := key{scheme, country, l.Code, l.Rate}
-			r := sums[k]
-			if r == nil {
-				r = &VATRow{Scheme: scheme, Country: country, Code: l.Code, Rate: l.Rate}
-				sums[k] = r
-				order = append(order, k)
-			}
-			sign := terms.Money(1)
-			if doc == string(DocCreditNote) {
-				sign = -1
-			}
-			r.Base += sign * l.Base
-			r.VAT += sign * l.VAT
+			k := VATKey{scheme, country, l.Code, l.Rate}
+			v := sums[k]
+			sums[k] = [2]terms.Money{v[0] + sign*l.Base, v[1] + sign*l.VAT}
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]VATRow, 0, len(order))
-	for _, k := range order {
-		out = append(out, *sums[k])
-	}
-	return out, nil
+	return sums, rows.Err()
 }
 
 // receivablesHeader is the receivables export's header line.
@@ -409,13 +465,37 @@ func WriteRevenueCSV(w io.Writer, rows []RevenueRow) error {
 // WriteVATCSV writes the VAT report as CSV.
 func WriteVATCSV(w io.Writer, rows []VATRow) error {
 	cw := csvsafe.NewWriter(w)
-	if err := cw.Write([]string{"scheme", "country", "code", "rate", "base", "vat"}); err != nil {
+	if err := cw.Write(vatHeader); err != nil {
 		return err
 	}
 	for _, r := range rows {
-		if err := cw.Write([]string{r.Scheme, r.Country, r.Code, r.Rate.String(), r.Base.String(), r.VAT.String()}); err != nil {
+		if err := cw.Write(vatRecord(r)); err != nil {
 			return err
 		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+var vatHeader = []string{"scheme", "country", "code", "rate", "base", "vat"}
+
+func vatRecord(r VATRow) []string {
+	return []string{r.Scheme, r.Country, r.Code, r.Rate.String(), r.Base.String(), r.VAT.String()}
+}
+
+// StreamVATCSV writes the VAT report of [from, to] as CSV, as WriteVATCSV does, row by
+// row from the database to w (issue 16). Staff only; nothing is written when the
+// principal may not read it.
+func (s *Service) StreamVATCSV(ctx context.Context, by accounts.Principal, from, to terms.Date, w io.Writer) error {
+	if err := by.Check(accounts.BillingReport, accounts.Provider); err != nil {
+		return err
+	}
+	cw := csvsafe.NewWriter(w)
+	if err := cw.Write(vatHeader); err != nil {
+		return err
+	}
+	if err := s.eachVAT(ctx, from, to, nil, 0, func(r VATRow) error { return cw.Write(vatRecord(r)) }); err != nil {
+		return err
 	}
 	cw.Flush()
 	return cw.Error()

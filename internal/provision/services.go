@@ -168,16 +168,72 @@ func (s *Service) view(ctx context.Context, q store.Querier, v svc) (ServiceView
 	return out, nil
 }
 
-func (s *Service) views(ctx context.Context, by accounts.Principal, vs []svc) ([]ServiceView, error) {
-	out := make([]ServiceView, 0, len(vs))
-	for _, v := range vs {
-		sv, err := s.view(ctx, s.db, v)
-		if err != nil {
+// viewsQuery is a list of services as ServiceViews in one query (where and order on
+// the services, alias v): each service with its server's name and type and the task
+// view shows (the first queued or running, else the last failed or refused one that no
+// later step has put right), each found by probing provision_tasks_service, where the
+// list used to ask three queries per service (issue 16).
+const viewsQuery = `SELECT v.id, v.subscription_id, v.org_id, v.plan_id, COALESCE(v.server_id, 0), v.kind, v.name, v.domain, v.email, v.ref,
+	v.state, v.reasons, v.package, v.details, v.secret, v.sensitive, v.secret_next, v.secret_ready, v.problem, v.problem_text,
+	v.created_at, v.updated_at, COALESCE(sv.name, ''), COALESCE(sv.driver_type, ''),
+	t.id, t.org_id, t.op, t.reason, t.target_server_id, t.status, t.attempts, t.next_attempt_at, t.message, t.created_at, t.updated_at, t.done_at
+	FROM provision_services v
+	LEFT JOIN provision_servers sv ON sv.id = v.server_id
+	LEFT JOIN provision_tasks t ON t.id = COALESCE(
+		(SELECT a.id FROM provision_tasks a WHERE a.service_id = v.id AND a.status IN ('queued', 'running') ORDER BY a.id LIMIT 1),
+		(SELECT b.id FROM provision_tasks b WHERE b.service_id = v.id AND b.status IN ('failed', 'refused')
+			AND NOT EXISTS (SELECT 1 FROM provision_tasks d WHERE d.service_id = b.service_id AND d.id > b.id AND d.status = 'done')
+			ORDER BY b.id DESC LIMIT 1)) `
+
+// listViews lists the services of where (on alias v, with its ORDER BY) as the
+// principal may see them, in one query (viewsQuery).
+func (s *Service) listViews(ctx context.Context, by accounts.Principal, where string, args ...any) ([]ServiceView, error) {
+	rows, err := s.db.QueryContext(ctx, viewsQuery+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ServiceView
+	for rows.Next() {
+		var v svc
+		var reasons, pkg, details, serverName, serverType string
+		var tID, tOrg, tTarget sql.NullInt64
+		var tOp, tReason, tStatus, tMessage sql.NullString
+		var tAttempts sql.NullInt64
+		var tNext, tCreated, tUpdated, tDone sql.NullTime
+		if err := rows.Scan(&v.id, &v.subID, &v.orgID, &v.planID, &v.serverID, &v.kind, &v.name, &v.domain, &v.email, &v.ref, &v.state, &reasons,
+			&pkg, &details, &v.secret, &v.sensitive, &v.secretNext, &v.secretReady, &v.problem, &v.problemText, &v.createdAt, &v.updatedAt,
+			&serverName, &serverType, &tID, &tOrg, &tOp, &tReason, &tTarget, &tStatus, &tAttempts, &tNext, &tMessage, &tCreated, &tUpdated, &tDone); err != nil {
 			return nil, err
+		}
+		v.reasons = parseReasons(reasons)
+		rec := fmt.Sprintf("provisioned service %d", v.id)
+		if err := store.DecodeJSON(rec, "package", pkg, &v.pkg); err != nil {
+			return nil, err
+		}
+		if err := store.DecodeJSON(rec, "details", details, &v.details); err != nil {
+			return nil, err
+		}
+		v.createdAt, v.updatedAt = v.createdAt.UTC(), v.updatedAt.UTC()
+		sv := ServiceView{ID: v.id, SubscriptionID: v.subID, OrgID: v.orgID, Kind: v.kind, Name: v.name, Domain: v.domain, Ref: v.ref,
+			ServerID: v.serverID, State: v.state, Reasons: v.reasons, Package: v.pkg, Details: v.details, CredentialsReady: v.secretReady,
+			Problem: v.problem, ProblemText: v.problemText, CreatedAt: v.createdAt, UpdatedAt: v.updatedAt}
+		if v.serverID != 0 {
+			sv.ServerName, sv.Panel = serverName, s.types[serverType].SingleSignOn
+		}
+		if tID.Valid {
+			t := Task{ID: tID.Int64, ServiceID: v.id, OrgID: tOrg.Int64, ServerID: v.serverID, Ref: v.ref, Kind: v.kind, Op: Op(tOp.String),
+				Reason: driver.SuspendReason(tReason.String), TargetServerID: tTarget.Int64, Status: TaskStatus(tStatus.String),
+				Attempts: int(tAttempts.Int64), NextAttemptAt: tNext.Time.UTC(), Message: tMessage.String, CreatedAt: tCreated.Time.UTC(),
+				UpdatedAt: tUpdated.Time.UTC()}
+			if tDone.Valid {
+				t.DoneAt = tDone.Time.UTC()
+			}
+			sv.Task = &t
 		}
 		out = append(out, scrub(by, sv))
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // scrub leaves out, for a customer, the server's own words with a refusal or an
@@ -200,11 +256,7 @@ func (s *Service) Services(ctx context.Context, by accounts.Principal, orgID int
 	if err := by.Check(accounts.ServiceRead, accounts.OrgID(orgID)); err != nil {
 		return nil, err
 	}
-	vs, err := listSvcs(ctx, s.db, `WHERE org_id = $1 ORDER BY id DESC`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	return s.views(ctx, by, vs)
+	return s.listViews(ctx, by, `WHERE v.org_id = $1 ORDER BY v.id DESC`, orgID)
 }
 
 // ServicesOn lists the services on a server, deleted ones left out (provision.read).
@@ -212,11 +264,7 @@ func (s *Service) ServicesOn(ctx context.Context, by accounts.Principal, serverI
 	if err := mayRead(by); err != nil {
 		return nil, err
 	}
-	vs, err := listSvcs(ctx, s.db, `WHERE server_id = $1 AND state <> 'deleted' ORDER BY ref`, serverID)
-	if err != nil {
-		return nil, err
-	}
-	return s.views(ctx, by, vs)
+	return s.listViews(ctx, by, `WHERE v.server_id = $1 AND v.state <> 'deleted' ORDER BY v.ref`, serverID)
 }
 
 // Unplaced lists the services that wait for a server with room (provision.read).
@@ -224,11 +272,7 @@ func (s *Service) Unplaced(ctx context.Context, by accounts.Principal) ([]Servic
 	if err := mayRead(by); err != nil {
 		return nil, err
 	}
-	vs, err := listSvcs(ctx, s.db, `WHERE server_id IS NULL AND state = 'pending' ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	return s.views(ctx, by, vs)
+	return s.listViews(ctx, by, `WHERE v.server_id IS NULL AND v.state = 'pending' ORDER BY v.id`)
 }
 
 // readable loads a service the principal may read with act; another organisation's

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -93,11 +94,28 @@ func getTask(ctx context.Context, q store.Querier, id int64) (task, error) {
 	return t, err
 }
 
-// Queue lists tasks for staff, newest first (provision.read).
+// Queue lists tasks for staff, newest first (provision.read), a page at a time by
+// keyset (f.Before).
 func (s *Service) Queue(ctx context.Context, by accounts.Principal, f QueueFilter) ([]Task, error) {
 	if err := mayRead(by); err != nil {
 		return nil, err
 	}
+	q, args := queueQuery(f)
+	return queryTasks(ctx, s.db, q, args...)
+}
+
+// openStatuses are the tasks still to do or that need staff: few, the work
+// outstanding, read along provision_tasks_status and sorted.
+const openStatuses = "t.status IN ('queued', 'running', 'failed', 'refused')"
+
+// queueQuery is Queue's condition and order: each filter a range of an index in the
+// list's order, the first page too "below the largest id", so that a page reads no
+// more than itself at any number of tasks (issue 16): a status along
+// provision_tasks_status (status, id), the open ones (four statuses) along the same
+// index and then sorted (they are the work outstanding, not the history), a service
+// along provision_tasks_service (service_id, id).
+// A server's tasks are its open ones (the server page) or walk the tasks newest first.
+func queueQuery(f QueueFilter) (string, []any) {
 	var where []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
@@ -105,7 +123,7 @@ func (s *Service) Queue(ctx context.Context, by accounts.Principal, f QueueFilte
 		where = append(where, "t.status = "+arg(string(f.Status)))
 	}
 	if f.Open {
-		where = append(where, "t.status IN ('queued', 'running', 'failed', 'refused')")
+		where = append(where, openStatuses)
 	}
 	if f.ServerID != 0 {
 		where = append(where, "v.server_id = "+arg(f.ServerID))
@@ -113,15 +131,39 @@ func (s *Service) Queue(ctx context.Context, by accounts.Principal, f QueueFilte
 	if f.ServiceID != 0 {
 		where = append(where, "t.service_id = "+arg(f.ServiceID))
 	}
+	before := f.Before
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	where = append(where, "t.id < "+arg(before))
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	w := ""
-	if len(where) > 0 {
-		w = "WHERE " + strings.Join(where, " AND ")
+	return "WHERE " + strings.Join(where, " AND ") + " ORDER BY t.id DESC LIMIT " + arg(limit), args
+}
+
+// Problems counts the tasks that need staff (failed or refused), along
+// provision_tasks_status: as many as there are problems, not the history
+// (provision.read).
+func (s *Service) Problems(ctx context.Context, by accounts.Principal) (int, error) {
+	if err := mayRead(by); err != nil {
+		return 0, err
 	}
-	return queryTasks(ctx, s.db, w+" ORDER BY t.id DESC LIMIT "+arg(limit), args...)
+	var n int
+	err := s.db.QueryRowContext(ctx, problemsQuery).Scan(&n)
+	return n, err
+}
+
+const problemsQuery = `SELECT COUNT(*) FROM provision_tasks WHERE status IN ('failed', 'refused')`
+
+// Task returns one task of the queue (provision.read).
+func (s *Service) Task(ctx context.Context, by accounts.Principal, id int64) (Task, error) {
+	if err := mayRead(by); err != nil {
+		return Task{}, err
+	}
+	t, err := getTask(ctx, s.db, id)
+	return t.Task, err
 }
 
 // RunAgain queues a failed or refused task again, at once and with its attempts

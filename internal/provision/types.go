@@ -205,8 +205,11 @@ type QueueFilter struct {
 	ServerID  int64      `json:"server_id,omitempty"`
 	ServiceID int64      `json:"service_id,omitempty"`
 	// Open: only tasks still to do or that need staff (queued, running, failed, refused).
-	Open  bool `json:"open,omitempty"`
-	Limit int  `json:"limit,omitempty"` // 0: 200
+	Open bool `json:"open,omitempty"`
+	// Before pages newest first by keyset: only tasks with a smaller id (0: from the
+	// newest). The next page's Before is the last task's id.
+	Before int64 `json:"before,omitempty"`
+	Limit  int   `json:"limit,omitempty"` // 0: 200
 }
 
 // Credentials are a service's secret and sensitive connection facts, shown once.

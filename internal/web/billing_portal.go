@@ -24,6 +24,7 @@ type invoicesView struct {
 	Kinds    []option
 	Series   string
 	Customer string
+	Query    string // staff: an invoice number or payment reference prefix
 	Filtered bool
 	Base     string
 	Today    terms.Date

@@ -21,8 +21,8 @@ func (s *server) staffInvoices(w http.ResponseWriter, r *http.Request, p *accoun
 	q := r.URL.Query()
 	v := invoicesView{Status: optionParam(r, "status", invoiceStatusOptions), Statuses: invoiceStatusOptions,
 		Kind: optionParam(r, "kind", docTypeOptions), Kinds: docTypeOptions, Series: seriesParam(r),
-		Customer: strings.TrimSpace(q.Get("customer")), Base: "/staff", Today: s.today()}
-	f := billing.InvoiceFilter{Status: v.Status, DocType: billing.DocType(v.Kind)}
+		Customer: strings.TrimSpace(q.Get("customer")), Query: truncate(strings.TrimSpace(q.Get("q")), 40), Base: "/staff", Today: s.today()}
+	f := billing.InvoiceFilter{Status: v.Status, DocType: billing.DocType(v.Kind), Query: v.Query}
 	f.Series = v.Series
 	if v.Customer != "" {
 		id, err := strconv.ParseInt(v.Customer, 10, 64)
@@ -31,7 +31,7 @@ func (s *server) staffInvoices(w http.ResponseWriter, r *http.Request, p *accoun
 		}
 		f.OrgID = id
 	}
-	v.Filtered = v.Status != "" || v.Kind != "" || v.Series != "" || v.Customer != ""
+	v.Filtered = v.Status != "" || v.Kind != "" || v.Series != "" || v.Customer != "" || v.Query != ""
 	if f.OrgID >= 0 {
 		list, next, err := s.bill.ListInvoices(r.Context(), *p, f, billing.Page{Before: beforeParam(r), Limit: invoicesPerPage})
 		switch {

@@ -7,6 +7,8 @@ var billingMessages = map[string][2]string{
 	"nav.payments": {"Betalingen", "Payments"},
 	"nav.reports":  {"Rapportages", "Reports"},
 
+	"invoices.number_search": {"Factuurnummer of betalingskenmerk (begin)", "Invoice number or payment reference (start)"},
+
 	"invoices.title":        {"Facturen", "Invoices"},
 	"invoices.filter_label": {"Facturen filteren", "Filter invoices"},
 	"invoices.series":       {"Reeks", "Series"},

@@ -102,12 +102,8 @@ func (s *server) provOverview(w http.ResponseWriter, r *http.Request, p *account
 		}
 		v.Servers = append(v.Servers, provServerRow{Server: sv, provHealth: healthOf(pg, rep)})
 	}
-	for _, st := range []provision.TaskStatus{provision.TaskFailed, provision.TaskRefused} {
-		list, err := s.prov.Queue(ctx, *p, provision.QueueFilter{Status: st, Limit: 1000})
-		if err != nil {
-			return err
-		}
-		v.Problems += len(list)
+	if v.Problems, err = s.prov.Problems(ctx, *p); err != nil {
+		return err
 	}
 	waiting, err := s.prov.Unplaced(ctx, *p)
 	if err != nil {
@@ -130,11 +126,10 @@ type provQueueView struct {
 	Tasks    provTaskList
 	Status   string
 	Statuses []option
-	Pager    pager
+	Cursor   cursor
 }
 
-// provQueueMax bounds the steps one queue listing reads; the page shows them
-// provPerPage at a time.
+// provQueueMax bounds the steps a service's history shows.
 const provQueueMax = 1000
 
 func (s *server) provQueue(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
@@ -142,7 +137,9 @@ func (s *server) provQueue(w http.ResponseWriter, r *http.Request, p *accounts.P
 	pg := s.newPage(w, r, "prov.queue_title")
 	pg.Nav = "provisioning"
 	status := r.URL.Query().Get("status")
-	f := provision.QueueFilter{Limit: provQueueMax}
+	// A page by keyset (?before=): the queue's cost does not grow with its history
+	// (issue 16).
+	f := provision.QueueFilter{Limit: provPerPage + 1, Before: beforeParam(r)}
 	switch {
 	case status == "all":
 	case slices.Contains(provision.TaskStatuses, provision.TaskStatus(status)):
@@ -158,10 +155,14 @@ func (s *server) provQueue(w http.ResponseWriter, r *http.Request, p *accounts.P
 	for _, st := range provision.TaskStatuses {
 		v.Statuses = append(v.Statuses, option{Value: string(st), Label: "prov.task." + string(st)})
 	}
-	n := intParam(r.URL.Query().Get("page"), 1)
-	v.Pager = newPager(r, n, provPerPage, len(list))
-	from := min((n-1)*provPerPage, len(list))
-	v.Tasks = provTaskList{Tasks: list[from:min(from+provPerPage, len(list))], ShowService: true, Manage: p.Can(accounts.ProvisionManage, accounts.Provider)}
+	more := len(list) > provPerPage
+	list = list[:min(len(list), provPerPage)]
+	var last int64
+	if len(list) > 0 {
+		last = list[len(list)-1].ID
+	}
+	v.Cursor = newCursor(r, "before", more, last)
+	v.Tasks = provTaskList{Tasks: list, ShowService: true, Manage: p.Can(accounts.ProvisionManage, accounts.Provider)}
 	pg.Data = v
 	s.render(w, http.StatusOK, "staff_provisioning_queue", pg)
 	return nil
@@ -409,16 +410,19 @@ type provServiceRow struct {
 
 // provServiceRows names each service's customer, as far as the person may read it.
 func (s *server) provServiceRows(r *http.Request, p *accounts.Principal, list []provision.ServiceView) []provServiceRow {
-	names := map[int64]string{}
+	ids := make([]int64, 0, len(list))
+	for _, x := range list {
+		ids = append(ids, x.OrgID)
+	}
+	// The customers' names in one query, not one per row (issue 16); a name that
+	// cannot be read leaves the column empty, as before.
+	names, err := s.acc.OrganisationNames(r.Context(), *p, ids)
+	if err != nil {
+		s.log.Error("provisioning list: customer names", "err", err)
+	}
 	out := make([]provServiceRow, 0, len(list))
 	for _, x := range list {
-		row := provServiceRow{ServiceView: x}
-		if name, ok := names[x.OrgID]; ok {
-			row.Customer = name
-		} else if org, err := s.acc.GetOrganisation(r.Context(), *p, x.OrgID); err == nil {
-			row.Customer, names[x.OrgID] = org.LegalName, org.LegalName
-		}
-		out = append(out, row)
+		out = append(out, provServiceRow{ServiceView: x, Customer: names[x.OrgID]})
 	}
 	return out
 }
@@ -625,18 +629,15 @@ func (s *server) provServerSync(w http.ResponseWriter, r *http.Request, p *accou
 // ---- the queue: run again ----
 
 func (s *server) provTask(r *http.Request, p *accounts.Principal, id int64) (provision.Task, error) {
-	// The queue has no single-task read: the service owns which tasks exist, and a
-	// task that is not failed or refused cannot be run again anyway.
-	for _, st := range []provision.TaskStatus{provision.TaskFailed, provision.TaskRefused} {
-		list, err := s.prov.Queue(r.Context(), *p, provision.QueueFilter{Status: st, Limit: provQueueMax})
-		if err != nil {
-			return provision.Task{}, err
-		}
-		if i := slices.IndexFunc(list, func(t provision.Task) bool { return t.ID == id }); i >= 0 {
-			return list[i], nil
-		}
+	// Only a failed or refused step can be run again; any other answers as not found.
+	t, err := s.prov.Task(r.Context(), *p, id)
+	if err != nil {
+		return provision.Task{}, err
 	}
-	return provision.Task{}, accounts.ErrNotFound
+	if t.Status != provision.TaskFailed && t.Status != provision.TaskRefused {
+		return provision.Task{}, accounts.ErrNotFound
+	}
+	return t, nil
 }
 
 func (s *server) provRetryPage(w http.ResponseWriter, r *http.Request, p *accounts.Principal, pg *page, id int64, status int) error {

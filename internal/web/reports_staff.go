@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/billing"
@@ -26,15 +27,19 @@ type reportsView struct {
 	Revenue      []billing.RevenueRow
 	RevenueTotal billing.RevenueRow
 	RevenuePager cursor
-	VAT          []billing.VATRow
-	Query        string // the report dates, for the CSV links
-	DateFields   []dateField
+	// VAT is a page of the VAT report's rows (keyset ?vat_after=), read from the
+	// maintained day totals; its total row is RevenueTotal's base and VAT.
+	VAT        []billing.VATRow
+	VATPager   cursor
+	Query      string // the report dates, for the CSV links
+	DateFields []dateField
 }
 
 // Report pages: customers of the receivables per page, months of revenue per page.
 const (
 	receivablesPerPage = perPage
 	revenueMonths      = 12
+	vatPerPage         = perPage
 )
 
 type dateField struct{ Name, ID, Label string }
@@ -127,8 +132,43 @@ func (s *server) reportPages(r *http.Request, p *accounts.Principal, v *reportsV
 	if v.RevenueTotal, err = s.bill.RevenueTotals(ctx, *p, v.From, v.To); err != nil {
 		return err
 	}
-	v.VAT, err = s.bill.VATReport(ctx, *p, v.From, v.To)
-	return err
+	vatAfter := vatAfterParam(q.Get("vat_after"))
+	vat, err := s.bill.VATPage(ctx, *p, v.From, v.To, vatAfter, vatPerPage+1)
+	if err != nil {
+		return err
+	}
+	v.VAT = vat[:min(len(vat), vatPerPage)]
+	if vatAfter != nil {
+		u := r.URL.Query()
+		u.Del("vat_after")
+		v.VATPager.NewestURL = withQuery(r.URL.Path, u) + "#vat-h"
+	}
+	if len(vat) > vatPerPage {
+		u := r.URL.Query()
+		u.Set("vat_after", vatAfterValue(v.VAT[len(v.VAT)-1].Key()))
+		v.VATPager.OlderURL = withQuery(r.URL.Path, u) + "#vat-h"
+	}
+	v.VATPager.Ordered = true
+	return nil
+}
+
+// vatAfterValue and vatAfterParam write and read the VAT report's cursor, the key of
+// the last row shown: scheme/country/code/rate. A cursor that does not read starts
+// from the first row.
+func vatAfterValue(k billing.VATKey) string {
+	return k.Scheme + "/" + k.Country + "/" + k.Code + "/" + k.Rate.String()
+}
+
+func vatAfterParam(v string) *billing.VATKey {
+	parts := strings.Split(v, "/")
+	if len(parts) != 4 {
+		return nil
+	}
+	rate, err := terms.ParseRate(parts[3])
+	if err != nil {
+		return nil
+	}
+	return &billing.VATKey{Scheme: parts[0], Country: parts[1], Code: parts[2], Rate: rate}
 }
 
 // staffReportCSV downloads one report as CSV, for the books and the tax returns.
@@ -142,41 +182,35 @@ func (s *server) staffReportCSV(report string) handlerFunc {
 			s.errorPage(w, r, http.StatusBadRequest, "error.400.title", "reports.bad_dates")
 			return nil
 		}
-		if report == "receivables" {
+		if report == "receivables" || report == "vat" {
 			// Row by row from the database to the client: the export of 100,000
 			// customers takes no more memory than that of ten (issue 16).
 			d := &streamedDownload{w: w, contentType: "text/csv; charset=utf-8", name: "debiteuren-" + asOf.String() + ".csv"}
-			err := s.bill.StreamReceivablesCSV(ctx, *p, asOf, d)
+			var err error
+			if report == "vat" {
+				d.name = "btw-" + from.String() + "-" + to.String() + ".csv"
+				err = s.bill.StreamVATCSV(ctx, *p, from, to, d)
+			} else {
+				err = s.bill.StreamReceivablesCSV(ctx, *p, asOf, d)
+			}
 			if err != nil && d.started {
 				// Too late for an error page: the client sees the download cut off
 				// rather than a file that looks complete.
-				s.log.Error("receivables export failed", "err", err)
+				s.log.Error("report export failed", "report", report, "err", err)
 				panic(http.ErrAbortHandler)
 			}
 			return err
 		}
-		var buf bytes.Buffer
-		var name string
-		switch report {
-		case "revenue":
-			rows, err := s.bill.RevenuePerMonth(ctx, *p, from, to)
-			if err != nil {
-				return err
-			}
-			if err := billing.WriteRevenueCSV(&buf, rows); err != nil {
-				return err
-			}
-			name = "omzet-" + from.String() + "-" + to.String() + ".csv"
-		default:
-			rows, err := s.bill.VATReport(ctx, *p, from, to)
-			if err != nil {
-				return err
-			}
-			if err := billing.WriteVATCSV(&buf, rows); err != nil {
-				return err
-			}
-			name = "btw-" + from.String() + "-" + to.String() + ".csv"
+		// The revenue report: a row per month, at most a few hundred.
+		rows, err := s.bill.RevenuePerMonth(ctx, *p, from, to)
+		if err != nil {
+			return err
 		}
+		var buf bytes.Buffer
+		if err := billing.WriteRevenueCSV(&buf, rows); err != nil {
+			return err
+		}
+		name := "omzet-" + from.String() + "-" + to.String() + ".csv"
 		download(w, "text/csv; charset=utf-8", name, buf.Bytes())
 		return nil
 	}

@@ -361,7 +361,9 @@ type RefundPaidInput struct {
 type ReceivablesReport struct {
 	AsOf    string          `json:"as_of" format:"date" doc:"The report date."`
 	Buckets []string        `json:"buckets" doc:"The ageing buckets, by days past the due date."`
-	Rows    []ReceivableRow `json:"rows" doc:"One row per customer, then the total (org_id 0)."`
+	Rows    []ReceivableRow `json:"rows" doc:"One row per customer of this page, then the total of all customers (org_id 0)."`
+	// NextAfter pages by keyset (issue 16).
+	NextAfter int64 `json:"next_after,omitempty" example:"1200" doc:"Pass as after to get the next page; absent on the last page."`
 }
 
 // ReceivableRow is one customer's open amounts.
