@@ -40,12 +40,11 @@ var Schema = store.SchemaFrom("onetime", migrations, "migrations")
 
 // Service creates, reveals and purges one-time secrets.
 type Service struct {
-	db    *store.DB
-	clk   clock.Clock
-	keys  *secrets.Keyring
-	pack  *terms.Pack
-	base  string
-	nowFn func() time.Time
+	db   *store.DB
+	clk  clock.Clock
+	keys *secrets.Keyring
+	pack *terms.Pack
+	base string
 }
 
 // New returns the service; baseURL starts the links it makes.

@@ -82,10 +82,7 @@ func (s *server) ticketNewPage(w http.ResponseWriter, r *http.Request, f *form, 
 		f = newForm(nil)
 	}
 	pg.Form = f
-	cats := make([]support.Category, 0, len(support.Categories))
-	for _, c := range support.Categories {
-		cats = append(cats, c)
-	}
+	cats := append([]support.Category(nil), support.Categories...)
 	pg.Data = ticketNewView{Categories: cats, Fields: support.CategoryFields, Error: errMsg, Max: maxFormBytes >> 10}
 	s.render(w, status, "portal_ticket_new", pg)
 }
