@@ -5,12 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/app"
 	"github.com/hostpact/hostpact/internal/backup"
-	"github.com/hostpact/hostpact/internal/clock"
-	"github.com/hostpact/hostpact/internal/config"
-	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
 )
@@ -20,30 +16,14 @@ import (
 // restore recorded from a ticket that is done; a second seed adds nothing.
 func TestSeedBackups(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		cfg, err := config.Load("", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Demo, cfg.Keys = true, secrets.Ephemeral()
-		pack, err := app.LoadPack(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := app.Build(cfg, pack, db, nil, clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := demoApp(t, db, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 		ctx := context.Background()
 		for range 2 {
 			if _, err := Seed(ctx, a); err != nil {
 				t.Fatal(err)
 			}
 		}
-		admin, err := a.Accounts.FindUserByEmail(ctx, staff[0].email)
-		if err != nil {
-			t.Fatal(err)
-		}
-		by := accounts.Principal{User: admin}
+		by := demoAdmin(t, a)
 		svs, err := a.Backup.Servers(ctx, by)
 		if err != nil || len(svs) != 1 || !svs[0].Demo {
 			t.Fatalf("backup servers %+v %v", svs, err)

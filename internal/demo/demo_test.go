@@ -7,10 +7,7 @@ import (
 	"time"
 
 	"github.com/hostpact/hostpact/internal/app"
-	"github.com/hostpact/hostpact/internal/clock"
-	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/documents"
-	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
 )
@@ -68,19 +65,7 @@ func TestDemoDocuments(t *testing.T) {
 // nothing.
 func TestSeedPublishesDocumentsAndOrdersLinkThem(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		cfg, err := config.Load("", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Demo, cfg.Keys = true, secrets.Ephemeral()
-		pack, err := app.LoadPack(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := app.Build(cfg, pack, db, nil, clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := demoApp(t, db, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 		ctx := context.Background()
 		if _, err := Seed(ctx, a); err != nil {
 			t.Fatal(err)

@@ -5,11 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/app"
-	"github.com/hostpact/hostpact/internal/clock"
-	"github.com/hostpact/hostpact/internal/config"
-	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
 )
@@ -19,28 +15,12 @@ import (
 // second seed adds nothing.
 func TestSeedDNS(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		cfg, err := config.Load("", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Demo, cfg.Keys = true, secrets.Ephemeral()
-		pack, err := app.LoadPack(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := app.Build(cfg, pack, db, nil, clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := demoApp(t, db, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 		ctx := context.Background()
 		if _, err := Seed(ctx, a); err != nil {
 			t.Fatal(err)
 		}
-		admin, err := a.Accounts.FindUserByEmail(ctx, staff[0].email)
-		if err != nil {
-			t.Fatal(err)
-		}
-		by := accounts.Principal{User: admin}
+		by := demoAdmin(t, a)
 		zones, err := a.DNS.AllZones(ctx, by, 0, "")
 		if err != nil {
 			t.Fatal(err)

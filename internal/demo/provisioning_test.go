@@ -5,13 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/app"
-	"github.com/hostpact/hostpact/internal/clock"
-	"github.com/hostpact/hostpact/internal/config"
 	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/provision/driver"
-	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
 )
@@ -21,28 +17,12 @@ import (
 // server could not carry out, with the server's message; a second seed adds nothing.
 func TestSeedProvisioning(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		cfg, err := config.Load("", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Demo, cfg.Keys = true, secrets.Ephemeral()
-		pack, err := app.LoadPack(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := app.Build(cfg, pack, db, nil, clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := demoApp(t, db, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 		ctx := context.Background()
 		if _, err := Seed(ctx, a); err != nil {
 			t.Fatal(err)
 		}
-		admin, err := a.Accounts.FindUserByEmail(ctx, staff[0].email)
-		if err != nil {
-			t.Fatal(err)
-		}
-		by := accounts.Principal{User: admin}
+		by := demoAdmin(t, a)
 		svs, err := a.Provision.Servers(ctx, by)
 		if err != nil || len(svs) != len(demoProvServers) {
 			t.Fatalf("servers: %+v %v", svs, err)

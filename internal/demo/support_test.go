@@ -7,9 +7,6 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/app"
-	"github.com/hostpact/hostpact/internal/clock"
-	"github.com/hostpact/hostpact/internal/config"
-	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
 	"github.com/hostpact/hostpact/internal/support"
@@ -19,19 +16,7 @@ import (
 // with its fields and a ticket waiting for the customer; seeding twice adds nothing.
 func TestDemoSupportTickets(t *testing.T) {
 	db := storetest.Open(t, store.SQLite, app.Schemas()...)
-	cfg, err := config.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Demo, cfg.Keys = true, secrets.Ephemeral()
-	pack, err := app.LoadPack(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.Build(cfg, pack, db, nil, clock.NewFake(time.Date(2026, 12, 18, 9, 0, 0, 0, time.UTC)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := demoApp(t, db, time.Date(2026, 12, 18, 9, 0, 0, 0, time.UTC))
 	ctx := context.Background()
 	for range 2 {
 		if _, err := Seed(ctx, a); err != nil {

@@ -8,11 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/app"
-	"github.com/hostpact/hostpact/internal/clock"
-	"github.com/hostpact/hostpact/internal/config"
-	"github.com/hostpact/hostpact/internal/secrets"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
 )
@@ -22,28 +18,12 @@ import (
 // pages show believable charts; the usage pages are mounted.
 func TestDemoUsage(t *testing.T) {
 	db := storetest.Open(t, store.SQLite, app.Schemas()...)
-	cfg, err := config.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Demo, cfg.Keys = true, secrets.Ephemeral()
-	pack, err := app.LoadPack(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.Build(cfg, pack, db, nil, clock.NewFake(time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := demoApp(t, db, time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC))
 	ctx := context.Background()
 	if _, err := Seed(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	admin, err := a.Accounts.FindUserByEmail(ctx, staff[0].email)
-	if err != nil {
-		t.Fatal(err)
-	}
-	by := accounts.Principal{User: admin}
+	by := demoAdmin(t, a)
 	plans, err := a.Usage.Report(ctx, by, "2026-03")
 	if err != nil || len(plans) == 0 {
 		t.Fatalf("report %+v %v", plans, err)
