@@ -375,7 +375,15 @@ func (s *Service) ensureZone(ctx context.Context, orgID int64, name string, orig
 
 // DomainActive creates the zone of a domain that became active (internal/domains'
 // ZoneKeeper); a zone that exists is left as it is.
+//
+// A provider that has registered no DNS server runs its DNS elsewhere: the domain then
+// gets no zone here, and that is not an error.
 func (s *Service) DomainActive(ctx context.Context, orgID int64, name string) error {
+	if svs, err := s.servers(ctx, s.db, `ORDER BY s.id LIMIT 1`); err != nil {
+		return err
+	} else if len(svs) == 0 {
+		return nil
+	}
 	_, err := s.ensureZone(audit.JobContext(ctx, "domains"), orgID, name, OriginDomain)
 	return err
 }
