@@ -196,6 +196,7 @@ func (s *server) orderPage(w http.ResponseWriter, r *http.Request, p *accounts.P
 	if pl.Plan.TLD != "" {
 		details = append(details, field{Name: "domain", Label: "order.domain", Type: "text", Required: true, Max: 253,
 			Hint: "order.domain_register", Auto: "off"})
+		details = append(details, s.orderTransferField(pl)...)
 	} else {
 		details = append(details, field{Name: "domain", Label: "order.hostname", Type: "text", Max: 253, Hint: "order.hostname_hint", Auto: "off"})
 	}
@@ -251,6 +252,9 @@ func (s *server) portalOrderPlace(w http.ResponseWriter, r *http.Request, p *acc
 	pg.Form = f
 	if f.Get("accept_terms") == "" {
 		f.Errors["accept_terms"] = pg.T("order.accept_required")
+	}
+	if len(f.Errors) == 0 {
+		s.orderTransferRequest(r, p, pl, f)
 	}
 	if len(f.Errors) == 0 {
 		c, err := s.con.PlaceOrder(r.Context(), *p, contracts.OrderInput{
