@@ -344,7 +344,9 @@ type subRow struct {
 	Sub       contracts.Subscription
 	Next      *contracts.CancellationPreview
 	CanCancel bool
-	Plans     []option // staff: other plans of the same product
+	// CanUncancel: a cancellation this user may still withdraw (cancel_withdraw.go).
+	CanUncancel bool
+	Plans       []option // staff: other plans of the same product
 	// Service is the subscription's service on a server (0: none), State its state.
 	Service int64
 	State   string
@@ -406,7 +408,7 @@ func (s *server) contractView(r *http.Request, p *accounts.Principal, c contract
 	v := contractView{Contract: c, Base: base}
 	running := 0
 	for _, sub := range c.Subscriptions {
-		row := subRow{Sub: sub}
+		row := subRow{Sub: sub, CanUncancel: s.mayWithdrawCancellation(p, sub)}
 		if sub.Status != contracts.SubEnded {
 			running++
 		}

@@ -176,3 +176,77 @@ func TestDomainOrderTransferIn(t *testing.T) {
 		}
 	})
 }
+
+// A cancelled domain is withdrawn from its cancellation before the end date, by the
+// customer in the portal and by staff: the contract page offers it, a confirmation
+// page asks, and the registry's scheduled delete is withdrawn afterwards. Another
+// customer's subscription id is not found.
+func TestCancelWithdrawDomain(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.seedCatalog()
+		org, u := e.customer("Bakkerij Jansen", "marieke@bakkerij.test")
+		other, ou := e.customer("Concurrent BV", "piet@concurrent.test")
+		d := e.domainOrder(org, u, "bakkerij-jansen.nl")
+		od := e.domainOrder(other, ou, "concurrent.nl")
+		cancelAndRun := func(subID int64, by accounts.Principal) {
+			t.Helper()
+			if _, err := e.con.ConfirmCancellation(e.ctx, by, subID, contracts.CancelInput{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.doms.Run(e.ctx, e.clk.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cancelAndRun(d.SubscriptionID, e.customerPrincipal(u))
+		cancelAndRun(od.SubscriptionID, e.customerPrincipal(ou))
+		if got, _ := e.dreg.Lookup("bakkerij-jansen.nl"); got.State != registry.StateScheduledDelete {
+			t.Fatalf("registry after the cancellation: %+v", got)
+		}
+		sub, err := e.con.GetSubscription(e.ctx, e.admin(), d.SubscriptionID)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		c := e.client()
+		c.login(u.Email, "", "/portal/")
+		r := c.get("/portal/contracts/" + itoa(sub.ContractID))
+		c.expect(r, 200, "")
+		path := "/portal/subscriptions/" + itoa(sub.ID) + "/uncancel"
+		contains(t, r.Body, `href="`+path+`"`, "Opzegging intrekken")
+		// Tenant isolation: another customer's subscription is not found.
+		c.expect(c.get("/portal/subscriptions/"+itoa(od.SubscriptionID)+"/uncancel"), 404, "")
+		r = c.get(path)
+		c.expect(r, 200, "")
+		contains(t, r.Body, "De opzegging van", "de aanbieder staat het toe")
+		c.expect(c.post("/portal/subscriptions/"+itoa(od.SubscriptionID)+"/uncancel", url.Values{}), 404, "")
+		r = c.post(path, url.Values{})
+		c.expect(r, 303, "/portal/contracts/"+itoa(sub.ContractID))
+		if got, _ := e.con.GetSubscription(e.ctx, e.admin(), sub.ID); !got.EndsOn.IsZero() {
+			t.Fatalf("still ends on %s", got.EndsOn)
+		}
+		// Twice: nothing left to withdraw.
+		c.expect(c.get(path), 409, "")
+		if err := e.doms.Run(e.ctx, e.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := e.dreg.Lookup("bakkerij-jansen.nl"); got.State != registry.StateActive || e.dreg.Count("domain:cancel-delete") != 1 {
+			t.Fatalf("registry after the withdrawal: %+v, %d cancel-deletes", got, e.dreg.Count("domain:cancel-delete"))
+		}
+
+		// Staff withdraw the other customer's cancellation on request.
+		s := e.client()
+		staff := e.staff("support@provider.test", accounts.RoleSupport)
+		s.login(staff.Email, staffSecret, "/staff/")
+		spath := "/staff/subscriptions/" + itoa(od.SubscriptionID) + "/uncancel"
+		r = s.get(spath)
+		s.expect(r, 200, "")
+		r = s.post(spath, url.Values{})
+		s.expect(r, 303, "")
+		if err := e.doms.Run(e.ctx, e.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := e.dreg.Lookup("concurrent.nl"); got.State != registry.StateActive || e.dreg.Count("domain:cancel-delete") != 2 {
+			t.Fatalf("registry after the staff withdrawal: %+v", got)
+		}
+	})
+}

@@ -5,6 +5,12 @@ package web
 var domainMessages = map[string][2]string{
 	"nav.domains": {"Domeinnamen", "Domain names"},
 
+	// ---- withdrawing a cancellation (cancel_withdraw.go) ----
+	"uncancel.button":   {"Opzegging intrekken", "Withdraw cancellation"},
+	"uncancel.title":    {"Opzegging intrekken", "Withdraw cancellation"},
+	"uncancel.question": {"De opzegging van %s intrekken? De dienst zou eindigen op %s; na het intrekken loopt hij gewoon door.", "Withdraw the cancellation of %s? The service would end on %s; after withdrawing it simply runs on."},
+	"flash.uncancelled": {"De opzegging is ingetrokken; de dienst loopt door.", "The cancellation has been withdrawn; the service runs on."},
+
 	// ---- the order form: transfer in with a code ----
 	"order.transfer_code":        {"Verhuiscode (als deze domeinnaam al van u is bij een andere aanbieder)", "Transfer code (if this domain is already yours at another provider)"},
 	"order.transfer_code_hint":   {"Optioneel. Met een verhuiscode verhuizen we de naam naar ons in plaats van hem te registreren; de registry controleert de code. We tonen de code nergens terug.", "Optional. With a transfer code we transfer the name to us instead of registering it; the registry checks the code. We never show the code back."},
