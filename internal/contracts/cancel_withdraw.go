@@ -18,7 +18,7 @@ type CancellationWithdrawal struct {
 	WasEndingOn    terms.Date `json:"was_ending_on"`
 	ByStaff        bool       `json:"by_staff"`
 	// Explanation says on what the withdrawal rests. Neither set of terms gives a right
-	// to take a cancellation back (cp.av.13 and fo.av.20 only say how to cancel), so it
+	// to take a cancellation back (cp.av.13.1–13.4 and fo.av.20.3 only say how and when to cancel), so it
 	// is the provider's courtesy, and the subscription simply runs on and renews.
 	Explanation i18n.Msg `json:"explanation"`
 }
