@@ -196,6 +196,7 @@ func (s *server) orderPage(w http.ResponseWriter, r *http.Request, p *accounts.P
 	if pl.Plan.TLD != "" {
 		details = append(details, field{Name: "domain", Label: "order.domain", Type: "text", Required: true, Max: 253,
 			Hint: "order.domain_register", Auto: "off"})
+		details = append(details, s.orderTransferField(pl)...)
 	} else {
 		details = append(details, field{Name: "domain", Label: "order.hostname", Type: "text", Max: 253, Hint: "order.hostname_hint", Auto: "off"})
 	}
@@ -251,6 +252,9 @@ func (s *server) portalOrderPlace(w http.ResponseWriter, r *http.Request, p *acc
 	pg.Form = f
 	if f.Get("accept_terms") == "" {
 		f.Errors["accept_terms"] = pg.T("order.accept_required")
+	}
+	if len(f.Errors) == 0 {
+		s.orderTransferRequest(r, p, pl, f)
 	}
 	if len(f.Errors) == 0 {
 		c, err := s.con.PlaceOrder(r.Context(), *p, contracts.OrderInput{
@@ -340,7 +344,9 @@ type subRow struct {
 	Sub       contracts.Subscription
 	Next      *contracts.CancellationPreview
 	CanCancel bool
-	Plans     []option // staff: other plans of the same product
+	// CanUncancel: a cancellation this user may still withdraw (cancel_withdraw.go).
+	CanUncancel bool
+	Plans       []option // staff: other plans of the same product
 	// Service is the subscription's service on a server (0: none), State its state.
 	Service int64
 	State   string
@@ -402,7 +408,7 @@ func (s *server) contractView(r *http.Request, p *accounts.Principal, c contract
 	v := contractView{Contract: c, Base: base}
 	running := 0
 	for _, sub := range c.Subscriptions {
-		row := subRow{Sub: sub}
+		row := subRow{Sub: sub, CanUncancel: s.mayWithdrawCancellation(p, sub)}
 		if sub.Status != contracts.SubEnded {
 			running++
 		}

@@ -41,6 +41,8 @@ var isolationRoutes = []struct {
 	{"GET /portal/subscriptions/{id}/cancel", "subscription", nil},
 	{"POST /portal/subscriptions/{id}/cancel", "subscription", url.Values{"expect_ends_on": {""}}},
 	{"GET /portal/subscriptions/{id}/cancelled", "subscription", nil},
+	{"GET /portal/subscriptions/{id}/uncancel", "subscription", nil},
+	{"POST /portal/subscriptions/{id}/uncancel", "subscription", nil},
 	{"GET /portal/quotes/{id}", "quote", nil},
 	{"GET /portal/quotes/{id}/pdf", "quote", nil},
 	{"POST /portal/quotes/{id}/accept", "quote", url.Values{"idempotency_key": {"isolation-test-key-1"}}},

@@ -5,19 +5,16 @@ package web
 var domainMessages = map[string][2]string{
 	"nav.domains": {"Domeinnamen", "Domain names"},
 
-	// ---- the service's errors ----
-	"domains.name_invalid":               {"Vul een domeinnaam in zoals voorbeeld.nl: letters, cijfers en koppeltekens, met een extensie.", "Enter a domain name such as example.nl: letters, digits and hyphens, with an extension."},
-	"domains.name_taken_s":               {"%s is al geregistreerd en dus niet vrij. Is de naam van u? Verhuis hem dan naar ons met de verhuiscode van uw huidige aanbieder.", "%s is already registered and not free. Is the name yours? Then transfer it to us with the transfer code from your current provider."},
-	"domains.registry_unreachable_order": {"De registry is nu niet bereikbaar, dus we kunnen niet nagaan of de naam vrij is. Probeer het over een paar minuten opnieuw.", "The registry cannot be reached now, so we cannot check whether the name is free. Please try again in a few minutes."},
-	"domains.auth_code_needed":           {"Vul de verhuiscode in die u van uw huidige aanbieder kreeg (hoogstens 64 tekens).", "Enter the transfer code your current provider gave you (at most 64 characters)."},
-	"domains.no_token_in_state":          {"Een verhuiscode is er alleen voor een actieve domeinnaam.", "A transfer token exists only for an active domain name."},
-	"domains.not_failed_transfer":        {"Deze domeinnaam wacht niet op een nieuwe verhuiscode.", "This domain name is not waiting for a new transfer code."},
-	"domains.not_failed_step":            {"Alleen een mislukte stap kan opnieuw worden uitgevoerd.", "Only a failed step can be run again."},
-	"domains.not_in_quarantine":          {"Alleen een domeinnaam in quarantaine kan worden teruggehaald.", "Only a domain name in quarantine can be redeemed."},
-	"domains.restore_request_needed":     {"Beschrijf het verzoek van de klant: wie vroeg het, wanneer en hoe.", "Describe the customer's request: who asked, when and how."},
-	"domains.step_under_way":             {"Deze stap staat al in de wachtrij.", "This step is already in the queue."},
-	"domains.tld_invalid":                {"Vul een extensie in zoals nl.", "Enter an extension such as nl."},
-	"domains.address_invalid":            {"Vul het adres van de registry in als host:poort.", "Enter the registry's address as host:port."},
+	// ---- withdrawing a cancellation (cancel_withdraw.go) ----
+	"uncancel.button":   {"Opzegging intrekken", "Withdraw cancellation"},
+	"uncancel.title":    {"Opzegging intrekken", "Withdraw cancellation"},
+	"uncancel.question": {"De opzegging van %s intrekken? De dienst zou eindigen op %s; na het intrekken loopt hij gewoon door.", "Withdraw the cancellation of %s? The service would end on %s; after withdrawing it simply runs on."},
+	"flash.uncancelled": {"De opzegging is ingetrokken; de dienst loopt door.", "The cancellation has been withdrawn; the service runs on."},
+
+	// ---- the order form: transfer in with a code ----
+	"order.transfer_code":        {"Verhuiscode (als deze domeinnaam al van u is bij een andere aanbieder)", "Transfer code (if this domain is already yours at another provider)"},
+	"order.transfer_code_hint":   {"Optioneel. Met een verhuiscode verhuizen we de naam naar ons in plaats van hem te registreren; de registry controleert de code. We tonen de code nergens terug.", "Optional. With a transfer code we transfer the name to us instead of registering it; the registry checks the code. We never show the code back."},
+	"order.transfer_code_failed": {"We konden de verhuiscode nu niet vastleggen. Probeer het over een paar minuten opnieuw.", "We could not record the transfer code just now. Please try again in a few minutes."},
 
 	// ---- states in plain words (scheduled delete: %s the delete date) ----
 	"domains.state_pending":          {"We vragen de registratie aan bij de registry. U krijgt een bevestiging per e-mail zodra de naam op uw naam staat; pas die bevestiging zegt dat de registratie gelukt is.", "We are asking the registry to register the name. You get a confirmation by e-mail once it is in your name; only that confirmation says the registration succeeded."},

@@ -351,6 +351,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	s.resellerRoutes(portal)
 	if s.contractsEnabled() {
 		s.contractRoutes(staff, portal)
+		s.cancelWithdrawRoutes(staff, portal)
 	}
 	if s.billingEnabled() {
 		s.billingRoutes(mux, staff, portal)
