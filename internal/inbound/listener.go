@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -20,7 +21,12 @@ type Listener struct {
 	Receiver *Receiver
 	LMTP     bool
 	Domain   string // the name it greets with
-	server   *smtp.Server
+
+	// mu guards server and closed: Close may come from another goroutine before or
+	// while Serve starts.
+	mu     sync.Mutex
+	server *smtp.Server
+	closed bool
 }
 
 // Serve accepts connections on l until Close. Bind l to loopback or a private
@@ -43,7 +49,13 @@ func (ln *Listener) Serve(l net.Listener) error {
 	s.MaxRecipients = 50
 	s.ReadTimeout = 5 * time.Minute
 	s.WriteTimeout = time.Minute
+	ln.mu.Lock()
+	if ln.closed {
+		ln.mu.Unlock()
+		return l.Close()
+	}
 	ln.server = s
+	ln.mu.Unlock()
 	err := s.Serve(l)
 	if errors.Is(err, smtp.ErrServerClosed) {
 		return nil
@@ -53,6 +65,9 @@ func (ln *Listener) Serve(l net.Listener) error {
 
 // Close stops the listener.
 func (ln *Listener) Close() error {
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	ln.closed = true
 	if ln.server == nil {
 		return nil
 	}

@@ -25,6 +25,12 @@ var packageExplainMessages = map[string]explainMsg{
 	"service.container":  {nl: "container", en: "container"},
 	"service.vpn":        {nl: "VPN", en: "VPN"},
 
+	// ---- usage: the plan raised instead of the overage billed (cp.av.9.1) ----
+	"usage.raise": {nl: "Gebruik boven het pakket in {month:text} verhoogt het pakket vanaf het begin van die maand, van {from_plan:text} naar {to_plan:text}; een verhoging gaat direct in.",
+		en: "Usage above the plan in {month:text} raises the plan from the start of that month, from {from_plan:text} to {to_plan:text}; a raise applies at once.", lead: true},
+	"usage.raise_charge": {nl: "De maand waarin het pakket werd overschreden, kost de prijs van het hogere pakket: het verschil van {old_price:money} en {new_price:money} per maand is {difference:money}.",
+		en: "The month in which the plan was exceeded costs the raised plan's price: the difference between {old_price:money} and {new_price:money} a month is {difference:money}."},
+
 	// ---- dunning (cp.av.14.1-14.7, art. 6:96 and 6:119 BW) ----
 	"dunning.settled": {nl: "De factuur is op {paid_on:date} betaald; de invordering ervan is afgesloten.",
 		en: "The invoice was paid on {paid_on:date}; its collection is closed.", lead: true},

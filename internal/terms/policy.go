@@ -446,7 +446,9 @@ type UsageTerms struct {
 	CustomerChoosesMode bool          `yaml:"customer_chooses_mode"`
 	OveragePrices       OveragePrices `yaml:"overage_prices"`
 	TrafficClauses      []string      `yaml:"traffic_clauses"`
-	StorageClauses      []string      `yaml:"storage_clauses"`
+	// RaiseClauses allow raising the plan instead of billing the overage (cp.av.9.1).
+	RaiseClauses   []string `yaml:"raise_clauses"`
+	StorageClauses []string `yaml:"storage_clauses"`
 }
 
 // OveragePrices are the published prices of usage above a plan, per GB (10^9 bytes)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
@@ -115,14 +116,17 @@ func (s *Service) recordRaise(ctx context.Context, pol *terms.Policy, m Metered,
 		return 0, 0, nil
 	}
 	diff := best.Price - cur.Price
-	cl := terms.ClauseRef([]string{"cp.av.9.1"})
+	raise := strings.Join(pol.Terms.Usage.RaiseClauses, ", ")
+	cl := terms.ClauseRef(pol.Terms.Usage.RaiseClauses)
 	ex := terms.Explanation{
-		{Clause: "cp.av.9.1", Says: "Usage above the plan in a month raises the plan from the start of that month; a raise applies at once.",
+		{Clause: raise, Says: "Usage above the plan in a month raises the plan from the start of that month; a raise applies at once.",
+			Key: "usage.raise", Args: terms.StepArgs(map[string]any{"month": f.Month, "from_plan": cur.Name, "to_plan": best.Name}),
 			Reading: pol.Terms.Usage.Reading,
 			Inputs: []terms.Input{{Name: "month", Value: f.Month}, {Name: "traffic_bytes", Value: fmt.Sprint(f.Traffic)}, {Name: "storage_bytes", Value: fmt.Sprint(f.Storage)},
 				{Name: "from_plan", Value: cur.Name}, {Name: "to_plan", Value: best.Name}},
 			Value: best.Name},
-		{Clause: "cp.av.9.1", Says: "The month in which the plan was exceeded is charged at the raised plan's price: the difference in monthly price.",
+		{Clause: raise, Says: "The month in which the plan was exceeded is charged at the raised plan's price: the difference in monthly price.",
+			Key: "usage.raise_charge", Args: terms.StepArgs(map[string]any{"old_price": cur.Price, "new_price": best.Price, "difference": diff}),
 			Inputs: []terms.Input{{Name: "old_price", Value: cur.Price.String()}, {Name: "new_price", Value: best.Price.String()}},
 			Value:  diff.String()},
 	}
