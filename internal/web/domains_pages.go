@@ -238,20 +238,20 @@ func (s *server) portalDomainTransfer(w http.ResponseWriter, r *http.Request, p 
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
+	if err := parseForm(r); err != nil {
 		return err
 	}
 	_, err = s.domains.RetryTransfer(r.Context(), *p, id, r.PostForm.Get("auth_code"))
 	var fe accounts.FieldErrors
 	if errors.As(err, &fe) {
-		s.flash(w, "flash.dom_transfer_refused")
+		s.flash(w, "dom_transfer_refused")
 		s.redirect(w, r, "/portal/domains/"+strconv.FormatInt(id, 10))
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	s.flash(w, "flash.dom_transfer_queued")
+	s.flash(w, "dom_transfer_queued")
 	s.redirect(w, r, "/portal/domains/"+strconv.FormatInt(id, 10))
 	return nil
 }
