@@ -112,7 +112,7 @@ const (
 	// notice-and-takedown and responsible disclosure
 	AbuseRead        Action = "abuse.read"        // notice-and-takedown cases and machine reports
 	AbuseManage      Action = "abuse.manage"      // run a case: forward, decide, block, identify, close
-	AbuseRespond     Action = "abuse.respond"     // a customer's view of a case about its service, and its answer (cp.ntd.2)
+	AbuseRespond     Action = "abuse.respond"     // a customer's view of a case about its service, and its answer (cp.ntd.2.1-2.6)
 	DisclosureRead   Action = "disclosure.read"   // vulnerability reports
 	DisclosureManage Action = "disclosure.manage" // run a vulnerability report through its states, rewards, acknowledgements
 
@@ -121,7 +121,7 @@ const (
 	PrivacyManage       Action = "privacy.manage"        // change the register, announce subprocessors, record breaches, handle requests, legal holds
 	PrivacyNotices      Action = "privacy.notices"       // a customer's subprocessor announcements and breach notices about it
 	SubprocessorObject  Action = "subprocessor.object"   // object to a new subprocessor (cp.dpa.6.2, fo.dpa.2.2), record the decision on a breach notice
-	PrivacyAuditRequest Action = "privacy.audit_request" // ask for an audit of the processing (cp.dpa.11, fo.dpa.7)
+	PrivacyAuditRequest Action = "privacy.audit_request" // ask for an audit of the processing (cp.dpa.11.1-11.5, fo.dpa.7.1-7.5)
 	NewsletterManage    Action = "newsletter.manage"     // compose and send the newsletter, see subscribers
 )
 
@@ -233,7 +233,7 @@ var table = map[Action]rule{
 	DNSEdit:             {staff: []Role{RoleSupport}, customer: []Permission{PermTechnical}, reseller: true, write: true},
 
 	// Usage is read like the service it belongs to; samples come from the provider's own
-	// collectors (a staff token); fair-use measures are support's with billing (fo.av.12).
+	// collectors (a staff token); fair-use measures are support's with billing (fo.av.12.1-12.5).
 	UsageRead:     {staff: allStaff, customer: read, reseller: true},
 	UsageSubmit:   {staff: []Role{RoleSupport}, write: true},
 	UsageManage:   {staff: []Role{RoleSupport, RoleBilling}, write: true},
@@ -248,7 +248,7 @@ var table = map[Action]rule{
 	TicketManage: {staff: []Role{RoleSupport, RoleAbuse, RoleSecurity, RolePrivacy, RoleBilling, RoleSales}, write: true},
 	SecretCreate: {anyStaff: true, anyCustomer: true, write: true, session: true, self: true},
 
-	// The abuse desk runs the notices (cp.ntd.2); security and support read along. The
+	// The abuse desk runs the notices (cp.ntd.2.1-2.6); security and support read along. The
 	// customer whose service a notice concerns answers it with the technical permission.
 	AbuseRead:        {staff: []Role{RoleAbuse, RoleSupport, RoleSecurity}},
 	AbuseManage:      {staff: []Role{RoleAbuse}, write: true},
@@ -258,7 +258,7 @@ var table = map[Action]rule{
 
 	// The privacy officer keeps the register and answers requests; a customer's admin
 	// user (or billing, who signs agreements) objects to a subprocessor and decides on a
-	// breach notice, because both end or bind the agreement (cp.dpa.6.2, cp.dpa.8).
+	// breach notice, because both end or bind the agreement (cp.dpa.6.2, cp.dpa.8.1-8.3).
 	PrivacyRead:         {staff: []Role{RolePrivacy, RoleSecurity}},
 	PrivacyManage:       {staff: []Role{RolePrivacy}, write: true},
 	PrivacyNotices:      {staff: []Role{RolePrivacy, RoleSupport}, customer: read},

@@ -309,7 +309,7 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	if err := a.buildDesks(); err != nil {
 		return nil, err
 	}
-	// Notices and reports by e-mail reach the abuse and security desks (cp.ntd.2, cp.rd).
+	// Notices and reports by e-mail reach the abuse and security desks (cp.ntd.2.1-2.6, cp.rd).
 	a.Inbound.Handle(a.DeskAddress("abuse"), a.Abuse.MailHandler())
 	a.Inbound.Handle(a.DeskAddress("security"), a.Disclosure.MailHandler())
 	a.Backup.SetProvisioning(backupProvisioning{db})

@@ -1,6 +1,6 @@
 package i18n
 
-// Errors of internal/usage (cp.av.9, fo.av.12).
+// Errors of internal/usage (cp.av.9.1-9.4, fo.av.12.1-12.5).
 var _ = add(map[string][2]string{
 	"usage.err.month":       {"geef een maand als JJJJ-MM", "give a month as YYYY-MM"},
 	"usage.err.step":        {"kies waarschuwen, beperken, blokkeren of omzetten", "choose warn, limit, block or convert"},

@@ -57,7 +57,7 @@ type Breach struct {
 }
 
 // Decisions a customer (controller) records on informing the authority and the data
-// subjects (cp.dpa.8.1-8.2, fo.dpa.4).
+// subjects (cp.dpa.8.1-8.2, fo.dpa.4.1-4.3).
 const (
 	DecisionUndecided = ""
 	DecisionNotify    = "notify"
@@ -391,7 +391,7 @@ func (s *Service) AddBreachUpdate(ctx context.Context, by accounts.Principal, id
 }
 
 // RecordBreachDecision records a customer's decision, as controller, on informing the
-// authority and the data subjects (cp.dpa.8.1-8.2, fo.dpa.4): by the customer in the
+// authority and the data subjects (cp.dpa.8.1-8.2, fo.dpa.4.1-4.3): by the customer in the
 // portal, or by staff who heard it.
 func (s *Service) RecordBreachDecision(ctx context.Context, by accounts.Principal, id, orgID int64, authority, subjects string) error {
 	if err := by.CheckAny(accounts.OrgID(orgID), accounts.SubprocessorObject, accounts.PrivacyManage); err != nil {

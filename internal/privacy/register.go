@@ -126,7 +126,7 @@ var seedActivities = []seedActivity{
 		LegalBasis: "toestemming", Retention: "een maand na afloop van de procedure", Recipients: "geen"}, "cp.privacy.applications.1"},
 	// As processor (cp.dpa): the customer is the controller of what it keeps in the
 	// service (cp.dpa.1.2); we process on its instructions (cp.dpa.2.1) and destroy
-	// the data after the agreement (cp.dpa.12).
+	// the data after the agreement (cp.dpa.12.1-12.4).
 	{"processor:webhosting", RoleProcessor, ActivityInput{Name: "Webhosting (verwerker)", Purpose: "opslag en publicatie van websites en databases van de klant",
 		DataCategories: "alles wat de klant op de website en in databases zet", SubjectCategories: "bezoekers, klanten en medewerkers van de klant",
 		LegalBasis: "verwerkersovereenkomst met de klant (verwerkingsverantwoordelijke)", Retention: "tot een maand na het einde van de overeenkomst, dan vernietigd",

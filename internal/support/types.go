@@ -31,7 +31,7 @@ const (
 var Statuses = []Status{StatusNew, StatusOpen, StatusWaiting, StatusResolved, StatusClosed}
 
 // Category of a ticket. Change requests (cp.sla.change.1) and backup restores
-// (cp.sla.backups) have fields of their own.
+// (cp.sla.backups.1-5) have fields of their own.
 type Category string
 
 const (

@@ -585,7 +585,7 @@ func (pk *Pack) Clauses() []string {
 	return out
 }
 
-// DomainTerms: domain names (cp.av.6, fo.av.10). DefaultCancelNotice is the notice
+// DomainTerms: domain names (cp.av.6.1-6.9, fo.av.10.1-10.6). DefaultCancelNotice is the notice
 // before a domain is cancelled at the registry after the agreement was dissolved for
 // non-payment (cp.av.6.9, fo.av.10.6); DataSharing cites where the terms tell the
 // customer that the registrant's data go to the registry, recorded with each domain.

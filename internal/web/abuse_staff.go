@@ -12,7 +12,7 @@ import (
 	"github.com/hostpact/hostpact/internal/i18n"
 )
 
-// The staff desk (cp.ntd.2): the cases with filters by state, ground and deadline
+// The staff desk (cp.ntd.2.1-2.6): the cases with filters by state, ground and deadline
 // (keyset pages), and one case with its steps, record, and the forms that run it. A
 // block and its lifting are confirmed first.
 

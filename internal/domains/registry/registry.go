@@ -5,7 +5,7 @@
 // Every call that changes something is safe to repeat after a dropped connection: the
 // implementation first asks the registry whether the change already happened (a create
 // that finds the name registered to this registrar and registrant is done, a renew whose
-// expiry already moved is done), so a retry finishes an operation once (cp.av.6).
+// expiry already moved is done), so a retry finishes an operation once (cp.av.6.1-6.9).
 package registry
 
 import (
