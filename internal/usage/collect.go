@@ -112,7 +112,7 @@ func driverSamples(m Metered, u driver.Usage, slot string, now time.Time) []Samp
 	var out []Sample
 	add := func(metric Metric, v int64) {
 		if v > 0 {
-			out = append(out, Sample{Key: fmt.Sprintf("collect:%d:%s:%s", m.ServiceID, metric, slot), ServiceID: m.ServiceID, Metric: metric, Value: v, MeasuredAt: at})
+			out = append(out, Sample{Key: fmt.Sprintf("collect:%s:%d:%s", slot, m.ServiceID, metric), ServiceID: m.ServiceID, Metric: metric, Value: v, MeasuredAt: at})
 		}
 	}
 	add(Disk, u.DiskBytes)

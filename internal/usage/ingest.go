@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
@@ -94,7 +96,7 @@ func (s *Service) validate(samples []Sample) []ItemError {
 		switch {
 		case sm.Key == "":
 			bad(i, sm, "key", "an idempotency key is required")
-		case len(sm.Key) > MaxKeyLen || !printable(sm.Key):
+		case len(sm.Key) > MaxKeyLen || !utf8.ValidString(sm.Key) || !printable(sm.Key):
 			bad(i, sm, "key", "at most %d printable characters", MaxKeyLen)
 		}
 		if sm.ServiceID <= 0 {
@@ -232,20 +234,32 @@ func (s *Service) store(ctx context.Context, q store.Querier, samples []Sample, 
 		sm.MeasuredAt = store.Now(sm.MeasuredAt)
 		fresh = append(fresh, sm)
 	}
-	old, err := existingKeys(ctx, q, fresh)
-	if err != nil {
-		return res, err
-	}
-	if len(old) > 0 {
-		fresh = slices.DeleteFunc(fresh, func(sm Sample) bool { return old[sm.Key] })
-		res.Duplicates += len(old)
+	if s.db.Dialect == store.SQLite {
+		// One statement per chunk inserts what is new and returns it: the unique key
+		// answers "delivered before?" in the same step as the insert.
+		var err error
+		if fresh, err = insertNewSamplesSQLite(ctx, q, now, fresh, source); err != nil {
+			return res, err
+		}
+		res.Duplicates += len(seen) - len(fresh)
+	} else {
+		old, err := existingKeys(ctx, q, fresh)
+		if err != nil {
+			return res, err
+		}
+		if len(old) > 0 {
+			fresh = slices.DeleteFunc(fresh, func(sm Sample) bool { return old[sm.Key] })
+			res.Duplicates += len(old)
+		}
+		if len(fresh) > 0 {
+			if err := insertSamples(ctx, q, now, fresh, source); err != nil {
+				return res, err
+			}
+		}
 	}
 	res.Accepted = len(fresh)
 	if len(fresh) == 0 {
 		return res, nil
-	}
-	if err := insertSamples(ctx, q, now, fresh, source); err != nil {
-		return res, err
 	}
 	slices.SortFunc(fresh, func(a, b Sample) int {
 		return cmp.Or(cmp.Compare(a.ServiceID, b.ServiceID), cmp.Compare(a.Metric, b.Metric), a.MeasuredAt.Compare(b.MeasuredAt))
@@ -291,31 +305,52 @@ func (s *Service) store(ctx context.Context, q store.Querier, samples []Sample, 
 		}
 		states[k] = seriesState{value: sm.Value, at: sm.MeasuredAt, known: true}
 	}
-	if err := upsertMonths(ctx, q, now, aggs); err != nil {
+	if err := upsertMonths(ctx, q, s.db.Dialect == store.SQLite, now, aggs); err != nil {
 		return res, err
 	}
-	if err := saveSeries(ctx, q, states, lateFrom); err != nil {
+	if err := saveSeries(ctx, q, s.db.Dialect == store.SQLite, states, lateFrom); err != nil {
 		return res, err
 	}
 	for _, k := range late {
-		if err := recomputeSeries(ctx, q, now, k, lateFrom[k]); err != nil {
+		if err := recomputeSeries(ctx, q, s.db.Dialect == store.SQLite, now, k, lateFrom[k]); err != nil {
 			return res, err
 		}
 	}
 	// The warnings the new figures call for, once per service, month and resource.
-	touched := map[monthKey]bool{}
+	// Only services whose plan states a limit can reach a threshold; their figures are
+	// read per month in one query.
+	touched := map[string][]int64{}
+	mark := func(service int64, month string) {
+		if m := svcs[service]; m.StorageMB != nil || m.TrafficGB != nil {
+			touched[month] = append(touched[month], service)
+		}
+	}
 	for mk := range aggs {
-		touched[monthKey{mk.service, "", mk.month}] = true
+		mark(mk.service, mk.month)
 	}
 	for _, k := range late {
-		touched[monthKey{k.service, "", lateFrom[k]}] = true
+		mark(k.service, lateFrom[k])
 	}
-	for mk := range touched {
-		n, err := s.warn(ctx, q, svcs[mk.service], mk.month)
+	months := make([]string, 0, len(touched))
+	for month := range touched {
+		months = append(months, month)
+	}
+	slices.Sort(months)
+	for _, month := range months {
+		ids := touched[month]
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+		figs, err := monthFiguresOf(ctx, q, ids, month)
 		if err != nil {
 			return res, err
 		}
-		res.Warnings += n
+		for _, id := range ids {
+			n, err := s.warnFor(ctx, q, svcs[id], figs[id])
+			if err != nil {
+				return res, err
+			}
+			res.Warnings += n
+		}
 	}
 	return res, nil
 }
@@ -436,6 +471,87 @@ func insertSamples(ctx context.Context, q store.Querier, now time.Time, ss []Sam
 	})
 }
 
+// jsonChunk is how many rows one JSON array carries into SQLite: one bound text per
+// statement instead of thousands of parameters, which SQLite would parse and bind
+// one by one.
+const jsonChunk = 2000
+
+// sqliteTime is how the SQLite connection writes a time (store.Open sets
+// _time_format=sqlite), so that times inserted from JSON compare and read back as
+// those bound as parameters.
+const sqliteTime = "2006-01-02 15:04:05.999999999-07:00"
+
+// insertNewSamplesSQLite inserts the samples whose keys were not delivered before and
+// returns them, in their order.
+func insertNewSamplesSQLite(ctx context.Context, q store.Querier, now time.Time, ss []Sample, source string) ([]Sample, error) {
+	fresh := make([]Sample, 0, len(ss))
+	err := chunk(ss, jsonChunk, func(ss []Sample) error {
+		b := make([]byte, 0, len(ss)*80)
+		b = append(b, '[')
+		for i, sm := range ss {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '[')
+			b = appendJSONString(b, sm.Key)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, sm.ServiceID, 10)
+			b = append(b, ',', '"')
+			b = append(b, sm.Metric...)
+			b = append(b, '"', ',')
+			b = strconv.AppendInt(b, sm.Value, 10)
+			b = append(b, ',', '"')
+			b = sm.MeasuredAt.UTC().AppendFormat(b, sqliteTime)
+			b = append(b, '"', ']')
+		}
+		b = append(b, ']')
+		rows, err := q.QueryContext(ctx, `INSERT INTO usage_samples (idem_key, service_id, metric, value, measured_at, source, received_at)
+			SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, $2, $3 FROM jsonb_each($1) j WHERE true
+			ON CONFLICT (idem_key) DO NOTHING RETURNING idem_key`, string(b), source, now)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		added := make(map[string]bool, len(ss))
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				return err
+			}
+			added[k] = true
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, sm := range ss {
+			if added[sm.Key] {
+				fresh = append(fresh, sm)
+			}
+		}
+		return nil
+	})
+	return fresh, err
+}
+
+// appendJSONString appends s as a JSON string. Keys are valid UTF-8 without control
+// characters (validate), so only quotes and backslashes need escaping; the rest is
+// escaped anyway for safety.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
+
 // loadSeries reads the baselines of the counter series (and the last times of the
 // gauges) a batch touches.
 func loadSeries(ctx context.Context, q store.Querier, ss []Sample) (map[seriesKey]seriesState, error) {
@@ -477,7 +593,7 @@ func loadSeries(ctx context.Context, q store.Querier, ss []Sample) (map[seriesKe
 	return out, err
 }
 
-func saveSeries(ctx context.Context, q store.Querier, states map[seriesKey]seriesState, skip map[seriesKey]string) error {
+func saveSeries(ctx context.Context, q store.Querier, sqlite bool, states map[seriesKey]seriesState, skip map[seriesKey]string) error {
 	type row struct {
 		k  seriesKey
 		st seriesState
@@ -491,6 +607,31 @@ func saveSeries(ctx context.Context, q store.Querier, states map[seriesKey]serie
 	slices.SortFunc(rows, func(a, b row) int {
 		return cmp.Or(cmp.Compare(a.k.service, b.k.service), cmp.Compare(a.k.metric, b.k.metric))
 	})
+	const update = ` ON CONFLICT (service_id, metric) DO UPDATE SET last_value = excluded.last_value, last_at = excluded.last_at`
+	if sqlite {
+		return chunk(rows, jsonChunk, func(rs []row) error {
+			b := make([]byte, 0, len(rs)*64)
+			b = append(b, '[')
+			for i, r := range rs {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, '[')
+				b = strconv.AppendInt(b, r.k.service, 10)
+				b = append(b, ',', '"')
+				b = append(b, r.k.metric...)
+				b = append(b, '"', ',')
+				b = strconv.AppendInt(b, r.st.value, 10)
+				b = append(b, ',', '"')
+				b = r.st.at.UTC().AppendFormat(b, sqliteTime)
+				b = append(b, '"', ']')
+			}
+			b = append(b, ']')
+			_, err := q.ExecContext(ctx, `INSERT INTO usage_series (service_id, metric, last_value, last_at)
+				SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3 FROM jsonb_each($1) j WHERE true`+update, string(b))
+			return err
+		})
+	}
 	return chunk(rows, 500, func(rs []row) error {
 		var b strings.Builder
 		b.WriteString(`INSERT INTO usage_series (service_id, metric, last_value, last_at) VALUES `)
@@ -502,7 +643,7 @@ func saveSeries(ctx context.Context, q store.Querier, states map[seriesKey]serie
 			placeholders(&b, i, 4)
 			args = append(args, r.k.service, string(r.k.metric), r.st.value, r.st.at)
 		}
-		b.WriteString(` ON CONFLICT (service_id, metric) DO UPDATE SET last_value = excluded.last_value, last_at = excluded.last_at`)
+		b.WriteString(update)
 		_, err := q.ExecContext(ctx, b.String(), args...)
 		return err
 	})
@@ -510,7 +651,7 @@ func saveSeries(ctx context.Context, q store.Querier, states map[seriesKey]serie
 
 // upsertMonths adds the batch's figures to the monthly aggregates: counters add their
 // increases, gauges keep the higher value.
-func upsertMonths(ctx context.Context, q store.Querier, now time.Time, aggs map[monthKey]*monthAgg) error {
+func upsertMonths(ctx context.Context, q store.Querier, sqlite bool, now time.Time, aggs map[monthKey]*monthAgg) error {
 	type row struct {
 		k monthKey
 		a *monthAgg
@@ -529,6 +670,37 @@ func upsertMonths(ctx context.Context, q store.Querier, now time.Time, aggs map[
 	slices.SortFunc(counters, order)
 	slices.SortFunc(gauges, order)
 	write := func(rs []row, update string) error {
+		if sqlite {
+			return chunk(rs, jsonChunk, func(rs []row) error {
+				b := make([]byte, 0, len(rs)*48)
+				b = append(b, '[')
+				for i, r := range rs {
+					if i > 0 {
+						b = append(b, ',')
+					}
+					b = append(b, '[')
+					b = strconv.AppendInt(b, r.k.service, 10)
+					b = append(b, ',', '"')
+					b = append(b, r.k.metric...)
+					b = append(b, '"', ',', '"')
+					b = append(b, r.k.month...)
+					b = append(b, '"', ',')
+					b = strconv.AppendInt(b, r.a.amount, 10)
+					b = append(b, ',')
+					b = strconv.AppendInt(b, r.a.samples, 10)
+					b = append(b, ',')
+					b = strconv.AppendInt(b, r.a.resets, 10)
+					b = append(b, ']')
+				}
+				b = append(b, ']')
+				_, err := q.ExecContext(ctx, `INSERT INTO usage_months (service_id, metric, month, amount, samples, resets, updated_at)
+					SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5, $2 FROM jsonb_each($1) j WHERE true
+					ON CONFLICT (service_id, metric, month) DO UPDATE SET `+update+`,
+					samples = usage_months.samples + excluded.samples, resets = usage_months.resets + excluded.resets, updated_at = excluded.updated_at`,
+					string(b), now)
+				return err
+			})
+		}
 		return chunk(rs, 400, func(rs []row) error {
 			var b strings.Builder
 			b.WriteString(`INSERT INTO usage_months (service_id, metric, month, amount, samples, resets, updated_at) VALUES `)
@@ -554,7 +726,7 @@ func upsertMonths(ctx context.Context, q store.Querier, now time.Time, aggs map[
 
 // recomputeSeries counts a series' months from month on again from its samples: the
 // baseline is the last sample before the month.
-func recomputeSeries(ctx context.Context, q store.Querier, now time.Time, k seriesKey, month string) error {
+func recomputeSeries(ctx context.Context, q store.Querier, sqlite bool, now time.Time, k seriesKey, month string) error {
 	from, err := monthStart(month)
 	if err != nil {
 		return err
@@ -608,8 +780,8 @@ func recomputeSeries(ctx context.Context, q store.Querier, now time.Time, k seri
 	if _, err := q.ExecContext(ctx, `DELETE FROM usage_months WHERE service_id = $1 AND metric = $2 AND month >= $3`, k.service, string(k.metric), month); err != nil {
 		return err
 	}
-	if err := upsertMonths(ctx, q, now, aggs); err != nil {
+	if err := upsertMonths(ctx, q, sqlite, now, aggs); err != nil {
 		return err
 	}
-	return saveSeries(ctx, q, map[seriesKey]seriesState{k: st}, nil)
+	return saveSeries(ctx, q, sqlite, map[seriesKey]seriesState{k: st}, nil)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hostpact/hostpact/internal/notify"
@@ -49,6 +50,47 @@ func monthFigures(ctx context.Context, q store.Querier, serviceID int64, month s
 	return f, rows.Err()
 }
 
+// monthFiguresOf reads the month's figures of several services in one query; a
+// service without figures gets empty ones.
+func monthFiguresOf(ctx context.Context, q store.Querier, ids []int64, month string) (map[int64]Figures, error) {
+	out := make(map[int64]Figures, len(ids))
+	for _, id := range ids {
+		out[id] = Figures{Month: month, PerMetric: map[Metric]int64{}}
+	}
+	err := chunk(ids, 500, func(ids []int64) error {
+		var b strings.Builder
+		b.WriteString(`SELECT service_id, metric, amount, samples, resets FROM usage_months WHERE month = $1 AND service_id IN (`)
+		args := make([]any, 0, len(ids)+1)
+		args = append(args, month)
+		for i, id := range ids {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "$%d", i+2)
+			args = append(args, id)
+		}
+		b.WriteString(`) AND metric IN ('disk', 'mailbox', 'database', 'memory', 'cpu', 'traffic_in', 'traffic_out', 'traffic', 'vpn_traffic')`)
+		rows, err := q.QueryContext(ctx, b.String(), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var m Metric
+			var amount, n, resets int64
+			if err := rows.Scan(&id, &m, &amount, &n, &resets); err != nil {
+				return err
+			}
+			f := out[id]
+			f.add(m, amount, n, resets)
+			out[id] = f
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
 func (f *Figures) add(m Metric, amount, n, resets int64) {
 	f.PerMetric[m] = amount
 	f.Samples += n
@@ -88,14 +130,13 @@ func usageInput(m Metered, f Figures, resource string) terms.UsageInput {
 // warn warns the customer of each threshold (80% and 100% of the plan's limit,
 // usage.warn_at) the month has reached and was not warned of before; the unique key
 // (service, month, resource, threshold) makes it once, whatever runs again.
-func (s *Service) warn(ctx context.Context, q store.Querier, m Metered, month string) (int, error) {
+//
+// f is the service's figures of the month, as read after the batch that changed them.
+func (s *Service) warnFor(ctx context.Context, q store.Querier, m Metered, f Figures) (int, error) {
 	if m.ServiceID == 0 || m.StorageMB == nil && m.TrafficGB == nil {
 		return 0, nil
 	}
-	f, err := monthFigures(ctx, q, m.ServiceID, month)
-	if err != nil {
-		return 0, err
-	}
+	month := f.Month
 	now := s.now()
 	pol, err := s.policy(now)
 	if err != nil {
