@@ -3,6 +3,7 @@ package usage
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -207,6 +208,10 @@ type monthKey struct {
 
 type monthAgg struct {
 	amount, samples, resets int64
+	// last is the month's last sample: the next sample's baseline when this is the
+	// series' latest month.
+	last   int64
+	lastAt time.Time
 }
 
 type seriesState struct {
@@ -303,12 +308,10 @@ func (s *Service) store(ctx context.Context, q store.Querier, samples []Sample, 
 		} else if sm.Value > a.amount {
 			a.amount = sm.Value
 		}
+		a.last, a.lastAt = sm.Value, sm.MeasuredAt
 		states[k] = seriesState{value: sm.Value, at: sm.MeasuredAt, known: true}
 	}
 	if err := upsertMonths(ctx, q, s.db.Dialect == store.SQLite, now, aggs); err != nil {
-		return res, err
-	}
-	if err := saveSeries(ctx, q, s.db.Dialect == store.SQLite, states, lateFrom); err != nil {
 		return res, err
 	}
 	for _, k := range late {
@@ -553,100 +556,109 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 // loadSeries reads the baselines of the counter series (and the last times of the
-// gauges) a batch touches.
+// gauges) a batch touches: the last sample on each series' latest month row. ss is
+// sorted by service, metric and time.
 func loadSeries(ctx context.Context, q store.Querier, ss []Sample) (map[seriesKey]seriesState, error) {
 	ids := []int64{}
+	metrics := map[Metric]bool{}
+	first := ss[0].MeasuredAt
 	for i, sm := range ss {
 		if i == 0 || sm.ServiceID != ss[i-1].ServiceID {
 			ids = append(ids, sm.ServiceID)
 		}
+		metrics[sm.Metric] = true
+		if sm.MeasuredAt.Before(first) {
+			first = sm.MeasuredAt
+		}
 	}
+	names := make([]string, 0, len(metrics))
+	for m := range metrics {
+		names = append(names, "'"+string(m)+"'") // Metric.Valid: known names only
+	}
+	slices.Sort(names)
+	month := MonthOf(first)
 	out := map[seriesKey]seriesState{}
+	latest := map[seriesKey]string{}
+	inBatch := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		inBatch[id] = true
+	}
+	keep := func(rows *sql.Rows) error {
+		defer rows.Close()
+		for rows.Next() {
+			var k seriesKey
+			var m string
+			var st seriesState
+			if err := rows.Scan(&k.service, &k.metric, &m, &st.value, &st.at); err != nil {
+				return err
+			}
+			if !inBatch[k.service] || !metrics[k.metric] {
+				continue
+			}
+			if m > latest[k] {
+				latest[k] = m
+				st.known = true
+				out[k] = st
+			}
+		}
+		return rows.Err()
+	}
+	// The rows of the batch's first month, by primary key.
 	err := chunk(ids, 500, func(ids []int64) error {
 		var b strings.Builder
-		b.WriteString(`SELECT service_id, metric, last_value, last_at FROM usage_series WHERE service_id IN (`)
-		args := make([]any, len(ids))
+		b.WriteString(`SELECT service_id, metric, month, last_value, last_at FROM usage_months WHERE month = $1 AND last_at IS NOT NULL AND metric IN (`)
+		b.WriteString(strings.Join(names, ","))
+		b.WriteString(`) AND service_id IN (`)
+		args := make([]any, 0, len(ids)+1)
+		args = append(args, month)
 		for i, id := range ids {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			fmt.Fprintf(&b, "$%d", i+1)
-			args[i] = id
+			fmt.Fprintf(&b, "$%d", i+2)
+			args = append(args, id)
 		}
 		b.WriteByte(')')
 		rows, err := q.QueryContext(ctx, b.String(), args...)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var k seriesKey
-			var st seriesState
-			if err := rows.Scan(&k.service, &k.metric, &st.value, &st.at); err != nil {
-				return err
-			}
+		return keep(rows)
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Rows of later months, through the month index: none, except in the first
+	// hours of a month or when the batch is late, which the later row shows.
+	rows, err := q.QueryContext(ctx, `SELECT service_id, metric, month, last_value, last_at FROM usage_months WHERE month > $1 AND last_at IS NOT NULL`, month)
+	if err != nil {
+		return nil, err
+	}
+	if err := keep(rows); err != nil {
+		return nil, err
+	}
+	// A series without a row since then: its first sample of a new month, or a new
+	// series. Its baseline is on its latest earlier month's row, if any.
+	for i, sm := range ss {
+		k := seriesKey{sm.ServiceID, sm.Metric}
+		if i > 0 && k == (seriesKey{ss[i-1].ServiceID, ss[i-1].Metric}) {
+			continue
+		}
+		if _, ok := out[k]; ok {
+			continue
+		}
+		var st seriesState
+		err := q.QueryRowContext(ctx, `SELECT last_value, last_at FROM usage_months WHERE service_id = $1 AND metric = $2 AND month < $3
+			AND last_at IS NOT NULL ORDER BY month DESC LIMIT 1`, k.service, string(k.metric), month).Scan(&st.value, &st.at)
+		switch {
+		case err == nil:
 			st.known = true
 			out[k] = st
-		}
-		return rows.Err()
-	})
-	return out, err
-}
-
-func saveSeries(ctx context.Context, q store.Querier, sqlite bool, states map[seriesKey]seriesState, skip map[seriesKey]string) error {
-	type row struct {
-		k  seriesKey
-		st seriesState
-	}
-	rows := make([]row, 0, len(states))
-	for k, st := range states {
-		if _, late := skip[k]; !late && st.known {
-			rows = append(rows, row{k, st})
+		case !errors.Is(err, errNoRows):
+			return nil, err
 		}
 	}
-	slices.SortFunc(rows, func(a, b row) int {
-		return cmp.Or(cmp.Compare(a.k.service, b.k.service), cmp.Compare(a.k.metric, b.k.metric))
-	})
-	const update = ` ON CONFLICT (service_id, metric) DO UPDATE SET last_value = excluded.last_value, last_at = excluded.last_at`
-	if sqlite {
-		return chunk(rows, jsonChunk, func(rs []row) error {
-			b := make([]byte, 0, len(rs)*64)
-			b = append(b, '[')
-			for i, r := range rs {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = append(b, '[')
-				b = strconv.AppendInt(b, r.k.service, 10)
-				b = append(b, ',', '"')
-				b = append(b, r.k.metric...)
-				b = append(b, '"', ',')
-				b = strconv.AppendInt(b, r.st.value, 10)
-				b = append(b, ',', '"')
-				b = r.st.at.UTC().AppendFormat(b, sqliteTime)
-				b = append(b, '"', ']')
-			}
-			b = append(b, ']')
-			_, err := q.ExecContext(ctx, `INSERT INTO usage_series (service_id, metric, last_value, last_at)
-				SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3 FROM jsonb_each($1) j WHERE true`+update, string(b))
-			return err
-		})
-	}
-	return chunk(rows, 500, func(rs []row) error {
-		var b strings.Builder
-		b.WriteString(`INSERT INTO usage_series (service_id, metric, last_value, last_at) VALUES `)
-		args := make([]any, 0, len(rs)*4)
-		for i, r := range rs {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			placeholders(&b, i, 4)
-			args = append(args, r.k.service, string(r.k.metric), r.st.value, r.st.at)
-		}
-		b.WriteString(update)
-		_, err := q.ExecContext(ctx, b.String(), args...)
-		return err
-	})
+	return out, nil
 }
 
 // upsertMonths adds the batch's figures to the monthly aggregates: counters add their
@@ -669,6 +681,12 @@ func upsertMonths(ctx context.Context, q store.Querier, sqlite bool, now time.Ti
 	}
 	slices.SortFunc(counters, order)
 	slices.SortFunc(gauges, order)
+	// The month's last sample moves only forward: a batch never holds a sample older
+	// than the series has seen (those are recounted), but the rule costs nothing.
+	const lastUpdate = `, samples = usage_months.samples + excluded.samples, resets = usage_months.resets + excluded.resets,
+		last_value = CASE WHEN usage_months.last_at IS NULL OR excluded.last_at >= usage_months.last_at THEN excluded.last_value ELSE usage_months.last_value END,
+		last_at = CASE WHEN usage_months.last_at IS NULL OR excluded.last_at >= usage_months.last_at THEN excluded.last_at ELSE usage_months.last_at END,
+		updated_at = excluded.updated_at`
 	write := func(rs []row, update string) error {
 		if sqlite {
 			return chunk(rs, jsonChunk, func(rs []row) error {
@@ -690,30 +708,31 @@ func upsertMonths(ctx context.Context, q store.Querier, sqlite bool, now time.Ti
 					b = strconv.AppendInt(b, r.a.samples, 10)
 					b = append(b, ',')
 					b = strconv.AppendInt(b, r.a.resets, 10)
-					b = append(b, ']')
+					b = append(b, ',')
+					b = strconv.AppendInt(b, r.a.last, 10)
+					b = append(b, ',', '"')
+					b = r.a.lastAt.UTC().AppendFormat(b, sqliteTime)
+					b = append(b, '"', ']')
 				}
 				b = append(b, ']')
-				_, err := q.ExecContext(ctx, `INSERT INTO usage_months (service_id, metric, month, amount, samples, resets, updated_at)
-					SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5, $2 FROM jsonb_each($1) j WHERE true
-					ON CONFLICT (service_id, metric, month) DO UPDATE SET `+update+`,
-					samples = usage_months.samples + excluded.samples, resets = usage_months.resets + excluded.resets, updated_at = excluded.updated_at`,
-					string(b), now)
+				_, err := q.ExecContext(ctx, `INSERT INTO usage_months (service_id, metric, month, amount, samples, resets, last_value, last_at, updated_at)
+					SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5, j.value->>6, j.value->>7, $2 FROM jsonb_each($1) j WHERE true
+					ON CONFLICT (service_id, metric, month) DO UPDATE SET `+update+lastUpdate, string(b), now)
 				return err
 			})
 		}
 		return chunk(rs, 400, func(rs []row) error {
 			var b strings.Builder
-			b.WriteString(`INSERT INTO usage_months (service_id, metric, month, amount, samples, resets, updated_at) VALUES `)
-			args := make([]any, 0, len(rs)*7)
+			b.WriteString(`INSERT INTO usage_months (service_id, metric, month, amount, samples, resets, last_value, last_at, updated_at) VALUES `)
+			args := make([]any, 0, len(rs)*9)
 			for i, r := range rs {
 				if i > 0 {
 					b.WriteByte(',')
 				}
-				placeholders(&b, i, 7)
-				args = append(args, r.k.service, string(r.k.metric), r.k.month, r.a.amount, r.a.samples, r.a.resets, now)
+				placeholders(&b, i, 9)
+				args = append(args, r.k.service, string(r.k.metric), r.k.month, r.a.amount, r.a.samples, r.a.resets, r.a.last, r.a.lastAt, now)
 			}
-			b.WriteString(` ON CONFLICT (service_id, metric, month) DO UPDATE SET ` + update + `,
-				samples = usage_months.samples + excluded.samples, resets = usage_months.resets + excluded.resets, updated_at = excluded.updated_at`)
+			b.WriteString(` ON CONFLICT (service_id, metric, month) DO UPDATE SET ` + update + lastUpdate)
 			_, err := q.ExecContext(ctx, b.String(), args...)
 			return err
 		})
@@ -771,6 +790,7 @@ func recomputeSeries(ctx context.Context, q store.Querier, sqlite bool, now time
 		} else if v > a.amount {
 			a.amount = v
 		}
+		a.last, a.lastAt = v, at
 		st = seriesState{value: v, at: at, known: true}
 	}
 	rows.Close()
@@ -780,8 +800,5 @@ func recomputeSeries(ctx context.Context, q store.Querier, sqlite bool, now time
 	if _, err := q.ExecContext(ctx, `DELETE FROM usage_months WHERE service_id = $1 AND metric = $2 AND month >= $3`, k.service, string(k.metric), month); err != nil {
 		return err
 	}
-	if err := upsertMonths(ctx, q, sqlite, now, aggs); err != nil {
-		return err
-	}
-	return saveSeries(ctx, q, sqlite, map[seriesKey]seriesState{k: st}, nil)
+	return upsertMonths(ctx, q, sqlite, now, aggs)
 }
