@@ -132,7 +132,7 @@ func (s *Service) Submit(ctx context.Context, n Notice) (Case, error) {
 	}
 	id, err := s.intake(ctx, c, n.URLs, key, func(q store.Querier, id int64) error {
 		for _, u := range n.Evidence {
-			f, err := files.Put(ctx, q, fmt.Sprintf("ntd:%d", id), u.Name, u.Data, int64(pol.Terms.NTD.EvidenceMaxBytes), s.now())
+			f, err := files.Put(ctx, q, EvidenceOwner(id), u.Name, u.Data, int64(pol.Terms.NTD.EvidenceMaxBytes), s.now())
 			var fe *files.Error
 			if errors.As(err, &fe) {
 				return accounts.FieldErrors{"evidence": i18n.T("abuse.err.evidence_"+strings.TrimPrefix(fe.Key, "files."), append([]any{u.Name}, int64(pol.Terms.NTD.EvidenceMaxBytes)/(1<<20))...)}
@@ -334,7 +334,7 @@ func (s *Service) handleMail(ctx context.Context, m *inbound.Message) error {
 		if len(m.Raw) == 0 {
 			return nil
 		}
-		_, err := files.Put(ctx, q, fmt.Sprintf("ntd:%d", id), "notice.eml", bytes.NewReader(m.Raw), 10<<20, s.now())
+		_, err := files.Put(ctx, q, EvidenceOwner(id), "notice.eml", bytes.NewReader(m.Raw), 10<<20, s.now())
 		var fe *files.Error
 		if errors.As(err, &fe) {
 			return nil // the mail is kept as text; an oversize original is not

@@ -120,7 +120,7 @@ var PrivacyExempt = map[string]string{
 	"backup_servers":           "names of the provider's backup servers",
 	"backup_services":          "name is the service's name; the backed-up data themselves live in restic and go with the service's retention",
 	"inbound_mailboxes":        "the provider's own mailboxes that hostpact polls",
-	"files":                    "attachments belong to the record named by owner (a ticket, a case); that record's holder exports and deletes them with files.ByOwner and files.DeleteOwner",
+	"files":                    "attachments belong to the record named by owner (a ticket, a case); that record's holder exports them and the retention rule enquiries deletes them with files.DeleteOwner",
 }
 
 // RetentionSources are the rules of the retention schedule (INTERPRETATION.md,

@@ -19,6 +19,7 @@ var _ = add(map[string][2]string{
 	"abuse.err.evidence_bad_name":  {"Een bestand heeft geen bruikbare naam; niets is opgeslagen", "A file has no usable name; nothing was stored"},
 	"abuse.err.evidence_type":      {"het bestand %[1]s is geen PDF, afbeelding, tekst of e-mail; niets is opgeslagen", "the file %[1]s is not a PDF, image, text or e-mail; nothing was stored"},
 	"abuse.err.state":              {"Deze stap kan nu niet bij deze melding", "This step is not possible for this notice now"},
+	"abuse.err.evidence_withheld":  {"Het bewijs bij een melding van seksueel kindermisbruik wordt niet gedownload; het gaat naar het meldpunt", "The evidence of a child sexual abuse notice is not downloaded; it goes to the hotline"},
 	"abuse.err.reasons":            {"Geef de redenen (hoogstens 4000 tekens)", "Give the reasons (at most 4000 characters)"},
 	"abuse.err.identify":           {"De gegevens van de klant worden alleen gegeven als de melding gegrond is en de melder er een reëel belang bij heeft", "The customer's details are given only when the notice is justified and the notifier has a real interest in them"},
 	"sec.err.title":                {"Geef een korte titel (hoogstens 200 tekens)", "Give a short title (at most 200 characters)"},

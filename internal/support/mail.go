@@ -187,7 +187,7 @@ func (s *Service) HandleMail(ctx context.Context, m *inbound.Message) error {
 			if p.Filename == "" {
 				continue
 			}
-			f, err := files.Put(ctx, q, "ticket:"+strconv.FormatInt(t.ID, 10), p.Filename, strings.NewReader(string(p.Data)), s.d.MaxAttachment, now)
+			f, err := files.Put(ctx, q, FileOwner(t.ID), p.Filename, strings.NewReader(string(p.Data)), s.d.MaxAttachment, now)
 			var fe *files.Error
 			if errors.As(err, &fe) {
 				if _, err := q.ExecContext(ctx, `UPDATE ticket_messages SET note = note || $1 WHERE id = $2`, " refused attachment "+p.Filename+" ("+fe.Key+")", stored.ID); err != nil {

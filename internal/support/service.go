@@ -391,7 +391,7 @@ func (s *Service) addMessage(ctx context.Context, q store.Querier, t Ticket, m M
 		return m, fmt.Errorf("support: add message: %w", err)
 	}
 	for _, u := range ups {
-		f, err := files.Put(ctx, q, "ticket:"+strconv.FormatInt(t.ID, 10), u.Name, bytes.NewReader(u.Data), s.d.MaxAttachment, now)
+		f, err := files.Put(ctx, q, FileOwner(t.ID), u.Name, bytes.NewReader(u.Data), s.d.MaxAttachment, now)
 		if err != nil {
 			return m, err
 		}

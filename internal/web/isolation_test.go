@@ -86,6 +86,9 @@ var isolationRoutes = []struct {
 	{"POST /portal/privacy/breaches/{id}/decision", "breach", url.Values{"authority": {"notify"}, "subjects": {"notify"}}},
 	{"GET /portal/abuse/{id}", "abuse", nil},
 	{"POST /portal/abuse/{id}", "abuse", url.Values{"answer": {"niet van ons"}}},
+	// The evidence download is a staff route; a customer (even the one the notice is
+	// about) must not fetch it (TestAbuseEvidenceDownload also tries it with a file id).
+	{"GET /staff/abuse/{id}/file", "abuse", nil},
 	{"GET /portal/usage/{id}", "service", nil},
 	{"GET /portal/usage/{id}/mode", "service", nil},
 	{"POST /portal/usage/{id}/mode", "service", url.Values{"mode": {"raise"}}},

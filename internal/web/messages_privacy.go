@@ -158,7 +158,7 @@ var privacyMessages = map[string][2]string{
 	"privacy.hold.hint":                  {"Voor een klant (nummer) of een zaak; zolang de bewaarplicht geldt, verwijdert de bewaartermijn-taak niets daarvan.", "For a customer (id) or a case; while it holds, the retention job deletes nothing of it."},
 	"privacy.hold.org":                   {"Klantnummer", "Customer id"},
 	"privacy.hold.case":                  {"Zaak", "Case"},
-	"privacy.hold.case_hint":             {"Bijvoorbeeld breach:3 of request:12.", "For example breach:3 or request:12."},
+	"privacy.hold.case_hint":             {"Bijvoorbeeld breach:3, privacy_request:12, ticket:40, ntd:7 of disclosure:5.", "For example breach:3, privacy_request:12, ticket:40, ntd:7 or disclosure:5."},
 	"privacy.hold.reason":                {"Reden", "Reason"},
 	"privacy.lift.title":                 {"Bewaarplicht opheffen", "Lift the legal hold"},
 	"privacy.lift.question":              {"De bewaarplicht op %s opheffen? De bewaartermijnen gelden daarna weer.", "Lift the legal hold on %s? The retention periods apply again afterwards."},
