@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -140,7 +141,9 @@ func (s *Service) Submit(ctx context.Context, n Notice) (Case, error) {
 			if err != nil {
 				return err
 			}
-			if !slices.Contains(EvidenceTypes, f.ContentType) {
+			// The sniffed type carries parameters ("text/plain; charset=utf-8"); the
+			// list names media types.
+			if mt, _, _ := mime.ParseMediaType(f.ContentType); !slices.Contains(EvidenceTypes, mt) {
 				return accounts.FieldErrors{"evidence": i18n.T("abuse.err.evidence_type", f.Name)}
 			}
 		}
