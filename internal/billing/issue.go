@@ -389,6 +389,9 @@ func insertInvoices(ctx context.Context, q store.Querier, invs []Invoice) error 
 	if err := addVATDays(ctx, q, invs); err != nil {
 		return err
 	}
+	if err := addRevenueDays(ctx, q, invs); err != nil {
+		return err
+	}
 	if c, ok := copyBatch(q, len(invs)); ok {
 		return copyInvoices(ctx, q, c, invs)
 	}
@@ -528,8 +531,31 @@ func flatten(rows [][]any) []any {
 
 var stateColumns = []string{"invoice_id", "org_id", "doc_type", "open_amount", "status", "settled_on", "updated_at"}
 
-// insertStates stores the documents' initial states.
+// insertStates stores the documents' initial states, and what they leave open in
+// receivable_days (migration 0018).
 func insertStates(ctx context.Context, q store.Querier, invs []Invoice, now time.Time) error {
+	orgs := openOrgs(invs)
+	before, err := firstDue(ctx, q, orgs)
+	if err != nil {
+		return err
+	}
+	if err := insertStateRows(ctx, q, invs, now); err != nil {
+		return err
+	}
+	after, err := firstDue(ctx, q, orgs)
+	if err != nil {
+		return err
+	}
+	d := receivableDelta{}
+	for i := range invs {
+		amount, n := openPart(invs[i].State.Status, invs[i].State.Open)
+		d.add(invs[i].DueDate.String(), amount, n, 0)
+	}
+	d.moveDebtors(before, after)
+	return d.apply(ctx, q)
+}
+
+func insertStateRows(ctx context.Context, q store.Querier, invs []Invoice, now time.Time) error {
 	all := make([][]any, len(invs))
 	for i := range invs {
 		inv := &invs[i]
