@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -542,14 +543,17 @@ func insertStates(ctx context.Context, q store.Querier, invs []Invoice, now time
 	if err := insertStateRows(ctx, q, invs, now); err != nil {
 		return err
 	}
-	after, err := firstDue(ctx, q, orgs)
-	if err != nil {
-		return err
-	}
+	// New invoices only add: a customer's oldest open due day is the earlier of theirs
+	// before and the new ones'.
+	after := maps.Clone(before)
 	d := receivableDelta{}
 	for i := range invs {
 		amount, n := openPart(invs[i].State.Status, invs[i].State.Open)
-		d.add(invs[i].DueDate.String(), amount, n, 0)
+		due := invs[i].DueDate.String()
+		d.add(due, amount, n, 0)
+		if first, ok := after[invs[i].OrgID]; n > 0 && (!ok || due < first) {
+			after[invs[i].OrgID] = due
+		}
 	}
 	d.moveDebtors(before, after)
 	return d.apply(ctx, q)

@@ -188,3 +188,28 @@ func addRevenueDays(ctx context.Context, q store.Querier, invs []Invoice) error 
 	}
 	return nil
 }
+
+// RebuildTotals fills receivable_days and revenue_days again from the invoices with
+// migration 0018's backfill, in one transaction: a repair after invoices were written
+// around the service (a restore of part of the tables, a test's copies).
+func RebuildTotals(ctx context.Context, db *store.DB) error {
+	text, err := migrations.ReadFile("migrations/0018_receivable_days.sql")
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, func(tx store.Querier) error {
+		for _, table := range []string{"receivable_days", "revenue_days"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
+				return err
+			}
+		}
+		for _, stmt := range strings.Split(db.Dialect.Render(string(text)), ";") {
+			if i := strings.Index(stmt, "INSERT INTO"); i >= 0 {
+				if _, err := tx.ExecContext(ctx, stmt[i:]); err != nil {
+					return fmt.Errorf("billing: rebuild totals: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+}

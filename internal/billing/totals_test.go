@@ -14,26 +14,12 @@ import (
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
-// rebuildTotals fills receivable_days and revenue_days again with migration 0018's
-// backfill, for tests that write invoices straight into the tables.
+// rebuildTotals fills the maintained totals again, for tests that write invoices
+// straight into the tables.
 func rebuildTotals(t testing.TB, db *store.DB) {
 	t.Helper()
-	text, err := migrations.ReadFile("migrations/0018_receivable_days.sql")
-	if err != nil {
+	if err := RebuildTotals(context.Background(), db); err != nil {
 		t.Fatal(err)
-	}
-	ctx := context.Background()
-	for _, table := range []string{"receivable_days", "revenue_days"} {
-		if _, err := db.ExecContext(ctx, `DELETE FROM `+table); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, stmt := range strings.Split(db.Dialect.Render(string(text)), ";") {
-		if i := strings.Index(stmt, "INSERT INTO"); i >= 0 {
-			if _, err := db.ExecContext(ctx, stmt[i:]); err != nil {
-				t.Fatalf("backfill: %v\n%s", err, stmt[i:])
-			}
-		}
 	}
 }
 
