@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -389,6 +390,9 @@ func insertInvoices(ctx context.Context, q store.Querier, invs []Invoice) error 
 	if err := addVATDays(ctx, q, invs); err != nil {
 		return err
 	}
+	if err := addRevenueDays(ctx, q, invs); err != nil {
+		return err
+	}
 	if c, ok := copyBatch(q, len(invs)); ok {
 		return copyInvoices(ctx, q, c, invs)
 	}
@@ -528,8 +532,34 @@ func flatten(rows [][]any) []any {
 
 var stateColumns = []string{"invoice_id", "org_id", "doc_type", "open_amount", "status", "settled_on", "updated_at"}
 
-// insertStates stores the documents' initial states.
+// insertStates stores the documents' initial states, and what they leave open in
+// receivable_days (migration 0018).
 func insertStates(ctx context.Context, q store.Querier, invs []Invoice, now time.Time) error {
+	orgs := openOrgs(invs)
+	before, err := firstDue(ctx, q, orgs)
+	if err != nil {
+		return err
+	}
+	if err := insertStateRows(ctx, q, invs, now); err != nil {
+		return err
+	}
+	// New invoices only add: a customer's oldest open due day is the earlier of theirs
+	// before and the new ones'.
+	after := maps.Clone(before)
+	d := receivableDelta{}
+	for i := range invs {
+		amount, n := openPart(invs[i].State.Status, invs[i].State.Open)
+		due := invs[i].DueDate.String()
+		d.add(due, amount, n, 0)
+		if first, ok := after[invs[i].OrgID]; n > 0 && (!ok || due < first) {
+			after[invs[i].OrgID] = due
+		}
+	}
+	d.moveDebtors(before, after)
+	return d.apply(ctx, q)
+}
+
+func insertStateRows(ctx context.Context, q store.Querier, invs []Invoice, now time.Time) error {
 	all := make([][]any, len(invs))
 	for i := range invs {
 		inv := &invs[i]

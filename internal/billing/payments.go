@@ -33,10 +33,46 @@ func lockState(ctx context.Context, q store.Querier, invoiceID int64, now time.T
 	return orgID, docType, st, err
 }
 
+// saveState stores an invoice's new state and, when what it leaves open changes,
+// receivable_days with it (migration 0018): every change of an open amount or status
+// after the issue goes through here, in the transaction of the change.
 func saveState(ctx context.Context, q store.Querier, invoiceID int64, st State, now time.Time) error {
-	_, err := q.ExecContext(ctx, `UPDATE invoice_state SET status = $2, open_amount = $3, paid = $4, credited = $5, settled_on = $6, updated_at = $7
-		WHERE invoice_id = $1`, invoiceID, st.Status, st.Open, st.Paid, st.Credited, nullDate(st.SettledOn), now)
-	return err
+	var orgID int64
+	var oldStatus string
+	var oldOpen terms.Money
+	var due string
+	if err := q.QueryRowContext(ctx, `SELECT s.org_id, s.status, s.open_amount, i.due_date FROM invoice_state s JOIN invoices i ON i.id = s.invoice_id
+		WHERE s.invoice_id = $1`, invoiceID).Scan(&orgID, &oldStatus, &oldOpen, &due); err != nil {
+		return err
+	}
+	oldAmount, oldN := openPart(oldStatus, oldOpen)
+	newAmount, newN := openPart(st.Status, st.Open)
+	changed := oldAmount != newAmount || oldN != newN
+	var before map[int64]string
+	if changed && (oldN == 0 || newN == 0) {
+		// Only an invoice that opens or closes can change the customer's oldest open one.
+		var err error
+		if before, err = firstDue(ctx, q, []int64{orgID}); err != nil {
+			return err
+		}
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE invoice_state SET status = $2, open_amount = $3, paid = $4, credited = $5, settled_on = $6, updated_at = $7
+		WHERE invoice_id = $1`, invoiceID, st.Status, st.Open, st.Paid, st.Credited, nullDate(st.SettledOn), now); err != nil {
+		return err
+	}
+	if !changed {
+		return nil
+	}
+	d := receivableDelta{}
+	d.add(due, newAmount-oldAmount, newN-oldN, 0)
+	if before != nil {
+		after, err := firstDue(ctx, q, []int64{orgID})
+		if err != nil {
+			return err
+		}
+		d.moveDebtors(before, after)
+	}
+	return d.apply(ctx, q)
 }
 
 // ApplyPayment books a payment of amount received on date on against an invoice, in

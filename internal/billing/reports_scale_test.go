@@ -43,7 +43,7 @@ func TestReceivablesQueriesUseTheirIndex(t *testing.T) {
 		q, a = receivableTotalsQuery(asOf)
 		add("totals", q, a)
 		period := []any{"2027-01-01", "2027-12-31"}
-		for name, q := range map[string]string{"revenue": revenueQuery, "revenue totals": revenueTotalsQuery, "vat": vatQuery} {
+		for name, q := range map[string]string{"revenue": revenueQuery, "vat": vatQuery} {
 			text := strings.Join(storetest.NoFullScan(t, db, tables, q, period...), "\n")
 			if !strings.Contains(text, "invoices_issue") {
 				t.Errorf("%s: not read along invoices_issue:\n%s", name, text)
@@ -101,6 +101,7 @@ func seedOpenInvoices(t testing.TB, db *store.DB, n int, nameLen int) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	rebuildTotals(t, db)
 }
 
 // peakWriter follows the heap while the export is written to it: every 256 KiB it
@@ -215,6 +216,7 @@ func TestReceivablesPagesAndExport(t *testing.T) {
 		if _, err := db.ExecContext(ctx, `UPDATE invoice_state SET status = 'paid', open_amount = 0 WHERE invoice_id = 5`); err != nil {
 			t.Fatal(err)
 		}
+		rebuildTotals(t, db)
 		svc := reportService(t, db)
 		staff := accounts.Principal{User: accounts.User{ID: 7, Roles: []accounts.Role{accounts.RoleBilling}}}
 		asOf := terms.D(2027, 3, 15)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/billing"
 )
 
 // TestStaffReportsPageAndStream: the receivables report shows one page of customers
@@ -40,6 +41,9 @@ func TestStaffReportsPageAndStream(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if err := billing.RebuildTotals(e.ctx, e.db); err != nil {
+			t.Fatal(err)
+		}
 		c := e.client()
 		c.login("anna@provider.test", staffSecret, "/staff/")
 		r := c.get("/staff/reports")
@@ -54,6 +58,13 @@ func TestStaffReportsPageAndStream(t *testing.T) {
 		c.expect(r, http.StatusOK, "")
 		contains(t, r.Body, "Klant 025", "Klant 030", "← Eerste pagina", "Klanten met een openstaand bedrag: 31")
 		lacks(t, r.Body, "Klant 024", "Bakkerij Jansen B.V.")
+
+		lacks(t, r.Body, "opgeteld uit alle openstaande facturen")
+		// A report date before the last invoice date is added up from the invoices,
+		// and the page says so.
+		past := c.get("/staff/reports?as_of=" + inv.IssueDate.AddDays(-1).String())
+		c.expect(past, http.StatusOK, "")
+		contains(t, past.Body, "opgeteld uit alle openstaande facturen")
 
 		c.header.Set("Accept-Language", "en")
 		c.cookies[langCookie] = "en"
