@@ -819,3 +819,13 @@ func (s *Service) mailAudit(ctx context.Context, q store.Querier, now time.Time,
 	_, err = notifyEnqueue(ctx, q, now, fmt.Sprintf("privacy-audit-%s:%d", what, a.ID), a.OrgID, to, l, subject, body)
 	return err
 }
+
+// AuditPrecondition is what the terms ask before an audit today: terms.AuditReportsFirst
+// or terms.AuditSuspicion (the portal words its form by it).
+func (s *Service) AuditPrecondition() string {
+	pol, err := s.policy()
+	if err != nil {
+		return ""
+	}
+	return pol.Terms.Audit.Precondition
+}
