@@ -125,8 +125,10 @@ func (s *server) renderAudit(w http.ResponseWriter, r *http.Request, p *accounts
 		Implement: []string{privacy.ImplementsProvider, privacy.ImplementsCustomer, privacy.ImplementsBoth}}
 	if tmpl == "staff_privacy_audit" {
 		v.CanAct = p.Can(accounts.PrivacyManage, accounts.Provider)
-		if v.Reports, err = s.priv.AuditReports(r.Context(), *p, 0); err != nil {
-			return err
+		if p.Can(accounts.PrivacyRead, accounts.Provider) {
+			if v.Reports, err = s.priv.AuditReports(r.Context(), *p, 0); err != nil {
+				return err
+			}
 		}
 	} else {
 		v.CanAct = p.Can(accounts.PrivacyAuditRequest, accounts.OrgID(a.OrgID))
