@@ -246,6 +246,9 @@ func seedContracts(ctx context.Context, a *app.App) error {
 	if err := seedPrivacy(ctx, a, by); err != nil {
 		return fmt.Errorf("demo privacy: %w", err)
 	}
+	if err := seedAudits(ctx, a, by); err != nil {
+		return fmt.Errorf("demo audits: %w", err)
+	}
 	if err := seedDomains(ctx, a); err != nil {
 		return fmt.Errorf("demo domains: %w", err)
 	}

@@ -157,6 +157,10 @@ func allExplanations(t *testing.T, pol *Policy) map[string]Explanation {
 	}
 	_, ex, err = pol.Audit(AuditInput{Announced: D(2026, 3, 2), Proposed: D(2026, 4, 1), Previous: D(2025, 6, 1)})
 	add("audit", ex, err)
+	_, ex, err = pol.AuditSchedule(AuditScheduleInput{Requested: D(2026, 3, 2), Previous: []Date{D(2025, 6, 1)}, Proposed: D(2026, 4, 1)})
+	add("audit schedule", ex, err)
+	_, ex, err = pol.AuditSchedule(AuditScheduleInput{Requested: D(2026, 3, 2), Proposed: D(2026, 8, 1)})
+	add("audit schedule ok", ex, err)
 	for _, c := range []string{"NL", "DE"} {
 		_, ex, err = pol.VATRate(c, VATStandard, D(2026, 3, 2))
 		add("vat "+c, ex, err)

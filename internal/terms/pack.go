@@ -616,6 +616,12 @@ func (v *validator) policy(pl *Policy, p string) {
 
 	v.need(p+".audit.min_interval", pol.Audit.MinInterval, Months, Years)
 	v.clauses(p+".audit.clauses", pol.Audit.Clauses)
+	v.oneOf(p+".audit.precondition", pol.Audit.Precondition, AuditReportsFirst, AuditSuspicion)
+	v.clauses(p+".audit.precondition_clauses", pol.Audit.PreconditionClauses)
+	v.clauses(p+".audit.cost_clauses", pol.Audit.CostClauses)
+	if pol.Audit.RepeatWithReport {
+		v.clauses(p+".audit.repeat_clauses", pol.Audit.RepeatClauses)
+	}
 	v.need(p+".domains.default_cancel_notice", pol.Domains.DefaultCancelNotice, Days, Months)
 	v.clauses(p+".domains.clauses", pol.Domains.Clauses)
 	v.clauses(p+".domains.data_sharing", pol.Domains.DataSharing)

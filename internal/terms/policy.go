@@ -508,6 +508,17 @@ type AuditTerms struct {
 	MinInterval Period   `yaml:"min_interval"`
 	Clauses     []string `yaml:"clauses"`
 	Reading     string   `yaml:"reading"`
+	// Precondition is what must come before an audit: AuditReportsFirst (the existing
+	// reports are requested and found insufficient, cp.dpa.11.2) or AuditSuspicion (a
+	// reasonable, written, substantiated suspicion of breach, fo.dpa.7.1).
+	Precondition        string   `yaml:"precondition"`
+	PreconditionClauses []string `yaml:"precondition_clauses"`
+	// RepeatWithReport: a second request within MinInterval may be answered with the
+	// relevant parts of the existing report (fo.dpa.7.2).
+	RepeatWithReport bool     `yaml:"repeat_with_report"`
+	RepeatClauses    []string `yaml:"repeat_clauses"`
+	// CostClauses: who bears the audit's costs (the customer: cp.dpa.11.5, fo.dpa.7.4).
+	CostClauses []string `yaml:"cost_clauses"`
 }
 
 // VATTerms: whether published prices include VAT.

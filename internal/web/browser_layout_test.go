@@ -278,6 +278,9 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 		"/staff/usage/": provByOrg[business.ID],
 	}
 	maps.Copy(staffIDMap, layoutPrivacy(t, e, srvLong.ID))
+	// The business's audit request, the reports offered (issue 12; cp.dpa.11.2).
+	auditID := itoa(e.auditFor(marieke))
+	staffIDMap["/staff/privacy/audits/"] = auditID
 	for i := range staff {
 		staff[i].ids = staffIDMap
 	}
@@ -289,14 +292,15 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 			"/portal/invoices/": invoiceOf(orgID), "/portal/order/": itoa(e.plan("webhosting", "pro").ID),
 			"/portal/terms/":        termsVersion,
 			"/portal/availability/": h.subscription, "{month}": slaMonth,
-			"/portal/customers/": itoa(fietsen.ID),
-			"/portal/services/":  provByOrg[orgID],
-			"/portal/dns/":       dnsZones[orgID],
-			"/portal/backups/":   bkByOrg[orgID],
-			"/portal/tickets/":   tickets[orgID],
-			"/portal/abuse/":     notices[orgID],
-			"/portal/domains/":   doms[orgID],
-			"/portal/usage/":     provByOrg[orgID],
+			"/portal/customers/":      itoa(fietsen.ID),
+			"/portal/services/":       provByOrg[orgID],
+			"/portal/dns/":            dnsZones[orgID],
+			"/portal/backups/":        bkByOrg[orgID],
+			"/portal/tickets/":        tickets[orgID],
+			"/portal/abuse/":          notices[orgID],
+			"/portal/domains/":        doms[orgID],
+			"/portal/usage/":          provByOrg[orgID],
+			"/portal/privacy/audits/": auditID,
 		}}
 	}
 	customers = []layoutLogin{

@@ -84,6 +84,11 @@ var isolationRoutes = []struct {
 	{"GET /portal/tickets/{id}/file", "ticket", nil},
 	{"POST /portal/privacy/announcements/{id}/object", "announcement", url.Values{"reason": {"indringer"}}},
 	{"POST /portal/privacy/breaches/{id}/decision", "breach", url.Values{"authority": {"notify"}, "subjects": {"notify"}}},
+	{"GET /portal/privacy/audits/{id}", "audit", nil},
+	{"POST /portal/privacy/audits/{id}/justify", "audit", url.Values{"insufficiency": {"indringer"}}},
+	{"GET /portal/privacy/audits/{id}/withdraw", "audit", nil},
+	{"POST /portal/privacy/audits/{id}/withdraw", "audit", nil},
+	{"GET /portal/privacy/audits/{id}/file", "audit", nil},
 	{"GET /portal/abuse/{id}", "abuse", nil},
 	{"POST /portal/abuse/{id}", "abuse", url.Values{"answer": {"niet van ons"}}},
 	// The evidence download is a staff route; a customer (even the one the notice is
@@ -124,6 +129,7 @@ type tenantB struct {
 	ann    int64
 	breach int64
 	notice int64 // a notice about B's service, forwarded to B
+	audit  int64 // B's audit request, the reports offered (cp.dpa.11.2)
 }
 
 func (e *env) snapshotB(b tenantB) any {
@@ -193,7 +199,11 @@ func (e *env) snapshotB(b tenantB) any {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return []any{org, users, tokens, cs, qs, invs, online, credit, svc, dom, restores, tk, msgs, anns, breaches, notice, use}
+	audits, err := e.priv.Audits(e.ctx, e.admin(), b.org.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return []any{org, users, tokens, cs, qs, invs, online, credit, svc, dom, restores, tk, msgs, anns, breaches, notice, use, audits}
 }
 
 func TestTenantIsolation(t *testing.T) {
@@ -253,11 +263,12 @@ func TestTenantIsolation(t *testing.T) {
 		b.ticket = tk.ID
 		b.ann, b.breach = e.privacyNoticesFor(b.org.ID, b.con.Subscriptions[0].ID)
 		b.notice = e.noticeAbout(b.svc, "slagerijbos-shop.nl")
+		b.audit = e.auditFor(b.admin)
 		before := e.snapshotB(b)
 
 		ids := map[string][]int64{"user": {b.admin.ID, b.sub.ID}, "token": {b.tokens[0].ID, b.tokens[1].ID},
 			"contract": {b.con.ID}, "subscription": {b.con.Subscriptions[0].ID}, "quote": {b.quote.ID}, "invoice": {b.inv.ID},
-			"customer": {b.org.ID}, "service": {b.svc}, "domain": {b.domain}, "backup": {b.bk}, "ticket": {b.ticket}, "announcement": {b.ann}, "breach": {b.breach}, "abuse": {b.notice}}
+			"customer": {b.org.ID}, "service": {b.svc}, "domain": {b.domain}, "backup": {b.bk}, "ticket": {b.ticket}, "announcement": {b.ann}, "breach": {b.breach}, "abuse": {b.notice}, "audit": {b.audit}}
 		c := e.client()
 		c.login("marieke@jansen.test", "", "/portal/")
 		// A's admin holds a token too, so A's own pages are not trivially empty.

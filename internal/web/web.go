@@ -377,6 +377,7 @@ func (s *server) routes(mux *http.ServeMux) {
 		s.privacyRoutes(mux, staff, portal)
 		s.privacyStaffRoutes(staff)
 		s.privacyRegisterRoutes(staff)
+		s.privacyAuditRoutes(staff, portal)
 	}
 	if s.domains != nil {
 		s.domainRoutes(staff, portal)
