@@ -19,8 +19,8 @@ import (
 )
 
 var (
-	t0    = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	sales = accounts.Principal{User: accounts.User{ID: 3, Email: "sales@provider.test", Roles: []accounts.Role{accounts.RoleSales}}}
+	t0      = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	sales   = accounts.Principal{User: accounts.User{ID: 3, Email: "sales@provider.test", Roles: []accounts.Role{accounts.RoleSales}}}
 	schemas = []store.Schema{audit.Schema, notify.Schema, newsletter.Schema}
 )
 

@@ -488,3 +488,9 @@ func (s *Service) StaffUnsubscribe(ctx context.Context, p accounts.Principal, id
 		return s.unsubscribe(ctx, q, x, MethodStaff, fmt.Sprintf("staff user %d", p.User.ID))
 	})
 }
+
+// SubscribeAtOrderTx is SubscribeAtOrder in a transaction of its own, for a caller
+// that placed the order before.
+func (s *Service) SubscribeAtOrderTx(ctx context.Context, c OrderConsent) error {
+	return s.db.InTx(ctx, func(q store.Querier) error { return s.SubscribeAtOrder(ctx, q, c) })
+}
