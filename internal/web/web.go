@@ -219,7 +219,7 @@ func build(d Deps) (*server, http.Handler, error) {
 		priv: d.Privacy, domains: d.Domains, zones: d.DNS, bk: d.Backup, sup: d.Support,
 		abuse: d.Abuse, disc: d.Disclosure, securityContact: d.SecurityContact, securityTxtSign: d.SecurityTxtSigner,
 		usage: d.Usage, news: d.Newsletter,
-		api:   d.API, metrics: d.Metrics,
+		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
