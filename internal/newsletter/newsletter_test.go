@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/inbound"
 	"github.com/hostpact/hostpact/internal/newsletter"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/privacy"
@@ -129,6 +131,17 @@ func TestTenThousandSubscribersInBatchesExactlyOnce(t *testing.T) {
 			t.Fatalf("the body lacks the unsubscribe link (cp.privacy.newsletter.4): %q", body)
 		}
 		tok := strings.TrimPrefix(uris[0], "https://portal.example/newsletter/unsubscribe?t=")
+		// The mailto: of the header unsubscribes too; a stranger's mail does nothing.
+		subject, _ := url.QueryUnescape(strings.TrimPrefix(uris[1], "mailto:unsubscribe@portal.example?subject="))
+		for _, subj := range []string{"unsubscribe 1.forged", subject} {
+			if err := s.MailHandler().HandleMail(ctx, &inbound.Message{Subject: subj}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		x, err := s.ByToken(ctx, tok)
+		if err != nil || x.Status != newsletter.Unsubscribed {
+			t.Fatalf("after the mailto: %+v, %v", x, err)
+		}
 		if err := s.Unsubscribe(ctx, tok, newsletter.MethodOneClick, "mail client"); err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/audit"
 	"github.com/hostpact/hostpact/internal/i18n"
+	"github.com/hostpact/hostpact/internal/inbound"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/store"
 )
@@ -493,4 +494,16 @@ func (s *Service) StaffUnsubscribe(ctx context.Context, p accounts.Principal, id
 // that placed the order before.
 func (s *Service) SubscribeAtOrderTx(ctx context.Context, c OrderConsent) error {
 	return s.db.InTx(ctx, func(q store.Querier) error { return s.SubscribeAtOrder(ctx, q, c) })
+}
+
+// MailHandler receives the mails to the List-Unsubscribe mailto: address (RFC 2369).
+// A mail without a valid token is dropped: it unsubscribes nobody and needs no answer.
+func (s *Service) MailHandler() inbound.Handler {
+	return inbound.HandlerFunc(func(ctx context.Context, m *inbound.Message) error {
+		err := s.UnsubscribeByMail(ctx, m.Subject)
+		if errors.Is(err, ErrBadToken) {
+			return nil
+		}
+		return err
+	})
 }
