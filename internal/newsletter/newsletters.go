@@ -23,17 +23,17 @@ const (
 
 // Newsletter is one issue, in Dutch and English.
 type Newsletter struct {
-	ID                   int64
-	SubjectNL, BodyNL    string
-	SubjectEN, BodyEN    string
-	Status               string
-	CreatedBy            int64
-	CreatedAt            time.Time
-	SendStartedAt        *time.Time
-	SentAt               *time.Time
-	Queued               int
-	Skipped              int
-	ActiveAtStart, Total int // Total: active subscribers now (for the progress page)
+	ID                int64
+	SubjectNL, BodyNL string
+	SubjectEN, BodyEN string
+	Status            string
+	CreatedBy         int64
+	CreatedAt         time.Time
+	SendStartedAt     *time.Time
+	SentAt            *time.Time
+	Queued            int
+	Skipped           int
+	Total             int // the active subscribers now, for the progress page
 }
 
 // Subject is the subject in lang.
@@ -52,7 +52,7 @@ func (n Newsletter) Body(lng string) string {
 	return n.BodyNL
 }
 
-// Draft is what staff write.
+// DraftInput is what staff write.
 type DraftInput struct {
 	SubjectNL, BodyNL, SubjectEN, BodyEN string
 }

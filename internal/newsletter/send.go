@@ -107,11 +107,13 @@ func (s *Service) sendBatch(ctx context.Context, id int64, batch int) (queued in
 			return err
 		}
 		now := s.now()
+		skipped := 0 // already delivered: a key the cursor alone would have missed
 		if len(rs) > 0 {
 			fresh, err := s.claim(ctx, q, id, rs, now)
 			if err != nil {
 				return err
 			}
+			skipped = len(rs) - len(fresh)
 			ms := make([]notify.Message, 0, len(fresh))
 			for _, r := range fresh {
 				tok := s.token(r.id, r.nonce)
@@ -129,7 +131,7 @@ func (s *Service) sendBatch(ctx context.Context, id int64, batch int) (queued in
 			cursor = rs[len(rs)-1].id
 		}
 		done = len(rs) < s.cfg.BatchSize
-		if _, err := q.ExecContext(ctx, `UPDATE newsletters SET cursor_id = $1, queued = queued + $2 WHERE id = $3`, cursor, queued, id); err != nil {
+		if _, err := q.ExecContext(ctx, `UPDATE newsletters SET cursor_id = $1, queued = queued + $2, skipped = skipped + $3 WHERE id = $4`, cursor, queued, skipped, id); err != nil {
 			return err
 		}
 		if done {

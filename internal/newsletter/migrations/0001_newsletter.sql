@@ -37,7 +37,8 @@ CREATE TABLE newsletter_consents (
 CREATE INDEX newsletter_consents_subscriber ON newsletter_consents (subscriber_id, id);
 
 -- A newsletter in both languages. While it is sending, cursor is the last subscriber
--- id queued; a batch moves it in the transaction that queues its mail.
+-- id queued; a batch moves it in the transaction that queues its mail. skipped counts
+-- subscribers a batch found delivered already (their delivery row existed).
 CREATE TABLE newsletters (
 	id {{pk}},
 	subject_nl TEXT NOT NULL,
