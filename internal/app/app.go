@@ -39,6 +39,7 @@ import (
 	"github.com/hostpact/hostpact/internal/jobs"
 	"github.com/hostpact/hostpact/internal/metrics"
 	"github.com/hostpact/hostpact/internal/monitor"
+	"github.com/hostpact/hostpact/internal/newsletter"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/onetime"
 	"github.com/hostpact/hostpact/internal/payments"
@@ -68,7 +69,7 @@ var Version = "dev"
 func Schemas() []store.Schema {
 	return []store.Schema{audit.Schema, notify.Schema, jobs.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 		billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-		provision.Schema, files.Schema, onetime.Schema, privacy.Schema, domains.Schema, dns.Schema, usage.Schema, backup.Schema, inbound.Schema, support.Schema, abuse.Schema, disclosure.Schema}
+		provision.Schema, files.Schema, onetime.Schema, privacy.Schema, domains.Schema, dns.Schema, usage.Schema, backup.Schema, inbound.Schema, support.Schema, abuse.Schema, disclosure.Schema, newsletter.Schema}
 }
 
 // App is a running hostpact's services.
@@ -118,6 +119,8 @@ type App struct {
 	// Abuse is the notice-and-takedown desk; Disclosure responsible disclosure (issue 11).
 	Abuse      *abuse.Service
 	Disclosure *disclosure.Service
+	// Newsletter is the monthly newsletter with its consent history (issue 12).
+	Newsletter *newsletter.Service
 	// DemoPSP is the in-process payment provider of `hostpact demo` (nil otherwise):
 	// the web layer shows its checkout page and calls Complete.
 	DemoPSP *payments.DemoProvider
@@ -312,6 +315,9 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	// Notices and reports by e-mail reach the abuse and security desks (cp.ntd.2.1-2.6, cp.rd).
 	a.Inbound.Handle(a.DeskAddress("abuse"), a.Abuse.MailHandler())
 	a.Inbound.Handle(a.DeskAddress("security"), a.Disclosure.MailHandler())
+	if err := a.buildNewsletter(); err != nil {
+		return nil, err
+	}
 	a.Backup.SetProvisioning(backupProvisioning{db})
 	return a, nil
 }
@@ -342,7 +348,7 @@ func (a *App) Handler() (http.Handler, error) {
 		Catalog: a.Catalog, Contracts: a.Contracts, Pack: a.Pack,
 		Billing: a.Billing, Payments: a.Payments, Dunning: a.Dunning, DemoPSP: a.DemoPSP,
 		API: apiHandler, Metrics: a.mainMetrics(), Documents: a.Documents, Status: a.Status, Monitor: a.Monitor, Compensation: a.Compensation,
-		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy, Domains: a.Domains, DNS: a.DNS, Backup: a.Backup, Support: a.Support, Abuse: a.Abuse, Disclosure: a.Disclosure, SecurityContact: a.DeskAddress("security"), SecurityTxtSigner: a.signer(), Usage: a.Usage,
+		Provision: a.Provision, Secrets: a.Secrets, Privacy: a.Privacy, Domains: a.Domains, DNS: a.DNS, Backup: a.Backup, Support: a.Support, Abuse: a.Abuse, Disclosure: a.Disclosure, SecurityContact: a.DeskAddress("security"), SecurityTxtSigner: a.signer(), Usage: a.Usage, Newsletter: a.Newsletter,
 		Config: web.Config{BaseURL: a.Config.URL(), Demo: a.Config.Demo, ProviderName: a.Pack.Provider.LegalName, SecureCookies: a.Config.SecureCookies},
 	})
 	if err != nil {
@@ -444,6 +450,8 @@ func (a *App) Runner() *jobs.Runner {
 	// schedule (issue 12).
 	r.Register(a.Privacy.BreachJob())
 	r.Register(a.Privacy.RetentionJob())
+	// The newsletter: batches of a newsletter being sent, expired sign-ups.
+	r.Register(a.Newsletter.Job())
 	// Domains: registry steps, and the comparison with the registry's view.
 	r.Register(a.Domains.RunJob())
 	r.Register(a.Domains.SyncJob())

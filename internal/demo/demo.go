@@ -155,6 +155,9 @@ func seedRest(ctx context.Context, a *app.App) error {
 	if err := seedContracts(ctx, a); err != nil {
 		return err
 	}
+	if err := seedNewsletter(ctx, a); err != nil {
+		return fmt.Errorf("newsletter: %w", err)
+	}
 	return seedAbuse(ctx, a)
 }
 

@@ -249,7 +249,8 @@ func (d *SMTPDeliverer) message(o Outgoing, now time.Time) (*gomail.Msg, error) 
 		m.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
 	}
 	if o.ListUnsubscribe != "" {
-		m.SetGenHeader(gomail.Header("List-Unsubscribe"), "<"+o.ListUnsubscribe+">")
+		// The one-click URL first (RFC 8058), then the mailto: stored after it.
+		m.SetGenHeader(gomail.Header("List-Unsubscribe"), "<"+strings.Join(strings.Fields(o.ListUnsubscribe), ">, <")+">")
 		m.SetGenHeader(gomail.Header("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click")
 	}
 	m.SetBodyString(gomail.TypeTextPlain, o.Text)

@@ -53,6 +53,10 @@ type Message struct {
 	// ListUnsubscribe, when set, is the HTTPS URL that unsubscribes the recipient with
 	// one POST: the mail carries List-Unsubscribe and List-Unsubscribe-Post (RFC 8058).
 	ListUnsubscribe string
+	// ListUnsubscribeMailto, beside ListUnsubscribe, is a mailto: URI the header offers
+	// as well (RFC 2369) for clients without one-click support. It travels in the same
+	// column, after a space (a URI holds none).
+	ListUnsubscribeMailto string
 
 	// Thread carries the headers of a mail in a conversation (a support reply): set,
 	// it is stored with the row and sent as written. Enqueue only; EnqueueMany refuses it.
@@ -213,8 +217,14 @@ func outboxRow(m Message) ([]any, error) {
 	if m.Lang != "en" {
 		m.Lang = "nl"
 	}
-	if strings.ContainsAny(m.ListUnsubscribe, "\r\n<>") {
+	if strings.ContainsAny(m.ListUnsubscribe+m.ListUnsubscribeMailto, "\r\n<> \t,") {
 		return nil, errors.New("notify: unsubscribe URL must be one line")
+	}
+	if m.ListUnsubscribeMailto != "" {
+		if m.ListUnsubscribe == "" || !strings.HasPrefix(m.ListUnsubscribeMailto, "mailto:") {
+			return nil, errors.New("notify: a mailto unsubscribe goes with the one-click URL")
+		}
+		m.ListUnsubscribe += " " + m.ListUnsubscribeMailto
 	}
 	var dedupe any
 	if m.DedupeKey != "" {

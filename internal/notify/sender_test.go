@@ -542,6 +542,15 @@ func TestSenderAddsOneClickUnsubscribe(t *testing.T) {
 		if got.Header.Get("List-Unsubscribe") != "<"+m.ListUnsubscribe+">" || got.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
 			t.Fatalf("headers: %v", got.Header)
 		}
+		m.ListUnsubscribeMailto = "mailto:unsubscribe@portal.example?subject=unsubscribe%20abc"
+		enqueue(t, db, m)
+		if sent, err := s.SendPending(ctx, clk.Now()); sent != 1 || err != nil {
+			t.Fatalf("SendPending = %d, %v", sent, err)
+		}
+		got = parseMail(t, srv.received()[1].Data)
+		if want := "<" + m.ListUnsubscribe + ">, <" + m.ListUnsubscribeMailto + ">"; got.Header.Get("List-Unsubscribe") != want {
+			t.Fatalf("List-Unsubscribe = %q, want %q", got.Header.Get("List-Unsubscribe"), want)
+		}
 	}, notify.Schema)
 }
 

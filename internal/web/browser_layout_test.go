@@ -27,6 +27,7 @@ import (
 	"github.com/hostpact/hostpact/internal/disclosure"
 	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/monitor"
+	"github.com/hostpact/hostpact/internal/newsletter"
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/sla"
 	"github.com/hostpact/hostpact/internal/status"
@@ -258,7 +259,29 @@ func layoutWorld(t *testing.T, e *env) (staff, customers []layoutLogin) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A newsletter sent to a subscriber with a long address (issue 12).
+	if err := e.news.SubscribeAtOrderTx(e.ctx, newsletter.OrderConsent{OrgID: business.ID, Email: "marieke.van.der.heijden-de-groot@fietsenwinkel-de-lange-naam.nl",
+		Name: "Marieke van der Heijden-de Groot", Lang: "nl", IP: "192.0.2.44", Order: "contract 1"}); err != nil {
+		t.Fatal(err)
+	}
+	letter, err := e.news.Create(e.ctx, e.admin(), newsletter.DraftInput{SubjectNL: "Nieuw in december: back-ups per uur voor alle webhostingpakketten en een vernieuwd klantportaal",
+		BodyNL: "Beste klant,\n\nVanaf deze maand maken we elk uur een back-up.", SubjectEN: "New in December: hourly backups for every web hosting plan and a renewed customer portal",
+		BodyEN: "Dear customer,\n\nFrom this month on we back up every hour."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.news.Send(e.ctx, e.admin(), letter.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.news.SendPending(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	var subscriber int64
+	if err := e.db.QueryRowContext(e.ctx, `SELECT MIN(id) FROM newsletter_subscribers`).Scan(&subscriber); err != nil {
+		t.Fatal(err)
+	}
 	staffIDMap := map[string]string{
+		"/staff/newsletter/": itoa(letter.ID), "/staff/subscribers/": itoa(subscriber),
 		"/staff/abuse/": notices[consumer.ID], "/staff/security-reports/": itoa(secReport.ID),
 		"/staff/provisioning/servers/": provServer, "/staff/provisioning/services/": provService, "/staff/provisioning/tasks/": provTask,
 		"/staff/monitoring/servers/": mon, "/staff/monitoring/components/": comp,
@@ -537,7 +560,7 @@ func TestBrowserEveryPageFitsTheScreen(t *testing.T) {
 	); err != nil {
 		t.Fatalf("to Dutch: %v", err)
 	}
-	public := []string{"/", "/login", "/forgot", "/no-such-page", "/signup/verify?token=x", "/shop?for=business"}
+	public := []string{"/", "/login", "/forgot", "/no-such-page", "/signup/verify?token=x", "/shop?for=business", "/newsletter", "/newsletter/unsubscribe?t=x"}
 	for _, prefix := range []string{"/shop", "/signup"} {
 		public = append(public, layoutPages(t, e, prefix, map[string]string{"{plan}": itoa(e.plan("webhosting", "start").ID)})...)
 	}

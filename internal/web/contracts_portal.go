@@ -266,6 +266,9 @@ func (s *server) portalOrderPlace(w http.ResponseWriter, r *http.Request, p *acc
 		})
 		switch {
 		case err == nil:
+			// Telecommunicatiewet art. 11.7: the soft opt-in of the order, or the box
+			// below the terms that says no (cp.privacy.newsletter.1, conflict A15).
+			s.newsletterAtOrder(r, p, f.Get("no_newsletter") != "", "contract "+strconv.FormatInt(c.ID, 10))
 			s.flash(w, "order_placed")
 			s.redirect(w, r, "/portal/contracts/"+strconv.FormatInt(c.ID, 10))
 			return nil

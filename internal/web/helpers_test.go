@@ -36,6 +36,7 @@ import (
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/files"
 	"github.com/hostpact/hostpact/internal/monitor"
+	"github.com/hostpact/hostpact/internal/newsletter"
 	"github.com/hostpact/hostpact/internal/notify"
 	"github.com/hostpact/hostpact/internal/onetime"
 	"github.com/hostpact/hostpact/internal/payments"
@@ -102,6 +103,7 @@ type env struct {
 	sup *support.Service
 	// priv is the privacy service with the adapters of privacy_helpers_test.go.
 	priv *privacy.Service
+	news *newsletter.Service
 	// usage meters the page tests' services (usage_pages_test.go).
 	usage *usage.Service
 }
@@ -125,7 +127,7 @@ func (s *syncBuffer) String() string {
 
 var schemas = []store.Schema{audit.Schema, notify.Schema, accounts.Schema, catalog.Schema, contracts.Schema,
 	billing.Schema, payments.Schema, dunning.Schema, documents.Schema, monitor.Schema, status.Schema, compensation.Schema, signup.Schema,
-	provision.Schema, onetime.Schema, domains.Schema, dnssvc.Schema, backup.Schema, files.Schema, support.Schema, privacy.Schema, abuse.Schema, disclosure.Schema, usage.Schema}
+	provision.Schema, onetime.Schema, domains.Schema, dnssvc.Schema, backup.Schema, files.Schema, support.Schema, privacy.Schema, abuse.Schema, disclosure.Schema, usage.Schema, newsletter.Schema}
 
 // each runs fn on SQLite and, when HOSTPACT_TEST_POSTGRES is set, PostgreSQL, with a
 // web handler in demo mode on a fake clock.
@@ -183,11 +185,17 @@ func newEnvPack(t *testing.T, db *store.DB, cfg Config, packName string) *env {
 	disc := disclosure.New(db, clk, disclosure.Deps{Pack: pack, DeskEmail: "security@provider.example", BaseURL: "https://portal.example",
 		Provider: "Cloud Provider", Logger: logger})
 	d.Abuse, d.Disclosure, d.SecurityContact = abuseDesk, disc, "security@provider.example"
+	news, err := newsletter.New(db, clk, newsletter.Config{BaseURL: "https://portal.example", TokenKey: []byte("test newsletter token key 32 byt"),
+		UnsubscribeMailbox: "unsubscribe@portal.example", BatchSize: 400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Newsletter = news
 	srv, h, err := build(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, prov: prov, servers: servers, dreg: dreg, doms: doms, zones: zones, bk: bk, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs, sup: sup, priv: priv, usage: us}
+	e := &env{t: t, db: db, clk: clk, keys: keys, acc: acc, cat: cat, con: con, bill: bill, pay: pay, dun: dun, psp: psp, docs: docs, mon: mon, stat: stat, comp: comp, slaMon: slaMon, prov: prov, servers: servers, dreg: dreg, doms: doms, zones: zones, bk: bk, h: h, srv: srv, ctx: audit.WithActor(context.Background(), audit.System("test")), log: logs, sup: sup, priv: priv, usage: us, news: news}
 	t.Cleanup(func() {
 		if t.Failed() {
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")

@@ -65,6 +65,8 @@ type page struct {
 	ExplainDocs map[string]string
 	// Abuse and Disclose: the notice-and-takedown and vulnerability pages are mounted.
 	Abuse, Disclose bool
+	// Newsletter: the newsletter pages are mounted.
+	Newsletter bool
 }
 
 // T translates key into the page's language; args fill its %-verbs.
@@ -392,6 +394,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, titleKey string
 		AssetVer:  s.assetVer,
 	}
 	pg.Abuse, pg.Disclose = s.abuse != nil, s.disc != nil
+	pg.Newsletter = s.news != nil
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/staff/"):
 		pg.Area = "staff"

@@ -36,6 +36,7 @@ import (
 	"github.com/hostpact/hostpact/internal/domains"
 	"github.com/hostpact/hostpact/internal/dunning"
 	"github.com/hostpact/hostpact/internal/monitor"
+	"github.com/hostpact/hostpact/internal/newsletter"
 	"github.com/hostpact/hostpact/internal/onetime"
 	"github.com/hostpact/hostpact/internal/payments"
 	"github.com/hostpact/hostpact/internal/privacy"
@@ -134,6 +135,10 @@ type Deps struct {
 	// Usage serves the portal's usage pages and the staff usage report; without it
 	// they are not mounted.
 	Usage *usage.Service
+	// Newsletter serves the public sign-up, the one-click unsubscribe and preference
+	// pages, the staff newsletter pages and the portal's own subscription, and adds the
+	// opt-out box to the order; without it none of these is mounted.
+	Newsletter *newsletter.Service
 }
 
 type server struct {
@@ -170,6 +175,9 @@ type server struct {
 		Sign(text []byte, now time.Time) ([]byte, error)
 	}
 	usage *usage.Service
+	// news runs the newsletter; newsLimit limits its sign-ups per e-mail address.
+	news      *newsletter.Service
+	newsLimit *limiter
 	// statusCache holds the rendered public status page (status.go).
 	statusCache *statusPages
 	log         *slog.Logger
@@ -210,8 +218,8 @@ func build(d Deps) (*server, http.Handler, error) {
 		bill: d.Billing, pay: d.Payments, dun: d.Dunning, demoPSP: d.DemoPSP, docs: d.Documents, status: d.Status, mon: d.Monitor, comp: d.Compensation, prov: d.Provision, secrets: d.Secrets,
 		priv: d.Privacy, domains: d.Domains, zones: d.DNS, bk: d.Backup, sup: d.Support,
 		abuse: d.Abuse, disc: d.Disclosure, securityContact: d.SecurityContact, securityTxtSign: d.SecurityTxtSigner,
-		usage: d.Usage,
-		api:   d.API, metrics: d.Metrics,
+		usage: d.Usage, news: d.Newsletter,
+		api: d.API, metrics: d.Metrics,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -241,6 +249,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	s.secretLimit = newLimiter(d.Clock, 20, time.Minute)
 	// Five notices or reports at once from one address, then one every ten minutes.
 	s.abuseLimit = newLimiter(d.Clock, 5, signupLimitEvery)
+	s.newsLimit = newLimiter(d.Clock, 3, time.Hour/3)
 	if s.contractsEnabled() {
 		s.signups = signup.New(d.DB, d.Clock, d.Accounts, d.Contracts, signup.Config{BaseURL: s.cfg.BaseURL})
 		s.pow = newPowIssuer(d.Clock, signupPowMax)
@@ -401,6 +410,11 @@ func (s *server) routes(mux *http.ServeMux) {
 	}
 	if s.usage != nil {
 		s.usageRoutes(staff, portal)
+	}
+	if s.news != nil {
+		s.newsletterPublicRoutes(mux)
+		s.newsletterStaffRoutes(staff)
+		s.newsletterPortalRoutes(portal)
 	}
 }
 
