@@ -217,6 +217,8 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 		Keys:         cfg.Keys,
 		Logger:       logger,
 		HashWorkers:  cfg.PasswordHashWorkers,
+		Argon2: accounts.Argon2Params{Memory: cfg.PasswordHashCost.MemoryKiB, Time: cfg.PasswordHashCost.Passes,
+			Threads: cfg.PasswordHashCost.Threads},
 	})
 	a.Catalog = catalog.New(db, clk)
 	a.Documents = documents.New(db, clk, documents.Config{BaseURL: cfg.URL()})

@@ -31,6 +31,7 @@ func TestMetricsEndpointIsNotPublic(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg.Keys = testKeys
+		cfg.PasswordHashCost = lightHash
 		pack, err := app.LoadPack(cfg)
 		if err != nil {
 			t.Fatal(err)

@@ -48,6 +48,10 @@ type env struct {
 // process-wide (audit.UseKeys), as it is in a running hostpact.
 var testKeys = secrets.Ephemeral()
 
+// lightHash keeps password hashing cheap in tests: at the default cost one hash takes
+// many seconds under the race detector. Signing in reads the cost from the stored hash.
+var lightHash = config.PasswordHashCost{MemoryKiB: 64, Passes: 1, Threads: 1}
+
 // start: 15 January 2026, 10:00 in Amsterdam.
 var start = time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
 
@@ -60,6 +64,7 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 			t.Fatal(err)
 		}
 		cfg.Keys = testKeys
+		cfg.PasswordHashCost = lightHash
 		cfg.Provider = config.Provider{VATID: config.DemoVATID, IBAN: config.DemoIBAN, BIC: config.DemoBIC, SEPACreditorID: config.DemoSEPACreditorID}
 		pack, err := app.LoadPack(cfg)
 		if err != nil {
@@ -539,6 +544,7 @@ func TestBuildDemo(t *testing.T) {
 	}
 	cfg.Demo = true
 	cfg.Keys = testKeys
+	cfg.PasswordHashCost = lightHash
 	pack, err := app.LoadPack(cfg)
 	if err != nil {
 		t.Fatal(err)

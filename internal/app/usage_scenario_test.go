@@ -38,6 +38,7 @@ func TestUsageScenario(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg.Keys = testKeys
+		cfg.PasswordHashCost = lightHash
 		cfg.Demo = true // the demo driver type: services that run without a server
 		cfg.Provider = config.Provider{VATID: config.DemoVATID, IBAN: config.DemoIBAN, BIC: config.DemoBIC, SEPACreditorID: config.DemoSEPACreditorID}
 		pack, err := app.LoadPack(cfg)

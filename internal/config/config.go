@@ -71,6 +71,18 @@ type Config struct {
 	// private key without passphrase; when set, /.well-known/security.txt is
 	// clear-signed with it (RFC 9116 section 2.3).
 	SecurityTxtKey string
+	// PasswordHashCost, when set, replaces the argon2id cost of new password hashes
+	// (accounts.DefaultArgon2: 64 MiB, two passes). It has no environment variable:
+	// tests set a light cost, since one hash at the default takes many seconds under
+	// the race detector. A stored hash keeps its own cost (its PHC string holds it).
+	PasswordHashCost PasswordHashCost
+}
+
+// PasswordHashCost is an argon2id cost; the zero value means the default.
+type PasswordHashCost struct {
+	MemoryKiB uint32
+	Passes    uint32
+	Threads   uint8
 }
 
 // Inbound: the addresses whose mail hostpact handles and the listener the provider's

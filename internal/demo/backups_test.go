@@ -3,26 +3,17 @@ package demo
 import (
 	"context"
 	"testing"
-	"time"
 
-	"github.com/hostpact/hostpact/internal/app"
 	"github.com/hostpact/hostpact/internal/backup"
-	"github.com/hostpact/hostpact/internal/store"
-	"github.com/hostpact/hostpact/internal/store/storetest"
 )
 
 // TestSeedBackups: the demo has a demo backup server with the customers' services on
 // it, each with the backups the retention rule keeps of forty nights (7 to 11), and a
 // restore recorded from a ticket that is done; a second seed adds nothing.
 func TestSeedBackups(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		a := demoApp(t, db, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	eachSeeded(t, func(t *testing.T, s *seededDemo) {
+		a := s.a // seeded twice
 		ctx := context.Background()
-		for range 2 {
-			if _, err := Seed(ctx, a); err != nil {
-				t.Fatal(err)
-			}
-		}
 		by := demoAdmin(t, a)
 		svs, err := a.Backup.Servers(ctx, by)
 		if err != nil || len(svs) != 1 || !svs[0].Demo {
@@ -42,5 +33,5 @@ func TestSeedBackups(t *testing.T) {
 		if err != nil || len(rs) != 1 || rs[0].Status != backup.RestoreDone || rs[0].Via != "ticket" {
 			t.Fatalf("restores %+v %v", rs, err)
 		}
-	}, app.Schemas()...)
+	})
 }

@@ -4,12 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/hostpact/hostpact/internal/app"
 	"github.com/hostpact/hostpact/internal/documents"
-	"github.com/hostpact/hostpact/internal/store"
-	"github.com/hostpact/hostpact/internal/store/storetest"
 )
 
 // The clauses the demo documents must anchor, so explanations that cite them link to
@@ -64,12 +60,9 @@ func TestDemoDocuments(t *testing.T) {
 // the versions they showed and the confirmation mails link them; seeding again changes
 // nothing.
 func TestSeedPublishesDocumentsAndOrdersLinkThem(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		a := demoApp(t, db, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	eachSeeded(t, func(t *testing.T, s *seededDemo) {
+		a, db := s.a, s.db // seeded twice
 		ctx := context.Background()
-		if _, err := Seed(ctx, a); err != nil {
-			t.Fatal(err)
-		}
 		count := func(q string) int {
 			var n int
 			if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
@@ -77,7 +70,7 @@ func TestSeedPublishesDocumentsAndOrdersLinkThem(t *testing.T) {
 			}
 			return n
 		}
-		versions, shown := count(`SELECT COUNT(*) FROM document_versions`), count(`SELECT COUNT(*) FROM order_documents`)
+		versions, shown := s.versions, s.shown // after the first seed
 		if versions != 2*len(documents.Kinds) || shown != len(demoOrders["cloudprovider"])*3 {
 			t.Fatalf("%d document versions, %d recorded for orders", versions, shown)
 		}
@@ -92,11 +85,8 @@ func TestSeedPublishesDocumentsAndOrdersLinkThem(t *testing.T) {
 		if !strings.Contains(body, ref.URL) || !strings.Contains(body, "Herroepingsrecht en modelformulier") {
 			t.Fatalf("the consumer's confirmation does not link the withdrawal information %s:\n%s", ref.URL, body)
 		}
-		if _, err := Seed(ctx, a); err != nil {
-			t.Fatal(err)
-		}
 		if count(`SELECT COUNT(*) FROM document_versions`) != versions || count(`SELECT COUNT(*) FROM order_documents`) != shown {
 			t.Fatal("a second seed changed the documents")
 		}
-	}, app.Schemas()...)
+	})
 }

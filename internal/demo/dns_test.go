@@ -3,23 +3,15 @@ package demo
 import (
 	"context"
 	"testing"
-	"time"
-
-	"github.com/hostpact/hostpact/internal/app"
-	"github.com/hostpact/hostpact/internal/store"
-	"github.com/hostpact/hostpact/internal/store/storetest"
 )
 
 // TestSeedDNS: the demo customers' domains have zones on the demo DNS server with web
 // records, the mail customer's with MX and SPF, and the registered domain signed; a
 // second seed adds nothing.
 func TestSeedDNS(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		a := demoApp(t, db, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	eachSeeded(t, func(t *testing.T, s *seededDemo) {
+		a := s.a // seeded twice
 		ctx := context.Background()
-		if _, err := Seed(ctx, a); err != nil {
-			t.Fatal(err)
-		}
 		by := demoAdmin(t, a)
 		zones, err := a.DNS.AllZones(ctx, by, 0, "")
 		if err != nil {
@@ -54,12 +46,8 @@ func TestSeedDNS(t *testing.T) {
 				t.Errorf("no zone %s (have %v)", want, got)
 			}
 		}
-		if _, err := Seed(ctx, a); err != nil {
-			t.Fatal(err)
+		if len(zones) != s.zones {
+			t.Fatalf("second seed: %d zones, %d after the first", len(zones), s.zones)
 		}
-		again, err := a.DNS.AllZones(ctx, by, 0, "")
-		if err != nil || len(again) != len(zones) {
-			t.Fatalf("second seed: %d zones, %v", len(again), err)
-		}
-	}, app.Schemas()...)
+	})
 }

@@ -3,25 +3,18 @@ package demo
 import (
 	"context"
 	"testing"
-	"time"
 
-	"github.com/hostpact/hostpact/internal/app"
 	"github.com/hostpact/hostpact/internal/provision"
 	"github.com/hostpact/hostpact/internal/provision/driver"
-	"github.com/hostpact/hostpact/internal/store"
-	"github.com/hostpact/hostpact/internal/store/storetest"
 )
 
 // TestSeedProvisioning: the demo's services run on the provisioning servers that match
 // the monitored ones, each kind on its own server, and the queue holds one step the
 // server could not carry out, with the server's message; a second seed adds nothing.
 func TestSeedProvisioning(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		a := demoApp(t, db, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	eachSeeded(t, func(t *testing.T, s *seededDemo) {
+		a := s.a // seeded twice
 		ctx := context.Background()
-		if _, err := Seed(ctx, a); err != nil {
-			t.Fatal(err)
-		}
 		by := demoAdmin(t, a)
 		svs, err := a.Provision.Servers(ctx, by)
 		if err != nil || len(svs) != len(demoProvServers) {
@@ -65,11 +58,8 @@ func TestSeedProvisioning(t *testing.T) {
 		if len(open) != 1 || open[0].Op != provision.OpResetCredentials || open[0].Message == "" || open[0].Attempts != 1 {
 			t.Fatalf("open steps: %+v", open)
 		}
-		if _, err := Seed(ctx, a); err != nil {
-			t.Fatal(err)
+		if len(svs) != s.provServers {
+			t.Fatalf("after a second seed: %d servers, %d after the first", len(svs), s.provServers)
 		}
-		if again, err := a.Provision.Servers(ctx, by); err != nil || len(again) != len(svs) {
-			t.Fatalf("after a second seed: %d servers, %v", len(again), err)
-		}
-	}, app.Schemas()...)
+	})
 }

@@ -15,6 +15,7 @@ import (
 // TestDemoSupportTickets: the demo shows a complaint with its clock, a change request
 // with its fields and a ticket waiting for the customer; seeding twice adds nothing.
 func TestDemoSupportTickets(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t, store.SQLite, app.Schemas()...)
 	a := demoApp(t, db, time.Date(2026, 12, 18, 9, 0, 0, 0, time.UTC))
 	ctx := context.Background()

@@ -17,6 +17,7 @@ import (
 // figures, one of them near its traffic limit and warned at 80%, so the portal's usage
 // pages show believable charts; the usage pages are mounted.
 func TestDemoUsage(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t, store.SQLite, app.Schemas()...)
 	a := demoApp(t, db, time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC))
 	ctx := context.Background()
