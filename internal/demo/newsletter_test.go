@@ -3,27 +3,18 @@ package demo
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
-	"github.com/hostpact/hostpact/internal/app"
 	"github.com/hostpact/hostpact/internal/newsletter"
-	"github.com/hostpact/hostpact/internal/store"
-	"github.com/hostpact/hostpact/internal/store/storetest"
 )
 
 // The demo shows subscribers by order and by confirmed sign-up, one who said no at the
 // order, one who unsubscribed with one click, and one sent newsletter; a second seed
 // adds nothing.
 func TestSeedNewsletter(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		a := demoApp(t, db, time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	eachSeeded(t, func(t *testing.T, s *seededDemo) {
+		a := s.a
 		ctx := context.Background()
-		for range 2 {
-			if _, err := Seed(ctx, a); err != nil {
-				t.Fatal(err)
-			}
-		}
 		sales := accounts.Principal{User: accounts.User{ID: -1, Roles: []accounts.Role{accounts.RoleSales}}}
 		ls, err := a.Newsletter.List(ctx, sales, 0, 10)
 		if err != nil || len(ls) != 1 || ls[0].Status != newsletter.Sent || ls[0].Queued != 4 {
@@ -41,5 +32,5 @@ func TestSeedNewsletter(t *testing.T) {
 			states["henk@fietsenpietersen.test"] != "" {
 			t.Fatalf("subscribers: %v", states)
 		}
-	}, app.Schemas()...)
+	})
 }
