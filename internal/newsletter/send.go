@@ -27,21 +27,8 @@ func (s *Service) Job() jobs.Job {
 // SendPending queues every newsletter that is sending until it is done, and returns
 // how many mails it queued.
 func (s *Service) SendPending(ctx context.Context) (int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM newsletters WHERE status = $1 ORDER BY id`, Sending)
+	ids, err := store.Int64s(ctx, s.db, `SELECT id FROM newsletters WHERE status = $1 ORDER BY id`, Sending)
 	if err != nil {
-		return 0, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, err
 	}
 	total := 0

@@ -424,23 +424,10 @@ func (s *Service) bookReturn(ctx context.Context, q store.Querier, txID int64, e
 func (s *Service) SettleDirectDebits(ctx context.Context, now time.Time) (int, error) {
 	ctx = jobCtx(ctx, "payments.dd_settle")
 	today := terms.DateIn(now, clock.Amsterdam)
-	rows, err := s.db.QueryContext(ctx, `SELECT c.id FROM dd_collections c JOIN dd_batches b ON b.id = c.batch_id
+	ids, err := store.Int64s(ctx, s.db, `SELECT c.id FROM dd_collections c JOIN dd_batches b ON b.id = c.batch_id
 		WHERE c.status IN ($1, $2) AND c.booked_at IS NULL AND b.collection_date < $3 ORDER BY c.id`,
 		CollectionSubmitted, CollectionSettled, today.String())
 	if err != nil {
-		return 0, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, err
 	}
 	n := 0

@@ -155,3 +155,22 @@ func IsUniqueViolation(err error) bool {
 // Now truncates t to the microsecond and puts it in UTC: PostgreSQL keeps microseconds,
 // and SQLite compares timestamps as text, which is only ordered when every value is UTC.
 func Now(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// Int64s runs a query of one integer column and returns its values: the ids a job
+// reads before it handles each in a transaction of its own.
+func Int64s(ctx context.Context, q Querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

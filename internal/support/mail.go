@@ -318,22 +318,9 @@ func (s *Service) AlertJob() jobs.Job {
 
 // AlertOverdue alerts the overdue complaints not alerted yet and returns how many.
 func (s *Service) AlertOverdue(ctx context.Context, now time.Time) (int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM tickets WHERE complaint_due_at <= $1 AND complaint_answered_at IS NULL AND complaint_alerted_at IS NULL ORDER BY id LIMIT 500`,
+	ids, err := store.Int64s(ctx, s.db, `SELECT id FROM tickets WHERE complaint_due_at <= $1 AND complaint_answered_at IS NULL AND complaint_alerted_at IS NULL ORDER BY id LIMIT 500`,
 		store.Now(now))
 	if err != nil {
-		return 0, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, err
 	}
 	n := 0
