@@ -388,6 +388,9 @@ func nullInt(p *int64) any {
 	return *p
 }
 
+// upsertServices records what usage knows of the batch's services; a row changes only
+// when the service did (updated_at says when), so a batch of unchanged services
+// writes nothing.
 func upsertServices(ctx context.Context, q store.Querier, now time.Time, svcs map[int64]Metered) error {
 	ms := make([]Metered, 0, len(svcs))
 	for _, m := range svcs {
@@ -409,7 +412,12 @@ func upsertServices(ctx context.Context, q store.Querier, now time.Time, svcs ma
 		}
 		b.WriteString(` ON CONFLICT (service_id) DO UPDATE SET org_id = excluded.org_id, subscription_id = excluded.subscription_id,
 			plan_id = excluded.plan_id, plan_name = excluded.plan_name, kind = excluded.kind, name = excluded.name, active = excluded.active,
-			storage_limit_mb = excluded.storage_limit_mb, traffic_limit_gb = excluded.traffic_limit_gb, updated_at = excluded.updated_at`)
+			storage_limit_mb = excluded.storage_limit_mb, traffic_limit_gb = excluded.traffic_limit_gb, updated_at = excluded.updated_at
+			WHERE usage_services.org_id <> excluded.org_id OR usage_services.subscription_id <> excluded.subscription_id
+			OR usage_services.plan_id <> excluded.plan_id OR usage_services.plan_name <> excluded.plan_name OR usage_services.kind <> excluded.kind
+			OR usage_services.name <> excluded.name OR usage_services.active <> excluded.active
+			OR usage_services.storage_limit_mb IS DISTINCT FROM excluded.storage_limit_mb
+			OR usage_services.traffic_limit_gb IS DISTINCT FROM excluded.traffic_limit_gb`)
 		_, err := q.ExecContext(ctx, b.String(), args...)
 		return err
 	})
