@@ -12,6 +12,7 @@ import (
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/documents"
+	"github.com/hostpact/hostpact/internal/privacy"
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
@@ -81,6 +82,10 @@ type docView struct {
 	DiffFrom string
 	DiffTo   string
 	Changed  bool
+	// Subprocessors, under the privacy statement in force: read from the register
+	// that /subprocessors and the processing register read, so the statement names
+	// the same list.
+	Subprocessors []privacy.Subprocessor
 }
 
 // docState tells where version label stands on today among vs (one kind, latest
@@ -206,6 +211,11 @@ func (s *server) showDocument(w http.ResponseWriter, r *http.Request, k document
 		}
 		full := documents.Diff(older.Body, newer.Body)
 		view.Diff, view.DiffFrom, view.DiffTo, view.Changed = documents.Context(full, 1), from, to, documents.Changed(full)
+	}
+	if k == documents.Privacy && view.State == "current" && s.priv != nil {
+		if view.Subprocessors, err = s.priv.Subprocessors(ctx); err != nil {
+			return err
+		}
 	}
 	pg.Title = v.Title
 	pg.Data = view

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/documents"
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/privacy"
 )
@@ -305,5 +306,33 @@ func TestPrivacyRegister(t *testing.T) {
 				t.Errorf("support GET %s: %d", p, r.Code)
 			}
 		}
+	})
+}
+
+// The privacy statement in force lists the subprocessors from the register that
+// /subprocessors reads, including one announced to start later; an earlier version of
+// the statement, which is evidence of what was shown then, lists none.
+func TestPrivacyStatementListsTheRegister(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		today := e.srv.today()
+		e.publishDoc(documents.Privacy, "2026-01", "nl", today, "Privacyverklaring", "# Privacyverklaring\n\nWij verwerken weinig.\n")
+		e.publishDoc(documents.Privacy, "2026-02", "nl", today.AddDays(1), "Privacyverklaring", "# Privacyverklaring\n\nWij verwerken nog minder.\n")
+		e.clk.Advance(24 * time.Hour)
+		anon := e.client()
+		r := anon.get("/privacy")
+		anon.expect(r, http.StatusOK, "")
+		lacks(t, r.Body, `id="subprocessors"`)
+
+		if _, err := e.priv.Announce(e.ctx, e.admin(), privacy.AnnounceInput{SubprocessorInput: privacy.SubprocessorInput{Name: "Backup Noord B.V.",
+			Purpose: "off-site backups", Location: "Nederland", Kinds: []string{"webhosting"}, Since: today.AddDays(30)},
+			SummaryNL: "Back-ups naar een tweede datacenter.", SummaryEN: "Backups to a second data centre."}); err != nil {
+			t.Fatal(err)
+		}
+		r = anon.get("/privacy")
+		anon.expect(r, http.StatusOK, "")
+		contains(t, r.Body, `id="subprocessors"`, "Onze subverwerkers", "Backup Noord B.V.", "off-site backups", `href="/subprocessors?lang=nl"`)
+		r = anon.get("/privacy/v/2026-01")
+		anon.expect(r, http.StatusOK, "")
+		lacks(t, r.Body, `id="subprocessors"`, "Backup Noord B.V.")
 	})
 }
