@@ -13,7 +13,7 @@ import (
 )
 
 // seedAudits publishes an existing audit report and gives the bakery an audit that
-// is under way with one open finding (issue 12; cp.dpa.11, fo.dpa.7). The audit began
+// is under way with one open finding (issue 12; cp.dpa.11.1-11.5, fo.dpa.7.1-7.5). The audit began
 // weeks ago — after the notice the terms ask — so its steps are taken by a privacy
 // service on a clock set back to then, on the same database. A second seed adds
 // nothing.

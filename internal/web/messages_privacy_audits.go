@@ -1,6 +1,6 @@
 package web
 
-// auditMessages are the texts of the audit pages (issue 12; cp.dpa.11, fo.dpa.7).
+// auditMessages are the texts of the audit pages (issue 12; cp.dpa.11.1-11.5, fo.dpa.7.1-7.5).
 var auditMessages = map[string][2]string{
 	"privacy.audits.title":                 {"Audits", "Audits"},
 	"privacy.audits.intro_reports":         {"Als verwerkingsverantwoordelijke mag je laten controleren of wij ons aan de verwerkersovereenkomst houden. Eerst bieden we je onze bestaande auditrapporten aan; geven die onvoldoende duidelijkheid, leg dan uit waarom, en dan plannen we een audit door een onafhankelijke deskundige, minstens twee weken na je aankondiging en hoogstens eens per twaalf maanden.", "As controller you may have our compliance with the processing agreement checked. We first offer you our existing audit reports; if they give insufficient clarity, explain why, and we schedule an audit by an independent expert, at least two weeks after your announcement and at most once every twelve months."},

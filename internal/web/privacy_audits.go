@@ -22,7 +22,7 @@ func (s *server) privacyAuditRoutes(staff, portal func(string, handlerFunc)) {
 	portal("GET /portal/privacy/audits", s.portalAudits)
 	portal("POST /portal/privacy/audits", s.portalAuditRequest)
 	portal("GET /portal/privacy/audits/{id}", s.portalAudit)
-	portal("POST /portal/privacy/audits/{id}/justify", s.portalAuditAct("justify"))
+	portal("POST /portal/privacy/audits/{id}/justify", s.portalAuditJustify)
 	portal("GET /portal/privacy/audits/{id}/withdraw", s.confirmGet(s.withdrawAuditPage))
 	portal("POST /portal/privacy/audits/{id}/withdraw", s.confirmPost(s.withdrawAuditPage, nil, s.withdrawAuditAct))
 	portal("GET /portal/privacy/audits/{id}/file", s.portalAuditReport)
@@ -143,28 +143,27 @@ func (s *server) renderAudit(w http.ResponseWriter, r *http.Request, p *accounts
 	return nil
 }
 
-func (s *server) portalAuditAct(what string) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-		id, err := pathID(r)
-		if err != nil {
-			return err
-		}
-		lang := s.language(r, p)
-		f, err := s.readForm(r, lang)
-		if err != nil {
-			return err
-		}
-		err = s.priv.JustifyAudit(r.Context(), *p, id, f.Get("insufficiency"))
-		if msg, ok := fieldMessage(lang, err); ok {
-			return s.renderAudit(w, r, p, id, msg, http.StatusUnprocessableEntity, "portal_privacy_audit")
-		}
-		if err != nil {
-			return err
-		}
-		s.flash(w, "privacy_audit_"+what)
-		s.redirect(w, r, fmt.Sprintf("/portal/privacy/audits/%d", id))
-		return nil
+// portalAuditJustify records why the offered reports are not enough (cp.dpa.11.2).
+func (s *server) portalAuditJustify(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
+	lang := s.language(r, p)
+	f, err := s.readForm(r, lang)
+	if err != nil {
+		return err
+	}
+	err = s.priv.JustifyAudit(r.Context(), *p, id, f.Get("insufficiency"))
+	if msg, ok := fieldMessage(lang, err); ok {
+		return s.renderAudit(w, r, p, id, msg, http.StatusUnprocessableEntity, "portal_privacy_audit")
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(w, "privacy_audit_justify")
+	s.redirect(w, r, fmt.Sprintf("/portal/privacy/audits/%d", id))
+	return nil
 }
 
 func (s *server) withdrawAuditPage(w http.ResponseWriter, r *http.Request, p *accounts.Principal, pg *page, id int64, status int) error {

@@ -1,4 +1,4 @@
--- Customer audits of the provider as processor (issue 12; cp.dpa.11, fo.dpa.7, C11).
+-- Customer audits of the provider as processor (issue 12; cp.dpa.11.1-11.5, fo.dpa.7.1-7.5, C11).
 
 -- An existing audit report the provider offers before an audit (cp.dpa.11.2) or
 -- instead of a repeated one (fo.dpa.7.2): a summary text customers who asked may
