@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -319,6 +320,22 @@ func BillingRun(ctx context.Context, cfg Config) (Result, error) {
 // directory, or a new schema in the PostgreSQL database u (dropped by cleanup), whose
 // connections carry an application_name of their own (appName).
 func freshDatabase(ctx context.Context, u string) (string, func(), error) {
+	return keptDatabase(ctx, u, "")
+}
+
+var keepName = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
+
+// keptDatabase is freshDatabase, except that with a keep name the database is named
+// after it (hostpact-bench-<keep>.db in the temporary directory, or the schema
+// bench_<keep>), made only when absent and left in place after the run.
+func keptDatabase(ctx context.Context, u, keep string) (string, func(), error) {
+	if keep != "" && !keepName.MatchString(keep) {
+		return "", nil, fmt.Errorf("--keep %q: use lower-case letters, digits and _", keep)
+	}
+	isPG := strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+	if keep != "" && !isPG && u == "" {
+		return filepath.Join(os.TempDir(), "hostpact-bench-"+keep+".db"), func() {}, nil
+	}
 	if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
 		if u != "" {
 			return u, func() {}, nil
@@ -335,13 +352,18 @@ func freshDatabase(ctx context.Context, u string) (string, func(), error) {
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	schema := "bench_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
+	schema, create := "bench_"+hex.EncodeToString(b[:]), `CREATE SCHEMA `
+	if keep != "" {
+		schema, create = "bench_"+keep, `CREATE SCHEMA IF NOT EXISTS `
+	}
+	if _, err := admin.ExecContext(ctx, create+schema); err != nil {
 		admin.Close()
 		return "", nil, err
 	}
 	cleanup := func() {
-		_, _ = admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
+		if keep == "" {
+			_, _ = admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
+		}
 		admin.Close()
 	}
 	pu, err := url.Parse(u)

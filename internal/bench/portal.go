@@ -118,7 +118,7 @@ func PortalRun(ctx context.Context, cfg PortalConfig) (PortalResult, error) {
 		return res, err
 	}
 	defer cleanup()
-	a, err := openBenchApp(ctx, dsn, clock.Real{}, 1e9)
+	a, err := openBenchApp(ctx, dsn, clock.Real{}, 1e9, nil)
 	if err != nil {
 		return res, err
 	}
