@@ -4,8 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
+	"github.com/hostpact/hostpact/internal/terms"
 )
 
 // TestInvoiceListsUseTheirIndex: the open invoices of every customer are read along
@@ -79,4 +81,51 @@ func keyProbes(db *store.DB, plan []string) int {
 		}
 	}
 	return probes
+}
+
+// TestOpenInvoicesOfUsesItsIndex: the direct-debit candidates of a page of customers
+// with a mandate are read along invoice_state_open_org, never by a walk of every
+// (open) invoice (issue 16).
+func TestOpenInvoicesOfUsesItsIndex(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		for _, orgs := range []int{1, 3, 200} {
+			args := []any{OpenInvoicesMax}
+			for i := range orgs {
+				args = append(args, int64(100+i))
+			}
+			plan := storetest.NoFullScan(t, db, []string{"invoices", "i", "invoice_state", "s"}, openInvoicesOfQuery(orgs), args...)
+			if text := strings.Join(plan, "\n"); !strings.Contains(text, "invoice_state_open_org") {
+				t.Errorf("%d customers: not read along invoice_state_open_org:\n%s", orgs, text)
+			}
+		}
+	}, Schema)
+}
+
+// TestOpenInvoicesOf: the direct-debit candidates of some customers are their open
+// invoices with something left to pay, by customer and oldest first, never a paid
+// invoice, a credit note or another customer's invoice; staff only.
+func TestOpenInvoicesOf(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		var orgs []int64
+		for _, n := range []string{"alfa", "bravo", "charlie"} {
+			o := e.org(accounts.Business, n, "NL", "")
+			orgs = append(orgs, o)
+			e.sub(o, "Webhosting", "P1M", eur(7, 95), terms.D(2027, 1, 1))
+		}
+		e.run()
+		paid := e.invoices(orgs[1])[0]
+		if _, _, err := e.svc.ApplyPayment(e.ctx, e.db, paid.ID, paid.State.Open, terms.D(2027, 1, 2), "bank", "ref-1"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.svc.OpenInvoicesOf(e.ctx, e.staff, []int64{orgs[2], orgs[1], orgs[0]}, 10)
+		if err != nil || len(got) != 2 || got[0].OrgID != orgs[0] || got[1].OrgID != orgs[2] || got[0].DocType != DocInvoice || got[0].State.Open <= 0 {
+			t.Fatalf("open invoices of the three: %+v %v", got, err)
+		}
+		if got, err := e.svc.OpenInvoicesOf(e.ctx, e.staff, orgs[2:], 10); err != nil || len(got) != 1 || got[0].OrgID != orgs[2] {
+			t.Fatalf("open invoices of one: %+v %v", got, err)
+		}
+		if _, err := e.svc.OpenInvoicesOf(e.ctx, e.principal(orgs[0]), orgs[:1], 10); err == nil {
+			t.Fatal("a customer listed open invoices across customers")
+		}
+	})
 }

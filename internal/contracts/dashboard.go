@@ -16,13 +16,11 @@ type Recurring struct {
 	Services int         `json:"services"`
 }
 
-// mrrQuery sums the running subscriptions of running contracts per billing period in
-// the database, along subscriptions_mrr: a handful of rows (one per period), whatever
-// the number of subscriptions. Quantity 0 counts as 1, as on the contract.
-const mrrQuery = `SELECT s.period, COUNT(*), SUM(s.price * CASE WHEN s.quantity > 1 THEN s.quantity ELSE 1 END)
-	FROM subscriptions s JOIN contracts c ON c.id = s.contract_id
-	WHERE s.status = 'active' AND s.billing = 'subscription' AND c.status = 'active'
-	GROUP BY s.period`
+// mrrQuery reads the running subscriptions of running contracts summed per billing
+// period from recurring_totals (migration 0009), which triggers keep exact on every
+// write: a handful of rows, whatever the number of subscriptions. Quantity 0 counts as
+// 1, as on the contract.
+const mrrQuery = `SELECT period, services, amount FROM recurring_totals WHERE services <> 0`
 
 // Recurring reports the monthly recurring revenue of every customer. Staff only.
 func (s *Service) Recurring(ctx context.Context, by accounts.Principal) (Recurring, error) {

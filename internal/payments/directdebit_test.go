@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -289,4 +290,44 @@ func TestSEPAText(t *testing.T) {
 			t.Errorf("SEPAText(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestActiveMandatesAfter: the direct-debit page's walk names each customer with an
+// active mandate once, with its newest active mandate, in customer order, whatever the
+// page size; revoked mandates and their customers stay out.
+func TestActiveMandatesAfter(t *testing.T) {
+	each(t, Config{}, func(t *testing.T, e *env) {
+		e.clk.Set(time.Date(2026, 1, 16, 9, 0, 0, 0, time.UTC))
+		e.mandate(304, "D", "NL70TRIO0123456789", "TRIONL2U")
+		e.mandate(301, "A", "NL44 RABO 0123 4567 89", "RABONL2U")
+		newest := e.mandate(301, "A", "NL75ABNA0555555555", "")
+		gone := e.mandate(302, "B", "NL75ABNA0555555555", "")
+		if _, err := e.s.RevokeMandate(e.ctx, e.billing, gone.ID, "revoked by the customer"); err != nil {
+			t.Fatal(err)
+		}
+		e.mandate(303, "C", "NL70TRIO0123456789", "TRIONL2U")
+		for _, limit := range []int{1, 2, 200} {
+			var orgs []int64
+			var ids []int64
+			for after, calls := int64(0), 0; ; calls++ {
+				ms, next, err := e.s.ActiveMandatesAfter(e.ctx, e.billing, after, limit)
+				if err != nil || calls > 10 {
+					t.Fatalf("limit %d: %v after %d calls", limit, err, calls)
+				}
+				for _, m := range ms {
+					orgs, ids = append(orgs, m.OrgID), append(ids, m.ID)
+				}
+				if next == 0 {
+					break
+				}
+				after = next
+			}
+			if fmt.Sprint(orgs) != "[301 303 304]" || ids[0] != newest.ID {
+				t.Errorf("limit %d: customers %v, mandates %v (newest of 301: %d)", limit, orgs, ids, newest.ID)
+			}
+		}
+		if _, _, err := e.s.ActiveMandatesAfter(e.ctx, customer(301), 0, 10); err == nil {
+			t.Error("a customer walked every customer's mandates")
+		}
+	})
 }

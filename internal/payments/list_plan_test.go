@@ -45,3 +45,15 @@ func TestMandateListUsesItsIndex(t *testing.T) {
 		}
 	}, Schema)
 }
+
+// TestActiveMandatesUseTheirIndex: the customers with an active mandate (the
+// direct-debit page) are a range of mandates_active in customer order, without a sort
+// on SQLite (issue 16).
+func TestActiveMandatesUseTheirIndex(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		plan := storetest.NoFullScan(t, db, []string{"mandates"}, activeMandatesQuery, int64(1000), 200)
+		if text := strings.Join(plan, "\n"); !strings.Contains(text, "mandates_active") || strings.Contains(text, "TEMP B-TREE") {
+			t.Errorf("not along mandates_active without a sort:\n%s", text)
+		}
+	}, Schema)
+}

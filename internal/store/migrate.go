@@ -177,31 +177,38 @@ func (db *DB) applyOne(ctx context.Context, conn *sql.Conn, schema string, m mig
 }
 
 // splitStatements splits a migration on semicolons that end a line. Migrations keep
-// one statement per such line ending; the one procedural body is a SQLite trigger's
-// (an FTS5 index kept in sync), which runs from "CREATE TRIGGER" to a line "END;".
+// one statement per such line ending; the procedural bodies are a SQLite trigger's,
+// which runs from "CREATE TRIGGER" to a line "END;", and a PostgreSQL function's,
+// quoted between two "$$" (a line inside it ending in a semicolon ends nothing).
 func splitStatements(s string) []string {
 	var out []string
 	var cur strings.Builder
-	trigger := false
+	trigger, body, dollar := false, false, false
 	for _, line := range strings.SplitAfter(s, "\n") {
 		trimmed := strings.TrimSpace(line)
-		if strings.HasPrefix(trimmed, "--") {
+		if strings.HasPrefix(trimmed, "--") && !dollar {
 			continue
 		}
-		if cur.Len() == 0 && strings.HasPrefix(strings.ToUpper(trimmed), "CREATE TRIGGER") {
-			trigger = true
+		// A trigger's body starts at a BEGIN ending a line; PostgreSQL's triggers have
+		// none (they call a function) and end at their semicolon.
+		if trigger = trigger || cur.Len() == 0 && strings.HasPrefix(strings.ToUpper(trimmed), "CREATE TRIGGER"); trigger {
+			body = body || strings.HasSuffix(strings.ToUpper(trimmed), "BEGIN")
 		}
 		cur.WriteString(line)
-		if trigger && !strings.EqualFold(trimmed, "END;") {
+		if strings.Count(line, "$$")%2 == 1 {
+			dollar = !dollar
+		}
+		if dollar || body && !strings.EqualFold(trimmed, "END;") {
 			continue
 		}
-		trigger = false
-		if strings.HasSuffix(trimmed, ";") {
-			if st := strings.TrimSpace(cur.String()); st != ";" {
-				out = append(out, st)
-			}
-			cur.Reset()
+		if !strings.HasSuffix(trimmed, ";") {
+			continue
 		}
+		trigger, body = false, false
+		if st := strings.TrimSpace(cur.String()); st != ";" {
+			out = append(out, st)
+		}
+		cur.Reset()
 	}
 	if st := strings.TrimSpace(cur.String()); st != "" {
 		out = append(out, st)

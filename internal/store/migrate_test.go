@@ -18,3 +18,14 @@ func TestRenderSections(t *testing.T) {
 		t.Errorf("postgres: %q", pg)
 	}
 }
+
+// TestSplitDollarQuotedBody: a PostgreSQL function's body between "$$" is one
+// statement with the CREATE FUNCTION, whatever semicolons end its lines, and a
+// PostgreSQL trigger (no body) ends at its semicolon.
+func TestSplitDollarQuotedBody(t *testing.T) {
+	src := "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  -- a comment\n  UPDATE a SET n = n + 1;\n  RETURN NULL;\nEND\n$$;\nCREATE TRIGGER t AFTER INSERT ON a FOR EACH ROW EXECUTE FUNCTION f();\nCREATE INDEX b ON a (id);\n"
+	got := splitStatements(Postgres.Render(src))
+	if len(got) != 3 || !strings.HasSuffix(got[0], "$$;") || !strings.Contains(got[0], "RETURN NULL;") || !strings.HasSuffix(got[1], "f();") {
+		t.Errorf("%q", got)
+	}
+}

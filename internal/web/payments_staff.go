@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"slices"
@@ -388,45 +389,38 @@ type directDebitsView struct {
 	Today terms.Date
 }
 
-// debitCandidates are the open invoices of customers with an active mandate.
+// debitCandidates are the open invoices of customers with an active mandate, oldest
+// first, at most billing.OpenInvoicesMax: the customers with an active mandate are
+// walked by keyset (payments' mandates_active) and their open invoices read per page
+// of customers (billing's invoice_state_open_org), so the page costs what those
+// customers' open invoices cost, whatever the number of invoices (issue 16).
 func (s *server) debitCandidates(r *http.Request, p *accounts.Principal) ([]debitRow, error) {
 	ctx := r.Context()
-	var open []billing.Invoice
-	before := int64(0)
-	for len(open) < 1000 {
-		list, next, err := s.bill.ListInvoices(ctx, *p, billing.InvoiceFilter{Status: billing.StatusOpen, DocType: billing.DocInvoice},
-			billing.Page{Before: before, Limit: 200})
+	var rows []debitRow
+	for after := int64(0); len(rows) < billing.OpenInvoicesMax; {
+		ms, next, err := s.pay.ActiveMandatesAfter(ctx, *p, after, 200)
 		if err != nil {
 			return nil, err
 		}
-		open = append(open, list...)
+		byOrg := make(map[int64]payments.Mandate, len(ms))
+		orgs := make([]int64, 0, len(ms))
+		for _, m := range ms {
+			byOrg[m.OrgID] = m
+			orgs = append(orgs, m.OrgID)
+		}
+		open, err := s.bill.OpenInvoicesOf(ctx, *p, orgs, billing.OpenInvoicesMax-len(rows))
+		if err != nil {
+			return nil, err
+		}
+		for _, inv := range open {
+			rows = append(rows, debitRow{Inv: inv, Mandate: byOrg[inv.OrgID]})
+		}
 		if next == 0 {
 			break
 		}
-		before = next
+		after = next
 	}
-	mandates := map[int64]*payments.Mandate{}
-	var rows []debitRow
-	for _, inv := range open {
-		m, seen := mandates[inv.OrgID]
-		if !seen {
-			ms, err := s.pay.ListMandates(ctx, *p, inv.OrgID)
-			if err != nil {
-				return nil, err
-			}
-			for i := range ms {
-				if ms[i].Status == payments.MandateActive {
-					m = &ms[i]
-					break
-				}
-			}
-			mandates[inv.OrgID] = m
-		}
-		if m != nil && inv.State.Open > 0 {
-			rows = append(rows, debitRow{Inv: inv, Mandate: *m})
-		}
-	}
-	slices.SortFunc(rows, func(a, b debitRow) int { return int(a.Inv.ID - b.Inv.ID) })
+	slices.SortFunc(rows, func(a, b debitRow) int { return cmp.Compare(a.Inv.ID, b.Inv.ID) })
 	return rows, nil
 }
 
