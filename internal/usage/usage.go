@@ -148,6 +148,10 @@ type Deps struct {
 	Plans    Plans
 	BaseURL  string
 	Provider string
+	// FoldLater leaves the monthly aggregates to the usage.fold job: a delivery only
+	// inserts its samples. Without it each delivery folds before it returns, so its
+	// figures and warnings are there at once (tests, small installations).
+	FoldLater bool
 	Logger   *slog.Logger
 }
 
