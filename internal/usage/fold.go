@@ -138,7 +138,9 @@ func (s *Service) foldChunk(ctx context.Context, q store.Querier, n int) (FoldRe
 	for k := range series {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b seriesKey) int { return cmp.Or(cmp.Compare(a.service, b.service), cmp.Compare(a.metric, b.metric)) })
+	slices.SortFunc(keys, func(a, b seriesKey) int {
+		return cmp.Or(cmp.Compare(a.service, b.service), cmp.Compare(a.metric, b.metric))
+	})
 	for i, k := range keys {
 		series[k] = i
 	}

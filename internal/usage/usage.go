@@ -152,7 +152,7 @@ type Deps struct {
 	// inserts its samples. Without it each delivery folds before it returns, so its
 	// figures and warnings are there at once (tests, small installations).
 	FoldLater bool
-	Logger   *slog.Logger
+	Logger    *slog.Logger
 }
 
 // Service is the usage domain's operations.
