@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hostpact/hostpact/internal/audit"
@@ -20,6 +21,17 @@ const foldChunk = 100_000
 
 // foldEvery is how often the job folds what was delivered since.
 const foldEvery = time.Minute
+
+type idSample struct {
+	Sample
+	id     int64
+	series int // the series' rank (service, metric): sorting compares one int
+	ns     int64
+}
+
+// foldBufs keeps the chunks' sample slices between folds: growing one to a chunk's
+// size again each time cost more than the fold's arithmetic.
+var foldBufs = sync.Pool{New: func() any { return new([]idSample) }}
 
 // FoldJob returns the job that adds the samples delivered since the last fold to the
 // monthly aggregates and sends the warnings they call for (Deps.FoldLater).
@@ -83,17 +95,9 @@ func (s *Service) foldChunk(ctx context.Context, q store.Querier, n int) (FoldRe
 	if err != nil {
 		return res, err
 	}
-	type idSample struct {
-		Sample
-		id     int64
-		series int // the series' rank (service, metric): sorting compares one int
-		ns     int64
-	}
-	var top int64
-	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM usage_samples`).Scan(&top); err != nil {
-		return res, err
-	}
-	ss := make([]idSample, 0, max(0, min(int64(n), top-mark)))
+	buf := foldBufs.Get().(*[]idSample)
+	defer func() { *buf = (*buf)[:0]; foldBufs.Put(buf) }()
+	ss := *buf
 	times := map[string]time.Time{}
 	var text string
 	for rows.Next() {
@@ -116,6 +120,7 @@ func (s *Service) foldChunk(ctx context.Context, q store.Querier, n int) (FoldRe
 		}
 		ss = append(ss, sm)
 	}
+	*buf = ss
 	rows.Close()
 	if err := rows.Err(); err != nil || len(ss) == 0 {
 		return res, err
