@@ -6,7 +6,7 @@
 // a repeated delivery changes nothing. Counters (traffic, CPU time) count up; a value
 // below the one before starts a new counter run, and a month's figure is the sum of the
 // increases. Gauges (disk, mailbox, database, memory) count as the month's highest value.
-// The monthly aggregate per service and metric is maintained with every batch, so the
+// The monthly aggregate per service and metric is folded from the samples (Fold), so the
 // decisions that use it (a warning at 80% and 100% of the plan, the overage charge,
 // the fair-use test) read one row and keep it as their evidence.
 //
