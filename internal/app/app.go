@@ -457,9 +457,11 @@ func (a *App) Runner() *jobs.Runner {
 	// Domains: registry steps, and the comparison with the registry's view.
 	r.Register(a.Domains.RunJob())
 	r.Register(a.Domains.SyncJob())
-	// Usage: the drivers asked each hour; last month's usage above the plan priced.
+	// Usage: the drivers asked each hour; the samples folded into the months each
+	// minute; last month's usage above the plan priced.
 	r.Register(a.Usage.CollectJob())
 	r.Register(a.Usage.SettleJob())
+	r.Register(a.Usage.FoldJob())
 	// Backups: the day's runs, the retention rule, restores and the quarterly test.
 	r.Register(a.Backup.RunJob())
 	r.Register(a.Backup.EnrolJob())

@@ -97,6 +97,10 @@ func (s *Service) Collect(ctx context.Context, now time.Time) (CollectResult, er
 		}
 		res.Samples += len(samples)
 	}
+	if !s.d.FoldLater {
+		_, err := s.Fold(ctx, 0)
+		return res, err
+	}
 	return res, nil
 }
 

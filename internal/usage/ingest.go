@@ -145,8 +145,9 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// ingest stores a batch in one transaction: new samples, the monthly aggregates they
-// change, and the warnings they cause. after, when set, runs in the transaction.
+// ingest stores a batch's new samples in one transaction; after, when set, runs in
+// it. The monthly aggregates and the warnings they cause follow from the fold: in the
+// same call unless Deps.FoldLater leaves them to the usage.fold job.
 func (s *Service) ingest(ctx context.Context, samples []Sample, source string, after func(context.Context, store.Querier, Result) error) (Result, error) {
 	if errs := s.validate(samples); len(errs) > 0 {
 		return Result{}, &BatchError{Items: errs}
@@ -180,6 +181,11 @@ func (s *Service) ingest(ctx context.Context, samples []Sample, source string, a
 		}
 		return err
 	})
+	if err != nil || s.d.FoldLater {
+		return res, err
+	}
+	f, err := s.Fold(ctx, 0)
+	res.Warnings = f.Warnings
 	return res, err
 }
 
@@ -220,7 +226,7 @@ type seriesState struct {
 	known bool
 }
 
-// store writes a validated batch.
+// store inserts a validated batch's samples that were not delivered before.
 func (s *Service) store(ctx context.Context, q store.Querier, samples []Sample, svcs map[int64]Metered, source string) (Result, error) {
 	now := s.now()
 	var res Result
@@ -240,14 +246,23 @@ func (s *Service) store(ctx context.Context, q store.Querier, samples []Sample, 
 		fresh = append(fresh, sm)
 	}
 	if s.db.Dialect == store.SQLite {
-		// One statement per chunk inserts what is new and returns it: the unique key
-		// answers "delivered before?" in the same step as the insert.
-		var err error
-		if fresh, err = insertNewSamplesSQLite(ctx, q, now, fresh, source); err != nil {
+		// One statement per chunk inserts what is new: the unique key answers
+		// "delivered before?" in the same step as the insert.
+		n, err := insertNewSamplesSQLite(ctx, q, now, fresh, source)
+		if err != nil {
 			return res, err
 		}
-		res.Duplicates += len(seen) - len(fresh)
+		res.Duplicates += len(fresh) - n
+		res.Accepted = n
+		return res, nil
 	} else {
+		// The fold must not pass an id whose transaction has not committed: ids are
+		// taken in insert order but committed in any. Deliveries share the fold's
+		// row, the fold takes it alone (foldChunk), so it waits for those in flight.
+		// SQLite writes one transaction at a time, so its ids commit in order.
+		if _, err := q.ExecContext(ctx, `SELECT last_id FROM usage_fold WHERE name = 'months' FOR SHARE`); err != nil {
+			return res, err
+		}
 		old, err := existingKeys(ctx, q, fresh)
 		if err != nil {
 			return res, err
@@ -263,98 +278,6 @@ func (s *Service) store(ctx context.Context, q store.Querier, samples []Sample, 
 		}
 	}
 	res.Accepted = len(fresh)
-	if len(fresh) == 0 {
-		return res, nil
-	}
-	slices.SortFunc(fresh, func(a, b Sample) int {
-		return cmp.Or(cmp.Compare(a.ServiceID, b.ServiceID), cmp.Compare(a.Metric, b.Metric), a.MeasuredAt.Compare(b.MeasuredAt))
-	})
-	states, err := loadSeries(ctx, q, fresh)
-	if err != nil {
-		return res, err
-	}
-	aggs := map[monthKey]*monthAgg{}
-	var late []seriesKey
-	lateFrom := map[seriesKey]string{}
-	for _, sm := range fresh {
-		k := seriesKey{sm.ServiceID, sm.Metric}
-		if _, isLate := lateFrom[k]; isLate {
-			continue
-		}
-		st := states[k]
-		if st.known && sm.MeasuredAt.Before(st.at) {
-			// Older than what the series has seen: the months from this one on are
-			// counted again from the samples (rare: a collector catching up).
-			late = append(late, k)
-			lateFrom[k] = MonthOf(sm.MeasuredAt)
-			continue
-		}
-		mk := monthKey{sm.ServiceID, sm.Metric, MonthOf(sm.MeasuredAt)}
-		a := aggs[mk]
-		if a == nil {
-			a = &monthAgg{}
-			aggs[mk] = a
-		}
-		a.samples++
-		if sm.Metric.Counter() {
-			switch {
-			case !st.known: // the first sample is the baseline
-			case sm.Value >= st.value:
-				a.amount += sm.Value - st.value
-			default: // a reset: a new counter run started from zero
-				a.amount += sm.Value
-				a.resets++
-			}
-		} else if sm.Value > a.amount {
-			a.amount = sm.Value
-		}
-		a.last, a.lastAt = sm.Value, sm.MeasuredAt
-		states[k] = seriesState{value: sm.Value, at: sm.MeasuredAt, known: true}
-	}
-	if err := upsertMonths(ctx, q, s.db.Dialect == store.SQLite, now, aggs); err != nil {
-		return res, err
-	}
-	for _, k := range late {
-		if err := recomputeSeries(ctx, q, s.db.Dialect == store.SQLite, now, k, lateFrom[k]); err != nil {
-			return res, err
-		}
-	}
-	// The warnings the new figures call for, once per service, month and resource.
-	// Only services whose plan states a limit can reach a threshold; their figures are
-	// read per month in one query.
-	touched := map[string][]int64{}
-	mark := func(service int64, month string) {
-		if m := svcs[service]; m.StorageMB != nil || m.TrafficGB != nil {
-			touched[month] = append(touched[month], service)
-		}
-	}
-	for mk := range aggs {
-		mark(mk.service, mk.month)
-	}
-	for _, k := range late {
-		mark(k.service, lateFrom[k])
-	}
-	months := make([]string, 0, len(touched))
-	for month := range touched {
-		months = append(months, month)
-	}
-	slices.Sort(months)
-	for _, month := range months {
-		ids := touched[month]
-		slices.Sort(ids)
-		ids = slices.Compact(ids)
-		figs, err := monthFiguresOf(ctx, q, ids, month)
-		if err != nil {
-			return res, err
-		}
-		for _, id := range ids {
-			n, err := s.warnFor(ctx, q, svcs[id], figs[id])
-			if err != nil {
-				return res, err
-			}
-			res.Warnings += n
-		}
-	}
 	return res, nil
 }
 
@@ -392,11 +315,56 @@ func nullInt(p *int64) any {
 // when the service did (updated_at says when), so a batch of unchanged services
 // writes nothing.
 func upsertServices(ctx context.Context, q store.Querier, now time.Time, svcs map[int64]Metered) error {
-	ms := make([]Metered, 0, len(svcs))
-	for _, m := range svcs {
-		ms = append(ms, m)
+	ids := make([]int64, 0, len(svcs))
+	for id := range svcs {
+		ids = append(ids, id)
 	}
-	slices.SortFunc(ms, func(a, b Metered) int { return cmp.Compare(a.ServiceID, b.ServiceID) })
+	slices.Sort(ids)
+	// The rows are read and compared here first: reading a row costs a fraction of
+	// binding the eleven values an upsert would compare, and a delivery's services are
+	// nearly always unchanged.
+	ms := make([]Metered, 0, len(svcs))
+	err := chunk(ids, 500, func(ids []int64) error {
+		var b strings.Builder
+		b.WriteString(`SELECT service_id, org_id, subscription_id, plan_id, plan_name, kind, name, active, storage_limit_mb, traffic_limit_gb, overage_mode
+			FROM usage_services WHERE service_id IN (`)
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(i + 1))
+			args[i] = id
+		}
+		b.WriteByte(')')
+		rows, err := q.QueryContext(ctx, b.String(), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		same := map[int64]bool{}
+		for rows.Next() {
+			var m Metered
+			var mode string
+			if err := scanMetered(rows, &m, &mode); err != nil {
+				return err
+			}
+			same[m.ServiceID] = sameMetered(m, svcs[m.ServiceID])
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if !same[id] {
+				ms = append(ms, svcs[id])
+			}
+		}
+		return nil
+	})
+	if err != nil || len(ms) == 0 {
+		return err
+	}
 	return chunk(ms, 200, func(ms []Metered) error {
 		var b strings.Builder
 		b.WriteString(`INSERT INTO usage_services (service_id, org_id, subscription_id, plan_id, plan_name, kind, name, active,
@@ -421,6 +389,14 @@ func upsertServices(ctx context.Context, q store.Querier, now time.Time, svcs ma
 		_, err := q.ExecContext(ctx, b.String(), args...)
 		return err
 	})
+}
+
+// sameMetered reports whether usage's row a says what the directory's b does.
+func sameMetered(a, b Metered) bool {
+	eqp := func(x, y *int64) bool { return x == nil && y == nil || x != nil && y != nil && *x == *y }
+	return a.ServiceID == b.ServiceID && a.OrgID == b.OrgID && a.SubscriptionID == b.SubscriptionID && a.PlanID == b.PlanID &&
+		a.PlanName == b.PlanName && a.Kind == b.Kind && a.Name == b.Name && a.Active == b.Active &&
+		eqp(a.StorageMB, b.StorageMB) && eqp(a.TrafficGB, b.TrafficGB)
 }
 
 func existingKeys(ctx context.Context, q store.Querier, samples []Sample) (map[string]bool, error) {
@@ -493,9 +469,9 @@ const jsonChunk = 2000
 const sqliteTime = "2006-01-02 15:04:05.999999999-07:00"
 
 // insertNewSamplesSQLite inserts the samples whose keys were not delivered before and
-// returns them, in their order.
-func insertNewSamplesSQLite(ctx context.Context, q store.Querier, now time.Time, ss []Sample, source string) ([]Sample, error) {
-	fresh := make([]Sample, 0, len(ss))
+// returns how many it inserted.
+func insertNewSamplesSQLite(ctx context.Context, q store.Querier, now time.Time, ss []Sample, source string) (int, error) {
+	n := 0
 	err := chunk(ss, jsonChunk, func(ss []Sample) error {
 		b := make([]byte, 0, len(ss)*80)
 		b = append(b, '[')
@@ -516,32 +492,17 @@ func insertNewSamplesSQLite(ctx context.Context, q store.Querier, now time.Time,
 			b = append(b, '"', ']')
 		}
 		b = append(b, ']')
-		rows, err := q.QueryContext(ctx, `INSERT INTO usage_samples (idem_key, service_id, metric, value, measured_at, source, received_at)
+		r, err := q.ExecContext(ctx, `INSERT INTO usage_samples (idem_key, service_id, metric, value, measured_at, source, received_at)
 			SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, $2, $3 FROM jsonb_each($1) j WHERE true
-			ON CONFLICT (idem_key) DO NOTHING RETURNING idem_key`, string(b), source, now)
+			ON CONFLICT (idem_key) DO NOTHING`, string(b), source, now)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		added := make(map[string]bool, len(ss))
-		for rows.Next() {
-			var k string
-			if err := rows.Scan(&k); err != nil {
-				return err
-			}
-			added[k] = true
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, sm := range ss {
-			if added[sm.Key] {
-				fresh = append(fresh, sm)
-			}
-		}
-		return nil
+		k, err := r.RowsAffected()
+		n += int(k)
+		return err
 	})
-	return fresh, err
+	return n, err
 }
 
 // appendJSONString appends s as a JSON string. Keys are valid UTF-8 without control
@@ -751,23 +712,24 @@ func upsertMonths(ctx context.Context, q store.Querier, sqlite bool, now time.Ti
 	return write(gauges, `amount = CASE WHEN excluded.amount > usage_months.amount THEN excluded.amount ELSE usage_months.amount END`)
 }
 
-// recomputeSeries counts a series' months from month on again from its samples: the
-// baseline is the last sample before the month.
-func recomputeSeries(ctx context.Context, q store.Querier, sqlite bool, now time.Time, k seriesKey, month string) error {
+// recomputeSeries counts a series' months from month on again from its samples up to
+// id upTo (the fold's chunk; later ones are the next chunk's): the baseline is the
+// last sample before the month.
+func recomputeSeries(ctx context.Context, q store.Querier, sqlite bool, now time.Time, k seriesKey, month string, upTo int64) error {
 	from, err := monthStart(month)
 	if err != nil {
 		return err
 	}
 	st := seriesState{}
 	err = q.QueryRowContext(ctx, `SELECT value, measured_at FROM usage_samples WHERE service_id = $1 AND metric = $2 AND measured_at < $3
-		ORDER BY measured_at DESC, id DESC LIMIT 1`, k.service, string(k.metric), store.Now(from)).Scan(&st.value, &st.at)
+		AND id <= $4 ORDER BY measured_at DESC, id DESC LIMIT 1`, k.service, string(k.metric), store.Now(from), upTo).Scan(&st.value, &st.at)
 	if err == nil {
 		st.known = true
 	} else if !errors.Is(err, errNoRows) {
 		return err
 	}
 	rows, err := q.QueryContext(ctx, `SELECT value, measured_at FROM usage_samples WHERE service_id = $1 AND metric = $2 AND measured_at >= $3
-		ORDER BY measured_at, id`, k.service, string(k.metric), store.Now(from))
+		AND id <= $4 ORDER BY measured_at, id`, k.service, string(k.metric), store.Now(from), upTo)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,10 @@ func (s *Service) SettleJob() jobs.Job {
 // cp.av.9.1).
 func (s *Service) Settle(ctx context.Context, now time.Time) (int, error) {
 	ctx = audit.JobContext(ctx, "usage.settle")
+	// Every sample delivered counts, whether or not the fold job has run since.
+	if _, err := s.Fold(ctx, 0); err != nil {
+		return 0, err
+	}
 	month := SettledMonth(now)
 	pol, err := s.policy(now)
 	if err != nil {

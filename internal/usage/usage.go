@@ -6,7 +6,7 @@
 // a repeated delivery changes nothing. Counters (traffic, CPU time) count up; a value
 // below the one before starts a new counter run, and a month's figure is the sum of the
 // increases. Gauges (disk, mailbox, database, memory) count as the month's highest value.
-// The monthly aggregate per service and metric is maintained with every batch, so the
+// The monthly aggregate per service and metric is folded from the samples (Fold), so the
 // decisions that use it (a warning at 80% and 100% of the plan, the overage charge,
 // the fair-use test) read one row and keep it as their evidence.
 //
@@ -148,7 +148,11 @@ type Deps struct {
 	Plans    Plans
 	BaseURL  string
 	Provider string
-	Logger   *slog.Logger
+	// FoldLater leaves the monthly aggregates to the usage.fold job: a delivery only
+	// inserts its samples. Without it each delivery folds before it returns, so its
+	// figures and warnings are there at once (tests, small installations).
+	FoldLater bool
+	Logger    *slog.Logger
 }
 
 // Service is the usage domain's operations.
