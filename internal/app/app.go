@@ -299,7 +299,11 @@ func Build(cfg config.Config, pack *terms.Pack, db *store.DB, logger *slog.Logge
 	// A domain that becomes active gets its zone; one that leaves takes it along.
 	a.Domains.SetZones(a.DNS)
 	a.Usage = usage.New(db, clk, usage.Deps{Pack: pack, Directory: usageDirectory{a}, Meter: usageDirectory{a}, Customers: usageCustomers{},
-		Measures: usageMeasures{a}, Plans: usagePlans{a}, BaseURL: cfg.URL(), Provider: pack.Provider.LegalName, Logger: logger})
+		Measures: usageMeasures{a}, Plans: usagePlans{a}, BaseURL: cfg.URL(), Provider: pack.Provider.LegalName, Logger: logger,
+		// Deliveries only store their samples; the usage.fold job adds them to the
+		// months and sends the warnings, paying each series' cost once per chunk
+		// rather than once per delivery (issue 15's ingest rate).
+		FoldLater: true})
 	a.Billing.UseUsage(a.Usage)
 	// Backups with restic; the demo records runs on a demo backup server instead.
 	// Services on agent servers are backed up by restic on their agent (Remote) and

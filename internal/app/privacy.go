@@ -96,6 +96,7 @@ var PrivacyExempt = map[string]string{
 	"catalog_plans":            "product data",
 	"catalog_products":         "product data",
 	"job_leases":               "name is a job name",
+	"usage_fold":               "name is the fold's watermark name",
 	"monitor_components":       "names of measured components",
 	"monitor_locations":        "names of probe locations",
 	"monitor_servers":          "names of the provider's servers",

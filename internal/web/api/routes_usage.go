@@ -21,7 +21,6 @@ type submitUsageInput struct {
 type UsageResult struct {
 	Accepted   int `json:"accepted" doc:"Samples stored."`
 	Duplicates int `json:"duplicates" doc:"Samples whose key was delivered before: nothing changed."`
-	Warnings   int `json:"warnings" doc:"Customers warned (80% or 100% of a plan's limit) because of this delivery."`
 }
 
 // usageProblem reports each refused sample at its place in the body.
@@ -50,6 +49,7 @@ func (s *server) usageRoutes() {
 			"database, memory (levels, bytes) or cpu (counter, milliseconds); `measured_at` is RFC 3339. `key` is the sample's " +
 			"idempotency key: a sample delivered again changes nothing. A counter value below the one before starts a new counter run. " +
 			"The delivery is all or nothing: a bad sample is answered with 422 naming each bad item, and nothing is stored. " +
+			"Stored samples count in the monthly figures within a minute, when the warnings at 80% and 100% of a plan's limit go out. " +
 			"Staff with the support role (usage.submit), a token with the write scope or the usage scope (which allows nothing else).",
 		Errors: []int{http.StatusUnprocessableEntity},
 		// The body is read raw and parsed by usage.ParseSamples, which names each bad
@@ -74,6 +74,6 @@ func (s *server) usageRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		return reply(UsageResult{Accepted: res.Accepted, Duplicates: res.Duplicates, Warnings: res.Warnings})
+		return reply(UsageResult{Accepted: res.Accepted, Duplicates: res.Duplicates})
 	})
 }
