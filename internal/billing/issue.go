@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hostpact/hostpact/internal/audit"
@@ -325,8 +327,38 @@ const (
 	stateChunk   = 2000 // 7
 )
 
-// values writes n rows of width placeholders each, numbered from 1.
+// values writes n rows of width placeholders each, numbered from 1. The text of a
+// batch's statements is the same from batch to batch, so it is written once
+// (valuesText) rather than for every batch.
 func values(sb *strings.Builder, n, width int) {
+	sb.WriteString(valuesText(n, width))
+}
+
+// valuesTexts holds the placeholder lists written so far, by rows and width; at most
+// maxValuesTexts of them.
+var valuesTexts sync.Map
+
+const maxValuesTexts = 256
+
+var valuesTextCount atomic.Int64
+
+func valuesText(n, width int) string {
+	k := [2]int{n, width}
+	if t, ok := valuesTexts.Load(k); ok {
+		return t.(string)
+	}
+	var sb strings.Builder
+	writeValues(&sb, n, width)
+	t := sb.String()
+	if valuesTextCount.Load() < maxValuesTexts {
+		if _, loaded := valuesTexts.LoadOrStore(k, t); !loaded {
+			valuesTextCount.Add(1)
+		}
+	}
+	return t
+}
+
+func writeValues(sb *strings.Builder, n, width int) {
 	p := 0
 	for i := range n {
 		if i > 0 {
@@ -362,27 +394,69 @@ var invoiceColumns = []string{"doc_type", "series", "seq", "number", "reference"
 	"credit_applied", "amount_due", "credits_invoice_id", "credits_number", "credits_issue_date", "reason", "customer_json", "provider_json",
 	"vat_json", "explanation", "content_hash", "created_at"}
 
-// partyJSON encodes the parties of a batch's documents, the provider (the same on
-// every document of a run) once.
-type partyJSON struct {
+// batchJSON encodes the parties and explanations of a batch's documents: the provider
+// (the same on every document of a run) once, and an explanation once for each of the
+// few distinct ones of a billing run's batch (the run's, VAT and due-date steps, which
+// differ only by kind of customer and number of lines). Encoding every document's
+// explanation anew was a tenth of issuing's Go CPU (issue 16).
+type batchJSON struct {
 	provider Party
 	json     string
+	ex       []exText
 }
 
-func (m *partyJSON) of(p Party) string {
+type exText struct {
+	ex   terms.Explanation
+	json string
+}
+
+// maxExTexts bounds the explanations remembered per batch.
+const maxExTexts = 8
+
+func (m *batchJSON) of(p Party) string {
 	if m.json == "" || p != m.provider {
 		m.provider, m.json = p, mustJSON(p)
 	}
 	return m.json
 }
 
+func (m *batchJSON) explanation(ex terms.Explanation) string {
+	for _, e := range m.ex {
+		if sameSteps(e.ex, ex) {
+			return e.json
+		}
+	}
+	j := exJSON(ex)
+	if len(m.ex) < maxExTexts {
+		m.ex = append(m.ex, exText{ex, j})
+	}
+	return j
+}
+
+// sameSteps reports whether a and b encode to the same JSON (nil and empty alike:
+// exJSON writes both as []).
+func sameSteps(a, b terms.Explanation) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := &a[i], &b[i]
+		if x.Clause != y.Clause || x.Says != y.Says || x.Reading != y.Reading || x.Value != y.Value || x.Key != y.Key ||
+			!slices.Equal(x.Inputs, y.Inputs) || !maps.Equal(x.Args, y.Args) || (x.Args == nil) != (y.Args == nil) ||
+			(x.Inputs == nil) != (y.Inputs == nil) {
+			return false
+		}
+	}
+	return true
+}
+
 // invoiceRow is a document's invoiceColumns.
-func invoiceRow(inv *Invoice, parties *partyJSON) []any {
+func invoiceRow(inv *Invoice, enc *batchJSON) []any {
 	return []any{string(inv.DocType), inv.Series, inv.Seq, inv.Number, inv.Reference, inv.OrgID, inv.Pack, inv.TermsVersion,
 		string(inv.CustomerKind), inv.Lang, inv.Currency, inv.IssueDate.String(), inv.DueDate.String(), dateText(inv.PeriodStart),
 		dateText(inv.PeriodEnd), inv.VATScheme, inv.VATCountry, int64(inv.TotalExcl), int64(inv.VAT), int64(inv.TotalIncl),
 		int64(inv.CreditApplied), int64(inv.AmountDue), inv.CreditsInvoiceID, inv.CreditsNumber, dateText(inv.CreditsIssueDate), inv.Reason,
-		mustJSON(inv.Customer), parties.of(inv.Provider), mustJSON(inv.VATBreakdown), exJSON(inv.Explanation), inv.ContentHash, inv.CreatedAt}
+		mustJSON(inv.Customer), enc.of(inv.Provider), mustJSON(inv.VATBreakdown), enc.explanation(inv.Explanation), inv.ContentHash, inv.CreatedAt}
 }
 
 // insertInvoices stores the documents and sets their ids.
@@ -397,7 +471,7 @@ func insertInvoices(ctx context.Context, q store.Querier, invs []Invoice) error 
 		return copyInvoices(ctx, q, c, invs)
 	}
 	width := len(invoiceColumns)
-	var parties partyJSON
+	var parties batchJSON
 	for i := 0; i < len(invs); i += invoiceChunk {
 		part := invs[i:min(i+invoiceChunk, len(invs))]
 		var sb strings.Builder
@@ -469,7 +543,7 @@ func copyInvoices(ctx context.Context, q store.Querier, c store.Copier, invs []I
 	slices.Sort(ids) // ids in the order of the numbers
 	cols := append([]string{"id"}, invoiceColumns...)
 	data := make([][]any, len(invs))
-	var parties partyJSON
+	var parties batchJSON
 	for i := range invs {
 		invs[i].ID = ids[i]
 		data[i] = append([]any{ids[i]}, invoiceRow(&invs[i], &parties)...)

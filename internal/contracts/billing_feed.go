@@ -32,7 +32,7 @@ func BillableSubscriptions(ctx context.Context, q store.Querier, pack string, af
 	if limit <= 0 || limit > 10000 {
 		limit = 1000
 	}
-	return listSubs(ctx, q, `WHERE pack = $1 AND (org_id, id) > ($2, $3)
+	return listSubsCap(ctx, q, limit, `WHERE pack = $1 AND (org_id, id) > ($2, $3)
 		AND (ends_on IS NULL OR ends_on > start_on)
 		ORDER BY org_id, id LIMIT $4`, pack, after.OrgID, after.SubID, limit)
 }

@@ -218,12 +218,22 @@ func getSub(ctx context.Context, q store.Querier, id int64) (Subscription, error
 }
 
 func listSubs(ctx context.Context, q store.Querier, where string, args ...any) ([]Subscription, error) {
+	return listSubsCap(ctx, q, 0, where, args...)
+}
+
+// listSubsCap is listSubs with room for capacity rows from the start: the billing
+// feed's pages of thousands of subscriptions were copied a dozen times each as the
+// slice grew (issue 16).
+func listSubsCap(ctx context.Context, q store.Querier, capacity int, where string, args ...any) ([]Subscription, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+subCols+` FROM subscriptions `+where, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Subscription
+	var out []Subscription // nil when nothing matches, as callers have always had it
+	if capacity > 0 {
+		out = make([]Subscription, 0, capacity)
+	}
 	for rows.Next() {
 		s, err := scanSub(rows)
 		if err != nil {

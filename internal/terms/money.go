@@ -87,7 +87,14 @@ func (m Money) String() string {
 	if c < 0 {
 		u = uint64(-(c + 1)) + 1 // safe for math.MinInt64
 	}
-	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
+	// strconv rather than fmt.Sprintf: the billing run formats amounts for every
+	// audit entry, mail and explanation (issue 16).
+	b := make([]byte, 0, 24)
+	b = append(b, sign...)
+	b = strconv.AppendUint(b, u/100, 10)
+	r := u % 100
+	b = append(b, '.', byte('0'+r/10), byte('0'+r%10))
+	return string(b)
 }
 
 // Add, Sub and Neg are the exact arithmetic of cents.
