@@ -487,12 +487,13 @@ func (s *Service) ListOrganisationsAfter(ctx context.Context, by Principal, f Or
 			return nil, err
 		}
 	}
-	if n := utf8.RuneCountInString(strings.TrimSpace(f.Query)); n > 0 && n < 3 {
-		// A short prefix that many customers share ("kl" of "Klant …") fills a page
-		// within the next few hundred customers in name order, where the index ranges
-		// would gather and sort every match; a rare one does not, and then the ranges
-		// are cheap (issue 16). The window first, the ranges when it falls short.
-		page, err := s.prefixWindow(ctx, by, f, name)
+	if windowed(s.db.Dialect, f) {
+		// A query that many customers match ("kl" of "Klant …", "example.nl" of their
+		// e-mail addresses) fills a page within the next few customers in name order,
+		// where the indexes would gather and sort every match (100,000 of them: 112 ms
+		// on SQLite, 250 ms on PostgreSQL); a rare one does not, and then the indexes
+		// are cheap (issue 16). The window first, the indexes when it falls short.
+		page, err := s.searchWindow(ctx, by, f, name)
 		if err != nil || len(page) == orgPerPage(f) {
 			return page, err
 		}
@@ -500,33 +501,99 @@ func (s *Service) ListOrganisationsAfter(ctx context.Context, by Principal, f Or
 	return s.listOrgs(ctx, orgsAfterQuery(cond, len(args)+1, orgPerPage(f), f.AfterID != 0, orgOrder(s.db.Dialect, f)), append(args, name, f.AfterID))
 }
 
-// prefixWindow is the short search's page from the next prefixWindowRows customers
-// after the cursor in name order (a range of organisations_name): the first matches
-// of that window are the first matches of all, so a full page from it is the page.
-func (s *Service) prefixWindow(ctx context.Context, by Principal, f OrgFilter, name string) ([]Organisation, error) {
-	q, args, err := prefixWindowQuery(s.db.Dialect, by, f, name)
+// searchWindow is the search's page from the next few customers after the cursor in
+// name order (a range of organisations_name, windowRows of them): the first matches of
+// that window are the first matches of all, so a full page from it is the page, the
+// one the indexes would give.
+func (s *Service) searchWindow(ctx context.Context, by Principal, f OrgFilter, name string) ([]Organisation, error) {
+	q, args, err := windowQuery(s.db.Dialect, by, f, name)
 	if err != nil {
 		return nil, err
 	}
 	return s.listOrgs(ctx, q, args)
 }
 
-func prefixWindowQuery(d store.Dialect, by Principal, f OrgFilter, name string) (string, []any, error) {
+// windowed tells whether ListOrganisationsAfter tries the window before the indexes:
+// for every search but, on SQLite, one of three characters or more that is not ASCII
+// (see windowMatch).
+func windowed(d store.Dialect, f OrgFilter) bool {
+	q := strings.TrimSpace(f.Query)
+	n := utf8.RuneCountInString(q)
+	if n == 0 {
+		return false
+	}
+	return n < 3 || d == store.Postgres || isASCII(truncate(q, 100))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// windowRows is how many customers in name order the window reads: a query that one
+// customer in eighty matches still fills a page of 25 from it. A rarer query falls
+// through to the indexes, which gather at most a few thousand matches then.
+func windowRows(f OrgFilter) int {
+	if utf8.RuneCountInString(strings.TrimSpace(f.Query)) < 3 {
+		return prefixWindowRows
+	}
+	return searchWindowRows
+}
+
+// A variable for the tests, which walk small windows.
+var searchWindowRows = 2000
+
+// prefixWindowRows is the window of a search of one or two characters: its index
+// ranges are cheaper than the trigram index's gathering of matches.
+const prefixWindowRows = 500
+
+// windowQuery is the window's query: the list's other conditions and the cursor on a
+// range of organisations_name, the search tested on each row of the range.
+func windowQuery(d store.Dialect, by Principal, f OrgFilter, name string) (string, []any, error) {
 	base := f
 	base.Query = ""
 	cond, args, err := orgListWhere(d, by, base)
 	if err != nil {
 		return "", nil, err
 	}
-	inner := orgsAfterQuery(cond, len(args)+1, prefixWindowRows, f.AfterID != 0, `LOWER(legal_name)`)
+	inner := orgsAfterQuery(cond, len(args)+1, windowRows(f), f.AfterID != 0, `LOWER(legal_name)`)
 	args = append(args, name, f.AfterID)
-	match := orgPrefix(d, strings.ToLower(truncate(strings.TrimSpace(f.Query), 100)), &args)
+	q := strings.ToLower(truncate(strings.TrimSpace(f.Query), 100))
+	var match string
+	switch {
+	case utf8.RuneCountInString(q) < 3:
+		match = orgPrefix(d, q, &args)
+	case d == store.Postgres:
+		match = orgSearch(d, q, &args) // the index's expression, tested on each row
+	default:
+		match = windowMatch(q, &args)
+	}
 	return `SELECT * FROM (` + inner + `) w WHERE ` + match + fmt.Sprintf(` ORDER BY LOWER(legal_name), id LIMIT %d`, orgPerPage(f)), args, nil
 }
 
-// prefixWindowRows is how many customers in name order the short search reads before
-// it turns to the index ranges.
-const prefixWindowRows = 500
+// windowMatch is SQLite's search tested on one row of the window, for an ASCII query
+// q of three characters or more, meaning exactly what the FTS5 phrase of orgSearch
+// means. The trigram tokenizer folds case by Unicode, SQLite's LOWER only A to Z: on
+// a row whose searched columns are all ASCII the two agree (no other character folds
+// to an ASCII one there), so instr of the LOWERed columns is the test; a row with any
+// other character (a "Café", or a Kelvin sign that FTS5 folds to k) asks the FTS5
+// table for that one row.
+func windowMatch(q string, args *[]any) string {
+	*args = append(*args, q, `"`+strings.ReplaceAll(q, `"`, `""`)+`"`)
+	a, phrase := "$"+strconv.Itoa(len(*args)-1), "$"+strconv.Itoa(len(*args))
+	cols := []string{"legal_name", "email", "contact_name", "kvk", "vat_id", "postal_code", "postal_city"}
+	var in []string
+	for _, c := range cols {
+		in = append(in, "instr(LOWER("+c+"), "+a+") > 0")
+	}
+	all := strings.Join(cols, " || ")
+	return `(CASE WHEN octet_length(` + all + `) = length(` + all + `) THEN ` + strings.Join(in, " OR ") +
+		` ELSE EXISTS (SELECT 1 FROM organisations_search WHERE organisations_search MATCH ` + phrase + ` AND rowid = w.id) END)`
+}
 
 // orgsAfterQuery is ListOrganisationsAfter's query: cond (from orgListWhere) and the
 // cursor, LOWER(legal_name) and id of the last organisation of the previous page, in
