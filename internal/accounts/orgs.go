@@ -493,8 +493,8 @@ func (s *Service) ListOrganisationsAfter(ctx context.Context, by Principal, f Or
 		// where the indexes would gather and sort every match (100,000 of them: 112 ms
 		// on SQLite, 250 ms on PostgreSQL); a rare one does not, and then the indexes
 		// are cheap (issue 16). The window first, the indexes when it falls short.
-		page, err := s.searchWindow(ctx, by, f, name)
-		if err != nil || len(page) == orgPerPage(f) {
+		page, whole, err := s.searchWindow(ctx, by, f, name)
+		if err != nil || whole || len(page) == orgPerPage(f) {
 			return page, err
 		}
 	}
@@ -504,13 +504,48 @@ func (s *Service) ListOrganisationsAfter(ctx context.Context, by Principal, f Or
 // searchWindow is the search's page from the next few customers after the cursor in
 // name order (a range of organisations_name, windowRows of them): the first matches of
 // that window are the first matches of all, so a full page from it is the page, the
-// one the indexes would give.
-func (s *Service) searchWindow(ctx context.Context, by Principal, f OrgFilter, name string) ([]Organisation, error) {
-	q, args, err := windowQuery(s.db.Dialect, by, f, name)
-	if err != nil {
-		return nil, err
+// one the indexes would give. whole reports that the window reached the end of the
+// list, so that its page, however short, is the answer too.
+//
+// A search of three characters or more stops walking as soon as the page is full, so
+// that a common term costs a page's worth of rows, not the window (a window as a
+// subquery that the outer query sorts is read whole). On SQLite it first reads where
+// the window ends (the key of its last row, along the index alone), then walks the
+// range up to there testing the search on each row. On PostgreSQL, which with that
+// range would gather the whole range and sort it (it cannot tell how many rows the
+// test keeps), the window is a subquery whose sort key the outer query orders by:
+// already in order, so no sort, and the walk stops at the page.
+func (s *Service) searchWindow(ctx context.Context, by Principal, f OrgFilter, name string) ([]Organisation, bool, error) {
+	var end *windowKey
+	long := utf8.RuneCountInString(strings.TrimSpace(f.Query)) >= 3
+	if long && s.db.Dialect == store.SQLite {
+		q, args, err := windowEndQuery(s.db.Dialect, by, f, name)
+		if err != nil {
+			return nil, false, err
+		}
+		var k windowKey
+		err = s.db.QueryRowContext(ctx, q, args...).Scan(&k.name, &k.id)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return nil, false, err
+		default:
+			end = &k
+		}
 	}
-	return s.listOrgs(ctx, q, args)
+	q, args, err := windowQuery(s.db.Dialect, by, f, name, end)
+	if err != nil {
+		return nil, false, err
+	}
+	page, err := s.listOrgs(ctx, q, args)
+	whole := end == nil && long && s.db.Dialect == store.SQLite
+	return page, whole, err
+}
+
+// windowKey is the sort key of the window's last row.
+type windowKey struct {
+	name string
+	id   int64
 }
 
 // windowed tells whether ListOrganisationsAfter tries the window before the indexes:
@@ -534,45 +569,69 @@ func isASCII(s string) bool {
 	return true
 }
 
-// windowRows is how many customers in name order the window reads: a query that one
-// customer in eighty matches still fills a page of 25 from it. A rarer query falls
-// through to the indexes, which gather at most a few thousand matches then.
-func windowRows(f OrgFilter) int {
-	if utf8.RuneCountInString(strings.TrimSpace(f.Query)) < 3 {
-		return prefixWindowRows
-	}
-	return searchWindowRows
-}
-
-// A variable for the tests, which walk small windows.
+// searchWindowRows is how many customers in name order the search's window reads: a
+// term that one customer in eighty matches still fills a page of 25 from it. A rarer
+// term falls through to the trigram index, which gathers at most a few thousand
+// matches then. A variable for the tests, which walk small windows.
 var searchWindowRows = 2000
 
 // prefixWindowRows is the window of a search of one or two characters: its index
 // ranges are cheaper than the trigram index's gathering of matches.
 const prefixWindowRows = 500
 
-// windowQuery is the window's query: the list's other conditions and the cursor on a
-// range of organisations_name, the search tested on each row of the range.
-func windowQuery(d store.Dialect, by Principal, f OrgFilter, name string) (string, []any, error) {
+// windowEndQuery reads the key of the search window's last row: the list's other
+// conditions and the cursor, searchWindowRows rows on along organisations_name. No
+// row: the window runs to the end of the list.
+func windowEndQuery(d store.Dialect, by Principal, f OrgFilter, name string) (string, []any, error) {
 	base := f
 	base.Query = ""
 	cond, args, err := orgListWhere(d, by, base)
 	if err != nil {
 		return "", nil, err
 	}
-	inner := orgsAfterQuery(cond, len(args)+1, windowRows(f), f.AfterID != 0, `LOWER(legal_name)`)
-	args = append(args, name, f.AfterID)
-	q := strings.ToLower(truncate(strings.TrimSpace(f.Query), 100))
-	var match string
-	switch {
-	case utf8.RuneCountInString(q) < 3:
-		match = orgPrefix(d, q, &args)
-	case d == store.Postgres:
-		match = orgSearch(d, q, &args) // the index's expression, tested on each row
-	default:
-		match = windowMatch(q, &args)
+	q := orgsAfterSelect(`SELECT LOWER(legal_name), id FROM organisations`, cond, len(args)+1, 1, f.AfterID != 0, `LOWER(legal_name)`)
+	return q + fmt.Sprintf(` OFFSET %d`, max(searchWindowRows, 1)-1), append(args, name, f.AfterID), nil
+}
+
+// windowQuery is the window's query: the list's other conditions and the cursor on a
+// range of organisations_name, the search tested on each row of the range. A search
+// of one or two characters reads prefixWindowRows rows as a subquery; a longer one
+// the range up to end (nil: to the end of the list), in an order the planner can
+// stop early in.
+func windowQuery(d store.Dialect, by Principal, f OrgFilter, name string, end *windowKey) (string, []any, error) {
+	base := f
+	base.Query = ""
+	cond, args, err := orgListWhere(d, by, base)
+	if err != nil {
+		return "", nil, err
 	}
-	return `SELECT * FROM (` + inner + `) w WHERE ` + match + fmt.Sprintf(` ORDER BY LOWER(legal_name), id LIMIT %d`, orgPerPage(f)), args, nil
+	q := strings.ToLower(truncate(strings.TrimSpace(f.Query), 100))
+	if utf8.RuneCountInString(q) < 3 {
+		inner := orgsAfterQuery(cond, len(args)+1, prefixWindowRows, f.AfterID != 0, `LOWER(legal_name)`)
+		args = append(args, name, f.AfterID)
+		match := orgPrefix(d, q, &args)
+		return `SELECT * FROM (` + inner + `) w WHERE ` + match + fmt.Sprintf(` ORDER BY LOWER(legal_name), id LIMIT %d`, orgPerPage(f)), args, nil
+	}
+	if d == store.Postgres {
+		inner := orgsAfterSelect(`SELECT *, LOWER(legal_name) AS sort_key FROM organisations`, cond, len(args)+1, searchWindowRows, f.AfterID != 0, `LOWER(legal_name)`)
+		args = append(args, name, f.AfterID)
+		match := orgSearch(d, q, &args) // the index's expression, tested on each row of w
+		return strings.Replace(orgSelect, "FROM organisations", "FROM ("+inner+") w", 1) + ` WHERE ` + match +
+			fmt.Sprintf(` ORDER BY sort_key, id LIMIT %d`, orgPerPage(f)), args, nil
+	}
+	var where []string
+	if end != nil {
+		args = append(args, end.name, end.id)
+		e, eid := "$"+strconv.Itoa(len(args)-1), "$"+strconv.Itoa(len(args))
+		where = append(where, `LOWER(legal_name) <= `+e+` AND (LOWER(legal_name) < `+e+` OR id <= `+eid+`)`)
+	}
+	where = append(where, windowMatch(q, &args))
+	if cond == "" {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	} else {
+		cond += " AND " + strings.Join(where, " AND ")
+	}
+	return orgsAfterQuery(cond, len(args)+1, orgPerPage(f), f.AfterID != 0, `LOWER(legal_name)`), append(args, name, f.AfterID), nil
 }
 
 // windowMatch is SQLite's search tested on one row of the window, for an ASCII query
@@ -592,13 +651,18 @@ func windowMatch(q string, args *[]any) string {
 	}
 	all := strings.Join(cols, " || ")
 	return `(CASE WHEN octet_length(` + all + `) = length(` + all + `) THEN ` + strings.Join(in, " OR ") +
-		` ELSE EXISTS (SELECT 1 FROM organisations_search WHERE organisations_search MATCH ` + phrase + ` AND rowid = w.id) END)`
+		` ELSE EXISTS (SELECT 1 FROM organisations_search WHERE organisations_search MATCH ` + phrase + ` AND rowid = organisations.id) END)`
 }
 
 // orgsAfterQuery is ListOrganisationsAfter's query: cond (from orgListWhere) and the
 // cursor, LOWER(legal_name) and id of the last organisation of the previous page, in
 // parameters n and n+1; key is the sort key (orgOrder).
 func orgsAfterQuery(cond string, n, per int, after bool, key string) string {
+	return orgsAfterSelect(orgSelect, cond, n, per, after, key)
+}
+
+// orgsAfterSelect is orgsAfterQuery with sel for orgSelect.
+func orgsAfterSelect(sel, cond string, n, per int, after bool, key string) string {
 	a, b := "$"+strconv.Itoa(n), "$"+strconv.Itoa(n+1)
 	keyset := `CAST(` + a + ` AS TEXT) = '' AND CAST(` + b + ` AS BIGINT) = 0`
 	if after {
@@ -611,7 +675,7 @@ func orgsAfterQuery(cond string, n, per int, after bool, key string) string {
 	} else {
 		cond += " AND " + keyset
 	}
-	return orgSelect + cond + fmt.Sprintf(` ORDER BY %s, id LIMIT %d`, key, per)
+	return sel + cond + fmt.Sprintf(` ORDER BY %s, id LIMIT %d`, key, per)
 }
 
 // orgOrder is the list's sort key in SQL: LOWER(legal_name), the key of the index
