@@ -609,18 +609,23 @@ func windowQuery(d store.Dialect, by Principal, f OrgFilter, name string, end *w
 		return "", nil, err
 	}
 	q := strings.ToLower(truncate(strings.TrimSpace(f.Query), 100))
-	if utf8.RuneCountInString(q) < 3 {
+	short := utf8.RuneCountInString(q) < 3
+	if d == store.Postgres {
+		rows := searchWindowRows
+		if short {
+			rows = prefixWindowRows
+		}
+		inner := orgsAfterSelect(`SELECT *, LOWER(legal_name) AS sort_key FROM organisations`, cond, len(args)+1, rows, f.AfterID != 0, `LOWER(legal_name)`)
+		args = append(args, name, f.AfterID)
+		match := orgSearch(d, q, &args) // the indexes' expressions, tested on each row of w
+		return strings.Replace(orgSelect, "FROM organisations", "FROM ("+inner+") w", 1) + ` WHERE ` + match +
+			fmt.Sprintf(` ORDER BY sort_key, id LIMIT %d`, orgPerPage(f)), args, nil
+	}
+	if short {
 		inner := orgsAfterQuery(cond, len(args)+1, prefixWindowRows, f.AfterID != 0, `LOWER(legal_name)`)
 		args = append(args, name, f.AfterID)
 		match := orgPrefix(d, q, &args)
 		return `SELECT * FROM (` + inner + `) w WHERE ` + match + fmt.Sprintf(` ORDER BY LOWER(legal_name), id LIMIT %d`, orgPerPage(f)), args, nil
-	}
-	if d == store.Postgres {
-		inner := orgsAfterSelect(`SELECT *, LOWER(legal_name) AS sort_key FROM organisations`, cond, len(args)+1, searchWindowRows, f.AfterID != 0, `LOWER(legal_name)`)
-		args = append(args, name, f.AfterID)
-		match := orgSearch(d, q, &args) // the index's expression, tested on each row of w
-		return strings.Replace(orgSelect, "FROM organisations", "FROM ("+inner+") w", 1) + ` WHERE ` + match +
-			fmt.Sprintf(` ORDER BY sort_key, id LIMIT %d`, orgPerPage(f)), args, nil
 	}
 	var where []string
 	if end != nil {
