@@ -487,51 +487,190 @@ func (s *Service) ListOrganisationsAfter(ctx context.Context, by Principal, f Or
 			return nil, err
 		}
 	}
-	if n := utf8.RuneCountInString(strings.TrimSpace(f.Query)); n > 0 && n < 3 {
-		// A short prefix that many customers share ("kl" of "Klant …") fills a page
-		// within the next few hundred customers in name order, where the index ranges
-		// would gather and sort every match; a rare one does not, and then the ranges
-		// are cheap (issue 16). The window first, the ranges when it falls short.
-		page, err := s.prefixWindow(ctx, by, f, name)
-		if err != nil || len(page) == orgPerPage(f) {
+	if windowed(s.db.Dialect, f) {
+		// A query that many customers match ("kl" of "Klant …", "example.nl" of their
+		// e-mail addresses) fills a page within the next few customers in name order,
+		// where the indexes would gather and sort every match (100,000 of them: 112 ms
+		// on SQLite, 250 ms on PostgreSQL); a rare one does not, and then the indexes
+		// are cheap (issue 16). The window first, the indexes when it falls short.
+		page, whole, err := s.searchWindow(ctx, by, f, name)
+		if err != nil || whole || len(page) == orgPerPage(f) {
 			return page, err
 		}
 	}
 	return s.listOrgs(ctx, orgsAfterQuery(cond, len(args)+1, orgPerPage(f), f.AfterID != 0, orgOrder(s.db.Dialect, f)), append(args, name, f.AfterID))
 }
 
-// prefixWindow is the short search's page from the next prefixWindowRows customers
-// after the cursor in name order (a range of organisations_name): the first matches
-// of that window are the first matches of all, so a full page from it is the page.
-func (s *Service) prefixWindow(ctx context.Context, by Principal, f OrgFilter, name string) ([]Organisation, error) {
-	q, args, err := prefixWindowQuery(s.db.Dialect, by, f, name)
-	if err != nil {
-		return nil, err
+// searchWindow is the search's page from the next few customers after the cursor in
+// name order (a range of organisations_name, windowRows of them): the first matches of
+// that window are the first matches of all, so a full page from it is the page, the
+// one the indexes would give. whole reports that the window reached the end of the
+// list, so that its page, however short, is the answer too.
+//
+// A search of three characters or more stops walking as soon as the page is full, so
+// that a common term costs a page's worth of rows, not the window (a window as a
+// subquery that the outer query sorts is read whole). On SQLite it first reads where
+// the window ends (the key of its last row, along the index alone), then walks the
+// range up to there testing the search on each row. On PostgreSQL, which with that
+// range would gather the whole range and sort it (it cannot tell how many rows the
+// test keeps), the window is a subquery whose sort key the outer query orders by:
+// already in order, so no sort, and the walk stops at the page.
+func (s *Service) searchWindow(ctx context.Context, by Principal, f OrgFilter, name string) ([]Organisation, bool, error) {
+	var end *windowKey
+	long := utf8.RuneCountInString(strings.TrimSpace(f.Query)) >= 3
+	if long && s.db.Dialect == store.SQLite {
+		q, args, err := windowEndQuery(s.db.Dialect, by, f, name)
+		if err != nil {
+			return nil, false, err
+		}
+		var k windowKey
+		err = s.db.QueryRowContext(ctx, q, args...).Scan(&k.name, &k.id)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return nil, false, err
+		default:
+			end = &k
+		}
 	}
-	return s.listOrgs(ctx, q, args)
+	q, args, err := windowQuery(s.db.Dialect, by, f, name, end)
+	if err != nil {
+		return nil, false, err
+	}
+	page, err := s.listOrgs(ctx, q, args)
+	whole := end == nil && long && s.db.Dialect == store.SQLite
+	return page, whole, err
 }
 
-func prefixWindowQuery(d store.Dialect, by Principal, f OrgFilter, name string) (string, []any, error) {
+// windowKey is the sort key of the window's last row.
+type windowKey struct {
+	name string
+	id   int64
+}
+
+// windowed tells whether ListOrganisationsAfter tries the window before the indexes:
+// for every search but, on SQLite, one of three characters or more that is not ASCII
+// (see windowMatch).
+func windowed(d store.Dialect, f OrgFilter) bool {
+	q := strings.TrimSpace(f.Query)
+	n := utf8.RuneCountInString(q)
+	if n == 0 {
+		return false
+	}
+	return n < 3 || d == store.Postgres || isASCII(truncate(q, 100))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// searchWindowRows is how many customers in name order the search's window reads: a
+// term that one customer in twenty matches still fills a page of 25 from it. A rarer
+// term falls through to the trigram index, which gathers at most some 5,000 matches
+// per 100,000 customers then. A wider window made every rare term pay for it: 2,000
+// rows took 10 ms on PostgreSQL and 5 ms on SQLite, and turned PostgreSQL's plan after
+// a cursor into a sort of the rest of the list. A variable for the tests, which walk
+// small windows.
+var searchWindowRows = 500
+
+// prefixWindowRows is the window of a search of one or two characters: its index
+// ranges are cheaper than the trigram index's gathering of matches.
+const prefixWindowRows = 500
+
+// windowEndQuery reads the key of the search window's last row: the list's other
+// conditions and the cursor, searchWindowRows rows on along organisations_name. No
+// row: the window runs to the end of the list.
+func windowEndQuery(d store.Dialect, by Principal, f OrgFilter, name string) (string, []any, error) {
 	base := f
 	base.Query = ""
 	cond, args, err := orgListWhere(d, by, base)
 	if err != nil {
 		return "", nil, err
 	}
-	inner := orgsAfterQuery(cond, len(args)+1, prefixWindowRows, f.AfterID != 0, `LOWER(legal_name)`)
-	args = append(args, name, f.AfterID)
-	match := orgPrefix(d, strings.ToLower(truncate(strings.TrimSpace(f.Query), 100)), &args)
-	return `SELECT * FROM (` + inner + `) w WHERE ` + match + fmt.Sprintf(` ORDER BY LOWER(legal_name), id LIMIT %d`, orgPerPage(f)), args, nil
+	q := orgsAfterSelect(`SELECT LOWER(legal_name), id FROM organisations`, cond, len(args)+1, 1, f.AfterID != 0, `LOWER(legal_name)`)
+	return q + fmt.Sprintf(` OFFSET %d`, max(searchWindowRows, 1)-1), append(args, name, f.AfterID), nil
 }
 
-// prefixWindowRows is how many customers in name order the short search reads before
-// it turns to the index ranges.
-const prefixWindowRows = 500
+// windowQuery is the window's query: the list's other conditions and the cursor on a
+// range of organisations_name, the search tested on each row of the range. A search
+// of one or two characters reads prefixWindowRows rows as a subquery; a longer one
+// the range up to end (nil: to the end of the list), in an order the planner can
+// stop early in.
+func windowQuery(d store.Dialect, by Principal, f OrgFilter, name string, end *windowKey) (string, []any, error) {
+	base := f
+	base.Query = ""
+	cond, args, err := orgListWhere(d, by, base)
+	if err != nil {
+		return "", nil, err
+	}
+	q := strings.ToLower(truncate(strings.TrimSpace(f.Query), 100))
+	short := utf8.RuneCountInString(q) < 3
+	if d == store.Postgres {
+		rows := searchWindowRows
+		if short {
+			rows = prefixWindowRows
+		}
+		inner := orgsAfterSelect(`SELECT *, LOWER(legal_name) AS sort_key FROM organisations`, cond, len(args)+1, rows, f.AfterID != 0, `LOWER(legal_name)`)
+		args = append(args, name, f.AfterID)
+		match := orgSearch(d, q, &args) // the indexes' expressions, tested on each row of w
+		return strings.Replace(orgSelect, "FROM organisations", "FROM ("+inner+") w", 1) + ` WHERE ` + match +
+			fmt.Sprintf(` ORDER BY sort_key, id LIMIT %d`, orgPerPage(f)), args, nil
+	}
+	if short {
+		inner := orgsAfterQuery(cond, len(args)+1, prefixWindowRows, f.AfterID != 0, `LOWER(legal_name)`)
+		args = append(args, name, f.AfterID)
+		match := orgPrefix(d, q, &args)
+		return `SELECT * FROM (` + inner + `) w WHERE ` + match + fmt.Sprintf(` ORDER BY LOWER(legal_name), id LIMIT %d`, orgPerPage(f)), args, nil
+	}
+	var where []string
+	if end != nil {
+		args = append(args, end.name, end.id)
+		e, eid := "$"+strconv.Itoa(len(args)-1), "$"+strconv.Itoa(len(args))
+		where = append(where, `LOWER(legal_name) <= `+e+` AND (LOWER(legal_name) < `+e+` OR id <= `+eid+`)`)
+	}
+	where = append(where, windowMatch(q, &args))
+	if cond == "" {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	} else {
+		cond += " AND " + strings.Join(where, " AND ")
+	}
+	return orgsAfterQuery(cond, len(args)+1, orgPerPage(f), f.AfterID != 0, `LOWER(legal_name)`), append(args, name, f.AfterID), nil
+}
+
+// windowMatch is SQLite's search tested on one row of the window, for an ASCII query
+// q of three characters or more, meaning exactly what the FTS5 phrase of orgSearch
+// means. The trigram tokenizer folds case by Unicode, SQLite's LOWER only A to Z: on
+// a row whose searched columns are all ASCII the two agree (no other character folds
+// to an ASCII one there), so instr of the LOWERed columns is the test; a row with any
+// other character (a "Café", or a Kelvin sign that FTS5 folds to k) asks the FTS5
+// table for that one row.
+func windowMatch(q string, args *[]any) string {
+	*args = append(*args, q, `"`+strings.ReplaceAll(q, `"`, `""`)+`"`)
+	a, phrase := "$"+strconv.Itoa(len(*args)-1), "$"+strconv.Itoa(len(*args))
+	cols := []string{"legal_name", "email", "contact_name", "kvk", "vat_id", "postal_code", "postal_city"}
+	var in []string
+	for _, c := range cols {
+		in = append(in, "instr(LOWER("+c+"), "+a+") > 0")
+	}
+	all := strings.Join(cols, " || ")
+	return `(CASE WHEN octet_length(` + all + `) = length(` + all + `) THEN ` + strings.Join(in, " OR ") +
+		` ELSE EXISTS (SELECT 1 FROM organisations_search WHERE organisations_search MATCH ` + phrase + ` AND rowid = organisations.id) END)`
+}
 
 // orgsAfterQuery is ListOrganisationsAfter's query: cond (from orgListWhere) and the
 // cursor, LOWER(legal_name) and id of the last organisation of the previous page, in
 // parameters n and n+1; key is the sort key (orgOrder).
 func orgsAfterQuery(cond string, n, per int, after bool, key string) string {
+	return orgsAfterSelect(orgSelect, cond, n, per, after, key)
+}
+
+// orgsAfterSelect is orgsAfterQuery with sel for orgSelect.
+func orgsAfterSelect(sel, cond string, n, per int, after bool, key string) string {
 	a, b := "$"+strconv.Itoa(n), "$"+strconv.Itoa(n+1)
 	keyset := `CAST(` + a + ` AS TEXT) = '' AND CAST(` + b + ` AS BIGINT) = 0`
 	if after {
@@ -544,7 +683,7 @@ func orgsAfterQuery(cond string, n, per int, after bool, key string) string {
 	} else {
 		cond += " AND " + keyset
 	}
-	return orgSelect + cond + fmt.Sprintf(` ORDER BY %s, id LIMIT %d`, key, per)
+	return sel + cond + fmt.Sprintf(` ORDER BY %s, id LIMIT %d`, key, per)
 }
 
 // orgOrder is the list's sort key in SQL: LOWER(legal_name), the key of the index

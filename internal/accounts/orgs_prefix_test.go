@@ -79,7 +79,7 @@ func TestShortCustomerSearchByPrefix(t *testing.T) {
 
 		// The window: a range of organisations_name, no scan of the table.
 		for _, after := range []int64{0, 3} {
-			q, args, err := prefixWindowQuery(e.db.Dialect, admin, OrgFilter{Query: "kl", AfterID: after}, map[bool]string{false: "", true: "klant"}[after != 0])
+			q, args, err := windowQuery(e.db.Dialect, admin, OrgFilter{Query: "kl", AfterID: after}, map[bool]string{false: "", true: "klant"}[after != 0], nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -183,7 +183,7 @@ func (s *server) customerSummary(ctx context.Context, pg *page, p *accounts.Prin
 		}
 	}
 	if s.comp != nil {
-		ov, err := s.comp.Availability(ctx, *p, orgID, 3)
+		ov, err := s.comp.Claimable(ctx, *p, orgID, 3)
 		if err := allowed(err); err != nil {
 			return v, err
 		}
