@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"strings"
 
 	"modernc.org/sqlite"
 )
@@ -46,7 +47,7 @@ func (c *sqliteConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		cn.Close()
 		return nil, fmt.Errorf("store: the sqlite driver's connection %T lacks an interface the store needs", cn)
 	}
-	return &sqliteConn{b: b, cache: c.cache}, nil
+	return &sqliteConn{b: b, cache: c.cache, stmts: map[string]*cachedStmt{}}, nil
 }
 
 func (c *sqliteConnector) Driver() driver.Driver { return c.base.Driver() }
@@ -54,6 +55,75 @@ func (c *sqliteConnector) Driver() driver.Driver { return c.base.Driver() }
 type sqliteConn struct {
 	b     sqliteBase
 	cache *positionalCache
+	// stmts keeps this connection's prepared statements by text. modernc prepares a
+	// statement for every query run on the connection itself, and at 50 concurrent
+	// requests to the portal's home a third of the CPU went to SQLite's parser and
+	// planner (sqlite3_prepare_v2) for statements the page runs every time. A
+	// prepared statement keeps its handle and is reset after use; SQLite
+	// re-prepares it by itself when the schema changes. database/sql uses a
+	// connection from one goroutine at a time, so the map needs no lock.
+	stmts map[string]*cachedStmt
+}
+
+// cachedStmt is a prepared statement of one connection; busy while an Exec runs it or
+// its rows are open: a query run again while its rows are still being read (on the
+// same connection, within a transaction) is prepared afresh instead.
+type cachedStmt struct {
+	st   preparedStmt
+	busy bool
+}
+
+const (
+	stmtCacheMax  = 256  // statements kept per connection
+	stmtCacheText = 8192 // longer texts (multi-row inserts of varying size) are not kept
+)
+
+// cached returns the connection's idle prepared statement for text, preparing and
+// keeping it when there is none; nil when text is not to be kept or its statement is
+// in use.
+func (c *sqliteConn) cached(ctx context.Context, text string) (*cachedStmt, error) {
+	if cs, ok := c.stmts[text]; ok {
+		if cs.busy {
+			return nil, nil
+		}
+		return cs, nil
+	}
+	if len(text) > stmtCacheText || strings.Contains(strings.TrimRight(strings.TrimSpace(text), ";"), ";") {
+		return nil, nil // a script of several statements runs through the connection
+	}
+	if len(c.stmts) >= stmtCacheMax {
+		for k, cs := range c.stmts { // an idle one, at random
+			if !cs.busy {
+				cs.st.Close()
+				delete(c.stmts, k)
+				break
+			}
+		}
+	}
+	st, err := c.b.PrepareContext(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	ps, ok := st.(preparedStmt)
+	if !ok {
+		st.Close()
+		return nil, nil
+	}
+	cs := &cachedStmt{st: ps}
+	c.stmts[text] = cs
+	return cs, nil
+}
+
+// cachedRows frees its statement for the next use when closed.
+type cachedRows struct {
+	driver.Rows
+	cs *cachedStmt
+}
+
+func (r *cachedRows) Close() error {
+	err := r.Rows.Close()
+	r.cs.busy = false
+	return err
 }
 
 // bindArgs puts args in the order of p's "?" (see positional.order). An argument's
@@ -85,7 +155,16 @@ func (c *sqliteConn) ExecContext(ctx context.Context, query string, args []drive
 	if err != nil {
 		return nil, err
 	}
-	return c.b.ExecContext(ctx, text, a)
+	cs, err := c.cached(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	if cs == nil {
+		return c.b.ExecContext(ctx, text, a)
+	}
+	cs.busy = true
+	defer func() { cs.busy = false }()
+	return cs.st.ExecContext(ctx, a)
 }
 
 func (c *sqliteConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
@@ -93,7 +172,20 @@ func (c *sqliteConn) QueryContext(ctx context.Context, query string, args []driv
 	if err != nil {
 		return nil, err
 	}
-	return c.b.QueryContext(ctx, text, a)
+	cs, err := c.cached(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	if cs == nil {
+		return c.b.QueryContext(ctx, text, a)
+	}
+	cs.busy = true
+	rows, err := cs.st.QueryContext(ctx, a)
+	if err != nil {
+		cs.busy = false
+		return nil, err
+	}
+	return &cachedRows{Rows: rows, cs: cs}, nil
 }
 
 func (c *sqliteConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
@@ -122,7 +214,13 @@ func (c *sqliteConn) Begin() (driver.Tx, error) {
 	return c.b.BeginTx(context.Background(), driver.TxOptions{})
 }
 
-func (c *sqliteConn) Close() error                           { return c.b.Close() }
+func (c *sqliteConn) Close() error {
+	for _, cs := range c.stmts {
+		cs.st.Close()
+	}
+	c.stmts = nil
+	return c.b.Close()
+}
 func (c *sqliteConn) Ping(ctx context.Context) error         { return c.b.Ping(ctx) }
 func (c *sqliteConn) ResetSession(ctx context.Context) error { return c.b.ResetSession(ctx) }
 func (c *sqliteConn) IsValid() bool                          { return c.b.IsValid() }
