@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -81,6 +82,80 @@ func contentHash(inv Invoice) string {
 	return hex.EncodeToString(h[:])
 }
 
+// sealParts is the JSON that contentHash hashes, prepared before the document has
+// its number and account credit: the text before the number fields ("seq", "number",
+// "reference"), between them and the credit fields ("credit_applied", "amount_due"),
+// and after those. Marshalling the whole document was most of the seal's cost; with
+// the parts prepared beside the previous batch's write (RunBilling), the transaction
+// writes the few fields it decides and hashes. ok is false when the fields could not
+// be found once each (then hash is contentHash). TestSealPartsMatchContentHash holds
+// the two equal.
+type sealParts struct {
+	head, mid, tail []byte
+	ok              bool
+}
+
+// numberFields and creditFields are the document's fields the transaction decides, in
+// the document's JSON order.
+type numberFields struct {
+	Seq       int64  `json:"seq"`
+	Number    string `json:"number"`
+	Reference string `json:"reference"`
+}
+
+type creditFields struct {
+	CreditApplied terms.Money `json:"credit_applied"`
+	AmountDue     terms.Money `json:"amount_due"`
+}
+
+// fieldsJSON is v's fields as they appear inside an object's JSON: without braces.
+func fieldsJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b[1 : len(b)-1]
+}
+
+var (
+	zeroNumberJSON = fieldsJSON(numberFields{})
+	zeroCreditJSON = fieldsJSON(creditFields{})
+)
+
+func sealOf(inv Invoice) sealParts {
+	inv.Seq, inv.Number, inv.Reference, inv.CreditApplied, inv.AmountDue = 0, "", "", 0, 0
+	inv.ID, inv.ContentHash, inv.CreatedAt, inv.State, inv.Explanation = 0, "", time.Time{}, State{}, nil
+	b, err := json.Marshal(inv)
+	if err != nil {
+		panic(err)
+	}
+	// A key's quotes inside a string value are escaped, so each text occurs once, as
+	// the top-level fields, unless something unforeseen encodes them twice.
+	if bytes.Count(b, zeroNumberJSON) != 1 || bytes.Count(b, zeroCreditJSON) != 1 {
+		return sealParts{}
+	}
+	i := bytes.Index(b, zeroNumberJSON)
+	j := bytes.Index(b, zeroCreditJSON)
+	if j < i+len(zeroNumberJSON) {
+		return sealParts{}
+	}
+	return sealParts{head: b[:i], mid: b[i+len(zeroNumberJSON) : j], tail: b[j+len(zeroCreditJSON):], ok: true}
+}
+
+// hash is contentHash(*inv) from the prepared parts and inv's number and credit.
+func (p sealParts) hash(inv *Invoice) string {
+	if !p.ok {
+		return contentHash(*inv)
+	}
+	h := sha256.New()
+	h.Write(p.head)
+	h.Write(fieldsJSON(numberFields{inv.Seq, inv.Number, inv.Reference}))
+	h.Write(p.mid)
+	h.Write(fieldsJSON(creditFields{inv.CreditApplied, inv.AmountDue}))
+	h.Write(p.tail)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // creditBalance is the organisation's account credit available now.
 func creditBalance(ctx context.Context, q store.Querier, orgID int64) (terms.Money, error) {
 	var b terms.Money
@@ -111,14 +186,49 @@ func (s *Service) issueAll(ctx context.Context, q store.Querier, now time.Time, 
 	if err := s.checkProvider(); err != nil {
 		return nil, err
 	}
-	invs := make([]Invoice, len(ds))
+	pre := make([]prepared, len(ds))
 	due := paymentMemo{}
 	for i := range ds {
-		inv, err := compose(&ds[i], s.provider, due)
+		p, err := prepare(&ds[i], s.provider, due)
 		if err != nil {
 			return nil, err
 		}
-		invs[i] = inv
+		pre[i] = p
+	}
+	return s.issuePrepared(ctx, q, now, ds, pre)
+}
+
+// prepared is a draft's document composed ahead of its transaction (compose), with
+// the JSON of its seal around what only the transaction decides: the number and the
+// account credit. The billing run prepares a batch's documents while the previous
+// batch is written (RunBilling).
+type prepared struct {
+	inv                   Invoice
+	seal                  sealParts
+	customerJSON, vatJSON string // the row's customer_json and vat_json
+}
+
+// prepare composes d's document and the parts of its seal; it fills in the draft's
+// lines' positions and amounts.
+func prepare(d *draft, provider Party, due paymentMemo) (prepared, error) {
+	inv, err := compose(d, provider, due)
+	if err != nil {
+		return prepared{}, err
+	}
+	// Issuing may append the credit set-off step: never into a backing array that a
+	// retry of the same prepared document (a failed batch's customers one by one) shares.
+	inv.Explanation = slices.Clip(inv.Explanation)
+	return prepared{inv: inv, seal: sealOf(inv), customerJSON: mustJSON(inv.Customer), vatJSON: mustJSON(inv.VATBreakdown)}, nil
+}
+
+// issuePrepared is issueAll of documents prepared (prepare) from ds.
+func (s *Service) issuePrepared(ctx context.Context, q store.Querier, now time.Time, ds []draft, pre []prepared) ([]Invoice, error) {
+	if err := s.checkProvider(); err != nil {
+		return nil, err
+	}
+	invs := make([]Invoice, len(ds))
+	for i := range ds {
+		invs[i] = pre[i].inv
 		if err := s.fail("issue:before-number"); err != nil {
 			return nil, err
 		}
@@ -152,10 +262,20 @@ func (s *Service) issueAll(ctx context.Context, q store.Querier, now time.Time, 
 					Key: "billing.credit_setoff", Args: terms.StepArgs(map[string]any{"balance": bal, "applied": inv.CreditApplied})})
 			}
 		}
-		inv.ContentHash = contentHash(*inv)
+		inv.ContentHash = pre[i].seal.hash(inv)
 		inv.CreatedAt = now
 	}
-	if err := insertInvoices(ctx, q, invs); err != nil {
+	// The mails depend on nothing the statements below change (numbers, amounts and
+	// parties are final): they are rendered from a copy beside those statements, on
+	// the other core while SQLite writes. The goroutine ends on its own whatever
+	// happens here (mailc has room for its answer).
+	mailc := make(chan renderedMails, 1)
+	if s.cfg.Mail {
+		go renderMails(slices.Clone(invs), mailc)
+	} else {
+		mailc <- renderedMails{}
+	}
+	if err := insertInvoices(ctx, q, invs, pre); err != nil {
 		return nil, err
 	}
 	if err := insertLines(ctx, q, invs); err != nil {
@@ -195,19 +315,16 @@ func (s *Service) issueAll(ctx context.Context, q store.Querier, now time.Time, 
 	if err := audit.RecordMany(ctx, q, now, changes); err != nil {
 		return nil, err
 	}
-	var mails []notify.Message
-	for _, inv := range invs {
+	for range invs {
 		if err := s.fail("issue:before-mail"); err != nil {
 			return nil, err
 		}
-		if s.cfg.Mail && inv.Customer.Email != "" {
-			m, err := issuedMail(inv)
-			if err != nil {
-				return nil, err
-			}
-			mails = append(mails, m)
-		}
 	}
+	r := <-mailc
+	if r.err != nil {
+		return nil, r.err
+	}
+	mails := r.mails
 	// A mail already queued for a number (dedupe key) is left as it is.
 	if _, err := notify.EnqueueMany(ctx, q, now, mails); err != nil {
 		return nil, err
@@ -215,8 +332,31 @@ func (s *Service) issueAll(ctx context.Context, q store.Querier, now time.Time, 
 	return invs, nil
 }
 
-// paymentMemo keeps the terms' payment dates of the documents of one issueAll: a
-// batch of the billing run has one issue date and two kinds of customer, and the
+// renderedMails is renderMails' answer.
+type renderedMails struct {
+	mails []notify.Message
+	err   error
+}
+
+// renderMails renders the mail of each document with a customer address, in order.
+func renderMails(invs []Invoice, out chan<- renderedMails) {
+	var r renderedMails
+	for _, inv := range invs {
+		if inv.Customer.Email == "" {
+			continue
+		}
+		m, err := issuedMail(inv)
+		if err != nil {
+			r = renderedMails{err: err}
+			break
+		}
+		r.mails = append(r.mails, m)
+	}
+	out <- r
+}
+
+// paymentMemo keeps the terms' payment dates of the documents of one issueAll or
+// billing run: a run has one issue date and two kinds of customer, and the
 // answer depends on nothing else (terms.Policy.Payment is pure).
 type paymentMemo map[paymentKey]paymentAnswer
 
@@ -450,17 +590,17 @@ func sameSteps(a, b terms.Explanation) bool {
 	return true
 }
 
-// invoiceRow is a document's invoiceColumns.
-func invoiceRow(inv *Invoice, enc *batchJSON) []any {
+// invoiceRow is a document's invoiceColumns; pre is the document as prepared.
+func invoiceRow(inv *Invoice, enc *batchJSON, pre *prepared) []any {
 	return []any{string(inv.DocType), inv.Series, inv.Seq, inv.Number, inv.Reference, inv.OrgID, inv.Pack, inv.TermsVersion,
 		string(inv.CustomerKind), inv.Lang, inv.Currency, inv.IssueDate.String(), inv.DueDate.String(), dateText(inv.PeriodStart),
 		dateText(inv.PeriodEnd), inv.VATScheme, inv.VATCountry, int64(inv.TotalExcl), int64(inv.VAT), int64(inv.TotalIncl),
 		int64(inv.CreditApplied), int64(inv.AmountDue), inv.CreditsInvoiceID, inv.CreditsNumber, dateText(inv.CreditsIssueDate), inv.Reason,
-		mustJSON(inv.Customer), enc.of(inv.Provider), mustJSON(inv.VATBreakdown), enc.explanation(inv.Explanation), inv.ContentHash, inv.CreatedAt}
+		pre.customerJSON, enc.of(inv.Provider), pre.vatJSON, enc.explanation(inv.Explanation), inv.ContentHash, inv.CreatedAt}
 }
 
-// insertInvoices stores the documents and sets their ids.
-func insertInvoices(ctx context.Context, q store.Querier, invs []Invoice) error {
+// insertInvoices stores the documents, prepared as pre, and sets their ids.
+func insertInvoices(ctx context.Context, q store.Querier, invs []Invoice, pre []prepared) error {
 	if err := addVATDays(ctx, q, invs); err != nil {
 		return err
 	}
@@ -468,7 +608,7 @@ func insertInvoices(ctx context.Context, q store.Querier, invs []Invoice) error 
 		return err
 	}
 	if c, ok := copyBatch(q, len(invs)); ok {
-		return copyInvoices(ctx, q, c, invs)
+		return copyInvoices(ctx, q, c, invs, pre)
 	}
 	width := len(invoiceColumns)
 	var parties batchJSON
@@ -482,7 +622,7 @@ func insertInvoices(ctx context.Context, q store.Querier, invs []Invoice) error 
 		at := make(map[string]int, len(part))
 		for j := range part {
 			at[part[j].Number] = i + j
-			args = append(args, invoiceRow(&part[j], &parties)...)
+			args = append(args, invoiceRow(&part[j], &parties, &pre[i+j])...)
 		}
 		// RETURNING's row order is not promised on either engine: match by number.
 		rows, err := q.QueryContext(ctx, sb.String(), args...)
@@ -519,7 +659,7 @@ func insertInvoices(ctx context.Context, q store.Querier, invs []Invoice) error 
 // copyInvoices takes ids for the documents from the invoices' identity sequence, in
 // one statement, and copies them in with those ids. Ids are only unique, not gapless
 // (the numbers are): a rolled back batch leaves its ids unused, as an INSERT would.
-func copyInvoices(ctx context.Context, q store.Querier, c store.Copier, invs []Invoice) error {
+func copyInvoices(ctx context.Context, q store.Querier, c store.Copier, invs []Invoice, pre []prepared) error {
 	rows, err := q.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('invoices', 'id')) FROM generate_series(1, $1)`, int64(len(invs)))
 	if err != nil {
 		return fmt.Errorf("billing: invoice ids: %w", err)
@@ -546,7 +686,7 @@ func copyInvoices(ctx context.Context, q store.Querier, c store.Copier, invs []I
 	var parties batchJSON
 	for i := range invs {
 		invs[i].ID = ids[i]
-		data[i] = append([]any{ids[i]}, invoiceRow(&invs[i], &parties)...)
+		data[i] = append([]any{ids[i]}, invoiceRow(&invs[i], &parties, &pre[i])...)
 	}
 	if _, err := c.CopyFrom(ctx, "invoices", cols, data); err != nil {
 		return fmt.Errorf("billing: insert invoice: %w", err)

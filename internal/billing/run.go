@@ -90,7 +90,7 @@ func (s *Service) RunBilling(ctx context.Context, now time.Time) (RunResult, err
 	}
 	sched := newSchedules(pol)
 	var errs []error
-	batch := &runBatch{s: s, max: s.cfg.RunBatch}
+	batch := &runBatch{s: s, single: s.cfg.RunBatch <= 1}
 	batch.report = func(j batchJob, err error) error {
 		switch {
 		case errors.Is(err, ErrAlreadyBilled):
@@ -112,39 +112,174 @@ func (s *Service) RunBilling(ctx context.Context, now time.Time) (RunResult, err
 		}
 		return nil
 	}
-	handle := func(orgID int64, subs []contracts.Subscription, billed billedInfo) error {
-		res.Customers++
-		items, err := s.dueItems(pol, sched, subs, billed, horizon)
-		if err != nil {
-			return batch.report(batchJob{orgID: orgID}, err)
-		}
-		ch := charges[orgID]
-		delete(charges, orgID)
-		ul := usage[orgID]
-		delete(usage, orgID)
-		if len(items) == 0 && len(ch) == 0 && len(ul) == 0 {
-			return nil
-		}
-		job, err := s.customerJob(ctx, pol, sched, today, orgID, items, ch, withCredit[orgID])
-		if err == nil {
-			err = s.addUsageLines(pol, sched, today, &job, ul)
-		}
-		if err != nil {
-			return batch.report(batchJob{orgID: orgID}, err)
-		}
-		return batch.add(ctx, job)
-	}
 
+	// The run is a pipeline of two goroutines: this one writes batches, each in its
+	// transaction, while the producer (runFeed) reads and prepares the next — the
+	// feed, what is billed, the customers, the documents and their seals' JSON — on
+	// the other core. What a batch's write changes is never read to prepare another:
+	// each customer is in exactly one batch (the feed groups a customer's
+	// subscriptions, across pages, into one job), and what depends on other writers —
+	// numbers, account credit, the receivables — is read in the writing transaction,
+	// as before. The channel holds one batch, so at most three are in memory.
+	pctx, stop := context.WithCancel(ctx)
+	ch := make(chan prepBatch, 1)
+	done := make(chan struct{})
+	var perr error
+	var panicked any
+	feed := runFeed{s: s, pol: pol, sched: sched, today: today, horizon: horizon, charges: charges, usage: usage,
+		withCredit: withCredit, max: s.cfg.RunBatch, out: ch, due: paymentMemo{}}
+	go func() {
+		defer close(done)
+		defer close(ch)
+		defer func() {
+			if p := recover(); p != nil {
+				panicked = p
+			}
+		}()
+		perr = feed.run(pctx)
+	}()
+	defer func() {
+		stop()
+		<-done
+	}()
+	for b := range ch {
+		res.Customers += b.customers
+		for _, f := range b.failed {
+			if err := batch.report(f, f.err); err != nil {
+				return res, err
+			}
+		}
+		if err := batch.flush(ctx, b.jobs); err != nil {
+			return res, err
+		}
+	}
+	<-done
+	if panicked != nil {
+		panic(panicked)
+	}
+	if perr != nil {
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		return res, perr
+	}
+	if len(errs) > 0 {
+		return res, fmt.Errorf("billing run: %d customers failed: %w", res.Failed, errors.Join(errs...))
+	}
+	return res, nil
+}
+
+// prepBatch is what the producer of a billing run hands the writer: the customers it
+// looked at, those whose invoice could not be prepared (err set), and the jobs of one
+// transaction.
+type prepBatch struct {
+	customers int
+	failed    []batchJob
+	jobs      []batchJob
+}
+
+// runFeed is the producer of a billing run (RunBilling): it reads the subscriptions
+// by customer and prepares each customer's invoice, in batches of up to max customers
+// (and at most maxBatchAge), and sends them to out. Only its goroutine uses its
+// fields.
+type runFeed struct {
+	s          *Service
+	pol        *terms.Policy
+	sched      *schedules
+	today      terms.Date
+	horizon    terms.Date
+	charges    map[int64][]contracts.PendingCharge
+	usage      map[int64][]UsageLine
+	withCredit map[int64]bool
+	max        int
+	out        chan<- prepBatch
+
+	due paymentMemo // the run's payment dates (one issue date, two kinds of customer)
+
+	cur   prepBatch
+	begun time.Time
+}
+
+// send hands the current batch to the writer, unless ctx ends first.
+func (f *runFeed) send(ctx context.Context) error {
+	b := f.cur
+	f.cur = prepBatch{}
+	if b.customers == 0 && len(b.failed) == 0 && len(b.jobs) == 0 {
+		return nil
+	}
+	select {
+	case f.out <- b:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// add puts a prepared job (or a failure) into the current batch, and sends the batch
+// when it is full or old.
+func (f *runFeed) add(ctx context.Context, j batchJob) error {
+	if len(f.cur.jobs)+len(f.cur.failed) == 0 {
+		f.begun = time.Now()
+	}
+	if j.err != nil {
+		f.cur.failed = append(f.cur.failed, j)
+		if isFatal(j.err) {
+			// The writer stops on it; nothing after it is worth preparing.
+			if err := f.send(ctx); err != nil {
+				return err
+			}
+			return j.err
+		}
+	} else {
+		f.cur.jobs = append(f.cur.jobs, j)
+	}
+	if len(f.cur.jobs)+len(f.cur.failed) >= max(f.max, 1) || time.Since(f.begun) > maxBatchAge {
+		return f.send(ctx)
+	}
+	return nil
+}
+
+// handle prepares the invoice of one customer's subscriptions and other open items.
+func (f *runFeed) handle(ctx context.Context, orgID int64, subs []contracts.Subscription, billed billedInfo) error {
+	s := f.s
+	f.cur.customers++
+	items, err := s.dueItems(f.pol, f.sched, subs, billed, f.horizon)
+	if err != nil {
+		return f.add(ctx, batchJob{orgID: orgID, err: err})
+	}
+	ch := f.charges[orgID]
+	delete(f.charges, orgID)
+	ul := f.usage[orgID]
+	delete(f.usage, orgID)
+	if len(items) == 0 && len(ch) == 0 && len(ul) == 0 {
+		return nil
+	}
+	job, err := s.customerJob(ctx, f.pol, f.sched, f.today, orgID, items, ch, f.withCredit[orgID])
+	if err == nil {
+		err = s.addUsageLines(f.pol, f.sched, f.today, &job, ul)
+	}
+	if err == nil {
+		job.pre, err = prepare(&job.d, s.provider, f.due)
+	}
+	if err != nil {
+		return f.add(ctx, batchJob{orgID: orgID, err: err})
+	}
+	return f.add(ctx, job)
+}
+
+// run reads the feed to its end and sends every customer's job.
+func (f *runFeed) run(ctx context.Context) error {
+	s := f.s
 	var key contracts.FeedKey
 	var carryOrg int64
 	var carry []contracts.Subscription
 	for {
 		if err := ctx.Err(); err != nil {
-			return res, err
+			return err
 		}
 		page, err := contracts.BillableSubscriptions(ctx, s.db, s.pack.Name, key, feedPage)
 		if err != nil {
-			return res, err
+			return err
 		}
 		if len(page) > 0 {
 			key = contracts.FeedKey{OrgID: page[len(page)-1].OrgID, SubID: page[len(page)-1].ID}
@@ -155,7 +290,7 @@ func (s *Service) RunBilling(ctx context.Context, now time.Time) (RunResult, err
 		}
 		billed, err := s.billedState(ctx, subs)
 		if err != nil {
-			return res, err
+			return err
 		}
 		// Group by organisation; the last group may continue on the next page.
 		start := 0
@@ -166,8 +301,8 @@ func (s *Service) RunBilling(ctx context.Context, now time.Time) (RunResult, err
 			if i == len(subs) && len(page) == feedPage {
 				break
 			}
-			if err := handle(subs[start].OrgID, subs[start:i], billed); err != nil {
-				return res, err
+			if err := f.handle(ctx, subs[start].OrgID, subs[start:i], billed); err != nil {
+				return err
 			}
 			start = i
 		}
@@ -179,27 +314,21 @@ func (s *Service) RunBilling(ctx context.Context, now time.Time) (RunResult, err
 			break
 		}
 		if len(carry) > 100*feedPage {
-			return res, fmt.Errorf("billing: organisation %d has more than %d subscriptions", carryOrg, 100*feedPage)
+			return fmt.Errorf("billing: organisation %d has more than %d subscriptions", carryOrg, 100*feedPage)
 		}
 	}
 	// Customers with only a pending charge or usage line.
-	for orgID := range charges {
-		if err := handle(orgID, nil, billedInfo{}); err != nil {
-			return res, err
+	for orgID := range f.charges {
+		if err := f.handle(ctx, orgID, nil, billedInfo{}); err != nil {
+			return err
 		}
 	}
-	for orgID := range usage {
-		if err := handle(orgID, nil, billedInfo{}); err != nil {
-			return res, err
+	for orgID := range f.usage {
+		if err := f.handle(ctx, orgID, nil, billedInfo{}); err != nil {
+			return err
 		}
 	}
-	if err := batch.flush(ctx); err != nil {
-		return res, err
-	}
-	if len(errs) > 0 {
-		return res, fmt.Errorf("billing run: %d customers failed: %w", res.Failed, errors.Join(errs...))
-	}
-	return res, nil
+	return f.send(ctx)
 }
 
 // openUsageLines reads the usage charges not yet invoiced, per organisation.
@@ -600,13 +729,14 @@ func stepKey(st terms.Step) string {
 // table for the whole batch) and marks their pending charges invoiced.
 func (s *Service) issueJobs(ctx context.Context, q store.Querier, jobs []batchJob) error {
 	ds := make([]draft, len(jobs))
+	pre := make([]prepared, len(jobs))
 	for i, j := range jobs {
 		if err := s.fail("run:before-issue"); err != nil {
 			return err
 		}
-		ds[i] = j.d
+		ds[i], pre[i] = j.d, j.pre
 	}
-	if _, err := s.issueAll(ctx, q, s.now(), ds); err != nil {
+	if _, err := s.issuePrepared(ctx, q, s.now(), ds, pre); err != nil {
 		return err
 	}
 	for _, j := range jobs {
@@ -627,22 +757,21 @@ func (s *Service) issueJobs(ctx context.Context, q store.Querier, jobs []batchJo
 	return nil
 }
 
-// runBatch groups the run's customers into transactions of up to max customers (and
-// at most maxBatchAge). When any customer of a batch fails, the batch is rolled back
-// and its customers are issued again one transaction each, so a failing customer
-// costs only itself. Every invariant of one transaction per customer holds — a
-// customer's invoice, number, billed items and audit entry commit together or not at
-// all, numbers stay gapless, a crash loses only uncommitted work that the next run
-// bills again — at a fraction of the commits (on SQLite each commit appends every
-// page it touched to the WAL) and of the statements: the batch's invoices are issued
-// together (issueJobs, issueAll), with one number reservation for the batch, which
-// stays gapless because the batch commits or rolls back as a whole and the fallback
-// reserves again per customer. max <= 1 is one transaction per customer.
+// runBatch writes the run's batches of customers (runFeed: up to RunBatch customers,
+// at most maxBatchAge), each in one transaction. When any customer of a batch fails,
+// the batch is rolled back and its customers are issued again one transaction each,
+// so a failing customer costs only itself. Every invariant of one transaction per
+// customer holds — a customer's invoice, number, billed items and audit entry commit
+// together or not at all, numbers stay gapless, a crash loses only uncommitted work
+// that the next run bills again — at a fraction of the commits (on SQLite each commit
+// appends every page it touched to the WAL) and of the statements: the batch's
+// invoices are issued together (issueJobs, issueAll), with one number reservation for
+// the batch, which stays gapless because the batch commits or rolls back as a whole
+// and the fallback reserves again per customer. RunBatch <= 1 is one transaction per
+// customer.
 type runBatch struct {
 	s      *Service
-	max    int
-	jobs   []batchJob
-	begun  time.Time
+	single bool // one transaction per customer: a failed batch is its customer's failure
 	report func(j batchJob, err error) error
 }
 
@@ -650,8 +779,10 @@ type batchJob struct {
 	orgID   int64
 	lines   int
 	d       draft
+	pre     prepared // d's document, prepared by the feed
 	charges []contracts.PendingCharge
 	usage   []int64 // usage lines on the invoice
+	err     error   // the job could not be prepared
 }
 
 // run issues the jobs in one transaction.
@@ -661,23 +792,7 @@ func (b *runBatch) run(ctx context.Context, jobs ...batchJob) error {
 
 const maxBatchAge = 500 * time.Millisecond
 
-func (b *runBatch) add(ctx context.Context, j batchJob) error {
-	if b.max <= 1 {
-		return b.report(j, b.run(ctx, j))
-	}
-	if len(b.jobs) == 0 {
-		b.begun = time.Now()
-	}
-	b.jobs = append(b.jobs, j)
-	if len(b.jobs) >= b.max || time.Since(b.begun) > maxBatchAge {
-		return b.flush(ctx)
-	}
-	return nil
-}
-
-func (b *runBatch) flush(ctx context.Context) error {
-	jobs := b.jobs
-	b.jobs = nil
+func (b *runBatch) flush(ctx context.Context, jobs []batchJob) error {
 	if len(jobs) == 0 {
 		return nil
 	}
@@ -692,6 +807,9 @@ func (b *runBatch) flush(ctx context.Context) error {
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if b.single {
+		return b.report(jobs[0], err)
 	}
 	for _, j := range jobs {
 		if rerr := b.report(j, b.run(ctx, j)); rerr != nil {

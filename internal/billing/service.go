@@ -67,8 +67,9 @@ type Config struct {
 // per table (issueAll: one number reservation, one audit RecordMany, COPY of the
 // invoices, lines, billed items and states, and one EnqueueMany), so the statements per invoice fall with the batch size; on a
 // loaded two-core machine 500 ran about a third faster than 100 (issue 16). The series
-// counter and audit head stay locked for the batch, at most maxBatchAge plus one
-// customer's issue, which other issuers wait out.
+// counter and audit head stay locked for the batch's writing only (its customers are
+// prepared before, beside the previous batch's write: RunBilling), which other
+// issuers wait out.
 func DefaultRunBatch(d store.Dialect) int {
 	if d == store.Postgres {
 		return 500
