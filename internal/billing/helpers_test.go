@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -88,6 +89,31 @@ func eachPack(t *testing.T, pack string, fn func(t *testing.T, e *env)) {
 }
 
 // org adds a customer. kind consumer/business; country ISO code; vatID optional.
+// monthlyConsumers makes n consumers c0…c(n-1), each with a €5 monthly subscription
+// from 2027-01-01, not yet billed.
+func (e *env) monthlyConsumers(n int) []int64 {
+	var orgs []int64
+	for i := range n {
+		org := e.org(accounts.Consumer, fmt.Sprintf("c%d", i), "NL", "")
+		e.sub(org, "S", "P1M", eur(5, 0), terms.D(2027, 1, 1))
+		orgs = append(orgs, org)
+	}
+	return orgs
+}
+
+// billedBusinesses makes a Dutch business customer per name, each with a monthly
+// webhosting subscription from 2027-01-01, and runs the billing: one invoice each.
+func (e *env) billedBusinesses(names ...string) []int64 {
+	var orgs []int64
+	for _, n := range names {
+		o := e.org(accounts.Business, n, "NL", "")
+		orgs = append(orgs, o)
+		e.sub(o, "Webhosting", "P1M", eur(7, 95), terms.D(2027, 1, 1))
+	}
+	e.run()
+	return orgs
+}
+
 func (e *env) org(kind accounts.OrgKind, name, country, vatID string) int64 {
 	e.next++
 	id := e.next

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
 	"github.com/hostpact/hostpact/internal/terms"
@@ -106,13 +105,7 @@ func TestOpenInvoicesOfUsesItsIndex(t *testing.T) {
 // invoice, a credit note or another customer's invoice; staff only.
 func TestOpenInvoicesOf(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		var orgs []int64
-		for _, n := range []string{"alfa", "bravo", "charlie"} {
-			o := e.org(accounts.Business, n, "NL", "")
-			orgs = append(orgs, o)
-			e.sub(o, "Webhosting", "P1M", eur(7, 95), terms.D(2027, 1, 1))
-		}
-		e.run()
+		orgs := e.billedBusinesses("alfa", "bravo", "charlie")
 		paid := e.invoices(orgs[1])[0]
 		if _, _, err := e.svc.ApplyPayment(e.ctx, e.db, paid.ID, paid.State.Open, terms.D(2027, 1, 2), "bank", "ref-1"); err != nil {
 			t.Fatal(err)

@@ -77,12 +77,7 @@ func (c cancellingCustomers) GetOrganisation(ctx context.Context, by accounts.Pr
 func TestPipelineCancelledInPreparation(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		e.svc.cfg.RunBatch = 3
-		var orgs []int64
-		for i := range 20 {
-			org := e.org(accounts.Consumer, fmt.Sprintf("c%d", i), "NL", "")
-			e.sub(org, "S", "P1M", eur(5, 0), terms.D(2027, 1, 1))
-			orgs = append(orgs, org)
-		}
+		orgs := e.monthlyConsumers(20)
 		ctx, cancel := context.WithCancel(e.ctx)
 		defer cancel()
 		e.svc.customers = cancellingCustomers{fakeCustomers: e.custs, at: orgs[11], cancel: cancel}
@@ -119,12 +114,7 @@ func TestPipelineCancelledInPreparation(t *testing.T) {
 func TestPipelinePreparationFailureIsTheCustomers(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		e.svc.cfg.RunBatch = 4
-		var orgs []int64
-		for i := range 10 {
-			org := e.org(accounts.Consumer, fmt.Sprintf("c%d", i), "NL", "")
-			e.sub(org, "S", "P1M", eur(5, 0), terms.D(2027, 1, 1))
-			orgs = append(orgs, org)
-		}
+		orgs := e.monthlyConsumers(10)
 		e.custs.mu.Lock()
 		delete(e.custs.orgs, orgs[5])
 		e.custs.mu.Unlock()

@@ -7,7 +7,6 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
-	"github.com/hostpact/hostpact/internal/terms"
 )
 
 // TestInvoiceSearchByPrefix: a number prefix finds the invoices whose number starts
@@ -16,13 +15,7 @@ import (
 // customer's search stays within its own invoices (issue 16).
 func TestInvoiceSearchByPrefix(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		var orgs []int64
-		for _, n := range []string{"alfa", "bravo", "charlie"} {
-			o := e.org(accounts.Business, n, "NL", "")
-			orgs = append(orgs, o)
-			e.sub(o, "Webhosting", "P1M", eur(7, 95), terms.D(2027, 1, 1))
-		}
-		e.run()
+		orgs := e.billedBusinesses("alfa", "bravo", "charlie")
 		all, _, err := e.svc.ListInvoices(e.ctx, e.staff, InvoiceFilter{}, Page{Limit: 10})
 		if err != nil || len(all) != 3 {
 			t.Fatalf("invoices: %v %d", err, len(all))

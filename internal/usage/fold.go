@@ -281,33 +281,43 @@ func (s *Service) warnTouched(ctx context.Context, q store.Querier, aggs map[mon
 func limitedOf(ctx context.Context, q store.Querier, ids []int64) (map[int64]Metered, error) {
 	out := map[int64]Metered{}
 	err := chunk(ids, 500, func(ids []int64) error {
-		var b strings.Builder
-		b.WriteString(`SELECT service_id, org_id, subscription_id, plan_id, plan_name, kind, name, active, storage_limit_mb, traffic_limit_gb, overage_mode
-			FROM usage_services WHERE (storage_limit_mb IS NOT NULL OR traffic_limit_gb IS NOT NULL) AND service_id IN (`)
-		args := make([]any, len(ids))
-		for i, id := range ids {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("$")
-			b.WriteString(strconv.Itoa(i + 1))
-			args[i] = id
-		}
-		b.WriteByte(')')
-		rows, err := q.QueryContext(ctx, b.String(), args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var m Metered
-			var mode string
-			if err := scanMetered(rows, &m, &mode); err != nil {
-				return err
-			}
-			out[m.ServiceID] = m
-		}
-		return rows.Err()
+		return recordedServices(ctx, q, ids, true, func(m Metered) { out[m.ServiceID] = m })
 	})
 	return out, err
+}
+
+// recordedServices calls each with the usage_services rows of ids (at most 500), or
+// only those whose plan states a limit.
+func recordedServices(ctx context.Context, q store.Querier, ids []int64, limitedOnly bool, each func(Metered)) error {
+	var b strings.Builder
+	b.WriteString(`SELECT service_id, org_id, subscription_id, plan_id, plan_name, kind, name, active, storage_limit_mb, traffic_limit_gb, overage_mode
+		FROM usage_services WHERE `)
+	if limitedOnly {
+		b.WriteString(`(storage_limit_mb IS NOT NULL OR traffic_limit_gb IS NOT NULL) AND `)
+	}
+	b.WriteString(`service_id IN (`)
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(i + 1))
+		args[i] = id
+	}
+	b.WriteByte(')')
+	rows, err := q.QueryContext(ctx, b.String(), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m Metered
+		var mode string
+		if err := scanMetered(rows, &m, &mode); err != nil {
+			return err
+		}
+		each(m)
+	}
+	return rows.Err()
 }

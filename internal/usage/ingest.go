@@ -325,34 +325,8 @@ func upsertServices(ctx context.Context, q store.Querier, now time.Time, svcs ma
 	// nearly always unchanged.
 	ms := make([]Metered, 0, len(svcs))
 	err := chunk(ids, 500, func(ids []int64) error {
-		var b strings.Builder
-		b.WriteString(`SELECT service_id, org_id, subscription_id, plan_id, plan_name, kind, name, active, storage_limit_mb, traffic_limit_gb, overage_mode
-			FROM usage_services WHERE service_id IN (`)
-		args := make([]any, len(ids))
-		for i, id := range ids {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(i + 1))
-			args[i] = id
-		}
-		b.WriteByte(')')
-		rows, err := q.QueryContext(ctx, b.String(), args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
 		same := map[int64]bool{}
-		for rows.Next() {
-			var m Metered
-			var mode string
-			if err := scanMetered(rows, &m, &mode); err != nil {
-				return err
-			}
-			same[m.ServiceID] = sameMetered(m, svcs[m.ServiceID])
-		}
-		if err := rows.Err(); err != nil {
+		if err := recordedServices(ctx, q, ids, false, func(m Metered) { same[m.ServiceID] = sameMetered(m, svcs[m.ServiceID]) }); err != nil {
 			return err
 		}
 		for _, id := range ids {
