@@ -224,6 +224,18 @@ func (s *server) readForm(r *http.Request, lang string) (*form, error) {
 	return f, nil
 }
 
+// idForm reads the {id} wildcard and the POSTed form in the reader's language, for the
+// handlers that act on one object.
+func (s *server) idForm(r *http.Request, p *accounts.Principal) (int64, string, *form, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	lang := s.language(r, p)
+	f, err := s.readForm(r, lang)
+	return id, lang, f, err
+}
+
 // pathID reads the {id} wildcard. It only parses: whether the principal may touch the
 // object is the service's decision.
 func pathID(r *http.Request) (int64, error) {

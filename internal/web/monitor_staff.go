@@ -485,12 +485,7 @@ func (s *server) monServer(w http.ResponseWriter, r *http.Request, p *accounts.P
 }
 
 func (s *server) monServerUpdate(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	lang := s.language(r, p)
-	f, err := s.readForm(r, lang)
+	id, lang, f, err := s.idForm(r, p)
 	if err != nil {
 		return err
 	}
@@ -675,12 +670,7 @@ func setComponentForm(f *form, c monitor.Component) {
 var componentRename = map[string]string{"name": "component"}
 
 func (s *server) monComponentAdd(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	lang := s.language(r, p)
-	f, err := s.readForm(r, lang)
+	id, lang, f, err := s.idForm(r, p)
 	if err != nil {
 		return err
 	}
@@ -758,12 +748,7 @@ func (s *server) monComponentEdit(w http.ResponseWriter, r *http.Request, p *acc
 }
 
 func (s *server) monComponentUpdate(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	lang := s.language(r, p)
-	f, err := s.readForm(r, lang)
+	id, lang, f, err := s.idForm(r, p)
 	if err != nil {
 		return err
 	}

@@ -145,12 +145,7 @@ func (s *server) renderAudit(w http.ResponseWriter, r *http.Request, p *accounts
 
 // portalAuditJustify records why the offered reports are not enough (cp.dpa.11.2).
 func (s *server) portalAuditJustify(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	lang := s.language(r, p)
-	f, err := s.readForm(r, lang)
+	id, lang, f, err := s.idForm(r, p)
 	if err != nil {
 		return err
 	}
@@ -259,12 +254,7 @@ func (s *server) staffDPAAudit(w http.ResponseWriter, r *http.Request, p *accoun
 // audit again with the message.
 func (s *server) staffAuditAct(what string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-		id, err := pathID(r)
-		if err != nil {
-			return err
-		}
-		lang := s.language(r, p)
-		f, err := s.readForm(r, lang)
+		id, lang, f, err := s.idForm(r, p)
 		if err != nil {
 			return err
 		}

@@ -371,12 +371,7 @@ func (s *server) renderRequest(w http.ResponseWriter, r *http.Request, p *accoun
 // request again with the message.
 func (s *server) staffRequestAct(what string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-		id, err := pathID(r)
-		if err != nil {
-			return err
-		}
-		lang := s.language(r, p)
-		f, err := s.readForm(r, lang)
+		id, lang, f, err := s.idForm(r, p)
 		if err != nil {
 			return err
 		}
