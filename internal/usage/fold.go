@@ -189,27 +189,7 @@ func (s *Service) foldChunk(ctx context.Context, q store.Querier, n int) (FoldRe
 			lateFrom[k] = MonthOf(sm.MeasuredAt)
 			continue
 		}
-		mk := monthKey{sm.ServiceID, sm.Metric, MonthOf(sm.MeasuredAt)}
-		a := aggs[mk]
-		if a == nil {
-			a = &monthAgg{}
-			aggs[mk] = a
-		}
-		a.samples++
-		if sm.Metric.Counter() {
-			switch {
-			case !st.known: // the first sample is the baseline
-			case sm.Value >= st.value:
-				a.amount += sm.Value - st.value
-			default: // a reset: a new counter run started from zero
-				a.amount += sm.Value
-				a.resets++
-			}
-		} else if sm.Value > a.amount {
-			a.amount = sm.Value
-		}
-		a.last, a.lastAt = sm.Value, sm.MeasuredAt
-		states[k] = seriesState{value: sm.Value, at: sm.MeasuredAt, known: true}
+		states[k] = count(aggs, st, sm.ServiceID, sm.Metric, sm.Value, sm.MeasuredAt)
 	}
 	if err := upsertMonths(ctx, q, sqlite, now, aggs); err != nil {
 		return res, err

@@ -226,6 +226,34 @@ type seriesState struct {
 	known bool
 }
 
+// count adds a series' next sample, in time order, to its month in aggs and returns
+// the series' new state: a counter adds its growth since the state (the first sample
+// is only the baseline; a value below the state is a reset, a new run from zero), a
+// level keeps the month's maximum.
+func count(aggs map[monthKey]*monthAgg, st seriesState, service int64, metric Metric, v int64, at time.Time) seriesState {
+	mk := monthKey{service, metric, MonthOf(at)}
+	a := aggs[mk]
+	if a == nil {
+		a = &monthAgg{}
+		aggs[mk] = a
+	}
+	a.samples++
+	if metric.Counter() {
+		switch {
+		case !st.known:
+		case v >= st.value:
+			a.amount += v - st.value
+		default:
+			a.amount += v
+			a.resets++
+		}
+	} else if v > a.amount {
+		a.amount = v
+	}
+	a.last, a.lastAt = v, at
+	return seriesState{value: v, at: at, known: true}
+}
+
 // store inserts a validated batch's samples that were not delivered before.
 func (s *Service) store(ctx context.Context, q store.Querier, samples []Sample, svcs map[int64]Metered, source string) (Result, error) {
 	now := s.now()
@@ -715,27 +743,7 @@ func recomputeSeries(ctx context.Context, q store.Querier, sqlite bool, now time
 			rows.Close()
 			return err
 		}
-		mk := monthKey{k.service, k.metric, MonthOf(at)}
-		a := aggs[mk]
-		if a == nil {
-			a = &monthAgg{}
-			aggs[mk] = a
-		}
-		a.samples++
-		if k.metric.Counter() {
-			switch {
-			case !st.known:
-			case v >= st.value:
-				a.amount += v - st.value
-			default:
-				a.amount += v
-				a.resets++
-			}
-		} else if v > a.amount {
-			a.amount = v
-		}
-		a.last, a.lastAt = v, at
-		st = seriesState{value: v, at: at, known: true}
+		st = count(aggs, st, k.service, k.metric, v, at)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
