@@ -285,17 +285,8 @@ func (s *Service) mayHaveCredit(ctx context.Context, sub Subscription, m sla.Mon
 	if none, _, err := pol.SLACredit(terms.SLAInput{MonthlyFee: sub.MonthlyFee, YearlyFee: sub.YearlyFee}); err != nil || none.Amount != 0 {
 		return true, nil
 	}
-	// compute's window: the month up to now, widened by the checks' margin.
-	now := s.now()
+	_, from, until := checkWindow(m, rules, s.now()) // compute's window
 	month := m.Interval()
-	to := month.To
-	if now.Before(to) {
-		to = now
-	}
-	from, until := month.From.Add(-margin(rules)), to.Add(margin(rules))
-	if now.Before(until) {
-		until = now
-	}
 	failed, err := finder.ServiceFailed(ctx, s.db, sub.ID, from, until)
 	if err != nil || failed {
 		return true, err

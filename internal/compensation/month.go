@@ -96,14 +96,7 @@ func (s *Service) compute(ctx context.Context, q store.Querier, sub Subscription
 		return Figure{}, ErrNoSLA
 	}
 	month := m.Interval()
-	to := month.To
-	if upTo.Before(to) {
-		to = upTo
-	}
-	from, until := month.From.Add(-margin(rules)), to.Add(margin(rules))
-	if upTo.Before(until) {
-		until = upTo
-	}
+	to, from, until := checkWindow(m, rules, upTo)
 	servers, err := s.d.Monitor.ServersOf(ctx, q, sub.ID)
 	if err != nil {
 		return Figure{}, fmt.Errorf("compensation: servers of subscription %d: %w", sub.ID, err)
@@ -433,3 +426,19 @@ func (s *Service) Freeze(ctx context.Context, now time.Time) error {
 }
 
 func jsonInto(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// checkWindow is what counts for month m as known at upTo: the month up to to (its end,
+// or upTo when earlier), and the checks from from to until, the month widened on both
+// sides by the checks' margin but never past upTo.
+func checkWindow(m sla.Month, rules sla.Rules, upTo time.Time) (to, from, until time.Time) {
+	month := m.Interval()
+	to = month.To
+	if upTo.Before(to) {
+		to = upTo
+	}
+	from, until = month.From.Add(-margin(rules)), to.Add(margin(rules))
+	if upTo.Before(until) {
+		until = upTo
+	}
+	return to, from, until
+}
