@@ -246,10 +246,7 @@ func BillingRun(ctx context.Context, cfg Config) (Result, error) {
 	// empty table (a full scan and sort per page). Billing's own tables are left
 	// alone: analysed while empty, their plans would not follow them as the run fills
 	// them, which a live database's long-grown tables do not need either.
-	if _, err := db.ExecContext(ctx, `ANALYZE subscriptions`); err != nil {
-		return res, err
-	}
-	if _, err := db.ExecContext(ctx, `ANALYZE contracts`); err != nil {
+	if err := db.Analyze(ctx, "subscriptions", "contracts"); err != nil {
 		return res, err
 	}
 	res.Setup = time.Since(t0)

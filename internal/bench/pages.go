@@ -420,15 +420,9 @@ func openBenchApp(ctx context.Context, dsn string, clk clock.Clock, apiTokenRate
 // the store.optimize job on SQLite) would on a live database.
 func analyse(ctx context.Context, db *store.DB) error {
 	if db.Dialect == store.SQLite {
-		_, err := db.ExecContext(ctx, `ANALYZE`)
-		return err
+		return db.Analyze(ctx)
 	}
-	for _, t := range []string{"organisations", "users", "contracts", "subscriptions", "invoices", "invoice_lines", "invoice_state", "audit_entries", "mail_outbox"} {
-		if _, err := db.ExecContext(ctx, `ANALYZE `+t); err != nil {
-			return err
-		}
-	}
-	return nil
+	return db.Analyze(ctx, "organisations", "users", "contracts", "subscriptions", "invoices", "invoice_lines", "invoice_state", "audit_entries", "mail_outbox")
 }
 
 var (

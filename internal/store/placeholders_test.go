@@ -33,6 +33,11 @@ func TestRewritePositional(t *testing.T) {
 		{in: "SELECT $1; -- done\n", want: "SELECT ?; -- done\n", ok: true},
 		{in: `SELECT a$1, x'00', $10 FROM t`, want: `SELECT a$1, x'00', ? FROM t`, order: []uint16{10}, ok: true},
 		{in: `SELECT 1e$1`, want: `SELECT 1e$1`},
+		// A limit or offset parameter stays one prepared statement (see placeholders.go).
+		{in: `SELECT a FROM t WHERE b = $1 ORDER BY a LIMIT $2 OFFSET $3`, want: `SELECT a FROM t WHERE b = ? ORDER BY a LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`, ok: true},
+		{in: "SELECT a FROM t limit\n $2 offset /* x */ $1", want: "SELECT a FROM t limit\n CAST(? AS INTEGER) offset /* x */ CAST(? AS INTEGER)", order: []uint16{2, 1}, ok: true},
+		{in: `SELECT a FROM t LIMIT $1 + 1`, want: `SELECT a FROM t LIMIT CAST(? AS INTEGER) + 1`, ok: true},
+		{in: `SELECT "limit", $1 FROM t WHERE x_limit = $2 LIMIT ($3)`, want: `SELECT "limit", ? FROM t WHERE x_limit = ? LIMIT (?)`, ok: true},
 		// Left as they are.
 		{in: `SELECT $1; SELECT $2`, want: `SELECT $1; SELECT $2`},
 		{in: `SELECT $1, ?`, want: `SELECT $1, ?`},
@@ -176,6 +181,7 @@ func TestPositionalOnSQLite(t *testing.T) {
 		{`SELECT '$1' || $1 || "$2"`, []any{"a", "b"}, "$1a$2"}, // "$2" is a string where no column has the name
 		{`SELECT $1 || ' -- ' || $1 -- $2`, []any{"a"}, "a -- a"},
 		{`SELECT $3 || $1`, []any{"a", "b", "c"}, "ca"},
+		{`SELECT group_concat(v, '') FROM (SELECT value AS v FROM json_each('["a","b","c","d"]') LIMIT $1 OFFSET $2)`, []any{2, 1}, "bc"},
 	} {
 		var got string
 		if err := db.QueryRowContext(ctx, c.q, c.args...).Scan(&got); err != nil || got != c.want {
