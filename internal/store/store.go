@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,15 @@ const (
 type DB struct {
 	*sql.DB
 	Dialect Dialect
+	ckpt    *checkpointer // SQLite: checkpoints the write-ahead log (checkpoint.go)
+}
+
+// Close stops the checkpoints and closes the database.
+func (db *DB) Close() error {
+	if db.ckpt != nil {
+		_ = db.ckpt.close()
+	}
+	return db.DB.Close()
 }
 
 // Querier is what a store function needs to run SQL: a *sql.DB, *sql.Tx or *sql.Conn.
@@ -50,6 +60,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, errors.New("store: empty database URL")
 	}
 	var db *DB
+	var ckpt *sql.DB // SQLite in a file: the checkpointer's connection
 	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
 		sqlDB, err := sql.Open("pgx", rawURL)
 		if err != nil {
@@ -72,12 +83,24 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		// timeout instead of failing on lock upgrade. Readers run beside them (WAL).
 		sqlDB.SetMaxOpenConns(8)
 		db = &DB{DB: sqlDB, Dialect: SQLite}
+		if !strings.Contains(dsn, ":memory:") && !strings.Contains(dsn, "mode=memory") {
+			if ckpt, err = openSQLite(dsn); err != nil {
+				sqlDB.Close()
+				return nil, fmt.Errorf("store: open sqlite: %w", err)
+			}
+		}
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := ping(pingCtx, db); err != nil {
 		db.Close()
+		if ckpt != nil {
+			ckpt.Close()
+		}
 		return nil, fmt.Errorf("store: connect %s: %w", db.Dialect, err)
+	}
+	if ckpt != nil {
+		db.ckpt = startCheckpointer(ckpt)
 	}
 	return db, nil
 }
@@ -116,7 +139,7 @@ func sqliteDSN(raw string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("the query %q of the database URL: %w", query, err)
 	}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "temp_store(MEMORY)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "temp_store(MEMORY)", "wal_autocheckpoint(" + strconv.Itoa(checkpointAfter) + ")"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
