@@ -138,10 +138,7 @@ func (s *Service) ServiceChecks(ctx context.Context, q store.Querier, subscripti
 // the customer's home asks this first, for every service and month it shows.
 func (s *Service) ServiceFailed(ctx context.Context, q store.Querier, subscriptionID int64, from, to time.Time) (bool, error) {
 	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM monitor_results r JOIN monitor_components c ON c.id = r.component_id
-		WHERE NOT r.ok AND r.last_at >= $1 AND r.first_at < $2
-		AND c.server_id IN (SELECT server_id FROM monitor_placements WHERE subscription_id = $3) LIMIT 1`,
-		store.Now(from), store.Now(to), subscriptionID).Scan(&one)
+	err := q.QueryRowContext(ctx, serviceFailedSQL, store.Now(from), store.Now(to), subscriptionID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -184,9 +181,7 @@ func (s *Service) ServicesFailed(ctx context.Context, q store.Querier, windows [
 		}
 	}
 	in, args := inList(3, subs)
-	rows, err := q.QueryContext(ctx, `SELECT p.subscription_id, r.first_at, r.last_at FROM monitor_placements p
-		JOIN monitor_components c ON c.server_id = p.server_id JOIN monitor_results r ON r.component_id = c.id
-		WHERE p.subscription_id IN `+in+` AND NOT r.ok AND r.last_at >= $1 AND r.first_at < $2`, append([]any{from, to}, args...)...)
+	rows, err := q.QueryContext(ctx, servicesFailedSQL(in), append([]any{from, to}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("monitor: failed results of subscriptions: %w", err)
 	}
@@ -208,6 +203,18 @@ func (s *Service) ServicesFailed(ctx context.Context, q store.Querier, windows [
 		return nil, fmt.Errorf("monitor: failed results of subscriptions: %w", err)
 	}
 	return out, nil
+}
+
+// The failed runs of a subscription's (or subscriptions') components within [$1, $2):
+// monitor_results_failed has them by component and time (issue 16).
+const serviceFailedSQL = `SELECT 1 FROM monitor_results r JOIN monitor_components c ON c.id = r.component_id
+	WHERE NOT r.ok AND r.last_at >= $1 AND r.first_at < $2
+	AND c.server_id IN (SELECT server_id FROM monitor_placements WHERE subscription_id = $3) LIMIT 1`
+
+func servicesFailedSQL(in string) string {
+	return `SELECT p.subscription_id, r.first_at, r.last_at FROM monitor_placements p
+	JOIN monitor_components c ON c.server_id = p.server_id JOIN monitor_results r ON r.component_id = c.id
+	WHERE p.subscription_id IN ` + in + ` AND NOT r.ok AND r.last_at >= $1 AND r.first_at < $2`
 }
 
 // ServerChecks returns the results of one server's components within [from, to).

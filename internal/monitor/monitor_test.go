@@ -9,6 +9,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/monitor/probe"
 	"github.com/hostpact/hostpact/internal/sla"
+	"github.com/hostpact/hostpact/internal/store/storetest"
 )
 
 func TestServersComponentsPlacements(t *testing.T) {
@@ -245,6 +246,24 @@ func TestServicesFailedIsServiceFailed(t *testing.T) {
 		}
 		if none, err := e.svc.ServicesFailed(e.ctx, e.db, nil); err != nil || len(none) != 0 {
 			t.Errorf("no windows: %v, %v", none, err)
+		}
+	})
+}
+
+// TestFailedRunsUseTheirIndex: whether a service failed reads only the failed runs of
+// its components in the window (monitor_results_failed), not every run they kept
+// (issue 16).
+func TestFailedRunsUseTheirIndex(t *testing.T) {
+	each(t, AlertConfig{}, func(t *testing.T, e *env) {
+		in, ids := inList(3, []int64{41, 42})
+		for _, c := range []struct {
+			query string
+			args  []any
+		}{{serviceFailedSQL, []any{t0, t0.Add(time.Hour), int64(41)}}, {servicesFailedSQL(in), append([]any{t0, t0.Add(time.Hour)}, ids...)}} {
+			plan := storetest.NoFullScan(t, e.db, []string{"monitor_results", "r", "monitor_placements", "p"}, c.query, c.args...)
+			if !strings.Contains(strings.Join(plan, "\n"), "monitor_results_failed") {
+				t.Errorf("%s: failed runs without their index:\n%s", e.db.Dialect, strings.Join(plan, "\n"))
+			}
 		}
 	})
 }
