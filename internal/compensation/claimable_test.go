@@ -9,6 +9,7 @@ import (
 	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/sla"
 	"github.com/hostpact/hostpact/internal/store"
+	"github.com/hostpact/hostpact/internal/store/storetest"
 	"github.com/hostpact/hostpact/internal/terms"
 )
 
@@ -225,5 +226,16 @@ func TestClaimableIsAvailabilityCanClaim(t *testing.T) {
 		compare("claimed", true)
 		e.clk.Set(at(2026, 5, 20, 0, 0))
 		compare("after the claim windows", false)
+	})
+}
+
+// TestClaimableQueriesUseTheirIndexes: the frozen credits and the manual intervals of
+// all services at once read along their indexes (issue 16).
+func TestClaimableQueriesUseTheirIndexes(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, e *env) {
+		tables := []string{"sla_months", "m", "sla_corrections", "c", "sla_manual"}
+		storetest.NoFullScan(t, e.db, tables, frozenCreditsSQL("$3, $4"), "2026-01", "2026-03", int64(1), int64(2))
+		storetest.NoFullScan(t, e.db, tables, manualIntervalsOfSQL("$3, $4"), at(2026, 4, 1, 0, 0), at(2026, 1, 1, 0, 0), int64(1), int64(2))
 	})
 }

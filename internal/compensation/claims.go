@@ -389,6 +389,14 @@ func maxTime(a, b time.Time) time.Time {
 	return a
 }
 
+// frozenCreditsSQL reads the months [$1, $2] of the subscriptions in: the unique
+// (subscription_id, month) index and sla_corrections_month serve it.
+func frozenCreditsSQL(in string) string {
+	return `SELECT m.subscription_id, m.month, m.credit,
+		(SELECT c.credit FROM sla_corrections c WHERE c.subscription_id = m.subscription_id AND c.month = m.month ORDER BY c.id DESC LIMIT 1)
+		FROM sla_months m WHERE m.subscription_id IN (` + in + `) AND m.month >= $1 AND m.month <= $2`
+}
+
 type monthKey struct {
 	sub   int64
 	month string
@@ -411,10 +419,7 @@ func frozenCredits(ctx context.Context, q store.Querier, ms []subMonth) (map[mon
 		oldest, newest = min(oldest, sm.m.String()), max(newest, sm.m.String())
 	}
 	args[0], args[1] = oldest, newest
-	// The unique (subscription_id, month) index and sla_corrections_month serve both.
-	rows, err := q.QueryContext(ctx, `SELECT m.subscription_id, m.month, m.credit,
-		(SELECT c.credit FROM sla_corrections c WHERE c.subscription_id = m.subscription_id AND c.month = m.month ORDER BY c.id DESC LIMIT 1)
-		FROM sla_months m WHERE m.subscription_id IN (`+strings.Join(ph, ", ")+`) AND m.month >= $1 AND m.month <= $2`, args...)
+	rows, err := q.QueryContext(ctx, frozenCreditsSQL(strings.Join(ph, ", ")), args...)
 	if err != nil {
 		return nil, err
 	}
