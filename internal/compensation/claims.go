@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/clock"
+	"github.com/hostpact/hostpact/internal/monitor"
 	"github.com/hostpact/hostpact/internal/sla"
 	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/terms"
@@ -224,75 +226,218 @@ func (s *Service) overview(ctx context.Context, by accounts.Principal, orgID int
 		return nil, err
 	}
 	var out []Overview
+	var shown []subMonth // each service's months, newest first, in out's order
 	for _, sub := range subs {
 		if sub.Kind == "" || sub.OrgID != orgID {
 			continue
 		}
-		o := Overview{Subscription: sub}
+		out = append(out, Overview{Subscription: sub})
 		for m := cur; ; m = sla.MonthOf(m.Interval().From.Add(-time.Hour)) {
 			iv := m.Interval()
 			if !sub.StartOn.IsZero() && !terms.DateIn(iv.To, clock.Amsterdam).After(sub.StartOn) {
 				break
 			}
 			if sub.EndsOn.IsZero() || terms.DateIn(iv.From, clock.Amsterdam).Before(sub.EndsOn) {
-				may := true
-				if claimable {
-					if may, err = s.mayHaveCredit(ctx, sub, m); err != nil {
-						return nil, err
-					}
-				}
-				if may {
-					v, err := s.monthView(ctx, s.db, sub, m)
-					if err != nil {
-						return nil, err
-					}
-					if !claimable || v.CanClaim {
-						o.Months = append(o.Months, v)
-					}
-				}
+				shown = append(shown, subMonth{len(out) - 1, sub, m})
 			}
 			if m == oldest {
 				break
 			}
 		}
-		out = append(out, o)
+	}
+	may := make([]bool, len(shown))
+	if claimable {
+		if may, err = s.mayHaveCredit(ctx, shown); err != nil {
+			return nil, err
+		}
+	} else {
+		for i := range may {
+			may[i] = true
+		}
+	}
+	for i, sm := range shown {
+		if !may[i] {
+			continue
+		}
+		v, err := s.monthView(ctx, s.db, sm.sub, sm.m)
+		if err != nil {
+			return nil, err
+		}
+		if !claimable || v.CanClaim {
+			out[sm.o].Months = append(out[sm.o].Months, v)
+		}
 	}
 	return out, nil
 }
 
-// mayHaveCredit is false when sub's figure for m certainly gives no credit: a frozen
-// figure without credit, or a live one with no downtime to count (no check of the
-// service failed in the window compute reads, no manual interval) where the pack's
+// subMonth is a service's month in an overview: o is the service's index there.
+type subMonth struct {
+	o   int
+	sub Subscription
+	m   sla.Month
+}
+
+// mayHaveCredit tells for each of ms whether its figure may give credit: false where
+// it certainly gives none, a frozen figure without credit (the correction in force
+// counting), or a live one with no downtime to count (no check of the service failed
+// in the window compute reads, no manual interval in the month) where the pack's
 // credit for no downtime is nothing. Otherwise (and where it cannot tell) true: the
-// figure decides.
-func (s *Service) mayHaveCredit(ctx context.Context, sub Subscription, m sla.Month) (bool, error) {
-	f, frozen, err := loadFrozen(ctx, s.db, sub.ID, m.String())
-	if err != nil || frozen {
-		return frozen && f.Credit > 0, err
+// figure decides. It asks at most three queries whatever the number of services and
+// months: the frozen figures, the monitor's failures and the manual intervals, each
+// for all of them at once; a query per service and month was most of the customer's
+// home's time (issue 16).
+func (s *Service) mayHaveCredit(ctx context.Context, ms []subMonth) ([]bool, error) {
+	may := make([]bool, len(ms))
+	if len(ms) == 0 {
+		return may, nil
 	}
-	finder, ok := s.d.Monitor.(failureFinder)
-	if !ok {
-		return true, nil
-	}
-	pol, err := s.policy(m)
+	frozen, err := frozenCredits(ctx, s.db, ms)
 	if err != nil {
-		return true, nil
+		return nil, err
 	}
-	rules, err := sla.RulesOf(pol)
+	finder, hasFinder := s.d.Monitor.(failureFinder)
+	var live []int // indexes into ms whose figure no downtime would leave without credit
+	var windows []monitor.FailureWindow
+	now := s.now()
+	// The services share a few policies and fees: what no downtime gives is worked out
+	// once for each.
+	type feeKey struct {
+		pol             *terms.Policy
+		monthly, yearly terms.Money
+	}
+	nothing := map[feeKey]bool{}
+	for i, sm := range ms {
+		if credit, ok := frozen[monthKey{sm.sub.ID, sm.m.String()}]; ok {
+			may[i] = credit > 0
+			continue
+		}
+		may[i] = true
+		if !hasFinder {
+			continue
+		}
+		pol, err := s.policy(sm.m)
+		if err != nil {
+			continue
+		}
+		rules, err := sla.RulesOf(pol)
+		if err != nil {
+			continue
+		}
+		k := feeKey{pol, sm.sub.MonthlyFee, sm.sub.YearlyFee}
+		none, ok := nothing[k]
+		if !ok {
+			res, _, err := pol.SLACredit(terms.SLAInput{MonthlyFee: sm.sub.MonthlyFee, YearlyFee: sm.sub.YearlyFee})
+			none = err == nil && res.Amount == 0
+			nothing[k] = none
+		}
+		if !none {
+			continue
+		}
+		_, from, until := checkWindow(sm.m, rules, now) // compute's window
+		live = append(live, i)
+		windows = append(windows, monitor.FailureWindow{SubscriptionID: sm.sub.ID, From: from, To: until})
+	}
+	if len(live) == 0 {
+		return may, nil
+	}
+	failed, err := finder.ServicesFailed(ctx, s.db, windows)
 	if err != nil {
-		return true, nil
+		return nil, err
 	}
-	if none, _, err := pol.SLACredit(terms.SLAInput{MonthlyFee: sub.MonthlyFee, YearlyFee: sub.YearlyFee}); err != nil || none.Amount != 0 {
-		return true, nil
+	var quiet []int // live months without a failed check: a manual interval decides
+	for k, i := range live {
+		if !failed[k] {
+			quiet = append(quiet, i)
+		}
 	}
-	_, from, until := checkWindow(m, rules, s.now()) // compute's window
-	month := m.Interval()
-	failed, err := finder.ServiceFailed(ctx, s.db, sub.ID, from, until)
-	if err != nil || failed {
-		return true, err
+	if len(quiet) == 0 {
+		return may, nil
 	}
-	manual, err := manualIntervals(ctx, s.db, sub.ID, month.From, month.To)
-	return len(manual) > 0, err
+	var ids []int64
+	span := ms[quiet[0]].m.Interval()
+	for _, i := range quiet {
+		if !slices.Contains(ids, ms[i].sub.ID) {
+			ids = append(ids, ms[i].sub.ID)
+		}
+		iv := ms[i].m.Interval()
+		span.From, span.To = minTime(span.From, iv.From), maxTime(span.To, iv.To)
+	}
+	manual, err := manualIntervalsOf(ctx, s.db, ids, span.From, span.To)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range quiet {
+		month := ms[i].m.Interval()
+		may[i] = slices.ContainsFunc(manual[ms[i].sub.ID], func(iv sla.Interval) bool {
+			return iv.From.Before(month.To) && iv.To.After(month.From) // manualIntervals' overlap
+		})
+	}
+	return may, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// frozenCreditsSQL reads the months [$1, $2] of the subscriptions in: the unique
+// (subscription_id, month) index and sla_corrections_month serve it.
+func frozenCreditsSQL(in string) string {
+	return `SELECT m.subscription_id, m.month, m.credit,
+		(SELECT c.credit FROM sla_corrections c WHERE c.subscription_id = m.subscription_id AND c.month = m.month ORDER BY c.id DESC LIMIT 1)
+		FROM sla_months m WHERE m.subscription_id IN (` + in + `) AND m.month >= $1 AND m.month <= $2`
+}
+
+type monthKey struct {
+	sub   int64
+	month string
+}
+
+// frozenCredits returns the credit in force (the latest correction's, else the frozen
+// figure's) of each of ms's months that is frozen, in one query: loadFrozen's credit
+// without the rest of the figure.
+func frozenCredits(ctx context.Context, q store.Querier, ms []subMonth) (map[monthKey]terms.Money, error) {
+	ids := map[int64]bool{}
+	oldest, newest := ms[0].m.String(), ms[0].m.String()
+	args := []any{nil, nil}
+	var ph []string
+	for _, sm := range ms {
+		if !ids[sm.sub.ID] {
+			ids[sm.sub.ID] = true
+			args = append(args, sm.sub.ID)
+			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		}
+		oldest, newest = min(oldest, sm.m.String()), max(newest, sm.m.String())
+	}
+	args[0], args[1] = oldest, newest
+	rows, err := q.QueryContext(ctx, frozenCreditsSQL(strings.Join(ph, ", ")), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[monthKey]terms.Money{}
+	for rows.Next() {
+		var k monthKey
+		var credit int64
+		var corrected sql.NullInt64
+		if err := rows.Scan(&k.sub, &k.month, &credit, &corrected); err != nil {
+			return nil, err
+		}
+		if corrected.Valid {
+			credit = corrected.Int64
+		}
+		out[k] = terms.Money(credit)
+	}
+	return out, rows.Err()
 }
 
 // Claim claims a month's credit from the portal (SLAClaim): received now.

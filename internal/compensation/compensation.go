@@ -42,9 +42,11 @@ type Measurements interface {
 }
 
 // failureFinder is what a Measurements may add: whether any check of a subscription's
-// servers failed within a window, asked before loading the checks themselves.
+// servers failed within a window, asked before loading the checks themselves; and the
+// same for many windows at once, asked by the customer's home (issue 16).
 type failureFinder interface {
 	ServiceFailed(ctx context.Context, q store.Querier, subscriptionID int64, from, to time.Time) (bool, error)
+	ServicesFailed(ctx context.Context, q store.Querier, windows []monitor.FailureWindow) ([]bool, error)
 }
 
 // MaintenanceSource gives announced (in time) and emergency maintenance as exclusions

@@ -218,6 +218,40 @@ func manualIntervals(ctx context.Context, q store.Querier, subID int64, from, to
 	return out, rows.Err()
 }
 
+// manualIntervalsOfSQL reads the intervals of the subscriptions in that overlap
+// [$2, $1), along sla_manual_sub.
+func manualIntervalsOfSQL(in string) string {
+	return `SELECT subscription_id, from_at, to_at FROM sla_manual WHERE subscription_id IN (` + in + `)
+		AND from_at < $1 AND to_at > $2 ORDER BY subscription_id, from_at, id`
+}
+
+// manualIntervalsOf is manualIntervals for several subscriptions at once, by
+// subscription.
+func manualIntervalsOf(ctx context.Context, q store.Querier, subIDs []int64, from, to time.Time) (map[int64][]sla.Interval, error) {
+	args := []any{to, from}
+	ph := make([]string, 0, len(subIDs))
+	for _, id := range subIDs {
+		args = append(args, id)
+		ph = append(ph, fmt.Sprintf("$%d", len(args)))
+	}
+	rows, err := q.QueryContext(ctx, manualIntervalsOfSQL(strings.Join(ph, ", ")), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64][]sla.Interval{}
+	for rows.Next() {
+		var id int64
+		var iv sla.Interval
+		if err := rows.Scan(&id, &iv.From, &iv.To); err != nil {
+			return nil, err
+		}
+		iv.From, iv.To = iv.From.UTC(), iv.To.UTC()
+		out[id] = append(out[id], iv)
+	}
+	return out, rows.Err()
+}
+
 // RecordBreach records a breach of the general terms for a subscription's month, which
 // voids that month's credit (cp.sla.exclusions.4). SLAManage.
 func (s *Service) RecordBreach(ctx context.Context, by accounts.Principal, subID int64, month, reason string) error {

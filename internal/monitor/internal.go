@@ -138,10 +138,7 @@ func (s *Service) ServiceChecks(ctx context.Context, q store.Querier, subscripti
 // the customer's home asks this first, for every service and month it shows.
 func (s *Service) ServiceFailed(ctx context.Context, q store.Querier, subscriptionID int64, from, to time.Time) (bool, error) {
 	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM monitor_results r JOIN monitor_components c ON c.id = r.component_id
-		WHERE NOT r.ok AND r.last_at >= $1 AND r.first_at < $2
-		AND c.server_id IN (SELECT server_id FROM monitor_placements WHERE subscription_id = $3) LIMIT 1`,
-		store.Now(from), store.Now(to), subscriptionID).Scan(&one)
+	err := q.QueryRowContext(ctx, serviceFailedSQL, store.Now(from), store.Now(to), subscriptionID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -149,6 +146,75 @@ func (s *Service) ServiceFailed(ctx context.Context, q store.Querier, subscripti
 		return false, fmt.Errorf("monitor: failed results of subscription %d: %w", subscriptionID, err)
 	}
 	return true, nil
+}
+
+// FailureWindow is a subscription's window [From, To) for ServicesFailed.
+type FailureWindow struct {
+	SubscriptionID int64
+	From, To       time.Time
+}
+
+// ServicesFailed answers ServiceFailed for each of windows, in one query: the customer's
+// home asks it for every service and month it shows, and one query per window was most
+// of the home's cost (issue 16). It reads the failed runs of all the windows'
+// subscriptions over their whole span and decides each window with ServiceFailed's
+// condition. Failed runs are few where nothing is down, and where a flapping service
+// has many, the month's figure that follows reads all its checks anyway.
+func (s *Service) ServicesFailed(ctx context.Context, q store.Querier, windows []FailureWindow) ([]bool, error) {
+	out := make([]bool, len(windows))
+	if len(windows) == 0 {
+		return out, nil
+	}
+	from, to := store.Now(windows[0].From), store.Now(windows[0].To)
+	bySub := map[int64][]int{}
+	var subs []int64
+	for i, w := range windows {
+		if _, ok := bySub[w.SubscriptionID]; !ok {
+			subs = append(subs, w.SubscriptionID)
+		}
+		bySub[w.SubscriptionID] = append(bySub[w.SubscriptionID], i)
+		if f := store.Now(w.From); f.Before(from) {
+			from = f
+		}
+		if t := store.Now(w.To); t.After(to) {
+			to = t
+		}
+	}
+	in, args := inList(3, subs)
+	rows, err := q.QueryContext(ctx, servicesFailedSQL(in), append([]any{from, to}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("monitor: failed results of subscriptions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sub int64
+		var first, last time.Time
+		if err := rows.Scan(&sub, &first, &last); err != nil {
+			return nil, err
+		}
+		for _, i := range bySub[sub] {
+			w := windows[i]
+			if !last.Before(store.Now(w.From)) && first.Before(store.Now(w.To)) {
+				out[i] = true
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("monitor: failed results of subscriptions: %w", err)
+	}
+	return out, nil
+}
+
+// The failed runs of a subscription's (or subscriptions') components within [$1, $2):
+// monitor_results_failed has them by component and time (issue 16).
+const serviceFailedSQL = `SELECT 1 FROM monitor_results r JOIN monitor_components c ON c.id = r.component_id
+	WHERE NOT r.ok AND r.last_at >= $1 AND r.first_at < $2
+	AND c.server_id IN (SELECT server_id FROM monitor_placements WHERE subscription_id = $3) LIMIT 1`
+
+func servicesFailedSQL(in string) string {
+	return `SELECT p.subscription_id, r.first_at, r.last_at FROM monitor_placements p
+	JOIN monitor_components c ON c.server_id = p.server_id JOIN monitor_results r ON r.component_id = c.id
+	WHERE p.subscription_id IN ` + in + ` AND NOT r.ok AND r.last_at >= $1 AND r.first_at < $2`
 }
 
 // ServerChecks returns the results of one server's components within [from, to).

@@ -9,6 +9,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/monitor/probe"
 	"github.com/hostpact/hostpact/internal/sla"
+	"github.com/hostpact/hostpact/internal/store/storetest"
 )
 
 func TestServersComponentsPlacements(t *testing.T) {
@@ -189,5 +190,80 @@ func TestLease(t *testing.T) {
 		eq(t, "disabled let go", e.count("monitor_leases", "instance = 'b'"), 4)
 		locs, _ := e.svc.Locations(e.ctx, support)
 		eq(t, "locations", len(locs), 2)
+	})
+}
+
+// TestServicesFailedIsServiceFailed: the batch answers each window as ServiceFailed
+// does, for subscriptions on one server, on two, sharing a server and on none, and
+// windows around the failed runs' edges (issue 16).
+func TestServicesFailedIsServiceFailed(t *testing.T) {
+	each(t, AlertConfig{}, func(t *testing.T, e *env) {
+		web, mail := e.server("web1", "webhosting"), e.server("mail1", "email")
+		http, imap := e.component(web, "http", "web1.example.test"), e.component(mail, "imap", "mail1.example.test:143")
+		for _, p := range []struct{ sub, server int64 }{{41, web.ID}, {42, mail.ID}, {43, web.ID}, {43, mail.ID}} {
+			if err := e.svc.Place(e.ctx, support, p.sub, 7, p.server); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// http fails at minutes 10-14 and 40; imap at minute 70-72 from one location.
+		all := append(results(http.ID, "ams", t0, 60, func(i int) bool { return !(i >= 10 && i < 15) && i != 40 }),
+			results(imap.ID, "fra", t0, 90, func(i int) bool { return i < 70 || i > 72 })...)
+		if err := e.svc.Record(e.ctx, all); err != nil {
+			t.Fatal(err)
+		}
+		var windows []FailureWindow
+		edges := []time.Duration{0, 9, 10, 14, 15, 30, 40, 41, 69, 70, 72, 73, 120}
+		for _, sub := range []int64{41, 42, 43, 44} {
+			for _, a := range edges {
+				for _, b := range edges {
+					from, to := t0.Add(a*time.Minute), t0.Add(b*time.Minute)
+					windows = append(windows, FailureWindow{SubscriptionID: sub, From: from, To: to},
+						FailureWindow{SubscriptionID: sub, From: from.Add(time.Second), To: to.Add(-time.Second)})
+				}
+			}
+		}
+		got, err := e.svc.ServicesFailed(e.ctx, e.db, windows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var yes, no int
+		for i, w := range windows {
+			want, err := e.svc.ServiceFailed(e.ctx, e.db, w.SubscriptionID, w.From, w.To)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[i] != want {
+				t.Errorf("subscription %d, [%s, %s): batch %v, alone %v", w.SubscriptionID, w.From.Sub(t0), w.To.Sub(t0), got[i], want)
+			}
+			if want {
+				yes++
+			} else {
+				no++
+			}
+		}
+		if yes == 0 || no == 0 {
+			t.Errorf("%d windows failed, %d did not: want both", yes, no)
+		}
+		if none, err := e.svc.ServicesFailed(e.ctx, e.db, nil); err != nil || len(none) != 0 {
+			t.Errorf("no windows: %v, %v", none, err)
+		}
+	})
+}
+
+// TestFailedRunsUseTheirIndex: whether a service failed reads only the failed runs of
+// its components in the window (monitor_results_failed), not every run they kept
+// (issue 16).
+func TestFailedRunsUseTheirIndex(t *testing.T) {
+	each(t, AlertConfig{}, func(t *testing.T, e *env) {
+		in, ids := inList(3, []int64{41, 42})
+		for _, c := range []struct {
+			query string
+			args  []any
+		}{{serviceFailedSQL, []any{t0, t0.Add(time.Hour), int64(41)}}, {servicesFailedSQL(in), append([]any{t0, t0.Add(time.Hour)}, ids...)}} {
+			plan := storetest.NoFullScan(t, e.db, []string{"monitor_results", "r", "monitor_placements", "p"}, c.query, c.args...)
+			if !strings.Contains(strings.Join(plan, "\n"), "monitor_results_failed") {
+				t.Errorf("%s: failed runs without their index:\n%s", e.db.Dialect, strings.Join(plan, "\n"))
+			}
+		}
 	})
 }
