@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/pprof"
+	"sort"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -69,8 +70,12 @@ func Portal(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	who := fs.String("customer", "marieke@bakkerijjansen.test", "demo customer user")
 	only := fs.String("path", "", "load only this endpoint (default: each of the portal pages and API lists)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	serve := fs.Bool("serve", false, "serve the demo data and the customer's session until interrupted, for a load generator in another process (wrk, hey), instead of loading it here")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *serve {
+		return servePortal(ctx, *who, *conc, stdout)
 	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -101,67 +106,125 @@ func Portal(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
+// servePortal serves the demo data until ctx ends and prints how to load it from
+// another process: the load generator then does not share this process's heap, its
+// scheduler and its collector.
+func servePortal(ctx context.Context, customer string, conc int, stdout io.Writer) error {
+	tg, err := startPortalTarget(ctx, customer)
+	if err != nil {
+		return err
+	}
+	defer tg.close()
+	rss, _ := procMemory()
+	fmt.Fprintf(stdout, "serving the SQLite demo data at %s (RSS %.1f MiB); interrupt to stop\n", tg.Base, mib(rss))
+	fmt.Fprintf(stdout, "session cookie: %s\nAPI token:      %s\n", tg.Cookie, tg.Token)
+	for _, p := range portalEndpoints {
+		h := "Cookie: " + tg.Cookie
+		if strings.HasPrefix(p, "/api/") {
+			h = "Authorization: Bearer " + tg.Token
+		}
+		fmt.Fprintf(stdout, "wrk -t2 -c%d -d10s --latency -H '%s' %s%s\n", conc, h, tg.Base, p)
+	}
+	<-ctx.Done()
+	rss, peak := procMemory()
+	fmt.Fprintf(stdout, "RSS of the serving process at the end: %.1f MiB (peak %.1f MiB)\n", mib(rss), mib(peak))
+	return nil
+}
+
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
-// PortalRun loads the demo data into a temporary SQLite file, serves the real handler
-// on a loopback port and loads each endpoint with cfg.Concurrency clients.
-func PortalRun(ctx context.Context, cfg PortalConfig) (PortalResult, error) {
-	var res PortalResult
-	if cfg.Concurrency <= 0 || cfg.Duration <= 0 {
-		return res, errors.New("concurrency and duration must be positive")
-	}
-	if cfg.Customer == "" {
-		cfg.Customer = "marieke@bakkerijjansen.test"
+// portalTarget is the real handler serving the demo data on a loopback port, with a
+// demo customer's session cookies and an API token of theirs.
+type portalTarget struct {
+	Base   string // http://127.0.0.1:port
+	Cookie string // the Cookie header of the customer's session
+	Token  string // a read token of the customer's, for Authorization: Bearer
+	close  func()
+}
+
+// startPortalTarget loads the demo data into a temporary SQLite file, signs the
+// customer in and serves the real handler on a loopback port until close.
+func startPortalTarget(ctx context.Context, customer string) (*portalTarget, error) {
+	if customer == "" {
+		customer = "marieke@bakkerijjansen.test"
 	}
 	dsn, cleanup, err := freshDatabase(ctx, "")
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	defer cleanup()
+	var closers []func()
+	fail := func(err error) (*portalTarget, error) {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+		return nil, err
+	}
+	closers = append(closers, cleanup)
 	a, err := openBenchApp(ctx, dsn, clock.Real{}, 1e9, nil)
 	if err != nil {
-		return res, err
+		return fail(err)
 	}
-	defer a.Close()
+	closers = append(closers, func() { a.Close() })
 	if _, err := demo.Seed(ctx, a); err != nil {
-		return res, fmt.Errorf("demo data: %w", err)
+		return fail(fmt.Errorf("demo data: %w", err))
 	}
 	// A billing run gives the demo customers the invoices of their orders' periods.
 	if _, err := a.Billing.RunBilling(ctx, time.Now()); err != nil {
-		return res, err
+		return fail(err)
 	}
-	u, err := a.Accounts.FindUserByEmail(ctx, cfg.Customer)
+	u, err := a.Accounts.FindUserByEmail(ctx, customer)
 	if err != nil {
-		return res, fmt.Errorf("%s: %w", cfg.Customer, err)
+		return fail(fmt.Errorf("%s: %w", customer, err))
 	}
 	org, err := a.Accounts.GetOrganisation(ctx, accounts.Principal{User: u, Org: &accounts.Organisation{ID: u.OrgID}}, u.OrgID)
 	if err != nil {
-		return res, err
+		return fail(err)
 	}
 	_, token, err := a.Accounts.CreateAPIToken(ctx, accounts.Principal{User: u, Org: &org, Session: &accounts.Session{}}, "bench", []accounts.Scope{accounts.ScopeRead}, 0)
 	if err != nil {
-		return res, fmt.Errorf("API token: %w", err)
+		return fail(fmt.Errorf("API token: %w", err))
 	}
 	h, err := a.Handler()
 	if err != nil {
-		return res, err
+		return fail(err)
 	}
 	bc := &benchClient{h: h, cookies: map[string]string{}}
-	if err := bc.customerLogin(cfg.Customer); err != nil {
-		return res, err
+	if err := bc.customerLogin(customer); err != nil {
+		return fail(err)
 	}
 	var cookies []string
 	for k, v := range bc.cookies {
 		cookies = append(cookies, k+"="+v)
 	}
+	sort.Strings(cookies)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return res, err
+		return fail(err)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	base := "http://" + ln.Addr().String()
+	closers = append(closers, func() { srv.Close() })
+	return &portalTarget{Base: "http://" + ln.Addr().String(), Cookie: strings.Join(cookies, "; "), Token: token,
+		close: func() {
+			for i := len(closers) - 1; i >= 0; i-- {
+				closers[i]()
+			}
+		}}, nil
+}
+
+// PortalRun serves the demo data (startPortalTarget) and loads each endpoint with
+// cfg.Concurrency clients in this process.
+func PortalRun(ctx context.Context, cfg PortalConfig) (PortalResult, error) {
+	var res PortalResult
+	if cfg.Concurrency <= 0 || cfg.Duration <= 0 {
+		return res, errors.New("concurrency and duration must be positive")
+	}
+	tg, err := startPortalTarget(ctx, cfg.Customer)
+	if err != nil {
+		return res, err
+	}
+	defer tg.close()
+	base, token := tg.Base, tg.Token
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency, MaxConnsPerHost: cfg.Concurrency},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	get := func(path string) (int, int, error) {
@@ -172,7 +235,7 @@ func PortalRun(ctx context.Context, cfg PortalConfig) (PortalResult, error) {
 		if strings.HasPrefix(path, "/api/") {
 			req.Header.Set("Authorization", "Bearer "+token)
 		} else {
-			req.Header.Set("Cookie", strings.Join(cookies, "; "))
+			req.Header.Set("Cookie", tg.Cookie)
 		}
 		resp, err := client.Do(req)
 		if err != nil {
