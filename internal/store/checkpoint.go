@@ -35,10 +35,11 @@ const (
 
 // checkpointer runs PASSIVE checkpoints on its own pool of one connection until stop.
 type checkpointer struct {
-	db   *sql.DB
-	stop chan struct{}
-	done sync.WaitGroup
-	last int // the log's length in frames at the previous checkpoint
+	db      *sql.DB
+	stop    chan struct{}
+	done    sync.WaitGroup
+	stopped sync.Once
+	last    int // the log's length in frames at the previous checkpoint
 }
 
 func startCheckpointer(db *sql.DB) *checkpointer {
@@ -85,8 +86,13 @@ func (c *checkpointer) checkpoint() (bool, error) {
 	return grew, nil
 }
 
+// close stops the checkpoints; closing the database twice is allowed, as sql.DB's.
 func (c *checkpointer) close() error {
-	close(c.stop)
-	c.done.Wait()
-	return c.db.Close()
+	var err error
+	c.stopped.Do(func() {
+		close(c.stop)
+		c.done.Wait()
+		err = c.db.Close()
+	})
+	return err
 }

@@ -100,3 +100,19 @@ func TestCheckpointsBesideTheWriter(t *testing.T) {
 		t.Fatalf("the log reached %d frames under 30,000 pages of writes; the bound is %d", most, bound)
 	}
 }
+
+// TestCloseTwice: closing a database a second time (a test's cleanup after its own
+// Close) is as harmless as it is for database/sql.
+func TestCloseTwice(t *testing.T) {
+	t.Parallel()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
