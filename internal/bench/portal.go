@@ -74,9 +74,6 @@ func Portal(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *serve {
-		return servePortal(ctx, *who, *conc, stdout)
-	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -87,6 +84,9 @@ func Portal(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *serve {
+		return servePortal(ctx, *who, *conc, stdout)
 	}
 	res, err := PortalRun(ctx, PortalConfig{Concurrency: *conc, Duration: *dur, Customer: *who, Path: *only})
 	if err != nil {
