@@ -81,10 +81,7 @@ func (s *Service) mayHaveCreditOne(ctx context.Context, sub Subscription, m sla.
 func TestMayHaveCreditBatchIsPerMonth(t *testing.T) {
 	t.Parallel()
 	each(t, func(t *testing.T, e *env) {
-		e.svc = New(e.db, e.clk, Deps{Pack: e.svc.d.Pack, Monitor: failingMonitor{e.mon}, Maintenance: e.mt, Billing: e.bill, Subscriptions: e.subs})
-		for i := range int64(8) {
-			e.sub(i+1, 1, 10*(i+1))
-		}
+		e.failingServices(8)
 		e.subs.mu.Lock()
 		s6, s7 := e.subs.subs[6], e.subs.subs[7]
 		s6.StartOn = terms.D(2026, 3, 15)
@@ -174,10 +171,7 @@ func b2i(b bool) int {
 func TestClaimableIsAvailabilityCanClaim(t *testing.T) {
 	t.Parallel()
 	each(t, func(t *testing.T, e *env) {
-		e.svc = New(e.db, e.clk, Deps{Pack: e.svc.d.Pack, Monitor: failingMonitor{e.mon}, Maintenance: e.mt, Billing: e.bill, Subscriptions: e.subs})
-		for i := range int64(4) {
-			e.sub(i+1, 1, 10*(i+1))
-		}
+		e.failingServices(4)
 		e.outage(10, "imap", at(2026, 3, 28, 10, 0), 107, "ams1", "fra1")
 		e.outage(30, "http", at(2026, 3, 9, 14, 0), 60, "lon1") // one location: no outage
 		e.outage(10, "https", at(2026, 2, 10, 9, 0), 300, "ams1", "fra1", "lon1")
@@ -238,4 +232,13 @@ func TestClaimableQueriesUseTheirIndexes(t *testing.T) {
 		storetest.NoFullScan(t, e.db, tables, frozenCreditsSQL("$3, $4"), "2026-01", "2026-03", int64(1), int64(2))
 		storetest.NoFullScan(t, e.db, tables, manualIntervalsOfSQL("$3, $4"), at(2026, 4, 1, 0, 0), at(2026, 1, 1, 0, 0), int64(1), int64(2))
 	})
+}
+
+// failingServices gives e a service whose monitor reports the failed checks, and n
+// subscriptions 1…n of organisation 1, subscription i on server 10·i.
+func (e *env) failingServices(n int64) {
+	e.svc = New(e.db, e.clk, Deps{Pack: e.svc.d.Pack, Monitor: failingMonitor{e.mon}, Maintenance: e.mt, Billing: e.bill, Subscriptions: e.subs})
+	for i := range n {
+		e.sub(i+1, 1, 10*(i+1))
+	}
 }

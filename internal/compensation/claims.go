@@ -360,7 +360,7 @@ func (s *Service) mayHaveCredit(ctx context.Context, ms []subMonth) ([]bool, err
 			ids = append(ids, ms[i].sub.ID)
 		}
 		iv := ms[i].m.Interval()
-		span.From, span.To = minTime(span.From, iv.From), maxTime(span.To, iv.To)
+		span.From, span.To = sla.Earlier(span.From, iv.From), sla.Later(span.To, iv.To)
 	}
 	manual, err := manualIntervalsOf(ctx, s.db, ids, span.From, span.To)
 	if err != nil {
@@ -373,20 +373,6 @@ func (s *Service) mayHaveCredit(ctx context.Context, ms []subMonth) ([]bool, err
 		})
 	}
 	return may, nil
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
 
 // frozenCreditsSQL reads the months [$1, $2] of the subscriptions in: the unique

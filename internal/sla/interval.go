@@ -51,7 +51,7 @@ func Intersect(a, b []Interval) []Interval {
 	a, b = Union(a), Union(b)
 	var out []Interval
 	for i, j := 0, 0; i < len(a) && j < len(b); {
-		from, to := later(a[i].From, b[j].From), earlier(a[i].To, b[j].To)
+		from, to := Later(a[i].From, b[j].From), Earlier(a[i].To, b[j].To)
 		if to.After(from) {
 			out = append(out, Interval{from, to})
 		}
@@ -152,14 +152,16 @@ func ByMonth(ivs []Interval) map[Month][]Interval {
 	return out
 }
 
-func later(a, b time.Time) time.Time {
+// Later is the later of two moments.
+func Later(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
 	}
 	return b
 }
 
-func earlier(a, b time.Time) time.Time {
+// Earlier is the earlier of two moments.
+func Earlier(a, b time.Time) time.Time {
 	if a.Before(b) {
 		return a
 	}
