@@ -229,8 +229,8 @@ func TestClaimableQueriesUseTheirIndexes(t *testing.T) {
 	t.Parallel()
 	each(t, func(t *testing.T, e *env) {
 		tables := []string{"sla_months", "m", "sla_corrections", "c", "sla_manual"}
-		storetest.NoFullScan(t, e.db, tables, frozenCreditsSQL("$3, $4"), "2026-01", "2026-03", int64(1), int64(2))
-		storetest.NoFullScan(t, e.db, tables, manualIntervalsOfSQL("$3, $4"), at(2026, 4, 1, 0, 0), at(2026, 1, 1, 0, 0), int64(1), int64(2))
+		storetest.NoFullScan(t, e.db, tables, frozenCreditsSQL("($3, $4)"), "2026-01", "2026-03", int64(1), int64(2))
+		storetest.NoFullScan(t, e.db, tables, manualIntervalsOfSQL("($3, $4)"), at(2026, 4, 1, 0, 0), at(2026, 1, 1, 0, 0), int64(1), int64(2))
 	})
 }
 

@@ -380,7 +380,7 @@ func (s *Service) mayHaveCredit(ctx context.Context, ms []subMonth) ([]bool, err
 func frozenCreditsSQL(in string) string {
 	return `SELECT m.subscription_id, m.month, m.credit,
 		(SELECT c.credit FROM sla_corrections c WHERE c.subscription_id = m.subscription_id AND c.month = m.month ORDER BY c.id DESC LIMIT 1)
-		FROM sla_months m WHERE m.subscription_id IN (` + in + `) AND m.month >= $1 AND m.month <= $2`
+		FROM sla_months m WHERE m.subscription_id IN ` + in + ` AND m.month >= $1 AND m.month <= $2`
 }
 
 type monthKey struct {
@@ -392,20 +392,18 @@ type monthKey struct {
 // figure's) of each of ms's months that is frozen, in one query: loadFrozen's credit
 // without the rest of the figure.
 func frozenCredits(ctx context.Context, q store.Querier, ms []subMonth) (map[monthKey]terms.Money, error) {
-	ids := map[int64]bool{}
+	seen := map[int64]bool{}
+	var ids []int64
 	oldest, newest := ms[0].m.String(), ms[0].m.String()
-	args := []any{nil, nil}
-	var ph []string
 	for _, sm := range ms {
-		if !ids[sm.sub.ID] {
-			ids[sm.sub.ID] = true
-			args = append(args, sm.sub.ID)
-			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		if !seen[sm.sub.ID] {
+			seen[sm.sub.ID] = true
+			ids = append(ids, sm.sub.ID)
 		}
 		oldest, newest = min(oldest, sm.m.String()), max(newest, sm.m.String())
 	}
-	args[0], args[1] = oldest, newest
-	rows, err := q.QueryContext(ctx, frozenCreditsSQL(strings.Join(ph, ", ")), args...)
+	in, args := store.InList(3, ids)
+	rows, err := q.QueryContext(ctx, frozenCreditsSQL(in), append([]any{oldest, newest}, args...)...)
 	if err != nil {
 		return nil, err
 	}

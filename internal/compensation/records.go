@@ -221,20 +221,15 @@ func manualIntervals(ctx context.Context, q store.Querier, subID int64, from, to
 // manualIntervalsOfSQL reads the intervals of the subscriptions in that overlap
 // [$2, $1), along sla_manual_sub.
 func manualIntervalsOfSQL(in string) string {
-	return `SELECT subscription_id, from_at, to_at FROM sla_manual WHERE subscription_id IN (` + in + `)
+	return `SELECT subscription_id, from_at, to_at FROM sla_manual WHERE subscription_id IN ` + in + `
 		AND from_at < $1 AND to_at > $2 ORDER BY subscription_id, from_at, id`
 }
 
 // manualIntervalsOf is manualIntervals for several subscriptions at once, by
 // subscription.
 func manualIntervalsOf(ctx context.Context, q store.Querier, subIDs []int64, from, to time.Time) (map[int64][]sla.Interval, error) {
-	args := []any{to, from}
-	ph := make([]string, 0, len(subIDs))
-	for _, id := range subIDs {
-		args = append(args, id)
-		ph = append(ph, fmt.Sprintf("$%d", len(args)))
-	}
-	rows, err := q.QueryContext(ctx, manualIntervalsOfSQL(strings.Join(ph, ", ")), args...)
+	in, args := store.InList(3, subIDs)
+	rows, err := q.QueryContext(ctx, manualIntervalsOfSQL(in), append([]any{to, from}, args...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -23,22 +23,12 @@ func (s *Service) ServersOf(ctx context.Context, q store.Querier, subscriptionID
 	return queryServers(ctx, q, `WHERE id IN (SELECT server_id FROM monitor_placements WHERE subscription_id = $1) ORDER BY location, name, id`, subscriptionID)
 }
 
-func inList(start int, ids []int64) (string, []any) {
-	ph := make([]string, len(ids))
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		ph[i] = fmt.Sprintf("$%d", start+i)
-		args[i] = id
-	}
-	return "(" + strings.Join(ph, ", ") + ")", args
-}
-
 // SubscriptionsOn lists the placements on any of serverIDs.
 func (s *Service) SubscriptionsOn(ctx context.Context, q store.Querier, serverIDs []int64) ([]Placement, error) {
 	if len(serverIDs) == 0 {
 		return nil, nil
 	}
-	in, args := inList(1, serverIDs)
+	in, args := store.InList(1, serverIDs)
 	rows, err := q.QueryContext(ctx, `SELECT subscription_id, org_id, server_id FROM monitor_placements WHERE server_id IN `+in+`
 		ORDER BY server_id, subscription_id`, args...)
 	if err != nil {
@@ -180,7 +170,7 @@ func (s *Service) ServicesFailed(ctx context.Context, q store.Querier, windows [
 			to = t
 		}
 	}
-	in, args := inList(3, subs)
+	in, args := store.InList(3, subs)
 	rows, err := q.QueryContext(ctx, servicesFailedSQL(in), append([]any{from, to}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("monitor: failed results of subscriptions: %w", err)

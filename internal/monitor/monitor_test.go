@@ -9,6 +9,7 @@ import (
 	"github.com/hostpact/hostpact/internal/accounts"
 	"github.com/hostpact/hostpact/internal/monitor/probe"
 	"github.com/hostpact/hostpact/internal/sla"
+	"github.com/hostpact/hostpact/internal/store"
 	"github.com/hostpact/hostpact/internal/store/storetest"
 )
 
@@ -255,7 +256,7 @@ func TestServicesFailedIsServiceFailed(t *testing.T) {
 // (issue 16).
 func TestFailedRunsUseTheirIndex(t *testing.T) {
 	each(t, AlertConfig{}, func(t *testing.T, e *env) {
-		in, ids := inList(3, []int64{41, 42})
+		in, ids := store.InList(3, []int64{41, 42})
 		for _, c := range []struct {
 			query string
 			args  []any

@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -275,17 +274,8 @@ func recordedServices(ctx context.Context, q store.Querier, ids []int64, limited
 	if limitedOnly {
 		b.WriteString(`(storage_limit_mb IS NOT NULL OR traffic_limit_gb IS NOT NULL) AND `)
 	}
-	b.WriteString(`service_id IN (`)
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('$')
-		b.WriteString(strconv.Itoa(i + 1))
-		args[i] = id
-	}
-	b.WriteByte(')')
+	in, args := store.InList(1, ids)
+	b.WriteString(`service_id IN ` + in)
 	rows, err := q.QueryContext(ctx, b.String(), args...)
 	if err != nil {
 		return err
