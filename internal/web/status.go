@@ -138,7 +138,7 @@ func (s *server) statusPage(w http.ResponseWriter, r *http.Request) {
 			Today: s.today(), AssetVer: s.assetVer, Data: statusView{View: snap.View, Days: status.HistoryDays}}
 		pg.Title = pg.T("status.title")
 		var buf bytes.Buffer
-		if err := s.pages["status"].ExecuteTemplate(&buf, "layout", pg); err != nil {
+		if err := s.pages[lang].ExecuteTemplate(&buf, "layout:status", pg); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -184,7 +184,7 @@ type server struct {
 	cfg         Config
 	api         http.Handler
 	metrics     http.Handler
-	pages       map[string]*template.Template
+	pages       map[string]*template.Template // language → every page (render.go)
 	proxies     []netip.Prefix
 	limiter     *limiter
 	// hooks limits the payment providers' webhooks per address: a provider sends a
@@ -256,7 +256,7 @@ func build(d Deps) (*server, http.Handler, error) {
 		s.signupLimit = newLimiter(d.Clock, 5, signupLimitEvery)
 	}
 	var err error
-	if s.pages, err = parsePages(); err != nil {
+	if s.pages, err = languagePages(); err != nil {
 		return nil, nil, err
 	}
 	s.assetVer = assetVersion()
