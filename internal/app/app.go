@@ -472,6 +472,9 @@ func (a *App) Runner() *jobs.Runner {
 	r.Register(a.Backup.ForgetJob())
 	r.Register(a.Backup.RestoreJob())
 	r.Register(a.Backup.RestoreTestJob())
+	// The audit trail's text search index on SQLite, written after the entries
+	// (audit.SearchIndexer).
+	r.Register((&audit.SearchIndexer{DB: a.DB}).Job())
 	// Signed checkpoints of the audit trail, outside the database.
 	if a.Config.Audit.CheckpointDir != "" {
 		r.Register((&audit.Checkpointer{DB: a.DB, Keys: a.Config.Keys, Dir: a.Config.Audit.CheckpointDir,

@@ -295,6 +295,10 @@ type Filter struct {
 	Query     string // substring of summary, actor label or object id
 	BeforeSeq int64  // >0: entries with seq below it (pagination, newest first)
 	Limit     int
+
+	// The text search on SQLite in two parts (List): entries with seq above `above`
+	// by a walk, those up to `upTo` through the index (migration 0017). 0: no bound.
+	above, upTo int64
 }
 
 // List returns entries newest first.
@@ -312,9 +316,33 @@ func List(ctx context.Context, q store.Querier, f Filter) ([]Entry, error) {
 		if err != nil || len(page) == listLimit(f) {
 			return page, err
 		}
+		return searchSQLite(ctx, q, f)
 	}
 	query, args := listQuery(d, f)
 	return list(ctx, q, query, args...)
+}
+
+// searchSQLite answers a text search in two parts, split at the newest entry the FTS5
+// index holds (read once, so that the parts neither overlap nor leave a gap): the
+// entries above it, which the SearchIndexer has not reached, by a walk with LIKE
+// (newer, so first), then the rest of the page from the index.
+func searchSQLite(ctx context.Context, q store.Querier, f Filter) ([]Entry, error) {
+	upto, err := searchedUpTo(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	tail := f
+	tail.above = upto
+	query, args := listQuery("", tail)
+	page, err := list(ctx, q, query, args...)
+	if err != nil || len(page) == listLimit(f) || upto == 0 {
+		return page, err
+	}
+	indexed := f
+	indexed.Limit, indexed.upTo = listLimit(f)-len(page), upto
+	query, args = listQuery(store.SQLite, indexed)
+	more, err := list(ctx, q, query, args...)
+	return append(page, more...), err
 }
 
 // searchWindowQuery is the text search of f over the newest searchWindow entries
@@ -404,6 +432,12 @@ func listQuery(d store.Dialect, f Filter) (string, []any) {
 		key = "audit_search.rowid"
 	}
 	add(key+" < ?", before)
+	if f.above > 0 {
+		add(key+" > ?", f.above)
+	}
+	if f.upTo > 0 {
+		add(key+" <= ?", f.upTo)
+	}
 	switch {
 	case fts:
 	case d == store.Postgres && utf8.RuneCountInString(text) >= 3:

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/hostpact/hostpact/internal/secrets"
@@ -27,3 +28,24 @@ func MACWith(e Entry, keys *secrets.Keyring) string {
 	}
 	return s
 }
+
+// IndexBatch is one of the SearchIndexer's transactions.
+func (x *SearchIndexer) IndexBatch(ctx context.Context, n int) (int, error) {
+	return x.runBatch(ctx, n)
+}
+
+// FailAt makes the indexer's run stop with an error the nth time it reaches point;
+// nth 0 clears it.
+func (x *SearchIndexer) FailAt(point string, nth int) {
+	calls := 0
+	x.failpoint = func(p string) error {
+		if p == point {
+			if calls++; calls == nth {
+				return errKilled
+			}
+		}
+		return nil
+	}
+}
+
+var errKilled = errors.New("killed")

@@ -38,6 +38,13 @@ func TestTenantIsolation(t *testing.T) {
 		if list, err := e.svc.Services(e.ctx, other, other.User.OrgID); err != nil || len(list) != 0 {
 			t.Errorf("own empty list: %v %v", list, err)
 		}
+		if list, err := e.svc.ServiceStates(e.ctx, other, acme.User.OrgID); !errors.Is(err, accounts.ErrNotFound) || len(list) != 0 {
+			t.Errorf("another organisation lists the services' states: %v %v", list, err)
+		}
+		if list, err := e.svc.ServiceStates(e.ctx, acme, acme.User.OrgID); err != nil || len(list) != 1 ||
+			list[0] != (ServiceState{ID: id, SubscriptionID: sub.ID, State: e.of(sub).State}) {
+			t.Errorf("own services' states: %+v %v, want service %d of subscription %d", list, err, id, sub.ID)
+		}
 		reader := accounts.Principal{User: accounts.User{ID: acme.User.ID + 1, OrgID: acme.User.OrgID, Email: "ro@acme.test",
 			Permissions: []accounts.Permission{accounts.PermReadOnly}}, Org: acme.Org}
 		if _, err := e.svc.Service(e.ctx, reader, id); err != nil {

@@ -259,6 +259,36 @@ func (s *Service) Services(ctx context.Context, by accounts.Principal, orgID int
 	return s.listViews(ctx, by, `WHERE v.org_id = $1 ORDER BY v.id DESC`, orgID)
 }
 
+// ServiceState is a service's subscription and state, what a list of subscriptions
+// needs to link each to its service.
+type ServiceState struct {
+	ID, SubscriptionID int64
+	State              State
+}
+
+// ServiceStates is Services without packages, details, servers and tasks, for the
+// lists that only link a subscription to its service (service.read): the portal home
+// asks it on every visit.
+func (s *Service) ServiceStates(ctx context.Context, by accounts.Principal, orgID int64) ([]ServiceState, error) {
+	if err := by.Check(accounts.ServiceRead, accounts.OrgID(orgID)); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, subscription_id, state FROM provision_services WHERE org_id = $1 ORDER BY id DESC`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ServiceState
+	for rows.Next() {
+		var v ServiceState
+		if err := rows.Scan(&v.ID, &v.SubscriptionID, &v.State); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // ServicesOn lists the services on a server, deleted ones left out (provision.read).
 func (s *Service) ServicesOn(ctx context.Context, by accounts.Principal, serverID int64) ([]ServiceView, error) {
 	if err := mayRead(by); err != nil {

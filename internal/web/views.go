@@ -35,7 +35,7 @@ func (s *server) linkServices(ctx context.Context, p *accounts.Principal, orgID 
 	if s.prov == nil || len(rows) == 0 {
 		return nil
 	}
-	list, err := s.prov.Services(ctx, *p, orgID)
+	list, err := s.prov.ServiceStates(ctx, *p, orgID)
 	if err != nil {
 		return allowed(err)
 	}
