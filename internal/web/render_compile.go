@@ -34,27 +34,11 @@ var languagePages = sync.OnceValues(func() (map[string]*template.Template, error
 // was one.
 func renameCall(n parse.Node, from, to string) bool {
 	found := false
-	switch n := n.(type) {
-	case *parse.ListNode:
-		if n != nil {
-			for _, c := range n.Nodes {
-				found = renameCall(c, from, to) || found
-			}
+	eachNode(n, func(l *parse.ListNode, i int) {
+		if t, ok := l.Nodes[i].(*parse.TemplateNode); ok && t.Name == from {
+			t.Name, found = to, true
 		}
-	case *parse.TemplateNode:
-		if n.Name == from {
-			n.Name, found = to, true
-		}
-	case *parse.IfNode:
-		a, b := renameCall(n.List, from, to), renameCall(n.ElseList, from, to)
-		found = a || b
-	case *parse.RangeNode:
-		a, b := renameCall(n.List, from, to), renameCall(n.ElseList, from, to)
-		found = a || b
-	case *parse.WithNode:
-		a, b := renameCall(n.List, from, to), renameCall(n.ElseList, from, to)
-		found = a || b
-	}
+	})
 	return found
 }
 
@@ -63,34 +47,41 @@ func renameCall(n parse.Node, from, to string) bool {
 // tree, which then treats the text as template source: escaped text reads the same in
 // element content, quoted attribute values and RCDATA (title, textarea). The templates
 // put no translation in a script, style, URL or unquoted attribute
-// (TestCompiledTranslationsReadTheSame renders every context they use both ways).
+// (TestCompiledTranslationsSitWhereTextReadsAsText lets html/template escape every page
+// and fails on any other context).
 //
 // Only a page has a method T (render.go), and a page renders in one language, so a
 // call that names T on the page, its variable or dot is the page's translation.
 func compileTranslations(n parse.Node, lang string) {
+	eachNode(n, func(l *parse.ListNode, i int) {
+		if key, ok := fixedTranslation(l.Nodes[i]); ok {
+			l.Nodes[i] = &parse.TextNode{NodeType: parse.NodeText, Pos: l.Nodes[i].Position(),
+				Text: []byte(html.EscapeString(translate(lang, key)))}
+		}
+	})
+}
+
+// eachNode calls visit with every node under n, as its list and index so that visit
+// may replace it, then goes into what the node (as visit left it) holds.
+func eachNode(n parse.Node, visit func(l *parse.ListNode, i int)) {
 	switch n := n.(type) {
 	case *parse.ListNode:
 		if n == nil {
 			return
 		}
-		for i, c := range n.Nodes {
-			if key, ok := fixedTranslation(c); ok {
-				a := c.(*parse.ActionNode)
-				n.Nodes[i] = &parse.TextNode{NodeType: parse.NodeText, Pos: a.Pos,
-					Text: []byte(html.EscapeString(translate(lang, key)))}
-				continue
-			}
-			compileTranslations(c, lang)
+		for i := range n.Nodes {
+			visit(n, i)
+			eachNode(n.Nodes[i], visit)
 		}
 	case *parse.IfNode:
-		compileTranslations(n.List, lang)
-		compileTranslations(n.ElseList, lang)
+		eachNode(n.List, visit)
+		eachNode(n.ElseList, visit)
 	case *parse.RangeNode:
-		compileTranslations(n.List, lang)
-		compileTranslations(n.ElseList, lang)
+		eachNode(n.List, visit)
+		eachNode(n.ElseList, visit)
 	case *parse.WithNode:
-		compileTranslations(n.List, lang)
-		compileTranslations(n.ElseList, lang)
+		eachNode(n.List, visit)
+		eachNode(n.ElseList, visit)
 	}
 }
 

@@ -72,25 +72,11 @@ func TestCompiledTranslationsSitWhereTextReadsAsText(t *testing.T) {
 }
 
 func walkActions(n parse.Node, f func(*parse.ActionNode)) {
-	switch n := n.(type) {
-	case *parse.ListNode:
-		if n != nil {
-			for _, c := range n.Nodes {
-				walkActions(c, f)
-			}
+	eachNode(n, func(l *parse.ListNode, i int) {
+		if a, ok := l.Nodes[i].(*parse.ActionNode); ok {
+			f(a)
 		}
-	case *parse.ActionNode:
-		f(n)
-	case *parse.IfNode:
-		walkActions(n.List, f)
-		walkActions(n.ElseList, f)
-	case *parse.RangeNode:
-		walkActions(n.List, f)
-		walkActions(n.ElseList, f)
-	case *parse.WithNode:
-		walkActions(n.List, f)
-		walkActions(n.ElseList, f)
-	}
+	})
 }
 
 // TestCompiledTranslationsReadTheSame renders a text with every character HTML treats
@@ -130,11 +116,11 @@ func TestCompiledTranslationsReadTheSame(t *testing.T) {
 
 // compileWith does what compileTranslations does, with a given text for every key.
 func compileWith(l *parse.ListNode, escaped string) {
-	for i, c := range l.Nodes {
-		if _, ok := fixedTranslation(c); ok {
+	eachNode(l, func(l *parse.ListNode, i int) {
+		if _, ok := fixedTranslation(l.Nodes[i]); ok {
 			l.Nodes[i] = &parse.TextNode{NodeType: parse.NodeText, Text: []byte(escaped)}
 		}
-	}
+	})
 }
 
 // TestCompiledPagesSayWhatTheActionsSay renders a form page and the error page from the compiled and the parsed templates in both languages: the HTML a
