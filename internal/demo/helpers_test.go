@@ -103,6 +103,21 @@ func sharedDemo(t *testing.T, d store.Dialect) *seededDemo {
 	return s
 }
 
+// seedMu lets one demo seed run at a time in this test process. The demo driver keeps
+// its servers' accounts process-wide, by endpoint (provision/drivers/demo), and every
+// seeded database names its services alike: the step the seed makes fail (a reset on
+// a VPS whose data it deleted) succeeded when another test's seed created that VPS
+// again in between, and TestSeedProvisioning found no open step.
+var seedMu sync.Mutex
+
+// seed is Seed, one at a time (seedMu).
+func seed(ctx context.Context, a *app.App) error {
+	seedMu.Lock()
+	defer seedMu.Unlock()
+	_, err := Seed(ctx, a)
+	return err
+}
+
 func seedShared(d store.Dialect) (*seededDemo, error) {
 	db, drop, err := storetest.OpenShared(d, app.Schemas()...)
 	if err != nil {
@@ -114,7 +129,7 @@ func seedShared(d store.Dialect) (*seededDemo, error) {
 		return nil, err
 	}
 	ctx := context.Background()
-	if _, err := Seed(ctx, a); err != nil {
+	if err := seed(ctx, a); err != nil {
 		return nil, err
 	}
 	s := &seededDemo{db: db, a: a}
@@ -138,7 +153,7 @@ func seedShared(d store.Dialect) (*seededDemo, error) {
 		return nil, err
 	}
 	s.zones, s.provServers = len(zones), len(svs)
-	if _, err := Seed(ctx, a); err != nil {
+	if err := seed(ctx, a); err != nil {
 		return nil, err
 	}
 	return s, nil

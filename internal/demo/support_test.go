@@ -20,7 +20,7 @@ func TestDemoSupportTickets(t *testing.T) {
 	a := demoApp(t, db, time.Date(2026, 12, 18, 9, 0, 0, 0, time.UTC))
 	ctx := context.Background()
 	for range 2 {
-		if _, err := Seed(ctx, a); err != nil {
+		if err := seed(ctx, a); err != nil {
 			t.Fatal(err)
 		}
 	}

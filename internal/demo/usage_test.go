@@ -21,7 +21,7 @@ func TestDemoUsage(t *testing.T) {
 	db := storetest.Open(t, store.SQLite, app.Schemas()...)
 	a := demoApp(t, db, time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC))
 	ctx := context.Background()
-	if _, err := Seed(ctx, a); err != nil {
+	if err := seed(ctx, a); err != nil {
 		t.Fatal(err)
 	}
 	by := demoAdmin(t, a)
