@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 	"testing"
@@ -180,4 +181,39 @@ func stat1Rows(t *testing.T, db *store.DB) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// A pool as busy as it may be hands every connection back to be kept: a connection
+// closed on its way back has to be opened again by the next query, and on SQLite that
+// also prepares every statement again (issue 16).
+func TestBusyPoolKeepsItsConnections(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		most := db.Stats().MaxOpenConnections
+		hold := func() {
+			conns := make([]*sql.Conn, most)
+			for i := range conns {
+				c, err := db.Conn(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := c.PingContext(ctx); err != nil {
+					t.Fatal(err)
+				}
+				conns[i] = c
+			}
+			for _, c := range conns {
+				c.Close()
+			}
+		}
+		hold()
+		if st := db.Stats(); st.Idle != most || st.MaxIdleClosed != 0 {
+			t.Fatalf("after using all %d connections: %d idle, %d closed as surplus", most, st.Idle, st.MaxIdleClosed)
+		}
+		opened := db.Stats().OpenConnections
+		hold()
+		if st := db.Stats(); st.OpenConnections != opened || st.MaxIdleClosed != 0 {
+			t.Fatalf("second round: %d open (was %d), %d closed as surplus", st.OpenConnections, opened, st.MaxIdleClosed)
+		}
+	})
 }
