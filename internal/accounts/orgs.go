@@ -416,6 +416,29 @@ func (s *Service) GetOrganisation(ctx context.Context, by Principal, id int64) (
 	return o, nil
 }
 
+// OwnOrganisation returns the principal's own organisation (the one it acts for, when
+// acting) as Authenticate read it for this request, without reading it again. Pages
+// that only show it use this; anything that changes it reads it with GetOrganisation
+// in its own transaction.
+func (s *Service) OwnOrganisation(by Principal) (Organisation, error) {
+	if by.Org == nil {
+		return Organisation{}, ErrNotFound
+	}
+	if err := by.Check(CustomerRead, by.Org.Ref()); err != nil {
+		return Organisation{}, err
+	}
+	return *by.Org, nil
+}
+
+// visibleOrg reads organisation id for an authorization check, or takes the principal's
+// own from the request it was authenticated in.
+func visibleOrg(ctx context.Context, q store.Querier, by Principal, id int64) (Organisation, error) {
+	if by.Org != nil && by.Org.ID == id {
+		return *by.Org, nil
+	}
+	return getOrg(ctx, q, id)
+}
+
 // ListOrganisations lists what the principal may see (staff: all; a reseller: its own
 // customers; another customer: itself) and the total count for pagination.
 func (s *Service) ListOrganisations(ctx context.Context, by Principal, f OrgFilter) ([]Organisation, int, error) {

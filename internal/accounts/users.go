@@ -338,7 +338,7 @@ func (s *Service) ListUsers(ctx context.Context, by Principal, orgID int64) ([]U
 		}
 		return queryUsers(ctx, s.db, `u.org_id IS NULL`)
 	}
-	org, err := getOrg(ctx, s.db, orgID)
+	org, err := visibleOrg(ctx, s.db, by, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -346,6 +346,21 @@ func (s *Service) ListUsers(ctx context.Context, by Principal, orgID int64) ([]U
 		return nil, err
 	}
 	return queryUsers(ctx, s.db, `u.org_id = $1`, orgID)
+}
+
+// CountUsers says how many users organisation orgID has, for a page that shows the
+// number and not the people.
+func (s *Service) CountUsers(ctx context.Context, by Principal, orgID int64) (int, error) {
+	org, err := visibleOrg(ctx, s.db, by, orgID)
+	if err != nil {
+		return 0, err
+	}
+	if err := by.Check(CustomerRead, org.Ref()); err != nil {
+		return 0, err
+	}
+	var n int
+	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE org_id = $1`, orgID).Scan(&n)
+	return n, err
 }
 
 // SetUserPermissions changes a sub-user's permissions (or a staff user's roles). Nobody

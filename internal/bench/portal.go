@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -70,6 +71,7 @@ func Portal(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	who := fs.String("customer", "marieke@bakkerijjansen.test", "demo customer user")
 	only := fs.String("path", "", "load only this endpoint (default: each of the portal pages and API lists)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	memprofile := fs.String("memprofile", "", "write a profile of what the run allocated to this file")
 	serve := fs.Bool("serve", false, "serve the demo data and the customer's session until interrupted, for a load generator in another process (wrk, hey), instead of loading it here")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -84,6 +86,13 @@ func Portal(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *memprofile != "" {
+		defer func() {
+			if err := writeAllocs(*memprofile); err != nil {
+				fmt.Fprintf(stderr, "bench portal: %v\n", err)
+			}
+		}()
 	}
 	if *serve {
 		return servePortal(ctx, *who, *conc, stdout)
@@ -104,6 +113,21 @@ func Portal(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		mib(res.IdleRSS), mib(res.IdlePeak), mib(res.LoadedRSS), mib(res.LoadedPeak))
 	fmt.Fprintf(stdout, "load average:          %s\n", loadAverage())
 	return nil
+}
+
+// writeAllocs writes the heap profile, whose alloc_space view is what was allocated
+// since the process started.
+func writeAllocs(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // servePortal serves the demo data until ctx ends and prints how to load it from
@@ -139,6 +163,7 @@ type portalTarget struct {
 	Base   string // http://127.0.0.1:port
 	Cookie string // the Cookie header of the customer's session
 	Token  string // a read token of the customer's, for Authorization: Bearer
+	h      http.Handler
 	close  func()
 }
 
@@ -204,7 +229,7 @@ func startPortalTarget(ctx context.Context, customer string) (*portalTarget, err
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	closers = append(closers, func() { srv.Close() })
-	return &portalTarget{Base: "http://" + ln.Addr().String(), Cookie: strings.Join(cookies, "; "), Token: token,
+	return &portalTarget{Base: "http://" + ln.Addr().String(), Cookie: strings.Join(cookies, "; "), Token: token, h: h,
 		close: func() {
 			for i := len(closers) - 1; i >= 0; i-- {
 				closers[i]()

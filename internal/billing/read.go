@@ -17,6 +17,13 @@ const invCols = `i.id, i.doc_type, i.series, i.seq, i.number, i.reference, i.org
 	i.amount_due, i.credits_invoice_id, i.credits_number, i.credits_issue_date, i.reason, i.customer_json, i.provider_json, i.vat_json,
 	i.explanation, i.content_hash, i.created_at, s.status, s.open_amount, s.paid, s.credited, s.settled_on, ` + restrictedCol
 
+// invListCols are invCols for lists: a list shows a document's header and its
+// customer's name, so the provider, the VAT breakdown and the explanation stay unread.
+// Decoding them was half of reading a page of invoices (issue 16); GetInvoice gives them.
+var invListCols = strings.Replace(invCols, `i.provider_json, i.vat_json,
+	i.explanation,`, `'' AS provider_json, '' AS vat_json,
+	'' AS explanation,`, 1)
+
 const invFrom = ` FROM invoices i JOIN invoice_state s ON s.invoice_id = i.id`
 
 type scanner interface{ Scan(dest ...any) error }
@@ -152,8 +159,9 @@ type Page struct {
 	Limit  int   // default 25, max 200
 }
 
-// ListInvoices lists documents (headers, without lines) newest first, and the cursor
-// of the next page (0 at the end).
+// ListInvoices lists documents newest first, and the cursor of the next page (0 at the
+// end). They are headers with the customer: without lines, provider, VAT breakdown and
+// explanation, which GetInvoice gives.
 func (s *Service) ListInvoices(ctx context.Context, by accounts.Principal, f InvoiceFilter, p Page) ([]Invoice, int64, error) {
 	if f.OrgID == 0 {
 		f.OrgID = by.Own().ID
@@ -244,7 +252,7 @@ func invoiceListQuery(d store.Dialect, f InvoiceFilter, p Page) (string, []any) 
 	if p.Before > 0 {
 		add(key+" < $%d", p.Before)
 	}
-	sqlText := `SELECT ` + invCols + invFrom
+	sqlText := `SELECT ` + invListCols + invFrom
 	if len(where) > 0 {
 		sqlText += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -300,7 +308,7 @@ func invoiceSearchQuery(d store.Dialect, q string, f InvoiceFilter, p Page) (str
 	// CROSS JOIN keeps SQLite's loop on invoices (PostgreSQL treats it as the inner
 	// join it is): with a status, SQLite chose invoice_state_open_org and sorted every
 	// open invoice.
-	return `SELECT ` + invCols + ` FROM invoices i CROSS JOIN invoice_state s WHERE ` + strings.Join(where, " AND ") +
+	return `SELECT ` + invListCols + ` FROM invoices i CROSS JOIN invoice_state s WHERE ` + strings.Join(where, " AND ") +
 		fmt.Sprintf(` ORDER BY %s DESC LIMIT $%d`, key, len(args)), args
 }
 

@@ -452,3 +452,17 @@ func (s *Service) IsRefused(ctx context.Context, by accounts.Principal, orgID in
 	}
 	return s.refused(ctx, s.db, orgID)
 }
+
+// ListCurrentSubscriptions returns up to limit (at most MaxLimit) of the organisation's
+// subscriptions that have not ended: newest contract first, each contract's lines in
+// their order. It reads the organisation's subscriptions along subscriptions_org and
+// no contract, for a page that shows the services and not the contracts (issue 16).
+func (s *Service) ListCurrentSubscriptions(ctx context.Context, by accounts.Principal, orgID int64, limit int) ([]Subscription, error) {
+	orgID, err := listOrg(by, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return listSubs(ctx, s.db, currentSubsWhere, orgID, SubEnded, Page{Limit: limit}.norm().Limit)
+}
+
+const currentSubsWhere = `WHERE org_id = $1 AND status <> $2 ORDER BY contract_id DESC, position LIMIT $3`

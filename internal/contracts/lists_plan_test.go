@@ -21,6 +21,7 @@ func TestCustomerListsUseTheirIndex(t *testing.T) {
 			{"contracts", []string{"contracts", "c", "subscriptions", "s"}, contractsPageQuery(7), []any{int64(7), "", 20, 0}},
 			{"contracts by status", []string{"contracts", "c", "subscriptions", "s"}, contractsPageQuery(7), []any{int64(7), ContractActive, 20, 0}},
 			{"quotes", []string{"quotes", "q", "quote_lines", "l"}, quotesPageQuery(7), []any{int64(7), "", false, 20, 0}},
+			{"current subscriptions", []string{"subscriptions"}, `SELECT ` + subCols + ` FROM subscriptions ` + currentSubsWhere, []any{int64(7), SubEnded, 20}},
 			{"open charges", []string{"pending_charge"}, `SELECT id FROM pending_charge WHERE ` + orgWhere(7) + ` AND status = 'open' ORDER BY org_id, id`, []any{int64(7)}},
 			{"every customer's open charges", []string{"pending_charge"}, `SELECT id FROM pending_charge WHERE ` + orgWhere(0) + ` AND status = 'open' ORDER BY org_id, id`, []any{int64(0)}},
 		} {

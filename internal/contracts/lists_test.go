@@ -261,3 +261,53 @@ func TestListTermsVersionsPriceIncreasesForceMajeure(t *testing.T) {
 		}
 	})
 }
+
+// TestListCurrentSubscriptions: an organisation's current subscriptions are those of
+// its contracts that have not ended, in the contracts' order, newest first; another
+// organisation's are not found, as with the contracts.
+func TestListCurrentSubscriptions(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		a := e.org(accounts.Consumer, "Anna A")
+		b := e.org(accounts.Business, "Bert B")
+		start, pro, vpn := e.plan("cloudprovider", "webhosting", "start"), e.plan("cloudprovider", "webhosting", "pro"), e.plan("cloudprovider", "vpn", "standard")
+		e.order(e.cp, a, false, OrderLine{PlanID: start.ID, Quantity: 1})
+		e.order(e.cp, a, false, OrderLine{PlanID: pro.ID, Quantity: 1}, OrderLine{PlanID: vpn.ID, Quantity: 1})
+		a3 := e.order(e.cp, a, false, OrderLine{PlanID: vpn.ID, Quantity: 1})
+		e.order(e.cp, b, false, OrderLine{PlanID: start.ID, Quantity: 1})
+		if w, err := e.cp.ConfirmWithdrawal(e.ctx, a, a3.ID); err != nil || !w.Allowed {
+			t.Fatalf("withdrawal: %+v %v", w, err)
+		}
+		subID := func(s Subscription) int64 { return s.ID }
+		for _, by := range []accounts.Principal{a, e.support, subUser(a, accounts.PermReadOnly)} {
+			cs, _, err := e.cp.ListContracts(e.ctx, by, ContractFilter{OrgID: a.User.OrgID}, Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []Subscription
+			for _, c := range cs {
+				for _, s := range c.Subscriptions {
+					if s.Status != SubEnded {
+						want = append(want, s)
+					}
+				}
+			}
+			got, err := e.cp.ListCurrentSubscriptions(e.ctx, by, a.User.OrgID, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 3 || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: current subscriptions %v, want those of the contracts list %v", by.User.Email, ids(got, subID), ids(want, subID))
+			}
+			if two, _ := e.cp.ListCurrentSubscriptions(e.ctx, by, a.User.OrgID, 2); !reflect.DeepEqual(two, want[:2]) {
+				t.Errorf("%s: limit 2 gave %v", by.User.Email, ids(two, subID))
+			}
+		}
+		if _, err := e.cp.ListCurrentSubscriptions(e.ctx, a, b.User.OrgID, 0); !errors.Is(err, accounts.ErrNotFound) {
+			t.Errorf("customer A listed B's subscriptions: %v", err)
+		}
+		norole := accounts.Principal{User: accounts.User{ID: 3, Email: "new@provider.test"}}
+		if _, err := e.cp.ListCurrentSubscriptions(e.ctx, norole, a.User.OrgID, 0); !errors.Is(err, accounts.ErrForbidden) {
+			t.Errorf("staff without a role listed subscriptions: %v", err)
+		}
+	})
+}

@@ -25,13 +25,13 @@ type overviewView struct {
 
 func (s *server) portalOverview(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 	ctx := r.Context()
-	org, err := s.acc.GetOrganisation(ctx, *p, p.Org.ID)
+	org, err := s.acc.OwnOrganisation(*p)
 	if err != nil {
 		return err
 	}
 	v := overviewView{Org: org, Users: -1, Tokens: -1}
-	if users, err := s.acc.ListUsers(ctx, *p, org.ID); err == nil {
-		v.Users = len(users)
+	if n, err := s.acc.CountUsers(ctx, *p, org.ID); err == nil {
+		v.Users = n
 	} else if !errors.Is(err, accounts.ErrForbidden) {
 		return err
 	}
@@ -75,7 +75,7 @@ func (s *server) profilePage(w http.ResponseWriter, pg *page, org accounts.Organ
 }
 
 func (s *server) portalProfile(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	org, err := s.acc.GetOrganisation(r.Context(), *p, p.Org.ID)
+	org, err := s.acc.OwnOrganisation(*p)
 	if err != nil {
 		return err
 	}
@@ -258,7 +258,7 @@ func (s *server) allowlistPage(w http.ResponseWriter, r *http.Request, pg *page,
 }
 
 func (s *server) portalAllowlist(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	org, err := s.acc.GetOrganisation(r.Context(), *p, p.Org.ID)
+	org, err := s.acc.OwnOrganisation(*p)
 	if err != nil {
 		return err
 	}

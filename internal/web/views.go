@@ -94,21 +94,16 @@ func (s *server) customerSummary(ctx context.Context, pg *page, p *accounts.Prin
 	v := customerSummary{Base: base}
 	today := s.today()
 	if s.contractsEnabled() {
-		list, _, err := s.con.ListContracts(ctx, *p, contracts.ContractFilter{OrgID: orgID}, contracts.Page{Limit: 100})
+		subs, err := s.con.ListCurrentSubscriptions(ctx, *p, orgID, contracts.MaxLimit)
 		if err := allowed(err); err != nil {
 			return v, err
 		}
 		v.Known = v.Known || err == nil
-		for _, c := range list {
-			for _, sub := range c.Subscriptions {
-				if sub.Status == contracts.SubEnded {
-					continue
-				}
-				row := serviceRow{Sub: sub, Contract: c.ID}
-				v.Services = append(v.Services, row)
-				if sub.Billing == catalog.Subscription && !sub.TermEnd.IsZero() && sub.EndsOn.IsZero() && !sub.TermEnd.Before(today) {
-					v.Renewals = append(v.Renewals, row)
-				}
+		for _, sub := range subs {
+			row := serviceRow{Sub: sub, Contract: sub.ContractID}
+			v.Services = append(v.Services, row)
+			if sub.Billing == catalog.Subscription && !sub.TermEnd.IsZero() && sub.EndsOn.IsZero() && !sub.TermEnd.Before(today) {
+				v.Renewals = append(v.Renewals, row)
 			}
 		}
 		if err := s.linkServices(ctx, p, orgID, v.Services); err != nil {
