@@ -34,6 +34,14 @@ func TestTenantIsolation(t *testing.T) {
 			hidden("SetIPAllowlist", e.s.SetIPAllowlist(e.ctx, p, orgB.ID, []string{"203.0.113.0/24"}, "203.0.113.1"))
 			_, err = e.s.ListUsers(e.ctx, p, orgB.ID)
 			hidden("ListUsers", err)
+			_, err = e.s.CountUsers(e.ctx, p, orgB.ID)
+			hidden("CountUsers", err)
+			if own, err := e.s.OwnOrganisation(p); err != nil || own.ID != orgA.ID {
+				t.Errorf("OwnOrganisation as %s: %d %v", p.User.Email, own.ID, err)
+			}
+			if n, err := e.s.CountUsers(e.ctx, p, orgA.ID); err != nil || n != 2 {
+				t.Errorf("CountUsers of its own organisation as %s: %d %v", p.User.Email, n, err)
+			}
 			_, err = e.s.GetUser(e.ctx, p, subB.User.ID)
 			hidden("GetUser", err)
 			_, err = e.s.SetUserPermissions(e.ctx, p, subB.User.ID, Permissions, nil)
@@ -70,6 +78,18 @@ func TestTenantIsolation(t *testing.T) {
 		_, err = e.s.GetOrganisation(e.ctx, forged, orgB.ID)
 		if !errors.Is(err, ErrForbidden) {
 			t.Errorf("forged principal: %v", err)
+		}
+		// Neither is it taken at its word about its own organisation.
+		if _, err := e.s.OwnOrganisation(forged); !errors.Is(err, ErrForbidden) {
+			t.Errorf("forged principal's own organisation: %v", err)
+		}
+		for _, p := range []Principal{forged, admin} {
+			if _, err := e.s.CountUsers(e.ctx, p, orgB.ID); (p.User.ID == admin.User.ID) != (err == nil) {
+				t.Errorf("CountUsers of B as %s: %v", p.User.Email, err)
+			}
+		}
+		if _, err := e.s.OwnOrganisation(admin); !errors.Is(err, ErrNotFound) {
+			t.Errorf("staff have no organisation of their own: %v", err)
 		}
 		e.sameAs(before)
 		if _, err := e.s.Authenticate(e.ctx, subB.Session.Token, homeIP); err != nil {
