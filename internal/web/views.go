@@ -59,6 +59,45 @@ type serviceRow struct {
 	// state there, so the list links to the service's own page.
 	Service int64
 	State   string
+	// What the services table shows, worded in Go (describeServices): as template calls
+	// they were a tenth of rendering the portal home (issue 16).
+	ContractLink, ServiceLink       string
+	Status, Ends, Price, Renews     string
+	StateLabel, StateClass, Renewal string
+}
+
+// describeServices words rows for the services table of base ("/portal", "/staff"):
+// links, status, price, renewal date and the service's state on its server.
+func describeServices(pg *page, base string, rows []serviceRow) {
+	for i := range rows {
+		r := &rows[i]
+		r.ContractLink = base + "/contracts/" + strconv.FormatInt(r.Contract, 10)
+		r.Status = pg.Label("sub.status.", r.Sub.Status)
+		r.Price = pg.Money(r.Sub.Price) + " " + pg.Per(r.Sub.Period)
+		r.Renews = "—"
+		if r.Sub.EndsOn.IsZero() && !r.Sub.TermEnd.IsZero() {
+			r.Renews = pg.Date(r.Sub.TermEnd)
+		}
+		if !r.Sub.EndsOn.IsZero() {
+			r.Ends = pg.T("home.ends", pg.Date(r.Sub.EndsOn))
+		}
+		if r.Service == 0 {
+			continue
+		}
+		r.ServiceLink = "/portal/services/" + strconv.FormatInt(r.Service, 10)
+		if base == "/staff" {
+			r.ServiceLink = "/staff/provisioning/services/" + strconv.FormatInt(r.Service, 10)
+		}
+		r.StateLabel = pg.T("svc.state." + r.State)
+		switch r.State {
+		case "active":
+			r.StateClass = " ok"
+		case "suspended":
+			r.StateClass = " warn"
+		case "pending", "provisioning":
+			r.StateClass = " soon"
+		}
+	}
 }
 
 // todoItem is something that needs the customer's action, with where to do it.
@@ -109,8 +148,13 @@ func (s *server) customerSummary(ctx context.Context, pg *page, p *accounts.Prin
 		if err := s.linkServices(ctx, p, orgID, v.Services); err != nil {
 			return v, err
 		}
+		describeServices(pg, base, v.Services)
 		sortRenewals(v.Renewals)
 		v.Renewals = v.Renewals[:min(len(v.Renewals), renewalsShown)]
+		for i := range v.Renewals {
+			r := &v.Renewals[i]
+			r.Renewal = pg.T("home.renewal", r.Sub.Name, pg.Date(r.Sub.TermEnd), pg.Money(r.Sub.Price), pg.Per(r.Sub.Period))
+		}
 		quotes, _, err := s.con.ListQuotes(ctx, *p, contracts.QuoteFilter{OrgID: orgID, Status: contracts.QuoteSent}, contracts.Page{Limit: 20})
 		if err := allowed(err); err != nil {
 			return v, err
