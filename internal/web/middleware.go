@@ -63,6 +63,7 @@ func (s *server) middleware(mux *http.ServeMux) (http.Handler, error) {
 		info(r.Context()).pattern = r.Pattern
 	})
 	h = s.withSession(h)
+	h = s.admit(h)
 	h = s.limitBody(h)
 	h = s.rateLimit(h)
 	cop := http.NewCrossOriginProtection()

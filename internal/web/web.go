@@ -187,6 +187,7 @@ type server struct {
 	pages       map[string]*template.Template // language → every page (render.go)
 	proxies     []netip.Prefix
 	limiter     *limiter
+	admission   *admission
 	// hooks limits the payment providers' webhooks per address: a provider sends a
 	// few per payment, a flood is somebody else.
 	hooks *limiter
@@ -245,6 +246,7 @@ func build(d Deps) (*server, http.Handler, error) {
 	// who mistypes, too slow for guessing. The accounts service throttles per account
 	// as well; this limit also covers /forgot, which must not become a mail cannon.
 	s.limiter = newLimiter(d.Clock, 10, time.Minute/10)
+	s.admission = newAdmission(admissionSlots(), admissionMaxWait)
 	s.hooks = newLimiter(d.Clock, 60, time.Second)
 	s.secretLimit = newLimiter(d.Clock, 20, time.Minute)
 	// Five notices or reports at once from one address, then one every ten minutes.
