@@ -11,6 +11,8 @@ import (
 	"github.com/boombuler/barcode/qr"
 
 	"github.com/hostpact/hostpact/internal/accounts"
+	"github.com/hostpact/hostpact/internal/contracts"
+	"github.com/hostpact/hostpact/internal/terms"
 )
 
 // TestPortalHome: the customer's home shows its services with their state, the open
@@ -226,4 +228,46 @@ func TestQuoteEditor(t *testing.T) {
 		c.expect(c.post(loc+"/edit", edit), http.StatusSeeOther, loc)
 		contains(t, c.get(loc).Body, "kan niet meer worden gewijzigd")
 	})
+}
+
+// TestDescribeServices: a services row links to its contract and, once it runs on a
+// server, to the service on the portal or the staff side, with the state's badge; an
+// ending service says when, and has no renewal date.
+func TestDescribeServices(t *testing.T) {
+	t.Parallel()
+	pg := &page{Lang: "en"}
+	running := contracts.Subscription{Name: "VPS M", Status: contracts.SubActive, Price: terms.Euros(20), Period: terms.MustPeriod("P1M"),
+		TermEnd: terms.D(2027, 12, 5)}
+	ending := running
+	ending.EndsOn = terms.D(2027, 3, 1)
+	for _, base := range []string{"/portal", "/staff"} {
+		rows := []serviceRow{
+			{Sub: running, Contract: 2, Service: 4, State: "active"},
+			{Sub: running, Contract: 2, Service: 5, State: "suspended"},
+			{Sub: running, Contract: 3, Service: 6, State: "provisioning"},
+			{Sub: ending, Contract: 3},
+		}
+		describeServices(pg, base, rows)
+		manage := map[string]string{"/portal": "/portal/services/", "/staff": "/staff/provisioning/services/"}[base]
+		for i, want := range []struct{ link, class, contract string }{
+			{manage + "4", " ok", base + "/contracts/2"},
+			{manage + "5", " warn", base + "/contracts/2"},
+			{manage + "6", " soon", base + "/contracts/3"},
+			{"", "", base + "/contracts/3"},
+		} {
+			r := rows[i]
+			if r.ServiceLink != want.link || r.StateClass != want.class || r.ContractLink != want.contract {
+				t.Errorf("%s row %d: link %q class %q contract %q, want %+v", base, i, r.ServiceLink, r.StateClass, r.ContractLink, want)
+			}
+			if (r.Service != 0) != (r.StateLabel != "" && !strings.HasPrefix(r.StateLabel, "svc.state.")) {
+				t.Errorf("%s row %d: state label %q", base, i, r.StateLabel)
+			}
+		}
+		if r := rows[0]; r.Renews != pg.Date(running.TermEnd) || r.Ends != "" || !strings.Contains(r.Price, pg.Money(running.Price)) {
+			t.Errorf("running service: renews %q, ends %q, price %q", r.Renews, r.Ends, r.Price)
+		}
+		if r := rows[3]; r.Renews != "—" || !strings.Contains(r.Ends, pg.Date(ending.EndsOn)) {
+			t.Errorf("ending service: renews %q, ends %q", r.Renews, r.Ends)
+		}
+	}
 }
