@@ -307,6 +307,8 @@ var funcs = template.FuncMap{
 	// email shows an address with its internationalised domain also in punycode, so
 	// look-alike domains can be told apart (issue 8, finding 8).
 	"email": accounts.DisplayEmail,
+	// stateClass is the badge class of a service's state (stateBadgeClass).
+	"stateClass": func(state any) string { return stateBadgeClass(fmt.Sprint(state)) },
 	// pair hands a partial template the page (for T) and one value.
 	"pair": func(p *page, v any) pairView { return pairView{P: p, V: v} },
 	"asset": func(p *page, name string) string {

@@ -89,15 +89,23 @@ func describeServices(pg *page, base string, rows []serviceRow) {
 			r.ServiceLink = "/staff/provisioning/services/" + strconv.FormatInt(r.Service, 10)
 		}
 		r.StateLabel = pg.T("svc.state." + r.State)
-		switch r.State {
-		case "active":
-			r.StateClass = " ok"
-		case "suspended":
-			r.StateClass = " warn"
-		case "pending", "provisioning":
-			r.StateClass = " soon"
-		}
+		r.StateClass = stateBadgeClass(r.State)
 	}
+}
+
+// stateBadgeClass is the badge class (with its leading space) of a service's state on
+// its server, wherever a page shows one: running is fine, suspended a warning, on its
+// way soon.
+func stateBadgeClass(state string) string {
+	switch state {
+	case "active":
+		return " ok"
+	case "suspended":
+		return " warn"
+	case "pending", "provisioning":
+		return " soon"
+	}
+	return ""
 }
 
 // todoItem is something that needs the customer's action, with where to do it.
